@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { addServerOptions, formatOption } from '../options.js';
+import type { ServerOptions } from '../servers.js';
+
+interface LockOptions extends ServerOptions {
+  output: string;
+  force: boolean;
+  format: 'text' | 'json';
+  timeout: number;
+  maxItems: number;
+}
+
+export function registerLock(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('lock')
+    .summary('read a live MCP server and pin its whole surface in mcp-lock.json')
+    .description(
+      'Connect to MCP servers, read their identity, tools, prompts, resources and resource templates\n' +
+        '(every page), and write them to a canonical, deterministic lockfile. If the lockfile exists\n' +
+        'and the surface changed, nothing is written (exit 1) unless --force.',
+    )
+    .argument('[command...]', 'the server command and its arguments, after --')
+    .option('-o, --output <file>', 'lockfile to write', 'mcp-lock.json')
+    .option('--name <name>', 'name of the server in the lockfile (default: its serverInfo.name)')
+    .option('--force', 'overwrite a lockfile whose pinned surface differs', false)
+    .addOption(formatOption(['text', 'json']));
+  addServerOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust lock -- npx -y @modelcontextprotocol/server-everything
+  mcptrust lock --url https://mcp.example.com/mcp --header "Authorization: Bearer \${TOKEN}"
+  mcptrust lock --config .cursor/mcp.json --server github
+Header and env values are used to connect but never written; only their names are recorded.`,
+    )
+    .action(async (argv: string[], options: LockOptions) => {
+      ctx.setExitCode(await runLock(argv, options, ctx));
+    });
+}
+
+async function runLock(argv: string[], options: LockOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const { resolveTargets } = await import('../servers.js');
+  const targets = await resolveTargets(argv, options, io);
+  const [{ readServers, DEFAULT_LIMITS }, { createLockfile, serializeLockfile }, { startProgress }] = await Promise.all([
+    import('../../src/mcp/index.js'),
+    import('../../src/lockfile/build.js'),
+    import('../progress.js'),
+  ]);
+  const output = resolve(io.cwd, options.output);
+  // Read (and validate) any existing lockfile before touching a server: a broken one is an
+  // input error whatever the server says.
+  const existing = await readExisting(output, options.output, options.force);
+
+  const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
+  let read;
+  try {
+    read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
+      parentEnv: io.env,
+      onServer: (label, message) => progress.update(`${label}: ${message}`),
+    });
+  } finally {
+    progress.stop();
+  }
+  const names = new Set<string>();
+  for (const server of read.servers) {
+    if (names.has(server.name)) {
+      const { UsageError } = await import('../../src/errors.js');
+      throw new UsageError('USAGE', `two servers are both named "${server.name}"; give one a --name`);
+    }
+    names.add(server.name);
+  }
+  const lock = createLockfile(read.servers);
+  const text = serializeLockfile(lock);
+
+  const { paint, colorEnabled } = await import('../io.js');
+  const p = paint(colorEnabled(io, io.stdout));
+  if (existing && !options.force) {
+    const { compareSurfaces } = await import('../../src/lockfile/compare.js');
+    const changes = compareSurfaces(existing, lock);
+    if (changes.length > 0) {
+      const { renderChangeSummary } = await import('../render/lock.js');
+      if (options.format === 'json') {
+        io.stdout.write(`${JSON.stringify({ written: false, lockfile: options.output, drift: true, changes }, null, 2)}\n`);
+      } else {
+        io.stderr.write(`${p.red('refused:')} ${options.output} pins a different surface; nothing written.\n`);
+        io.stderr.write(renderChangeSummary(changes));
+        io.stderr.write(`Review the change (mcptrust diff), then run lock again with --force to approve it.\n`);
+      }
+      return EXIT.CHECK_FAILED;
+    }
+  }
+  const { writeFileAtomic } = await import('../../src/util/fs.js');
+  writeFileAtomic(output, text);
+  const { renderLockSummary, lockSummaryJson } = await import('../render/lock.js');
+  if (options.format === 'json') {
+    io.stdout.write(`${JSON.stringify(lockSummaryJson(lock, options.output, read.notes), null, 2)}\n`);
+  } else {
+    io.stdout.write(renderLockSummary(lock, options.output, p));
+    for (const { server, note } of read.notes) io.stderr.write(`note: ${server}: ${note}\n`);
+  }
+  return EXIT.OK;
+}
+
+async function readExisting(path: string, shown: string, force: boolean) {
+  const { existsSync, readFileSync } = await import('node:fs');
+  if (!existsSync(path)) return undefined;
+  const { parseLockfile } = await import('../../src/lockfile/parse.js');
+  try {
+    return parseLockfile(readFileSync(path, 'utf8'), shown);
+  } catch (error) {
+    if (force) return undefined;
+    const { BaseError } = await import('../../src/errors.js');
+    if (error instanceof BaseError) {
+      const { UsageError } = await import('../../src/errors.js');
+      throw new UsageError('FILE_EXISTS', `${error.message}; refusing to overwrite it (use --force to replace it)`);
+    }
+    throw error;
+  }
+}

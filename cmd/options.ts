@@ -1,0 +1,36 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../src/util/text.js';
+
+/** Shared option parsers and definitions, so every command spells them the same way. */
+export function parseTimeout(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 2m');
+  return ms;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function formatOption(choices: string[]): Option {
+  return new Option('--format <format>', 'output format').choices(choices).default('text');
+}
+
+/** The options that say how to reach a live server, shared by lock, diff and check. */
+export function addServerOptions(command: import('commander').Command): import('commander').Command {
+  return command
+    .option('--url <url>', 'reach the server over Streamable HTTP (falls back to legacy SSE)')
+    .addOption(new Option('--transport <kind>', 'HTTP transport for --url').choices(['auto', 'streamable-http', 'sse']).default('auto'))
+    .option('--header <header>', 'HTTP header "Name: value" for --url; ${VAR} is taken from the environment (repeatable)', collect, [])
+    .option('--config <file>', 'lock the MCP servers of an agent config (Claude Desktop, Claude Code, Cursor, VS Code)')
+    .option('--server <name>', 'with --config: only this server (repeatable)', collect, [])
+    .option('--env <NAME=value>', 'environment variable for a stdio server (repeatable)', collect, [])
+    .option('--timeout <duration>', 'per-request timeout', parseTimeout, 30_000)
+    .option('--max-items <n>', 'most items accepted in one list', parsePositiveInt, 10_000);
+}

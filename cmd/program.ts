@@ -1,0 +1,61 @@
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../src/version.js';
+import { registerLock } from './commands/lock.js';
+import type { CommandContext } from './context.js';
+import { EXIT, reportError } from './exit.js';
+import type { IO } from './io.js';
+
+/**
+ * A fresh commander program writing to `io`. Command implementations are imported lazily in
+ * their actions, so `mcptrust --version` and `--help` load almost nothing.
+ */
+export function createProgram(ctx: CommandContext): Command {
+  const { io } = ctx;
+  const program = new Command('mcptrust')
+    .description('Pin, sign, verify, diff and gate what MCP servers offer AI agents.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('--debug', 'show stack traces on errors'))
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok · 1 check failed (drift, bad signature, policy denied) · 2 usage or input error · 3 server unusable
+
+Examples:
+  mcptrust lock -- npx -y @modelcontextprotocol/server-everything
+  mcptrust lock --url http://127.0.0.1:3001/mcp --header "Authorization: Bearer \${TOKEN}"
+  mcptrust lock --config ~/.cursor/mcp.json`,
+    );
+  registerLock(program, ctx);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    command.showHelpAfterError(`(run mcptrust ${command.name()} --help for usage)`);
+  }
+  return program;
+}
+
+/** Runs mcptrust with `argv` (without node and script) and returns the exit code. */
+export async function run(argv: string[], io: IO): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = code) };
+  const debug = argv.includes('--debug');
+  try {
+    const program = createProgram(ctx);
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed help, the version or its own error message.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      if (error.exitCode === 0) return EXIT.OK;
+      return EXIT.INPUT;
+    }
+    return reportError(error, io, debug);
+  }
+}

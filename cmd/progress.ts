@@ -1,0 +1,21 @@
+import type { IO } from './io.js';
+
+export interface Progress {
+  update(text: string): void;
+  stop(): void;
+}
+
+const silent: Progress = { update: () => {}, stop: () => {} };
+
+/** A spinner on stderr, only when stderr is a terminal (never in CI logs or pipes). */
+export async function startProgress(io: IO, text: string): Promise<Progress> {
+  if (!io.stderr.isTTY || io.env.CI) return silent;
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: process.stderr, color: io.env.NO_COLOR ? false : 'cyan' } as Parameters<typeof ora>[0]).start();
+  return {
+    update: (t) => {
+      spinner.text = t;
+    },
+    stop: () => spinner.stop(),
+  };
+}

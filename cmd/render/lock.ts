@@ -1,0 +1,57 @@
+import { surfaceDigest } from '../../src/lockfile/build.js';
+import type { SurfaceChange } from '../../src/lockfile/compare.js';
+import type { Lockfile } from '../../src/lockfile/types.js';
+import { printable } from '../../src/util/text.js';
+import type { Paint } from '../io.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function counts(lock: Lockfile, name: string) {
+  const s = lock.servers[name]!.surface;
+  return {
+    tools: Object.keys(s.tools).length,
+    prompts: Object.keys(s.prompts).length,
+    resources: Object.keys(s.resources).length,
+    resourceTemplates: Object.keys(s.resourceTemplates).length,
+  };
+}
+
+export function renderLockSummary(lock: Lockfile, file: string, p: Paint): string {
+  const names = Object.keys(lock.servers);
+  const lines = [`${p.green('locked')} ${plural(names.length, 'server')} into ${file}`];
+  for (const name of names) {
+    const server = lock.servers[name]!;
+    const info = server.surface.identity.serverInfo;
+    const c = counts(lock, name);
+    const id = `${printable(String(info.name ?? '?'), 60)} ${printable(String(info.version ?? '?'), 30)}, protocol ${printable(server.surface.identity.protocolVersion, 20)}`;
+    lines.push(`  ${p.bold(printable(name, 60))} (${id})`);
+    lines.push(
+      `    ${plural(c.tools, 'tool')}, ${plural(c.prompts, 'prompt')}, ${plural(c.resources, 'resource')}, ${plural(c.resourceTemplates, 'resource template')}`,
+    );
+    lines.push(`    ${p.dim(surfaceDigest(server.surface))}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function lockSummaryJson(lock: Lockfile, file: string, notes: { server: string; note: string }[]) {
+  return {
+    written: true,
+    lockfile: file,
+    servers: Object.keys(lock.servers).map((name) => ({
+      name,
+      digest: surfaceDigest(lock.servers[name]!.surface),
+      serverInfo: lock.servers[name]!.surface.identity.serverInfo,
+      counts: counts(lock, name),
+    })),
+    notes,
+  };
+}
+
+const SHOWN = 20;
+
+export function renderChangeSummary(changes: SurfaceChange[]): string {
+  const sign = { added: '+', removed: '-', modified: '~' } as const;
+  const lines = changes.slice(0, SHOWN).map((c) => `  ${sign[c.change]} ${printable(c.server, 40)}: ${c.kind} ${JSON.stringify(printable(c.name, 80))} ${c.change}`);
+  if (changes.length > SHOWN) lines.push(`  … and ${changes.length - SHOWN} more`);
+  return `${lines.join('\n')}\n`;
+}

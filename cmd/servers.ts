@@ -1,0 +1,63 @@
+import { readFileBounded } from '../src/util/fs.js';
+import { UsageError } from '../src/errors.js';
+import type { NamedTarget } from '../src/mcp/target.js';
+import type { IO } from './io.js';
+import { resolve } from 'node:path';
+
+export interface ServerOptions {
+  url?: string;
+  transport: 'auto' | 'streamable-http' | 'sse';
+  header: string[];
+  config?: string;
+  server: string[];
+  env: string[];
+  name?: string;
+}
+
+/**
+ * Turns the server flags of lock/diff/check into targets: exactly one of a command after
+ * `--`, `--url`, or `--config`.
+ */
+export async function resolveTargets(command: string[], options: ServerOptions, io: IO): Promise<NamedTarget[]> {
+  const sources = [command.length > 0, options.url !== undefined, options.config !== undefined].filter(Boolean).length;
+  if (sources === 0) throw new UsageError('USAGE', 'say which server to read: -- CMD ARGS..., --url URL, or --config FILE');
+  if (sources > 1) throw new UsageError('USAGE', 'give only one of: -- CMD ARGS..., --url URL, --config FILE');
+  if (options.server.length > 0 && !options.config) throw new UsageError('USAGE', '--server only goes with --config');
+  if (options.header.length > 0 && !options.url) throw new UsageError('USAGE', '--header only goes with --url (a config file declares its own headers)');
+  if (options.env.length > 0 && command.length === 0) throw new UsageError('USAGE', '--env only goes with a server command after --');
+
+  if (options.config) {
+    const path = resolve(io.cwd, options.config);
+    const text = readFileBounded(path, 4 * 1024 * 1024, 'config').toString('utf8');
+    const { parseAgentConfig, selectServers } = await import('../src/config/agent-config.js');
+    if (options.name) throw new UsageError('USAGE', '--name does not go with --config (servers keep their config names)');
+    return selectServers(parseAgentConfig(text, options.config, io.env), options.server, options.config);
+  }
+  if (options.url) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new UsageError('USAGE', `--url ${options.url} is not a valid URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('USAGE', `--url must be http:// or https://, not ${url.protocol}`);
+    const { expandVariables } = await import('../src/config/agent-config.js');
+    const headers: Record<string, string> = {};
+    for (const raw of options.header) {
+      const colon = raw.indexOf(':');
+      const name = colon > 0 ? raw.slice(0, colon).trim() : '';
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('USAGE', `--header "${raw.slice(0, 40)}" must look like "Name: value"`);
+      headers[name] = expandVariables(raw.slice(colon + 1).trim(), io.env, `--header ${name}`);
+    }
+    return [{ name: options.name, target: { kind: 'http', url: options.url, headers, transport: options.transport } }];
+  }
+  const env: Record<string, string> = {};
+  for (const pair of options.env) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq) : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env "${pair.slice(0, 40)}" must look like NAME=value`);
+    env[key] = pair.slice(eq + 1);
+  }
+  const [cmd, ...args] = command;
+  return [{ name: options.name, target: { kind: 'stdio', command: cmd!, args, env, cwd: io.cwd } }];
+}

@@ -1,0 +1,157 @@
+import { digestOf, type JsonObject, type JsonValue } from '../canonical/index.js';
+import { BaseError } from '../errors.js';
+import { parseJsonStrict } from '../util/json.js';
+import { createRecord, type NameRecord } from '../util/record.js';
+import { printable } from '../util/text.js';
+import { surfaceDigest } from './build.js';
+import {
+  ITEM_COLLECTION,
+  ITEM_KEY_FIELD,
+  ITEM_KINDS,
+  SUPPORTED_LOCKFILE_VERSIONS,
+  type LockedServer,
+  type Lockfile,
+  type ServerIdentity,
+  type ServerSurface,
+  type TransportRecord,
+} from './types.js';
+
+export type LockfileErrorCode = 'MALFORMED_JSON' | 'DUPLICATE_KEY' | 'UNKNOWN_VERSION' | 'INVALID_STRUCTURE' | 'DIGEST_MISMATCH';
+
+/** A lockfile that cannot be used as it is (exit 2). */
+export class LockfileError extends BaseError<LockfileErrorCode> {
+  constructor(code: LockfileErrorCode, message: string) {
+    super('input', code, message);
+  }
+}
+
+const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fail(source: string, path: string, what: string): never {
+  throw new LockfileError('INVALID_STRUCTURE', `${source}: ${path} ${what}`);
+}
+
+function onlyKeys(source: string, path: string, object: JsonObject, allowed: readonly string[]): void {
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key)) fail(source, path, `has an unknown field "${printable(key, 60)}"`);
+  }
+}
+
+function expectObject(source: string, path: string, v: JsonValue | undefined): JsonObject {
+  if (!isObject(v)) fail(source, path, 'must be an object');
+  return v;
+}
+
+function expectString(source: string, path: string, v: JsonValue | undefined): string {
+  if (typeof v !== 'string') fail(source, path, 'must be a string');
+  return v;
+}
+
+function expectStrings(source: string, path: string, v: JsonValue | undefined): string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) fail(source, path, 'must be an array of strings');
+  return v as string[];
+}
+
+function parseTransport(source: string, path: string, v: JsonValue | undefined): TransportRecord {
+  const t = expectObject(source, path, v);
+  if (t.type === 'stdio') {
+    onlyKeys(source, path, t, ['type', 'command', 'args', 'env']);
+    return {
+      type: 'stdio',
+      command: expectString(source, `${path}.command`, t.command),
+      args: expectStrings(source, `${path}.args`, t.args),
+      env: expectStrings(source, `${path}.env`, t.env),
+    };
+  }
+  if (t.type === 'streamable-http' || t.type === 'sse') {
+    onlyKeys(source, path, t, ['type', 'url', 'headers']);
+    return {
+      type: t.type,
+      url: expectString(source, `${path}.url`, t.url),
+      headers: expectStrings(source, `${path}.headers`, t.headers),
+    };
+  }
+  return fail(source, `${path}.type`, 'must be "stdio", "streamable-http" or "sse"');
+}
+
+function parseIdentity(source: string, path: string, v: JsonValue | undefined): ServerIdentity {
+  const o = expectObject(source, path, v);
+  onlyKeys(source, path, o, ['serverInfo', 'protocolVersion', 'capabilities', 'instructions']);
+  const identity: ServerIdentity = {
+    serverInfo: expectObject(source, `${path}.serverInfo`, o.serverInfo),
+    protocolVersion: expectString(source, `${path}.protocolVersion`, o.protocolVersion),
+    capabilities: expectObject(source, `${path}.capabilities`, o.capabilities),
+  };
+  if (o.instructions !== undefined) identity.instructions = expectString(source, `${path}.instructions`, o.instructions);
+  return identity;
+}
+
+export interface ParseOptions {
+  /** Recompute every digest and refuse a mismatch (default true). */
+  checkDigests?: boolean;
+}
+
+/**
+ * Parses and validates `mcp-lock.json` bytes. Attacker-controlled: the file may be truncated,
+ * hand-edited or crafted, so every field is checked against an allow-list, the version against
+ * the supported versions, and every digest recomputed, before anything else uses it.
+ */
+export function parseLockfile(text: string, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
+  const checkDigests = options.checkDigests ?? true;
+  const parsed = parseJsonStrict(text);
+  if ('problem' in parsed) {
+    const code = parsed.problem.kind === 'duplicate-key' ? 'DUPLICATE_KEY' : 'MALFORMED_JSON';
+    throw new LockfileError(code, `${source} is not valid JSON: ${parsed.problem.message}`);
+  }
+  const root = parsed.value;
+  if (!isObject(root)) throw new LockfileError('INVALID_STRUCTURE', `${source}: the top level must be an object`);
+  if (!('lockfileVersion' in root)) throw new LockfileError('UNKNOWN_VERSION', `${source} has no lockfileVersion: not an mcptrust lockfile`);
+  if (typeof root.lockfileVersion !== 'number' || !SUPPORTED_LOCKFILE_VERSIONS.includes(root.lockfileVersion)) {
+    throw new LockfileError(
+      'UNKNOWN_VERSION',
+      `${source} has lockfileVersion ${printable(JSON.stringify(root.lockfileVersion), 40)}; this mcptrust reads version ${SUPPORTED_LOCKFILE_VERSIONS.join(', ')} (upgrade mcptrust to read newer lockfiles)`,
+    );
+  }
+  onlyKeys(source, '$', root, ['lockfileVersion', 'servers']);
+  const serversJson = expectObject(source, 'servers', root.servers);
+  const servers = createRecord<LockedServer>();
+  for (const name of Object.keys(serversJson)) {
+    const path = `servers[${JSON.stringify(name)}]`;
+    const s = expectObject(source, path, serversJson[name]);
+    onlyKeys(source, path, s, ['digest', 'transport', 'identity', 'tools', 'prompts', 'resources', 'resourceTemplates']);
+    const surface: ServerSurface = {
+      identity: parseIdentity(source, `${path}.identity`, s.identity),
+      tools: createRecord(),
+      prompts: createRecord(),
+      resources: createRecord(),
+      resourceTemplates: createRecord(),
+    };
+    for (const kind of ITEM_KINDS) {
+      const collection = ITEM_COLLECTION[kind];
+      const keyField = ITEM_KEY_FIELD[kind];
+      const items = expectObject(source, `${path}.${collection}`, s[collection]);
+      const target: NameRecord<JsonObject> = surface[collection];
+      for (const key of Object.keys(items)) {
+        const itemPath = `${path}.${collection}[${JSON.stringify(printable(key, 80))}]`;
+        const entry = expectObject(source, itemPath, items[key]);
+        onlyKeys(source, itemPath, entry, ['digest', 'definition']);
+        const digest = expectString(source, `${itemPath}.digest`, entry.digest);
+        const definition = expectObject(source, `${itemPath}.definition`, entry.definition);
+        if (definition[keyField] !== key) fail(source, `${itemPath}.definition.${keyField}`, `must equal its key`);
+        if (checkDigests && digestOf(definition) !== digest) {
+          throw new LockfileError(
+            'DIGEST_MISMATCH',
+            `${source}: ${kind} ${JSON.stringify(printable(key, 80))} does not match its digest (edited by hand? re-run mcptrust lock)`,
+          );
+        }
+        target[key] = definition;
+      }
+    }
+    const digest = expectString(source, `${path}.digest`, s.digest);
+    if (checkDigests && surfaceDigest(surface) !== digest) {
+      throw new LockfileError('DIGEST_MISMATCH', `${source}: server ${JSON.stringify(printable(name, 80))} does not match its surface digest (edited by hand? re-run mcptrust lock)`);
+    }
+    servers[name] = { name, transport: parseTransport(source, `${path}.transport`, s.transport), surface };
+  }
+  return { lockfileVersion: root.lockfileVersion, servers };
+}

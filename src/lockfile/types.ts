@@ -1,0 +1,61 @@
+import type { JsonObject } from '../canonical/index.js';
+import type { NameRecord } from '../util/record.js';
+
+/** The lockfile format versions this build reads. Anything else is refused (exit 2). */
+export const LOCKFILE_VERSION = 1;
+export const SUPPORTED_LOCKFILE_VERSIONS: readonly number[] = [1];
+export const DEFAULT_LOCKFILE = 'mcp-lock.json';
+
+/** The four kinds of item a server lists, with the field that names each item. */
+export const ITEM_KINDS = ['tool', 'prompt', 'resource', 'resourceTemplate'] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+
+export const ITEM_COLLECTION: Record<ItemKind, 'tools' | 'prompts' | 'resources' | 'resourceTemplates'> = {
+  tool: 'tools',
+  prompt: 'prompts',
+  resource: 'resources',
+  resourceTemplate: 'resourceTemplates',
+};
+export const ITEM_KEY_FIELD: Record<ItemKind, 'name' | 'uri' | 'uriTemplate'> = {
+  tool: 'name',
+  prompt: 'name',
+  resource: 'uri',
+  resourceTemplate: 'uriTemplate',
+};
+
+/** What the server says about itself in its initialize result. */
+export interface ServerIdentity {
+  serverInfo: JsonObject;
+  protocolVersion: string;
+  capabilities: JsonObject;
+  instructions?: string;
+}
+
+/**
+ * Everything a server offers an agent. Items are kept whole, exactly as the server sent them
+ * (after schema validation), keyed by their name (tools, prompts), uri (resources) or
+ * uriTemplate (templates), in null-prototype records.
+ */
+export interface ServerSurface {
+  identity: ServerIdentity;
+  tools: NameRecord<JsonObject>;
+  prompts: NameRecord<JsonObject>;
+  resources: NameRecord<JsonObject>;
+  resourceTemplates: NameRecord<JsonObject>;
+}
+
+/** How the server was reached. Names of env vars and headers only, never their values. */
+export type TransportRecord =
+  | { type: 'stdio'; command: string; args: string[]; env: string[] }
+  | { type: 'streamable-http' | 'sse'; url: string; headers: string[] };
+
+export interface LockedServer {
+  name: string;
+  transport: TransportRecord;
+  surface: ServerSurface;
+}
+
+export interface Lockfile {
+  lockfileVersion: number;
+  servers: NameRecord<LockedServer>;
+}

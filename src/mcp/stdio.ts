@@ -1,0 +1,235 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { formatBytes, printable } from '../util/text.js';
+import { ServerError } from './errors.js';
+
+export interface StdioOptions {
+  command: string;
+  args: string[];
+  /** The complete environment of the server process (already minimal). */
+  env: Record<string, string>;
+  cwd?: string;
+  maxMessageBytes: number;
+  stderrBytes: number;
+}
+
+/** Keeps the last `max` bytes of a stream. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.max && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
+}
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/** Ends every server process group still running when mcptrust itself exits. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // A negative pid signals the whole process group: `npx` and the server it starts, and
+    // anything the server spawned, end together.
+    process.kill(process.platform === 'win32' ? pid : -pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * MCP stdio client transport with the bounds the SDK's does not have: a cap on one message,
+ * chunks joined once per line (not once per chunk), stdout that is not JSON-RPC treated as the
+ * protocol violation it is, a bounded stderr tail for error messages, and the whole process
+ * tree ended on close. The first fatal problem is kept in `failure`, and the transport closes,
+ * so pending requests end at once rather than at their timeout.
+ */
+export class BoundedStdioTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  failure: ServerError | undefined;
+  /** Set by the SDK client after initialize. */
+  protocolVersion: string | undefined;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly stderrTail: TailBuffer;
+  private closed = false;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: StdioOptions) {
+    this.stderrTail = new TailBuffer(options.stderrBytes);
+  }
+
+  /** The server's last stderr lines, raw (callers make them printable). */
+  stderrText(): string {
+    return this.stderrTail.text();
+  }
+
+  start(): Promise<void> {
+    installExitHook();
+    return new Promise((resolve, reject) => {
+      const { command, args, env, cwd } = this.options;
+      let child: ChildProcessWithoutNullStreams;
+      try {
+        child = spawn(command, args, {
+          env,
+          cwd,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          shell: false,
+          detached: process.platform !== 'win32',
+          windowsHide: true,
+        });
+      } catch (error) {
+        reject(new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${(error as Error).message}`));
+        return;
+      }
+      this.child = child;
+      this.exited = new Promise((done) => child.once('close', () => done()));
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'ENOENT' ? 'command not found (is it installed and on PATH?)' : error.code === 'EACCES' ? 'permission denied' : error.message;
+        const failure = new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${why}`);
+        if (!child.pid) {
+          reject(failure);
+          return;
+        }
+        this.fail(failure);
+      });
+      child.once('spawn', () => {
+        if (child.pid) liveGroups.add(child.pid);
+        resolve();
+      });
+      child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+      child.stderr.on('data', (chunk: Buffer) => this.stderrTail.push(chunk));
+      child.stdin.on('error', () => {
+        // EPIPE when the server has gone: reported through 'close' with the exit status.
+      });
+      child.once('close', (code, signal) => {
+        if (child.pid) liveGroups.delete(child.pid);
+        this.exit = { code, signal };
+        this.handleClose();
+      });
+    });
+  }
+
+  private onStdout(chunk: Buffer): void {
+    if (this.closed) return;
+    let start = 0;
+    let newline = chunk.indexOf(0x0a, start);
+    while (newline !== -1) {
+      const piece = chunk.subarray(start, newline);
+      const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+      const size = this.pendingBytes + piece.length;
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (size > this.options.maxMessageBytes) {
+        this.fail(tooLarge(size, this.options.maxMessageBytes));
+        return;
+      }
+      this.onLine(line);
+      if (this.closed) return;
+      start = newline + 1;
+      newline = chunk.indexOf(0x0a, start);
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+      if (this.pendingBytes > this.options.maxMessageBytes) this.fail(tooLarge(this.pendingBytes, this.options.maxMessageBytes, true));
+    }
+  }
+
+  private onLine(raw: Buffer): void {
+    const text = raw.toString('utf8').replace(/\r$/, '');
+    if (text.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // MCP stdio: "The server MUST NOT write anything to its stdout that is not a valid MCP
+      // message." Log lines belong on stderr; accepting them would let a server hide output.
+      this.fail(
+        new ServerError(
+          'NOT_JSON',
+          `server wrote non-JSON output on stdout: "${printable(text, 120)}" (MCP servers must log to stderr, not stdout)`,
+        ),
+      );
+      return;
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      this.fail(new ServerError('PROTOCOL', `server sent a message that is not JSON-RPC 2.0: ${printable(text, 120)}`));
+      return;
+    }
+    this.onmessage?.(parsed.data);
+  }
+
+  private fail(error: ServerError): void {
+    if (!this.failure) this.failure = error;
+    void this.close();
+  }
+
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    const child = this.child;
+    if (!child || this.closed || !child.stdin.writable) throw new ServerError('EXITED', 'server is not running');
+    await new Promise<void>((resolve, reject) => {
+      child.stdin.write(`${JSON.stringify(message)}\n`, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  private handleClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.();
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    const wasClosed = this.closed;
+    this.closed = true;
+    if (child?.pid && this.exit === undefined) {
+      child.stdin.end();
+      killGroup(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), 2_000);
+      // A descendant that left the group may hold our pipes open: wait for 'close' at most 3 s.
+      await Promise.race([this.exited, new Promise((r) => setTimeout(r, 3_000).unref())]);
+      clearTimeout(timer);
+      // The group leader is gone; end whatever it left behind in its group.
+      killGroup(child.pid, 'SIGKILL');
+      liveGroups.delete(child.pid);
+    }
+    if (!wasClosed) this.onclose?.();
+  }
+}
+
+function tooLarge(size: number, max: number, partial = false): ServerError {
+  return new ServerError(
+    'MESSAGE_TOO_LARGE',
+    `server sent a message of ${partial ? 'more than ' : ''}${formatBytes(size)}, over the ${formatBytes(max)} limit per message`,
+  );
+}

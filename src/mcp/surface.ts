@@ -1,0 +1,280 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ErrorCode,
+  McpError,
+  PromptSchema,
+  ResourceSchema,
+  ResourceTemplateSchema,
+  ResultSchema,
+  ToolSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { canonicalize, type JsonObject } from '../canonical/index.js';
+import type { ItemKind, ServerIdentity, ServerSurface, TransportRecord } from '../lockfile/types.js';
+import { ITEM_COLLECTION, ITEM_KEY_FIELD } from '../lockfile/types.js';
+import { createRecord, hasOwn } from '../util/record.js';
+import { formatBytes, printable, printableLines } from '../util/text.js';
+import { ServerError } from './errors.js';
+import { createBoundedFetch } from './http.js';
+import type { Limits } from './limits.js';
+import { BoundedStdioTransport } from './stdio.js';
+import { redactUrl, serverEnvironment, type ServerTarget } from './target.js';
+
+export interface ReadResult {
+  surface: ServerSurface;
+  transport: TransportRecord;
+  /** Non-fatal observations (a list method the server does not implement, a transport fallback). */
+  notes: string[];
+}
+
+export interface ReadHooks {
+  /** Progress, for a spinner: "listing tools (page 3)". */
+  onProgress?: (message: string) => void;
+  parentEnv?: NodeJS.ProcessEnv;
+}
+
+const CLIENT_INFO = { name: 'mcptrust', version: '0.1.0' };
+
+interface ListSpec {
+  kind: ItemKind;
+  method: 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
+  field: 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+  capability: 'tools' | 'prompts' | 'resources';
+  schema: { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
+}
+
+const LISTS: ListSpec[] = [
+  { kind: 'tool', method: 'tools/list', field: 'tools', capability: 'tools', schema: ToolSchema },
+  { kind: 'prompt', method: 'prompts/list', field: 'prompts', capability: 'prompts', schema: PromptSchema },
+  { kind: 'resource', method: 'resources/list', field: 'resources', capability: 'resources', schema: ResourceSchema },
+  { kind: 'resourceTemplate', method: 'resources/templates/list', field: 'resourceTemplates', capability: 'resources', schema: ResourceTemplateSchema },
+];
+
+/** Context that turns any failure into a ServerError naming what was going on. */
+interface Session {
+  transport: Transport;
+  stdio?: BoundedStdioTransport;
+  httpState?: { failure?: ServerError };
+  limits: Limits;
+}
+
+function stderrDetails(session: Session): string[] {
+  const text = session.stdio?.stderrText() ?? '';
+  const lines = printableLines(text, 10);
+  return lines.length > 0 ? ['server stderr (last lines):', ...lines.map((l) => `  ${l}`)] : [];
+}
+
+function describeExit(session: Session): string {
+  const exit = session.stdio?.exit;
+  if (!exit) return 'closed the connection';
+  if (exit.signal) return `was ended by ${exit.signal}`;
+  return `exited with code ${exit.code}`;
+}
+
+function toServerError(error: unknown, phase: string, session: Session): ServerError {
+  const details = stderrDetails(session);
+  const known = session.stdio?.failure ?? session.httpState?.failure;
+  if (known) return new ServerError(known.code, `${known.message} (during ${phase})`, { cause: error, details });
+  if (error instanceof ServerError) return new ServerError(error.code, error.message, { cause: error, details: [...error.details, ...details] });
+  const seconds = `${session.limits.timeoutMs / 1000}s`;
+  if (error instanceof McpError) {
+    if (error.code === ErrorCode.RequestTimeout) {
+      return new ServerError('TIMEOUT', `server did not answer ${phase} within ${seconds} (raise --timeout if it is just slow)`, { cause: error, details });
+    }
+    if (error.code === ErrorCode.ConnectionClosed) {
+      return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details });
+    }
+    // The SDK prefixes "MCP error <code>: "; the server's own message is attacker-controlled.
+    const message = error.message.replace(/^MCP error -?\d+: /, '');
+    return new ServerError('RPC_ERROR', `server returned an error to ${phase}: ${printable(message, 200)} (code ${error.code})`, { cause: error, details });
+  }
+  const err = error as { name?: string; code?: unknown; message?: string; cause?: { code?: string } };
+  if (err?.name === 'StreamableHTTPError' || err?.name === 'SseError') {
+    return new ServerError('HTTP_ERROR', `server answered ${phase} with HTTP ${String(err.code ?? 'error')}: ${printable(err.message ?? '', 160)}`, { cause: error, details });
+  }
+  if (err?.name === 'TypeError' && err.cause?.code) {
+    return new ServerError('CONNECT_FAILED', `cannot connect to the server (${err.cause.code}) during ${phase}`, { cause: error, details });
+  }
+  if (err?.name === 'ZodError' || err?.name === '$ZodError') {
+    return new ServerError('PROTOCOL', `server sent an invalid ${phase} result: ${printable(err.message ?? '', 200)}`, { cause: error, details });
+  }
+  if (session.stdio?.exit) return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details });
+  return new ServerError('PROTOCOL', `server broke the protocol during ${phase}: ${printable(err?.message ?? String(error), 200)}`, { cause: error, details });
+}
+
+async function openSession(target: ServerTarget, limits: Limits, hooks: ReadHooks, notes: string[]): Promise<{ client: Client; session: Session; record: TransportRecord }> {
+  if (target.kind === 'stdio') {
+    const stdio = new BoundedStdioTransport({
+      command: target.command,
+      args: target.args,
+      env: serverEnvironment(target.env, hooks.parentEnv ?? process.env),
+      cwd: target.cwd,
+      maxMessageBytes: limits.maxMessageBytes,
+      stderrBytes: limits.stderrBytes,
+    });
+    const session: Session = { transport: stdio, stdio, limits };
+    const record: TransportRecord = { type: 'stdio', command: target.command, args: target.args, env: Object.keys(target.env) };
+    const client = await connectClient(session, 'initialize');
+    return { client, session, record };
+  }
+  const url = new URL(target.url);
+  const headerNames = Object.keys(target.headers);
+  const tryKind = async (kind: 'streamable-http' | 'sse') => {
+    const httpState: { failure?: ServerError } = {};
+    const fetch = createBoundedFetch(kind === 'sse' ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, httpState);
+    const requestInit = { headers: target.headers };
+    let transport: Transport;
+    if (kind === 'streamable-http') {
+      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+      transport = new StreamableHTTPClientTransport(url, { requestInit, fetch, reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 } });
+    } else {
+      const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
+      transport = new SSEClientTransport(url, { requestInit, fetch, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...target.headers } }) } });
+    }
+    const session: Session = { transport, httpState, limits };
+    const client = await connectClient(session, 'initialize');
+    const record: TransportRecord = { type: kind, url: redactUrl(target.url), headers: headerNames };
+    return { client, session, record };
+  };
+  if (target.transport !== 'auto') return tryKind(target.transport);
+  try {
+    return await tryKind('streamable-http');
+  } catch (error) {
+    // The MCP spec's backwards-compatibility rule: a 4xx to the initialize POST means the
+    // server may only speak the 2024-11-05 HTTP+SSE transport; try that before giving up.
+    if (error instanceof ServerError && error.code === 'HTTP_ERROR' && /HTTP 4\d\d/.test(error.message)) {
+      notes.push('server did not accept Streamable HTTP; used the legacy SSE transport');
+      return tryKind('sse');
+    }
+    throw error;
+  }
+}
+
+async function connectClient(session: Session, phase: string): Promise<Client> {
+  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  // Errors reported out of band by the transport are folded into the failure path.
+  client.onerror = () => {};
+  try {
+    await client.connect(session.transport, { timeout: session.limits.timeoutMs });
+  } catch (error) {
+    await closeQuietly(client);
+    throw toServerError(error, phase, session);
+  }
+  return client;
+}
+
+async function closeQuietly(client: Client): Promise<void> {
+  try {
+    await client.close();
+  } catch {
+    // nothing more to do
+  }
+}
+
+/** Reads every page of one list, within the page, item and size bounds. */
+async function listAll(client: Client, spec: ListSpec, session: Session, hooks: ReadHooks, notes: string[]): Promise<Record<string, JsonObject>> {
+  const { limits } = session;
+  const keyField = ITEM_KEY_FIELD[spec.kind];
+  const items = createRecord<JsonObject>();
+  let count = 0;
+  let cursor: string | undefined;
+  const seenCursors = new Set<string>();
+  for (let page = 1; ; page++) {
+    if (page > limits.maxPages) {
+      throw new ServerError('TOO_MANY_PAGES', `server returned more than ${limits.maxPages} pages for ${spec.method} (a nextCursor that never ends?)`, { details: stderrDetails(session) });
+    }
+    hooks.onProgress?.(`${spec.method} page ${page}`);
+    let result: Record<string, unknown>;
+    try {
+      result = (await client.request(
+        { method: spec.method, params: cursor === undefined ? {} : { cursor } },
+        ResultSchema,
+        { timeout: limits.timeoutMs },
+      )) as Record<string, unknown>;
+    } catch (error) {
+      // Resource templates came later than resources; a server without them answers
+      // "method not found", which means it has none.
+      if (spec.kind === 'resourceTemplate' && error instanceof McpError && error.code === ErrorCode.MethodNotFound) {
+        notes.push('server does not implement resources/templates/list; recorded no templates');
+        return items;
+      }
+      throw toServerError(error, spec.method, session);
+    }
+    const list = result[spec.field];
+    if (!Array.isArray(list)) {
+      throw new ServerError('PROTOCOL', `server's ${spec.method} result has no "${spec.field}" array`, { details: stderrDetails(session) });
+    }
+    count += list.length;
+    if (count > limits.maxItems) {
+      throw new ServerError('TOO_MANY_ITEMS', `server listed more than ${limits.maxItems} ${spec.field} (raise --max-items if that is expected)`, { details: stderrDetails(session) });
+    }
+    for (const [index, raw] of list.entries()) {
+      const checked = spec.schema.safeParse(raw);
+      if (!checked.success) {
+        const issue = checked.error?.issues[0];
+        const where = issue ? `${issue.path.map(String).join('.') || '(item)'}: ${issue.message}` : 'invalid';
+        throw new ServerError('PROTOCOL', `server's ${spec.method} item ${index + 1} on page ${page} is invalid: ${printable(where, 160)}`, { details: stderrDetails(session) });
+      }
+      // The raw item is stored, not the validated copy: nothing the server sent is dropped.
+      const item = raw as JsonObject;
+      const key = item[keyField] as string;
+      const size = Buffer.byteLength(canonicalize(item), 'utf8');
+      if (size > limits.maxItemBytes) {
+        throw new ServerError('ITEM_TOO_LARGE', `${spec.kind} "${printable(key, 80)}" is ${formatBytes(size)}, over the ${formatBytes(limits.maxItemBytes)} limit per item`, { details: stderrDetails(session) });
+      }
+      if (hasOwn(items, key)) {
+        throw new ServerError('DUPLICATE_ITEM', `server listed ${spec.kind} "${printable(key, 80)}" twice; an agent could not tell which one it calls`, { details: stderrDetails(session) });
+      }
+      items[key] = item;
+    }
+    const next = result.nextCursor;
+    if (next === undefined || next === null) return items;
+    if (typeof next !== 'string') throw new ServerError('PROTOCOL', `server's ${spec.method} nextCursor is not a string`);
+    if (seenCursors.has(next)) {
+      throw new ServerError('TOO_MANY_PAGES', `server repeated nextCursor "${printable(next, 40)}" in ${spec.method}: the listing would never end`, { details: stderrDetails(session) });
+    }
+    seenCursors.add(next);
+    cursor = next;
+  }
+}
+
+/**
+ * Connects to one MCP server, reads its initialize result and every page of every list it
+ * declares, and ends the connection (and the process tree, for stdio) whatever happens.
+ * Attacker-controlled: everything the server sends is validated and bounded.
+ */
+export async function readServerSurface(target: ServerTarget, limits: Limits, hooks: ReadHooks = {}): Promise<ReadResult> {
+  const notes: string[] = [];
+  hooks.onProgress?.('initialize');
+  const { client, session, record } = await openSession(target, limits, hooks, notes);
+  try {
+    const capabilities = (client.getServerCapabilities() ?? {}) as JsonObject;
+    const serverInfo = client.getServerVersion() as unknown as JsonObject;
+    const protocolVersion = negotiatedVersion(session.transport);
+    const identity: ServerIdentity = { serverInfo, protocolVersion, capabilities };
+    const instructions = client.getInstructions();
+    if (instructions !== undefined) identity.instructions = instructions;
+    const surface: ServerSurface = {
+      identity,
+      tools: createRecord(),
+      prompts: createRecord(),
+      resources: createRecord(),
+      resourceTemplates: createRecord(),
+    };
+    for (const spec of LISTS) {
+      if (!hasOwn(capabilities, spec.capability)) continue;
+      surface[ITEM_COLLECTION[spec.kind]] = await listAll(client, spec, session, hooks, notes);
+    }
+    return { surface, transport: record, notes };
+  } finally {
+    await closeQuietly(client);
+  }
+}
+
+function negotiatedVersion(transport: Transport): string {
+  // SDK 1.x hands the negotiated version only to the transport (setProtocolVersion); ours and
+  // the Streamable HTTP one expose it, the SSE one keeps it in a private field.
+  const t = transport as { protocolVersion?: unknown; _protocolVersion?: unknown };
+  const v = t.protocolVersion ?? t._protocolVersion;
+  return typeof v === 'string' ? v : 'unknown';
+}

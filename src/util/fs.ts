@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/**
+ * Writes a file so that readers see either the old content or the whole new content, never a
+ * half-written file: a temporary file in the same folder, fsync, then rename over the target.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new UsageError('FILE_WRITE', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Reads a whole file, bounded, as bytes; a missing or oversized file is a usage error (exit 2). */
+export function readFileBounded(path: string, maxBytes: number, what = 'file'): Buffer {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+    size = st.size;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : (code ?? String(error));
+    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${why}`, { cause: error });
+  }
+  if (size > maxBytes) {
+    throw new UsageError('FILE_UNREADABLE', `${what} ${path} is ${size} bytes, over the ${maxBytes}-byte limit`);
+  }
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
+  }
+}
