@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
+import { repoRoot, runCli, tempDir } from './helpers/cli.js';
+
+describe('the mcptrust program', () => {
+  it('reports the version of package.json', async () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+    const { dir, cleanup } = tempDir();
+    const r = await runCli(['--version'], { cwd: dir });
+    cleanup();
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('exits 2 with a hint on an unknown option', async () => {
+    const { dir, cleanup } = tempDir();
+    const r = await runCli(['lock', '--bogus'], { cwd: dir });
+    cleanup();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+    expect(r.stderr).toMatch(/mcptrust lock --help/);
+  });
+});
