@@ -1,0 +1,363 @@
+import { printable } from '../util/text.js';
+import { CONFUSABLE_TO_ASCII } from './confusables.js';
+
+/**
+ * Text-safety analysis shared by `diff` (security axis), the MTF description controls (CD-03,
+ * `scan --lock`) and the policy input's derived flags. All patterns are fixed here, compiled
+ * once; nothing from the analysed text ever becomes a pattern.
+ */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+export type SignalKind =
+  | 'model-instruction'
+  | 'concealment'
+  | 'sensitive-path'
+  | 'url'
+  | 'internal-address'
+  | 'encoded-blob'
+  | 'invisible-char'
+  | 'bidi-control'
+  | 'confusable'
+  | 'non-ascii'
+  | 'command-execution'
+  | 'file-write'
+  | 'network-egress';
+
+export interface TextSignal {
+  kind: SignalKind;
+  severity: Severity;
+  /** A printable excerpt around what was found. */
+  evidence: string;
+  /** UTF-16 index in the analysed text. */
+  index?: number;
+}
+
+const ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/** > 0 when `a` is more severe than `b`. */
+export function compareSeverity(a: Severity, b: Severity): number {
+  return ORDER[a] - ORDER[b];
+}
+
+/** The most severe of some severities (info for none). */
+export function maxSeverity(severities: Iterable<Severity>): Severity {
+  let top: Severity = 'info';
+  for (const s of severities) if (ORDER[s] > ORDER[top]) top = s;
+  return top;
+}
+
+// Invisible: zero-width space/joiners, word joiner and invisible operators, BOM, soft hyphen,
+// combining grapheme joiner, Mongolian vowel separator, Hangul fillers, and the variation
+// selectors. Tag characters (U+E0000–E007F) are handled apart: they can spell out a whole
+// hidden ASCII message ("ASCII smuggling").
+const INVISIBLE = /[\u00ad\u034f\u115f\u1160\u180e\u200b-\u200d\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0100}-\u{e01ef}]/gu;
+const TAG_CHARS = /[\u{e0000}-\u{e007f}]+/gu;
+// Bidirectional controls: embeddings/overrides, isolates, and the directional marks
+// (Trojan Source, CVE-2021-42574).
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const BIDI_OVERRIDE = /[\u202a-\u202e\u2066-\u2069]/u;
+
+interface Rule {
+  kind: SignalKind;
+  severity: Severity;
+  pattern: RegExp;
+}
+
+// Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
+const INSTRUCTION_RULES: Rule[] = [
+  {
+    kind: 'model-instruction',
+    severity: 'critical',
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu,
+  },
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu },
+  { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu },
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu,
+  },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:contents?|output|conversation|chat\s+history|previous\s+messages|api\s+keys?|credentials|tokens?|secrets?)\s+(?:of|from|in|into)\b/giu },
+  {
+    kind: 'concealment',
+    severity: 'critical',
+    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t)\s+(?:tell|inform|mention|reveal|show|notify|alert|disclose|let)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator)s?\b/giu,
+  },
+  { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu },
+  { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu },
+  { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu },
+];
+
+// Paths and files that hold credentials or keys. Matched as path-ish tokens, not words, so
+// "Get the API key status" is not a sensitive path.
+const SENSITIVE_PATH = new RegExp(
+  [
+    String.raw`~\/\.ssh\b`,
+    String.raw`\.ssh\/[\w.-]*`,
+    String.raw`\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b`,
+    String.raw`\/etc\/(?:passwd|shadow|sudoers)\b`,
+    String.raw`\.aws\/(?:credentials|config)\b`,
+    String.raw`(?:^|[\s"'\x60(\/~])\.env(?:\.\w+)?\b`,
+    String.raw`\.(?:npmrc|netrc|pgpass|git-credentials|pypirc)\b`,
+    String.raw`\.kube\/config\b`,
+    String.raw`\.docker\/config\.json\b`,
+    String.raw`\.gnupg\b`,
+    String.raw`\/proc\/self\/environ\b`,
+    String.raw`\bwallet\.dat\b`,
+    String.raw`\b(?:claude_desktop_config|mcp)\.json\b`,
+    String.raw`\bLogin\s+Data\b|\bCookies\.binarycookies\b|\bkeychain\b`,
+  ].join('|'),
+  'giu',
+);
+
+const URL_PATTERN = /\b(?:https?|ftp|wss?|file|gopher|dict|ldap|smb):\/\/[^\s<>"'\x60)\]]+/giu;
+const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.internal|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost:\d+)\b/giu;
+// Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
+// SHA-256 so digests are not flagged.
+const BASE64_RUN = /[A-Za-z0-9+/_-]{48,}={0,2}/gu;
+const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){48,}\b|(?:\\x[0-9a-fA-F]{2}){12,}/gu;
+
+function excerpt(text: string, index: number, length: number): string {
+  const start = Math.max(0, index - 20);
+  const end = Math.min(text.length, index + Math.max(length, 1) + 20);
+  return `${start > 0 ? '…' : ''}${printable(text.slice(start, end), 90)}${end < text.length ? '…' : ''}`;
+}
+
+function collect(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, out: TextSignal[], limit = 5): void {
+  // matchAll works on a clone of the pattern, so no shared lastIndex state between calls
+  // (scanText recurses into decoded blobs). Overlapping or adjacent hits are one signal.
+  let n = 0;
+  let lastEnd = -2;
+  for (const m of text.matchAll(pattern)) {
+    if (n >= limit) break;
+    const end = m.index + m[0].length;
+    if (m.index <= lastEnd + 1) {
+      lastEnd = Math.max(lastEnd, end);
+      continue;
+    }
+    lastEnd = end;
+    out.push({ kind, severity, evidence: excerpt(text, m.index, m[0].length), index: m.index });
+    n++;
+  }
+}
+
+/** Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for pattern matching. */
+function foldForMatching(text: string): string {
+  return text.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '').normalize('NFKC');
+}
+
+function looksLikeBase64(run: string): boolean {
+  // Words joined by separators (long_snake_case names, paths) are not blobs: require a mix of
+  // upper case, lower case and digits, and few separators.
+  const upper = /[A-Z]/.test(run);
+  const lower = /[a-z]/.test(run);
+  const digit = /[0-9]/.test(run);
+  const separators = (run.match(/[_/-]/g) ?? []).length;
+  return upper && lower && digit && separators <= run.length / 16;
+}
+
+function decodeBase64(run: string): string | undefined {
+  try {
+    const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    // Only decoded text that is mostly printable can carry a hidden instruction.
+    const printableChars = text.replace(/[^\x20-\x7e\n]/g, '').length;
+    return printableChars >= text.length * 0.9 ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const MAX_ANALYSED = 256 * 1024;
+
+/**
+ * Signals in free text: descriptions, instructions, prompt text, schema descriptions.
+ * Attacker-controlled; long text is analysed up to 256 KiB.
+ */
+export function scanText(input: string): TextSignal[] {
+  const text = input.length > MAX_ANALYSED ? input.slice(0, MAX_ANALYSED) : input;
+  const out: TextSignal[] = [];
+  if (text.length === 0) return out;
+
+  // Hidden characters are judged on the raw text.
+  const tags = text.match(new RegExp(TAG_CHARS.source, 'u'));
+  if (tags) {
+    const hidden = [...tags[0]].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0xe0000)).join('');
+    out.push({ kind: 'invisible-char', severity: 'critical', evidence: `Unicode tag characters spelling "${printable(hidden, 60)}"`, index: tags.index ?? 0 });
+  }
+  collect(text, INVISIBLE, 'invisible-char', 'high', out, 1);
+  collect(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', out, 1);
+
+  const folded = foldForMatching(text);
+  for (const rule of INSTRUCTION_RULES) collect(folded, rule.pattern, rule.kind, rule.severity, out, 3);
+  collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', out, 3);
+
+  let urls = 0;
+  for (const m of folded.matchAll(URL_PATTERN)) {
+    if (++urls > 10) break;
+    const address = classifyAddress(m[0]);
+    out.push(
+      address
+        ? { kind: 'internal-address', severity: 'high', evidence: `${address} address ${excerpt(folded, m.index, m[0].length)}`, index: m.index }
+        : { kind: 'url', severity: 'low', evidence: excerpt(folded, m.index, m[0].length), index: m.index },
+    );
+  }
+  if (urls === 0) collect(folded, BARE_INTERNAL, 'internal-address', 'high', out, 2);
+
+  let blobs = 0;
+  for (const m of folded.matchAll(BASE64_RUN)) {
+    if (blobs >= 3) break;
+    if (!looksLikeBase64(m[0])) continue;
+    blobs++;
+    const decoded = decodeBase64(m[0]);
+    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    out.push({
+      kind: 'encoded-blob',
+      severity: inner.length > 0 ? 'high' : 'medium',
+      evidence: inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`,
+      index: m.index,
+    });
+  }
+  if (blobs === 0) collect(folded, HEX_RUN, 'encoded-blob', 'medium', out, 1);
+
+  // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
+  for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
+    if (/^[\x00-\x7f]*$/.test(word[0])) continue;
+    if (isMixedScriptSpoof(word[0])) {
+      out.push({ kind: 'confusable', severity: 'medium', evidence: `look-alike characters in "${printable(word[0], 60)}"`, index: word.index });
+      break;
+    }
+  }
+  return out;
+}
+
+/** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
+export function asciiSkeleton(name: string): string | undefined {
+  let out = '';
+  for (const ch of name.normalize('NFKC')) {
+    if (ch.charCodeAt(0) < 0x80) out += ch;
+    else {
+      const mapped = CONFUSABLE_TO_ASCII.get(ch);
+      if (mapped === undefined) return undefined;
+      out += mapped;
+    }
+  }
+  return out;
+}
+
+function isMixedScriptSpoof(word: string): boolean {
+  const hasAsciiLetter = /[A-Za-z]/.test(word);
+  const skeleton = asciiSkeleton(word);
+  return hasAsciiLetter && skeleton !== undefined && skeleton !== word;
+}
+
+/**
+ * Signals in an identifier (tool, prompt, argument or property name). Any invisible, bidi or
+ * look-alike character in a name is critical: two tools that look the same to a reviewer must
+ * not be told apart by the model alone.
+ */
+export function scanName(name: string): TextSignal[] {
+  const out: TextSignal[] = [];
+  if (/^[\x20-\x7e]*$/.test(name)) return out;
+  if (new RegExp(TAG_CHARS.source, 'u').test(name) || new RegExp(INVISIBLE.source, 'u').test(name)) {
+    out.push({ kind: 'invisible-char', severity: 'critical', evidence: `invisible characters in name "${printable(name, 80)}"` });
+  }
+  if (new RegExp(BIDI.source, 'u').test(name)) {
+    out.push({ kind: 'bidi-control', severity: 'critical', evidence: `bidirectional control characters in name "${printable(name, 80)}"` });
+  }
+  const visible = name.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '');
+  const skeleton = asciiSkeleton(visible);
+  if (skeleton !== undefined && skeleton !== visible) {
+    out.push({ kind: 'confusable', severity: 'critical', evidence: `name "${printable(name, 80)}" looks like "${printable(skeleton, 80)}"` });
+  }
+  if (/[^\x00-\x7f]/.test(name)) {
+    out.push({ kind: 'non-ascii', severity: 'medium', evidence: `non-ASCII characters in name "${printable(name, 80)}"` });
+  }
+  return out;
+}
+
+function nameTokens(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+const EXEC_NAME = new Set(['exec', 'execute', 'shell', 'bash', 'sh', 'zsh', 'cmd', 'powershell', 'pwsh', 'terminal', 'spawn', 'eval', 'subprocess', 'system', 'popen', 'command', 'commands', 'script', 'repl']);
+const WRITE_NAME = new Set(['write', 'delete', 'remove', 'rm', 'unlink', 'move', 'mv', 'rename', 'overwrite', 'truncate', 'chmod', 'chown', 'mkdir', 'rmdir', 'edit', 'patch', 'save', 'append']);
+const FILE_CONTEXT = new Set(['file', 'files', 'dir', 'directory', 'directories', 'folder', 'path', 'fs', 'disk']);
+const NET_NAME = new Set(['fetch', 'http', 'https', 'request', 'curl', 'wget', 'download', 'upload', 'webhook', 'post', 'url', 'browse', 'email', 'smtp', 'sms', 'slack', 'send', 'socket', 'ftp']);
+
+const EXEC_TEXT = /\b(?:execut\w*|run\w*|invok\w*|spawn\w*)\s+(?:an?\s+|the\s+|any\s+|arbitrary\s+)?(?:shell|system|terminal|bash|os|arbitrary|host)?\s*(?:commands?|scripts?|code|processes?|programs?)\b|\bshell\s+commands?\b|\barbitrary\s+code\b|\bcommand[- ]line\b.*\bexecut/iu;
+const WRITE_TEXT = /\b(?:writ\w*|delet\w*|remov\w*|overwrit\w*|modif\w*|creat\w*|mov\w*|renam\w*|edit\w*|truncat\w*)\s+(?:a\s+|the\s+|any\s+|new\s+|existing\s+|to\s+|arbitrary\s+)*(?:files?|director(?:y|ies)|folders?|paths?|disk)\b/iu;
+const NET_TEXT = /\b(?:https?\s+requests?|send\w*\s+(?:an?\s+)?(?:https?\s+)?(?:requests?|data|payloads?|emails?|messages?)\s+to|fetch\w*\s+(?:an?\s+|the\s+|any\s+)?(?:urls?|web\s*pages?|remote)|webhooks?|upload\w*\s+(?:to|files?)|outbound|arbitrary\s+urls?)\b/iu;
+
+/** What a tool's name and description say it can do. */
+export function capabilityHints(name: string, description: string): ('command-execution' | 'file-write' | 'network-egress')[] {
+  const tokens = nameTokens(asciiSkeleton(name) ?? name);
+  const set = new Set(tokens);
+  const text = foldForMatching(description.length > MAX_ANALYSED ? description.slice(0, MAX_ANALYSED) : description);
+  const hints: ('command-execution' | 'file-write' | 'network-egress')[] = [];
+  const has = (words: Set<string>) => tokens.some((t) => words.has(t));
+  if (has(EXEC_NAME) || EXEC_TEXT.test(text)) hints.push('command-execution');
+  // A write verb counts only next to a file-system noun: delete_entities (a knowledge graph)
+  // is not file writing; write_file, rm_dir and a bare "rm" are.
+  const writeByName = has(WRITE_NAME) && (tokens.some((t) => FILE_CONTEXT.has(t)) || (tokens.length === 1 && (set.has('rm') || set.has('write'))));
+  if (writeByName || WRITE_TEXT.test(text)) hints.push('file-write');
+  if (has(NET_NAME) || NET_TEXT.test(text)) hints.push('network-egress');
+  return hints;
+}
+
+function ipv4Class(host: string): 'link-local' | 'loopback' | 'private' | undefined {
+  const parts = host.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  const [a, b] = parts as [number, number, number, number];
+  if (a === 127) return 'loopback';
+  if (a === 169 && b === 254) return 'link-local';
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a === 0) return 'private';
+  return undefined;
+}
+
+function ipv6Class(host: string): 'link-local' | 'loopback' | 'private' | undefined {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === '::1') return 'loopback';
+  if (h === '::') return 'private';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+  if (mapped) return ipv4Class(mapped[1]!);
+  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  if (hexMapped) {
+    const hi = parseInt(hexMapped[1]!, 16);
+    const lo = parseInt(hexMapped[2]!, 16);
+    return ipv4Class(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  if (/^fe[89ab][0-9a-f]:/.test(h)) return 'link-local';
+  if (/^f[cd][0-9a-f]{2}:/.test(h)) return 'private';
+  return undefined;
+}
+
+/**
+ * Where a URI or URI template points: link-local (cloud metadata), loopback, a private range,
+ * a local file — or undefined for anything else. The WHATWG URL parser normalises the tricks
+ * (decimal or hex IPv4 such as http://2852039166/, IPv4-mapped IPv6) before the check.
+ */
+export function classifyAddress(uri: string): 'link-local' | 'loopback' | 'private' | 'file' | undefined {
+  const concrete = uri.replace(/\{[^}]*\}/g, 'x');
+  if (/^file:/i.test(concrete)) return 'file';
+  let url: URL;
+  try {
+    url = new URL(concrete);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  if (host === '') return undefined;
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
+  if (host === 'metadata.google.internal' || host === 'metadata' || host === 'instance-data') return 'link-local';
+  if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.lan') || host.endsWith('.intranet') || host.endsWith('.corp')) return 'private';
+  if (host.startsWith('[')) return ipv6Class(host);
+  return ipv4Class(host);
+}
