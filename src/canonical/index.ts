@@ -10,9 +10,33 @@ export function canonicalize(value: unknown): string {
   return jcs(value);
 }
 
+export interface CanonicalInfo {
+  /** `sha256:<hex>` over the UTF-8 bytes of the canonical form. */
+  digest: string;
+  /** Size of the canonical form in UTF-8 bytes. */
+  bytes: number;
+}
+
+// Definitions are never mutated once read (from a server or a file), and the same object is
+// digested by the size check, the item digest and the surface digest: remember per object.
+const infoCache = new WeakMap<object, CanonicalInfo>();
+
+/** Digest and size of a value's RFC 8785 canonical form (computed once per object). */
+export function canonicalInfo(value: unknown): CanonicalInfo {
+  const cacheable = typeof value === 'object' && value !== null;
+  if (cacheable) {
+    const hit = infoCache.get(value);
+    if (hit) return hit;
+  }
+  const text = jcs(value);
+  const info = { digest: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`, bytes: Buffer.byteLength(text, 'utf8') };
+  if (cacheable) infoCache.set(value, info);
+  return info;
+}
+
 /** `sha256:<hex>` over the UTF-8 bytes of the RFC 8785 canonical form. */
 export function digestOf(value: unknown): string {
-  return `sha256:${createHash('sha256').update(jcs(value), 'utf8').digest('hex')}`;
+  return canonicalInfo(value).digest;
 }
 
 /** `sha256:<hex>` over raw bytes. */
@@ -26,14 +50,53 @@ function sortedKeys(object: object): string[] {
   return Object.keys(object).sort();
 }
 
+const INTEGER_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * A copy with object keys inserted in RFC 8785 order, or undefined when some key is
+ * integer-like: JavaScript puts such keys ("10", "9") first in numeric order whatever the
+ * insertion order, so only the hand-written printer can order them.
+ */
+function sortedCopy(node: unknown): unknown {
+  if (node === null || typeof node !== 'object') {
+    if (typeof node === 'number' && !Number.isFinite(node)) throw new TypeError('non-finite number in JSON');
+    return node;
+  }
+  if (Array.isArray(node)) {
+    const out = new Array(node.length);
+    for (let i = 0; i < node.length; i++) {
+      const item = sortedCopy(node[i]);
+      if (item === NO_FAST_PATH) return NO_FAST_PATH;
+      out[i] = item === undefined ? null : item;
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of sortedKeys(node)) {
+    if (INTEGER_LIKE.test(key) || key === '__proto__') return NO_FAST_PATH;
+    const value = (node as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const item = sortedCopy(value);
+    if (item === NO_FAST_PATH) return NO_FAST_PATH;
+    out[key] = item;
+  }
+  return out;
+}
+const NO_FAST_PATH = Symbol('no fast path');
+
 /**
  * Pretty-printed JSON whose property order, string escaping and number formatting are those
  * of RFC 8785, so that removing the insignificant whitespace gives back the canonical form.
- * Object.keys order cannot be trusted here (integer-like keys such as "10" come first in
- * JavaScript), so the printer sorts itself and formats leaves with JSON.stringify, which for
- * strings and finite numbers is the serialization RFC 8785 §3.2.2 prescribes.
+ * JSON.stringify already formats strings and finite numbers as RFC 8785 §3.2.2 prescribes;
+ * what it cannot do is order integer-like keys, so such documents take the slow printer.
  */
 export function prettyCanonical(value: unknown, indent = 2): string {
+  const fast = sortedCopy(value);
+  if (fast !== NO_FAST_PATH) return JSON.stringify(fast, null, indent);
+  return prettyCanonicalSlow(value, indent);
+}
+
+function prettyCanonicalSlow(value: unknown, indent: number): string {
   const pad = ' '.repeat(indent);
   const out: string[] = [];
   const write = (node: unknown, depth: number): void => {

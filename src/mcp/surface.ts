@@ -9,7 +9,7 @@ import {
   ResultSchema,
   ToolSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { canonicalize, type JsonObject } from '../canonical/index.js';
+import { canonicalInfo, type JsonObject } from '../canonical/index.js';
 import type { ItemKind, ServerIdentity, ServerSurface, TransportRecord } from '../lockfile/types.js';
 import { ITEM_COLLECTION, ITEM_KEY_FIELD } from '../lockfile/types.js';
 import { createRecord, hasOwn } from '../util/record.js';
@@ -89,7 +89,8 @@ function toServerError(error: unknown, phase: string, session: Session): ServerE
     return new ServerError('RPC_ERROR', `server returned an error to ${phase}: ${printable(message, 200)} (code ${error.code})`, { cause: error, details });
   }
   const err = error as { name?: string; code?: unknown; message?: string; cause?: { code?: string } };
-  if (err?.name === 'StreamableHTTPError' || err?.name === 'SseError') {
+  const errorClass = (error as { constructor?: { name?: string } })?.constructor?.name;
+  if (errorClass === 'StreamableHTTPError' || errorClass === 'SseError') {
     return new ServerError('HTTP_ERROR', `server answered ${phase} with HTTP ${String(err.code ?? 'error')}: ${printable(err.message ?? '', 160)}`, { cause: error, details });
   }
   if (err?.name === 'TypeError' && err.cause?.code) {
@@ -213,12 +214,14 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
       if (!checked.success) {
         const issue = checked.error?.issues[0];
         const where = issue ? `${issue.path.map(String).join('.') || '(item)'}: ${issue.message}` : 'invalid';
-        throw new ServerError('PROTOCOL', `server's ${spec.method} item ${index + 1} on page ${page} is invalid: ${printable(where, 160)}`, { details: stderrDetails(session) });
+        const named = (raw as Record<string, unknown> | null)?.[keyField];
+        const label = typeof named === 'string' ? ` (${spec.kind} "${printable(named, 80)}")` : '';
+        throw new ServerError('PROTOCOL', `server's ${spec.method} item ${index + 1}${label} on page ${page} is invalid: ${printable(where, 160)}`, { details: stderrDetails(session) });
       }
       // The raw item is stored, not the validated copy: nothing the server sent is dropped.
       const item = raw as JsonObject;
       const key = item[keyField] as string;
-      const size = Buffer.byteLength(canonicalize(item), 'utf8');
+      const size = canonicalInfo(item).bytes;
       if (size > limits.maxItemBytes) {
         throw new ServerError('ITEM_TOO_LARGE', `${spec.kind} "${printable(key, 80)}" is ${formatBytes(size)}, over the ${formatBytes(limits.maxItemBytes)} limit per item`, { details: stderrDetails(session) });
       }

@@ -60,7 +60,7 @@ function findDuplicate(text: string): string | undefined {
   };
   const childPath = (): string => {
     const top = stack[stack.length - 1];
-    if (!top) return '';
+    if (!top) return '$';
     return top.array ? `${top.path}[${top.index}]` : `${top.path}.${top.pending ?? ''}`;
   };
   while (i < n) {

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { canonicalize, digestOf, prettyCanonical } from '../../src/canonical/index.js';
+import { repoRoot } from '../helpers/cli.js';
+
+const vectors = join(repoRoot, 'testdata', 'jcs');
+const names = readdirSync(join(vectors, 'input')).filter((f) => f.endsWith('.json'));
+
+/** Removes the white space outside strings that prettyCanonical adds. */
+function stripInsignificant(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i];
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c !== ' ' && c !== '\n') out += c;
+  }
+  return out;
+}
+
+describe('RFC 8785 canonical form (published vectors)', () => {
+  it('has the six vector files', () => {
+    expect(names.sort()).toEqual(['arrays.json', 'french.json', 'structures.json', 'unicode.json', 'values.json', 'weird.json']);
+  });
+
+  it.each(names)('%s canonicalizes to the expected bytes', (name) => {
+    const input = JSON.parse(readFileSync(join(vectors, 'input', name), 'utf8'));
+    const expected = readFileSync(join(vectors, 'output', name));
+    expect(Buffer.from(canonicalize(input), 'utf8').equals(expected)).toBe(true);
+  });
+
+  it.each(names)('%s pretty-printed keeps the canonical order, escaping and numbers', (name) => {
+    const input = JSON.parse(readFileSync(join(vectors, 'input', name), 'utf8'));
+    const expected = readFileSync(join(vectors, 'output', name), 'utf8');
+    expect(stripInsignificant(prettyCanonical(input))).toBe(expected);
+  });
+
+  const numbers = readFileSync(join(vectors, 'numbers.txt'), 'utf8').trim().split('\n');
+  it.each(numbers)('Appendix B number %s', (line) => {
+    const [hex, expected] = line.split(' ') as [string, string];
+    const value = Buffer.from(hex, 'hex').readDoubleBE(0);
+    expect(canonicalize(value)).toBe(expected);
+    expect(prettyCanonical([value])).toBe(`[\n  ${expected}\n]`);
+  });
+
+  it('refuses values JSON cannot hold', () => {
+    expect(() => prettyCanonical({ a: Number.NaN })).toThrow(/non-finite/);
+    expect(() => prettyCanonical([Number.POSITIVE_INFINITY])).toThrow(/non-finite/);
+  });
+
+  it('sorts integer-like keys as strings, unlike JavaScript object order', () => {
+    const value = JSON.parse('{"10":1,"9":2,"a":3,"1":4}');
+    expect(Object.keys(value)).toEqual(['1', '9', '10', 'a']); // what JSON.stringify would use
+    expect(canonicalize(value)).toBe('{"1":4,"10":1,"9":2,"a":3}');
+    expect(stripInsignificant(prettyCanonical(value))).toBe('{"1":4,"10":1,"9":2,"a":3}');
+  });
+
+  it('digests the canonical bytes, so key order does not matter', () => {
+    const a = digestOf(JSON.parse('{"b":[1,{"y":2,"x":1}],"a":"é"}'));
+    const b = digestOf(JSON.parse('{"a":"\\u00e9","b":[1,{"x":1,"y":2}]}'));
+    expect(a).toBe(b);
+    expect(a).toBe('sha256:' + createHash('sha256').update('{"a":"é","b":[1,{"x":1,"y":2}]}').digest('hex'));
+  });
+});

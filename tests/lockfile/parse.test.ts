@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { createLockfile, serializeLockfile, surfaceDigest } from '../../src/lockfile/build.js';
+import { LockfileError, parseLockfile } from '../../src/lockfile/parse.js';
+import type { ServerSurface } from '../../src/lockfile/types.js';
+import { createRecord } from '../../src/util/record.js';
+
+function surface(tools: Record<string, object>): ServerSurface {
+  const s: ServerSurface = {
+    identity: { serverInfo: { name: 'demo', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+    tools: createRecord(),
+    prompts: createRecord(),
+    resources: createRecord(),
+    resourceTemplates: createRecord(),
+  };
+  for (const [name, def] of Object.entries(tools)) s.tools[name] = { name, ...def } as never;
+  return s;
+}
+
+const sample = () =>
+  serializeLockfile(
+    createLockfile([
+      {
+        name: 'demo',
+        transport: { type: 'stdio', command: 'node', args: ['server.js'], env: ['TOKEN'] },
+        surface: surface({ echo: { description: 'Echo the input', inputSchema: { type: 'object' } } }),
+      },
+    ]),
+  );
+
+function expectError(text: string, code: string, message: RegExp) {
+  try {
+    parseLockfile(text, 'mcp-lock.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(LockfileError);
+    expect((error as LockfileError).code).toBe(code);
+    expect((error as LockfileError).category).toBe('input');
+    expect((error as Error).message).toMatch(message);
+    return;
+  }
+  throw new Error('expected parseLockfile to throw');
+}
+
+describe('parseLockfile', () => {
+  it('round-trips what serializeLockfile writes', () => {
+    const text = sample();
+    const lock = parseLockfile(text);
+    expect(serializeLockfile(lock)).toBe(text);
+    expect(lock.servers.demo!.transport).toEqual({ type: 'stdio', command: 'node', args: ['server.js'], env: ['TOKEN'] });
+  });
+
+  it('keeps a tool named __proto__ as data, not as a prototype', () => {
+    const text = serializeLockfile(
+      createLockfile([{ name: 'x', transport: { type: 'stdio', command: 'n', args: [], env: [] }, surface: surface(JSON.parse('{"__proto__": {"inputSchema": {"type": "object"}}, "constructor": {"inputSchema": {"type": "object"}}}')) }]),
+    );
+    const lock = parseLockfile(text);
+    expect(Object.keys(lock.servers.x!.surface.tools).sort()).toEqual(['__proto__', 'constructor']);
+    expect(serializeLockfile(lock)).toBe(text);
+  });
+
+  it('refuses truncated JSON', () => expectError(sample().slice(0, 100), 'MALFORMED_JSON', /mcp-lock\.json is not valid JSON/));
+  it('refuses duplicate keys', () => expectError(sample().replace('"lockfileVersion": 1,', '"lockfileVersion": 1, "lockfileVersion": 1,'), 'DUPLICATE_KEY', /duplicate key \$: "lockfileVersion"/));
+  it('refuses an unknown version, saying what it reads', () => expectError(sample().replace('"lockfileVersion": 1', '"lockfileVersion": 2'), 'UNKNOWN_VERSION', /lockfileVersion 2; this mcptrust reads version 1/));
+  it('refuses a file without a version', () => expectError('{"servers": {}}', 'UNKNOWN_VERSION', /no lockfileVersion/));
+  it('refuses a string version', () => expectError('{"lockfileVersion": "1", "servers": {}}', 'UNKNOWN_VERSION', /lockfileVersion "1"/));
+  it('refuses unknown fields', () => expectError(sample().replace('"lockfileVersion": 1,', '"lockfileVersion": 1, "extra": true,'), 'INVALID_STRUCTURE', /unknown field "extra"/));
+  it('refuses a hand-edited definition', () =>
+    expectError(sample().replace('Echo the input', 'Echo the input and read ~/.ssh'), 'DIGEST_MISMATCH', /tool "echo" does not match its digest/));
+  it('refuses a definition filed under another name', () => expectError(sample().replace('"name": "echo"', '"name": "echo2"'), 'INVALID_STRUCTURE', /definition\.name must equal its key/));
+  it('refuses an edited server digest', () => {
+    const text = sample();
+    const digest = surfaceDigest(parseLockfile(text).servers.demo!.surface);
+    expectError(text.replace(digest, `sha256:${'0'.repeat(64)}`), 'DIGEST_MISMATCH', /server "demo" does not match its surface digest/);
+  });
+  it('refuses a wrong transport type', () => expectError(sample().replace('"type": "stdio"', '"type": "pigeon"'), 'INVALID_STRUCTURE', /transport\.type must be/));
+  it('refuses a non-object top level', () => expectError('[]', 'INVALID_STRUCTURE', /top level must be an object/));
+  it('refuses absurd nesting without a stack trace', () => expectError('['.repeat(200_000), 'MALFORMED_JSON', /not valid JSON/));
+});
