@@ -1,15 +1,19 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../src/util/text.js';
 
+const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
 /** Shared option parsers and definitions, so every command spells them the same way. */
 export function parseTimeout(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 500ms or 2m');
+  // Node's timers take at most 2^31-1 ms and fire at once above it: cap well below.
+  if (ms > MAX_TIMEOUT_MS) throw new InvalidArgumentError('expected a duration of at most 1440m (one day)');
   return ms;
 }
 
 export function parsePositiveInt(value: string): number {
-  const n = Number(value);
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return n;
 }
@@ -31,6 +35,7 @@ export function addServerOptions(command: import('commander').Command): import('
     .option('--config <file>', 'lock the MCP servers of an agent config (Claude Desktop, Claude Code, Cursor, VS Code)')
     .option('--server <name>', 'with --config: only this server (repeatable)', collect, [])
     .option('--env <NAME=value>', 'environment variable for a stdio server (repeatable)', collect, [])
-    .option('--timeout <duration>', 'per-request timeout', parseTimeout, 30_000)
+    // The default is shown as "30s": a bare 30000 typed back would mean 30000 seconds.
+    .addOption(new Option('--timeout <duration>', 'per-request timeout (30s, 500ms, 2m)').argParser(parseTimeout).default(30_000, '30s'))
     .option('--max-items <n>', 'most items accepted in one list', parsePositiveInt, 10_000);
 }

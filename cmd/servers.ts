@@ -18,7 +18,9 @@ export interface ServerOptions {
  * Turns the server flags of lock/diff/check into targets: exactly one of a command after
  * `--`, `--url`, or `--config`.
  */
-export async function resolveTargets(command: string[], options: ServerOptions, io: IO): Promise<NamedTarget[]> {
+export async function resolveTargets(command: string[], given: Partial<ServerOptions>, io: IO): Promise<NamedTarget[]> {
+  // Repeatable flags are undefined when not given (so --help shows no "(default: [])").
+  const options: ServerOptions = { transport: 'auto', ...given, header: given.header ?? [], server: given.server ?? [], env: given.env ?? [] };
   const sources = [command.length > 0, options.url !== undefined, options.config !== undefined].filter(Boolean).length;
   if (sources === 0) throw new UsageError('USAGE', 'say which server to read: -- CMD ARGS..., --url URL, or --config FILE');
   if (sources > 1) throw new UsageError('USAGE', 'give only one of: -- CMD ARGS..., --url URL, --config FILE');

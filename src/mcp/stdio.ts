@@ -44,6 +44,28 @@ function installExitHook(): void {
   });
 }
 
+// Servers run in their own process group (detached), so a Ctrl-C on the terminal does not reach
+// them, and a signal ends mcptrust without its 'exit' event. While a server runs, these
+// signals end its group first, then mcptrust dies of the same signal as it would have.
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function onEndingSignal(signal: NodeJS.Signals): void {
+  for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  liveGroups.clear();
+  for (const s of ENDING_SIGNALS) process.removeListener(s, onEndingSignal);
+  process.kill(process.pid, signal);
+}
+
+function trackGroup(pid: number): void {
+  if (liveGroups.size === 0) for (const s of ENDING_SIGNALS) process.on(s, onEndingSignal);
+  liveGroups.add(pid);
+}
+
+function untrackGroup(pid: number): void {
+  if (!liveGroups.delete(pid) || liveGroups.size > 0) return;
+  for (const s of ENDING_SIGNALS) process.removeListener(s, onEndingSignal);
+}
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     // A negative pid signals the whole process group: `npx` and the server it starts, and
@@ -117,7 +139,7 @@ export class BoundedStdioTransport implements Transport {
         this.fail(failure);
       });
       child.once('spawn', () => {
-        if (child.pid) liveGroups.add(child.pid);
+        if (child.pid) trackGroup(child.pid);
         resolve();
       });
       child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
@@ -126,7 +148,11 @@ export class BoundedStdioTransport implements Transport {
         // EPIPE when the server has gone: reported through 'close' with the exit status.
       });
       child.once('close', (code, signal) => {
-        if (child.pid) liveGroups.delete(child.pid);
+        if (child.pid) {
+          // The server is gone, maybe without a word: end whatever it left running in its group.
+          killGroup(child.pid, 'SIGKILL');
+          untrackGroup(child.pid);
+        }
         this.exit = { code, signal };
         this.handleClose();
       });
@@ -172,7 +198,7 @@ export class BoundedStdioTransport implements Transport {
       this.fail(
         new ServerError(
           'NOT_JSON',
-          `server wrote non-JSON output on stdout: "${printable(text, 120)}" (MCP servers must log to stderr, not stdout)`,
+          `server wrote non-JSON output on stdout: "${printable(text, 120)}"; the MCP stdio transport allows only JSON-RPC messages on stdout (the server must log to stderr)`,
         ),
       );
       return;
@@ -221,7 +247,7 @@ export class BoundedStdioTransport implements Transport {
       clearTimeout(timer);
       // The group leader is gone; end whatever it left behind in its group.
       killGroup(child.pid, 'SIGKILL');
-      liveGroups.delete(child.pid);
+      untrackGroup(child.pid);
     }
     if (!wasClosed) this.onclose?.();
   }
@@ -230,6 +256,8 @@ export class BoundedStdioTransport implements Transport {
 function tooLarge(size: number, max: number, partial = false): ServerError {
   return new ServerError(
     'MESSAGE_TOO_LARGE',
-    `server sent a message of ${partial ? 'more than ' : ''}${formatBytes(size)}, over the ${formatBytes(max)} limit per message`,
+    partial
+      ? `server sent a message larger than the ${formatBytes(max)} limit per message (mcptrust stopped reading there)`
+      : `server sent a message of ${formatBytes(size)}, over the ${formatBytes(max)} limit per message`,
   );
 }

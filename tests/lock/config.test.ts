@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, expandVariables, parseAgentConfig } from '../../src/config/agent-config.js';
+import { parseLockfile } from '../../src/lockfile/parse.js';
+import { fixtureServer, runCli, tempDir } from '../helpers/cli.js';
+
+const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+const [node, shuffle] = fixtureServer('shuffle-server.mjs');
+const [, example] = fixtureServer('example-server.mjs');
+
+let scratch: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  scratch = tempDir();
+});
+afterAll(() => scratch.cleanup());
+
+function write(rel: string, value: unknown): string {
+  const path = join(scratch.dir, rel);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+  return path;
+}
+
+describe('lock --config (agent configs)', () => {
+  it('locks every server of a Claude Desktop config into one lockfile, with env names but not values', async () => {
+    const config = write('claude_desktop_config.json', {
+      mcpServers: {
+        notes: { command: node, args: [example] },
+        shuffle: { command: node, args: [shuffle, '--tools=5', '--report-env'], env: { MCP_ECHO: '${SECRET_TOKEN}', OTHER: 'x' } },
+        off: { command: 'does-not-exist', disabled: true },
+      },
+    });
+    const out = join(scratch.dir, 'claude.json');
+    const r = await runCli(['lock', '--config', config, '-o', out], { cwd: scratch.dir, env: { ...env, SECRET_TOKEN: 'val-81c2', PARENT_ONLY: 'leak?' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/locked 2 servers/);
+    const text = readFileSync(out, 'utf8');
+    const lock = parseLockfile(text);
+    expect(Object.keys(lock.servers)).toEqual(['notes', 'shuffle']);
+    expect(lock.servers.shuffle!.transport).toEqual({ type: 'stdio', command: node, args: [shuffle, '--tools=5', '--report-env'], env: ['MCP_ECHO', 'OTHER'] });
+    // The server got the expanded value and a minimal environment (no PARENT_ONLY)...
+    const instructions = lock.servers.shuffle!.surface.identity.instructions!;
+    expect(instructions).toMatch(/echo: val-81c2$/);
+    expect(instructions).toMatch(/env: [A-Z_,]*\bMCP_ECHO\b/);
+    expect(instructions).not.toMatch(/PARENT_ONLY/);
+    // ...and only that test fixture echoed the value: the lock's own records hold names only.
+    expect(text.replace(instructions, '')).not.toContain('val-81c2');
+  });
+
+  it('reads VS Code "servers" with ${env:VAR} and ${workspaceFolder}, and --server picks some', async () => {
+    const config = write('proj/.vscode/mcp.json', {
+      servers: {
+        a: { type: 'stdio', command: node, args: ['${workspaceFolder}/../../../' + shuffle.replace(/^\//, ''), '--tools=2'] },
+        b: { type: 'stdio', command: node, args: [example], env: { X: '${env:HOME}' } },
+      },
+    });
+    const out = join(scratch.dir, 'vscode.json');
+    const r = await runCli(['lock', '--config', config, '--server', 'b', '-o', out], { cwd: scratch.dir, env });
+    expect(r.code).toBe(0);
+    expect(Object.keys(parseLockfile(readFileSync(out, 'utf8')).servers)).toEqual(['b']);
+  });
+
+  it('names the failing server, exits 3 and writes nothing when one server fails', async () => {
+    const config = write('.mcp.json', {
+      mcpServers: {
+        good: { command: node, args: [shuffle, '--tools=3'] },
+        broken: { command: node, args: ['-e', 'process.stderr.write("boom: missing API key\\n"); process.exit(4)'] },
+      },
+    });
+    const out = join(scratch.dir, 'partial.json');
+    const r = await runCli(['lock', '--config', config, '-o', out], { cwd: scratch.dir, env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/1 of 2 servers failed: "broken"/);
+    expect(r.stderr).toMatch(/server "broken": server exited with code 4 during initialize/);
+    expect(r.stderr).toMatch(/boom: missing API key/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('accepts Cursor-style url servers and refuses unknown --server names with the known ones', async () => {
+    const config = write('.cursor/mcp.json', { mcpServers: { remote: { url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer ${TOKEN:-none}' } }, local: { command: node, args: [shuffle] } } });
+    const r = await runCli(['lock', '--config', config, '--server', 'nope'], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/has no server "nope"; it has: remote, local/);
+    const servers = parseAgentConfig(readFileSync(config, 'utf8'), config, {});
+    expect(servers[0]!.target).toEqual({ kind: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer none' }, transport: 'auto' });
+  });
+
+  it.each([
+    ['not JSON', '{"mcpServers": {', /is not valid JSON/],
+    ['duplicate key', '{"mcpServers": {"a": {"command": "x"}, "a": {"command": "y"}}}', /duplicate key \$\.mcpServers: "a"/],
+    ['no servers object', '{"other": {}}', /has no "mcpServers" \(Claude, Cursor\) or "servers" \(VS Code\) object/],
+    ['args not strings', '{"mcpServers": {"a": {"command": "x", "args": [1]}}}', /server "a"\.args must be an array of strings/],
+    ['neither command nor url', '{"mcpServers": {"a": {"type": "stdio"}}}', /needs either "command" \(stdio\) or "url" \(HTTP\)/],
+    ['an ${input:...} variable', '{"servers": {"a": {"command": "x", "env": {"K": "${input:key}"}}}}', /needs an interactive prompt/],
+  ])('exits 2 for a config with %s', async (_, text, message) => {
+    const config = write(`bad-${Math.random().toString(36).slice(2)}.json`, text);
+    const r = await runCli(['lock', '--config', config], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(join(scratch.dir, 'mcp-lock.json'))).toBe(false);
+  });
+
+  it('exits 2 when the config file is missing', async () => {
+    const r = await runCli(['lock', '--config', 'nowhere.json'], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read config .*nowhere\.json: no such file/);
+  });
+});
+
+describe('expandVariables', () => {
+  it('expands ${VAR}, ${VAR:-default} and ${env:VAR}, and refuses unset ones', () => {
+    expect(expandVariables('a-${X}-${env:Y}-${Z:-dflt}', { X: '1', Y: '2' }, 'w')).toBe('a-1-2-dflt');
+    expect(() => expandVariables('${MISSING}', {}, 'header Authorization')).toThrow(ConfigError);
+    try {
+      expandVariables('${MISSING}', {}, 'header Authorization');
+    } catch (error) {
+      expect((error as ConfigError).code).toBe('UNSET_VARIABLE');
+    }
+  });
+});
+
+describe('server flags', () => {
+  it.each([
+    [[], /say which server to read/],
+    [['--url', 'http://x', '--config', 'c.json'], /give only one of/],
+    [['--server', 'a', '--', 'x'], /--server only goes with --config/],
+    [['--header', 'A: b', '--', 'x'], /--header only goes with --url/],
+    [['--url', 'ftp://x/'], /--url must be http:\/\/ or https:\/\//],
+    [['--env', 'bad', '--', 'x'], /--env "bad" must look like NAME=value/],
+  ])('%j exits 2', async (args, message) => {
+    const r = await runCli(['lock', ...args], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 3 when the command does not exist', async () => {
+    const r = await runCli(['lock', '--', 'definitely-not-a-command-xyz'], { cwd: scratch.dir, env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/could not start definitely-not-a-command-xyz: command not found/);
+  });
+});
