@@ -6,8 +6,8 @@ import { parseLockfile } from '../../src/lockfile/parse.js';
 import { fixtureServer, runCli, tempDir } from '../helpers/cli.js';
 
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-const [node, shuffle] = fixtureServer('shuffle-server.mjs');
-const [, example] = fixtureServer('example-server.mjs');
+const [node, shuffle] = fixtureServer('shuffle-server.mjs') as [string, string];
+const [, example] = fixtureServer('example-server.mjs') as [string, string];
 
 let scratch: ReturnType<typeof tempDir>;
 beforeAll(() => {
