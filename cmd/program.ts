@@ -1,6 +1,13 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { VERSION } from '../src/version.js';
+import { registerDiff } from './commands/diff.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerLock } from './commands/lock.js';
+import { registerScan } from './commands/scan.js';
+import { registerPolicy } from './commands/policy.js';
+import { registerCheck } from './commands/check.js';
+import { registerSign } from './commands/sign.js';
+import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
 import { EXIT, reportError } from './exit.js';
 import type { IO } from './io.js';
@@ -22,6 +29,12 @@ export function createProgram(ctx: CommandContext): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride()
+    .configureHelp({
+      // "(default: [])" on repeatable flags and "(default: false)" on switches say nothing.
+      optionDescription(option) {
+        return Help.prototype.optionDescription.call(this, option).replace(/ \(default: (?:\[\]|false)\)/, '');
+      },
+    })
     .addHelpText(
       'after',
       `
@@ -33,6 +46,13 @@ Examples:
   mcptrust lock --config ~/.cursor/mcp.json`,
     );
   registerLock(program, ctx);
+  registerScan(program, ctx);
+  registerPolicy(program, ctx);
+  registerCheck(program, ctx);
+  registerDiff(program, ctx);
+  registerKeygen(program, ctx);
+  registerSign(program, ctx);
+  registerVerify(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     command.showHelpAfterError(`(run mcptrust ${command.name()} --help for usage)`);

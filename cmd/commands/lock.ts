@@ -7,7 +7,7 @@ import type { ServerOptions } from '../servers.js';
 
 interface LockOptions extends ServerOptions {
   output: string;
-  force: boolean;
+  force?: boolean;
   format: 'text' | 'json';
   timeout: number;
   maxItems: number;
@@ -18,14 +18,14 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .command('lock')
     .summary('read a live MCP server and pin its whole surface in mcp-lock.json')
     .description(
-      'Connect to MCP servers, read their identity, tools, prompts, resources and resource templates\n' +
-        '(every page), and write them to a canonical, deterministic lockfile. If the lockfile exists\n' +
+      'Connect to MCP servers, read their identity, tools, prompts, resources and resource templates ' +
+        '(every page), and write them to a canonical, deterministic lockfile. If the lockfile exists ' +
         'and the surface changed, nothing is written (exit 1) unless --force.',
     )
     .argument('[command...]', 'the server command and its arguments, after --')
     .option('-o, --output <file>', 'lockfile to write', 'mcp-lock.json')
     .option('--name <name>', 'name of the server in the lockfile (default: its serverInfo.name)')
-    .option('--force', 'overwrite a lockfile whose pinned surface differs', false)
+    .option('--force', 'overwrite a lockfile whose pinned surface differs')
     .addOption(formatOption(['text', 'json']));
   addServerOptions(command)
     .addHelpText(
@@ -80,15 +80,15 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const { paint, colorEnabled } = await import('../io.js');
   const p = paint(colorEnabled(io, io.stdout));
   if (existing && !options.force) {
-    const { compareSurfaces } = await import('../../src/lockfile/compare.js');
-    const changes = compareSurfaces(existing, lock);
+    const { diffLockfiles } = await import('../../src/diff/index.js');
+    const { changes } = diffLockfiles(existing, lock);
     if (changes.length > 0) {
       const { renderChangeSummary } = await import('../render/lock.js');
       if (options.format === 'json') {
         io.stdout.write(`${JSON.stringify({ written: false, lockfile: options.output, drift: true, changes }, null, 2)}\n`);
       } else {
         io.stderr.write(`${p.red('refused:')} ${options.output} pins a different surface; nothing written.\n`);
-        io.stderr.write(renderChangeSummary(changes));
+        io.stderr.write(renderChangeSummary(changes, p));
         io.stderr.write(`Review the change (mcptrust diff), then run lock again with --force to approve it.\n`);
       }
       return EXIT.CHECK_FAILED;
@@ -106,9 +106,10 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   return EXIT.OK;
 }
 
-async function readExisting(path: string, shown: string, force: boolean) {
+async function readExisting(path: string, shown: string, force = false) {
   const { existsSync, readFileSync } = await import('node:fs');
-  if (!existsSync(path)) return undefined;
+  // --force replaces whatever is there: no need to read it.
+  if (force || !existsSync(path)) return undefined;
   const { parseLockfile } = await import('../../src/lockfile/parse.js');
   try {
     return parseLockfile(readFileSync(path, 'utf8'), shown);

@@ -1,5 +1,5 @@
 import { surfaceDigest } from '../../src/lockfile/build.js';
-import type { SurfaceChange } from '../../src/lockfile/compare.js';
+import type { DiffChange } from '../../src/diff/types.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 import { printable } from '../../src/util/text.js';
 import type { Paint } from '../io.js';
@@ -49,9 +49,15 @@ export function lockSummaryJson(lock: Lockfile, file: string, notes: { server: s
 
 const SHOWN = 20;
 
-export function renderChangeSummary(changes: SurfaceChange[]): string {
+/** The short form of `mcptrust diff` shown when lock refuses to overwrite: one line per change. */
+export function renderChangeSummary(changes: DiffChange[], p: Paint): string {
   const sign = { added: '+', removed: '-', modified: '~' } as const;
-  const lines = changes.slice(0, SHOWN).map((c) => `  ${sign[c.change]} ${printable(c.server, 40)}: ${c.kind} ${JSON.stringify(printable(c.name, 80))} ${c.change}`);
+  const color = (c: DiffChange) => (c.severity === 'critical' || c.severity === 'high' ? p.red : c.severity === 'medium' ? p.yellow : p.dim);
+  const lines = changes.slice(0, SHOWN).map((c) => {
+    const what = c.kind === 'server' ? 'server' : `${c.kind} "${printable(c.name, 80)}"`;
+    const reason = c.reasons[0] === undefined ? '' : `: ${printable(c.reasons[0], 120)}`;
+    return `  ${color(c)(c.severity.padEnd(8))} ${sign[c.change]} ${printable(c.server, 40)}: ${what} ${c.change}${c.breaking ? ' (breaking)' : ''}${reason}`;
+  });
   if (changes.length > SHOWN) lines.push(`  … and ${changes.length - SHOWN} more`);
   return `${lines.join('\n')}\n`;
 }

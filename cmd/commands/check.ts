@@ -1,0 +1,225 @@
+import { Option, type Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout } from '../options.js';
+import type { LiveOptions } from '../policy-support.js';
+import type { CheckPart, CheckReport } from '../render/check.js';
+
+interface CheckOptions extends LiveOptions {
+  lock: string;
+  sig?: string;
+  key: string[];
+  keyring?: string;
+  threshold: number;
+  requireSignature: boolean;
+  policy?: string;
+  preset?: string;
+  failOn: 'any' | 'breaking' | 'security' | 'none';
+  ruleTimeout: number;
+  format: 'text' | 'json' | 'junit';
+}
+
+/** The most *.pub files read from one --keyring folder (as verify). */
+const MAX_KEYRING_KEYS = 1000;
+
+export function registerCheck(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('check')
+    .summary('the CI gate: verify the signature, diff the live server against the lock, apply a policy')
+    .description(
+      'One command, one summary, one exit code: verify the lockfile signature (when\n' +
+        'keys are given), compare the live server with the lockfile, and evaluate a\n' +
+        'policy (when one is given) over both. Exit 1 when any part fails; 2 for bad\n' +
+        'flags or files (including a policy that does not compile); 3 when the server\n' +
+        'cannot be used.',
+    )
+    .argument('[command...]', 'the live server command and its arguments, after --')
+    .option('--lock <file>', 'the approved lockfile', 'mcp-lock.json')
+    .option('--sig <file>', 'signature file (default: the lockfile name + .sig)')
+    .option('--key <file>', 'trusted public key, SPKI PEM (repeatable)', collect, [])
+    .option('--keyring <dir>', 'trust every *.pub public key in this folder')
+    .option('--threshold <n>', 'distinct trusted keys that must have signed', parsePositiveInt, 1)
+    .option('--require-signature', 'fail when the lockfile has no signature file (needs --key or --keyring)', false)
+    .option('--policy <file>', 'policy YAML file')
+    .option('--preset <name>', 'built-in policy: baseline or strict')
+    .addOption(
+      new Option('--fail-on <level>', 'drift that fails the check: any, breaking, security (high or critical), none')
+        .choices(['any', 'breaking', 'security', 'none'])
+        .default('any'),
+    )
+    .addOption(new Option('--rule-timeout <duration>', 'longest time one policy rule may run').argParser(parseTimeout).default(2000, '2s'))
+    .addOption(formatOption(['text', 'json', 'junit']));
+  addServerOptions(command)
+    .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust check --key team.pub --preset strict -- npx -y @modelcontextprotocol/server-everything
+  mcptrust check --keyring keys/ --threshold 2 --require-signature --policy org.yaml --config .cursor/mcp.json
+  mcptrust check --key team.pub --format junit -- node server.js > mcptrust-junit.xml`,
+    )
+    .action(async (argv: string[], options: CheckOptions) => {
+      ctx.setExitCode(await runCheck(argv, options, ctx));
+    });
+}
+
+async function runCheck(argv: string[], options: CheckOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const [support, { UsageError, BaseError }, { existsSync }, { resolve }] = await Promise.all([
+    import('../policy-support.js'),
+    import('../../src/errors.js'),
+    import('node:fs'),
+    import('node:path'),
+  ]);
+  const hasKeys = options.key.length > 0 || options.keyring !== undefined;
+  if (options.requireSignature && !hasKeys) throw new UsageError('USAGE', '--require-signature needs the trusted keys: --key FILE or --keyring DIR');
+  if (!support.hasLiveSource(argv, options)) {
+    throw new UsageError('USAGE', 'check compares the live server with the lockfile: give -- CMD ARGS..., --url URL or --config FILE');
+  }
+  const wantsPolicy = options.policy !== undefined || options.preset !== undefined;
+  const parts: CheckPart[] = [];
+
+  // 1. Every input, before any server starts: keys, signature file, policy (compiled).
+  const trusted = hasKeys ? await loadTrustedKeys(options, io) : [];
+  const compiled = wantsPolicy ? await support.loadCompiledPolicy(options, io) : undefined;
+
+  // 2. The signature, over the exact bytes (before the lockfile is parsed, so a tampered lock
+  //    is reported as a bad signature rather than as a malformed file).
+  const { readFileBounded } = await import('../../src/util/fs.js');
+  const lockBytes = readFileBounded(resolve(io.cwd, options.lock), support.MAX_LOCKFILE_BYTES, 'lockfile');
+  let verification: { verified: boolean; signers: string[] } | undefined;
+  if (!hasKeys) {
+    parts.push({ id: 'signature', status: 'skip', summary: 'not checked (no --key or --keyring given)', details: [], ms: 0 });
+  } else {
+    const started = performance.now();
+    const sig = options.sig ?? `${options.lock}.sig`;
+    if (!existsSync(resolve(io.cwd, sig))) {
+      parts.push({
+        id: 'signature',
+        status: options.requireSignature ? 'fail' : 'skip',
+        summary: `no signature file ${sig}${options.requireSignature ? ' (--require-signature)' : '; pass --require-signature to make this fail'}`,
+        details: [],
+        ms: performance.now() - started,
+      });
+    } else {
+      const signature = await import('../../src/lockfile/signature.js');
+      const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);
+      const result = signature.verifyLockfileSignature(lockBytes, envelope, trusted, { threshold: options.threshold });
+      verification = { verified: result.verified, signers: result.signers };
+      parts.push({
+        id: 'signature',
+        status: result.verified ? 'pass' : 'fail',
+        summary: result.verified
+          ? `verified: signed by ${result.signers.length} trusted key${result.signers.length === 1 ? '' : 's'} (threshold ${result.threshold})`
+          : `not verified: ${result.problems[0]?.message ?? 'unknown problem'}`,
+        details: result.verified ? result.signers : result.problems.slice(1).map((p) => p.message),
+        ms: performance.now() - started,
+      });
+    }
+  }
+
+  // 3. The lockfile's meaning. If the signature already failed, a lockfile that no longer
+  //    parses is part of that failure (exit 1), not a separate input error.
+  const { parseLockfile } = await import('../../src/lockfile/parse.js');
+  let lock: import('../../src/lockfile/types.js').Lockfile | undefined;
+  let unreadable: string | undefined;
+  try {
+    lock = parseLockfile(lockBytes.toString('utf8'), options.lock);
+  } catch (error) {
+    if (!(error instanceof BaseError) || parts[0]?.status !== 'fail') throw error;
+    unreadable = error.message;
+  }
+
+  let report: CheckReport;
+  if (lock === undefined) {
+    const why = `cannot be checked: ${unreadable ?? 'the lockfile is unreadable'}`;
+    parts.push({ id: 'drift', status: 'error', summary: why, details: [], ms: 0 });
+    parts.push(
+      compiled
+        ? { id: 'policy', status: 'error', summary: why, details: [], ms: 0 }
+        : { id: 'policy', status: 'skip', summary: 'no policy given (--policy FILE or --preset NAME)', details: [], ms: 0 },
+    );
+    report = { lockfile: options.lock, passed: false, parts };
+  } else {
+    // 4. The live server against the lock.
+    const started = performance.now();
+    const { live, report: diff } = await support.readLiveAndDiff(argv, options, lock, io);
+    const { failsOn } = await import('../../src/diff/index.js');
+    const failing = diff.changes.filter((c) => failsOn(c, options.failOn));
+    parts.push({
+      id: 'drift',
+      status: failing.length > 0 ? 'fail' : diff.changes.length > 0 ? 'warn' : 'pass',
+      summary:
+        diff.changes.length === 0
+          ? 'no drift: the live server matches the lockfile'
+          : `${diff.changes.length} change${diff.changes.length === 1 ? '' : 's'} (most severe: ${diff.summary.maxSeverity}${diff.summary.breaking ? `, ${diff.summary.breaking} breaking` : ''})${failing.length === 0 ? ` below --fail-on ${options.failOn}` : ''}; run mcptrust diff for details`,
+      details: diff.changes.map((c) => `${c.severity.padEnd(8)} ${c.kind} ${c.name} ${c.change}${c.breaking ? ' (breaking)' : ''}: ${c.reasons[0] ?? ''}`),
+      ms: performance.now() - started,
+    });
+
+    // 5. The policy over the live surface, the drift and the signature result.
+    let policyResult;
+    if (compiled) {
+      const policyStarted = performance.now();
+      const [{ buildPolicyInput }, { evaluatePolicy }, { mtfForPolicy }] = await Promise.all([
+        import('../../src/policy/input.js'),
+        import('../../src/policy/evaluate.js'),
+        import('../policy-mtf.js'),
+      ]);
+      const { referencedNames } = await import('../../src/policy/compile.js');
+      const input = buildPolicyInput(
+        { lock: live, drift: { against: 'live', changes: diff.changes }, mtf: await mtfForPolicy(live), verification },
+        { names: referencedNames(compiled.policy) },
+      );
+      policyResult = evaluatePolicy(compiled, input, { timeoutMs: options.ruleTimeout });
+      const { counts } = policyResult;
+      parts.push({
+        id: 'policy',
+        status: counts.failures > 0 ? 'fail' : counts.warnings > 0 ? 'warn' : 'pass',
+        summary: `${policyResult.name} (${policyResult.source}, mode ${policyResult.mode}): ${counts.passed} of ${counts.rules} rules passed${counts.failures ? `, ${counts.failures} failed` : ''}${counts.warnings ? `, ${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}` : ''}`,
+        details: [],
+        ms: performance.now() - policyStarted,
+      });
+    } else {
+      parts.push({ id: 'policy', status: 'skip', summary: 'no policy given (--policy FILE or --preset NAME)', details: [], ms: 0 });
+    }
+    report = { lockfile: options.lock, passed: parts.every((p) => p.status !== 'fail' && p.status !== 'error'), parts, policy: policyResult, drift: diff };
+  }
+
+  const render = await import('../render/check.js');
+  if (options.format === 'json') io.stdout.write(`${JSON.stringify(render.checkJson(report), null, 2)}\n`);
+  else if (options.format === 'junit') io.stdout.write(render.checkJUnit(report));
+  else {
+    const { paint, colorEnabled } = await import('../io.js');
+    io.stdout.write(render.renderCheck(report, paint(colorEnabled(io, io.stdout))));
+  }
+  return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
+}
+
+/** The trusted public keys of --key and --keyring, as `mcptrust verify` reads them. */
+async function loadTrustedKeys(options: CheckOptions, ctxIo: CommandContext['io']) {
+  const [{ readdirSync }, { join, resolve }, { readFileBounded }, keys, { UsageError }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../../src/util/fs.js'),
+    import('../../src/crypto/keys.js'),
+    import('../../src/errors.js'),
+  ]);
+  const trusted: import('../../src/crypto/keys.js').PublicKey[] = [];
+  const load = (shown: string) => trusted.push(keys.parsePublicKeyPem(readFileBounded(resolve(ctxIo.cwd, shown), keys.MAX_KEY_FILE_BYTES, 'public key'), shown));
+  for (const file of options.key) load(file);
+  if (options.keyring !== undefined) {
+    let names: string[];
+    try {
+      names = readdirSync(resolve(ctxIo.cwd, options.keyring)).filter((n) => n.endsWith('.pub')).sort();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError('FILE_UNREADABLE', `cannot read keyring ${options.keyring}: ${code === 'ENOENT' ? 'no such folder' : (code ?? String(error))}`);
+    }
+    if (names.length === 0) throw new UsageError('FILE_UNREADABLE', `keyring ${options.keyring} holds no *.pub public key`);
+    if (names.length > MAX_KEYRING_KEYS) throw new UsageError('FILE_UNREADABLE', `keyring ${options.keyring} holds ${names.length} keys, over the limit of ${MAX_KEYRING_KEYS}`);
+    for (const name of names) load(join(options.keyring, name));
+  }
+  return trusted;
+}

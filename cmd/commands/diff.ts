@@ -1,0 +1,160 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { relative, resolve, sep } from 'node:path';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { addServerOptions } from '../options.js';
+import type { ServerOptions } from '../servers.js';
+
+interface DiffOptions extends ServerOptions {
+  lock: string;
+  against?: string;
+  format: 'text' | 'json' | 'markdown' | 'sarif';
+  failOn: 'any' | 'breaking' | 'security' | 'none';
+  output?: string;
+  timeout: number;
+  maxItems: number;
+}
+
+/** Largest lockfile read (the same bound as sign/verify). */
+const MAX_LOCKFILE_BYTES = 512 * 1024 * 1024;
+
+export function registerDiff(program: Command, ctx: CommandContext): void {
+  const command = program
+    .command('diff')
+    .summary('compare a live MCP server (or another lockfile) with mcp-lock.json and classify every change')
+    .description(
+      'Compare what a live server offers now (or another lockfile, --against) with the\n' +
+        'approved lockfile. Every added, removed or modified tool, prompt, resource,\n' +
+        'resource template and server identity field is classified on two axes:\n' +
+        'breaking (existing agent calls may fail) and severity (critical, high, medium,\n' +
+        'low, info), with the reasons and the old and new text.',
+    )
+    .argument('[command...]', 'the server command and its arguments, after --')
+    .option('--lock <file>', 'the approved lockfile', 'mcp-lock.json')
+    .option('--against <file>', 'compare with this lockfile instead of a live server (it takes the live side)')
+    .option('--name <name>', 'which server of the lockfile the live server is (default: its serverInfo.name)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'sarif']).default('text'))
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a change at this level exists: any change; breaking (or security); security (severity high or critical); none')
+        .choices(['any', 'breaking', 'security', 'none'])
+        .default('any'),
+    )
+    .option('-o, --output <file>', 'write the report to this file instead of stdout');
+  addServerOptions(command)
+    .addHelpText(
+      'after',
+      `
+--fail-on levels nest: any ⊇ breaking ⊇ security ⊇ none.
+  any       every change fails (default)
+  breaking  a breaking change, or a change of severity high or critical
+  security  a change of severity high or critical
+  none      report only; exit 0 whatever changed
+
+Examples:
+  mcptrust diff -- npx -y @modelcontextprotocol/server-everything
+  mcptrust diff --against new-lock.json --format markdown
+  mcptrust diff --config .cursor/mcp.json --format sarif -o mcptrust.sarif --fail-on security`,
+    )
+    .action(async (argv: string[], options: DiffOptions) => {
+      ctx.setExitCode(await runDiff(argv, options, ctx));
+    });
+}
+
+async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const [{ readFileBounded }, { parseLockfile }, { UsageError }] = await Promise.all([
+    import('../../src/util/fs.js'),
+    import('../../src/lockfile/parse.js'),
+    import('../../src/errors.js'),
+  ]);
+  const live = argv.length > 0 || options.url !== undefined || options.config !== undefined;
+  if (options.against !== undefined && live) throw new UsageError('USAGE', '--against compares two lockfiles; do not also give a server (-- CMD, --url or --config)');
+  if (options.against !== undefined && (options.name !== undefined || options.header.length + options.env.length + options.server.length > 0)) {
+    throw new UsageError('USAGE', '--name, --header, --env and --server only go with a live server, not with --against');
+  }
+
+  // The diff compares definitions themselves, never the digests written next to them, so the
+  // digests need not be recomputed here (the hot path on large lockfiles); a hand-edited
+  // definition shows up as a change whatever its digest says, and the signature covers the bytes.
+  const parseOptions = { checkDigests: false };
+  const lockText = readFileBounded(resolve(io.cwd, options.lock), MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
+  let before = parseLockfile(lockText, options.lock, parseOptions);
+  let after;
+  let afterLabel: string;
+  const notes: string[] = [];
+  if (options.against !== undefined) {
+    const otherText = readFileBounded(resolve(io.cwd, options.against), MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
+    after = parseLockfile(otherText, options.against, parseOptions);
+    afterLabel = options.against;
+  } else {
+    const { resolveTargets } = await import('../servers.js');
+    const targets = await resolveTargets(argv, options, io);
+    const [{ readServers, DEFAULT_LIMITS }, { createLockfile }, { startProgress }, { alignLive }] = await Promise.all([
+      import('../../src/mcp/index.js'),
+      import('../../src/lockfile/build.js'),
+      import('../progress.js'),
+      import('../../src/diff/align.js'),
+    ]);
+    const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
+    let read;
+    try {
+      read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
+        parentEnv: io.env,
+        onServer: (label, message) => progress.update(`${label}: ${message}`),
+      });
+    } finally {
+      progress.stop();
+    }
+    const names = new Set<string>();
+    for (const server of read.servers) {
+      if (names.has(server.name)) throw new UsageError('USAGE', `two servers are both named "${server.name}"; give one a --name`);
+      names.add(server.name);
+    }
+    const aligned = alignLive(before, createLockfile(read.servers), {
+      single: options.config === undefined,
+      named: options.name !== undefined,
+      selected: options.server,
+      lockName: options.lock,
+    });
+    before = aligned.before;
+    after = aligned.after;
+    notes.push(...aligned.notes, ...read.notes.map(({ server, note }) => `${server}: ${note}`));
+    afterLabel = targets.length === 1 ? 'the live server' : `${targets.length} live servers`;
+  }
+
+  const { diffLockfiles, failsOn } = await import('../../src/diff/index.js');
+  const report = diffLockfiles(before, after);
+  const failed = report.changes.some((c) => failsOn(c, options.failOn));
+  const sources = { before: options.lock, after: afterLabel };
+
+  let text: string;
+  if (options.format === 'json') {
+    const { renderDiffJson } = await import('../../src/report/diff-json.js');
+    text = renderDiffJson(report, sources, options.failOn, failed);
+  } else if (options.format === 'markdown') {
+    const { renderDiffMarkdown } = await import('../../src/report/diff-markdown.js');
+    text = renderDiffMarkdown(report, sources);
+  } else if (options.format === 'sarif') {
+    const [{ renderDiffSarif }, { VERSION }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js')]);
+    // SARIF locations are URI references relative to where the scan ran (the repository root in CI).
+    const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
+    text = renderDiffSarif(report, { lockUri, lockText, toolVersion: VERSION });
+  } else {
+    const [{ renderDiffText }, { paint, colorEnabled }] = await Promise.all([import('../../src/report/diff-text.js'), import('../io.js')]);
+    const stream = options.output === undefined ? io.stdout : io.stderr;
+    text = renderDiffText(report, sources, paint(options.output === undefined && colorEnabled(io, stream)));
+  }
+  if (options.output !== undefined) {
+    const { writeFileAtomic } = await import('../../src/util/fs.js');
+    writeFileAtomic(resolve(io.cwd, options.output), text);
+  } else {
+    io.stdout.write(text);
+  }
+  const { printable } = await import('../../src/util/text.js');
+  for (const note of notes) io.stderr.write(`note: ${printable(note, 300)}\n`);
+  if (failed && options.format !== 'json') {
+    io.stderr.write(`drift at or above --fail-on ${options.failOn}: exit 1\n`);
+  }
+  return failed ? EXIT.CHECK_FAILED : EXIT.OK;
+}

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { formatOption } from '../options.js';
+
+interface KeygenOptions {
+  outDir: string;
+  name: string;
+  format: 'text' | 'json';
+}
+
+export function registerKeygen(program: Command, ctx: CommandContext): void {
+  program
+    .command('keygen')
+    .summary('make an Ed25519 key pair for signing lockfiles')
+    .description(
+      'Write NAME.key (the private key, PKCS#8 PEM, mode 0600) and NAME.pub (the public\n' +
+        'key, SPKI PEM). Never overwrites: if either file exists, nothing is written (exit 2).',
+    )
+    .option('--out-dir <dir>', 'folder for the key files (created if missing)', '.')
+    .option('--name <name>', 'base name of the files: NAME.key and NAME.pub', 'mcptrust')
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust keygen                              # ./mcptrust.key and ./mcptrust.pub
+  mcptrust keygen --out-dir ~/.mcptrust --name alice
+Keep NAME.key secret (a password manager, a CI secret store); commit or hand out NAME.pub.
+openssl pkey -in NAME.key -pubout prints the same public key as NAME.pub.`,
+    )
+    .action(async (options: KeygenOptions) => {
+      ctx.setExitCode(await runKeygen(options, ctx));
+    });
+}
+
+async function runKeygen(options: KeygenOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const [{ existsSync, mkdirSync, rmSync }, { join, resolve }, { UsageError }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../../src/errors.js'),
+  ]);
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(options.name)) {
+    throw new UsageError('USAGE', `--name must be 1 to 100 letters, digits, ".", "_" or "-" (not starting with "."), without a folder`);
+  }
+  const dir = resolve(io.cwd, options.outDir);
+  const keyShown = join(options.outDir, `${options.name}.key`);
+  const pubShown = join(options.outDir, `${options.name}.pub`);
+  const keyPath = join(dir, `${options.name}.key`);
+  const pubPath = join(dir, `${options.name}.pub`);
+  for (const [path, shown] of [
+    [keyPath, keyShown],
+    [pubPath, pubShown],
+  ] as const) {
+    if (existsSync(path)) throw new UsageError('FILE_EXISTS', `${shown} already exists; keygen never overwrites a key (choose another --name or --out-dir)`);
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new UsageError('FILE_WRITE', `cannot create ${options.outDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const [{ generateSeed }, { privateKeyFromSeed, encodePrivateKeyPem, encodePublicKeyPem }] = await Promise.all([
+    import('../../src/crypto/ed25519.js'),
+    import('../../src/crypto/keys.js'),
+  ]);
+  const key = privateKeyFromSeed(generateSeed());
+  await writeNewFile(keyPath, keyShown, encodePrivateKeyPem(key), 0o600);
+  try {
+    await writeNewFile(pubPath, pubShown, encodePublicKeyPem(key.publicKey), 0o644);
+  } catch (error) {
+    rmSync(keyPath, { force: true });
+    throw error;
+  }
+  const { renderKeygen } = await import('../render/signature.js');
+  if (options.format === 'json') {
+    io.stdout.write(`${JSON.stringify({ privateKey: keyShown, publicKey: pubShown, keyid: key.publicKey.keyId }, null, 2)}\n`);
+  } else {
+    const { paint, colorEnabled } = await import('../io.js');
+    io.stdout.write(renderKeygen(keyShown, pubShown, key.publicKey.keyId, paint(colorEnabled(io, io.stdout))));
+  }
+  return EXIT.OK;
+}
+
+/**
+ * Creates `path` with `data` and exactly `mode`, never replacing an existing file, and never
+ * leaving a half-written one: the bytes go to a temporary file that is then hard-linked to its
+ * name (link fails if the name exists, even when another process created it a moment ago).
+ */
+async function writeNewFile(path: string, shown: string, data: string, mode: number): Promise<void> {
+  const [{ randomBytes }, { closeSync, fchmodSync, fsyncSync, linkSync, openSync, rmSync, writeSync }, { basename, dirname, join }, { UsageError }] =
+    await Promise.all([import('node:crypto'), import('node:fs'), import('node:path'), import('../../src/errors.js')]);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+    fchmodSync(fd, mode); // the umask may have removed bits; never added any
+    const bytes = Buffer.from(data, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    linkSync(tmp, path);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UsageError('FILE_EXISTS', `${shown} already exists; keygen never overwrites a key`);
+    throw new UsageError('FILE_WRITE', `cannot write ${shown}: ${code ?? String(error)}`, { cause: error });
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}

@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { formatOption } from '../options.js';
+
+interface SignOptions {
+  key: string;
+  lock: string;
+  out?: string;
+  format: 'text' | 'json';
+}
+
+export function registerSign(program: Command, ctx: CommandContext): void {
+  program
+    .command('sign')
+    .summary('sign mcp-lock.json with an Ed25519 private key (writes mcp-lock.json.sig)')
+    .description(
+      'Add your signature over the exact bytes of the lockfile to its signature file.\n' +
+        "Another key's signature over the same lockfile is kept (multi-party approval);\n" +
+        'your own is replaced; signatures over an older lockfile are dropped.',
+    )
+    .requiredOption('--key <file>', 'private key (PKCS#8 PEM, from mcptrust keygen)')
+    .option('--lock <file>', 'lockfile to sign', 'mcp-lock.json')
+    .option('--out <file>', 'signature file to write (default: the lockfile name + .sig)')
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust sign --key mcptrust.key
+  mcptrust sign --key ~/.mcptrust/alice.key --lock agents/mcp-lock.json`,
+    )
+    .action(async (options: SignOptions) => {
+      ctx.setExitCode(await runSign(options, ctx));
+    });
+}
+
+async function runSign(options: SignOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const [{ statSync, existsSync }, { resolve }, { readFileBounded, writeFileAtomic }, keys, signature] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../../src/util/fs.js'),
+    import('../../src/crypto/keys.js'),
+    import('../../src/lockfile/signature.js'),
+  ]);
+  const out = options.out ?? `${options.lock}.sig`;
+  const keyPath = resolve(io.cwd, options.key);
+  const lockPath = resolve(io.cwd, options.lock);
+  const outPath = resolve(io.cwd, out);
+  const warnings: string[] = [];
+  const { paint, colorEnabled } = await import('../io.js');
+  const ep = paint(colorEnabled(io, io.stderr));
+  const warn = (text: string) => {
+    warnings.push(text);
+    io.stderr.write(`${ep.yellow('warning:')} ${text}\n`);
+  };
+
+  const key = keys.parsePrivateKeyPem(readFileBounded(keyPath, keys.MAX_KEY_FILE_BYTES, 'private key'), options.key);
+  if (process.platform !== 'win32') {
+    const mode = statSync(keyPath).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      warn(`${options.key} is readable or writable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${options.key}`);
+    }
+  }
+  const lockBytes = readFileBounded(lockPath, signature.MAX_SIGNED_LOCKFILE_BYTES, 'lockfile');
+  // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand).
+  const { parseLockfile } = await import('../../src/lockfile/parse.js');
+  parseLockfile(lockBytes.toString('utf8'), options.lock);
+
+  let existing;
+  if (existsSync(outPath)) {
+    try {
+      existing = signature.parseSignatureEnvelope(readFileBounded(outPath, signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), out);
+    } catch (error) {
+      const { BaseError, UsageError } = await import('../../src/errors.js');
+      if (error instanceof BaseError) throw new UsageError('FILE_EXISTS', `${error.message}; refusing to overwrite it (remove it to start a new one)`);
+      throw error;
+    }
+  }
+  const outcome = signature.signLockfile(lockBytes, key, existing);
+  if (outcome.dropped.length > 0) {
+    warn(
+      `${out} held ${outcome.dropped.length} signature${outcome.dropped.length === 1 ? '' : 's'} over a different version of ${options.lock}; dropped (those keys must sign again)`,
+    );
+  }
+  writeFileAtomic(outPath, signature.serializeSignatureEnvelope(outcome.envelope));
+
+  const { renderSign } = await import('../render/signature.js');
+  if (options.format === 'json') {
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          signed: true,
+          lockfile: options.lock,
+          signature: out,
+          lockfileDigest: outcome.envelope.lockfileDigest,
+          keyid: outcome.keyid,
+          replaced: outcome.replaced,
+          dropped: outcome.dropped,
+          signers: outcome.envelope.signatures.map((s) => s.keyid),
+          warnings,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    io.stdout.write(renderSign(options.lock, out, outcome, paint(colorEnabled(io, io.stdout))));
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { formatOption, parsePositiveInt } from '../options.js';
+
+interface VerifyOptions {
+  key?: string[];
+  keyring?: string;
+  threshold: number;
+  lock: string;
+  sig?: string;
+  allowUnknownSigners: boolean;
+  format: 'text' | 'json';
+}
+
+/** The most *.pub files read from one --keyring folder. */
+const MAX_KEYRING_KEYS = 1000;
+
+export function registerVerify(program: Command, ctx: CommandContext): void {
+  program
+    .command('verify')
+    .summary('prove offline that mcp-lock.json is exactly what trusted keys signed')
+    .description(
+      'Check the signatures of the lockfile against trusted public keys, offline.\n' +
+        'Exit 0 when at least --threshold distinct trusted keys signed these exact bytes.\n' +
+        'Exit 1 when any byte of the lockfile or signature file changed, a signature is\n' +
+        'by an unknown key, or too few trusted keys signed.\n' +
+        'Exit 2 when a key or signature file is missing, malformed or not Ed25519.',
+    )
+    .option('--key <file...>', 'trusted public key(s), SPKI PEM (repeatable)')
+    .option('--keyring <dir>', 'trust every *.pub public key in this folder')
+    .option('--threshold <n>', 'distinct trusted keys that must have signed', parsePositiveInt, 1)
+    .option('--lock <file>', 'lockfile to verify', 'mcp-lock.json')
+    .option('--sig <file>', 'signature file (default: the lockfile name + .sig)')
+    .option('--allow-unknown-signers', 'ignore signatures by keys that are not trusted (they never count)', false)
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust verify --key mcptrust.pub
+  mcptrust verify --keyring keys/ --threshold 2
+The lockfile is checked as bytes: verify does not need the server, the network or the lockfile's meaning.`,
+    )
+    .action(async (options: VerifyOptions) => {
+      ctx.setExitCode(await runVerify(options, ctx));
+    });
+}
+
+export interface TrustedKey {
+  key: import('../../src/crypto/keys.js').PublicKey;
+  /** The file it came from, as the user named it (for reports). */
+  file: string;
+}
+
+/**
+ * Loads trusted public keys from `--key` files and every `*.pub` of a `--keyring` folder (for
+ * verify, and for any command that verifies). Any unreadable, malformed or non-Ed25519 key is an
+ * error naming its file (exit 2).
+ */
+export async function loadTrustedKeys(cwd: string, keyFiles: readonly string[], keyring: string | undefined): Promise<TrustedKey[]> {
+  const [{ readdirSync }, { join, resolve }, { readFileBounded }, keys, { UsageError }, { printable }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+    import('../../src/util/fs.js'),
+    import('../../src/crypto/keys.js'),
+    import('../../src/errors.js'),
+    import('../../src/util/text.js'),
+  ]);
+  if (keyFiles.length === 0 && keyring === undefined) {
+    throw new UsageError('USAGE', 'verify needs the trusted public keys: --key FILE (repeatable) or --keyring DIR');
+  }
+  const trusted: TrustedKey[] = [];
+  const load = (shown: string) => {
+    const bytes = readFileBounded(resolve(cwd, shown), keys.MAX_KEY_FILE_BYTES, 'public key');
+    trusted.push({ key: keys.parsePublicKeyPem(bytes, shown), file: shown });
+  };
+  for (const file of keyFiles) load(file);
+  if (keyring !== undefined) {
+    let names: string[];
+    try {
+      names = readdirSync(resolve(cwd, keyring)).filter((n) => n.endsWith('.pub')).sort();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError('FILE_UNREADABLE', `cannot read keyring ${keyring}: ${code === 'ENOENT' ? 'no such folder' : (code ?? String(error))}`);
+    }
+    if (names.length === 0) throw new UsageError('FILE_UNREADABLE', `keyring ${keyring} holds no *.pub public key`);
+    if (names.length > MAX_KEYRING_KEYS) throw new UsageError('FILE_UNREADABLE', `keyring ${keyring} holds ${names.length} keys, over the limit of ${MAX_KEYRING_KEYS}`);
+    for (const name of names) {
+      // File names in a keyring come with the repository: never print control characters.
+      if (printable(name, 1000) !== name) throw new UsageError('FILE_UNREADABLE', `keyring ${keyring} holds a key file with an unprintable name: ${printable(name)}`);
+      load(join(keyring, name));
+    }
+  }
+  return trusted;
+}
+
+async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  // The fast path: only node built-ins, the key parser and the envelope module (no lockfile
+  // parser, no canonicalizer, no MCP SDK). See scripts/bench/20-sign-verify.mjs.
+  const [{ resolve }, { readFileBounded }, signature] = await Promise.all([
+    import('node:path'),
+    import('../../src/util/fs.js'),
+    import('../../src/lockfile/signature.js'),
+  ]);
+  const trusted = await loadTrustedKeys(io.cwd, options.key ?? [], options.keyring);
+  const sig = options.sig ?? `${options.lock}.sig`;
+
+  const lockBytes = readFileBounded(resolve(io.cwd, options.lock), signature.MAX_SIGNED_LOCKFILE_BYTES, 'lockfile');
+  const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);
+  const result = signature.verifyLockfileSignature(
+    lockBytes,
+    envelope,
+    trusted.map((t) => t.key),
+    { threshold: options.threshold, allowUnknownSigners: options.allowUnknownSigners },
+  );
+
+  const files = new Map<string, string[]>();
+  for (const t of trusted) files.set(t.key.keyId, [...(files.get(t.key.keyId) ?? []), t.file]);
+  const { renderVerify, verifyJson } = await import('../render/signature.js');
+  if (options.format === 'json') {
+    io.stdout.write(`${JSON.stringify(verifyJson(result, options.lock, sig, files), null, 2)}\n`);
+  } else {
+    const { paint, colorEnabled } = await import('../io.js');
+    const rendered = renderVerify(result, options.lock, files, paint(colorEnabled(io, result.verified ? io.stdout : io.stderr)));
+    (result.verified ? io.stdout : io.stderr).write(rendered);
+  }
+  return result.verified ? EXIT.OK : EXIT.CHECK_FAILED;
+}

@@ -1,0 +1,122 @@
+// Edge helpers shared by `policy check` and `check`: reading the policy (file or preset), the
+// lockfile, and the live side of a drift comparison. Everything here does I/O and hands plain
+// data to src/.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DiffReport } from '../src/diff/types.js';
+import { UsageError } from '../src/errors.js';
+import type { Lockfile } from '../src/lockfile/types.js';
+import type { CompiledPolicy } from '../src/policy/compile.js';
+import { readFileBounded } from '../src/util/fs.js';
+import { printable } from '../src/util/text.js';
+import type { IO } from './io.js';
+import { resolveTargets, type ServerOptions } from './servers.js';
+
+/** The largest lockfile read by policy and check (a 10,000-tool lock is about 8 MiB). */
+export const MAX_LOCKFILE_BYTES = 256 * 1024 * 1024;
+
+/** Where the preset YAML files live: `policies/` at the package root (from cmd/ or dist/cmd/). */
+export function presetsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'policies');
+    if (existsSync(join(candidate, 'baseline.yaml'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new UsageError('FILE_UNREADABLE', 'cannot find the policies/ folder of this mcptrust installation');
+}
+
+export interface PolicyChoice {
+  policy?: string;
+  preset?: string;
+}
+
+/** Reads, validates and compiles the chosen policy: every rule compiles before anything runs. */
+export async function loadCompiledPolicy(choice: PolicyChoice, io: IO): Promise<CompiledPolicy> {
+  const [{ parsePolicy, MAX_POLICY_BYTES }, { compilePolicy }, { PRESETS, isPreset }, { PolicyError }] = await Promise.all([
+    import('../src/policy/load.js'),
+    import('../src/policy/compile.js'),
+    import('../src/policy/presets.js'),
+    import('../src/policy/errors.js'),
+  ]);
+  if (choice.policy !== undefined && choice.preset !== undefined) throw new UsageError('USAGE', 'give --policy FILE or --preset NAME, not both');
+  let path: string;
+  let shown: string;
+  if (choice.preset !== undefined) {
+    if (!isPreset(choice.preset)) {
+      throw new PolicyError('UNKNOWN_PRESET', `unknown preset "${printable(choice.preset, 40)}"; the presets are: ${PRESETS.join(', ')}`);
+    }
+    path = join(presetsDir(), `${choice.preset}.yaml`);
+    shown = `preset:${choice.preset}`;
+  } else if (choice.policy !== undefined) {
+    path = resolve(io.cwd, choice.policy);
+    shown = choice.policy;
+  } else {
+    throw new UsageError('USAGE', 'say which policy to apply: --policy FILE or --preset NAME (baseline, strict)');
+  }
+  const text = readFileBounded(path, MAX_POLICY_BYTES, 'policy').toString('utf8');
+  return compilePolicy(parsePolicy(text, shown));
+}
+
+/** Reads and parses a lockfile (bounded; digests recomputed). */
+export async function readLockfile(file: string, io: IO): Promise<{ lock: Lockfile; bytes: Buffer }> {
+  const { parseLockfile } = await import('../src/lockfile/parse.js');
+  const bytes = readFileBounded(resolve(io.cwd, file), MAX_LOCKFILE_BYTES, 'lockfile');
+  return { lock: parseLockfile(bytes.toString('utf8'), file), bytes };
+}
+
+export interface LiveOptions extends ServerOptions {
+  timeout: number;
+  maxItems: number;
+}
+
+/** True when the options name a live server (a command after --, --url or --config). */
+export function hasLiveSource(command: string[], options: ServerOptions): boolean {
+  return command.length > 0 || options.url !== undefined || options.config !== undefined;
+}
+
+/**
+ * Reads the live servers and lines them up with the lock exactly as `mcptrust diff` does
+ * (src/diff/align.ts): one live server is compared with the locked server of the same name, or
+ * with the lock's only server; `--config --server` compares the selected servers; a whole
+ * `--config` is compared with the whole lock, so added or removed servers are drift too.
+ */
+export async function readLiveAndDiff(
+  command: string[],
+  options: LiveOptions,
+  lock: Lockfile,
+  io: IO,
+): Promise<{ live: Lockfile; report: DiffReport }> {
+  const targets = await resolveTargets(command, options, io);
+  const [{ readServers, DEFAULT_LIMITS }, { createLockfile }, { diffLockfiles }, { alignLive }, { startProgress }] = await Promise.all([
+    import('../src/mcp/index.js'),
+    import('../src/lockfile/build.js'),
+    import('../src/diff/index.js'),
+    import('../src/diff/align.js'),
+    import('./progress.js'),
+  ]);
+  const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
+  let read;
+  try {
+    read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
+      parentEnv: io.env,
+      onServer: (label, message) => progress.update(`${label}: ${message}`),
+    });
+  } finally {
+    progress.stop();
+  }
+  const names = new Set<string>();
+  for (const server of read.servers) {
+    if (names.has(server.name)) throw new UsageError('USAGE', `two servers are both named "${printable(server.name, 80)}"; give one a --name`);
+    names.add(server.name);
+  }
+  const aligned = alignLive(lock, createLockfile(read.servers), {
+    single: options.config === undefined,
+    named: options.name !== undefined,
+    selected: options.server,
+    lockName: 'the lockfile',
+  });
+  for (const note of aligned.notes) io.stderr.write(`note: ${note}\n`);
+  return { live: aligned.after, report: diffLockfiles(aligned.before, aligned.after) };
+}

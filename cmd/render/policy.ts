@@ -1,0 +1,132 @@
+import type { DriftDoc } from '../../src/policy/input.js';
+import type { Policy } from '../../src/policy/load.js';
+import type { PolicyResult, RuleResult } from '../../src/policy/evaluate.js';
+import { printable } from '../../src/util/text.js';
+import type { Paint } from '../io.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function mark(rule: RuleResult, p: Paint): string {
+  if (rule.outcome === 'pass') return p.green('✓');
+  if (rule.outcome === 'warn') return p.yellow('⚠');
+  return p.red('✗');
+}
+
+/** One line per rule, the failure message under each rule that did not pass. */
+export function renderRuleLines(result: PolicyResult, p: Paint, indent = '  '): string[] {
+  const lines: string[] = [];
+  for (const rule of result.rules) {
+    const tag = rule.outcome === 'pass' ? '' : p.dim(` [${rule.severity}${rule.status === 'error' ? ', evaluation error' : ''}]`);
+    lines.push(`${indent}${mark(rule, p)} ${printable(rule.name, 100)}${tag}`);
+    if (rule.outcome !== 'pass' && rule.message) {
+      const colour = rule.outcome === 'fail' ? p.red : p.yellow;
+      lines.push(`${indent}    ${colour(`→ ${printable(rule.message, 300)}`)}`);
+    }
+  }
+  return lines;
+}
+
+export function verdictLine(result: PolicyResult, p: Paint): string {
+  const { counts } = result;
+  if (counts.failures > 0) {
+    return p.red(`✗ policy denied: ${plural(counts.failures, 'rule')} failed${counts.warnings ? `, ${plural(counts.warnings, 'warning')}` : ''}`);
+  }
+  if (counts.warnings > 0) {
+    const why = result.mode === 'warn' ? ' (mode warn: failures are warnings)' : '';
+    return p.yellow(`⚠ policy passed with ${plural(counts.warnings, 'warning')}${why}`);
+  }
+  return p.green(`✓ policy passed: all ${plural(counts.rules, 'rule')} passed`);
+}
+
+export function describeDrift(drift: DriftDoc): string {
+  if (!drift.checked) return 'drift not checked (no live server or --against given)';
+  const against = drift.against === 'live' ? 'the live server' : 'the other lockfile';
+  if (!drift.hasDrift) return `no drift against ${against}`;
+  return `${plural(drift.items.length, 'change')} against ${against} (most severe: ${drift.maxSeverity}${drift.breaking ? ', breaking' : ''})`;
+}
+
+export function renderPolicyCheck(result: PolicyResult, lockfile: string, drift: DriftDoc, p: Paint): string {
+  const lines = [
+    `${p.bold('policy')} ${printable(result.name, 80)} ${p.dim(`(${printable(result.source, 120)}, mode ${result.mode})`)} on ${printable(lockfile, 120)}`,
+    p.dim(`  ${describeDrift(drift)}`),
+    ...renderRuleLines(result, p),
+    verdictLine(result, p),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The JSON of a rule result (stable field names for scripts). */
+export function ruleJson(rule: RuleResult) {
+  return {
+    name: rule.name,
+    severity: rule.severity,
+    status: rule.status,
+    outcome: rule.outcome,
+    message: rule.message ?? null,
+    controlRefs: rule.controlRefs,
+  };
+}
+
+export function policyResultJson(result: PolicyResult) {
+  return {
+    name: result.name,
+    source: result.source,
+    mode: result.mode,
+    passed: result.passed,
+    counts: result.counts,
+    rules: result.rules.map(ruleJson),
+  };
+}
+
+export function policyCheckJson(result: PolicyResult, lockfile: string, drift: DriftDoc) {
+  return {
+    lockfile,
+    passed: result.passed,
+    policy: policyResultJson(result),
+    drift: { checked: drift.checked, against: drift.against || null, hasDrift: drift.hasDrift, changes: drift.items.length, maxSeverity: drift.maxSeverity || null },
+  };
+}
+
+/** `mcptrust policy explain`: what each rule checks, in words and CEL. */
+export function renderExplain(policy: Policy, p: Paint): string {
+  const lines = [`${p.bold('policy')} ${printable(policy.name, 80)} ${p.dim(`(${printable(policy.source, 120)})`)}`];
+  if (policy.description) lines.push(`  ${printable(policy.description, 300)}`);
+  lines.push(
+    `  mode ${policy.mode}: ${
+      policy.mode === 'strict'
+        ? 'a failed rule of severity error fails the check (exit 1); a failed warn rule is a warning'
+        : 'every failed rule is reported as a warning; the check passes (exit 0)'
+    }`,
+    '',
+  );
+  for (const rule of policy.rules) {
+    lines.push(`${p.bold(printable(rule.name, 100))} ${p.dim(`[${rule.severity}]`)}`);
+    if (rule.description) lines.push(`  ${printable(rule.description, 300)}`);
+    const expr = rule.expr.trim().split('\n');
+    lines.push(`  expr: ${printable(expr[0] ?? '', 300)}`);
+    for (const more of expr.slice(1)) lines.push(`        ${printable(more, 300)}`);
+    lines.push(`  when it fails: ${printable(rule.failureMsg, 300)}`);
+    if (rule.controlRefs.length > 0) lines.push(`  controls: ${rule.controlRefs.map((c) => printable(c, 80)).join('; ')}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}`;
+}
+
+export function explainJson(policy: Policy) {
+  return {
+    name: policy.name,
+    source: policy.source,
+    description: policy.description ?? null,
+    mode: policy.mode,
+    rules: policy.rules.map((r) => ({
+      name: r.name,
+      description: r.description ?? null,
+      expr: r.expr,
+      failure_msg: r.failureMsg,
+      severity: r.severity,
+      control_refs: r.controlRefs,
+      evidence: r.evidence,
+      evidence_commands: r.evidenceCommands,
+    })),
+  };
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The entry point of action.yml: turns the action inputs (environment variables) into the
+// argv of `mcptrust check` and runs it without a shell, so no input can inject shell syntax.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const input = (name) => (process.env[`INPUT_${name}`] ?? '').trim();
+
+/** Splits a one-line command on spaces; quotes group words; no expansion of any kind. */
+export function splitCommand(text) {
+  if (text.includes('\n')) return text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const args = [];
+  let current = '';
+  let quote = '';
+  let inWord = false;
+  for (const c of text) {
+    if (quote) {
+      if (c === quote) quote = '';
+      else current += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === ' ' || c === '\t') {
+      if (inWord) args.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote in the command input`);
+  if (inWord) args.push(current);
+  return args;
+}
+
+function checkArgs(format) {
+  const args = ['check', '--lock', input('LOCK') || 'mcp-lock.json', '--fail-on', input('FAIL_ON') || 'any', '--format', format];
+  for (const key of input('KEY').split('\n').map((k) => k.trim()).filter(Boolean)) args.push('--key', key);
+  if (input('KEYRING')) args.push('--keyring', input('KEYRING'));
+  if (input('THRESHOLD')) args.push('--threshold', input('THRESHOLD'));
+  if (input('REQUIRE_SIGNATURE') === 'true') args.push('--require-signature');
+  if (input('POLICY')) args.push('--policy', input('POLICY'));
+  if (input('PRESET')) args.push('--preset', input('PRESET'));
+  if (input('URL')) args.push('--url', input('URL'));
+  if (input('CONFIG')) args.push('--config', input('CONFIG'));
+  const command = splitCommand(process.env.INPUT_COMMAND ?? '');
+  if (command.length > 0) args.push('--', ...command);
+  return args;
+}
+
+function mcptrust(args, options) {
+  const version = input('MCPTRUST_VERSION');
+  if (version) return spawnSync('npx', ['--yes', `mcptrust@${version}`, ...args], options);
+  return spawnSync(process.execPath, [join(process.env.MCPTRUST_ACTION_PATH ?? '.', 'dist', 'cmd', 'main.js'), ...args], options);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  const format = input('FORMAT') === 'json' ? 'json' : 'text';
+  const run = mcptrust(checkArgs(format), { stdio: 'inherit' });
+  const junitFile = input('JUNIT_FILE');
+  if (junitFile) {
+    const junit = mcptrust(checkArgs('junit'), { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (junit.stdout) writeFileSync(junitFile, junit.stdout);
+  }
+  process.exitCode = run.status ?? 1;
+}

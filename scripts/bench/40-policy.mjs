@@ -1,0 +1,110 @@
+// mcptrust policy check: a 20-rule policy over a 10,000-tool lockfile, as a process, against bare
+// node start-up. Target: within 3× of `node -e 0`. The time includes reading and validating the
+// lockfile (every item digest recomputed), building the input (name and description analysis of
+// every tool, the MTF description controls) and evaluating the rules.
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { measure } from './lib.mjs';
+
+const TOOLS = 10_000;
+
+function syntheticTools(n) {
+  const tools = Object.create(null);
+  for (let i = 0; i < n; i++) {
+    const name = `tool_${String(i).padStart(5, '0')}`;
+    tools[name] = {
+      name,
+      title: `Tool ${i}`,
+      description: `Synthetic tool number ${i}: reads a record by id and returns it as JSON, with paging options.`,
+      inputSchema: {
+        type: 'object',
+        properties: { id: { type: 'string', description: 'record id' }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
+        required: ['id'],
+      },
+      annotations: { readOnlyHint: i % 2 === 0 },
+    };
+  }
+  return tools;
+}
+
+// Twenty rules of the kinds teams write: quantifiers over the flat tool list, string tests,
+// schema checks, drift, resources and MTF results. RULES uses the fields that come straight from
+// the lockfile plus the cheap derived ones (name flags, capabilities and risk); FULL_RULES also
+// names the costly ones (every description through the text-safety analysis, and the MTF
+// CD-01/CD-03 scan), which the input builder computes only when a rule names them.
+const RULES = [
+  ['has_tools', 'size(input.tools) > 0'],
+  ['no_exec_prefix', '!input.tools.exists(t, t.name.startsWith("exec"))'],
+  ['no_high_risk', '!input.tools.exists(t, t.risk_level == "HIGH")'],
+  ['described', 'input.tools.all(t, t.hasDescription)'],
+  ['ascii_names', 'input.tools.all(t, !t.flags.nonAscii && !t.flags.invisible && !t.flags.bidi && !t.flags.confusable)'],
+  ['few_arguments', 'input.tools.all(t, !has(t.inputSchema.properties) || size(t.inputSchema.properties) <= 5)'],
+  ['namespaced', 'input.tools.all(t, t.name.startsWith("tool_"))'],
+  ['no_shell_words', '!input.tools.exists(t, t.description.contains("shell"))'],
+  ['short_descriptions', 'input.tools.all(t, size(t.description) < 2000)'],
+  ['no_dangling_titles', 'input.tools.all(t, t.title == "" || size(t.title) < 200)'],
+  ['no_capabilities', 'input.tools.all(t, size(t.capabilities) == 0)'],
+  ['object_schemas', 'input.tools.all(t, t.inputSchema.type == "object")'],
+  ['readonly_half', 'size(input.tools.filter(t, has(t.annotations.readOnlyHint) && t.annotations.readOnlyHint)) >= 0'],
+  ['no_destructive', '!input.tools.exists(t, has(t.annotations.destructiveHint) && t.annotations.destructiveHint)'],
+  ['no_drift', '!input.drift.hasDrift'],
+  ['no_file_scheme', '!("file" in input.resources.schemes)'],
+  ['no_internal', '!input.resources.items.exists(r, r.internal)'],
+  ['known_transport', 'input.servers.all(s, s.transport.type == "stdio")'],
+  ['named_server', 'input.servers.all(s, s.identity.name != "")'],
+  ['matches_names', 'input.tools.all(t, t.name.matches("^[a-z0-9_]+$"))'],
+];
+const FULL_RULES = [
+  ...RULES.slice(0, 18),
+  ['no_suspicious', '!input.tools.exists(t, t.descriptionSignals.exists(s, s.severity == "critical" || s.severity == "high"))'],
+  ['mtf_passed', 'input.mtf.servers.all(m, m.passed)'],
+];
+
+const policyYaml = (rules) => `${['name: bench', 'mode: strict', 'rules:', ...rules.flatMap(([name, expr]) => [`  - name: ${name}`, `    expr: '${expr}'`])].join('\n')}\n`;
+
+function timeCheck(ctx, dir, file, rules, runs) {
+  const r = measure(process.execPath, [ctx.cli, 'policy', 'check', '--policy', file, '--format', 'json'], { cwd: dir, runs });
+  if (r.status !== 0) throw new Error(`policy check failed (exit ${r.status}): ${r.stderr}${r.stdout.slice(0, 2000)}`);
+  const result = JSON.parse(r.stdout);
+  if (result.policy.counts.rules !== rules.length || result.policy.counts.passed !== rules.length) throw new Error('bench policy did not pass every rule');
+  return r;
+}
+
+export async function run(ctx) {
+  const { createLockfile, serializeLockfile } = await import(pathToFileURL(join(ctx.root, 'dist', 'src', 'lockfile', 'build.js')).href);
+  const dir = join(ctx.dir, 'policy');
+  mkdirSync(dir, { recursive: true });
+  const lock = createLockfile([
+    {
+      name: 'bench',
+      transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
+      surface: {
+        identity: { serverInfo: { name: 'bench', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+        tools: syntheticTools(TOOLS),
+        prompts: Object.create(null),
+        resources: Object.create(null),
+        resourceTemplates: Object.create(null),
+      },
+    },
+  ]);
+  writeFileSync(join(dir, 'mcp-lock.json'), serializeLockfile(lock));
+  writeFileSync(join(dir, 'policy.yaml'), policyYaml(RULES));
+  writeFileSync(join(dir, 'full.yaml'), policyYaml(FULL_RULES));
+  writeFileSync(join(dir, 'floor.yaml'), policyYaml([['trivial', 'true']]));
+  const size = statSync(join(dir, 'mcp-lock.json')).size;
+  const mb = `${(size / (1024 * 1024)).toFixed(1)} MiB lockfile`;
+
+  const floor = timeCheck(ctx, dir, 'floor.yaml', [1], 5);
+  const main = timeCheck(ctx, dir, 'policy.yaml', RULES, 5);
+  const full = timeCheck(ctx, dir, 'full.yaml', FULL_RULES, 3);
+  const row = (name, r, target) => {
+    const ratio = r.wallMs / ctx.nodeBaselineMs;
+    return { name, wallMs: r.wallMs, peakRssMb: r.peakRssMb, ratio, ...(target ? { target: '≤3× node', ok: ratio <= 3 } : {}), note: mb };
+  };
+  return [
+    row(`policy check: 1 trivial rule × ${TOOLS} tools (read + validate lock)`, floor, false),
+    row(`policy check: ${RULES.length} rules × ${TOOLS} tools`, main, true),
+    row(`policy check: ${FULL_RULES.length} rules incl. description signals + MTF`, full, false),
+  ];
+}

@@ -1,0 +1,131 @@
+// Ed25519 (RFC 8032, PureEdDSA) through @noble/ed25519, in its strict mode: noble derives keys,
+// signs, decodes points and does the curve arithmetic of verification (see verifyEd25519 for why
+// its verification equation is spelled out here). node:crypto only provides SHA-512 (which noble
+// v3 asks the caller to supply for its synchronous API) and randomness; it never signs or
+// verifies here.
+import { createHash, randomBytes } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { constantTimeEqual } from './constant-time.js';
+
+ed.hashes.sha512 = (message) => new Uint8Array(createHash('sha512').update(message).digest());
+
+export const SEED_LENGTH = 32;
+export const PUBLIC_KEY_LENGTH = 32;
+export const SIGNATURE_LENGTH = 64;
+
+/** The order of the prime-order subgroup, L = 2^252 + 27742317777372353535851937790883648493 (RFC 8032 §5.1). */
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function littleEndianToBigInt(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/**
+ * Decodes a point strictly (RFC 8032 §5.1.3): y < p, no "negative zero" x, and the encoding is
+ * the one the point re-encodes to. Returns undefined for anything else.
+ */
+function decodeCanonicalPoint(bytes: Uint8Array): InstanceType<typeof ed.Point> | undefined {
+  try {
+    const point = ed.Point.fromBytes(bytes, false);
+    if (!constantTimeEqual(point.toBytes(), bytes)) return undefined;
+    return point;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a 32-byte string is not an acceptable Ed25519 public key, or undefined when it is: wrong
+ * length, not a canonical encoding of a curve point, or a point of small order (such keys let
+ * one signature verify for many messages; libsodium refuses them too).
+ */
+export function publicKeyProblem(publicKey: Uint8Array): string | undefined {
+  if (publicKey.length !== PUBLIC_KEY_LENGTH) return `is ${publicKey.length} bytes, not ${PUBLIC_KEY_LENGTH}`;
+  const point = decodeCanonicalPoint(publicKey);
+  if (!point) return 'is not a canonical encoding of a curve point';
+  if (point.isSmallOrder()) return 'is a point of small order';
+  return undefined;
+}
+
+/** A fresh 32-byte secret seed from the operating system's CSPRNG. */
+export function generateSeed(): Uint8Array {
+  return new Uint8Array(randomBytes(SEED_LENGTH));
+}
+
+/** The public key of a 32-byte secret seed (RFC 8032 §5.1.5). */
+export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
+  return ed.getPublicKey(seed);
+}
+
+/** A deterministic RFC 8032 Ed25519 signature of `message`. */
+export function signEd25519(message: Uint8Array, seed: Uint8Array): Uint8Array {
+  return ed.sign(message, seed);
+}
+
+/** The point -B: multiplying it (rather than B) by L - s gives [s]B without noble's 4,224-point base table. */
+const NEG_BASE = ed.Point.BASE.negate();
+let verifications = 0;
+
+/**
+ * [s]B for 0 <= s < L. noble multiplies B through a table it builds on first use (about as
+ * long as a dozen plain multiplications): worth it only when a process verifies many
+ * signatures, so the first few use a plain double-and-add on -B, since (L - s)(-B) = [s]B.
+ */
+function multiplyBase(s: bigint): InstanceType<typeof ed.Point> {
+  if (s === 0n) return ed.Point.ZERO;
+  verifications++;
+  return verifications > 8 ? ed.Point.BASE.multiply(s, false) : NEG_BASE.multiply(L - s, false);
+}
+
+/**
+ * Strict RFC 8032 §5.1.7 verification of `signature` over the concatenation of `message` (one
+ * buffer or several parts, hashed in order without being copied together). Fail closed: any
+ * wrong length, any exception from a primitive, means invalid.
+ *
+ * Decoding and curve arithmetic are @noble/ed25519's (`Point.fromBytes` in its strict, non-ZIP215
+ * mode, `add`, `multiply`, `clearCofactor`); SHA-512 is node's. The steps, after RFC 8032 §5.1.7:
+ *  1. A and R decode strictly (y < p, no x = 0 with the sign bit set) and are the canonical
+ *     encodings of their points; S < L. A and R of small order are refused (libsodium does the
+ *     same; noble's strict verify refuses small-order A).
+ *  2. k = SHA-512(R || A || M) mod L.
+ *  3. [8]([S]B - R - [k]A) is the identity (the cofactored equation the RFC allows).
+ * The result equals noble's `verify(sig, msg, pub, { zip215: false })` with small-order R also
+ * refused; tests/crypto cross-check it against noble, tweetnacl, node:crypto and the RFC 8032
+ * vectors. It is written out here so that a many-MiB lockfile is neither copied into one buffer
+ * (twice) nor made to wait for noble's base-point table (about 17 ms at start-up), which is what
+ * keeps `mcptrust verify` close to bare node start-up time.
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array | readonly Uint8Array[], publicKey: Uint8Array): boolean {
+  let valid = false;
+  try {
+    if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return false;
+    const a = decodeCanonicalPoint(publicKey);
+    if (!a || a.isSmallOrder()) return false;
+    const rBytes = signature.subarray(0, 32);
+    const r = decodeCanonicalPoint(rBytes);
+    if (!r || r.isSmallOrder()) return false;
+    const s = littleEndianToBigInt(signature.subarray(32, 64));
+    if (s >= L) return false;
+    const hash = createHash('sha512').update(rBytes).update(publicKey);
+    for (const part of message instanceof Uint8Array ? [message] : message) hash.update(part);
+    const k = littleEndianToBigInt(hash.digest()) % L;
+    const sB = multiplyBase(s);
+    const kA = a.multiply(k, false);
+    valid = sB.subtract(r).subtract(kA).clearCofactor().is0();
+  } catch {
+    valid = false;
+  }
+  return valid;
+}
+
+/** noble's own strict verify (one contiguous message): sign checks each new signature with it. */
+export function verifyEd25519Noble(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    if (publicKeyProblem(publicKey) !== undefined) return false;
+    return ed.verify(signature, message, publicKey, { zip215: false }) === true;
+  } catch {
+    return false;
+  }
+}

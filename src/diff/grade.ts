@@ -1,0 +1,181 @@
+import type { JsonObject, JsonValue } from '../canonical/index.js';
+import { capabilityHints, classifyAddress, compareSeverity, scanName, scanText, type SignalKind, type TextSignal } from '../safety/index.js';
+import { printable } from '../util/text.js';
+import type { Severity, TextChange } from './types.js';
+import { sortedKeys } from './json.js';
+import { diffWords } from './words.js';
+
+/**
+ * The security axis: what a change lets a server do or say that it could not before. Text is
+ * graded by what the new version *introduces* (signals present in the new text and not in the
+ * old), so a cosmetic rewording stays low while a new instruction to the model does not.
+ */
+
+const KIND_LABEL: Record<SignalKind, string> = {
+  'model-instruction': 'instructions aimed at the model',
+  concealment: 'concealment from the user',
+  'sensitive-path': 'a sensitive path',
+  url: 'a URL',
+  'internal-address': 'an internal address',
+  'encoded-blob': 'an encoded blob',
+  'invisible-char': 'invisible characters',
+  'bidi-control': 'bidirectional control characters',
+  confusable: 'look-alike characters',
+  'non-ascii': 'non-ASCII characters',
+  'command-execution': 'command execution',
+  'file-write': 'file writing',
+  'network-egress': 'network egress',
+};
+
+export const HINT_LABEL = {
+  'command-execution': 'command execution',
+  'file-write': 'file writing',
+  'network-egress': 'network egress',
+} as const;
+
+export const ADDRESS_LABEL = {
+  'link-local': 'a link-local address (cloud metadata)',
+  loopback: 'a loopback address',
+  private: 'a private-network address',
+  file: 'a local file (file://)',
+} as const;
+
+/** Accumulates the grade of one change: the highest severity, whether it breaks, and why. */
+export class Grade {
+  severity: Severity;
+  breaking = false;
+  private readonly findings: { severity: Severity; reason: string }[] = [];
+  readonly texts: TextChange[] = [];
+
+  constructor(base: Severity = 'info') {
+    this.severity = base;
+  }
+
+  /** Records a finding; the reason is made printable (it may quote server text). */
+  add(severity: Severity, reason: string, breaking = false): void {
+    if (compareSeverity(severity, this.severity) > 0) this.severity = severity;
+    if (breaking) this.breaking = true;
+    if (this.findings.length < 50) this.findings.push({ severity, reason: printable(reason, 300) });
+  }
+
+  /** Reasons, most severe first (stable for equal severities). */
+  reasons(): string[] {
+    return this.findings
+      .map((f, i) => ({ ...f, i }))
+      .sort((a, b) => compareSeverity(b.severity, a.severity) || a.i - b.i)
+      .map((f) => f.reason);
+  }
+}
+
+const signalKey = (s: TextSignal) => `${s.kind}\u0000${s.severity}`;
+
+/**
+ * Signals of `after` that `before` does not have: for each kind and severity, the ones beyond
+ * the count in `before`, preferring those whose evidence the old text did not show.
+ */
+export function introducedSignals(before: string, after: string): TextSignal[] {
+  const old = before === '' ? [] : scanText(before);
+  const now = after === '' ? [] : scanText(after);
+  const oldCount = new Map<string, number>();
+  const oldEvidence = new Set(old.map((s) => `${signalKey(s)}\u0000${s.evidence}`));
+  for (const s of old) oldCount.set(signalKey(s), (oldCount.get(signalKey(s)) ?? 0) + 1);
+  const groups = new Map<string, TextSignal[]>();
+  for (const s of now) {
+    const list = groups.get(signalKey(s)) ?? [];
+    list.push(s);
+    groups.set(signalKey(s), list);
+  }
+  const out: TextSignal[] = [];
+  for (const [key, list] of groups) {
+    const extra = list.length - (oldCount.get(key) ?? 0);
+    if (extra <= 0) continue;
+    const fresh = list.filter((s) => !oldEvidence.has(`${key}\u0000${s.evidence}`));
+    const stale = list.filter((s) => oldEvidence.has(`${key}\u0000${s.evidence}`));
+    out.push(...[...fresh, ...stale].slice(0, extra));
+  }
+  return out.sort((a, b) => compareSeverity(b.severity, a.severity));
+}
+
+const atLeast = (s: Severity, floor: Severity): Severity => (compareSeverity(s, floor) >= 0 ? s : floor);
+
+/**
+ * Grades a change of one free-text field (description, title, instructions). Anything the new
+ * text introduces is at least medium; a change that introduces nothing is low.
+ */
+export function gradeTextChange(grade: Grade, field: string, before: string | undefined, after: string | undefined): void {
+  if (before === after) return;
+  grade.texts.push({ field, before: before ?? null, after: after ?? null, words: diffWords(before ?? '', after ?? '') });
+  const introduced = introducedSignals(before ?? '', after ?? '');
+  if (introduced.length === 0) {
+    const what = before === undefined ? 'added' : after === undefined ? 'removed' : 'reworded';
+    grade.add('low', `${field} ${what}; it introduces no instruction, sensitive path, URL, encoded or hidden text`);
+    return;
+  }
+  for (const s of introduced) grade.add(atLeast(s.severity, 'medium'), `${field} introduces ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+}
+
+/** Grades the text of something new (a new tool's description): every signal counts as is. */
+export function gradeNewText(grade: Grade, field: string, text: string | undefined): void {
+  if (text === undefined || text === '') return;
+  grade.texts.push({ field, before: null, after: text, words: [{ op: 'added', text }] });
+  for (const s of scanText(text)) {
+    if (compareSeverity(s.severity, 'low') <= 0) continue;
+    grade.add(s.severity, `${field} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+  }
+}
+
+/** Grades a name: invisible, bidi or look-alike characters are critical (from src/safety). */
+export function gradeName(grade: Grade, what: string, name: string): void {
+  const signals = scanName(name);
+  const critical = signals.some((s) => s.severity === 'critical');
+  for (const s of signals) {
+    // "non-ASCII" adds nothing next to an invisible or look-alike character.
+    if (critical && s.kind === 'non-ascii') continue;
+    grade.add(s.severity, `${what}: ${s.evidence}`);
+  }
+}
+
+/** Grades what a tool's name and description say it can do, beyond the `known` powers. */
+export function gradeCapabilities(grade: Grade, severity: Severity, label: string, name: string, description: string, known: readonly string[] = []): void {
+  for (const hint of capabilityHints(name, description)) {
+    if (known.includes(hint)) continue;
+    grade.add(severity, `${label} points at ${HINT_LABEL[hint]}`);
+  }
+}
+
+/** Grades where a resource URI or template points. */
+export function gradeAddress(grade: Grade, severity: Severity, what: string, uri: string): void {
+  const address = classifyAddress(uri);
+  if (address) grade.add(severity, `${what} points at ${ADDRESS_LABEL[address]}: ${uri}`);
+}
+
+const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Every human-readable text inside a JSON Schema (descriptions and titles of the schema and of
+ * its nested properties), keyed by its JSON Pointer, plus the property names seen. Bounded.
+ */
+export function schemaTexts(schema: JsonValue | undefined): { texts: Map<string, string>; names: Map<string, string> } {
+  const texts = new Map<string, string>();
+  const names = new Map<string, string>();
+  let budget = 2000;
+  const visit = (node: JsonValue | undefined, path: string, depth: number) => {
+    if (--budget < 0 || depth > 32) return;
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => visit(item, `${path}/${i}`, depth + 1));
+      return;
+    }
+    if (!isObject(node)) return;
+    for (const key of sortedKeys(node)) {
+      const value = node[key];
+      const where = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if ((key === 'description' || key === 'title') && typeof value === 'string') texts.set(where, value);
+      else if (key === 'properties' && isObject(value)) {
+        for (const prop of sortedKeys(value)) names.set(`${where}/${prop.replace(/~/g, '~0').replace(/\//g, '~1')}`, prop);
+        visit(value, where, depth + 1);
+      } else if (typeof value === 'object' && value !== null) visit(value, where, depth + 1);
+    }
+  };
+  visit(schema, '', 0);
+  return { texts, names };
+}

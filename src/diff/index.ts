@@ -1,0 +1,396 @@
+import type { JsonObject, JsonValue } from '../canonical/index.js';
+import { BaseError } from '../errors.js';
+import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Lockfile, type ServerIdentity } from '../lockfile/types.js';
+import { capabilityHints, compareSeverity } from '../safety/index.js';
+import { createRecord, hasOwn } from '../util/record.js';
+import { sameJson, unionKeys } from './json.js';
+import { printable } from '../util/text.js';
+import { jsonPaths } from './paths.js';
+import { gradeAddress, gradeCapabilities, gradeName, gradeNewText, gradeTextChange, Grade, schemaTexts } from './grade.js';
+import { compareSchemas } from './schema.js';
+import { SEVERITIES, type ChangeKind, type ChangeType, type DiffChange, type DiffReport, type Severity } from './types.js';
+
+export * from './types.js';
+export { diffWords } from './words.js';
+export { compareSchemas } from './schema.js';
+export { sameJson } from './json.js';
+
+export type DiffErrorCode = 'SERVER_NOT_IN_LOCK';
+
+/** The two sides of a diff cannot be lined up (exit 2). */
+export class DiffError extends BaseError<DiffErrorCode> {
+  constructor(code: DiffErrorCode, message: string) {
+    super('input', code, message);
+  }
+}
+
+const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: JsonValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+const quote = (s: string) => `"${printable(s, 80)}"`;
+
+function topFields(before: JsonObject, after: JsonObject): string[] {
+  const fields: string[] = [];
+  for (const key of unionKeys(before, after)) {
+    if (!sameJson(before[key], after[key])) fields.push(key);
+  }
+  return fields.sort();
+}
+
+function change(server: string, kind: ChangeKind, name: string, type: ChangeType, grade: Grade, fields: string[] = [], paths: string[] = [], schema: DiffChange['detail']['schema'] = []): DiffChange {
+  return {
+    server,
+    kind,
+    name,
+    change: type,
+    severity: grade.severity,
+    breaking: grade.breaking,
+    reasons: grade.reasons(),
+    detail: { fields, paths, texts: grade.texts, schema },
+  };
+}
+
+// ---- tools -------------------------------------------------------------------------------
+
+function schemaDescriptions(grade: Grade, field: string, before: JsonValue | undefined, after: JsonValue | undefined, isNew: boolean): void {
+  const old = schemaTexts(before);
+  const now = schemaTexts(after);
+  for (const [path, name] of now.names) {
+    if (old.names.has(path)) continue;
+    gradeName(grade, `${field} property ${quote(name)}`, name);
+  }
+  for (const [path, text] of now.texts) {
+    const label = `${field} ${path}`;
+    if (isNew) gradeNewText(grade, label, text);
+    else gradeTextChange(grade, label, old.texts.get(path), text);
+  }
+  if (!isNew) {
+    for (const [path, text] of old.texts) if (!now.texts.has(path)) gradeTextChange(grade, `${field} ${path}`, text, undefined);
+  }
+}
+
+function addedTool(server: string, name: string, def: JsonObject): DiffChange {
+  const grade = new Grade();
+  grade.add('high', 'new tool, not in the approved lockfile: an agent can call it from now on');
+  gradeName(grade, 'tool name', name);
+  gradeCapabilities(grade, 'critical', 'new tool', name, `${str(def.title) ?? ''}\n${str(def.description) ?? ''}`);
+  gradeNewText(grade, 'description', str(def.description));
+  gradeNewText(grade, 'title', str(def.title));
+  schemaDescriptions(grade, 'inputSchema', undefined, def.inputSchema, true);
+  schemaDescriptions(grade, 'outputSchema', undefined, def.outputSchema, true);
+  return change(server, 'tool', name, 'added', grade, Object.keys(def).sort(), ['']);
+}
+
+const ANNOTATION_RISK: { key: string; risky: boolean; says: string }[] = [
+  { key: 'readOnlyHint', risky: false, says: 'it may modify its environment' },
+  { key: 'destructiveHint', risky: true, says: 'it may make destructive changes' },
+  { key: 'openWorldHint', risky: true, says: 'it reaches an open world (external systems)' },
+  { key: 'idempotentHint', risky: false, says: 'repeated calls may have additional effects' },
+];
+
+function annotationChanges(grade: Grade, before: JsonValue | undefined, after: JsonValue | undefined): void {
+  const a = isObject(before) ? before : {};
+  const b = isObject(after) ? after : {};
+  for (const { key, risky, says } of ANNOTATION_RISK) {
+    if (sameJson(a[key], b[key])) continue;
+    // MCP defaults: readOnlyHint false, destructiveHint true, idempotentHint false, openWorldHint true.
+    if (b[key] === risky && a[key] !== risky) grade.add('medium', `annotations.${key} is now ${String(risky)}: the tool says ${says}`);
+    else grade.add('low', `annotations.${key} changed from ${JSON.stringify(a[key] ?? null)} to ${JSON.stringify(b[key] ?? null)}`);
+  }
+  if (!sameJson(a.title, b.title)) gradeTextChange(grade, 'annotations.title', str(a.title), str(b.title));
+  for (const key of unionKeys(a, b)) {
+    if (key === 'title' || ANNOTATION_RISK.some((r) => r.key === key) || sameJson(a[key], b[key])) continue;
+    grade.add('low', `annotations.${printable(key, 40)} changed`);
+  }
+}
+
+function modifiedTool(server: string, name: string, before: JsonObject, after: JsonObject): DiffChange {
+  const grade = new Grade();
+  const fields = topFields(before, after);
+  let schema: DiffChange['detail']['schema'] = [];
+  const oldText = `${str(before.title) ?? ''}\n${str(before.description) ?? ''}`;
+  const newText = `${str(after.title) ?? ''}\n${str(after.description) ?? ''}`;
+  for (const field of fields) {
+    switch (field) {
+      case 'description':
+      case 'title':
+        gradeTextChange(grade, field, str(before[field]), str(after[field]));
+        break;
+      case 'inputSchema':
+      case 'outputSchema': {
+        const findings = compareSchemas(field, before[field], after[field]);
+        schema = schema.concat(findings);
+        for (const f of findings) {
+          if (f.breaking) grade.add('low', `${field} ${f.path}: ${f.change} (breaks ${field === 'inputSchema' ? 'existing calls' : 'consumers of the result'})`, true);
+          else if (/\badded\b/.test(f.change) && /property/.test(f.change)) grade.add('low', `${field} ${f.path}: ${f.change}`);
+          else grade.add('info', `${field} ${f.path}: ${f.change}`);
+        }
+        schemaDescriptions(grade, field, before[field], after[field], false);
+        break;
+      }
+      case 'annotations':
+        annotationChanges(grade, before.annotations, after.annotations);
+        break;
+      default:
+        grade.add('low', `${printable(field, 40)} changed`);
+    }
+  }
+  // A tool that now says it runs commands, writes files or reaches the network is a new power.
+  if (oldText !== newText) gradeCapabilities(grade, 'high', 'tool now', name, newText, capabilityHints(name, oldText));
+  return change(server, 'tool', name, 'modified', grade, fields, jsonPaths(before, after), schema);
+}
+
+// ---- prompts ------------------------------------------------------------------------------
+
+function promptArguments(def: JsonObject): Map<string, JsonObject> {
+  const out = new Map<string, JsonObject>();
+  if (!Array.isArray(def.arguments)) return out;
+  for (const arg of def.arguments) if (isObject(arg) && typeof arg.name === 'string' && !out.has(arg.name)) out.set(arg.name, arg);
+  return out;
+}
+
+function addedPrompt(server: string, name: string, def: JsonObject): DiffChange {
+  const grade = new Grade();
+  grade.add('medium', 'new prompt, not in the approved lockfile');
+  gradeName(grade, 'prompt name', name);
+  gradeNewText(grade, 'description', str(def.description));
+  gradeNewText(grade, 'title', str(def.title));
+  for (const [argName, arg] of promptArguments(def)) {
+    gradeName(grade, `argument ${quote(argName)}`, argName);
+    gradeNewText(grade, `argument ${quote(argName)} description`, str(arg.description));
+  }
+  return change(server, 'prompt', name, 'added', grade, Object.keys(def).sort(), ['']);
+}
+
+function modifiedPrompt(server: string, name: string, before: JsonObject, after: JsonObject): DiffChange {
+  const grade = new Grade();
+  const fields = topFields(before, after);
+  for (const field of fields) {
+    if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(before[field]), str(after[field]));
+    else if (field !== 'arguments') grade.add('low', `${printable(field, 40)} changed`);
+  }
+  const oldArgs = promptArguments(before);
+  const newArgs = promptArguments(after);
+  for (const [argName, arg] of oldArgs) {
+    if (!newArgs.has(argName)) grade.add('low', `argument ${quote(argName)} removed (breaks existing calls that pass it)`, true);
+    else {
+      const now = newArgs.get(argName)!;
+      if (now.required === true && arg.required !== true) grade.add('low', `argument ${quote(argName)} is now required (breaks existing calls)`, true);
+      else if (now.required !== true && arg.required === true) grade.add('info', `argument ${quote(argName)} is no longer required`);
+      gradeTextChange(grade, `argument ${quote(argName)} description`, str(arg.description), str(now.description));
+      for (const key of unionKeys(arg, now)) {
+        if (key === 'name' || key === 'required' || key === 'description' || sameJson(arg[key], now[key])) continue;
+        if (key === 'title') gradeTextChange(grade, `argument ${quote(argName)} title`, str(arg.title), str(now.title));
+        else grade.add('low', `argument ${quote(argName)} ${printable(key, 40)} changed`);
+      }
+    }
+  }
+  for (const [argName, arg] of newArgs) {
+    if (oldArgs.has(argName)) continue;
+    if (arg.required === true) grade.add('low', `required argument ${quote(argName)} added (breaks existing calls)`, true);
+    else grade.add('low', `optional argument ${quote(argName)} added`);
+    gradeName(grade, `argument ${quote(argName)}`, argName);
+    gradeTextChange(grade, `argument ${quote(argName)} description`, undefined, str(arg.description));
+  }
+  if (fields.includes('arguments') && grade.reasons().length === 0) grade.add('info', 'arguments reordered');
+  return change(server, 'prompt', name, 'modified', grade, fields, jsonPaths(before, after));
+}
+
+// ---- resources and templates ----------------------------------------------------------------
+
+function addedResource(server: string, kind: 'resource' | 'resourceTemplate', key: string, def: JsonObject): DiffChange {
+  const grade = new Grade();
+  const what = kind === 'resource' ? 'resource' : 'resource template';
+  grade.add('medium', `new ${what}, not in the approved lockfile`);
+  gradeAddress(grade, 'high', `new ${what}`, key);
+  if (typeof def.name === 'string') gradeName(grade, `${what} name`, def.name);
+  gradeNewText(grade, 'description', str(def.description));
+  gradeNewText(grade, 'title', str(def.title));
+  return change(server, kind, key, 'added', grade, Object.keys(def).sort(), ['']);
+}
+
+function modifiedResource(server: string, kind: 'resource' | 'resourceTemplate', key: string, before: JsonObject, after: JsonObject): DiffChange {
+  const grade = new Grade();
+  const fields = topFields(before, after);
+  for (const field of fields) {
+    if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(before[field]), str(after[field]));
+    else if (field === 'name') {
+      grade.add('low', `name ${quote(str(before.name) ?? '')} → ${quote(str(after.name) ?? '')}`);
+      if (typeof after.name === 'string') gradeName(grade, 'name', after.name);
+    } else if (field === 'mimeType') grade.add('low', `mimeType ${quote(str(before.mimeType) ?? 'none')} → ${quote(str(after.mimeType) ?? 'none')}`);
+    else grade.add('low', `${printable(field, 40)} changed`);
+  }
+  return change(server, kind, key, 'modified', grade, fields, jsonPaths(before, after));
+}
+
+// ---- items --------------------------------------------------------------------------------
+
+function removedItem(server: string, kind: ItemKind, key: string): DiffChange {
+  const grade = new Grade();
+  if (kind === 'tool') grade.add('low', 'tool removed: agents that call it will fail', true);
+  else if (kind === 'prompt') grade.add('low', 'prompt removed: clients that use it will fail', true);
+  else if (kind === 'resourceTemplate') grade.add('low', 'resource template removed: reads through it will fail', true);
+  // Resources are content that comes and goes (files, records); one disappearing is not counted as breaking.
+  else grade.add('low', 'resource no longer listed');
+  return change(server, kind, key, 'removed', grade);
+}
+
+function addedItem(server: string, kind: ItemKind, key: string, def: JsonObject): DiffChange {
+  if (kind === 'tool') return addedTool(server, key, def);
+  if (kind === 'prompt') return addedPrompt(server, key, def);
+  return addedResource(server, kind, key, def);
+}
+
+function modifiedItem(server: string, kind: ItemKind, key: string, before: JsonObject, after: JsonObject): DiffChange {
+  if (kind === 'tool') return modifiedTool(server, key, before, after);
+  if (kind === 'prompt') return modifiedPrompt(server, key, before, after);
+  return modifiedResource(server, kind, key, before, after);
+}
+
+// ---- server identity ----------------------------------------------------------------------
+
+function identityJson(identity: ServerIdentity): JsonObject {
+  const out: JsonObject = { serverInfo: identity.serverInfo, protocolVersion: identity.protocolVersion, capabilities: identity.capabilities };
+  if (identity.instructions !== undefined) out.instructions = identity.instructions;
+  return out;
+}
+
+const LIST_CAPABILITIES = ['tools', 'prompts', 'resources'];
+
+function modifiedIdentity(server: string, before: ServerIdentity, after: ServerIdentity): DiffChange | undefined {
+  const a = identityJson(before);
+  const b = identityJson(after);
+  if (sameJson(a, b)) return undefined;
+  const grade = new Grade();
+  const fields: string[] = [];
+  const infoA = before.serverInfo;
+  const infoB = after.serverInfo;
+  for (const key of unionKeys(infoA, infoB)) {
+    if (sameJson(infoA[key], infoB[key])) continue;
+    fields.push(`serverInfo.${key}`);
+    const from = printable(JSON.stringify(infoA[key] ?? null), 60);
+    const to = printable(JSON.stringify(infoB[key] ?? null), 60);
+    if (key === 'version') grade.add('info', `version ${from} → ${to}`);
+    else if (key === 'name') grade.add('medium', `server name ${from} → ${to}: the server presents itself as something else`);
+    else if (key === 'title' || key === 'description') gradeTextChange(grade, `serverInfo.${key}`, str(infoA[key]), str(infoB[key]));
+    else grade.add('low', `serverInfo.${printable(key, 40)} ${from} → ${to}`);
+    if (key === 'name' && typeof infoB.name === 'string') gradeName(grade, 'server name', infoB.name);
+  }
+  if (before.protocolVersion !== after.protocolVersion) {
+    fields.push('protocolVersion');
+    grade.add('low', `protocol version ${quote(before.protocolVersion)} → ${quote(after.protocolVersion)}`);
+  }
+  if (!sameJson(before.capabilities, after.capabilities)) {
+    fields.push('capabilities');
+    const ca = before.capabilities;
+    const cb = after.capabilities;
+    for (const key of unionKeys(ca, cb)) {
+      if (sameJson(ca[key], cb[key])) continue;
+      const name = printable(key, 40);
+      if (!hasOwn(ca, key)) grade.add('medium', `new capability "${name}"`);
+      else if (!hasOwn(cb, key)) grade.add('low', `capability "${name}" removed`, LIST_CAPABILITIES.includes(key));
+      else {
+        const sa = isObject(ca[key]) ? (ca[key] as JsonObject) : {};
+        const sb = isObject(cb[key]) ? (cb[key] as JsonObject) : {};
+        if (sb.listChanged === true && sa.listChanged !== true) grade.add('medium', `capability "${name}" now has listChanged: the server may change its ${name} at run time, after this check`);
+        else grade.add('low', `capability "${name}" changed`);
+      }
+    }
+  }
+  if (before.instructions !== after.instructions) {
+    fields.push('instructions');
+    gradeTextChange(grade, 'instructions', before.instructions, after.instructions);
+  }
+  return change(server, 'server', server, 'modified', grade, fields, jsonPaths(a, b));
+}
+
+function addedServer(server: string, after: LockedServer): DiffChange[] {
+  const grade = new Grade();
+  const s = after.surface;
+  const count = ITEM_KINDS.map((k) => Object.keys(s[ITEM_COLLECTION[k]]).length).reduce((x, y) => x + y, 0);
+  grade.add('high', `new server, not in the approved lockfile (${count} items)`);
+  if (typeof s.identity.serverInfo.name === 'string') gradeName(grade, 'server name', s.identity.serverInfo.name);
+  gradeNewText(grade, 'instructions', s.identity.instructions);
+  const changes = [change(server, 'server', server, 'added', grade, ['identity'], [''])];
+  for (const kind of ITEM_KINDS) {
+    const items = s[ITEM_COLLECTION[kind]];
+    for (const key of Object.keys(items).sort()) changes.push(addedItem(server, kind, key, items[key]!));
+  }
+  return changes;
+}
+
+function removedServer(server: string, before: LockedServer): DiffChange {
+  const grade = new Grade();
+  const tools = Object.keys(before.surface.tools).length;
+  grade.add('low', `server removed: its ${tools} tool${tools === 1 ? '' : 's'} and every other item are no longer offered`, true);
+  return change(server, 'server', server, 'removed', grade);
+}
+
+// ---- the engine ---------------------------------------------------------------------------
+
+const KIND_ORDER: Record<ChangeKind, number> = { server: 0, tool: 1, prompt: 2, resource: 3, resourceTemplate: 4 };
+
+/**
+ * Compares two lockfile-shaped surfaces (`before` is the approved lockfile; `after` is what a
+ * live server offers now, or another lockfile) and classifies every difference on two axes:
+ * `breaking` (compatibility) and `severity` with reasons (security). Pure and synchronous.
+ */
+export function diffLockfiles(before: Lockfile, after: Lockfile): DiffReport {
+  const changes: DiffChange[] = [];
+  const names = [...new Set([...Object.keys(before.servers), ...Object.keys(after.servers)])].sort();
+  for (const server of names) {
+    const a = before.servers[server];
+    const b = after.servers[server];
+    if (!a) {
+      changes.push(...addedServer(server, b!));
+      continue;
+    }
+    if (!b) {
+      changes.push(removedServer(server, a));
+      continue;
+    }
+    const identity = modifiedIdentity(server, a.surface.identity, b.surface.identity);
+    if (identity) changes.push(identity);
+    for (const kind of ITEM_KINDS) {
+      const collection = ITEM_COLLECTION[kind];
+      const oldItems = a.surface[collection];
+      const newItems = b.surface[collection];
+      for (const key of Object.keys(oldItems)) {
+        const next = newItems[key];
+        if (next === undefined) changes.push(removedItem(server, kind, key));
+        else if (!sameJson(oldItems[key], next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
+      }
+      for (const key of Object.keys(newItems)) {
+        if (oldItems[key] === undefined) changes.push(addedItem(server, kind, key, newItems[key]!));
+      }
+    }
+  }
+  changes.sort((x, y) => (x.server < y.server ? -1 : x.server > y.server ? 1 : KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)));
+  return { drift: changes.length > 0, summary: summarize(changes), changes };
+}
+
+function summarize(changes: DiffChange[]): DiffReport['summary'] {
+  const bySeverity = createRecord<number>() as Record<Severity, number>;
+  for (const s of SEVERITIES) bySeverity[s] = 0;
+  let top: Severity | null = null;
+  let breaking = 0;
+  for (const c of changes) {
+    bySeverity[c.severity]++;
+    if (c.breaking) breaking++;
+    if (top === null || compareSeverity(c.severity, top) > 0) top = c.severity;
+  }
+  return { changes: changes.length, breaking, maxSeverity: top, bySeverity: { ...bySeverity } };
+}
+
+export type FailOn = 'any' | 'breaking' | 'security' | 'none';
+
+/**
+ * Whether a change trips `--fail-on`. The levels nest: `any` is every change; `breaking` is a
+ * breaking change or a security one; `security` is a change of severity high or critical;
+ * `none` never fails.
+ */
+export function failsOn(c: DiffChange, failOn: FailOn): boolean {
+  if (failOn === 'none') return false;
+  if (failOn === 'any') return true;
+  const security = compareSeverity(c.severity, 'high') >= 0;
+  return failOn === 'security' ? security : security || c.breaking;
+}

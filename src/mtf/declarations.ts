@@ -1,0 +1,219 @@
+/**
+ * The checks that apply both to a bundle's manifest and to a live server's locked surface:
+ * CD-01 (tool declaration) and CD-03 (description safety). Inputs are attacker-controlled
+ * JSON: every access is typed, bounded (schema walk depth and node count) and no text from it
+ * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
+ */
+import { capabilityHints, compareSeverity, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
+
+/** A tool, prompt or resource as declared in a manifest or listed by a live server. */
+export interface SurfaceItem {
+  kind: 'tool' | 'prompt' | 'resource' | 'resource template';
+  value: unknown;
+}
+
+export interface Surface {
+  items: SurfaceItem[];
+  /** Server instructions (live servers) or the manifest description. */
+  texts: { where: string; text: string }[];
+  /** File that findings point at (manifest.json), or undefined for a live server. */
+  file?: string;
+}
+
+const TITLES: Record<TextSignal['kind'], string> = {
+  'model-instruction': 'Instructions to the model',
+  concealment: 'Concealment from the user',
+  'sensitive-path': 'Sensitive file path',
+  url: 'URL in description',
+  'internal-address': 'Internal network address',
+  'encoded-blob': 'Encoded or obfuscated content',
+  'invisible-char': 'Invisible characters',
+  'bidi-control': 'Bidirectional control characters',
+  confusable: 'Look-alike (homoglyph) characters',
+  'non-ascii': 'Non-ASCII characters in a name',
+  'command-execution': 'Command execution',
+  'file-write': 'File writing',
+  'network-egress': 'Network egress',
+};
+
+const READ_ONLY_VERBS = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'status', 'info', 'fetch']);
+
+function itemName(item: SurfaceItem): string | undefined {
+  const v = asRecord(item.value);
+  return asString(field(v, item.kind === 'resource' ? 'name' : item.kind === 'resource template' ? 'name' : 'name'));
+}
+
+/** Walks a JSON Schema (bounded) and yields property names and descriptive strings. */
+function* schemaTexts(schema: unknown, path: string, depth = 0, budget = { nodes: 2000 }): Generator<{ where: string; text: string; name: boolean }> {
+  if (depth > 20 || --budget.nodes < 0) return;
+  const s = asRecord(schema);
+  if (!s) {
+    if (Array.isArray(schema)) for (const [i, v] of schema.slice(0, 200).entries()) yield* schemaTexts(v, `${path}[${i}]`, depth + 1, budget);
+    return;
+  }
+  for (const key of ['description', 'title', '$comment']) {
+    const t = asString(field(s, key));
+    if (t) yield { where: `${path}.${key}`, text: t, name: false };
+  }
+  for (const key of ['default', 'const']) {
+    const t = field(s, key);
+    if (typeof t === 'string') yield { where: `${path}.${key}`, text: t, name: false };
+  }
+  for (const key of ['enum', 'examples']) {
+    for (const t of (asArray(field(s, key)) ?? []).slice(0, 200)) if (typeof t === 'string') yield { where: `${path}.${key}`, text: t, name: false };
+  }
+  const props = asRecord(field(s, 'properties'));
+  if (props) {
+    for (const name of Object.keys(props).slice(0, 500)) {
+      yield { where: `${path}.properties`, text: name, name: true };
+      yield* schemaTexts(props[name], `${path}.properties[${JSON.stringify(name)}]`, depth + 1, budget);
+    }
+  }
+  for (const key of ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames']) {
+    const v = field(s, key);
+    if (v !== undefined && typeof v === 'object') yield* schemaTexts(v, `${path}.${key}`, depth + 1, budget);
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) {
+    const v = asArray(field(s, key));
+    if (v) for (const [i, x] of v.slice(0, 50).entries()) yield* schemaTexts(x, `${path}.${key}[${i}]`, depth + 1, budget);
+  }
+  for (const key of ['$defs', 'definitions', 'patternProperties']) {
+    const v = asRecord(field(s, key));
+    if (v) for (const k of Object.keys(v).slice(0, 200)) yield* schemaTexts(v[k], `${path}.${key}[${JSON.stringify(k)}]`, depth + 1, budget);
+  }
+}
+
+/** Every name and free text of an item, labelled with where it sits. */
+function* itemTexts(item: SurfaceItem): Generator<{ where: string; text: string; name: boolean }> {
+  const v = asRecord(item.value);
+  if (!v) return;
+  const name = itemName(item);
+  const label = `${item.kind} ${quote(name ?? '?', 60)}`;
+  if (name !== undefined) yield { where: `${label} name`, text: name, name: item.kind === 'tool' || item.kind === 'prompt' };
+  for (const key of ['title', 'description', 'text']) {
+    const t = asString(field(v, key));
+    if (t) yield { where: `${label} ${key}`, text: t, name: false };
+  }
+  if (item.kind === 'resource' || item.kind === 'resource template') {
+    const uri = asString(field(v, 'uri')) ?? asString(field(v, 'uriTemplate'));
+    if (uri) yield { where: `${label} uri`, text: uri, name: false };
+  }
+  for (const arg of (asArray(field(v, 'arguments')) ?? []).slice(0, 200)) {
+    if (typeof arg === 'string') yield { where: `${label} argument`, text: arg, name: true };
+    const a = asRecord(arg);
+    if (a) {
+      const n = asString(field(a, 'name'));
+      if (n) yield { where: `${label} argument name`, text: n, name: true };
+      const d = asString(field(a, 'description'));
+      if (d) yield { where: `${label} argument ${quote(n ?? '?', 40)} description`, text: d, name: false };
+    }
+  }
+  for (const key of ['inputSchema', 'outputSchema']) {
+    const schema = field(v, key);
+    if (schema !== undefined) for (const t of schemaTexts(schema, key)) yield { ...t, where: `${label} ${t.where}` };
+  }
+}
+
+/**
+ * CD-03 over a surface: instruction overrides, concealment, sensitive paths, internal addresses,
+ * obfuscation, invisible / bidi / look-alike characters in every name, description, prompt text,
+ * argument and input/output schema; plus the spec's "semantic mismatch" (a read-only tool name
+ * whose description speaks of running commands or writing files).
+ */
+export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
+  const seen = new Set<string>();
+  const add = (where: string, signal: TextSignal) => {
+    const key = `${where}\u0000${signal.kind}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    f.add(signal.severity, TITLES[signal.kind], `${where}: ${signal.evidence}`, {
+      ...(surface.file ? { file: surface.file } : {}),
+      remediation: remediationFor(signal.kind),
+    });
+  };
+  for (const { where, text } of surface.texts) for (const s of scanText(text)) add(where, s);
+  for (const item of surface.items) {
+    for (const t of itemTexts(item)) {
+      const signals = t.name ? scanName(t.text) : scanText(t.text);
+      for (const s of signals) add(t.where, s);
+    }
+    if (item.kind === 'tool') {
+      const name = itemName(item) ?? '';
+      const description = asString(field(asRecord(item.value), 'description')) ?? '';
+      const verb = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/)[0] ?? '';
+      if (READ_ONLY_VERBS.has(verb)) {
+        const said = capabilityHints('', description).filter((h) => h !== 'network-egress' || verb !== 'fetch');
+        if (said.includes('command-execution') || said.includes('file-write')) {
+          f.add('high', 'Semantic mismatch', `tool ${quote(name, 60)} is named like a read-only tool, but its description speaks of ${said.join(' and ')}.`, {
+            ...(surface.file ? { file: surface.file } : {}),
+            remediation: 'Name the tool after what it does, or remove the hidden capability from its description.',
+          });
+        }
+      }
+    }
+  }
+}
+
+function remediationFor(kind: TextSignal['kind']): string {
+  switch (kind) {
+    case 'invisible-char':
+    case 'bidi-control':
+    case 'confusable':
+    case 'non-ascii':
+      return 'Use plain ASCII names and remove invisible or direction-changing characters.';
+    case 'model-instruction':
+    case 'concealment':
+      return 'Describe what the tool does for the user; never address the model with instructions or ask it to hide anything.';
+    case 'sensitive-path':
+      return 'Remove references to credentials and key files from descriptions.';
+    case 'internal-address':
+    case 'url':
+      return 'Do not point the model at internal or metadata addresses.';
+    case 'encoded-blob':
+      return 'Remove encoded content from descriptions; say it in plain words.';
+    default:
+      return 'Describe the capability plainly and declare it in the permissions.';
+  }
+}
+
+/**
+ * CD-01 over a surface: a tools list, each tool with a unique non-empty name and a description;
+ * inputSchema is a SHOULD (low). Returns whether the missing-description rule capped the
+ * control at L1 (the spec: WARN at L1, BLOCK at L2+).
+ */
+export function checkToolDeclaration(surface: Surface, tools: unknown, f: FindingList): { levelCap?: 1 } {
+  const at = surface.file ? { file: surface.file } : {};
+  if (tools === undefined) {
+    f.add('high', 'No tools declared', 'The "tools" field is missing; users cannot see what the server offers before installing it.', { ...at, remediation: 'Declare every tool with a name and description ("tools": [] if there are none).' });
+    return {};
+  }
+  const list = asArray(tools);
+  if (!list) {
+    f.add('high', 'tools is not a list', '"tools" must be an array of tool declarations.', at);
+    return {};
+  }
+  let capped = false;
+  const names = new Set<string>();
+  for (const [i, tool] of list.entries()) {
+    const t = asRecord(tool);
+    const name = asString(field(t, 'name'));
+    if (!t || name === undefined || name.trim() === '') {
+      f.add('high', 'Tool without a name', `tools[${i}] has no name.`, { ...at, remediation: 'Give every tool a name (snake_case).' });
+      continue;
+    }
+    if (names.has(name)) f.add('high', 'Duplicate tool name', `tool ${quote(name, 60)} is declared twice.`, at);
+    names.add(name);
+    const description = asString(field(t, 'description'));
+    if (description === undefined || description.trim() === '') {
+      capped = true;
+      f.add('medium', 'Tool without a description', `tool ${quote(name, 60)} has no description (a warning at L1, blocking at L2 and above).`, { ...at, remediation: 'Describe what the tool does.' });
+    }
+  }
+  return capped ? { levelCap: 1 } : {};
+}
+
+/** The strongest severity among findings (for status decisions). */
+export function blocking(f: FindingList): boolean {
+  return f.items.some((x) => compareSeverity(x.severity, 'high') >= 0);
+}

@@ -1,0 +1,21 @@
+import { BaseError } from '../errors.js';
+
+export type PolicyErrorCode =
+  | 'MALFORMED_YAML'
+  | 'DUPLICATE_KEY'
+  | 'INVALID_POLICY'
+  | 'DUPLICATE_RULE'
+  | 'COMPILE_ERROR'
+  | 'EVAL_TIMEOUT'
+  | 'UNKNOWN_PRESET';
+
+/**
+ * A policy that cannot be used as written (exit 2): unreadable YAML, a shape the schema
+ * refuses, a rule that does not compile, or one that cannot be evaluated within its time bound.
+ * A policy that runs and denies is not an error; it is a result (exit 1, decided in cmd/).
+ */
+export class PolicyError extends BaseError<PolicyErrorCode> {
+  constructor(code: PolicyErrorCode, message: string, options?: { cause?: unknown; details?: readonly string[] }) {
+    super('input', code, message, options);
+  }
+}

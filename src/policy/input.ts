@@ -1,0 +1,465 @@
+import { digestOf, type JsonObject, type JsonValue } from '../canonical/index.js';
+import type { DiffChange } from '../diff/types.js';
+import type { LockedServer, Lockfile } from '../lockfile/types.js';
+import type { LiveServerScan } from '../mtf/live.js';
+import { createRecord } from '../util/record.js';
+import { capabilityHints, classifyAddress, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+
+/**
+ * The `input` document that policy rules (CEL) are evaluated over. Documented in the README
+ * ("The policy input document") and by `schemas/policy-input.schema.json`. Field names follow
+ * MCPTrust where it has one (`input.tools[].risk_level`, `input.drift.hasDrift`,
+ * `input.drift.items`, `input.resources.schemes`, `input.prompts.names`) so its policy files
+ * keep working. Every value is plain JSON; absent optional text is "" so rules need no has().
+ */
+export const POLICY_INPUT_VERSION = 1;
+
+export interface NameFlags {
+  /** Any character outside printable ASCII. */
+  nonAscii: boolean;
+  /** Zero-width, tag or other invisible characters. */
+  invisible: boolean;
+  /** Bidirectional control characters. */
+  bidi: boolean;
+  /** Looks like a different ASCII name (homoglyphs, mixed scripts). */
+  confusable: boolean;
+}
+
+export interface SignalDoc {
+  kind: string;
+  severity: Severity;
+  evidence: string;
+}
+
+export interface ToolDoc {
+  server: string;
+  name: string;
+  title: string;
+  description: string;
+  hasDescription: boolean;
+  inputSchema: JsonObject;
+  /** MCPTrust spells it input_schema in its policy input; same object. */
+  input_schema: JsonObject;
+  outputSchema: JsonObject | null;
+  annotations: JsonObject;
+  /** MCPTrust-compatible risk: HIGH (command execution or several capabilities), MEDIUM (file writing, network egress, destructiveHint), LOW. */
+  risk_level: 'LOW' | 'MEDIUM' | 'HIGH';
+  risk_reasons: string[];
+  /** What the name and description say the tool can do. */
+  capabilities: string[];
+  flags: NameFlags;
+  /** Signals in the name (invisible, bidi, confusable, non-ascii). */
+  nameSignals: SignalDoc[];
+  /** Signals in the description (model instructions, concealment, sensitive paths, URLs, …). */
+  descriptionSignals: SignalDoc[];
+}
+
+export interface PromptDoc {
+  server: string;
+  name: string;
+  title: string;
+  description: string;
+  hasDescription: boolean;
+  arguments: { name: string; description: string; required: boolean }[];
+  digest: string;
+  flags: NameFlags;
+  nameSignals: SignalDoc[];
+  descriptionSignals: SignalDoc[];
+}
+
+export type AddressClass = 'link-local' | 'loopback' | 'private' | 'file';
+
+export interface ResourceDoc {
+  server: string;
+  uri: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  /** Lower-case URI scheme ("" when there is none). */
+  scheme: string;
+  /** Where it points when that is not the public internet, else null. */
+  address: AddressClass | null;
+  /** address is not null: file://, loopback, link-local (cloud metadata) or a private range. */
+  internal: boolean;
+  digest: string;
+  descriptionSignals: SignalDoc[];
+}
+
+export interface TemplateDoc extends Omit<ResourceDoc, 'uri'> {
+  uriTemplate: string;
+  /** MCPTrust's name for the digest. */
+  templateHash: string;
+}
+
+export interface ServerDoc {
+  name: string;
+  identity: {
+    serverInfo: JsonObject;
+    name: string;
+    version: string;
+    protocolVersion: string;
+    capabilities: JsonObject;
+    instructions: string;
+  };
+  transport: JsonObject;
+  tools: ToolDoc[];
+  prompts: PromptDoc[];
+  resources: ResourceDoc[];
+  resourceTemplates: TemplateDoc[];
+  /** The MTF results for this server, or null when none were computed. */
+  mtf: JsonObject | null;
+}
+
+export interface DriftItemDoc {
+  server: string;
+  kind: string;
+  name: string;
+  change: 'added' | 'removed' | 'modified';
+  severity: Severity;
+  breaking: boolean;
+  reasons: string[];
+  /** MCPTrust aliases: type = kind, id = name, message = reasons joined. */
+  type: string;
+  id: string;
+  message: string;
+}
+
+export interface DriftDoc {
+  /** True when the lock was compared with something (a live server, or --against). */
+  checked: boolean;
+  /** "live", "lockfile", or "" when not checked. */
+  against: string;
+  hasDrift: boolean;
+  breaking: boolean;
+  /** The most severe change, or "" when none. */
+  maxSeverity: string;
+  items: DriftItemDoc[];
+}
+
+export interface VerificationDoc {
+  /** True when a signature check ran (mcptrust check with --key/--keyring). */
+  checked: boolean;
+  verified: boolean;
+  signers: string[];
+}
+
+export interface PolicyInput {
+  inputVersion: number;
+  /**
+   * What servers/tools/prompts/resources describe: "lockfile" (the --lock file), "live" (the
+   * live server, compared with the lock in drift) or "against" (the --against lockfile).
+   */
+  source: 'lockfile' | 'live' | 'against';
+  lockfileVersion: number;
+  servers: ServerDoc[];
+  /** MCPTrust compatibility: the one server's name and version, when the lock holds exactly one. */
+  server: { name: string; version: string } | null;
+  tools: ToolDoc[];
+  prompts: { names: string[]; items: PromptDoc[] };
+  resources: { items: ResourceDoc[]; templates: TemplateDoc[]; schemes: string[] };
+  drift: DriftDoc;
+  mtf: { available: boolean; servers: JsonObject[] };
+  verification: VerificationDoc;
+}
+
+export interface PolicyInputSources {
+  /** The surface the rules look at: the lockfile, or the live server / --against lockfile when drift is given. */
+  lock: Lockfile;
+  /** The classified changes from the approved lockfile to `lock` (a live server or another lockfile). */
+  drift?: { against: 'live' | 'lockfile'; changes: readonly DiffChange[] };
+  /** Per-server MTF results (plain JSON), keyed by server name; a function is called only when needed. */
+  mtf?: ReadonlyMap<string, JsonObject> | (() => ReadonlyMap<string, JsonObject>);
+  verification?: { verified: boolean; signers: string[] };
+}
+
+/** The live MTF scan of one server (src/mtf scanLockfile) as the plain JSON the input carries. */
+export function mtfServerDoc(scan: LiveServerScan): JsonObject {
+  const control = (c: LiveServerScan['controls']['CD-01']): JsonObject => ({ status: c.status, levelCap: c.levelCap ?? null, findings: c.findings.length });
+  return {
+    passed: scan.passed,
+    risk: scan.risk,
+    counts: { ...scan.counts },
+    controls: { 'CD-01': control(scan.controls['CD-01']), 'CD-03': control(scan.controls['CD-03']) },
+    findings: scan.findings.map((f) => ({ id: f.id, control: f.control, severity: f.severity, title: f.title, description: f.description })),
+  };
+}
+
+export interface BuildOptions {
+  /**
+   * The identifiers the rules use (see referencedNames). Costly derived fields — description
+   * signals, capabilities and risk, MTF results — are computed up front only when a rule names
+   * them; otherwise they are lazy properties computed on first access, so a rule that reaches
+   * them in some unforeseen way still sees the true value. Default: everything up front.
+   */
+  names?: ReadonlySet<string>;
+}
+
+interface Eager {
+  signals: boolean;
+  risk: boolean;
+  mtf: boolean;
+}
+
+function eagerness(options: BuildOptions): Eager {
+  const n = options.names;
+  if (n === undefined) return { signals: true, risk: true, mtf: true };
+  return {
+    signals: n.has('descriptionSignals'),
+    risk: n.has('risk_level') || n.has('risk_reasons') || n.has('capabilities'),
+    mtf: n.has('mtf'),
+  };
+}
+
+function once<T>(compute: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value;
+  };
+}
+
+/** Sets `key` now, or as an enumerable getter that computes it once on first access. */
+function derived<T extends object>(target: T, key: string, compute: () => unknown, eager: boolean): void {
+  if (eager) {
+    (target as Record<string, unknown>)[key] = compute();
+    return;
+  }
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    },
+  });
+}
+
+const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
+const obj = (v: JsonValue | undefined): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
+
+function signalDocs(signals: TextSignal[]): SignalDoc[] {
+  return signals.map((s) => ({ kind: s.kind, severity: s.severity, evidence: s.evidence }));
+}
+
+function nameFlags(signals: TextSignal[]): NameFlags {
+  const has = (kind: string) => signals.some((s) => s.kind === kind);
+  return { nonAscii: has('non-ascii'), invisible: has('invisible-char'), bidi: has('bidi-control'), confusable: has('confusable') };
+}
+
+function schemeOf(uri: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
+  return m ? m[1]!.toLowerCase() : '';
+}
+
+function assessRisk(name: string, description: string, annotations: JsonObject) {
+  const capabilities = capabilityHints(name, description);
+  const reasons: string[] = capabilities.map((c) => `${c} (from the name or description)`);
+  if (annotations.destructiveHint === true) reasons.push('annotated destructiveHint');
+  const level: ToolDoc['risk_level'] =
+    capabilities.includes('command-execution') || capabilities.length >= 2 ? 'HIGH' : reasons.length > 0 ? 'MEDIUM' : 'LOW';
+  return { level, reasons, capabilities: capabilities as string[] };
+}
+
+const textSignals = (text: string): SignalDoc[] => (text === '' ? [] : signalDocs(scanText(text)));
+
+function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc {
+  const name = str(definition.name);
+  const description = str(definition.description);
+  const inputSchema = obj(definition.inputSchema) ?? {};
+  const annotations = obj(definition.annotations) ?? {};
+  const nameSignals = scanName(name);
+  const doc = {
+    server,
+    name,
+    title: str(definition.title) || str(obj(definition.annotations)?.title),
+    description,
+    hasDescription: description.trim() !== '',
+    inputSchema,
+    input_schema: inputSchema,
+    outputSchema: obj(definition.outputSchema),
+    annotations,
+  } as ToolDoc;
+  const risk = once(() => assessRisk(name, description, annotations));
+  derived(doc, 'risk_level', () => risk().level, eager.risk);
+  derived(doc, 'risk_reasons', () => risk().reasons, eager.risk);
+  derived(doc, 'capabilities', () => risk().capabilities, eager.risk);
+  doc.flags = nameFlags(nameSignals);
+  doc.nameSignals = signalDocs(nameSignals);
+  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  return doc;
+}
+
+function promptDoc(server: string, definition: JsonObject, digest: string, eager: Eager): PromptDoc {
+  const name = str(definition.name);
+  const description = str(definition.description);
+  const nameSignals = scanName(name);
+  const args = Array.isArray(definition.arguments) ? definition.arguments : [];
+  const doc = {
+    server,
+    name,
+    title: str(definition.title),
+    description,
+    hasDescription: description.trim() !== '',
+    arguments: args.map((a) => {
+      const o = obj(a) ?? {};
+      return { name: str(o.name), description: str(o.description), required: o.required === true };
+    }),
+    digest,
+    flags: nameFlags(nameSignals),
+    nameSignals: signalDocs(nameSignals),
+  } as PromptDoc;
+  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  return doc;
+}
+
+function addressed(uri: string): { scheme: string; address: AddressClass | null; internal: boolean } {
+  const address = classifyAddress(uri) ?? null;
+  return { scheme: schemeOf(uri), address, internal: address !== null };
+}
+
+function resourceDoc(server: string, definition: JsonObject, digest: string, eager: Eager): ResourceDoc {
+  const uri = str(definition.uri);
+  const description = str(definition.description);
+  const doc = {
+    server,
+    uri,
+    name: str(definition.name),
+    title: str(definition.title),
+    description,
+    mimeType: str(definition.mimeType),
+    ...addressed(uri),
+    digest,
+  } as ResourceDoc;
+  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  return doc;
+}
+
+function templateDoc(server: string, definition: JsonObject, digest: string, eager: Eager): TemplateDoc {
+  const uriTemplate = str(definition.uriTemplate);
+  const description = str(definition.description);
+  const doc = {
+    server,
+    uriTemplate,
+    name: str(definition.name),
+    title: str(definition.title),
+    description,
+    mimeType: str(definition.mimeType),
+    ...addressed(uriTemplate),
+    digest,
+    templateHash: digest,
+  } as TemplateDoc;
+  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  return doc;
+}
+
+function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Eager): ServerDoc {
+  const { surface } = server;
+  // Tools carry no digest: recomputing 10,000 of them would double the cost of a policy run,
+  // and a rule has no use for it. Prompts, resources and templates (few) keep theirs.
+  const items = <T>(record: Record<string, JsonObject>, make: (s: string, d: JsonObject, digest: string, e: Eager) => T): T[] =>
+    Object.keys(record)
+      .sort()
+      .map((key) => make(server.name, record[key]!, digestOf(record[key]), eager));
+  const serverInfo = surface.identity.serverInfo;
+  const doc = {
+    name: server.name,
+    identity: {
+      serverInfo,
+      name: str(serverInfo.name),
+      version: str(serverInfo.version),
+      protocolVersion: surface.identity.protocolVersion,
+      capabilities: surface.identity.capabilities,
+      instructions: surface.identity.instructions ?? '',
+    },
+    transport: server.transport as unknown as JsonObject,
+    tools: Object.keys(surface.tools)
+      .sort()
+      .map((key) => toolDoc(server.name, surface.tools[key]!, eager)),
+    prompts: items(surface.prompts, promptDoc),
+    resources: items(surface.resources, resourceDoc),
+    resourceTemplates: items(surface.resourceTemplates, templateDoc),
+  } as ServerDoc;
+  derived(doc, 'mtf', mtf, eager.mtf);
+  return doc;
+}
+
+function driftDoc(drift: PolicyInputSources['drift']): DriftDoc {
+  if (!drift) return { checked: false, against: '', hasDrift: false, breaking: false, maxSeverity: '', items: [] };
+  const order: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+  let top = -1;
+  const items = drift.changes.map((c): DriftItemDoc => {
+    top = Math.max(top, order.indexOf(c.severity));
+    return {
+      server: c.server,
+      kind: c.kind,
+      name: c.name,
+      change: c.change,
+      severity: c.severity,
+      breaking: c.breaking,
+      reasons: [...c.reasons],
+      type: c.kind,
+      id: c.name,
+      message: c.reasons.join('; ') || `${c.kind} ${c.change}`,
+    };
+  });
+  return {
+    checked: true,
+    against: drift.against,
+    hasDrift: items.length > 0,
+    breaking: items.some((i) => i.breaking),
+    maxSeverity: top < 0 ? '' : order[top]!,
+    items,
+  };
+}
+
+/**
+ * Builds the policy input from a parsed lockfile and whatever else was checked. Pure: the
+ * caller reads files, talks to servers and runs the diff and the MTF scan.
+ */
+export function buildPolicyInput(sources: PolicyInputSources, options: BuildOptions = {}): PolicyInput {
+  const eager = eagerness(options);
+  const names = Object.keys(sources.lock.servers).sort();
+  const source = sources.mtf;
+  const mtf = once(() => (typeof source === 'function' ? source() : source));
+  const servers = names.map((name) => serverDoc(sources.lock.servers[name]!, () => mtf()?.get(name) ?? null, eager));
+  const tools = servers.flatMap((s) => s.tools);
+  const prompts = servers.flatMap((s) => s.prompts);
+  const resources = servers.flatMap((s) => s.resources);
+  const templates = servers.flatMap((s) => s.resourceTemplates);
+  const schemes = createRecord<true>();
+  for (const r of [...resources, ...templates]) if (r.scheme !== '') schemes[r.scheme] = true;
+  const only = servers.length === 1 ? servers[0]! : undefined;
+  const input = {
+    inputVersion: POLICY_INPUT_VERSION,
+    source: sources.drift === undefined ? 'lockfile' : sources.drift.against === 'live' ? 'live' : 'against',
+    lockfileVersion: sources.lock.lockfileVersion,
+    servers,
+    server: only ? { name: only.name, version: only.identity.version } : null,
+    tools,
+    prompts: { names: [...new Set(prompts.map((p) => p.name))].sort(), items: prompts },
+    resources: { items: resources, templates, schemes: Object.keys(schemes).sort() },
+    drift: driftDoc(sources.drift),
+  } as PolicyInput;
+  derived(
+    input,
+    'mtf',
+    () => ({
+      available: source !== undefined,
+      servers: names.flatMap((name) => {
+        const m = mtf()?.get(name);
+        return m ? [{ server: name, ...m }] : [];
+      }),
+    }),
+    eager.mtf,
+  );
+  input.verification = sources.verification
+    ? { checked: true, verified: sources.verification.verified, signers: [...sources.verification.signers] }
+    : { checked: false, verified: false, signers: [] };
+  return input;
+}

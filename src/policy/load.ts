@@ -1,0 +1,142 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { printable } from '../util/text.js';
+import { PolicyError } from './errors.js';
+import { POLICY_SCHEMA } from './policy-schema.js';
+
+export type PolicyMode = 'warn' | 'strict';
+export type RuleSeverity = 'warn' | 'error';
+
+/** Where something sits in the policy file (1-based line and column). */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface PolicyRule {
+  name: string;
+  expr: string;
+  /** Shown when the rule fails; defaults to `rule "<name>" failed`. */
+  failureMsg: string;
+  severity: RuleSeverity;
+  description?: string;
+  controlRefs: string[];
+  evidence: string[];
+  evidenceCommands: string[];
+  /** Where the rule's `expr` value starts in the file. */
+  exprPosition: SourcePosition;
+}
+
+export interface Policy {
+  /** The file name (or `preset:NAME`) used in messages. */
+  source: string;
+  name: string;
+  description?: string;
+  mode: PolicyMode;
+  rules: PolicyRule[];
+}
+
+/** The largest policy file accepted (the CLI reads files with this bound). */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+interface RawRule {
+  name: string;
+  expr: string;
+  failure_msg?: string;
+  severity?: RuleSeverity;
+  description?: string;
+  control_refs?: string[];
+  evidence?: string[];
+  evidence_commands?: string[];
+}
+interface RawPolicy {
+  name?: string;
+  description?: string;
+  mode?: PolicyMode;
+  rules: RawRule[];
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(value: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: false, strict: true }).compile(POLICY_SCHEMA);
+  return validator(value) ? [] : (validator.errors ?? []);
+}
+
+/** "rules[2].severity must be equal to one of the allowed values (warn, error)" */
+function describeSchemaError(error: ErrorObject): string {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+    .join('')
+    .replace(/^\./, '');
+  const where = path === '' ? 'the top level' : path;
+  if (error.keyword === 'additionalProperties') {
+    return `${where} has an unknown field "${printable(String(error.params.additionalProperty), 60)}"`;
+  }
+  if (error.keyword === 'enum') return `${where} must be one of: ${(error.params.allowedValues as string[]).join(', ')}`;
+  if (error.keyword === 'required') return `${where} needs a "${String(error.params.missingProperty)}" field`;
+  return `${where} ${error.message ?? 'is invalid'}`;
+}
+
+/**
+ * Parses and validates a policy file. The text is untrusted input: YAML is parsed strictly
+ * (duplicate keys, several documents and alias bombs are refused), then checked against
+ * `schemas/policy.schema.json`, so that nothing but the documented shape reaches the compiler.
+ */
+export function parsePolicy(text: string, source: string): Policy {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, lineCounter, version: '1.2' });
+  const problem = doc.errors[0];
+  if (problem) {
+    const pos = lineCounter.linePos(problem.pos[0]);
+    const code = problem.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'MALFORMED_YAML';
+    const what = problem.code === 'DUPLICATE_KEY' ? 'has a duplicate key' : 'is not valid YAML';
+    throw new PolicyError(code, `${source}:${pos.line}:${pos.col}: ${what}: ${printable(problem.message.split('\n')[0] ?? '', 200)}`);
+  }
+  let value: unknown;
+  try {
+    // maxAliasCount bounds "billion laughs" alias expansion.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new PolicyError('MALFORMED_YAML', `${source} cannot be read: ${printable((error as Error).message, 200)}`, { cause: error });
+  }
+  if (value === null || value === undefined) throw new PolicyError('INVALID_POLICY', `${source} is empty: a policy needs a "rules" list`);
+  const errors = validate(value);
+  if (errors.length > 0) {
+    throw new PolicyError('INVALID_POLICY', `${source} is not a valid policy: ${describeSchemaError(errors[0]!)}`, {
+      details: ['(see schemas/policy.schema.json, or `mcptrust policy explain --preset baseline` for an example)'],
+    });
+  }
+  const raw = value as RawPolicy;
+  const seen = new Set<string>();
+  const rules = raw.rules.map((rule, index): PolicyRule => {
+    if (seen.has(rule.name)) {
+      throw new PolicyError('DUPLICATE_RULE', `${source}: two rules are named "${printable(rule.name, 80)}"; rule names must be unique`);
+    }
+    seen.add(rule.name);
+    const node = doc.getIn(['rules', index, 'expr'], true);
+    const offset = isScalar(node) && node.range ? node.range[0] : 0;
+    const linePos = lineCounter.linePos(offset);
+    const out: PolicyRule = {
+      name: rule.name,
+      expr: rule.expr,
+      failureMsg: rule.failure_msg ?? `rule "${rule.name}" failed`,
+      severity: rule.severity ?? 'error',
+      controlRefs: rule.control_refs ?? [],
+      evidence: rule.evidence ?? [],
+      evidenceCommands: rule.evidence_commands ?? [],
+      exprPosition: { line: linePos.line, column: linePos.col },
+    };
+    if (rule.description !== undefined) out.description = rule.description;
+    return out;
+  });
+  const policy: Policy = {
+    source,
+    name: raw.name ?? source,
+    mode: raw.mode ?? 'strict',
+    rules,
+  };
+  if (raw.description !== undefined) policy.description = raw.description;
+  return policy;
+}

@@ -1,0 +1,20 @@
+import type { DiffReport } from '../diff/types.js';
+import type { DiffSources } from './diff-common.js';
+
+/** Version of the `diff --format json` document; bumped on any incompatible change. */
+export const DIFF_JSON_VERSION = 1;
+
+/** The machine report (README "Diff JSON"): drift, summary, and every classified change. */
+export function renderDiffJson(report: DiffReport, sources: DiffSources, failOn: string, failed: boolean): string {
+  const doc = {
+    diffVersion: DIFF_JSON_VERSION,
+    drift: report.drift,
+    before: sources.before,
+    after: sources.after,
+    failOn,
+    failed,
+    summary: report.summary,
+    changes: report.changes,
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

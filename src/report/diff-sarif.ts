@@ -1,0 +1,91 @@
+import { digestOf } from '../canonical/index.js';
+import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
+import { ITEM_COLLECTION } from '../lockfile/types.js';
+import { printable } from '../util/text.js';
+import { KIND_LABEL } from './diff-common.js';
+import { memberLines } from './json-lines.js';
+
+/** SARIF 2.1.0 (OASIS): https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html */
+const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+// GitHub code scanning reads a CVSS-like "security-severity" score: ≥9 critical, ≥7 high, ≥4 medium.
+const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
+
+const KINDS = ['server', 'tool', 'prompt', 'resource', 'resourceTemplate'] as const;
+const CHANGES = ['added', 'removed', 'modified'] as const;
+
+const ruleId = (c: Pick<DiffChange, 'kind' | 'change'>) => `mcptrust.diff.${c.kind}-${c.change}`;
+
+/**
+ * The line in the lockfile that a change points at: the entry itself when the lockfile has it
+ * (removed, modified), else the collection it would join, else the server, else line 1.
+ */
+export function changeLine(lines: Map<string, number>, c: DiffChange): number {
+  const key = (...parts: string[]) => lines.get(['servers', ...parts].join('\u0000'));
+  if (c.kind === 'server') return key(c.server, 'identity') ?? key(c.server) ?? lines.get('servers') ?? 1;
+  const collection = ITEM_COLLECTION[c.kind];
+  return key(c.server, collection, c.name) ?? key(c.server, collection) ?? key(c.server) ?? lines.get('servers') ?? 1;
+}
+
+export interface SarifOptions {
+  /** The lockfile as a URI relative to the repository root (forward slashes). */
+  lockUri: string;
+  /** The lockfile's text, to find the line of each entry. */
+  lockText: string;
+  toolVersion: string;
+}
+
+/** SARIF 2.1.0 for code scanning: one result per change, located at its entry in the lockfile. */
+export function renderDiffSarif(report: DiffReport, options: SarifOptions): string {
+  const lines = memberLines(options.lockText, 4);
+  const rules = KINDS.flatMap((kind) =>
+    CHANGES.map((change) => ({
+      id: ruleId({ kind, change }),
+      name: `${KIND_LABEL[kind].replace(/ (\w)/g, (_, ch: string) => ch.toUpperCase())}${change[0]!.toUpperCase()}${change.slice(1)}`,
+      shortDescription: { text: `MCP ${KIND_LABEL[kind]} ${change} since the lockfile was approved` },
+      properties: { tags: ['security', 'mcp', 'drift'] },
+    })),
+  );
+  const results = report.changes.map((c) => {
+    const subject = c.kind === 'server' ? `server "${printable(c.server, 100)}"` : `${KIND_LABEL[c.kind]} "${printable(c.name, 100)}" of server "${printable(c.server, 60)}"`;
+    const text = `${c.severity}${c.breaking ? ', breaking' : ''}: ${subject} ${c.change}. ${c.reasons.slice(0, 5).map((r) => printable(r, 300)).join('; ')}`;
+    return {
+      ruleId: ruleId(c),
+      ruleIndex: rules.findIndex((r) => r.id === ruleId(c)),
+      level: LEVEL[c.severity],
+      message: { text },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: options.lockUri },
+            region: { startLine: changeLine(lines, c) },
+          },
+        },
+      ],
+      // Stable across runs, so code scanning tracks one alert per entry and kind of change.
+      partialFingerprints: { 'mcptrustChange/v1': digestOf([c.server, c.kind, c.name, c.change]) },
+      properties: {
+        server: c.server,
+        kind: c.kind,
+        name: c.name,
+        change: c.change,
+        severity: c.severity,
+        breaking: c.breaking,
+        'security-severity': SCORE[c.severity],
+        reasons: c.reasons,
+      },
+    };
+  });
+  const sarif = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'mcptrust', version: options.toolVersion, rules } },
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}

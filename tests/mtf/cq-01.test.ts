@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { control } from '../../src/mtf/controls/cq-01.js';
+import { SECRET_RULES } from '../../src/mtf/rules/secrets.js';
+import { brief, cleanBundle, cqDir, runControl } from './sccq-helpers.js';
+
+describe('CQ-01 secret detection', () => {
+  it('finds provider keys, private keys and credentialed URLs with file and line', async () => {
+    const result = await runControl(control, cqDir('secrets'));
+    expect(result.status).toBe('fail');
+    expect(brief(result)).toEqual([
+      ['critical', 'Private Key', 'keys/server.pem', 1],
+      ['critical', 'AWS Access Key', 'server/index.js', 2],
+      ['critical', 'GitHub Token', 'server/index.js', 3],
+      ['high', 'Database Connection URL', 'server/index.js', 4],
+    ]);
+  });
+
+  it('does not repeat the secret in the report', async () => {
+    const result = await runControl(control, cqDir('secrets'));
+    const text = JSON.stringify(result);
+    expect(text).not.toContain(['ghp_', 'Zx9Qm2Lk7Vb4Nc8Rt1Yw6Ps3Hd5Jf0Ga2Ue7'].join(''));
+    expect(text).not.toContain(['AKIA', 'Q3EGRHZ7XK2M4PWN'].join(''));
+    expect(result.findings[1]!.description).toBe('AWS access key ID: AKIA…(20 chars)');
+  });
+
+  it('skips documentation, example env files, tests, placeholders and prose ("Get the API key status")', async () => {
+    // secrets/README.md, secrets/.env.example and secrets/tests/fixtures/token.txt hold matches too.
+    const result = await runControl(control, cqDir('secrets'));
+    expect(result.findings.map((f) => f.file)).not.toContain('README.md');
+    expect(result.findings.map((f) => f.file)).not.toContain('.env.example');
+    expect(result.findings.map((f) => f.file)).not.toContain('tests/fixtures/token.txt');
+    const clean = await runControl(control, cqDir('secrets-clean'));
+    expect(clean.status).toBe('pass');
+    expect(clean.findings).toEqual([]);
+    expect((await runControl(control, cleanBundle)).findings).toEqual([]);
+  });
+
+  it('keeps every reference pattern id', () => {
+    const ids = SECRET_RULES.map((r) => r.id);
+    for (const id of ['aws-access-key', 'aws-secret-key', 'github-token', 'github-fine-grained', 'openai-api-key', 'anthropic-api-key', 'stripe-secret-key', 'stripe-restricted-key', 'slack-token', 'slack-webhook', 'private-key', 'google-api-key', 'google-oauth-client', 'twilio-api-key', 'sendgrid-api-key', 'npm-token', 'pypi-token', 'generic-api-key', 'generic-secret', 'bearer-token', 'jwt-token', 'database-url', 'base64-secret', 'hex-secret']) {
+      expect(ids).toContain(id);
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { control } from '../../src/mtf/controls/cq-03.js';
+import { brief, cleanBundle, cqDir, runControl } from './sccq-helpers.js';
+
+describe('CQ-03 static analysis', () => {
+  it('runs ESLint + eslint-plugin-security on JS and TS, and Bandit-style checks on Python', async () => {
+    const result = await runControl(control, cqDir('static'));
+    expect(result.status).toBe('fail');
+    expect(brief(result)).toEqual([
+      ['high', 'TLS certificate check disabled [B501]', 'server/fetch.py', 5],
+      ['high', 'detect-child-process', 'server/index.js', 7],
+      ['medium', 'detect-non-literal-fs-filename', 'server/index.js', 8],
+      ['high', 'detect-eval-with-expression', 'server/index.js', 9],
+      ['medium', 'no-eval', 'server/index.js', 9],
+      ['medium', 'no-new-func', 'server/tool.ts', 5],
+      ['medium', 'detect-non-literal-fs-filename', 'server/tool.ts', 6],
+    ]);
+  });
+
+  it('ignores the bundle\'s own /* eslint-disable */ comments', async () => {
+    // cq/static/server/index.js starts with /* eslint-disable */ and is still reported.
+    const result = await runControl(control, cqDir('static'));
+    expect(result.findings.filter((f) => f.file === 'server/index.js')).toHaveLength(4);
+  });
+
+  it('passes clean JavaScript and TypeScript, and the clean bundle', async () => {
+    const result = await runControl(control, cqDir('static-clean'));
+    expect(result.status).toBe('pass');
+    expect(result.findings).toEqual([]);
+    expect((await runControl(control, cleanBundle)).status).toBe('pass');
+  });
+
+  it('analyses Python in src/inspect/ (path components, not substrings)', async () => {
+    const result = await runControl(control, cqDir('unsafe-exec'));
+    expect(brief(result).filter(([, , file]) => file === 'src/inspect/tool.py')).toEqual([
+      ['high', 'Process started with a shell [B605]', 'src/inspect/tool.py', 5],
+      ['medium', 'Pickle deserialization [B301]', 'src/inspect/tool.py', 6],
+      ['medium', 'yaml.load without SafeLoader [B506]', 'src/inspect/tool.py', 7],
+      ['high', 'subprocess call with shell=True [B602]', 'src/inspect/tool.py', 10],
+      ['medium', 'Use of eval [B307]', 'src/inspect/tool.py', 12],
+    ]);
+  });
+});

@@ -1,0 +1,126 @@
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureServer, runCli, tempDir } from '../helpers/cli.js';
+import { fixtures } from './helpers.js';
+
+// One signed copy of the clean lock (the example server's surface) per test file.
+let dir: string;
+let cleanup: () => void;
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir('mcptrust-check-'));
+  copyFileSync(join(fixtures, 'clean.lock.json'), join(dir, 'mcp-lock.json'));
+  expect((await runCli(['keygen', '--name', 'team'], { cwd: dir })).code).toBe(0);
+  expect((await runCli(['sign', '--key', 'team.key'], { cwd: dir })).code).toBe(0);
+  writeFileSync(join(dir, 'prefix.yaml'), 'name: prefix\nrules:\n  - name: approved_prefix\n    expr: \'input.tools.all(t, t.name.startsWith("notes_"))\'\n    failure_msg: tools must be namespaced notes_\n');
+});
+afterAll(() => cleanup());
+
+const server = (...args: string[]) => ['--', ...fixtureServer('example-server.mjs', ...args)];
+const check = (args: string[], cwd = dir) => runCli(['check', ...args], { cwd });
+
+function statuses(stdout: string) {
+  return (JSON.parse(stdout) as { checks: { id: string; status: string }[] }).checks.map((c) => `${c.id}:${c.status}`);
+}
+
+describe('mcptrust check', () => {
+  it('passes when the signature verifies, the server matches and the policy passes (exit 0)', async () => {
+    const r = await check(['--key', 'team.pub', '--preset', 'strict', ...server()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✓ signature verified: signed by 1 trusted key \(threshold 1\)/);
+    expect(r.stdout).toContain('✓ drift     no drift: the live server matches the lockfile');
+    expect(r.stdout).toMatch(/✓ policy {4}strict \(preset:strict, mode strict\): 8 of 8 rules passed/);
+    expect(r.stdout).toContain('✓ check passed');
+  }, 30_000);
+
+  it('a tampered lock alone fails the signature (exit 1) while drift and policy pass', async () => {
+    const tampered = join(dir, 'tampered.json');
+    writeFileSync(tampered, readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace('"command": "node"', '"command": "nodf"'));
+    copyFileSync(join(dir, 'mcp-lock.json.sig'), `${tampered}.sig`);
+    const r = await check(['--lock', 'tampered.json', '--key', 'team.pub', '--preset', 'strict', '--format', 'json', ...server()]);
+    expect(r.code).toBe(1);
+    expect(statuses(r.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:pass']);
+    expect(JSON.parse(r.stdout).checks[0].summary).toMatch(/^not verified: the lockfile .*changed|^not verified: the lockfile is not the one that was signed/);
+  }, 30_000);
+
+  it('a lock whose edit also breaks its digests is still reported as a signature failure (exit 1, not 2)', async () => {
+    const edited = join(dir, 'edited.json');
+    writeFileSync(edited, readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace('Read a note by id.', 'Read a note by id!'));
+    copyFileSync(join(dir, 'mcp-lock.json.sig'), `${edited}.sig`);
+    const r = await check(['--lock', 'edited.json', '--key', 'team.pub', '--preset', 'strict', ...server()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ signature not verified/);
+    expect(r.stdout).toMatch(/✗ drift {5}cannot be checked: edited\.json: tool "read_note" does not match its digest/);
+    expect(r.stdout).toContain('✗ check failed: signature, drift, policy');
+  }, 30_000);
+
+  it('a drifted server alone fails the drift check (exit 1) with the changes listed', async () => {
+    const r = await check(['--key', 'team.pub', ...server('--changed')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✓ signature verified/);
+    expect(r.stdout).toContain('✗ drift     6 changes (most severe: critical, 2 breaking); run mcptrust diff for details');
+    expect(r.stdout).toMatch(/critical tool exec_shell added/);
+    expect(r.stdout).toContain('- policy    no policy given');
+    expect(r.stdout).toContain('✗ check failed: drift');
+    // --fail-on none leaves the judgement to a policy: the drift is shown as a warning.
+    const lenient = await check(['--key', 'team.pub', '--fail-on', 'none', '--format', 'json', ...server('--changed')]);
+    expect(lenient.code).toBe(0);
+    expect(statuses(lenient.stdout)).toEqual(['signature:pass', 'drift:warn', 'policy:skip']);
+  }, 30_000);
+
+  it('a policy failure alone fails the policy check (exit 1)', async () => {
+    const r = await check(['--key', 'team.pub', '--policy', 'prefix.yaml', '--format', 'json', ...server()]);
+    expect(r.code).toBe(1);
+    expect(statuses(r.stdout)).toEqual(['signature:pass', 'drift:pass', 'policy:fail']);
+    const policy = JSON.parse(r.stdout).policy;
+    expect(policy.rules).toEqual([
+      { name: 'approved_prefix', severity: 'error', status: 'fail', outcome: 'fail', message: 'tools must be namespaced notes_', controlRefs: [] },
+    ]);
+  }, 30_000);
+
+  it('writes JUnit XML with one test case per check and per rule', async () => {
+    const r = await check(['--key', 'team.pub', '--preset', 'strict', '--format', 'junit', ...server('--changed')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcptrust check" tests="11" failures="7" errors="0" skipped="0">')).toBe(true);
+    expect(r.stdout.match(/<testcase /g)).toHaveLength(11);
+    expect(r.stdout).toContain('<testcase name="signature" classname="mcptrust.check"');
+    expect(r.stdout).toMatch(/<testcase name="drift" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="6 changes/);
+    expect(r.stdout).toMatch(/<testcase name="no_drift" classname="mcptrust.policy.strict" time="[\d.]+">\n {6}<failure message="The live server differs/);
+    expect(r.stdout).toMatch(/<testcase name="ascii_names" classname="mcptrust.policy.strict" time="[\d.]+"\/>/);
+    expect(r.stdout).toContain('version &quot;1.0.0&quot; → &quot;1.1.0&quot;');
+    expect(r.stdout.trimEnd().endsWith('</testsuites>')).toBe(true);
+  }, 30_000);
+
+  it('--require-signature fails a lock without a signature file; without it the signature is skipped', async () => {
+    const unsigned = join(dir, 'unsigned.json');
+    copyFileSync(join(dir, 'mcp-lock.json'), unsigned);
+    const required = await check(['--lock', 'unsigned.json', '--key', 'team.pub', '--require-signature', '--format', 'json', ...server()]);
+    expect(required.code).toBe(1);
+    expect(statuses(required.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:skip']);
+    const optional = await check(['--lock', 'unsigned.json', '--key', 'team.pub', ...server()]);
+    expect(optional.code).toBe(0);
+    expect(optional.stdout).toContain('- signature no signature file unsigned.json.sig; pass --require-signature to make this fail');
+  }, 30_000);
+
+  it('usage and input errors are exit 2 before any server starts', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--require-signature', ...server()], /--require-signature needs the trusted keys/],
+      [['--key', 'team.pub'], /check compares the live server with the lockfile/],
+      [['--key', 'missing.pub', ...server()], /cannot read public key .*missing\.pub: no such file/],
+      [['--policy', join(fixtures, 'does-not-compile.yaml'), ...server()], /rule "missing operand" does not compile/],
+      [['--lock', 'nope.json', ...server()], /cannot read lockfile .*nope\.json/],
+      [['--fail-on', 'sometimes', ...server()], /argument 'sometimes' is invalid/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await check(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+
+  it('a server that cannot start is exit 3', async () => {
+    const r = await check(['--key', 'team.pub', '--', process.execPath, join(fixtures, 'no-such-server.mjs')]);
+    expect(r.code).toBe(3);
+  }, 30_000);
+});

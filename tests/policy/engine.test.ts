@@ -1,0 +1,278 @@
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { diffLockfiles } from '../../src/diff/index.js';
+import { compilePolicy } from '../../src/policy/compile.js';
+import { PolicyError } from '../../src/policy/errors.js';
+import { evaluatePolicy } from '../../src/policy/evaluate.js';
+import { POLICY_INPUT_SCHEMA } from '../../src/policy/input-schema.js';
+import { buildPolicyInput, mtfServerDoc, type PolicyInput } from '../../src/policy/input.js';
+import { scanLockfile } from '../../src/mtf/live.js';
+import type { Lockfile } from '../../src/lockfile/types.js';
+
+const mtfOf = (lock: Lockfile) => new Map(scanLockfile(lock).servers.map((s) => [s.server, mtfServerDoc(s)]));
+import { parsePolicy } from '../../src/policy/load.js';
+import { fixtureLock, fixtureText, presetText } from './helpers.js';
+
+const compile = (text: string, source = 'p.yaml') => compilePolicy(parsePolicy(text, source));
+const oneRule = (expr: string, extra = '') => compile(`name: t\n${extra}rules:\n  - name: r\n    expr: '${expr}'\n    failure_msg: nope\n`);
+const cleanInput = () => buildPolicyInput({ lock: fixtureLock('clean.lock.json') });
+
+function compileError(text: string, source: string): PolicyError {
+  try {
+    compile(text, source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PolicyError);
+    return error as PolicyError;
+  }
+  throw new Error('expected a PolicyError');
+}
+
+describe('compilePolicy', () => {
+  it('names the file, the rule and the position of a rule that does not compile', () => {
+    const e = compileError(fixtureText('does-not-compile.yaml'), 'does-not-compile.yaml');
+    expect(e.code).toBe('COMPILE_ERROR');
+    expect(e.category).toBe('input');
+    expect(e.message).toBe(
+      'does-not-compile.yaml:6:11: rule "missing operand" does not compile: Unexpected token: RPAREN (at 1:32 in the expression)',
+    );
+    expect(e.details).toEqual(['  input.tools.exists(t, t.name ==)', `  ${' '.repeat(31)}^`]);
+  });
+
+  it('lists every broken rule, not only the first', () => {
+    const e = compileError("rules:\n  - name: a\n    expr: '1 +'\n  - name: b\n    expr: 'true'\n  - name: c\n    expr: '(('\n", 'two.yaml');
+    expect(e.message).toMatch(/^two\.yaml:3:11: rule "a" does not compile/);
+    expect(e.details.at(-1)).toMatch(/^two\.yaml:7:11: rule "c" does not compile/);
+  });
+
+  it('reports positions inside multi-line expressions', () => {
+    const e = compileError("rules:\n  - name: m\n    expr: |\n      size(input.tools) > 0 &&\n        input.tools.all(t, t.name ==)\n", 'multi.yaml');
+    expect(e.message).toMatch(/^multi\.yaml:3:11: rule "m" does not compile: .* \(at 2:31 in the expression\)$/);
+  });
+
+  it('refuses type errors and expressions that cannot be a bool before anything runs', () => {
+    expect(compileError(fixtureText('not-bool.yaml'), 'not-bool.yaml').message).toMatch(
+      /rule "counts tools" does not compile: the expression must give a bool, but gives int/,
+    );
+    expect(compileError("rules: [{name: t, expr: '1 + \"a\"'}]", 'type.yaml').message).toMatch(/rule "t" does not compile: .*int.*string/);
+    expect(compileError("rules: [{name: u, expr: 'other.x'}]", 'var.yaml').message).toMatch(/rule "u" does not compile/);
+  });
+
+  it('bounds the size of an expression (cel-js parser limits)', () => {
+    const huge = `${'1+'.repeat(4000)}1 > 0`;
+    expect(compileError(`rules: [{name: big, expr: '${huge}'}]`, 'big.yaml').message).toMatch(/rule "big" does not compile: .*maxAstNodes/);
+  });
+});
+
+describe('evaluatePolicy', () => {
+  it('makes MCPTrust-style rules over the flat tool list work', () => {
+    const policy = compile(fixtureText('mcptrust-starter.yaml'));
+    const ok = evaluatePolicy(policy, cleanInput());
+    expect(ok.passed).toBe(true);
+    expect(ok.rules.map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+    const bad = evaluatePolicy(policy, buildPolicyInput({ lock: fixtureLock('drifted.lock.json') }));
+    expect(bad.passed).toBe(false);
+    expect(bad.rules.map((r) => [r.name, r.status])).toEqual([
+      ['Has tools', 'pass'],
+      ['No exec tools', 'fail'],
+      ['No high risk', 'fail'],
+      ['Few arguments', 'pass'],
+    ]);
+    expect(bad.rules[1]!.message).toBe('exec* tools are not allowed.');
+  });
+
+  it('mode strict fails only on failed error rules; mode warn turns every failure into a warning', () => {
+    const undescribed = buildPolicyInput({ lock: fixtureLock('undescribed.lock.json') });
+    const strict = evaluatePolicy(compile(fixtureText('strict-mixed.yaml')), undescribed);
+    expect(strict.passed).toBe(false);
+    expect(strict.rules.map((r) => [r.name, r.outcome])).toEqual([
+      ['described', 'warn'],
+      ['no_file_resources', 'fail'],
+    ]);
+    expect(strict.counts).toEqual({ rules: 2, passed: 0, warnings: 1, failures: 1 });
+
+    const warn = evaluatePolicy(compile(fixtureText('warn-mode.yaml')), buildPolicyInput({ lock: fixtureLock('drifted.lock.json') }));
+    expect(warn.passed).toBe(true);
+    expect(warn.rules.map((r) => [r.name, r.severity, r.status, r.outcome])).toEqual([
+      ['no_exec', 'error', 'fail', 'warn'],
+      ['described', 'warn', 'pass', 'pass'],
+    ]);
+  });
+
+  it('fails closed when a rule cannot be evaluated (missing field)', () => {
+    const result = evaluatePolicy(oneRule('input.tools.all(t, t.nosuchfield == 1)'), cleanInput());
+    expect(result.passed).toBe(false);
+    expect(result.rules[0]!.status).toBe('error');
+    expect(result.rules[0]!.message).toMatch(/^cannot be evaluated: .*nosuchfield/);
+  });
+
+  it('fails closed when a dynamic expression does not give a bool', () => {
+    const result = evaluatePolicy(oneRule('input.tools[0].name'), cleanInput());
+    expect(result.rules[0]!.status).toBe('error');
+    expect(result.rules[0]!.message).toBe('the expression gave a string, not a bool');
+  });
+
+  it('stops an expression that runs too long (nested comprehensions) with EVAL_TIMEOUT naming the rule', () => {
+    const input = cleanInput() as PolicyInput;
+    const many = { ...input, tools: Array.from({ length: 2000 }, (_, i) => ({ ...input.tools[0]!, name: `t${i}` })) };
+    const policy = oneRule('input.tools.all(a, input.tools.all(b, input.tools.all(c, a.name != "x")))');
+    const start = performance.now();
+    let error: unknown;
+    try {
+      evaluatePolicy(policy, many, { timeoutMs: 150 });
+    } catch (e) {
+      error = e;
+    }
+    const ms = performance.now() - start;
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).code).toBe('EVAL_TIMEOUT');
+    expect((error as PolicyError).message).toBe(
+      'p.yaml: rule "r" did not finish within 150 ms; simplify the expression (nested comprehensions, costly matches()) or raise --rule-timeout',
+    );
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('stops catastrophic backtracking in matches() over attacker-controlled text', () => {
+    const policy = compile(fixtureText('slow.yaml'), 'slow.yaml');
+    expect(() => evaluatePolicy(policy, buildPolicyInput({ lock: fixtureLock('redos.lock.json') }), { timeoutMs: 150 })).toThrow(
+      expect.objectContaining({ code: 'EVAL_TIMEOUT' }),
+    );
+    // The same rule is quick on ordinary text, and the engine is usable after a timeout.
+    expect(evaluatePolicy(policy, cleanInput(), { timeoutMs: 150 }).passed).toBe(true);
+  });
+});
+
+describe('the presets', () => {
+  const baseline = () => compile(presetText('baseline'), 'preset:baseline');
+  const strict = () => compile(presetText('strict'), 'preset:strict');
+  const failing = (r: ReturnType<typeof evaluatePolicy>) => r.rules.filter((x) => x.outcome !== 'pass').map((x) => `${x.name}:${x.outcome}`);
+
+  it('the clean lock passes both', () => {
+    expect(failing(evaluatePolicy(baseline(), cleanInput()))).toEqual([]);
+    expect(failing(evaluatePolicy(strict(), cleanInput()))).toEqual([]);
+  });
+
+  it('baseline warns about risky tools, descriptions and resources but fails only on critical drift', () => {
+    const drifted = buildPolicyInput({ lock: fixtureLock('drifted.lock.json') });
+    const alone = evaluatePolicy(baseline(), drifted);
+    expect(alone.passed).toBe(true);
+    expect(failing(alone)).toEqual(['no_high_risk_tools:warn', 'no_suspicious_descriptions:warn', 'no_internal_resources:warn']);
+
+    const changes = diffLockfiles(fixtureLock('clean.lock.json'), fixtureLock('drifted.lock.json')).changes;
+    const withDrift = evaluatePolicy(baseline(), buildPolicyInput({ lock: fixtureLock('drifted.lock.json'), drift: { against: 'lockfile', changes } }));
+    expect(withDrift.passed).toBe(false);
+    expect(failing(withDrift)).toContain('no_critical_drift:fail');
+  });
+
+  it('baseline warns about look-alike names', () => {
+    const r = evaluatePolicy(baseline(), buildPolicyInput({ lock: fixtureLock('lookalike.lock.json') }));
+    expect(r.passed).toBe(true);
+    expect(failing(r)).toEqual(['plain_tool_names:warn']);
+  });
+
+  it('strict fails on drift, look-alike names, undescribed tools, file:// and internal resources, risky tools', () => {
+    const changes = diffLockfiles(fixtureLock('clean.lock.json'), fixtureLock('drifted.lock.json')).changes;
+    expect(failing(evaluatePolicy(strict(), buildPolicyInput({ lock: fixtureLock('drifted.lock.json'), drift: { against: 'lockfile', changes } })))).toEqual([
+      'no_drift:fail',
+      'no_high_risk_tools:fail',
+      'no_suspicious_descriptions:fail',
+      'no_internal_resources:fail',
+    ]);
+    expect(failing(evaluatePolicy(strict(), buildPolicyInput({ lock: fixtureLock('lookalike.lock.json') })))).toEqual(['ascii_names:fail']);
+    expect(failing(evaluatePolicy(strict(), buildPolicyInput({ lock: fixtureLock('undescribed.lock.json') })))).toEqual([
+      'tools_have_descriptions:fail',
+      'no_file_scheme:fail',
+      'no_internal_resources:fail',
+    ]);
+  });
+});
+
+describe('buildPolicyInput', () => {
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(POLICY_INPUT_SCHEMA);
+
+  it('builds inputs that validate against schemas/policy-input.schema.json', () => {
+    const changes = diffLockfiles(fixtureLock('clean.lock.json'), fixtureLock('drifted.lock.json')).changes;
+    for (const input of [
+      cleanInput(),
+      buildPolicyInput({ lock: fixtureLock('lookalike.lock.json') }),
+      buildPolicyInput({ lock: fixtureLock('undescribed.lock.json'), verification: { verified: true, signers: ['sha256:ab'] } }),
+      buildPolicyInput({ lock: fixtureLock('drifted.lock.json'), drift: { against: 'live', changes } }),
+      buildPolicyInput({ lock: fixtureLock('lookalike.lock.json'), mtf: mtfOf(fixtureLock('lookalike.lock.json')) }),
+    ]) {
+      const ok = validate(JSON.parse(JSON.stringify(input)));
+      expect(validate.errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+    }
+  });
+
+  it('describes each tool with derived flags, risk and capabilities, in one flat list across servers', () => {
+    const input = buildPolicyInput({ lock: fixtureLock('lookalike.lock.json') });
+    expect(input.source).toBe('lockfile');
+    expect(input.server).toEqual({ name: 'example-notes', version: '1.0.0' });
+    expect(input.tools.map((t) => t.name)).toEqual(['read_f\u0456le', 'read_note', 'search_notes', 'search\u200bnotes', 'write_note']);
+    const cyrillic = input.tools[0]!;
+    expect(cyrillic.flags).toEqual({ nonAscii: true, invisible: false, bidi: false, confusable: true });
+    expect(input.tools[3]!.flags).toMatchObject({ invisible: true });
+    expect(input.tools[2]!.flags).toEqual({ nonAscii: false, invisible: false, bidi: false, confusable: false });
+    expect(input.tools[1]!.input_schema).toBe(input.tools[1]!.inputSchema);
+
+    const drifted = buildPolicyInput({ lock: fixtureLock('drifted.lock.json') });
+    const exec = drifted.tools.find((t) => t.name === 'exec_shell')!;
+    expect(exec.risk_level).toBe('HIGH');
+    expect(exec.capabilities).toContain('command-execution');
+    const poisoned = drifted.tools.find((t) => t.name === 'read_note')!;
+    expect(poisoned.descriptionSignals.map((s) => s.kind)).toEqual(expect.arrayContaining(['concealment', 'sensitive-path']));
+    const metadata = drifted.resources.items.find((r) => r.name === 'metadata')!;
+    expect(metadata).toMatchObject({ scheme: 'http', address: 'link-local', internal: true });
+  });
+
+  it('carries the drift with MCPTrust aliases, and records that nothing was compared otherwise', () => {
+    expect(cleanInput().drift).toEqual({ checked: false, against: '', hasDrift: false, breaking: false, maxSeverity: '', items: [] });
+    const changes = diffLockfiles(fixtureLock('clean.lock.json'), fixtureLock('drifted.lock.json')).changes;
+    const drift = buildPolicyInput({ lock: fixtureLock('drifted.lock.json'), drift: { against: 'live', changes } }).drift;
+    expect(drift).toMatchObject({ checked: true, against: 'live', hasDrift: true, breaking: true, maxSeverity: 'critical' });
+    const exec = drift.items.find((i) => i.name === 'exec_shell')!;
+    expect(exec).toMatchObject({ kind: 'tool', type: 'tool', id: 'exec_shell', change: 'added', severity: 'critical' });
+    expect(exec.message).toBe(exec.reasons.join('; '));
+  });
+
+  it('carries the MTF results (CD-01, CD-03) of each server, in input.mtf and on the server', () => {
+    const lock = fixtureLock('lookalike.lock.json');
+    const input = buildPolicyInput({ lock, mtf: mtfOf(lock) });
+    expect(input.mtf.available).toBe(true);
+    expect(input.mtf.servers).toHaveLength(1);
+    expect(input.mtf.servers[0]).toMatchObject({ server: 'example-notes', passed: false, risk: 'CRITICAL' });
+    expect(input.servers[0]!.mtf).toMatchObject({ passed: false, controls: { 'CD-03': { status: 'fail' } } });
+    expect(cleanInput().mtf).toEqual({ available: false, servers: [] });
+    const strictResult = evaluatePolicy(compile(presetText('strict'), 'strict'), input);
+    expect(strictResult.rules.find((r) => r.name === 'mtf_declaration_and_description_safety')!.outcome).toBe('fail');
+    const clean = fixtureLock('clean.lock.json');
+    const ok = evaluatePolicy(compile(presetText('strict'), 'strict'), buildPolicyInput({ lock: clean, mtf: mtfOf(clean) }));
+    expect(ok.passed).toBe(true);
+  });
+
+  it('computes costly fields only for rules that name them, and lazily on any other access', () => {
+    const lock = fixtureLock('drifted.lock.json');
+    let scans = 0;
+    const input = buildPolicyInput({ lock, mtf: () => (scans++, mtfOf(lock)) }, { names: new Set(['input', 'tools', 'name']) });
+    const exec = input.tools.find((t) => t.name === 'exec_shell')!;
+    expect(Object.getOwnPropertyDescriptor(exec, 'risk_level')!.get).toBeTypeOf('function');
+    expect(scans).toBe(0);
+    // A rule that reaches a field without naming it still sees the true value.
+    const sneaky = evaluatePolicy(oneRule('input.tools.exists(t, t["risk" + "_level"] == "HIGH") && input["m" + "tf"].servers.exists(m, !m.passed)'), input);
+    expect(sneaky.rules[0]!.status).toBe('pass');
+    expect(scans).toBe(1);
+    expect(exec.risk_level).toBe('HIGH');
+    // Named fields are plain values, computed up front.
+    const eager = buildPolicyInput({ lock }, { names: new Set(['risk_level']) });
+    expect(Object.getOwnPropertyDescriptor(eager.tools[0]!, 'risk_level')!.get).toBeUndefined();
+  });
+
+  it('lists resource schemes, prompt names and templates (MCPTrust v3 fields)', () => {
+    const input = buildPolicyInput({ lock: fixtureLock('undescribed.lock.json') });
+    expect(input.resources.schemes).toEqual(['file', 'notes']);
+    expect(input.prompts.names).toEqual(['daily_review', 'summarize_notes']);
+    expect(input.resources.templates[0]).toMatchObject({ uriTemplate: 'notes://{id}', internal: false });
+    expect(input.resources.templates[0]!.templateHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(input.tools.find((t) => t.name === 'get_status')).toMatchObject({ description: '', hasDescription: false, annotations: {} });
+  });
+});
