@@ -59,11 +59,16 @@ export async function loadCompiledPolicy(choice: PolicyChoice, io: IO): Promise<
   return compilePolicy(parsePolicy(text, shown));
 }
 
-/** Reads and parses a lockfile (bounded; digests recomputed). */
+/**
+ * Reads and parses a lockfile (bounded, strictly validated). As in `mcptrust diff`, the rules
+ * judge the definitions as written, so the digests stored next to them are not recomputed:
+ * they are unkeyed, anyone who edits a definition can rewrite them, and the file's integrity is
+ * what the signature (`verify`, `check --key`) proves.
+ */
 export async function readLockfile(file: string, io: IO): Promise<{ lock: Lockfile; bytes: Buffer }> {
   const { parseLockfile } = await import('../src/lockfile/parse.js');
   const bytes = readFileBounded(resolve(io.cwd, file), MAX_LOCKFILE_BYTES, 'lockfile');
-  return { lock: parseLockfile(bytes.toString('utf8'), file), bytes };
+  return { lock: parseLockfile(bytes.toString('utf8'), file, { checkDigests: false }), bytes };
 }
 
 export interface LiveOptions extends ServerOptions {

@@ -26,10 +26,10 @@ export function registerScan(program: Command, ctx: CommandContext): void {
     .command('scan')
     .summary('score an MCP bundle (.mcpb or folder) against the mpak Trust Framework (MTF v0.1)')
     .description(
-      'Run the 25 scannable MTF v0.1 controls on a bundle, offline, and report its level (L0–L4),\n' +
-        'its 0–100 score, its risk and every finding. A .mcpb is checked entry by entry and extracted\n' +
-        'into a private temporary folder (refused: ../ and absolute paths, symlinks, devices, zip bombs).\n' +
-        'With --lock, the live-server controls (CD-01 tool declaration, CD-03 description safety)\n' +
+      'Run the 25 scannable MTF v0.1 controls on a bundle, offline, and report its level (L0–L4), ' +
+        'its 0–100 score, its risk and every finding. A .mcpb is checked entry by entry before use ' +
+        '(refused: ../ and absolute paths, symlinks, devices, zip bombs) and read in memory. ' +
+        'With --lock, the live-server controls (CD-01 tool declaration, CD-03 description safety) ' +
         'are applied to every server of a lockfile instead.',
     )
     .argument('[bundle]', 'the .mcpb archive or the bundle folder')

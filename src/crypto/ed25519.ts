@@ -90,10 +90,14 @@ function multiplyBase(s: bigint): InstanceType<typeof ed.Point> {
  *     encodings of their points; S < L. A and R of small order are refused (libsodium does the
  *     same; noble's strict verify refuses small-order A).
  *  2. k = SHA-512(R || A || M) mod L.
- *  3. [8]([S]B - R - [k]A) is the identity (the cofactored equation the RFC allows).
- * The result equals noble's `verify(sig, msg, pub, { zip215: false })` with small-order R also
- * refused; tests/crypto cross-check it against noble, tweetnacl, node:crypto and the RFC 8032
- * vectors. It is written out here so that a many-MiB lockfile is neither copied into one buffer
+ *  3. [8]([S]B - R - [k]A) is the identity (the cofactored equation the RFC allows), so a mixed-
+ *     order A or R (prime-order point plus torsion) is accepted, exactly as noble does.
+ * noble's `multiply(n, false)` returns the identity for n = 0 (S = 0, k = 0) and throws for
+ * n >= L, so S >= L is refused twice over. The result equals noble's
+ * `verify(sig, msg, pub, { zip215: false })` with small-order R also refused;
+ * tests/crypto/ed25519-differential.test.ts checks that on random and crafted signatures (S >= L,
+ * y >= p, negative zero, small- and mixed-order A and R) on both paths for [S]B, and the other
+ * tests cross-check tweetnacl, node:crypto and the RFC 8032 vectors. It is written out here so that a many-MiB lockfile is neither copied into one buffer
  * (twice) nor made to wait for noble's base-point table (about 17 ms at start-up), which is what
  * keeps `mcptrust verify` close to bare node start-up time.
  */

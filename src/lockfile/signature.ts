@@ -90,7 +90,9 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const BASE64_SIGNATURE = /^[A-Za-z0-9+/]{86}==$/;
 
 function malformed(source: string, what: string): never {
-  throw new SignatureError('MALFORMED_SIGNATURE_FILE', `${source}: ${what}`);
+  // `what` may quote the file (a duplicate key, a JSON syntax error's excerpt): never let its
+  // control characters reach a terminal.
+  throw new SignatureError('MALFORMED_SIGNATURE_FILE', printable(`${source}: ${what}`, 400));
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -117,7 +119,14 @@ export function parseSignatureEnvelope(bytes: Uint8Array, source = 'mcp-lock.jso
   } catch {
     return malformed(source, 'not valid UTF-8 text');
   }
-  const parsed = parseJsonStrict(text);
+  let parsed: ReturnType<typeof parseJsonStrict>;
+  try {
+    parsed = parseJsonStrict(text);
+  } catch {
+    // Fail closed with the right exit code: e.g. a megabyte of "[[[[…" overflows the stack of
+    // the duplicate-key count after JSON.parse accepted it.
+    return malformed(source, 'not valid JSON (nested too deeply)');
+  }
   if ('problem' in parsed) malformed(source, `not valid JSON (${parsed.problem.message})`);
   const root = parsed.value;
   if (!isObject(root)) return malformed(source, 'must be a JSON object');

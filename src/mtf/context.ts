@@ -1,6 +1,10 @@
 /**
  * Builds the BundleContext that every control reads: the file list, the parsed manifest and
- * the digests. Pure given its inputs (the file reading happened in extract.ts / load.ts).
+ * the digests. Pure given its inputs (the file reading happened in extract.ts / index.ts).
+ * Every file is listed, bundled dependencies (node_modules, site-packages) included: the spec's
+ * SBOM, completeness and malware controls are about exactly that code, and malicious code hides
+ * there. Text is read within the bounds of extract.ts (per file and in total); each control
+ * decides what it scans (src/mtf/source.ts classifies paths by component).
  */
 import { createHash } from 'node:crypto';
 import { parseJsonStrict } from '../util/json.js';

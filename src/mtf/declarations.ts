@@ -5,6 +5,7 @@
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
 import { capabilityHints, compareSeverity, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 
 /** A tool, prompt or resource as declared in a manifest or listed by a live server. */
@@ -37,11 +38,21 @@ const TITLES: Record<TextSignal['kind'], string> = {
   'network-egress': 'Network egress',
 };
 
+/**
+ * CD-03 phrases that MTF-0.1 §3.5 lists by name (instruction override "disregard user request";
+ * data transmission "exfiltrate", "transmit", "POST to" / "send to" a URL) and that the shared
+ * analyzer (src/safety) does not report on its own. Fixed patterns, bounded gaps, free text only.
+ */
+const SPEC_PHRASES: { kind: 'model-instruction' | 'network-egress'; severity: 'critical' | 'high'; pattern: RegExp; title: string }[] = [
+  { kind: 'model-instruction', severity: 'critical', title: 'Instruction override', pattern: /\bdisregard\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:previous|prior|earlier|above|user'?s?|system)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|rules?)\b/i },
+  { kind: 'network-egress', severity: 'critical', title: 'Data exfiltration', pattern: /\bexfiltrat\w*/i },
+  { kind: 'network-egress', severity: 'high', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak)\w*\b[^.\n]{0,60}?\bto\s+(?:https?:\/\/|(?:our|my|this|that|an?|the)\s+(?:own\s+)?(?:server|endpoint|url|remote\s+\w+|external\s+\w+|collector))/i },
+];
+
 const READ_ONLY_VERBS = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'status', 'info', 'fetch']);
 
 function itemName(item: SurfaceItem): string | undefined {
-  const v = asRecord(item.value);
-  return asString(field(v, item.kind === 'resource' ? 'name' : item.kind === 'resource template' ? 'name' : 'name'));
+  return asString(field(asRecord(item.value), 'name'));
 }
 
 /** Walks a JSON Schema (bounded) and yields property names and descriptive strings. */
@@ -132,11 +143,30 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       remediation: remediationFor(signal.kind),
     });
   };
-  for (const { where, text } of surface.texts) for (const s of scanText(text)) add(where, s);
+  const phrases = (where: string, text: string) => {
+    const bounded = text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text;
+    for (const rule of SPEC_PHRASES) {
+      const m = rule.pattern.exec(bounded);
+      if (!m) continue;
+      const key = `${where}\u0000${rule.title}`;
+      // The analyzer already reported instructions to the model here: one finding is enough.
+      if (seen.has(key) || seen.has(`${where}\u0000${rule.kind}`)) continue;
+      seen.add(key);
+      f.add(rule.severity, rule.title, `${where}: "${printable(bounded.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30), 160)}"`, {
+        ...(surface.file ? { file: surface.file } : {}),
+        remediation: remediationFor(rule.kind),
+      });
+    }
+  };
+  for (const { where, text } of surface.texts) {
+    for (const s of scanText(text)) add(where, s);
+    phrases(where, text);
+  }
   for (const item of surface.items) {
     for (const t of itemTexts(item)) {
       const signals = t.name ? scanName(t.text) : scanText(t.text);
       for (const s of signals) add(t.where, s);
+      if (!t.name) phrases(t.where, t.text);
     }
     if (item.kind === 'tool') {
       const name = itemName(item) ?? '';

@@ -58,15 +58,19 @@ function compiled(key: string, make: () => ValidateFunction): ValidateFunction {
   return v;
 }
 
-/** MCPB manifest v0.4 exactly, or (relaxed) the v0.4 schema without its version constants. */
+/** MCPB manifest v0.4 exactly, or (relaxed, for 0.1–0.3) the v0.4 schema without its version constants. */
 export function mcpbValidator(exact: boolean): ValidateFunction {
   return compiled(exact ? 'mcpb-0.4' : 'mcpb-0.4-relaxed', () => {
     const schema = load('mcpb-manifest-v0.4.schema.json');
     delete schema.$schema;
     if (!exact) {
+      // Pre-0.4 manifests as MTF-0.1 §4.4 shows them: `mcp_config` at the top level, beside a
+      // `server` that names only type and entry point.
       const props = schema.properties as Record<string, Record<string, unknown>>;
       props.manifest_version = { type: 'string' };
       props.dxt_version = { type: 'string' };
+      props.mcp_config = { $ref: '#/properties/server/properties/mcp_config' };
+      props.server!.required = ['type', 'entry_point'];
     }
     return ajv07().compile(schema);
   });

@@ -14,6 +14,7 @@
  *     trustedKeys and detachedSignature / sidecar attestations (read at the edge, for AI-03 / PR-03),
  *     skipped (what was not read, and why).
  *   - ScanOptions.now: the clock, for age checks (tests pass a fixed one).
+ *   - BundleContext.root of a .mcpb is only populated with the files under runServer (see root).
  */
 
 export type ControlId =
@@ -110,7 +111,11 @@ export interface SidecarFile {
 
 /** Everything a control may look at. Built once per scan by src/mtf/context.ts. */
 export interface BundleContext {
-  /** Folder holding the extracted (or given) bundle. */
+  /**
+   * Folder holding the bundle: the given folder, or for a .mcpb a private temporary folder into
+   * which the files are written only when the scan runs the server (options.runServer); every
+   * other control reads `files`, never the disk.
+   */
   root: string;
   /** The input as the user named it (archive file or folder), for messages. */
   source?: string;

@@ -187,10 +187,11 @@ export function mtfServerDoc(scan: LiveServerScan): JsonObject {
 
 export interface BuildOptions {
   /**
-   * The identifiers the rules use (see referencedNames). Costly derived fields — description
-   * signals, capabilities and risk, MTF results — are computed up front only when a rule names
-   * them; otherwise they are lazy properties computed on first access, so a rule that reaches
-   * them in some unforeseen way still sees the true value. Default: everything up front.
+   * The identifiers the rules use (see referencedNames). The costly derived fields —
+   * `descriptionSignals`, `capabilities`/`risk_level`/`risk_reasons`, and `mtf` — are computed
+   * only when a rule names them, and left out otherwise: a rule that reaches one in some
+   * unforeseen way (say `t["risk" + "_level"]`) gets a missing-field error and fails, closed.
+   * Default (no names): every field, as `mcptrust policy input` prints it.
    */
   names?: ReadonlySet<string>;
 }
@@ -223,31 +224,33 @@ function once<T>(compute: () => T): () => T {
   };
 }
 
-/** Sets `key` now, or as an enumerable getter that computes it once on first access. */
-function derived<T extends object>(target: T, key: string, compute: () => unknown, eager: boolean): void {
-  if (eager) {
-    (target as Record<string, unknown>)[key] = compute();
-    return;
-  }
-  Object.defineProperty(target, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const value = compute();
-      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-      return value;
-    },
-  });
+/** Sets `key` when the rules need it; leaves it out otherwise (see BuildOptions). */
+function derived<T extends object>(target: T, key: string, compute: () => unknown, wanted: boolean): void {
+  if (wanted) (target as Record<string, unknown>)[key] = compute();
+}
+
+// Shared, frozen values for the common case (plain ASCII names), to spare 10,000-tool inputs
+// two allocations per tool. Nothing downstream mutates the input.
+const NO_FLAGS: NameFlags = Object.freeze({ nonAscii: false, invisible: false, bidi: false, confusable: false });
+const NO_SIGNALS: SignalDoc[] = Object.freeze([]) as unknown as SignalDoc[];
+
+/** Keys in UTF-16 order; lockfile records are usually in that order already (a cheap check). */
+function sortedKeys(record: object): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
+  return keys;
 }
 
 const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
 const obj = (v: JsonValue | undefined): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
 
 function signalDocs(signals: TextSignal[]): SignalDoc[] {
+  if (signals.length === 0) return NO_SIGNALS;
   return signals.map((s) => ({ kind: s.kind, severity: s.severity, evidence: s.evidence }));
 }
 
 function nameFlags(signals: TextSignal[]): NameFlags {
+  if (signals.length === 0) return NO_FLAGS;
   const has = (kind: string) => signals.some((s) => s.kind === kind);
   return { nonAscii: has('non-ascii'), invisible: has('invisible-char'), bidi: has('bidi-control'), confusable: has('confusable') };
 }
@@ -266,7 +269,7 @@ function assessRisk(name: string, description: string, annotations: JsonObject) 
   return { level, reasons, capabilities: capabilities as string[] };
 }
 
-const textSignals = (text: string): SignalDoc[] => (text === '' ? [] : signalDocs(scanText(text)));
+const textSignals = (text: string): SignalDoc[] => (text === '' ? NO_SIGNALS : signalDocs(scanText(text)));
 
 function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc {
   const name = str(definition.name);
@@ -363,9 +366,7 @@ function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Ea
   // Tools carry no digest: recomputing 10,000 of them would double the cost of a policy run,
   // and a rule has no use for it. Prompts, resources and templates (few) keep theirs.
   const items = <T>(record: Record<string, JsonObject>, make: (s: string, d: JsonObject, digest: string, e: Eager) => T): T[] =>
-    Object.keys(record)
-      .sort()
-      .map((key) => make(server.name, record[key]!, digestOf(record[key]), eager));
+    sortedKeys(record).map((key) => make(server.name, record[key]!, digestOf(record[key]), eager));
   const serverInfo = surface.identity.serverInfo;
   const doc = {
     name: server.name,
@@ -378,9 +379,7 @@ function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Ea
       instructions: surface.identity.instructions ?? '',
     },
     transport: server.transport as unknown as JsonObject,
-    tools: Object.keys(surface.tools)
-      .sort()
-      .map((key) => toolDoc(server.name, surface.tools[key]!, eager)),
+    tools: sortedKeys(surface.tools).map((key) => toolDoc(server.name, surface.tools[key]!, eager)),
     prompts: items(surface.prompts, promptDoc),
     resources: items(surface.resources, resourceDoc),
     resourceTemplates: items(surface.resourceTemplates, templateDoc),
@@ -424,7 +423,7 @@ function driftDoc(drift: PolicyInputSources['drift']): DriftDoc {
  */
 export function buildPolicyInput(sources: PolicyInputSources, options: BuildOptions = {}): PolicyInput {
   const eager = eagerness(options);
-  const names = Object.keys(sources.lock.servers).sort();
+  const names = sortedKeys(sources.lock.servers);
   const source = sources.mtf;
   const mtf = once(() => (typeof source === 'function' ? source() : source));
   const servers = names.map((name) => serverDoc(sources.lock.servers[name]!, () => mtf()?.get(name) ?? null, eager));

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../canonical/index.js';
+import { printable } from './text.js';
 
 export interface StrictJsonProblem {
   kind: 'syntax' | 'duplicate-key';
@@ -37,18 +38,30 @@ function countMemberNames(text: string): number {
   return count;
 }
 
-function countParsedKeys(value: JsonValue): number {
-  // Recursion only into objects and arrays: most leaves are strings and numbers.
+/** Deepest nesting accepted: far beyond any real schema, well within every recursive consumer. */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * Counts the member names of a parsed value, without recursion (a hostile file may nest a
+ * million levels deep); returns -1 when the value nests deeper than MAX_JSON_DEPTH, so later
+ * recursive code (canonicalization, schema checks) never meets such a document.
+ */
+function countParsedKeys(root: JsonValue): number {
   let sum = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === 'object' && item !== null) sum += countParsedKeys(item);
-    return sum;
-  }
-  const object = value as Record<string, JsonValue>;
-  for (const key in object) {
-    sum++;
-    const child = object[key];
-    if (typeof child === 'object' && child !== null) sum += countParsedKeys(child);
+  const stack: { value: JsonValue; depth: number }[] = [{ value: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (depth > MAX_JSON_DEPTH) return -1;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: depth + 1 });
+      continue;
+    }
+    const object = value as Record<string, JsonValue>;
+    for (const key in object) {
+      sum++;
+      const child = object[key]!;
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
   }
   return sum;
 }
@@ -108,10 +121,11 @@ export function parseJsonStrict(text: string): { value: JsonValue } | { problem:
   try {
     value = JSON.parse(text) as JsonValue;
   } catch (error) {
-    const message = error instanceof RangeError ? 'nested too deeply' : (error as Error).message;
+    const message = error instanceof RangeError ? 'nested too deeply' : printable((error as Error).message, 200);
     return { problem: { kind: 'syntax', message } };
   }
   const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value) : 0;
+  if (parsedKeys < 0) return { problem: { kind: 'syntax', message: `nested more than ${MAX_JSON_DEPTH} levels deep` } };
   if (countMemberNames(text) !== parsedKeys) {
     const where = findDuplicate(text);
     return { problem: { kind: 'duplicate-key', message: `duplicate key ${where ?? '(location unknown)'}` } };

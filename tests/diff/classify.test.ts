@@ -163,7 +163,7 @@ describe('hostile definitions stay bounded', () => {
     };
     const report = diffLockfiles(toolLock({ name: 't', inputSchema: nest('string') }), toolLock({ name: 't', inputSchema: nest('number') }));
     expect(report.changes.map(pick)).toEqual([{ kind: 'tool', name: 't', change: 'modified', severity: 'low', breaking: true }]);
-    expect(report.changes[0]!.reasons[0]).toMatch(/nested too deeply/);
+    expect(report.changes[0]!.detail.schema.map((f) => f.change)).toEqual(['schema changed (nested too deeply to analyse)']);
   });
 
   it('diffs two 1 MB descriptions quickly, falling back to one replacement', () => {

@@ -75,3 +75,21 @@ describe('parseLockfile', () => {
   it('refuses a non-object top level', () => expectError('[]', 'INVALID_STRUCTURE', /top level must be an object/));
   it('refuses absurd nesting without a stack trace', () => expectError('['.repeat(200_000), 'MALFORMED_JSON', /not valid JSON/));
 });
+
+describe('parseJsonStrict', () => {
+  it('refuses nesting deeper than MAX_JSON_DEPTH without recursion, and accepts it at the limit', async () => {
+    const { parseJsonStrict, MAX_JSON_DEPTH } = await import('../../src/util/json.js');
+    const deep = (n: number) => `${'{"a":'.repeat(n - 1)}{}${'}'.repeat(n - 1)}`;
+    expect('value' in parseJsonStrict(deep(MAX_JSON_DEPTH))).toBe(true);
+    const over = parseJsonStrict(deep(MAX_JSON_DEPTH + 1));
+    expect(over).toEqual({ problem: { kind: 'syntax', message: `nested more than ${MAX_JSON_DEPTH} levels deep` } });
+    const million = parseJsonStrict(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`);
+    expect('problem' in million && million.problem.kind).toBe('syntax');
+  });
+
+  it('makes JSON syntax errors printable (the excerpt comes from the file)', async () => {
+    const { parseJsonStrict } = await import('../../src/util/json.js');
+    const r = parseJsonStrict('{"a": \u001b[2J}');
+    expect('problem' in r && r.problem.message).not.toMatch(/\u001b/);
+  });
+});

@@ -61,6 +61,24 @@ describe('AI-01', () => {
     expect(r.status).toBe('pass');
     expect(titles(r)).toContain('Older manifest version');
   });
+  it('the spec\'s own L2 example manifest (manifest_version 0.3, top-level mcp_config) passes', () => {
+    const example = {
+      manifest_version: '0.3', name: '@acme/weather-server', version: '1.0.0', description: 'Production weather service',
+      author: { name: 'Acme Corp', email: 'mcp@acme.com' }, repository: { type: 'git', url: 'https://github.com/acme/weather-server' },
+      server: { type: 'python', entry_point: 'server.py' }, mcp_config: { command: 'python', args: ['-m', 'weather.server'] },
+      tools: [{ name: 'get_weather', description: 'Get current weather for a location' }],
+      _meta: { 'org.mpaktrust': { mtf_version: '0.1', level: 2, permissions: { filesystem: 'none', network: 'outbound', environment: 'read', subprocess: 'none', native: 'none' } } },
+    };
+    const c = ctx();
+    c.manifest = example;
+    const r = run(ai01, c);
+    expect(r.status).toBe('pass');
+    expect(r.levelCap).toBeUndefined();
+    // …but not as a 0.4 manifest, whose schema keeps mcp_config inside server.
+    c.manifest = { ...example, manifest_version: '0.4' };
+    expect(run(ai01, c).status).toBe('fail');
+  });
+
   it('mcp_config starting another file than the entry point fails', () => {
     const r = run(ai01, ctx((m) => { m.server.mcp_config.args = ['${__dirname}/other.js']; }, { 'index.js': '', 'other.js': '' }));
     expect(titles(r)).toContain('mcp_config runs a different file than server.entry_point');

@@ -35,6 +35,23 @@ describe('CQ-01 secret detection', () => {
     expect((await runControl(control, cleanBundle)).findings).toEqual([]);
   });
 
+  it('needs key material after a PEM header (code that checks for the header is not a leak)', async () => {
+    const header = ['-----BEGIN ', 'PRIVATE KEY-----'].join('');
+    const body = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7';
+    const one = (text: string) => ({ root: '/nonexistent', bundleHash: '0'.repeat(64), archive: false, manifest: undefined, options: {}, files: [{ path: 'lib/key.js', size: text.length, text }] }) as never;
+    expect((await control.run(one(`if (pem.indexOf("${header}") !== 0) throw new TypeError('not PKCS#8');\n`))).findings).toEqual([]);
+    expect(brief(await control.run(one(`const key = "${header}\\n${body}\\n-----END PRIVATE KEY-----";\n`)))).toEqual([['critical', 'Private Key', 'lib/key.js', 1]]);
+  });
+
+  it('scans a multi-megabyte single-line (minified) file in linear time', async () => {
+    const line = 'var a={password:x,secret:y,key:z,token:w};'.repeat(120_000); // ~5 MB, anchors everywhere
+    const text = `${line}const k="${['AKIA', 'Q3EGRHZ7XK2M4PWN'].join('')}";`;
+    const started = performance.now();
+    const result = await control.run({ root: '/nonexistent', bundleHash: '0'.repeat(64), archive: false, manifest: undefined, options: {}, files: [{ path: 'dist/app.min.js', size: text.length, text }] } as never);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(brief(result)).toEqual([['critical', 'AWS Access Key', 'dist/app.min.js', 1]]);
+  });
+
   it('keeps every reference pattern id', () => {
     const ids = SECRET_RULES.map((r) => r.id);
     for (const id of ['aws-access-key', 'aws-secret-key', 'github-token', 'github-fine-grained', 'openai-api-key', 'anthropic-api-key', 'stripe-secret-key', 'stripe-restricted-key', 'slack-token', 'slack-webhook', 'private-key', 'google-api-key', 'google-oauth-client', 'twilio-api-key', 'sendgrid-api-key', 'npm-token', 'pypi-token', 'generic-api-key', 'generic-secret', 'bearer-token', 'jwt-token', 'database-url', 'base64-secret', 'hex-secret']) {

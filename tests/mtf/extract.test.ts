@@ -71,6 +71,19 @@ describe('safe extraction of hostile .mcpb archives', () => {
     expect(readdirSync(join(tmp, 'inner'))).toEqual([]);
   });
 
+  it('--run-server extracts the archive to disk, runs it, and removes the folder: the clean bundle reaches L4', async () => {
+    const { runScan } = await import('../../src/mtf/index.js');
+    const result = await runScan(join(mtfDir, 'clean.mcpb'), {
+      runServer: true,
+      keys: [join(mtfDir, 'keys', 'publisher.pub'), join(mtfDir, 'keys', 'builder.pub')],
+      osvDb: join(mtfDir, 'osv'),
+      now: new Date('2026-11-20T00:00:00Z'),
+    });
+    expect(result.results.get('CQ-06')?.status).toBe('pass');
+    expect(result.score).toMatchObject({ level: 4, score: 100, risk: 'NONE' });
+    expect(readdirSync(join(tmp, 'inner'))).toEqual([]);
+  });
+
   it('extracts into a mode-0700 folder and keeps no exec bits it was not given', async () => {
     const zip = buildZip([{ name: 'a.txt', data: 'x' }, { name: 'bin/run', data: '#!/bin/sh\n', mode: 0o100755 }]);
     const read = await extractBundle(zip, 'x.mcpb');

@@ -89,6 +89,7 @@ describe('mcptrust scan (CLI)', () => {
   it('--min-level: exit 0 at or above, exit 1 below with the reason', async () => {
     const ok = await runCli(['scan', bundle('clean'), '--min-level', '1', '--format', 'json'], { cwd: dir });
     expect(ok.code).toBe(0);
+    expectValidReport(JSON.parse(ok.stdout));
     const low = await runCli(['scan', bundle('fail-cd-03'), '--min-level', '2'], { cwd: dir });
     expect(low.code).toBe(1);
     expect(low.stderr).toContain('below --min-level:');

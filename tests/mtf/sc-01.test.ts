@@ -80,6 +80,21 @@ describe('SC-01 SBOM generation', () => {
     });
   });
 
+  it('uses npm\'s hidden lockfile (node_modules/.package-lock.json) when the project ships no other', async () => {
+    const lock = { name: 'x', lockfileVersion: 3, requires: true, packages: { 'node_modules/lodash': { version: '4.17.21', integrity: `sha512-${Buffer.alloc(64).toString('base64')}` } } };
+    const text = (o: unknown) => JSON.stringify(o, null, 2);
+    const files: Record<string, string> = {
+      'package.json': text({ name: 'x', version: '1.0.0', dependencies: { lodash: '^4.17.21' } }),
+      'node_modules/.package-lock.json': text(lock),
+      'node_modules/lodash/package.json': text({ name: 'lodash', version: '4.17.21' }),
+      'node_modules/lodash/node_modules/.package-lock.json': text({ ...lock, packages: { 'node_modules/evil': { version: '1.0.0' } } }),
+    };
+    const ctx = { root: '/nonexistent', bundleHash: '0'.repeat(64), archive: false, manifest: undefined, options: {}, files: Object.entries(files).map(([path, t]) => ({ path, size: t.length, text: t })) } as never;
+    expect(buildSbom(ctx).document.components.map((c) => c.purl)).toEqual(['pkg:npm/lodash@4.17.21']);
+    const sc03 = await (await import('../../src/mtf/controls/sc-03.js')).control.run(ctx);
+    expect(brief(sc03)).toEqual([]);
+  });
+
   it('writes package URLs per purl-spec (scoped npm names, normalised PyPI names)', () => {
     expect(purlOf({ ecosystem: 'npm', name: '@scope/pkg', version: '1.0.0+build.1' })).toBe('pkg:npm/%40scope/pkg@1.0.0%2Bbuild.1');
     expect(purlOf({ ecosystem: 'PyPI', name: 'Zope.Interface', version: '6.0' })).toBe('pkg:pypi/zope-interface@6.0');

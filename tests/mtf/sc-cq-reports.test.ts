@@ -2,7 +2,12 @@
 // report.schema.json, and the control the fixture is about has the expected status in it.
 import { describe, expect, it } from 'vitest';
 import { scan } from './scan-helpers.js';
-import { cqDir, osvDb, scDir } from './sccq-helpers.js';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/cli.js';
+import { osvDb } from './sccq-helpers.js';
+
+const scDir = (name: string) => `sc/${name}`;
+const cqDir = (name: string) => `cq/${name}`;
 
 const cases: [dir: string, control: string, status: string, runServer?: boolean][] = [
   [scDir('npm-clean'), 'SC-02', 'pass'],
@@ -26,13 +31,13 @@ const cases: [dir: string, control: string, status: string, runServer?: boolean]
 
 describe('SC/CQ fixture reports', () => {
   it.each(cases)('%s: %s is %s in a schema-valid report', async (dir, id, status, runServer) => {
-    const result = await scan(dir, { osvDb, ...(runServer ? { runServer } : {}) });
+    const result = await scan(join(repoRoot, 'testdata', 'mtf', dir), { osvDb, ...(runServer ? { runServer } : {}) });
     const domain = id.startsWith('SC') ? 'supply_chain' : 'code_quality';
     expect(result.report.domains[domain]?.controls?.[id]?.status).toBe(status);
   });
 
   it('fills the report sbom block from SC-01', async () => {
-    const result = await scan(scDir('npm-clean'), { osvDb });
+    const result = await scan(join(repoRoot, 'testdata', 'mtf', 'sc', 'npm-clean'), { osvDb });
     expect(result.report.sbom).toEqual({ format: 'cyclonedx', component_count: 2 });
   });
 });

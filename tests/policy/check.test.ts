@@ -44,15 +44,27 @@ describe('mcptrust check', () => {
     expect(JSON.parse(r.stdout).checks[0].summary).toMatch(/^not verified: the lockfile .*changed|^not verified: the lockfile is not the one that was signed/);
   }, 30_000);
 
-  it('a lock whose edit also breaks its digests is still reported as a signature failure (exit 1, not 2)', async () => {
+  it('a hand-edited definition fails the signature and shows as drift (exit 1)', async () => {
     const edited = join(dir, 'edited.json');
     writeFileSync(edited, readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace('Read a note by id.', 'Read a note by id!'));
     copyFileSync(join(dir, 'mcp-lock.json.sig'), `${edited}.sig`);
-    const r = await check(['--lock', 'edited.json', '--key', 'team.pub', '--preset', 'strict', ...server()]);
+    const r = await check(['--lock', 'edited.json', '--key', 'team.pub', '--format', 'json', ...server()]);
+    expect(r.code).toBe(1);
+    expect(statuses(r.stdout)).toEqual(['signature:fail', 'drift:fail', 'policy:skip']);
+    expect(JSON.parse(r.stdout).drift.changes).toMatchObject([{ kind: 'tool', name: 'read_note', change: 'modified' }]);
+  }, 30_000);
+
+  it('a lock that no longer parses after its signature failed is a failed check (exit 1, not 2)', async () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, readFileSync(join(dir, 'mcp-lock.json'), 'utf8').slice(0, 200));
+    copyFileSync(join(dir, 'mcp-lock.json.sig'), `${broken}.sig`);
+    const r = await check(['--lock', 'broken.json', '--key', 'team.pub', '--preset', 'strict', ...server()]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ signature not verified/);
-    expect(r.stdout).toMatch(/✗ drift {5}cannot be checked: edited\.json: tool "read_note" does not match its digest/);
+    expect(r.stdout).toMatch(/✗ drift {5}cannot be checked: broken\.json is not valid JSON/);
     expect(r.stdout).toContain('✗ check failed: signature, drift, policy');
+    // Without keys, the same file is an input error.
+    expect((await check(['--lock', 'broken.json', ...server()])).code).toBe(2);
   }, 30_000);
 
   it('a drifted server alone fails the drift check (exit 1) with the changes listed', async () => {

@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { diffLockfiles } from '../../src/diff/index.js';
-import { compilePolicy } from '../../src/policy/compile.js';
+import { compilePolicy, referencedNames } from '../../src/policy/compile.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import { POLICY_INPUT_SCHEMA } from '../../src/policy/input-schema.js';
@@ -250,21 +250,23 @@ describe('buildPolicyInput', () => {
     expect(ok.passed).toBe(true);
   });
 
-  it('computes costly fields only for rules that name them, and lazily on any other access', () => {
+  it('computes costly fields only for rules that name them; reaching one otherwise fails closed', () => {
     const lock = fixtureLock('drifted.lock.json');
     let scans = 0;
-    const input = buildPolicyInput({ lock, mtf: () => (scans++, mtfOf(lock)) }, { names: new Set(['input', 'tools', 'name']) });
-    const exec = input.tools.find((t) => t.name === 'exec_shell')!;
-    expect(Object.getOwnPropertyDescriptor(exec, 'risk_level')!.get).toBeTypeOf('function');
+    const mtf = () => (scans++, mtfOf(lock));
+    const lean = buildPolicyInput({ lock, mtf }, { names: new Set(['input', 'tools', 'name']) });
+    const exec = lean.tools.find((t) => t.name === 'exec_shell')!;
+    expect('risk_level' in exec || 'descriptionSignals' in exec || 'mtf' in lean).toBe(false);
     expect(scans).toBe(0);
-    // A rule that reaches a field without naming it still sees the true value.
-    const sneaky = evaluatePolicy(oneRule('input.tools.exists(t, t["risk" + "_level"] == "HIGH") && input["m" + "tf"].servers.exists(m, !m.passed)'), input);
-    expect(sneaky.rules[0]!.status).toBe('pass');
+    const sneaky = evaluatePolicy(oneRule('!input.tools.exists(t, t["risk" + "_level"] == "HIGH")'), lean);
+    expect(sneaky.rules[0]).toMatchObject({ status: 'error', outcome: 'fail' });
+    expect(sneaky.rules[0]!.message).toMatch(/^cannot be evaluated: .*risk_level/);
+
+    const policy = oneRule('!input.tools.exists(t, t.risk_level == "HIGH") && input.mtf.servers.all(m, m.passed)');
+    const named = buildPolicyInput({ lock, mtf }, { names: referencedNames(policy.policy) });
     expect(scans).toBe(1);
-    expect(exec.risk_level).toBe('HIGH');
-    // Named fields are plain values, computed up front.
-    const eager = buildPolicyInput({ lock }, { names: new Set(['risk_level']) });
-    expect(Object.getOwnPropertyDescriptor(eager.tools[0]!, 'risk_level')!.get).toBeUndefined();
+    expect(named.tools.find((t) => t.name === 'exec_shell')!.risk_level).toBe('HIGH');
+    expect(evaluatePolicy(policy, named).rules[0]!.status).toBe('fail');
   });
 
   it('lists resource schemes, prompt names and templates (MCPTrust v3 fields)', () => {

@@ -115,15 +115,3 @@ export function lineAt(starts: readonly number[], offset: number): number {
   }
   return lo + 1;
 }
-
-/** The text of the line holding `offset` (without its newline), capped for minified files. */
-export function lineTextAt(text: string, offset: number, cap = 4000): { text: string; start: number } {
-  let start = text.lastIndexOf('\n', offset - 1) + 1;
-  let end = text.indexOf('\n', offset);
-  if (end === -1) end = text.length;
-  if (end - start > cap) {
-    start = Math.max(start, offset - cap / 2);
-    end = Math.min(end, offset + cap / 2);
-  }
-  return { text: text.slice(start, end), start };
-}

@@ -10,7 +10,7 @@
  */
 import type { ControlId, Finding, Severity } from '../types.js';
 import type { CodeFile, Language } from './files.js';
-import { lineAt, lineStarts, lineTextAt } from './files.js';
+import { lineAt, lineStarts } from './files.js';
 
 export interface PatternRule {
   id: string;
@@ -38,6 +38,8 @@ export interface PatternRule {
   unlessArgs?: string;
   /** A finding only when this matches the call's arguments (e.g. `shell=True` on a later line). */
   requireArgs?: string;
+  /** A finding only when this matches the text right after the match (up to 300 characters, across lines). */
+  requireFollowing?: string;
   /** No finding when this matches the line. */
   unlessLine?: string;
   /** No finding when this matches the text before the match on the same line. */
@@ -53,6 +55,7 @@ interface CompiledRule {
   context: RegExp | undefined;
   unlessArgs: RegExp | undefined;
   requireArgs: RegExp | undefined;
+  requireFollowing: RegExp | undefined;
   unlessLine: RegExp | undefined;
   unlessBefore: RegExp | undefined;
 }
@@ -73,6 +76,8 @@ interface Candidates {
   windows: number[];
 }
 const CANDIDATES = new WeakMap<CodeFile, Candidates>();
+/** Longest stretch of one line matched at a time (minified code has megabyte-long lines). */
+const MAX_WINDOW = 4000;
 
 const PLACEHOLDER = /example|placeholder|your[_-]?(?:api)?[_-]?key|xxxx|dummy|fake|sample|changeme|redacted|<[^>]*>|\$\{|\{\{|%s/i;
 const PUBLIC_KEY = /public[_-]?key/i;
@@ -103,6 +108,7 @@ export function compileRules(control: ControlId, rules: readonly PatternRule[]):
       context: rule.context ? new RegExp(rule.context, 'i') : undefined,
       unlessArgs: rule.unlessArgs ? new RegExp(rule.unlessArgs) : undefined,
       requireArgs: rule.requireArgs ? new RegExp(rule.requireArgs) : undefined,
+      requireFollowing: rule.requireFollowing ? new RegExp(rule.requireFollowing) : undefined,
       unlessLine: rule.unlessLine ? new RegExp(rule.unlessLine) : undefined,
       unlessBefore: rule.unlessBefore ? new RegExp(rule.unlessBefore) : undefined,
     });
@@ -215,11 +221,27 @@ function candidatesOf(file: CodeFile): Candidates {
     }
     const text = file.file.text;
     re.lastIndex = 0;
+    // The current line's bounds are found once per line (not once per hit), so a minified file
+    // of one multi-megabyte line costs a linear scan, not a quadratic one.
+    let lineStart = 0;
+    let lineEnd = -1;
     while (re.exec(text) !== null) {
-      const line = lineTextAt(text, re.lastIndex - 1);
-      const end = line.start + line.text.length;
-      windows.push(line.start, end);
-      re.lastIndex = end + 1;
+      const at = re.lastIndex - 1;
+      if (at > lineEnd) {
+        lineStart = text.lastIndexOf('\n', at) + 1;
+        lineEnd = text.indexOf('\n', at);
+        if (lineEnd === -1) lineEnd = text.length;
+      }
+      let start = lineStart;
+      let end = lineEnd;
+      if (end - start > MAX_WINDOW) {
+        start = Math.max(lineStart, at - MAX_WINDOW / 2);
+        end = Math.min(lineEnd, at + MAX_WINDOW / 2);
+      }
+      windows.push(start, end);
+      // A capped window ends mid-line: resume a little before its end so an anchor cut by the
+      // window edge is still seen.
+      re.lastIndex = end < lineEnd ? Math.max(at + 1, end - 64) : end + 1;
     }
   }
   const result = { registered: REGISTERED.length, windows };
@@ -235,6 +257,10 @@ function matchLine(compiled: CompiledRule, text: string, line: string, lineStart
   if (compiled.unlessLine?.test(line)) return undefined;
   if (compiled.unlessBefore?.test(line.slice(0, m.index))) return undefined;
   if (rule.placeholders && (PLACEHOLDER.test(m[0]) || PUBLIC_KEY.test(line))) return undefined;
+  if (compiled.requireFollowing) {
+    const at = lineStart + m.index + m[0].length;
+    if (!compiled.requireFollowing.test(text.slice(at, at + 300))) return undefined;
+  }
   if (compiled.unlessArgs || compiled.requireArgs) {
     const args = callArguments(text, lineStart + m.index + m[0].length);
     if (compiled.unlessArgs?.test(args)) return undefined;

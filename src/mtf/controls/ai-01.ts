@@ -71,7 +71,8 @@ function run(ctx: BundleContext): ControlResult {
     }
   }
   const version = field(manifest, 'version');
-  if (typeof version === 'string' && !SEMVER.test(version)) {
+  // Length first: the semver pattern must not run on megabytes of attacker text.
+  if (typeof version === 'string' && (version.length > 256 || !SEMVER.test(version))) {
     f.add('high', 'Version is not semver', `version ${quote(version)} is not a Semantic Versioning 2.0.0 version.`, {
       file: 'manifest.json',
       remediation: 'Use MAJOR.MINOR.PATCH, e.g. "1.0.0".',
@@ -81,6 +82,9 @@ function run(ctx: BundleContext): ControlResult {
   const server = asRecord(field(manifest, 'server'));
   const entry = asString(field(server, 'entry_point'));
   const configs = [asRecord(field(server, 'mcp_config')), asRecord(field(manifest, 'mcp_config'))].filter((c) => c !== undefined);
+  if (server && configs.length === 0) {
+    f.add('high', 'No mcp_config', 'Neither server.mcp_config nor mcp_config says how to start the server.', { file: 'manifest.json', remediation: 'Add server.mcp_config {command, args}.' });
+  }
   if (entry) {
     for (const config of configs) {
       const args = (asArray(field(config, 'args')) ?? []).filter((a): a is string => typeof a === 'string');

@@ -167,10 +167,8 @@ function run(ctx: BundleContext): ControlResult {
       }
     }
   }
-  for (const k of ['icon']) {
-    const p = asString(field(manifest, k));
-    if (p) named.add(p.replace(/^\.\//, ''));
-  }
+  const icon = asString(field(manifest, 'icon'));
+  if (icon) named.add(icon.replace(/^\.\//, ''));
   for (const icon of asArray(field(manifest, 'icons')) ?? []) {
     const p = asString(field(asRecord(icon), 'src'));
     if (p) named.add(p.replace(/^\.\//, ''));

@@ -23,14 +23,18 @@ interface Rule {
   detail?: 'secret-env' | 'sensitive-path' | 'write';
 }
 
+const SENSITIVE_PATH = /\/\.ssh\b|\bid_rsa\b|\bid_ed25519\b|\/\.aws\/|\/\.config\/|\/etc\/passwd\b|\/etc\/shadow\b|\/\.kube\/config\b|\/\.docker\/config\.json|\/\.netrc\b|\/\.npmrc\b|\/\.pypirc\b|\/\.git-credentials\b|\/\.gnupg\b/;
+
 const RULES: Rule[] = [
   { capability: 'subprocess', js: /\b(?:require\(\s*|from\s+|import\(\s*)['"](?:node:)?child_process['"]|\b(?:execa|shelljs|cross-spawn)\b['"]|\bBun\.spawn\b|\bDeno\.(?:run|Command)\b/, py: /^\s*(?:import\s+subprocess\b|from\s+subprocess\s+import\b)|\bos\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(|\bpty\.spawn\s*\(|\basyncio\.create_subprocess_(?:exec|shell)\b/ },
   { capability: 'native', js: /\brequire\(\s*['"][^'"]+\.node['"]\s*\)|\b(?:ffi-napi|node-ffi|koffi|node-gyp-build)\b|\bprocess\.dlopen\s*\(|\brequire\(\s*['"]bindings['"]\s*\)/, py: /^\s*(?:import\s+ctypes\b|from\s+ctypes\s+import\b|import\s+cffi\b|from\s+cffi\s+import\b)|\bctypes\.(?:CDLL|cdll|WinDLL)\b/ },
   { capability: 'network', js: /(?<![.\w])fetch\s*\(|\b(?:require\(\s*|from\s+|import\(\s*)['"](?:node:)?(?:https?|http2|net|tls|dgram)['"]|\b(?:require\(\s*|from\s+)['"](?:axios|node-fetch|undici|got|ws|superagent|request)['"]|\bnew\s+WebSocket\s*\(/, py: /^\s*(?:import\s+(?:requests|httpx|aiohttp|socket|urllib3)\b|from\s+(?:requests|httpx|aiohttp|socket|urllib3|urllib\.request|http\.client)\s+import\b|import\s+urllib\.request\b|import\s+http\.client\b)/ },
   { capability: 'environment', detail: 'secret-env', js: /\bprocess\.env(?:\.|\[\s*['"])(?:AWS_\w+|\w*(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\w*)\b/, py: /\bos\.(?:environ(?:\.get)?\s*[[(]\s*|getenv\s*\(\s*)['"](?:AWS_\w+|\w*(?:TOKEN|KEY|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\w*)['"]/ },
   { capability: 'environment', js: /\bprocess\.env\b/, py: /\bos\.(?:environ|getenv)\b/ },
-  { capability: 'filesystem', detail: 'sensitive-path', js: /['"`](?:~|\$HOME|\$\{HOME\})?[^'"`\n]*(?:\/\.ssh\b|\bid_rsa\b|\bid_ed25519\b|\/\.aws\/|\/\.config\/|\/etc\/passwd\b|\/etc\/shadow\b|\/\.kube\/config\b|\/\.docker\/config\.json|\/\.netrc\b|\/\.npmrc\b|\/\.pypirc\b|\/\.git-credentials\b|\/\.gnupg\b)/, py: /['"](?:~|\$HOME)?[^'"\n]*(?:\/\.ssh\b|\bid_rsa\b|\bid_ed25519\b|\/\.aws\/|\/\.config\/|\/etc\/passwd\b|\/etc\/shadow\b|\/\.kube\/config\b|\/\.docker\/config\.json|\/\.netrc\b|\/\.npmrc\b|\/\.pypirc\b|\/\.git-credentials\b|\/\.gnupg\b)/ },
-  { capability: 'filesystem', detail: 'write', js: /\b(?:fs|fsp|promises)\.(?:writeFile|appendFile|createWriteStream|unlink|rm|rmdir|mkdir|rename|copyFile|truncate|chmod)(?:Sync)?\s*\(|(?<![.\w])(?:writeFile|appendFile|createWriteStream|unlink|rmSync|mkdirSync|renameSync)\s*\(/, py: /\bopen\s*\([^)\n]*,\s*['"][wax]b?\+?['"]|\bshutil\.(?:rmtree|move|copy\w*)\s*\(|\bos\.(?:remove|unlink|rmdir|makedirs|mkdir|rename|replace)\s*\(|\.write_(?:text|bytes)\s*\(/ },
+  // Matched anywhere in a (non-comment) line, with no leading [^'"]* run: a line of quotes must
+  // not make the scan quadratic.
+  { capability: 'filesystem', detail: 'sensitive-path', js: SENSITIVE_PATH, py: SENSITIVE_PATH },
+  { capability: 'filesystem', detail: 'write', js: /\b(?:fs|fsp|promises)\.(?:writeFile|appendFile|createWriteStream|unlink|rm|rmdir|mkdir|rename|copyFile|truncate|chmod)(?:Sync)?\s*\(|(?<![.\w])(?:writeFile|appendFile|createWriteStream|unlink|rmSync|mkdirSync|renameSync)\s*\(/, py: /\bopen\s*\([^)\n]{0,200},\s*['"][wax]b?\+?['"]|\bshutil\.(?:rmtree|move|copy\w*)\s*\(|\bos\.(?:remove|unlink|rmdir|makedirs|mkdir|rename|replace)\s*\(|\.write_(?:text|bytes)\s*\(/ },
   { capability: 'filesystem', js: /\b(?:require\(\s*|from\s+|import\(\s*)['"](?:node:)?fs(?:\/promises)?['"]|\b(?:fs|fsp)\.(?:readFile|readdir|stat|createReadStream|open)(?:Sync)?\s*\(/, py: /(?<![.\w])open\s*\(|\bpathlib\b|\bos\.(?:listdir|scandir|walk)\s*\(/ },
 ];
 

@@ -12,8 +12,8 @@
 import { FindingList, asArray, asRecord, asString, field, lineAt, mtfExtension, quote, serverSources } from '../source.js';
 import type { BundleContext, Control, ControlResult } from '../types.js';
 
-const TOKEN_TO_FILE_JS = /\b(?:writeFile|writeFileSync|appendFile)\s*\([^)\n]*\b(?:token|credentials?)\b/i;
-const TOKEN_TO_FILE_PY = /\b(?:json\.dump|\.write|pickle\.dump)\s*\([^)\n]*\b(?:token|credentials?|creds)\b|open\s*\(\s*['"][^'"\n]*token[^'"\n]*['"]\s*,\s*['"]w/i;
+const TOKEN_TO_FILE_JS = /\b(?:writeFile|writeFileSync|appendFile)\s*\([^)\n]{0,200}\b(?:token|credentials?)\b/i;
+const TOKEN_TO_FILE_PY = /\b(?:json\.dump|\.write|pickle\.dump)\s*\([^)\n]{0,200}\b(?:token|credentials?|creds)\b|open\s*\(\s*['"][^'"\n]{0,200}token[^'"\n]{0,200}['"]\s*,\s*['"]w/i;
 
 function run(ctx: BundleContext): ControlResult {
   const f = new FindingList('CD-05');

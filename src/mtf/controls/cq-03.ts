@@ -18,7 +18,7 @@ import { printable } from '../../util/text.js';
 const PYTHON_RULE_SET = compileRules('CQ-03', PYTHON_STATIC_RULES);
 
 /** MTF severity per ESLint rule (spec mapping of tool severity × confidence, judged per rule). */
-const RULE_SEVERITY: Record<string, Severity> = {
+const RULE_SEVERITY: Record<string, Severity> = Object.assign(Object.create(null) as Record<string, Severity>, {
   'security/detect-child-process': 'high',
   'security/detect-eval-with-expression': 'high',
   'security/detect-bidi-characters': 'high',
@@ -36,9 +36,9 @@ const RULE_SEVERITY: Record<string, Severity> = {
   'no-eval': 'medium',
   'no-implied-eval': 'medium',
   'no-new-func': 'medium',
-};
+});
 
-const LIMITS = { maxFiles: 2000, maxBytes: 32 * 1024 * 1024, maxFileBytes: 1024 * 1024 };
+const LIMITS = { maxFiles: 1000, maxBytes: 8 * 1024 * 1024, maxFileBytes: 1024 * 1024 };
 const TS_FILE = /\.(?:ts|mts|cts|tsx)$/i;
 const NOSEC = /(?:\/\/|\/\*)\s*nosec\b(\s*:\s*\S)?/i;
 
@@ -148,7 +148,7 @@ export const control: Control = {
       }
       if (linted.skippedTs > 0) add({ severity: 'info', title: 'TypeScript sources not analysed', description: `${linted.skippedTs} TypeScript files were skipped: the TypeScript parser needs the "typescript" package, which is not installed` });
     }
-    if (skipped > 0) add({ severity: 'info', title: 'Files not analysed', description: `${skipped} JavaScript files were skipped (minified, over 1 MiB, or beyond the ${LIMITS.maxFiles}-file / 32 MiB budget)` });
+    if (skipped > 0) add({ severity: 'info', title: 'Files not analysed', description: `${skipped} JavaScript files were skipped (minified, over 1 MiB, or beyond the ${LIMITS.maxFiles}-file / 8 MiB budget)` });
     if (py.length === 0 && js.length === 0) add({ severity: 'info', title: 'No server source code found', description: 'No JavaScript, TypeScript or Python files outside dependency and test folders' });
     return { status: statusOf(findings), findings };
   },

@@ -25,6 +25,7 @@ const JS_VALIDATE_CALL = /\.(?:parse|safeParse|parseAsync|safeParseAsync|validat
 const PY_VALIDATE = /\b(?:BaseModel|model_validate|parse_obj|TypeAdapter|validate_call|jsonschema\.validate|Draft\d+Validator|validate\s*\()/;
 const UNTYPED_PY = /^(?:dict|Dict|typing\.Dict|Any|typing\.Any|object|dict\[.*\]|Dict\[.*\])$/;
 const PY_CONTEXT_PARAM = /^(?:self|cls|ctx|context)$/;
+const MAX_HANDLERS_PER_FILE = 500;
 
 interface Handler {
   file: string;
@@ -42,6 +43,7 @@ function jsHandlers(path: string, text: string): Handler[] {
   // inputSchema (a `validate…(` function next to the tools' `inputSchema` definitions).
   const fileValidates = (JS_SCHEMA_LIB.test(text) && JS_VALIDATE_CALL.test(text)) || (/\binputSchema\s*:/.test(text) && /\bvalidate\w*\s*\(/i.test(text));
   for (const m of text.matchAll(/\.\s*(registerTool|tool|addTool)\s*\(/g)) {
+    if (out.length >= MAX_HANDLERS_PER_FILE) break;
     const args = callArguments(text, m.index + m[0].length);
     const name = /^\s*["'`]([^"'`]{1,100})["'`]/.exec(args)?.[1] ?? /\bname\s*:\s*["'`]([^"'`]{1,100})["'`]/.exec(args)?.[1] ?? '(unnamed)';
     const kind = m[1]!;

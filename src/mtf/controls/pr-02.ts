@@ -20,7 +20,7 @@ function run(ctx: BundleContext): ControlResult {
   const email = asString(field(author, 'email'));
   if (!name || name.trim() === '') f.add('high', 'Author without a name', 'author.name is missing.', at);
   if (!email) f.add('high', 'Author without an email', 'author.email is missing; L2 requires a contact for security disclosures.', { ...at, remediation: 'Add author.email.' });
-  else if (!EMAIL.test(email)) f.add('high', 'Invalid author email', `author.email ${quote(email, 80)} is not an email address.`, at);
+  else if (email.length > 320 || !EMAIL.test(email)) f.add('high', 'Invalid author email', `author.email ${quote(email, 80)} is not an email address.`, at);
   if (!f.items.length) f.add('info', 'Identity tier not verifiable offline', 'Publisher identity tiers (PK-01) are verified by the registry, not by a bundle scan.');
   return { status: f.has('high', 'critical') ? 'fail' : 'pass', findings: f.items };
 }

@@ -22,7 +22,7 @@ import { isVexPath, readVex, vexDecision, type VexStatement } from '../deps/vex.
 import type { Control, ControlResult, Finding, Severity } from '../types.js';
 import { printable } from '../../util/text.js';
 
-const LABEL_SCORE: Record<string, number> = { CRITICAL: 9.0, HIGH: 7.0, MODERATE: 5.0, MEDIUM: 5.0, LOW: 2.0 };
+const LABEL_SCORE: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { CRITICAL: 9.0, HIGH: 7.0, MODERATE: 5.0, MEDIUM: 5.0, LOW: 2.0 });
 
 interface Vulnerability {
   id: string;

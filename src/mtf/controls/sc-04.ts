@@ -18,7 +18,7 @@ import { normalizePyName, type LockedDependency } from '../deps/lockfiles.js';
 import type { Control, Finding } from '../types.js';
 import { printable } from '../../util/text.js';
 
-const DIGEST_BYTES: Record<string, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64, md5: 16 };
+const DIGEST_BYTES: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { sha1: 20, sha256: 32, sha384: 48, sha512: 64, md5: 16 });
 const MAX_LISTED = 25;
 
 /** Why an integrity value is malformed, or undefined when it is well-formed. */

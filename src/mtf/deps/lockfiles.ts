@@ -55,7 +55,7 @@ export interface ParsedLockfile {
 
 const MAX_DEPENDENCIES = 50_000;
 
-const BASENAME_KIND: Record<string, LockfileKind> = {
+const BASENAME_KIND: Record<string, LockfileKind> = Object.assign(Object.create(null) as Record<string, LockfileKind>, {
   'package-lock.json': 'npm',
   'npm-shrinkwrap.json': 'npm',
   '.package-lock.json': 'npm',
@@ -63,7 +63,7 @@ const BASENAME_KIND: Record<string, LockfileKind> = {
   'yarn.lock': 'yarn-v1',
   'poetry.lock': 'poetry',
   'uv.lock': 'uv',
-};
+});
 
 /** Which kind of lockfile a path is, or undefined. */
 export function lockfileKind(path: string): LockfileKind | undefined {
@@ -72,20 +72,40 @@ export function lockfileKind(path: string): LockfileKind | undefined {
   if (kind) {
     // npm's hidden lockfile lives in node_modules/; every other lockfile inside a dependency
     // folder belongs to a dependency, not to the bundle.
-    if (base === '.package-lock.json') return /(?:^|\/)node_modules\/\.package-lock\.json$/.test(path) && !isDependencyPath(path.slice(0, -'/.package-lock.json'.length) + '/x') ? 'npm' : undefined;
+    if (base === '.package-lock.json') {
+      if (!/(?:^|\/)node_modules\/\.package-lock\.json$/.test(path)) return undefined;
+      const projectDir = path.slice(0, -'node_modules/.package-lock.json'.length);
+      return isDependencyPath(`${projectDir}x`) || isIgnoredPath(`${projectDir}x`) ? undefined : 'npm';
+    }
     return isDependencyPath(path) || isIgnoredPath(path) ? undefined : kind;
   }
   if (/^requirements[\w.-]*\.txt$/i.test(base) && !isDependencyPath(path) && !isIgnoredPath(path)) return 'requirements';
   return undefined;
 }
 
-/** 1-based line of the first line whose trimmed text starts with `needle`, from `from` (0-based). */
-function makeLineFinder(text: string): (needle: string, from?: number) => number | undefined {
-  const lines = text.split('\n');
-  return (needle, from = 0) => {
-    for (let i = from; i < lines.length; i++) if (lines[i]!.trimStart().startsWith(needle)) return i + 1;
-    return undefined;
-  };
+/**
+ * 1-based line of the first line that opens the entry `key` (`"key": {`, `key:`, `'key':`), from
+ * an index built in one pass, so a lockfile of thousands of entries costs one scan, not one per entry.
+ */
+function makeLineFinder(text: string): (key: string) => number | undefined {
+  const index = new Map<string, number>();
+  let lineNo = 0;
+  let from = 0;
+  while (from <= text.length) {
+    let to = text.indexOf('\n', from);
+    if (to === -1) to = text.length;
+    lineNo++;
+    let t = text.slice(from, to).trim();
+    if (t.endsWith('{}')) t = t.slice(0, -2).trimEnd();
+    else if (t.endsWith('{')) t = t.slice(0, -1).trimEnd();
+    if (t.endsWith(':') && t.length > 1) {
+      t = t.slice(0, -1).trimEnd();
+      if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0]) t = t.slice(1, -1);
+      if (!index.has(t)) index.set(t, lineNo);
+    }
+    from = to + 1;
+  }
+  return (key) => index.get(key);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -161,7 +181,7 @@ function parseNpm(path: string, text: string): ParsedLockfile {
         pinned: npmPinned(version, resolved),
         ...(typeof entry.license === 'string' ? { license: entry.license } : {}),
         file: path,
-        line: findLine(`${JSON.stringify(key)}:`),
+        line: findLine(key),
       });
     }
     return result;
@@ -184,7 +204,7 @@ function parseNpm(path: string, text: string): ParsedLockfile {
         dev: entry.dev === true,
         pinned: npmPinned(version, resolved),
         file: path,
-        line: findLine(`${JSON.stringify(name)}: {`),
+        line: findLine(name),
       });
       walk(entry.dependencies, depth + 1);
     }
@@ -274,7 +294,7 @@ function parsePnpm(path: string, text: string): ParsedLockfile {
       dev: entry.dev === true || (major >= 9 && devDirect.has(name) && !(name in declared)),
       pinned: source === 'git' ? GIT_COMMIT.test(resolved ?? '') : EXACT_SEMVER.test(version),
       file: path,
-      line: findLine(rawKey) ?? findLine(`'${rawKey}'`) ?? findLine(`"${rawKey}"`),
+      line: findLine(rawKey),
     });
   }
   return result;
@@ -313,7 +333,7 @@ function parseYarnBerry(path: string, text: string): ParsedLockfile {
       dev: false,
       pinned: source === 'git' ? GIT_COMMIT.test(ref) : EXACT_SEMVER.test(version),
       file: path,
-      line: findLine(`"${key}":`) ?? findLine(`${key}:`),
+      line: findLine(key),
     });
   }
   return result;

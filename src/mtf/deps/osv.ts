@@ -126,7 +126,9 @@ export function loadOsvDatabase(dir: string, ecosystems: readonly Ecosystem[]): 
       try {
         const st = statSync(path);
         if (!st.isFile() || st.size > OSV_LIMITS.maxRecordBytes) continue;
-        const record = parseOsvRecord(JSON.parse(readFileSync(path, 'utf8')));
+        const json = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+        if (isObject(json) && typeof json.withdrawn === 'string') continue; // OSV: a withdrawn record no longer applies
+        const record = parseOsvRecord(json);
         if (record) {
           db.recordCount++;
           add(record);
@@ -218,10 +220,10 @@ export function matchDependency(db: OsvDatabase, dep: Pick<LockedDependency, 'ec
   return out;
 }
 
-const AV: Record<string, number> = { N: 0.85, A: 0.62, L: 0.55, P: 0.2 };
-const AC: Record<string, number> = { L: 0.77, H: 0.44 };
-const UI: Record<string, number> = { N: 0.85, R: 0.62 };
-const CIA: Record<string, number> = { H: 0.56, L: 0.22, N: 0 };
+const AV: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { N: 0.85, A: 0.62, L: 0.55, P: 0.2 });
+const AC: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { L: 0.77, H: 0.44 });
+const UI: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { N: 0.85, R: 0.62 });
+const CIA: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { H: 0.56, L: 0.22, N: 0 });
 
 function roundUp(x: number): number {
   const i = Math.round(x * 100000);

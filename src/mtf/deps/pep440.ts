@@ -13,7 +13,7 @@ export interface Pep440Version {
 // The permissive form of PEP 440 Appendix B (normalisation of spellings such as "1.0-alpha.1").
 const VERSION = /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?\s*$/i;
 
-const PRE_RANK: Record<string, number> = { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 };
+const PRE_RANK: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2, pre: 2, preview: 2 });
 
 export function parsePep440(text: string): Pep440Version | undefined {
   if (text.length > 128) return undefined;

@@ -44,7 +44,7 @@ export function purlOf(dep: Pick<LockedDependency, 'ecosystem' | 'name' | 'versi
   return `pkg:pypi/${encodeURIComponent(dep.name.toLowerCase().replace(/[-_.]+/g, '-'))}${version}`;
 }
 
-const SRI_ALG: Record<string, string> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+const SRI_ALG: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' });
 
 /** Lockfile integrity values as CycloneDX hashes (hex content). */
 function hashesOf(dep: LockedDependency): { alg: string; content: string }[] {

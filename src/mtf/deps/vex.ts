@@ -19,9 +19,10 @@ export interface VexStatement {
 
 const STATUSES = new Set<VexStatus>(['not_affected', 'affected', 'fixed', 'under_investigation']);
 
+/** `vex.json`, `*.openvex.json` or `.vex/*.json` (callers leave out dependency folders). */
 export function isVexPath(path: string): boolean {
   const base = path.split('/').pop() ?? '';
-  return path === 'vex.json' || /(?:^|\/)\.vex\/[^/]+\.json$/.test(path) || /\.openvex\.json$/.test(base) || (base === 'vex.json' && !path.includes('node_modules/'));
+  return base === 'vex.json' || base.endsWith('.openvex.json') || /(?:^|\/)\.vex\/[^/]+\.json$/.test(path);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -27,7 +27,12 @@ export const SECRET_RULES: readonly PatternRule[] = [
   provider('stripe-restricted-key', 'Stripe Restricted Key', ['rk_live_'], '\\brk_live_[A-Za-z0-9]{24,}', 'Stripe live restricted key'),
   provider('slack-token', 'Slack Token', ['xoxb-', 'xoxa-', 'xoxp-', 'xoxr-', 'xoxs-'], '\\bxox[baprs]-[0-9]{10,13}-[0-9a-zA-Z-]{24,}', 'Slack OAuth or bot token'),
   provider('slack-webhook', 'Slack Webhook URL', ['hooks.slack.com/services/'], 'https://hooks\\.slack\\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+', 'Slack incoming webhook URL'),
-  provider('private-key', 'Private Key', ['PRIVATE KEY-----'], '-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----', 'PEM-encoded private key'),
+  // The header alone is not a key: code that checks for it (`pem.startsWith('-----BEGIN PRIVATE
+  // KEY-----')`, as JOSE libraries do) is not a leak. Key material must follow: base64 on the next
+  // lines, or after a "\n" escape in a string (old encrypted PEMs have Proc-Type/DEK-Info first).
+  provider('private-key', 'Private Key', ['PRIVATE KEY-----'], '-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----', 'PEM-encoded private key', {
+    requireFollowing: '^(?:\\\\[rn]|[\\r\\n \\t]|Proc-Type:[^\\n]*|DEK-Info:[^\\n]*|Version:[^\\n]*)*[A-Za-z0-9+/]{40}',
+  }),
   // The reference escaped the dash twice ('\\-' inside a YAML single-quoted string), so its class
   // also admitted a backslash; fixed.
   provider('google-api-key', 'Google API Key', ['AIza'], '\\bAIza[0-9A-Za-z_-]{35}', 'Google API key'),
