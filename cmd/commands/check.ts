@@ -3,7 +3,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout } from '../options.js';
 import type { LiveOptions } from '../policy-support.js';
-import type { CheckPart, CheckReport } from '../render/check.js';
+import type { CheckPart, CheckReport } from '../../src/report/check.js';
 
 interface CheckOptions extends LiveOptions {
   lock: string;
@@ -20,7 +20,6 @@ interface CheckOptions extends LiveOptions {
 }
 
 /** The most *.pub files read from one --keyring folder (as verify). */
-const MAX_KEYRING_KEYS = 1000;
 
 export function registerCheck(program: Command, ctx: CommandContext): void {
   const command = program
@@ -66,11 +65,12 @@ Examples:
 
 async function runCheck(argv: string[], options: CheckOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [support, { UsageError, BaseError }, { existsSync }, { resolve }] = await Promise.all([
+  const [support, { UsageError, BaseError }, { existsSync }, { resolve }, model] = await Promise.all([
     import('../policy-support.js'),
     import('../../src/errors.js'),
     import('node:fs'),
     import('node:path'),
+    import('../../src/report/check.js'),
   ]);
   const hasKeys = options.key.length > 0 || options.keyring !== undefined;
   if (options.requireSignature && !hasKeys) throw new UsageError('USAGE', '--require-signature needs the trusted keys: --key FILE or --keyring DIR');
@@ -81,7 +81,8 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   const parts: CheckPart[] = [];
 
   // 1. Every input, before any server starts: keys, signature file, policy (compiled).
-  const trusted = hasKeys ? await loadTrustedKeys(options, io) : [];
+  const { loadTrustedKeys } = await import('../keys.js');
+  const trusted = hasKeys ? (await loadTrustedKeys(io.cwd, options.key, options.keyring)).map((t) => t.key) : [];
   const compiled = wantsPolicy ? await support.loadCompiledPolicy(options, io) : undefined;
 
   // 2. The signature, over the exact bytes (before the lockfile is parsed, so a tampered lock
@@ -95,27 +96,13 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     const started = performance.now();
     const sig = options.sig ?? `${options.lock}.sig`;
     if (!existsSync(resolve(io.cwd, sig))) {
-      parts.push({
-        id: 'signature',
-        status: options.requireSignature ? 'fail' : 'skip',
-        summary: `no signature file ${sig}${options.requireSignature ? ' (--require-signature)' : '; pass --require-signature to make this fail'}`,
-        details: [],
-        ms: performance.now() - started,
-      });
+      parts.push(model.noSignaturePart(sig, options.requireSignature));
     } else {
       const signature = await import('../../src/lockfile/signature.js');
       const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);
       const result = signature.verifyLockfileSignature(lockBytes, envelope, trusted, { threshold: options.threshold });
       verification = { verified: result.verified, signers: result.signers };
-      parts.push({
-        id: 'signature',
-        status: result.verified ? 'pass' : 'fail',
-        summary: result.verified
-          ? `verified: signed by ${result.signers.length} trusted key${result.signers.length === 1 ? '' : 's'} (threshold ${result.threshold})`
-          : `not verified: ${result.problems[0]?.message ?? 'unknown problem'}`,
-        details: result.verified ? result.signers : result.problems.slice(1).map((p) => p.message),
-        ms: performance.now() - started,
-      });
+      parts.push(model.signaturePart(result, performance.now() - started));
     }
   }
 
@@ -137,91 +124,41 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   if (lock === undefined) {
     const why = `cannot be checked: ${unreadable ?? 'the lockfile is unreadable'}`;
     parts.push({ id: 'drift', status: 'error', summary: why, details: [], ms: 0 });
-    parts.push(
-      compiled
-        ? { id: 'policy', status: 'error', summary: why, details: [], ms: 0 }
-        : { id: 'policy', status: 'skip', summary: 'no policy given (--policy FILE or --preset NAME)', details: [], ms: 0 },
-    );
-    report = { lockfile: options.lock, passed: false, parts };
+    parts.push(compiled ? { id: 'policy', status: 'error', summary: why, details: [], ms: 0 } : model.NO_POLICY_PART);
+    report = model.checkReport(options.lock, parts);
   } else {
     // 4. The live server against the lock.
     const started = performance.now();
     const { live, report: diff } = await support.readLiveAndDiff(argv, options, lock, io);
-    const { failsOn } = await import('../../src/diff/index.js');
-    const failing = diff.changes.filter((c) => failsOn(c, options.failOn));
-    parts.push({
-      id: 'drift',
-      status: failing.length > 0 ? 'fail' : diff.changes.length > 0 ? 'warn' : 'pass',
-      summary:
-        diff.changes.length === 0
-          ? 'no drift: the live server matches the lockfile'
-          : `${diff.changes.length} change${diff.changes.length === 1 ? '' : 's'} (most severe: ${diff.summary.maxSeverity}${diff.summary.breaking ? `, ${diff.summary.breaking} breaking` : ''})${failing.length === 0 ? ` below --fail-on ${options.failOn}` : ''}; run mcptrust diff for details`,
-      details: diff.changes.map((c) => `${c.severity.padEnd(8)} ${c.kind} ${c.name} ${c.change}${c.breaking ? ' (breaking)' : ''}: ${c.reasons[0] ?? ''}`),
-      ms: performance.now() - started,
-    });
+    parts.push(model.driftPart(diff, options.failOn, performance.now() - started));
 
     // 5. The policy over the live surface, the drift and the signature result.
-    let policyResult;
+    let policy;
     if (compiled) {
       const policyStarted = performance.now();
-      const [{ buildPolicyInput }, { evaluatePolicy }, { mtfForPolicy }] = await Promise.all([
+      const [{ buildPolicyInput }, { evaluatePolicy }, { referencedNames }] = await Promise.all([
         import('../../src/policy/input.js'),
         import('../../src/policy/evaluate.js'),
-        import('../policy-mtf.js'),
+        import('../../src/policy/compile.js'),
       ]);
-      const { referencedNames } = await import('../../src/policy/compile.js');
-      const input = buildPolicyInput(
-        { lock: live, drift: { against: 'live', changes: diff.changes }, mtf: await mtfForPolicy(live), verification },
-        { names: referencedNames(compiled.policy) },
-      );
-      policyResult = evaluatePolicy(compiled, input, { timeoutMs: options.ruleTimeout });
-      const { counts } = policyResult;
-      parts.push({
-        id: 'policy',
-        status: counts.failures > 0 ? 'fail' : counts.warnings > 0 ? 'warn' : 'pass',
-        summary: `${policyResult.name} (${policyResult.source}, mode ${policyResult.mode}): ${counts.passed} of ${counts.rules} rules passed${counts.failures ? `, ${counts.failures} failed` : ''}${counts.warnings ? `, ${counts.warnings} warning${counts.warnings === 1 ? '' : 's'}` : ''}`,
-        details: [],
-        ms: performance.now() - policyStarted,
-      });
+      const names = referencedNames(compiled.policy);
+      const mtf = names.has('mtf') ? await (await import('../policy-mtf.js')).mtfForPolicy(live) : undefined;
+      const input = buildPolicyInput({ lock: live, drift: { against: 'live', changes: diff.changes }, mtf, verification }, { names });
+      policy = evaluatePolicy(compiled, input, { timeoutMs: options.ruleTimeout });
+      parts.push(model.policyPart(policy, performance.now() - policyStarted));
     } else {
-      parts.push({ id: 'policy', status: 'skip', summary: 'no policy given (--policy FILE or --preset NAME)', details: [], ms: 0 });
+      parts.push(model.NO_POLICY_PART);
     }
-    report = { lockfile: options.lock, passed: parts.every((p) => p.status !== 'fail' && p.status !== 'error'), parts, policy: policyResult, drift: diff };
+    report = model.checkReport(options.lock, parts, { policy, drift: diff });
   }
 
-  const render = await import('../render/check.js');
-  if (options.format === 'json') io.stdout.write(`${JSON.stringify(render.checkJson(report), null, 2)}\n`);
-  else if (options.format === 'junit') io.stdout.write(render.checkJUnit(report));
+  if (options.format === 'json') io.stdout.write(`${JSON.stringify(model.checkJson(report), null, 2)}\n`);
+  else if (options.format === 'junit') io.stdout.write(model.checkJUnit(report));
   else {
+    const render = await import('../render/check.js');
     const { paint, colorEnabled } = await import('../io.js');
     io.stdout.write(render.renderCheck(report, paint(colorEnabled(io, io.stdout))));
   }
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
-/** The trusted public keys of --key and --keyring, as `mcptrust verify` reads them. */
-async function loadTrustedKeys(options: CheckOptions, ctxIo: CommandContext['io']) {
-  const [{ readdirSync }, { join, resolve }, { readFileBounded }, keys, { UsageError }] = await Promise.all([
-    import('node:fs'),
-    import('node:path'),
-    import('../../src/util/fs.js'),
-    import('../../src/crypto/keys.js'),
-    import('../../src/errors.js'),
-  ]);
-  const trusted: import('../../src/crypto/keys.js').PublicKey[] = [];
-  const load = (shown: string) => trusted.push(keys.parsePublicKeyPem(readFileBounded(resolve(ctxIo.cwd, shown), keys.MAX_KEY_FILE_BYTES, 'public key'), shown));
-  for (const file of options.key) load(file);
-  if (options.keyring !== undefined) {
-    let names: string[];
-    try {
-      names = readdirSync(resolve(ctxIo.cwd, options.keyring)).filter((n) => n.endsWith('.pub')).sort();
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError('FILE_UNREADABLE', `cannot read keyring ${options.keyring}: ${code === 'ENOENT' ? 'no such folder' : (code ?? String(error))}`);
-    }
-    if (names.length === 0) throw new UsageError('FILE_UNREADABLE', `keyring ${options.keyring} holds no *.pub public key`);
-    if (names.length > MAX_KEYRING_KEYS) throw new UsageError('FILE_UNREADABLE', `keyring ${options.keyring} holds ${names.length} keys, over the limit of ${MAX_KEYRING_KEYS}`);
-    for (const name of names) load(join(options.keyring, name));
-  }
-  return trusted;
-}

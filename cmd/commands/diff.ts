@@ -124,7 +124,8 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   }
 
   const { diffLockfiles, failsOn } = await import('../../src/diff/index.js');
-  const report = diffLockfiles(before, after);
+  // The transport is compared too: the same surface behind another program or host is drift.
+  const report = diffLockfiles(before, after, { transport: true });
   const failed = report.changes.some((c) => failsOn(c, options.failOn));
   const sources = { before: options.lock, after: afterLabel };
 

@@ -9,7 +9,7 @@ interface PolicyCheckOptions extends LiveOptions {
   preset?: string;
   lock: string;
   against?: string;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'junit';
   ruleTimeout: number;
 }
 
@@ -42,7 +42,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .option('--lock <file>', 'lockfile to evaluate', 'mcp-lock.json')
     .option('--against <file>', 'compare the lockfile with another lockfile instead of a live server')
     .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run').argParser(parseTimeout).default(2000, '2s'))
-    .addOption(formatOption(['text', 'json']));
+    .addOption(formatOption(['text', 'json', 'junit']));
   addServerOptions(check)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')
     .addHelpText(
@@ -120,8 +120,11 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
     subject = read.live;
     drift = { against: 'live', changes: read.report.changes };
   }
-  const [{ buildPolicyInput }, { mtfForPolicy }] = await Promise.all([import('../../src/policy/input.js'), import('../policy-mtf.js')]);
-  return buildPolicyInput({ lock: subject, drift, mtf: await mtfForPolicy(subject) }, names === undefined ? {} : { names });
+  const { buildPolicyInput } = await import('../../src/policy/input.js');
+  // The MTF scanner is loaded only when some rule names `mtf` (or everything is printed).
+  const needsMtf = names === undefined || names.has('mtf');
+  const mtf = needsMtf ? await (await import('../policy-mtf.js')).mtfForPolicy(subject) : undefined;
+  return buildPolicyInput({ lock: subject, drift, mtf }, names === undefined ? {} : { names });
 }
 
 async function runPolicyCheck(argv: string[], options: PolicyCheckOptions, ctx: CommandContext): Promise<number> {
@@ -139,6 +142,9 @@ async function runPolicyCheck(argv: string[], options: PolicyCheckOptions, ctx: 
   const { renderPolicyCheck, policyCheckJson } = await import('../render/policy.js');
   if (options.format === 'json') {
     io.stdout.write(`${JSON.stringify(policyCheckJson(result, options.lock, input.drift), null, 2)}\n`);
+  } else if (options.format === 'junit') {
+    const [{ renderJUnit }, { policySuite }] = await Promise.all([import('../../src/report/junit.js'), import('../../src/report/check.js')]);
+    io.stdout.write(renderJUnit('mcptrust policy check', [policySuite(result)]));
   } else {
     const { paint, colorEnabled } = await import('../io.js');
     io.stdout.write(renderPolicyCheck(result, options.lock, input.drift, paint(colorEnabled(io, io.stdout))));

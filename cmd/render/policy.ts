@@ -1,6 +1,7 @@
 import type { DriftDoc } from '../../src/policy/input.js';
 import type { Policy } from '../../src/policy/load.js';
 import type { PolicyResult, RuleResult } from '../../src/policy/evaluate.js';
+import { policyResultJson } from '../../src/report/check.js';
 import { printable } from '../../src/util/text.js';
 import type { Paint } from '../io.js';
 
@@ -53,29 +54,6 @@ export function renderPolicyCheck(result: PolicyResult, lockfile: string, drift:
     verdictLine(result, p),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** The JSON of a rule result (stable field names for scripts). */
-export function ruleJson(rule: RuleResult) {
-  return {
-    name: rule.name,
-    severity: rule.severity,
-    status: rule.status,
-    outcome: rule.outcome,
-    message: rule.message ?? null,
-    controlRefs: rule.controlRefs,
-  };
-}
-
-export function policyResultJson(result: PolicyResult) {
-  return {
-    name: result.name,
-    source: result.source,
-    mode: result.mode,
-    passed: result.passed,
-    counts: result.counts,
-    rules: result.rules.map(ruleJson),
-  };
 }
 
 export function policyCheckJson(result: PolicyResult, lockfile: string, drift: DriftDoc) {

@@ -114,6 +114,18 @@ export function gradeTextChange(grade: Grade, field: string, before: string | un
   for (const s of introduced) grade.add(atLeast(s.severity, 'medium'), `${field} introduces ${KIND_LABEL[s.kind]}: ${s.evidence}`);
 }
 
+/**
+ * Grades a string that is not free prose (an enum value, a default, a `_meta` string): only
+ * what it introduces is reported, at least medium; a harmless change adds no reason here.
+ */
+export function gradeIntroduced(grade: Grade, field: string, before: string | undefined, after: string | undefined, isNew = false): void {
+  if (before === after || after === undefined || after === '') return;
+  const introduced = isNew ? scanText(after).filter((s) => compareSeverity(s.severity, 'low') > 0) : introducedSignals(before ?? '', after);
+  if (introduced.length === 0) return;
+  grade.texts.push({ field, before: before ?? null, after, words: diffWords(before ?? '', after) });
+  for (const s of introduced) grade.add(isNew ? s.severity : atLeast(s.severity, 'medium'), `${field} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+}
+
 /** Grades the text of something new (a new tool's description): every signal counts as is. */
 export function gradeNewText(grade: Grade, field: string, text: string | undefined): void {
   if (text === undefined || text === '') return;
@@ -151,31 +163,58 @@ export function gradeAddress(grade: Grade, severity: Severity, what: string, uri
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** In a JSON Schema, keywords whose string values are syntax (or property names), not prose. */
+const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'required']);
+/** Bounds of one text walk: past them the walk stops and says it is incomplete. */
+const MAX_TEXT_NODES = 20_000;
+const MAX_TEXT_DEPTH = 64;
+
+const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** The strings inside a value, by JSON Pointer, the schema property names seen, and whether the walk saw everything. */
+export interface TextLeaves {
+  texts: Map<string, string>;
+  names: Map<string, string>;
+  complete: boolean;
+}
+
 /**
- * Every human-readable text inside a JSON Schema (descriptions and titles of the schema and of
- * its nested properties), keyed by its JSON Pointer, plus the property names seen. Bounded.
+ * Every string a model may read inside a value, keyed by its JSON Pointer: in a JSON Schema
+ * (`schema` true) descriptions and titles, and also `default`, `examples`, `enum`, `const`
+ * and any unknown keyword's strings (all of them reach the model), but not syntax such as
+ * `type` or `$ref`; elsewhere (`_meta`, `icons`, unknown fields) every string. Property names
+ * of schemas are listed apart. Bounded: `complete` is false when the walk had to stop, so the
+ * caller can fail closed instead of missing text hidden past the bound.
  */
-export function schemaTexts(schema: JsonValue | undefined): { texts: Map<string, string>; names: Map<string, string> } {
+export function textLeaves(value: JsonValue | undefined, schema: boolean): TextLeaves {
   const texts = new Map<string, string>();
   const names = new Map<string, string>();
-  let budget = 2000;
-  const visit = (node: JsonValue | undefined, path: string, depth: number) => {
-    if (--budget < 0 || depth > 32) return;
+  let budget = MAX_TEXT_NODES;
+  let complete = true;
+  const visit = (node: JsonValue | undefined, path: string, depth: number, parentKey: string | undefined) => {
+    if (--budget < 0 || depth > MAX_TEXT_DEPTH) {
+      complete = false;
+      return;
+    }
+    if (typeof node === 'string') {
+      if (!(schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.set(path, node);
+      return;
+    }
     if (Array.isArray(node)) {
-      node.forEach((item, i) => visit(item, `${path}/${i}`, depth + 1));
+      for (let i = 0; i < node.length && complete; i++) visit(node[i], `${path}/${i}`, depth + 1, parentKey);
       return;
     }
     if (!isObject(node)) return;
     for (const key of sortedKeys(node)) {
+      if (!complete) return;
       const value = node[key];
-      const where = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if ((key === 'description' || key === 'title') && typeof value === 'string') texts.set(where, value);
-      else if (key === 'properties' && isObject(value)) {
-        for (const prop of sortedKeys(value)) names.set(`${where}/${prop.replace(/~/g, '~0').replace(/\//g, '~1')}`, prop);
-        visit(value, where, depth + 1);
-      } else if (typeof value === 'object' && value !== null) visit(value, where, depth + 1);
+      const where = `${path}/${token(key)}`;
+      if (schema && key === 'properties' && isObject(value)) {
+        for (const prop of sortedKeys(value)) names.set(`${where}/${token(prop)}`, prop);
+      }
+      visit(value, where, depth + 1, key);
     }
   };
-  visit(schema, '', 0);
-  return { texts, names };
+  visit(value, '', 0, undefined);
+  return { texts, names, complete };
 }

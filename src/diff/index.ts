@@ -1,12 +1,12 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
-import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Lockfile, type ServerIdentity } from '../lockfile/types.js';
-import { capabilityHints, compareSeverity } from '../safety/index.js';
+import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Lockfile, type ServerIdentity, type TransportRecord } from '../lockfile/types.js';
+import { asciiSkeleton, capabilityHints, compareSeverity } from '../safety/index.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
-import { gradeAddress, gradeCapabilities, gradeName, gradeNewText, gradeTextChange, Grade, schemaTexts } from './grade.js';
+import { gradeAddress, gradeCapabilities, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, textLeaves } from './grade.js';
 import { compareSchemas } from './schema.js';
 import { SEVERITIES, type ChangeKind, type ChangeType, type DiffChange, type DiffReport, type Severity } from './types.js';
 
@@ -51,20 +51,41 @@ function change(server: string, kind: ChangeKind, name: string, type: ChangeType
 
 // ---- tools -------------------------------------------------------------------------------
 
-function schemaDescriptions(grade: Grade, field: string, before: JsonValue | undefined, after: JsonValue | undefined, isNew: boolean): void {
-  const old = schemaTexts(before);
-  const now = schemaTexts(after);
+const PROSE_KEY = /\/(?:description|title)$/;
+
+/**
+ * Grades every string inside one field of a definition (a schema, `_meta`, `icons`, an unknown
+ * field): schema property names as names, descriptions and titles as prose (word diff), any
+ * other string by what it introduces. Strings that only moved (an enum reordered) introduce
+ * nothing. A value too large or deep to walk whole is reported, never skipped silently.
+ */
+function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined, after: JsonValue | undefined, isNew: boolean, schema: boolean): void {
+  const old = textLeaves(before, schema);
+  const now = textLeaves(after, schema);
+  if (!now.complete) grade.add('medium', `${field} is too large or deeply nested to scan all of its text: review it by hand`);
+  const oldValues = new Set(old.texts.values());
+  const newValues = new Set(now.texts.values());
   for (const [path, name] of now.names) {
     if (old.names.has(path)) continue;
     gradeName(grade, `${field} property ${quote(name)}`, name);
+    if (field === 'inputSchema') gradeCapabilities(grade, 'medium', `new parameter ${quote(name)}`, name, '');
   }
   for (const [path, text] of now.texts) {
-    const label = `${field} ${path}`;
-    if (isNew) gradeNewText(grade, label, text);
-    else gradeTextChange(grade, label, old.texts.get(path), text);
+    const label = `${field} ${path || '/'}`;
+    const prose = PROSE_KEY.test(path);
+    const previous = old.texts.get(path);
+    if (previous === text) continue;
+    if (isNew) {
+      if (prose) gradeNewText(grade, label, text);
+      else gradeIntroduced(grade, label, undefined, text, true);
+    } else if (previous === undefined && oldValues.has(text)) continue;
+    else if (prose) gradeTextChange(grade, label, previous, text);
+    else gradeIntroduced(grade, label, previous, text);
   }
   if (!isNew) {
-    for (const [path, text] of old.texts) if (!now.texts.has(path)) gradeTextChange(grade, `${field} ${path}`, text, undefined);
+    for (const [path, text] of old.texts) {
+      if (!now.texts.has(path) && !newValues.has(text) && PROSE_KEY.test(path)) gradeTextChange(grade, `${field} ${path}`, text, undefined);
+    }
   }
 }
 
@@ -75,31 +96,41 @@ function addedTool(server: string, name: string, def: JsonObject): DiffChange {
   gradeCapabilities(grade, 'critical', 'new tool', name, `${str(def.title) ?? ''}\n${str(def.description) ?? ''}`);
   gradeNewText(grade, 'description', str(def.description));
   gradeNewText(grade, 'title', str(def.title));
-  schemaDescriptions(grade, 'inputSchema', undefined, def.inputSchema, true);
-  schemaDescriptions(grade, 'outputSchema', undefined, def.outputSchema, true);
+  for (const key of Object.keys(def).sort()) {
+    if (key === 'name' || key === 'description' || key === 'title') continue;
+    gradeLeaves(grade, printable(key, 40), undefined, def[key], true, key === 'inputSchema' || key === 'outputSchema');
+  }
   return change(server, 'tool', name, 'added', grade, Object.keys(def).sort(), ['']);
 }
 
-const ANNOTATION_RISK: { key: string; risky: boolean; says: string }[] = [
-  { key: 'readOnlyHint', risky: false, says: 'it may modify its environment' },
-  { key: 'destructiveHint', risky: true, says: 'it may make destructive changes' },
-  { key: 'openWorldHint', risky: true, says: 'it reaches an open world (external systems)' },
-  { key: 'idempotentHint', risky: false, says: 'repeated calls may have additional effects' },
+/**
+ * Behaviour hints, with the value MCP assumes when a hint is absent (readOnlyHint false,
+ * destructiveHint true, idempotentHint false, openWorldHint true): dropping `readOnlyHint: true`
+ * says exactly what setting it to false says, and is graded the same.
+ */
+const ANNOTATION_RISK: { key: string; risky: boolean; absent: boolean; severity: Severity; says: string }[] = [
+  { key: 'readOnlyHint', risky: false, absent: false, severity: 'high', says: 'it may modify its environment (it was declared read-only)' },
+  { key: 'destructiveHint', risky: true, absent: true, severity: 'high', says: 'it may make destructive changes' },
+  { key: 'openWorldHint', risky: true, absent: true, severity: 'medium', says: 'it reaches an open world (external systems)' },
+  { key: 'idempotentHint', risky: false, absent: false, severity: 'low', says: 'repeated calls may have additional effects' },
 ];
 
 function annotationChanges(grade: Grade, before: JsonValue | undefined, after: JsonValue | undefined): void {
   const a = isObject(before) ? before : {};
   const b = isObject(after) ? after : {};
-  for (const { key, risky, says } of ANNOTATION_RISK) {
+  for (const { key, risky, absent, severity, says } of ANNOTATION_RISK) {
     if (sameJson(a[key], b[key])) continue;
-    // MCP defaults: readOnlyHint false, destructiveHint true, idempotentHint false, openWorldHint true.
-    if (b[key] === risky && a[key] !== risky) grade.add('medium', `annotations.${key} is now ${String(risky)}: the tool says ${says}`);
+    const was = typeof a[key] === 'boolean' ? a[key] : absent;
+    const now = typeof b[key] === 'boolean' ? b[key] : absent;
+    const literal = `${JSON.stringify(a[key] ?? null)} → ${JSON.stringify(b[key] ?? null)}`;
+    if (now === risky && was !== risky) grade.add(severity, `annotations.${key} ${literal}: the tool now says ${says}`);
     else grade.add('low', `annotations.${key} changed from ${JSON.stringify(a[key] ?? null)} to ${JSON.stringify(b[key] ?? null)}`);
   }
   if (!sameJson(a.title, b.title)) gradeTextChange(grade, 'annotations.title', str(a.title), str(b.title));
   for (const key of unionKeys(a, b)) {
     if (key === 'title' || ANNOTATION_RISK.some((r) => r.key === key) || sameJson(a[key], b[key])) continue;
     grade.add('low', `annotations.${printable(key, 40)} changed`);
+    gradeLeaves(grade, `annotations.${printable(key, 40)}`, a[key], b[key], false, false);
   }
 }
 
@@ -122,9 +153,11 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
         for (const f of findings) {
           if (f.breaking) grade.add('low', `${field} ${f.path}: ${f.change} (breaks ${field === 'inputSchema' ? 'existing calls' : 'consumers of the result'})`, true);
           else if (/\badded\b/.test(f.change) && /property/.test(f.change)) grade.add('low', `${field} ${f.path}: ${f.change}`);
+          // Validation still passes, but a call that leaves the argument out now does something else.
+          else if (field === 'inputSchema' && f.path.endsWith('/default')) grade.add('medium', `${field} ${f.path}: ${f.change}: calls that omit this argument now get a different value`);
           else grade.add('info', `${field} ${f.path}: ${f.change}`);
         }
-        schemaDescriptions(grade, field, before[field], after[field], false);
+        gradeLeaves(grade, field, before[field], after[field], false, true);
         break;
       }
       case 'annotations':
@@ -132,6 +165,7 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
         break;
       default:
         grade.add('low', `${printable(field, 40)} changed`);
+        gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
     }
   }
   // A tool that now says it runs commands, writes files or reaches the network is a new power.
@@ -157,6 +191,12 @@ function addedPrompt(server: string, name: string, def: JsonObject): DiffChange 
   for (const [argName, arg] of promptArguments(def)) {
     gradeName(grade, `argument ${quote(argName)}`, argName);
     gradeNewText(grade, `argument ${quote(argName)} description`, str(arg.description));
+    for (const key of Object.keys(arg).sort()) {
+      if (key !== 'name' && key !== 'description') gradeLeaves(grade, `argument ${quote(argName)} ${printable(key, 40)}`, undefined, arg[key], true, false);
+    }
+  }
+  for (const key of Object.keys(def).sort()) {
+    if (key !== 'name' && key !== 'description' && key !== 'title' && key !== 'arguments') gradeLeaves(grade, printable(key, 40), undefined, def[key], true, false);
   }
   return change(server, 'prompt', name, 'added', grade, Object.keys(def).sort(), ['']);
 }
@@ -166,7 +206,10 @@ function modifiedPrompt(server: string, name: string, before: JsonObject, after:
   const fields = topFields(before, after);
   for (const field of fields) {
     if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(before[field]), str(after[field]));
-    else if (field !== 'arguments') grade.add('low', `${printable(field, 40)} changed`);
+    else if (field !== 'arguments') {
+      grade.add('low', `${printable(field, 40)} changed`);
+      gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
+    }
   }
   const oldArgs = promptArguments(before);
   const newArgs = promptArguments(after);
@@ -180,7 +223,10 @@ function modifiedPrompt(server: string, name: string, before: JsonObject, after:
       for (const key of unionKeys(arg, now)) {
         if (key === 'name' || key === 'required' || key === 'description' || sameJson(arg[key], now[key])) continue;
         if (key === 'title') gradeTextChange(grade, `argument ${quote(argName)} title`, str(arg.title), str(now.title));
-        else grade.add('low', `argument ${quote(argName)} ${printable(key, 40)} changed`);
+        else {
+          grade.add('low', `argument ${quote(argName)} ${printable(key, 40)} changed`);
+          gradeLeaves(grade, `argument ${quote(argName)} ${printable(key, 40)}`, arg[key], now[key], false, false);
+        }
       }
     }
   }
@@ -205,6 +251,9 @@ function addedResource(server: string, kind: 'resource' | 'resourceTemplate', ke
   if (typeof def.name === 'string') gradeName(grade, `${what} name`, def.name);
   gradeNewText(grade, 'description', str(def.description));
   gradeNewText(grade, 'title', str(def.title));
+  for (const field of Object.keys(def).sort()) {
+    if (field !== 'name' && field !== 'description' && field !== 'title' && field !== 'uri' && field !== 'uriTemplate') gradeLeaves(grade, printable(field, 40), undefined, def[field], true, false);
+  }
   return change(server, kind, key, 'added', grade, Object.keys(def).sort(), ['']);
 }
 
@@ -217,7 +266,10 @@ function modifiedResource(server: string, kind: 'resource' | 'resourceTemplate',
       grade.add('low', `name ${quote(str(before.name) ?? '')} → ${quote(str(after.name) ?? '')}`);
       if (typeof after.name === 'string') gradeName(grade, 'name', after.name);
     } else if (field === 'mimeType') grade.add('low', `mimeType ${quote(str(before.mimeType) ?? 'none')} → ${quote(str(after.mimeType) ?? 'none')}`);
-    else grade.add('low', `${printable(field, 40)} changed`);
+    else {
+      grade.add('low', `${printable(field, 40)} changed`);
+      gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
+    }
   }
   return change(server, kind, key, 'modified', grade, fields, jsonPaths(before, after));
 }
@@ -256,12 +308,71 @@ function identityJson(identity: ServerIdentity): JsonObject {
 
 const LIST_CAPABILITIES = ['tools', 'prompts', 'resources'];
 
-function modifiedIdentity(server: string, before: ServerIdentity, after: ServerIdentity): DiffChange | undefined {
+const shell = (parts: string[]) => printable(parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : JSON.stringify(p))).join(' '), 200);
+
+function transportLine(t: TransportRecord): string {
+  return t.type === 'stdio' ? `stdio: ${shell([t.command, ...t.args])}` : `${t.type}: ${printable(t.url, 200)}`;
+}
+
+/**
+ * How the server is launched or reached. Two lockfiles can pin the same surface behind a
+ * different program (a typo-squatted package, a `curl | sh` wrapper) or another host: the
+ * surface diff alone would say "no drift". Only names of env vars and headers are recorded.
+ */
+function transportChanges(grade: Grade, fields: string[], before: TransportRecord, after: TransportRecord): void {
+  if (sameJson(before as unknown as JsonValue, after as unknown as JsonValue)) return;
+  const from = transportLine(before);
+  const to = transportLine(after);
+  if (before.type !== after.type) {
+    fields.push('transport');
+    grade.add('high', `the server is now reached another way: ${from} → ${to}`);
+    return;
+  }
+  if (before.type === 'stdio' && after.type === 'stdio') {
+    if (before.command !== after.command) {
+      fields.push('transport.command');
+      grade.add('high', `the server is now launched by another program: ${from} → ${to}`);
+    } else if (!sameJson(before.args, after.args)) {
+      fields.push('transport.args');
+      // Only a version pin moved (pkg@1 → pkg@2, pkg==1 → pkg==2): the same package, upgraded.
+      const unpinned = (args: string[]) => args.map((a) => a.replace(/(?<=.)@[^@/\s]*$/, '').replace(/==[^=\s]*$/, ''));
+      if (sameJson(unpinned(before.args), unpinned(after.args))) grade.add('medium', `the server is now launched at another version: ${from} → ${to}`);
+      else grade.add('high', `the server is now launched with other arguments (another package or script?): ${from} → ${to}`);
+    }
+    const added = after.env.filter((e) => !before.env.includes(e));
+    if (!sameJson(before.env, after.env)) fields.push('transport.env');
+    if (added.length > 0) grade.add('low', `the server now receives environment variable${added.length === 1 ? '' : 's'} ${added.map((e) => quote(e)).join(', ')}`);
+    else if (!sameJson(before.env, after.env)) grade.add('info', 'environment variables passed to the server changed');
+    return;
+  }
+  if (before.type !== 'stdio' && after.type !== 'stdio') {
+    if (before.url !== after.url) {
+      fields.push('transport.url');
+      const host = (u: string) => {
+        try {
+          return new URL(u).host;
+        } catch {
+          return u;
+        }
+      };
+      const moved = host(before.url) !== host(after.url);
+      grade.add(moved ? 'high' : 'medium', `the server is now reached at ${moved ? 'another host' : 'another URL'}: ${from} → ${to}`);
+    }
+    const added = after.headers.filter((h) => !before.headers.includes(h));
+    if (!sameJson(before.headers, after.headers)) fields.push('transport.headers');
+    if (added.length > 0) grade.add('low', `the server now receives header${added.length === 1 ? '' : 's'} ${added.map((h) => quote(h)).join(', ')}`);
+    else if (!sameJson(before.headers, after.headers)) grade.add('info', 'headers sent to the server changed');
+  }
+}
+
+function modifiedIdentity(server: string, before: ServerIdentity, after: ServerIdentity, transports?: [TransportRecord, TransportRecord]): DiffChange | undefined {
   const a = identityJson(before);
   const b = identityJson(after);
-  if (sameJson(a, b)) return undefined;
+  const sameTransport = transports === undefined || sameJson(transports[0] as unknown as JsonValue, transports[1] as unknown as JsonValue);
+  if (sameJson(a, b) && sameTransport) return undefined;
   const grade = new Grade();
   const fields: string[] = [];
+  if (transports) transportChanges(grade, fields, transports[0], transports[1]);
   const infoA = before.serverInfo;
   const infoB = after.serverInfo;
   for (const key of unionKeys(infoA, infoB)) {
@@ -272,7 +383,10 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
     if (key === 'version') grade.add('info', `version ${from} → ${to}`);
     else if (key === 'name') grade.add('medium', `server name ${from} → ${to}: the server presents itself as something else`);
     else if (key === 'title' || key === 'description') gradeTextChange(grade, `serverInfo.${key}`, str(infoA[key]), str(infoB[key]));
-    else grade.add('low', `serverInfo.${printable(key, 40)} ${from} → ${to}`);
+    else {
+      grade.add('low', `serverInfo.${printable(key, 40)} ${from} → ${to}`);
+      gradeLeaves(grade, `serverInfo.${printable(key, 40)}`, infoA[key], infoB[key], false, false);
+    }
     if (key === 'name' && typeof infoB.name === 'string') gradeName(grade, 'server name', infoB.name);
   }
   if (before.protocolVersion !== after.protocolVersion) {
@@ -300,14 +414,17 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
     fields.push('instructions');
     gradeTextChange(grade, 'instructions', before.instructions, after.instructions);
   }
-  return change(server, 'server', server, 'modified', grade, fields, jsonPaths(a, b));
+  const paths = jsonPaths(a, b);
+  if (!sameTransport) paths.unshift('/transport');
+  return change(server, 'server', server, 'modified', grade, fields, paths);
 }
 
-function addedServer(server: string, after: LockedServer): DiffChange[] {
+function addedServer(server: string, after: LockedServer, transport: boolean): DiffChange[] {
   const grade = new Grade();
   const s = after.surface;
   const count = ITEM_KINDS.map((k) => Object.keys(s[ITEM_COLLECTION[k]]).length).reduce((x, y) => x + y, 0);
   grade.add('high', `new server, not in the approved lockfile (${count} items)`);
+  if (transport) grade.add('info', `reached as ${transportLine(after.transport)}`);
   if (typeof s.identity.serverInfo.name === 'string') gradeName(grade, 'server name', s.identity.serverInfo.name);
   gradeNewText(grade, 'instructions', s.identity.instructions);
   const changes = [change(server, 'server', server, 'added', grade, ['identity'], [''])];
@@ -325,6 +442,30 @@ function removedServer(server: string, before: LockedServer): DiffChange {
   return change(server, 'server', server, 'removed', grade);
 }
 
+// ---- look-alike names ------------------------------------------------------------------------
+
+/** A name folded for look-alike comparison: ASCII skeleton, case, separators and 0/o 1/l/i rn/m vv/w. */
+function foldName(name: string): string {
+  return (asciiSkeleton(name) ?? name)
+    .toLowerCase()
+    .replace(/[\s._-]+/g, '')
+    .replace(/0/g, 'o')
+    .replace(/[1i|]/g, 'l')
+    .replace(/rn/g, 'm')
+    .replace(/vv/g, 'w');
+}
+
+function foldNames(names: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const name of names) {
+    const key = foldName(name);
+    const list = out.get(key);
+    if (list) list.push(name);
+    else out.set(key, [name]);
+  }
+  return out;
+}
+
 // ---- the engine ---------------------------------------------------------------------------
 
 const KIND_ORDER: Record<ChangeKind, number> = { server: 0, tool: 1, prompt: 2, resource: 3, resourceTemplate: 4 };
@@ -334,21 +475,29 @@ const KIND_ORDER: Record<ChangeKind, number> = { server: 0, tool: 1, prompt: 2, 
  * live server offers now, or another lockfile) and classifies every difference on two axes:
  * `breaking` (compatibility) and `severity` with reasons (security). Pure and synchronous.
  */
-export function diffLockfiles(before: Lockfile, after: Lockfile): DiffReport {
+export interface DiffOptions {
+  /**
+   * Also compare how each server is launched or reached (`transport`: command, arguments, URL,
+   * env and header names). `mcptrust diff` does; `lock` and `policy` compare surfaces only.
+   */
+  transport?: boolean;
+}
+
+export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOptions = {}): DiffReport {
   const changes: DiffChange[] = [];
   const names = [...new Set([...Object.keys(before.servers), ...Object.keys(after.servers)])].sort();
   for (const server of names) {
     const a = before.servers[server];
     const b = after.servers[server];
     if (!a) {
-      changes.push(...addedServer(server, b!));
+      changes.push(...addedServer(server, b!, options.transport === true));
       continue;
     }
     if (!b) {
       changes.push(removedServer(server, a));
       continue;
     }
-    const identity = modifiedIdentity(server, a.surface.identity, b.surface.identity);
+    const identity = modifiedIdentity(server, a.surface.identity, b.surface.identity, options.transport ? [a.transport, b.transport] : undefined);
     if (identity) changes.push(identity);
     for (const kind of ITEM_KINDS) {
       const collection = ITEM_COLLECTION[kind];
@@ -359,8 +508,23 @@ export function diffLockfiles(before: Lockfile, after: Lockfile): DiffReport {
         if (next === undefined) changes.push(removedItem(server, kind, key));
         else if (!sameJson(oldItems[key], next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
       }
+      let lookalikes: Map<string, string[]> | undefined;
       for (const key of Object.keys(newItems)) {
-        if (oldItems[key] === undefined) changes.push(addedItem(server, kind, key, newItems[key]!));
+        if (oldItems[key] !== undefined) continue;
+        const added = addedItem(server, kind, key, newItems[key]!);
+        if (kind === 'tool' || kind === 'prompt') {
+          // A new tool named like an approved one (read-file next to read_file, de1ete vs delete)
+          // can take calls meant for it: shadowing. Built only when something was added.
+          lookalikes ??= foldNames(Object.keys(oldItems));
+          const twins = (lookalikes.get(foldName(key)) ?? []).filter((other) => other !== key);
+          if (twins.length > 0) {
+            const grade = new Grade(added.severity);
+            grade.add('high', `name looks like the approved ${kind} ${quote(twins[0]!)}: calls meant for it may reach this one`);
+            added.severity = grade.severity;
+            added.reasons.unshift(grade.reasons()[0]!);
+          }
+        }
+        changes.push(added);
       }
     }
   }

@@ -22,6 +22,8 @@ type Direction = 'inputSchema' | 'outputSchema';
 
 const MAX_DEPTH = 32;
 const MAX_FINDINGS = 200;
+/** Tuple entries (items / prefixItems arrays) compared one by one. */
+const MAX_TUPLE = 100;
 
 /** Keywords that describe without constraining: changing them never breaks a call. */
 const ANNOTATIONS = new Set([
@@ -90,13 +92,29 @@ const short = (v: JsonValue | undefined) => {
 
 class Walker {
   readonly findings: SchemaFinding[] = [];
+  /** Findings past MAX_FINDINGS: counted, and whether any of them breaks, never dropped silently. */
+  private overflow = 0;
+  private overflowBreaking = false;
   constructor(private readonly direction: Direction) {}
 
   private add(path: string, change: string, effect: Effect, override?: { input: boolean; output: boolean }): void {
-    if (this.findings.length >= MAX_FINDINGS) return;
     const input = override ? override.input : effect === 'narrowed' || effect === 'changed';
     const output = override ? override.output : effect === 'widened' || effect === 'changed';
-    this.findings.push({ schema: this.direction, path: path || '/', change, breaking: this.direction === 'inputSchema' ? input : output });
+    const breaking = this.direction === 'inputSchema' ? input : output;
+    if (this.findings.length >= MAX_FINDINGS) {
+      // A hostile schema could pad the list with harmless findings to push a breaking one out.
+      this.overflow++;
+      if (breaking) this.overflowBreaking = true;
+      return;
+    }
+    this.findings.push({ schema: this.direction, path: path || '/', change, breaking });
+  }
+
+  /** The findings, with one closing entry for those past the cap (breaking if any of them is). */
+  result(): SchemaFinding[] {
+    if (this.overflow === 0) return this.findings;
+    const change = `${this.overflow} more schema change${this.overflow === 1 ? '' : 's'} not listed${this.overflowBreaking ? ', at least one of them breaking' : ''}`;
+    return [...this.findings, { schema: this.direction, path: '/', change, breaking: this.overflowBreaking }];
   }
 
   walk(before: JsonValue | undefined, after: JsonValue | undefined, path: string, depth: number): void {
@@ -230,7 +248,11 @@ class Walker {
       const where = `${path}/${key}`;
       if (Array.isArray(before) && Array.isArray(after)) {
         const n = Math.max(before.length, after.length);
-        for (let i = 0; i < n && i < 100; i++) this.walk(before[i], after[i], `${where}/${i}`, depth + 1);
+        for (let i = 0; i < n && i < MAX_TUPLE; i++) this.walk(before[i], after[i], `${where}/${i}`, depth + 1);
+        // Past the analysed entries, any difference still counts (fail closed).
+        if (n > MAX_TUPLE && !same(before.slice(MAX_TUPLE), after.slice(MAX_TUPLE))) {
+          this.add(`${where}/${MAX_TUPLE}`, `${key} entries past ${MAX_TUPLE} changed (not analysed; treated as breaking)`, 'changed');
+        }
       } else if (Array.isArray(before) || Array.isArray(after)) {
         this.add(where, `${key} changed form (not analysed; treated as breaking)`, 'changed');
       } else {
@@ -321,5 +343,5 @@ export function compareSchemas(direction: Direction, before: JsonValue | undefin
   }
   const walker = new Walker(direction);
   walker.walk(before, after, '', 0);
-  return walker.findings;
+  return walker.result();
 }

@@ -55,9 +55,10 @@ export async function openBundle(path: string, limits: ExtractLimits = DEFAULT_E
   return { read: await extractBundle(bytes, label, limits, { write }), archiveBytes: bytes };
 }
 
-function readSidecar(path: string): SidecarFile | undefined {
+/** A file beside the bundle, when present; `shown` is its name as the user would write it. */
+function readSidecar(path: string, shown: string): SidecarFile | undefined {
   if (!existsSync(path)) return undefined;
-  return { path, text: readFileBounded(path, MAX_SIDECAR_BYTES, 'file').toString('utf8') };
+  return { path: shown, text: readFileBounded(path, MAX_SIDECAR_BYTES, 'file').toString('utf8') };
 }
 
 /** Reads and checks the --key files (a malformed or non-Ed25519 key is an input error, exit 2). */
@@ -82,8 +83,11 @@ export async function runScan(path: string, options: RunScanOptions = {}): Promi
   const started = performance.now();
   const trustedKeys = readTrustedKeys(options.keys ?? []);
   const base = path.replace(/[\\/]+$/, '');
-  const detachedSignature = readSidecar(`${base}.sig`);
-  const sidecarAttestations = [readSidecar(`${base}.intoto.jsonl`), readSidecar(`${base}.provenance.json`)].filter((x): x is SidecarFile => x !== undefined);
+  const shown = (options.label ?? path).replace(/[\\/]+$/, '');
+  const detachedSignature = readSidecar(`${base}.sig`, `${shown}.sig`);
+  const sidecarAttestations = [readSidecar(`${base}.intoto.jsonl`, `${shown}.intoto.jsonl`), readSidecar(`${base}.provenance.json`, `${shown}.provenance.json`)].filter(
+    (x): x is SidecarFile => x !== undefined,
+  );
   // The files go to disk only when the scan will run the server (CQ-06); see extract.ts.
   const { read, archiveBytes } = await openBundle(path, options.limits, options.label, options.runServer === true);
   try {

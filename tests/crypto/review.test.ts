@@ -102,7 +102,7 @@ describe('hostile signature files', () => {
     writeFileSync(join(dir, 'deep.sig'), '['.repeat(depth) + ']'.repeat(depth));
     const r = await cli(dir, 'verify', '--key', 'alice.pub', '--sig', 'deep.sig');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error: deep.sig: not valid JSON (nested too deeply)\n');
+    expect(r.stderr).toBe('error: deep.sig: not valid JSON (nested more than 512 levels deep)\n');
     let error: unknown;
     try {
       parseSignatureEnvelope(Buffer.from('['.repeat(depth) + ']'.repeat(depth)), 'x.sig');

@@ -24,7 +24,7 @@ const EXPECTED: Record<string, Expected> = {
   'constraint-relax': { kind: 'tool', name: 'read_file', change: 'modified', severity: 'info', breaking: false },
   'additional-false': { kind: 'tool', name: 'search', change: 'modified', severity: 'low', breaking: true },
   'output-widen': { kind: 'tool', name: 'read_file', change: 'modified', severity: 'low', breaking: true },
-  'annotation-destructive': { kind: 'tool', name: 'read_file', change: 'modified', severity: 'medium', breaking: false },
+  'annotation-destructive': { kind: 'tool', name: 'read_file', change: 'modified', severity: 'high', breaking: false },
   'remove-tool': { kind: 'tool', name: 'export_pdf', change: 'removed', severity: 'low', breaking: true },
   'remove-prompt': { kind: 'prompt', name: 'review', change: 'removed', severity: 'low', breaking: true },
   'prompt-required-arg': { kind: 'prompt', name: 'summarize', change: 'modified', severity: 'low', breaking: true },
@@ -162,8 +162,10 @@ describe('hostile definitions stay bounded', () => {
       return schema as never;
     };
     const report = diffLockfiles(toolLock({ name: 't', inputSchema: nest('string') }), toolLock({ name: 't', inputSchema: nest('number') }));
-    expect(report.changes.map(pick)).toEqual([{ kind: 'tool', name: 't', change: 'modified', severity: 'low', breaking: true }]);
+    // Medium, not low: text nested past the scan bound cannot be checked, so it is flagged for review.
+    expect(report.changes.map(pick)).toEqual([{ kind: 'tool', name: 't', change: 'modified', severity: 'medium', breaking: true }]);
     expect(report.changes[0]!.detail.schema.map((f) => f.change)).toEqual(['schema changed (nested too deeply to analyse)']);
+    expect(report.changes[0]!.reasons[0]).toBe('inputSchema is too large or deeply nested to scan all of its text: review it by hand');
   });
 
   it('diffs two 1 MB descriptions quickly, falling back to one replacement', () => {

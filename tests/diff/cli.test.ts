@@ -2,13 +2,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/lockfile/build.js';
+import { parseLockfile } from '../../src/lockfile/parse.js';
 import { SWITCHES } from '../../testdata/servers/drift-surface.mjs';
 import { fixtureServer, repoRoot, runCli, tempDir } from '../helpers/cli.js';
 import { driftLock } from './helpers.js';
 
 // Golden outputs: `UPDATE_GOLDEN=1 npx vitest run tests/diff` rewrites them (review the git diff).
 const goldenDir = join(repoRoot, 'testdata', 'diff');
-function expectGolden(file: string, actual: string): void {
+function expectGolden(file: string, raw: string): void {
+  // The transport line names this machine's node and checkout: placeholders keep goldens portable.
+  const actual = raw.split(process.execPath).join('<node>').split(repoRoot).join('<repo>');
   const path = join(goldenDir, file);
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, actual);
   expect(actual).toBe(readFileSync(path, 'utf8'));
@@ -24,8 +27,10 @@ beforeAll(async () => {
   expect(base.code, base.stderr).toBe(0);
   const all = await cli(['lock', '-o', 'all.json', '--', ...drift]);
   expect(all.code, all.stderr).toBe(0);
-  // In-memory lockfiles for single switches, written in the same canonical form.
-  for (const name of ['desc-reword', 'required-param', 'new-tool', 'enum-widen']) writeFileSync(join(scratch.dir, `${name}.json`), serializeLockfile(driftLock([name])));
+  // In-memory lockfiles for single switches, written in the same canonical form, launched the
+  // same way as the real lock (diff compares transports too).
+  const transport = parseLockfile(readFileSync(join(scratch.dir, 'mcp-lock.json'), 'utf8')).servers['drift-fixture']!.transport;
+  for (const name of ['desc-reword', 'required-param', 'new-tool', 'enum-widen']) writeFileSync(join(scratch.dir, `${name}.json`), serializeLockfile(driftLock([name], 'drift-fixture', transport)));
 }, 60_000);
 afterAll(() => scratch.cleanup());
 
@@ -166,7 +171,8 @@ describe('mcptrust diff exit codes and --fail-on', () => {
     expect(lock.code, lock.stderr).toBe(0);
     const r = await cli(['diff', '--lock', 'named.json', '--', ...fixtureServer('drift-server.mjs', '--with=version-bump')]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^docs\n {2}info +~ server modified$/m);
+    // High, not info: the live server is launched with other arguments than the locked one.
+    expect(r.stdout).toMatch(/^docs\n {2}high +~ server modified\n {6}- the server is now launched with other arguments .*--with=version-bump\n {6}- version "1\.0\.0" → "1\.1\.0"$/m);
     expect(r.stderr).toContain('note: the server calls itself "drift-fixture"; compared with "docs", the only server in named.json\n');
   });
 
@@ -182,7 +188,8 @@ describe('mcptrust diff exit codes and --fail-on', () => {
     writeFileSync(join(scratch.dir, 'agent.json'), JSON.stringify(config('--with=new-exec-tool')));
     const all = await cli(['diff', '--lock', 'agent-lock.json', '--config', 'agent.json', '--format', 'json']);
     expect(all.code, all.stderr).toBe(1);
-    expect(JSON.parse(all.stdout).changes.map((c: { server: string; name: string }) => `${c.server}/${c.name}`)).toEqual(['docs/run_command']);
+    // The config now launches docs with other arguments (a transport change), and it offers a new tool.
+    expect(JSON.parse(all.stdout).changes.map((c: { server: string; name: string }) => `${c.server}/${c.name}`)).toEqual(['docs/docs', 'docs/run_command']);
     const notes = await cli(['diff', '--lock', 'agent-lock.json', '--config', 'agent.json', '--server', 'notes']);
     expect(notes).toMatchObject({ code: 0, stdout: 'no drift: the live server matches agent-lock.json\n' });
   }, 30_000);

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../src/canonical/index.js';
 import { createLockfile } from '../../src/lockfile/build.js';
-import type { Lockfile, ServerSurface } from '../../src/lockfile/types.js';
+import type { Lockfile, ServerSurface, TransportRecord } from '../../src/lockfile/types.js';
 import { createRecord } from '../../src/util/record.js';
 import { driftSurface } from '../../testdata/servers/drift-surface.mjs';
 
@@ -11,7 +11,7 @@ const keyed = (items: Record<string, unknown>[], field: string) => {
 };
 
 /** The drift fixture's surface with `switches`, as an in-memory lockfile (no process started). */
-export function driftLock(switches: readonly string[] = [], name = 'drift-fixture'): Lockfile {
+export function driftLock(switches: readonly string[] = [], name = 'drift-fixture', transport: TransportRecord = { type: 'stdio', command: 'node', args: ['drift-server.mjs'], env: [] }): Lockfile {
   const s = driftSurface(switches);
   const surface: ServerSurface = {
     identity: { serverInfo: s.serverInfo as JsonObject, protocolVersion: '2025-11-25', capabilities: s.capabilities as JsonObject, instructions: s.instructions },
@@ -20,7 +20,7 @@ export function driftLock(switches: readonly string[] = [], name = 'drift-fixtur
     resources: keyed(s.resources, 'uri'),
     resourceTemplates: keyed(s.resourceTemplates, 'uriTemplate'),
   };
-  return createLockfile([{ name, transport: { type: 'stdio', command: 'node', args: ['drift-server.mjs'], env: [] }, surface }]);
+  return createLockfile([{ name, transport, surface }]);
 }
 
 /** A one-tool lockfile, for focused rules. */

@@ -1,0 +1,162 @@
+import { failsOn, type FailOn } from '../diff/index.js';
+import type { DiffReport } from '../diff/types.js';
+import type { VerifyResult } from '../lockfile/signature.js';
+import type { PolicyResult } from '../policy/evaluate.js';
+import { renderJUnit, type JUnitCase, type JUnitSuite } from './junit.js';
+
+/**
+ * One part of `mcptrust check`. pass/fail/skip as usual; warn: drift below --fail-on or policy
+ * warnings (the check passes); error: the part could not run (e.g. the lockfile no longer
+ * parses after its signature failed).
+ */
+export interface CheckPart {
+  id: 'signature' | 'drift' | 'policy';
+  status: 'pass' | 'fail' | 'warn' | 'skip' | 'error';
+  summary: string;
+  details: string[];
+  ms: number;
+}
+
+export interface CheckReport {
+  lockfile: string;
+  passed: boolean;
+  parts: CheckPart[];
+  policy?: PolicyResult;
+  drift?: DiffReport;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function signaturePart(result: VerifyResult, ms: number): CheckPart {
+  return {
+    id: 'signature',
+    status: result.verified ? 'pass' : 'fail',
+    summary: result.verified
+      ? `verified: signed by ${plural(result.signers.length, 'trusted key')} (threshold ${result.threshold})`
+      : `not verified: ${result.problems[0]?.message ?? 'unknown problem'}`,
+    details: result.verified ? result.signers : result.problems.slice(1).map((p) => p.message),
+    ms,
+  };
+}
+
+export function noSignaturePart(sig: string, required: boolean): CheckPart {
+  return {
+    id: 'signature',
+    status: required ? 'fail' : 'skip',
+    summary: `no signature file ${sig}${required ? ' (--require-signature)' : '; pass --require-signature to make this fail'}`,
+    details: [],
+    ms: 0,
+  };
+}
+
+export function driftPart(diff: DiffReport, failOn: FailOn, ms: number): CheckPart {
+  const failing = diff.changes.filter((c) => failsOn(c, failOn));
+  const { changes, summary } = diff;
+  return {
+    id: 'drift',
+    status: failing.length > 0 ? 'fail' : changes.length > 0 ? 'warn' : 'pass',
+    summary:
+      changes.length === 0
+        ? 'no drift: the live server matches the lockfile'
+        : `${plural(changes.length, 'change')} (most severe: ${summary.maxSeverity}${summary.breaking ? `, ${summary.breaking} breaking` : ''})${failing.length === 0 ? ` below --fail-on ${failOn}` : ''}; run mcptrust diff for details`,
+    details: changes.map((c) => `${c.severity.padEnd(8)} ${c.kind} ${c.name} ${c.change}${c.breaking ? ' (breaking)' : ''}: ${c.reasons[0] ?? ''}`),
+    ms,
+  };
+}
+
+export function policyPart(result: PolicyResult, ms: number): CheckPart {
+  const { counts } = result;
+  return {
+    id: 'policy',
+    status: counts.failures > 0 ? 'fail' : counts.warnings > 0 ? 'warn' : 'pass',
+    summary: `${result.name} (${result.source}, mode ${result.mode}): ${counts.passed} of ${counts.rules} rules passed${counts.failures ? `, ${counts.failures} failed` : ''}${counts.warnings ? `, ${plural(counts.warnings, 'warning')}` : ''}`,
+    details: [],
+    ms,
+  };
+}
+
+export const NO_POLICY_PART: CheckPart = { id: 'policy', status: 'skip', summary: 'no policy given (--policy FILE or --preset NAME)', details: [], ms: 0 };
+
+/** The report: it passes when no part failed or errored. */
+export function checkReport(lockfile: string, parts: CheckPart[], extra: { policy?: PolicyResult; drift?: DiffReport } = {}): CheckReport {
+  return { lockfile, passed: parts.every((p) => p.status !== 'fail' && p.status !== 'error'), parts, ...extra };
+}
+
+export function ruleJson(rule: PolicyResult['rules'][number]) {
+  return {
+    name: rule.name,
+    severity: rule.severity,
+    status: rule.status,
+    outcome: rule.outcome,
+    message: rule.message ?? null,
+    controlRefs: rule.controlRefs,
+  };
+}
+
+export function policyResultJson(result: PolicyResult) {
+  return {
+    name: result.name,
+    source: result.source,
+    mode: result.mode,
+    passed: result.passed,
+    counts: result.counts,
+    rules: result.rules.map(ruleJson),
+  };
+}
+
+export function checkJson(report: CheckReport) {
+  return {
+    lockfile: report.lockfile,
+    passed: report.passed,
+    checks: report.parts.map((part) => ({ id: part.id, status: part.status, summary: part.summary, details: part.details })),
+    drift: report.drift
+      ? {
+          drift: report.drift.drift,
+          summary: report.drift.summary,
+          changes: report.drift.changes.map((c) => ({
+            server: c.server,
+            kind: c.kind,
+            name: c.name,
+            change: c.change,
+            severity: c.severity,
+            breaking: c.breaking,
+            reasons: c.reasons,
+          })),
+        }
+      : null,
+    policy: report.policy ? policyResultJson(report.policy) : null,
+  };
+}
+
+/** The JUnit suite of a policy: one test case per rule (warnings pass, with a note). */
+export function policySuite(policy: PolicyResult): JUnitSuite {
+  const classname = `mcptrust.policy.${policy.name}`;
+  return {
+    name: `policy ${policy.name}`,
+    cases: policy.rules.map((rule) => ({
+      name: rule.name,
+      classname,
+      status: rule.outcome === 'fail' ? (rule.status === 'error' ? 'error' : 'fail') : 'pass',
+      message: rule.message,
+      details: rule.message,
+      systemOut: rule.outcome === 'warn' ? `warning (${rule.severity}): ${rule.message ?? ''}` : undefined,
+      timeMs: rule.ms,
+    })),
+  };
+}
+
+/** JUnit XML: one test case per check (signature, drift, policy) and one per policy rule. */
+export function checkJUnit(report: CheckReport): string {
+  const checks: JUnitCase[] = report.parts.map((part) => ({
+    name: part.id,
+    classname: 'mcptrust.check',
+    status: part.status === 'warn' ? 'pass' : part.status,
+    message: part.summary,
+    details: part.details.join('\n') || undefined,
+    systemOut: part.status === 'warn' || part.status === 'pass' ? part.summary : undefined,
+    timeMs: part.ms,
+  }));
+  const suites: JUnitSuite[] = [{ name: `mcptrust check ${report.lockfile}`, cases: checks }];
+  if (report.policy) suites.push(policySuite(report.policy));
+  return renderJUnit('mcptrust check', suites);
+}
