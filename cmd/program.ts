@@ -1,11 +1,11 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { VERSION } from '../src/version.js';
+import { registerCheck } from './commands/check.js';
 import { registerDiff } from './commands/diff.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerLock } from './commands/lock.js';
-import { registerScan } from './commands/scan.js';
 import { registerPolicy } from './commands/policy.js';
-import { registerCheck } from './commands/check.js';
+import { registerScan } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
@@ -40,19 +40,22 @@ export function createProgram(ctx: CommandContext): Command {
       `
 Exit codes: 0 ok · 1 check failed (drift, bad signature, policy denied) · 2 usage or input error · 3 server unusable
 
-Examples:
-  mcptrust lock -- npx -y @modelcontextprotocol/server-everything
-  mcptrust lock --url http://127.0.0.1:3001/mcp --header "Authorization: Bearer \${TOKEN}"
-  mcptrust lock --config ~/.cursor/mcp.json`,
+Typical use:
+  mcptrust lock -- npx -y @modelcontextprotocol/server-everything   # pin what the server offers
+  mcptrust keygen && mcptrust sign --key mcptrust.key                # approve the pin
+  mcptrust check --key mcptrust.pub --preset strict -- npx -y @modelcontextprotocol/server-everything
+  mcptrust diff -- npx -y @modelcontextprotocol/server-everything   # before an upgrade
+  mcptrust scan server.mcpb --min-level 2                            # score a bundle (MTF)`,
     );
+  // In the order a user meets them: pin, review, approve, prove, gate, score.
   registerLock(program, ctx);
-  registerScan(program, ctx);
-  registerPolicy(program, ctx);
-  registerCheck(program, ctx);
   registerDiff(program, ctx);
   registerKeygen(program, ctx);
   registerSign(program, ctx);
   registerVerify(program, ctx);
+  registerPolicy(program, ctx);
+  registerCheck(program, ctx);
+  registerScan(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     command.showHelpAfterError(`(run mcptrust ${command.name()} --help for usage)`);

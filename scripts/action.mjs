@@ -2,7 +2,6 @@
 // The entry point of action.yml: turns the action inputs (environment variables) into the
 // argv of `mcptrust check` and runs it without a shell, so no input can inject shell syntax.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const input = (name) => (process.env[`INPUT_${name}`] ?? '').trim();
@@ -35,8 +34,10 @@ export function splitCommand(text) {
   return args;
 }
 
-function checkArgs(format) {
+export function checkArgs(format) {
   const args = ['check', '--lock', input('LOCK') || 'mcp-lock.json', '--fail-on', input('FAIL_ON') || 'any', '--format', format];
+  // One run writes both the log and the JUnit file, so they always tell the same verdict.
+  if (input('JUNIT_FILE')) args.push('--junit', input('JUNIT_FILE'));
   for (const key of input('KEY').split('\n').map((k) => k.trim()).filter(Boolean)) args.push('--key', key);
   if (input('KEYRING')) args.push('--keyring', input('KEYRING'));
   if (input('THRESHOLD')) args.push('--threshold', input('THRESHOLD'));
@@ -59,10 +60,6 @@ function mcptrust(args, options) {
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
   const format = input('FORMAT') === 'json' ? 'json' : 'text';
   const run = mcptrust(checkArgs(format), { stdio: 'inherit' });
-  const junitFile = input('JUNIT_FILE');
-  if (junitFile) {
-    const junit = mcptrust(checkArgs('junit'), { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    if (junit.stdout) writeFileSync(junitFile, junit.stdout);
-  }
+  if (run.error) console.error(`mcptrust action: cannot run mcptrust: ${run.error.message}`);
   process.exitCode = run.status ?? 1;
 }

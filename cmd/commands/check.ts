@@ -17,9 +17,8 @@ interface CheckOptions extends LiveOptions {
   failOn: 'any' | 'breaking' | 'security' | 'none';
   ruleTimeout: number;
   format: 'text' | 'json' | 'junit';
+  junit?: string;
 }
-
-/** The most *.pub files read from one --keyring folder (as verify). */
 
 export function registerCheck(program: Command, ctx: CommandContext): void {
   const command = program
@@ -47,7 +46,8 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
         .default('any'),
     )
     .addOption(new Option('--rule-timeout <duration>', 'longest time one policy rule may run').argParser(parseTimeout).default(2000, '2s'))
-    .addOption(formatOption(['text', 'json', 'junit']));
+    .addOption(formatOption(['text', 'json', 'junit']))
+    .option('--junit <file>', 'also write the JUnit XML report to this file (same run, whatever --format)');
   addServerOptions(command)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')
     .addHelpText(
@@ -56,7 +56,8 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
 Examples:
   mcptrust check --key team.pub --preset strict -- npx -y @modelcontextprotocol/server-everything
   mcptrust check --keyring keys/ --threshold 2 --require-signature --policy org.yaml --config .cursor/mcp.json
-  mcptrust check --key team.pub --format junit -- node server.js > mcptrust-junit.xml`,
+  mcptrust check --key team.pub --format junit -- node server.js > mcptrust-junit.xml
+  mcptrust check --key team.pub --preset strict --junit junit.xml -- node server.js`,
     )
     .action(async (argv: string[], options: CheckOptions) => {
       ctx.setExitCode(await runCheck(argv, options, ctx));
@@ -130,7 +131,8 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     // 4. The live server against the lock.
     const started = performance.now();
     const { live, report: diff } = await support.readLiveAndDiff(argv, options, lock, io);
-    parts.push(model.driftPart(diff, options.failOn, performance.now() - started));
+    const { failsOn } = await import('../../src/diff/index.js');
+    parts.push(model.driftPart(diff, options.failOn, failsOn, performance.now() - started));
 
     // 5. The policy over the live surface, the drift and the signature result.
     let policy;
@@ -152,6 +154,11 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     report = model.checkReport(options.lock, parts, { policy, drift: diff });
   }
 
+  if (options.junit !== undefined) {
+    // The same verdict as the summary: one run, so the log and the CI test report cannot disagree.
+    const { writeFileAtomic } = await import('../../src/util/fs.js');
+    writeFileAtomic(resolve(io.cwd, options.junit), model.checkJUnit(report));
+  }
   if (options.format === 'json') io.stdout.write(`${JSON.stringify(model.checkJson(report), null, 2)}\n`);
   else if (options.format === 'junit') io.stdout.write(model.checkJUnit(report));
   else {

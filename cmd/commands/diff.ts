@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { relative, resolve, sep } from 'node:path';
+import type { JsonValue } from '../../src/canonical/index.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions } from '../options.js';
@@ -24,15 +25,18 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .command('diff')
     .summary('compare a live MCP server (or another lockfile) with mcp-lock.json and classify every change')
     .description(
-      'Compare what a live server offers now (or another lockfile, --against) with the\n' +
-        'approved lockfile. Every added, removed or modified tool, prompt, resource,\n' +
-        'resource template and server identity field is classified on two axes:\n' +
+      'Compare the approved lockfile (--lock: the old side) with what a live server\n' +
+        'offers now (-- CMD, --url or --config: the new side) or, offline, with another\n' +
+        'lockfile (--against: it replaces the live server as the new side). Every added,\n' +
+        'removed or modified tool, prompt, resource, resource template, server identity\n' +
+        'field and transport (command, arguments, URL) is classified on two axes:\n' +
         'breaking (existing agent calls may fail) and severity (critical, high, medium,\n' +
-        'low, info), with the reasons and the old and new text.',
+        'low, info), with the reasons and the old and new text. "added" means present on\n' +
+        'the new side only.',
     )
     .argument('[command...]', 'the server command and its arguments, after --')
-    .option('--lock <file>', 'the approved lockfile', 'mcp-lock.json')
-    .option('--against <file>', 'compare with this lockfile instead of a live server (it takes the live side)')
+    .option('--lock <file>', 'the approved lockfile: the old side', 'mcp-lock.json')
+    .option('--against <file>', 'the new side: this lockfile instead of a live server (e.g. the one in a pull request)')
     .option('--name <name>', 'which server of the lockfile the live server is (default: its serverInfo.name)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'sarif']).default('text'))
     .addOption(
@@ -53,7 +57,8 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
 
 Examples:
   mcptrust diff -- npx -y @modelcontextprotocol/server-everything
-  mcptrust diff --against new-lock.json --format markdown
+  mcptrust diff --lock main-lock.json --against mcp-lock.json --format markdown
+      (main-lock.json approved, mcp-lock.json proposed: what the proposal changes)
   mcptrust diff --config .cursor/mcp.json --format sarif -o mcptrust.sarif --fail-on security`,
     )
     .action(async (argv: string[], options: DiffOptions) => {
@@ -78,14 +83,16 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // digests need not be recomputed here (the hot path on large lockfiles); a hand-edited
   // definition shows up as a change whatever its digest says, and the signature covers the bytes.
   const parseOptions = { checkDigests: false };
-  const lockText = readFileBounded(resolve(io.cwd, options.lock), MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
+  const lockBytes = readFileBounded(resolve(io.cwd, options.lock), MAX_LOCKFILE_BYTES, 'lockfile');
+  const lockText = lockBytes.toString('utf8');
   let before = parseLockfile(lockText, options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    const otherText = readFileBounded(resolve(io.cwd, options.against), MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
-    after = parseLockfile(otherText, options.against, parseOptions);
+    const otherBytes = readFileBounded(resolve(io.cwd, options.against), MAX_LOCKFILE_BYTES, 'lockfile');
+    // The same bytes (a pull request that leaves the lockfile alone) parse to the same lockfile.
+    after = otherBytes.equals(lockBytes) ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
     afterLabel = options.against;
   } else {
     const { resolveTargets } = await import('../servers.js');
@@ -123,10 +130,17 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     afterLabel = targets.length === 1 ? 'the live server' : `${targets.length} live servers`;
   }
 
-  const { diffLockfiles, failsOn } = await import('../../src/diff/index.js');
-  // The transport is compared too: the same surface behind another program or host is drift.
-  const report = diffLockfiles(before, after, { transport: true });
-  const failed = report.changes.some((c) => failsOn(c, options.failOn));
+  // Equal lockfiles (every server's transport and surface) have no change to classify: the
+  // engine, its text analysis and jsondiffpatch are loaded only when something differs.
+  const [{ sameJson }, { emptyReport }] = await Promise.all([import('../../src/diff/json.js'), import('../../src/diff/types.js')]);
+  let report = emptyReport();
+  let failed = false;
+  if (after !== before && !sameJson(before.servers as unknown as JsonValue, after.servers as unknown as JsonValue)) {
+    const { diffLockfiles, failsOn } = await import('../../src/diff/index.js');
+    // The transport is compared too: the same surface behind another program or host is drift.
+    report = diffLockfiles(before, after, { transport: true });
+    failed = report.changes.some((c) => failsOn(c, options.failOn));
+  }
   const sources = { before: options.lock, after: afterLabel };
 
   let text: string;

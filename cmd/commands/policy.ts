@@ -154,6 +154,7 @@ async function runPolicyCheck(argv: string[], options: PolicyCheckOptions, ctx: 
 
 async function runPolicyInput(argv: string[], options: InputOptions, ctx: CommandContext): Promise<number> {
   const input = await readPolicyInput(argv, options, ctx);
-  ctx.io.stdout.write(`${JSON.stringify(input, null, 2)}\n`);
+  const { policyInputJson } = await import('../../src/policy/input.js');
+  ctx.io.stdout.write(`${policyInputJson(input, 2)}\n`);
   return EXIT.OK;
 }

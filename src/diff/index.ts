@@ -89,9 +89,15 @@ function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined,
   }
 }
 
-function addedTool(server: string, name: string, def: JsonObject): DiffChange {
+/** A new tool or prompt named like an approved one: calls meant for the approved one may reach it. */
+function gradeTwin(grade: Grade, kind: 'tool' | 'prompt', twin: string | undefined): void {
+  if (twin !== undefined) grade.add('high', `name looks like the approved ${kind} ${quote(twin)}: calls meant for it may reach this one`);
+}
+
+function addedTool(server: string, name: string, def: JsonObject, twin?: string): DiffChange {
   const grade = new Grade();
   grade.add('high', 'new tool, not in the approved lockfile: an agent can call it from now on');
+  gradeTwin(grade, 'tool', twin);
   gradeName(grade, 'tool name', name);
   gradeCapabilities(grade, 'critical', 'new tool', name, `${str(def.title) ?? ''}\n${str(def.description) ?? ''}`);
   gradeNewText(grade, 'description', str(def.description));
@@ -124,7 +130,8 @@ function annotationChanges(grade: Grade, before: JsonValue | undefined, after: J
     const now = typeof b[key] === 'boolean' ? b[key] : absent;
     const literal = `${JSON.stringify(a[key] ?? null)} → ${JSON.stringify(b[key] ?? null)}`;
     if (now === risky && was !== risky) grade.add(severity, `annotations.${key} ${literal}: the tool now says ${says}`);
-    else grade.add('low', `annotations.${key} changed from ${JSON.stringify(a[key] ?? null)} to ${JSON.stringify(b[key] ?? null)}`);
+    else if (now === was) grade.add('info', `annotations.${key} ${literal}: the same meaning (absent is ${String(absent)})`);
+    else grade.add('low', `annotations.${key} ${literal}`);
   }
   if (!sameJson(a.title, b.title)) gradeTextChange(grade, 'annotations.title', str(a.title), str(b.title));
   for (const key of unionKeys(a, b)) {
@@ -182,9 +189,10 @@ function promptArguments(def: JsonObject): Map<string, JsonObject> {
   return out;
 }
 
-function addedPrompt(server: string, name: string, def: JsonObject): DiffChange {
+function addedPrompt(server: string, name: string, def: JsonObject, twin?: string): DiffChange {
   const grade = new Grade();
   grade.add('medium', 'new prompt, not in the approved lockfile');
+  gradeTwin(grade, 'prompt', twin);
   gradeName(grade, 'prompt name', name);
   gradeNewText(grade, 'description', str(def.description));
   gradeNewText(grade, 'title', str(def.title));
@@ -286,9 +294,9 @@ function removedItem(server: string, kind: ItemKind, key: string): DiffChange {
   return change(server, kind, key, 'removed', grade);
 }
 
-function addedItem(server: string, kind: ItemKind, key: string, def: JsonObject): DiffChange {
-  if (kind === 'tool') return addedTool(server, key, def);
-  if (kind === 'prompt') return addedPrompt(server, key, def);
+function addedItem(server: string, kind: ItemKind, key: string, def: JsonObject, twin?: string): DiffChange {
+  if (kind === 'tool') return addedTool(server, key, def, twin);
+  if (kind === 'prompt') return addedPrompt(server, key, def, twin);
   return addedResource(server, kind, key, def);
 }
 
@@ -336,7 +344,10 @@ function transportChanges(grade: Grade, fields: string[], before: TransportRecor
       fields.push('transport.args');
       // Only a version pin moved (pkg@1 → pkg@2, pkg==1 → pkg==2): the same package, upgraded.
       const unpinned = (args: string[]) => args.map((a) => a.replace(/(?<=.)@[^@/\s]*$/, '').replace(/==[^=\s]*$/, ''));
+      const positional = (args: string[]) => unpinned(args).filter((a) => !a.startsWith('-'));
       if (sameJson(unpinned(before.args), unpinned(after.args))) grade.add('medium', `the server is now launched at another version: ${from} → ${to}`);
+      // Only options (-x, --flag=value) differ: the same package or script, run another way.
+      else if (sameJson(positional(before.args), positional(after.args))) grade.add('medium', `the server is now launched with other options: ${from} → ${to}`);
       else grade.add('high', `the server is now launched with other arguments (another package or script?): ${from} → ${to}`);
     }
     const added = after.env.filter((e) => !before.env.includes(e));
@@ -511,19 +522,14 @@ export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOp
       let lookalikes: Map<string, string[]> | undefined;
       for (const key of Object.keys(newItems)) {
         if (oldItems[key] !== undefined) continue;
-        const added = addedItem(server, kind, key, newItems[key]!);
+        let twin: string | undefined;
         if (kind === 'tool' || kind === 'prompt') {
           // A new tool named like an approved one (read-file next to read_file, de1ete vs delete)
           // can take calls meant for it: shadowing. Built only when something was added.
           lookalikes ??= foldNames(Object.keys(oldItems));
-          const twins = (lookalikes.get(foldName(key)) ?? []).filter((other) => other !== key);
-          if (twins.length > 0) {
-            const grade = new Grade(added.severity);
-            grade.add('high', `name looks like the approved ${kind} ${quote(twins[0]!)}: calls meant for it may reach this one`);
-            added.severity = grade.severity;
-            added.reasons.unshift(grade.reasons()[0]!);
-          }
+          twin = (lookalikes.get(foldName(key)) ?? []).find((other) => other !== key);
         }
+        const added = addedItem(server, kind, key, newItems[key]!, twin);
         changes.push(added);
       }
     }

@@ -32,7 +32,10 @@ function same(a: JsonValue | undefined, b: JsonValue | undefined, depth: number)
   let count = 0;
   for (const key in x) {
     count++;
-    if (!hasOwn(y, key) || !same(x[key], y[key], depth + 1)) return false;
+    const value = y[key];
+    // JSON values are never undefined; an inherited member (toString, constructor) is a function,
+    // which equals no JSON value. Only "__proto__" reads back an object without being own.
+    if (value === undefined || (key === '__proto__' && !hasOwn(y, key)) || !same(x[key], value, depth + 1)) return false;
   }
   // Same number of own keys, all of them found in y: the key sets are equal.
   for (const key in y) {

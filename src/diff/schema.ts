@@ -149,8 +149,17 @@ class Walker {
     }
   }
 
+  /** A keyword present in a form this module does not read (draft-03 `required: true`, `enum: "a"`): fail closed. */
+  private oddForm(b: JsonObject, a: JsonObject, path: string, key: string, readable: (v: JsonValue) => boolean): boolean {
+    const odd = (o: JsonObject) => own(o, key) && !readable(o[key]!);
+    if (!odd(b) && !odd(a)) return false;
+    this.add(`${path}/${key}`, `"${key}" ${short(b[key])} → ${short(a[key])} (not analysed; treated as breaking)`, 'changed');
+    return true;
+  }
+
   private compareType(b: JsonObject, a: JsonObject, path: string): void {
     if (same(b.type, a.type)) return;
+    if (this.oddForm(b, a, path, 'type', (v) => typeof v === 'string' || (Array.isArray(v) && v.every((t) => typeof t === 'string')))) return;
     const before = typeSet(b.type);
     const after = typeSet(a.type);
     const where = `${path}/type`;
@@ -186,6 +195,7 @@ class Walker {
   }
 
   private compareRequired(b: JsonObject, a: JsonObject, path: string): void {
+    if (!same(b.required, a.required) && this.oddForm(b, a, path, 'required', (v) => Array.isArray(v) && v.every((k) => typeof k === 'string'))) return;
     const before = stringSet(b.required);
     const after = stringSet(a.required);
     const propsBefore = isObject(b.properties) ? b.properties : {};
@@ -205,6 +215,7 @@ class Walker {
 
   private compareValues(b: JsonObject, a: JsonObject, path: string, key: 'enum'): void {
     if (same(b[key], a[key])) return;
+    if (this.oddForm(b, a, path, key, Array.isArray)) return;
     const where = `${path}/${key}`;
     const before = Array.isArray(b[key]) ? new Set((b[key] as JsonValue[]).map(canonicalize)) : undefined;
     const after = Array.isArray(a[key]) ? new Set((a[key] as JsonValue[]).map(canonicalize)) : undefined;

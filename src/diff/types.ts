@@ -71,3 +71,8 @@ export interface DiffReport {
   summary: DiffSummary;
   changes: DiffChange[];
 }
+
+/** The report of two equal surfaces. */
+export function emptyReport(): DiffReport {
+  return { drift: false, summary: { changes: 0, breaking: 0, maxSeverity: null, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } }, changes: [] };
+}

@@ -7,6 +7,7 @@
 import { capabilityHints, compareSeverity, scanName, scanText, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
+import type { Finding } from './types.js';
 
 /** A tool, prompt or resource as declared in a manifest or listed by a live server. */
 export interface SurfaceItem {
@@ -43,13 +44,32 @@ const TITLES: Record<TextSignal['kind'], string> = {
  * data transmission "exfiltrate", "transmit", "POST to" / "send to" a URL) and that the shared
  * analyzer (src/safety) does not report on its own. Fixed patterns, bounded gaps, free text only.
  */
-const SPEC_PHRASES: { kind: 'model-instruction' | 'network-egress'; severity: 'critical' | 'high'; pattern: RegExp; title: string }[] = [
+const SPEC_PHRASES: { kind: 'model-instruction' | 'network-egress' | 'sensitive-path' | 'encoded-blob'; severity: 'critical' | 'high'; pattern: RegExp; title: string }[] = [
+  // §3.5 "File exfiltration" ("read ~/.ssh", "cat /etc/passwd", "include contents of") is CRITICAL;
+  // the shared analyzer rates a sensitive path high and "include contents of" medium, so the
+  // spec's phrases raise it: an access verb before a credential path, or "include the contents
+  // of" a file, key or credential.
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:read|cat|open|include|send|upload|attach|copy|print|dump|load|access)\b[^.\n]{0,40}?(?:~\/\.ssh|\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\/etc\/(?:passwd|shadow|sudoers)\b|\.aws\/credentials|\.netrc\b|\.npmrc\b|\.pgpass\b|\.kube\/config|\.docker\/config\.json|\.gnupg\b)/i },
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\binclude\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+of\b[^.\n]{0,40}?(?:~\/|\/etc\/|\.env\b|\.ssh|\.aws|\bfiles?\b|\bconfig(?:uration)?\b|\bcredentials?\b|\b(?:private|api|ssh)\s+keys?\b|\bsecrets?\b|\btokens?\b)/i },
+  // §3.5 "Obfuscation: hex escapes" (HIGH, BLOCK): a run of \xHH or \uHHHH escapes written out
+  // as text (the analyzer decodes base64, not escapes).
+  { kind: 'encoded-blob', severity: 'high', title: 'Escaped (hex / unicode) text', pattern: /(?:\\x[0-9a-f]{2}){4,}|(?:\\u[0-9a-f]{4}){4,}|(?:\\u\{[0-9a-f]{1,6}\}){4,}/i },
   { kind: 'model-instruction', severity: 'critical', title: 'Instruction override', pattern: /\bdisregard\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:previous|prior|earlier|above|user'?s?|system)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|rules?)\b/i },
   { kind: 'network-egress', severity: 'critical', title: 'Data exfiltration', pattern: /\bexfiltrat\w*/i },
   { kind: 'network-egress', severity: 'high', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak)\w*\b[^.\n]{0,60}?\bto\s+(?:https?:\/\/|(?:our|my|this|that|an?|the)\s+(?:own\s+)?(?:server|endpoint|url|remote\s+\w+|external\s+\w+|collector))/i },
 ];
 
 const READ_ONLY_VERBS = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'status', 'info', 'fetch']);
+
+/** Name words that make file access expected (see the semantic-mismatch check). */
+const STORAGE_WORDS = new Set([
+  'file', 'files', 'fs', 'dir', 'dirs', 'directory', 'directories', 'folder', 'folders', 'path', 'paths', 'disk', 'drive',
+  'document', 'documents', 'doc', 'docs', 'code', 'source', 'repo', 'repository', 'project', 'workspace', 'log', 'logs',
+  'config', 'configuration', 'settings', 'note', 'notes', 'content', 'contents', 'text', 'grep', 'glob', 'tree', 'storage',
+  'upload', 'download', 'attachment', 'attachments', 'image', 'images', 'pdf', 'csv', 'sheet', 'spreadsheet', 'archive', 'zip',
+  'backup', 'snapshot', 'volume', 'blob', 'bucket', 'object', 'objects', 'cat', 'ls', 'edit', 'write', 'read', 'open', 'load',
+]);
+const FILE_ACCESS = /\b(?:reads?|opens?|access(?:es)?|loads?|scans?|dumps?|collects?|uploads?)\s+(?:any\s+|arbitrary\s+|all\s+|every\s+|local\s+|the\s+(?:user'?s?\s+)?|your\s+)?(?:local\s+)?(?:files?|file\s+system|filesystem|disk|home\s+(?:directory|folder))\b|\bfrom\s+(?:the\s+)?(?:local\s+)?(?:disk|file\s*system|home\s+(?:directory|folder))\b/i;
 
 function itemName(item: SurfaceItem): string | undefined {
   return asString(field(asRecord(item.value), 'name'));
@@ -134,14 +154,15 @@ function* itemTexts(item: SurfaceItem): Generator<{ where: string; text: string;
  */
 export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
   const seen = new Set<string>();
+  const byKind = new Map<string, Finding>();
   const add = (where: string, signal: TextSignal) => {
     const key = `${where}\u0000${signal.kind}`;
     if (seen.has(key)) return;
     seen.add(key);
-    f.add(signal.severity, TITLES[signal.kind], `${where}: ${signal.evidence}`, {
+    byKind.set(key, f.add(signal.severity, TITLES[signal.kind], `${where}: ${signal.evidence}`, {
       ...(surface.file ? { file: surface.file } : {}),
       remediation: remediationFor(signal.kind),
-    });
+    }));
   };
   const phrases = (where: string, text: string) => {
     const bounded = text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text;
@@ -149,13 +170,22 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       const m = rule.pattern.exec(bounded);
       if (!m) continue;
       const key = `${where}\u0000${rule.title}`;
-      // The analyzer already reported instructions to the model here: one finding is enough.
-      if (seen.has(key) || seen.has(`${where}\u0000${rule.kind}`)) continue;
+      if (seen.has(key)) continue;
       seen.add(key);
-      f.add(rule.severity, rule.title, `${where}: "${printable(bounded.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30), 160)}"`, {
+      // The analyzer already reported this kind here: one finding is enough, raised to the
+      // spec's severity when the analyzer rated it lower.
+      const earlier = byKind.get(`${where}\u0000${rule.kind}`);
+      if (earlier) {
+        if (compareSeverity(rule.severity, earlier.severity) > 0) {
+          earlier.severity = rule.severity;
+          earlier.title = rule.title;
+        }
+        continue;
+      }
+      byKind.set(`${where}\u0000${rule.kind}`, f.add(rule.severity, rule.title, `${where}: "${printable(bounded.slice(Math.max(0, m.index - 30), m.index + m[0].length + 30), 160)}"`, {
         ...(surface.file ? { file: surface.file } : {}),
         remediation: remediationFor(rule.kind),
-      });
+      }));
     }
   };
   for (const { where, text } of surface.texts) {
@@ -172,7 +202,16 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       const name = itemName(item) ?? '';
       const description = asString(field(asRecord(item.value), 'description')) ?? '';
       const verb = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/)[0] ?? '';
-      if (READ_ONLY_VERBS.has(verb)) {
+      // §3.5's example: "a tool named get_weather with a description about file access". A tool
+      // whose name has nothing to do with files, folders, code or documents, but whose
+      // description says it reads files / the disk / the home folder, is a semantic mismatch.
+      const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+      if (words.length > 0 && !words.some((w) => STORAGE_WORDS.has(w)) && FILE_ACCESS.test(description.slice(0, 64 * 1024))) {
+        f.add('high', 'Semantic mismatch', `tool ${quote(name, 60)} is not named after files, but its description speaks of file or disk access.`, {
+          ...(surface.file ? { file: surface.file } : {}),
+          remediation: 'Name the tool after what it does, or remove the hidden capability from its description.',
+        });
+      } else if (READ_ONLY_VERBS.has(verb)) {
         const said = capabilityHints('', description).filter((h) => h !== 'network-egress' || verb !== 'fetch');
         if (said.includes('command-execution') || said.includes('file-write')) {
           f.add('high', 'Semantic mismatch', `tool ${quote(name, 60)} is named like a read-only tool, but its description speaks of ${said.join(' and ')}.`, {

@@ -72,6 +72,8 @@ export function unsafeEntryName(name: string): string | undefined {
   if (name.length === 0) return 'empty name';
   if (name.length > 1024) return 'name longer than 1024 characters';
   if (name.includes('\u0000')) return 'NUL character in name';
+  // Control characters (C0, DEL, C1) have no business in a file name and can hide in a terminal.
+  if (/[\u0001-\u001f\u007f-\u009f]/.test(name)) return 'control character in name';
   if (name.includes('\\')) return 'backslash in name (Windows path separator)';
   if (name.startsWith('/')) return 'absolute path';
   if (/^[A-Za-z]:/.test(name)) return 'absolute path (drive letter)';
@@ -80,6 +82,8 @@ export function unsafeEntryName(name: string): string | undefined {
   for (const part of parts) {
     if (part === '..') return 'path escapes the bundle folder ("..")';
     if (part === '' || part === '.') return 'empty or "." path component';
+    // Most file systems cap a name at 255 bytes; a longer one cannot be written as given.
+    if (Buffer.byteLength(part, 'utf8') > 255) return 'path component longer than 255 bytes';
   }
   return undefined;
 }
@@ -244,15 +248,35 @@ function entryData(bytes: Buffer, entry: yauzl.Entry, label: string): Buffer {
   return data;
 }
 
+/**
+ * The key under which two names land on the same file on some file system: case-insensitive
+ * ones (macOS, Windows) and Unicode-normalising ones (macOS NFD) merge "Manifest.json" with
+ * "manifest.json" and a composed "é" with a decomposed one; Windows also drops trailing dots
+ * and spaces. Two such entries would let the scanner read one file while an installer on
+ * another system keeps the other, so they are refused as duplicates.
+ */
+export function collisionKey(path: string): string {
+  return path
+    .normalize('NFC')
+    .toLowerCase()
+    .split('/')
+    .map((part) => part.replace(/[. ]+$/, ''))
+    .join('/');
+}
+
 /** Checks that paths don't collide: two entries with one path, or a file used as a folder. */
 function checkCollisions(entries: yauzl.Entry[], label: string): void {
   const files = new Set<string>();
   const dirs = new Set<string>();
   for (const e of entries) {
     const isDir = e.fileName.endsWith('/');
-    const path = e.fileName.replace(/\/$/, '');
+    const original = e.fileName.replace(/\/$/, '');
+    const path = collisionKey(original);
     if (files.has(path) || (!isDir && dirs.has(path))) {
-      throw new MtfError('BUNDLE_UNSAFE', `refused ${label}: entry ${show(path)} appears twice or is both a file and a folder`);
+      throw new MtfError(
+        'BUNDLE_UNSAFE',
+        `refused ${label}: entry ${show(original)} appears twice (ignoring case, Unicode normalisation and trailing dots) or is both a file and a folder`,
+      );
     }
     if (isDir) dirs.add(path);
     else files.add(path);
@@ -279,6 +303,12 @@ export async function extractBundle(bytes: Buffer, label: string, limits: Extrac
   }
   const list = await listEntries(zip, limits, label);
   zip.close();
+  // The per-entry ratio only looks at entries above ratioMinBytes: many entries just under it
+  // (each highly compressed) add up to a bomb, so the whole archive's ratio is checked too.
+  const inflated = list.reduce((n, e) => n + e.uncompressedSize, 0);
+  if (inflated > limits.ratioMinBytes && inflated / Math.max(bytes.length, 1) > limits.maxRatio) {
+    throw new MtfError('BUNDLE_TOO_LARGE', `refused ${label}: its entries inflate to ${inflated} bytes from a ${bytes.length}-byte archive, a compression ratio of ${Math.round(inflated / Math.max(bytes.length, 1))}:1 (limit ${limits.maxRatio}:1), a zip bomb`);
+  }
   checkCollisions(list, label);
   const root = mkdtempSync(join(tmpdir(), 'mcptrust-scan-'));
   const cleanup = () => rmSync(root, { recursive: true, force: true });

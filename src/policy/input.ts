@@ -244,6 +244,47 @@ function sortedKeys(record: object): string[] {
 const str = (v: JsonValue | undefined): string => (typeof v === 'string' ? v : '');
 const obj = (v: JsonValue | undefined): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null);
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Server-written JSON as cel-js can read it. cel-js decides what an object is from its
+ * `constructor`, so an object with an own "constructor" key (a tool parameter named
+ * "constructor", say) is an "unsupported type" and every rule that reaches it errors. Such
+ * objects become Maps, which cel-js reads as the same CEL map (JSON output turns them back, see
+ * `policyInputJson`). Everything else is returned as is, without copying.
+ */
+export function celJson<T extends JsonValue>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let out: JsonValue[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i]!;
+      const converted = typeof item === 'object' && item !== null ? celJson(item) : item;
+      if (converted !== item) (out ??= value.slice())[i] = converted;
+    }
+    return (out ?? value) as T;
+  }
+  const record = value as JsonObject;
+  const keys = Object.keys(record);
+  // One pass over the children (converting each at most once, so nesting stays linear).
+  let converted: JsonValue[] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const item = record[keys[i]!]!;
+    if (typeof item !== 'object' || item === null) continue;
+    const c = celJson(item);
+    if (c !== item) (converted ??= keys.map((k) => record[k]!))[i] = c;
+  }
+  if (converted === undefined && !hasOwn.call(record, 'constructor')) return value;
+  const map = new Map<string, JsonValue>();
+  for (let i = 0; i < keys.length; i++) map.set(keys[i]!, converted ? converted[i]! : record[keys[i]!]!);
+  return map as unknown as T;
+}
+
+/** The input as plain JSON (Maps made by celJson become objects again), for printing. */
+export function policyInputJson(input: PolicyInput, space?: number): string {
+  return JSON.stringify(input, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), space);
+}
+
 function signalDocs(signals: TextSignal[]): SignalDoc[] {
   if (signals.length === 0) return NO_SIGNALS;
   return signals.map((s) => ({ kind: s.kind, severity: s.severity, evidence: s.evidence }));
@@ -274,8 +315,8 @@ const textSignals = (text: string): SignalDoc[] => (text === '' ? NO_SIGNALS : s
 function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc {
   const name = str(definition.name);
   const description = str(definition.description);
-  const inputSchema = obj(definition.inputSchema) ?? {};
-  const annotations = obj(definition.annotations) ?? {};
+  const inputSchema = celJson(obj(definition.inputSchema) ?? {});
+  const annotations = celJson(obj(definition.annotations) ?? {});
   const nameSignals = scanName(name);
   const doc = {
     server,
@@ -285,7 +326,7 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc 
     hasDescription: description.trim() !== '',
     inputSchema,
     input_schema: inputSchema,
-    outputSchema: obj(definition.outputSchema),
+    outputSchema: celJson(obj(definition.outputSchema)),
     annotations,
   } as ToolDoc;
   const risk = once(() => assessRisk(name, description, annotations));
@@ -371,14 +412,14 @@ function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Ea
   const doc = {
     name: server.name,
     identity: {
-      serverInfo,
+      serverInfo: celJson(serverInfo),
       name: str(serverInfo.name),
       version: str(serverInfo.version),
       protocolVersion: surface.identity.protocolVersion,
-      capabilities: surface.identity.capabilities,
+      capabilities: celJson(surface.identity.capabilities),
       instructions: surface.identity.instructions ?? '',
     },
-    transport: server.transport as unknown as JsonObject,
+    transport: celJson(server.transport as unknown as JsonObject),
     tools: sortedKeys(surface.tools).map((key) => toolDoc(server.name, surface.tools[key]!, eager)),
     prompts: items(surface.prompts, promptDoc),
     resources: items(surface.resources, resourceDoc),

@@ -1,8 +1,8 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isScalar, LineCounter, parseDocument } from 'yaml';
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
-import { POLICY_SCHEMA } from './policy-schema.js';
+import { validate as validatePolicySchema } from './policy-validate.generated.js';
 
 export type PolicyMode = 'warn' | 'strict';
 export type RuleSeverity = 'warn' | 'error';
@@ -56,9 +56,11 @@ interface RawPolicy {
   rules: RawRule[];
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+// POLICY_SCHEMA (policy-schema.ts) compiled by ajv ahead of time (scripts/policy-schemas.mjs):
+// the same checks and error objects as `new Ajv().compile(POLICY_SCHEMA)`, without loading ajv or
+// generating the code on every run.
+const validator = validatePolicySchema as unknown as ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 function validate(value: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: false, strict: true }).compile(POLICY_SCHEMA);
   return validator(value) ? [] : (validator.errors ?? []);
 }
 

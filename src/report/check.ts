@@ -1,5 +1,7 @@
-import { failsOn, type FailOn } from '../diff/index.js';
-import type { DiffReport } from '../diff/types.js';
+// Types only from src/diff: `policy check` renders its results with this module and must not
+// load the diff engine (jsondiffpatch) when it compares nothing.
+import type { FailOn } from '../diff/index.js';
+import type { DiffChange, DiffReport } from '../diff/types.js';
 import type { VerifyResult } from '../lockfile/signature.js';
 import type { PolicyResult } from '../policy/evaluate.js';
 import { renderJUnit, type JUnitCase, type JUnitSuite } from './junit.js';
@@ -49,7 +51,8 @@ export function noSignaturePart(sig: string, required: boolean): CheckPart {
   };
 }
 
-export function driftPart(diff: DiffReport, failOn: FailOn, ms: number): CheckPart {
+/** `failsOn` is src/diff's predicate (passed in, see the imports above). */
+export function driftPart(diff: DiffReport, failOn: FailOn, failsOn: (c: DiffChange, failOn: FailOn) => boolean, ms: number): CheckPart {
   const failing = diff.changes.filter((c) => failsOn(c, failOn));
   const { changes, summary } = diff;
   return {

@@ -23,7 +23,11 @@ const ruleId = (c: Pick<DiffChange, 'kind' | 'change'>) => `mcptrust.diff.${c.ki
  */
 export function changeLine(lines: Map<string, number>, c: DiffChange): number {
   const key = (...parts: string[]) => lines.get(['servers', ...parts].join('\u0000'));
-  if (c.kind === 'server') return key(c.server, 'identity') ?? key(c.server) ?? lines.get('servers') ?? 1;
+  if (c.kind === 'server') {
+    // A change of how the server is launched only (command, args, URL) points at its transport.
+    const transportOnly = c.detail.fields.length > 0 && c.detail.fields.every((f) => f.startsWith('transport'));
+    return (transportOnly ? key(c.server, 'transport') : undefined) ?? key(c.server, 'identity') ?? key(c.server) ?? lines.get('servers') ?? 1;
+  }
   const collection = ITEM_COLLECTION[c.kind];
   return key(c.server, collection, c.name) ?? key(c.server, collection) ?? key(c.server) ?? lines.get('servers') ?? 1;
 }

@@ -262,8 +262,13 @@ function isMixedScriptSpoof(word: string): boolean {
 export function scanName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
   if (/^[\x20-\x7e]*$/.test(name)) return out;
+  // Control characters (ESC starts terminal escape sequences that can rewrite what a reviewer
+  // sees) are never part of an honest name.
   if (new RegExp(TAG_CHARS.source, 'u').test(name) || new RegExp(INVISIBLE.source, 'u').test(name)) {
     out.push({ kind: 'invisible-char', severity: 'critical', evidence: `invisible characters in name "${printable(name, 80)}"` });
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/u.test(name)) {
+    out.push({ kind: 'invisible-char', severity: 'critical', evidence: `control characters in name "${printable(name, 80)}"` });
   }
   if (new RegExp(BIDI.source, 'u').test(name)) {
     out.push({ kind: 'bidi-control', severity: 'critical', evidence: `bidirectional control characters in name "${printable(name, 80)}"` });

@@ -48,19 +48,30 @@ export const MAX_JSON_DEPTH = 512;
  */
 function countParsedKeys(root: JsonValue): number {
   let sum = 0;
-  const stack: { value: JsonValue; depth: number }[] = [{ value: root, depth: 1 }];
-  while (stack.length > 0) {
-    const { value, depth } = stack.pop()!;
+  // Two parallel stacks rather than one of {value, depth} objects: no allocation per node.
+  const values: JsonValue[] = [root];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const value = values.pop()!;
+    const depth = depths.pop()!;
     if (depth > MAX_JSON_DEPTH) return -1;
     if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: depth + 1 });
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
       continue;
     }
-    const object = value as Record<string, JsonValue>;
-    for (const key in object) {
+    for (const key in value as Record<string, JsonValue>) {
       sum++;
-      const child = object[key]!;
-      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+      const child = (value as Record<string, JsonValue>)[key]!;
+      if (typeof child === 'object' && child !== null) {
+        values.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
   return sum;

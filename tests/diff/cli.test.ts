@@ -171,8 +171,8 @@ describe('mcptrust diff exit codes and --fail-on', () => {
     expect(lock.code, lock.stderr).toBe(0);
     const r = await cli(['diff', '--lock', 'named.json', '--', ...fixtureServer('drift-server.mjs', '--with=version-bump')]);
     expect(r.code).toBe(1);
-    // High, not info: the live server is launched with other arguments than the locked one.
-    expect(r.stdout).toMatch(/^docs\n {2}high +~ server modified\n {6}- the server is now launched with other arguments .*--with=version-bump\n {6}- version "1\.0\.0" → "1\.1\.0"$/m);
+    // Medium, not info: the live server is launched with other options than the locked one.
+    expect(r.stdout).toMatch(/^docs\n {2}medium +~ server modified\n {6}- the server is now launched with other options: .*--with=version-bump\n {6}- version "1\.0\.0" → "1\.1\.0"$/m);
     expect(r.stderr).toContain('note: the server calls itself "drift-fixture"; compared with "docs", the only server in named.json\n');
   });
 

@@ -86,6 +86,7 @@ describe('SARIF 2.1.0', () => {
       expect(result.message.text.length).toBeGreaterThan(0);
       expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe('mcp-lock.json');
       expect(Number.isInteger(result.locations[0].physicalLocation.region.startLine)).toBe(true);
+      expect(result.locations[0].physicalLocation.region.startLine).toBeGreaterThanOrEqual(1);
     }
   });
 

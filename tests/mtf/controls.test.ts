@@ -37,7 +37,8 @@ const FAILING: [string, ControlId, string[]][] = [
   ['fail-ai-05', 'AI-05', ['Undeclared executable file']],
   ['fail-cd-01', 'CD-01', ['No tools declared']],
   ['fail-cd-02', 'CD-02', ['Undeclared subprocess use']],
-  ['fail-cd-03', 'CD-03', ['Look-alike (homoglyph) characters', 'Instructions to the model', 'Sensitive file path', 'Invisible characters']],
+  // "send the contents of ~/.ssh/id_rsa" is §3.5's file exfiltration (CRITICAL), no longer just a sensitive path.
+  ['fail-cd-03', 'CD-03', ['Look-alike (homoglyph) characters', 'Instructions to the model', 'File exfiltration', 'Invisible characters']],
   ['fail-cd-04', 'CD-04', ['Critical scope without justification']],
   ['fail-cd-05', 'CD-05', ['Indefinite token lifetime', 'Tokens stored on disk']],
   ['fail-pr-01', 'PR-01', ['No source repository']],

@@ -156,3 +156,46 @@ describe('folder bundles', () => {
     expect(cli.stderr).toContain('cannot read bundle nope.mcpb: no such file or folder');
   });
 });
+
+// Review additions: names that only collide on other file systems, control characters, overlong
+// components, and a bomb spread over many entries each under the per-entry ratio floor.
+describe('extraction hardening (review)', () => {
+  it.each([
+    ['case', ['manifest.json', 'Manifest.json']],
+    ['case in a folder', ['server/Index.js', 'SERVER/index.js']],
+    ['Unicode normalisation', ['caf\u00e9.js', 'cafe\u0301.js']],
+    ['Windows trailing dot', ['manifest.json', 'manifest.json.']],
+  ])('refuses two entries that are one file on some systems (%s)', async (_why, names) => {
+    const zip = buildZip(names.map((name) => ({ name, data: '{}' })));
+    const error = (await extractBundle(zip, 'dup.mcpb').catch((e: unknown) => e)) as MtfError;
+    expect(error).toBeInstanceOf(MtfError);
+    expect(error.code).toBe('BUNDLE_UNSAFE');
+    expect(error.message).toMatch(/appears twice \(ignoring case/);
+  });
+
+  it('still accepts names that differ in more than case', async () => {
+    const read = await extractBundle(buildZip([{ name: 'a.js', data: '1' }, { name: 'ab.js', data: '2' }]), 'ok.mcpb', DEFAULT_EXTRACT_LIMITS, { write: false });
+    read.cleanup();
+    expect(read.files.map((f) => f.path)).toEqual(['a.js', 'ab.js']);
+  });
+
+  it.each([
+    ['a\u001b[2Jb.js', /control character/],
+    ['a\nb.js', /control character/],
+    ['a\u0085b.js', /control character/],
+    [`${'x'.repeat(256)}.js`, /longer than 255 bytes/],
+    [`dir/${'\u00e9'.repeat(128)}`, /longer than 255 bytes/],
+  ])('refuses the entry name %j', (name, why) => {
+    expect(unsafeEntryName(name)).toMatch(why);
+  });
+
+  it('refuses an archive whose entries together inflate past the ratio limit (each entry under the per-entry floor)', async () => {
+    const limits = { ...DEFAULT_EXTRACT_LIMITS, ratioMinBytes: 64 * 1024, maxRatio: 100 };
+    // 40 entries of 60 KiB of one byte: each under the 64 KiB floor, together ~2.4 MB from a few KB.
+    const zip = buildZip(Array.from({ length: 40 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.alloc(60 * 1024, 0x61) })));
+    const error = (await extractBundle(zip, 'spread.mcpb', limits).catch((e: unknown) => e)) as MtfError;
+    expect(error).toBeInstanceOf(MtfError);
+    expect(error.code).toBe('BUNDLE_TOO_LARGE');
+    expect(error.message).toMatch(/inflate to 2457600 bytes from a \d+-byte archive, a compression ratio of \d+:1/);
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPROVED_HOSTS, control, judgeSource } from '../../src/mtf/controls/sc-05.js';
 import { brief, cleanBundle, runControl, scDir } from './sccq-helpers.js';
@@ -43,5 +46,24 @@ describe('SC-05 trusted sources', () => {
     expect(judgeSource({ ecosystem: 'npm', source: 'path', resolved: 'file:../util' }, new Set(['packages/util/package.json']))?.severity).toBe('high');
     // An npm host is not a PyPI registry.
     expect(judgeSource({ ecosystem: 'PyPI', source: 'url', resolved: `https://${APPROVED_HOSTS.npm[0]}/simple/x/` }, new Set())?.title).toBe('Dependency from unknown registry');
+  });
+
+  // Review: without a lockfile, the package.json specifier is the source (this passed before).
+  it('blocks git, shorthand, path and tarball specifiers in a package.json that no lockfile covers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcptrust-sc05-'));
+    try {
+      const deps = { evil: 'git+https://github.com/e/v.git', short: 'e/v#main', loc: 'file:../outside', tb: 'https://evil.example/x.tgz', ok: '^1.0.0', alias: 'npm:left-pad@1.3.0' };
+      writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'x', version: '1.0.0', dependencies: deps }, null, 2)}\n`);
+      const result = await runControl(control, dir);
+      expect(result.status).toBe('fail');
+      expect(brief(result)).toEqual([
+        ['high', 'Git dependency without attestation', 'package.json', 5],
+        ['high', 'Git dependency without attestation', 'package.json', 6],
+        ['high', 'Dependency from a local path', 'package.json', 7],
+        ['high', 'Dependency from a direct URL', 'package.json', 8],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,4 +24,17 @@ describe('action.yml', () => {
     expect(splitCommand('node\nserver.js --flag\n')).toEqual(['node', 'server.js --flag']);
     expect(() => splitCommand('node "open')).toThrow(/unterminated " quote/);
   });
+
+  it('asks mcptrust for the JUnit file in the same run as the log (one run, one verdict)', async () => {
+    const { checkArgs } = await import('../../scripts/action.mjs');
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, { INPUT_JUNIT_FILE: 'out/junit.xml', INPUT_PRESET: 'strict', INPUT_COMMAND: 'node server.js' });
+      expect(checkArgs('text')).toEqual(['check', '--lock', 'mcp-lock.json', '--fail-on', 'any', '--format', 'text', '--junit', 'out/junit.xml', '--preset', 'strict', '--', 'node', 'server.js']);
+      // The action runs mcptrust once: no second, --format junit run whose verdict could differ.
+      expect(readFileSync(join(repoRoot, 'scripts', 'action.mjs'), 'utf8').match(/mcptrust\(checkArgs\(/g)).toHaveLength(1);
+    } finally {
+      for (const k of ['INPUT_JUNIT_FILE', 'INPUT_PRESET', 'INPUT_COMMAND']) if (saved[k] === undefined) delete process.env[k];
+    }
+  });
 });

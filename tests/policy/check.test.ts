@@ -104,6 +104,15 @@ describe('mcptrust check', () => {
     expect(r.stdout.trimEnd().endsWith('</testsuites>')).toBe(true);
   }, 30_000);
 
+  it('--junit FILE writes the JUnit report of the same run next to the text summary', async () => {
+    const r = await check(['--key', 'team.pub', '--preset', 'strict', '--junit', 'report.xml', ...server('--changed')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ check failed: drift, policy');
+    const xml = readFileSync(join(dir, 'report.xml'), 'utf8');
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcptrust check" tests="11" failures="7" errors="0" skipped="0">')).toBe(true);
+    expect(xml).toMatch(/<testcase name="drift" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="6 changes/);
+  }, 30_000);
+
   it('--require-signature fails a lock without a signature file; without it the signature is skipped', async () => {
     const unsigned = join(dir, 'unsigned.json');
     copyFileSync(join(dir, 'mcp-lock.json'), unsigned);

@@ -5,7 +5,7 @@ import { compilePolicy, referencedNames } from '../../src/policy/compile.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import { POLICY_INPUT_SCHEMA } from '../../src/policy/input-schema.js';
-import { buildPolicyInput, mtfServerDoc, type PolicyInput } from '../../src/policy/input.js';
+import { buildPolicyInput, celJson, mtfServerDoc, policyInputJson, type PolicyInput } from '../../src/policy/input.js';
 import { scanLockfile } from '../../src/mtf/live.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 
@@ -103,6 +103,39 @@ describe('evaluatePolicy', () => {
     expect(result.passed).toBe(false);
     expect(result.rules[0]!.status).toBe('error');
     expect(result.rules[0]!.message).toMatch(/^cannot be evaluated: .*nosuchfield/);
+  });
+
+  it('reads server JSON with "constructor" or "__proto__" keys as ordinary maps (no spurious evaluation error)', () => {
+    const lock = fixtureLock('clean.lock.json');
+    const server = Object.values(lock.servers)[0]!;
+    const tool = Object.values(server.surface.tools)[0]!;
+    const properties = JSON.parse('{"constructor":{"type":"string"},"__proto__":{"type":"number"},"x":{"constructor":"s"}}');
+    (tool as { inputSchema: unknown }).inputSchema = { type: 'object', properties };
+    const input = buildPolicyInput({ lock });
+    const rules = [
+      'input.tools.exists(t, has(t.inputSchema.properties.constructor) && t.inputSchema.properties.constructor.type == "string")',
+      'input.tools.exists(t, has(t.inputSchema.properties.x) && size(t.inputSchema.properties) == 3)',
+      'input.tools.exists(t, has(t.inputSchema.properties.x) && "__proto__" in t.inputSchema.properties && t.inputSchema.properties.x.constructor == "s")',
+      'input.tools.all(t, !has(t.inputSchema.properties) || size(t.inputSchema.properties) <= 5)',
+    ];
+    for (const expr of rules) {
+      const rule = evaluatePolicy(oneRule(expr), input).rules[0]!;
+      expect(`${rule.status} ${rule.message ?? ''}`, expr).toBe('pass ');
+    }
+    // Printed as the same JSON the server wrote.
+    const printed = JSON.parse(policyInputJson(input)) as PolicyInput;
+    expect(JSON.stringify(printed.tools.find((t) => t.name === tool.name)!.inputSchema)).toBe(JSON.stringify({ type: 'object', properties }));
+  });
+
+  it('converts nested server JSON in linear time and leaves ordinary JSON untouched', () => {
+    const plain = { a: [{ b: { c: 1 } }], d: 'x' };
+    expect(celJson(plain)).toBe(plain);
+    let deep: Record<string, unknown> = JSON.parse('{"constructor":1}');
+    for (let i = 0; i < 60; i++) deep = i % 2 ? { a: deep, s: "x" } : { b: [1, deep] };
+    const start = performance.now();
+    const out = celJson(deep as never) as unknown as Map<string, unknown>;
+    expect(performance.now() - start).toBeLessThan(500);
+    expect(out).toBeInstanceOf(Map);
   });
 
   it('fails closed when a dynamic expression does not give a bool', () => {

@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../src/policy/errors.js';
 import { POLICY_INPUT_SCHEMA } from '../../src/policy/input-schema.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { POLICY_SCHEMA } from '../../src/policy/policy-schema.js';
+import { validate as generatedValidate } from '../../src/policy/policy-validate.generated.js';
 import { repoRoot } from '../helpers/cli.js';
+// @ts-expect-error -- a plain .mjs build script without types
+import { policyValidatorSource } from '../../scripts/policy-schemas.mjs';
 import { fixtureText, presetText } from './helpers.js';
 
 function parseError(text: string, source = 'p.yaml'): PolicyError {
@@ -94,5 +99,46 @@ describe('shipped JSON Schemas', () => {
     const read = (f: string) => JSON.parse(readFileSync(join(repoRoot, 'schemas', f), 'utf8'));
     expect(read('policy.schema.json')).toEqual(POLICY_SCHEMA);
     expect(read('policy-input.schema.json')).toEqual(POLICY_INPUT_SCHEMA);
+  });
+});
+
+describe('the ahead-of-time policy validator (src/policy/policy-validate.generated.ts)', () => {
+  it('is what scripts/policy-schemas.mjs generates from POLICY_SCHEMA today (regenerate after changing the schema)', () => {
+    const fresh = policyValidatorSource(Ajv, (standaloneCode as unknown as { default?: unknown }).default ?? standaloneCode, POLICY_SCHEMA);
+    expect(readFileSync(join(repoRoot, 'src', 'policy', 'policy-validate.generated.ts'), 'utf8')).toBe(fresh);
+  });
+
+  it('gives the same verdict and first error as ajv compiling the schema at run time', () => {
+    const runtime = new Ajv({ allErrors: false, strict: true }).compile(POLICY_SCHEMA);
+    const generated = generatedValidate as unknown as ((v: unknown) => boolean) & { errors?: unknown };
+    const rule = { name: 'r', expr: 'true' };
+    const cases: unknown[] = [
+      { rules: [rule] },
+      { name: 'p', mode: 'warn', rules: [{ ...rule, severity: 'warn', failure_msg: 'x', control_refs: ['a'] }] },
+      { rules: [] },
+      {},
+      [],
+      'rules',
+      { rules: [rule], extra: 1 },
+      { rules: [{ ...rule, serverity: 'warn' }] },
+      { rules: [{ name: 'r' }] },
+      { rules: [{ ...rule, severity: 'fatal' }] },
+      { mode: 'audit', rules: [rule] },
+      { name: '', rules: [rule] },
+      { name: 'x'.repeat(201), rules: [rule] },
+      // maxLength counts code points, not UTF-16 units: 200 astral characters are 200 long.
+      { name: '\u{1F600}'.repeat(200), rules: [rule] },
+      { name: '\u{1F600}'.repeat(201), rules: [rule] },
+      { name: '\ud800'.repeat(200), rules: [rule] },
+      { rules: [{ ...rule, expr: '' }] },
+      { rules: [{ ...rule, control_refs: [1] }] },
+      { rules: [{ ...rule, evidence: 'x' }] },
+      { rules: Array.from({ length: 1001 }, (_, i) => ({ name: `r${i}`, expr: 'true' })) },
+    ];
+    for (const value of cases) {
+      const ok = runtime(value);
+      expect(generated(value), JSON.stringify(value).slice(0, 80)).toBe(ok);
+      if (!ok) expect(generated.errors).toEqual(runtime.errors);
+    }
   });
 });

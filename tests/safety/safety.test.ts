@@ -129,3 +129,12 @@ describe('severity helpers', () => {
     expect(maxSeverity([])).toBe('info');
   });
 });
+
+describe('scanName: control characters', () => {
+  it('calls ESC and other C0/C1 controls in a name critical', () => {
+    const s = scanName('read\u001b[8mfile');
+    expect(s.find((x) => x.kind === 'invisible-char')).toMatchObject({ severity: 'critical' });
+    expect(s[0]!.evidence).toContain('\\u{1b}');
+    expect(worst(scanName('tool\u0085'))).toBe('critical');
+  });
+});

@@ -10,7 +10,7 @@ import { posix } from 'node:path';
 import { isDependencyPath } from '../code/files.js';
 import { statusOf } from '../code/patterns.js';
 import { dependencyInventory } from '../deps/inventory.js';
-import type { Ecosystem, LockedDependency } from '../deps/lockfiles.js';
+import { npmSource, type Ecosystem, type LockedDependency } from '../deps/lockfiles.js';
 import { NPM_REGISTRY_ORIGIN } from '../deps/npm-advisories.js';
 import type { Control, Finding } from '../types.js';
 import { printable } from '../../util/text.js';
@@ -91,6 +91,23 @@ export const control: Control = {
         }
         const approved = APPROVED_HOSTS.PyPI.includes(host) && idx.url.startsWith('https:');
         if (!approved) add({ severity: 'medium', title: 'Package index is not an approved registry', description: `${idx.option} ${printable(idx.url, 160)} in ${printable(l.path, 120)}${idx.option === '--extra-index-url' ? ' (an extra index also invites dependency confusion)' : ''}`, file: l.path, line: idx.line, remediation: 'Install from the default index, or document the organisation\'s approval of this registry.' });
+      }
+    }
+    // package.json dependencies that no lockfile covers: without a lockfile their source is the
+    // declared specifier itself, and a git URL, a `user/repo` shorthand, a path or a tarball URL
+    // is as restricted there as in a lockfile (before this, such a bundle passed unseen).
+    const lockedNpm = new Set(inv.lockfiles.flatMap((l) => l.dependencies.filter((d) => d.ecosystem === 'npm').map((d) => d.name)));
+    for (const m of inv.manifests) {
+      if (m.ecosystem !== 'npm' || isDependencyPath(m.path)) continue;
+      for (const [name, spec] of Object.entries(m.dependencies).slice(0, 10_000)) {
+        if (lockedNpm.has(name) || typeof spec !== 'string') continue;
+        const kind = /^[\w.-]+\/[\w.-]+(?:#.*)?$/.test(spec) && !spec.startsWith('.') ? 'git' : npmSource(spec);
+        if (kind !== 'git' && kind !== 'path' && kind !== 'url') continue;
+        const verdict = judgeSource({ ecosystem: 'npm', source: kind, resolved: spec }, paths);
+        if (!verdict) continue;
+        if (listed++ >= MAX_LISTED) continue;
+        const line = m.line(name);
+        add({ severity: verdict.severity, title: verdict.title, description: `${printable(name, 80)} (declared in ${printable(m.path, 120)}, no lockfile) ${verdict.why}`, file: m.path, ...(line ? { line } : {}), remediation: 'Depend on the package through an approved registry, or pin a released version there.' });
       }
     }
     if (listed > MAX_LISTED) add({ severity: 'high', title: 'More untrusted sources', description: `${listed - MAX_LISTED} further dependencies come from restricted sources` });
