@@ -154,17 +154,18 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     report = model.checkReport(options.lock, parts, { policy, drift: diff });
   }
 
-  if (options.junit !== undefined) {
-    // The same verdict as the summary: one run, so the log and the CI test report cannot disagree.
-    const { writeFileAtomic } = await import('../../src/util/fs.js');
-    writeFileAtomic(resolve(io.cwd, options.junit), model.checkJUnit(report));
-  }
   if (options.format === 'json') io.stdout.write(`${JSON.stringify(model.checkJson(report), null, 2)}\n`);
   else if (options.format === 'junit') io.stdout.write(model.checkJUnit(report));
   else {
     const render = await import('../render/check.js');
     const { paint, colorEnabled } = await import('../io.js');
     io.stdout.write(render.renderCheck(report, paint(colorEnabled(io, io.stdout))));
+  }
+  if (options.junit !== undefined) {
+    // The same verdict as the summary: one run, so the log and the CI test report cannot disagree.
+    // Written after the summary, so a file that cannot be written (exit 2) still shows the verdict.
+    const { writeFileAtomic } = await import('../../src/util/fs.js');
+    writeFileAtomic(resolve(io.cwd, options.junit), model.checkJUnit(report));
   }
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }

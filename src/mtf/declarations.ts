@@ -50,13 +50,24 @@ const SPEC_PHRASES: { kind: 'model-instruction' | 'network-egress' | 'sensitive-
   // spec's phrases raise it: an access verb before a credential path, or "include the contents
   // of" a file, key or credential.
   { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:read|cat|open|include|send|upload|attach|copy|print|dump|load|access)\b[^.\n]{0,40}?(?:~\/\.ssh|\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\/etc\/(?:passwd|shadow|sudoers)\b|\.aws\/credentials|\.netrc\b|\.npmrc\b|\.pgpass\b|\.kube\/config|\.docker\/config\.json|\.gnupg\b)/i },
-  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\binclude\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+of\b[^.\n]{0,40}?(?:~\/|\/etc\/|\.env\b|\.ssh|\.aws|\bfiles?\b|\bconfig(?:uration)?\b|\bcredentials?\b|\b(?:private|api|ssh)\s+keys?\b|\bsecrets?\b|\btokens?\b)/i },
+  // "include the contents of" is exfiltration when the target is a credential, or when the
+  // contents are to be smuggled into a parameter ("…in the notes parameter"); "can include the
+  // contents of subdirectories and files" is an ordinary archive tool and must pass.
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\binclude\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+of\b[^.\n]{0,40}?(?:~\/|\/etc\/|\.env\b|\.ssh|\.aws|\.npmrc|\.netrc|\bcredentials?\b|\b(?:private|api|ssh)\s+keys?\b|\bsecrets?\b|\btokens?\b|\bpasswords?\b)/i },
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:include|put|pass|embed|append|add)\s+(?:the\s+|its\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+(?:of\b[^.\n]{0,60}?)?\b(?:in|into|as)\s+(?:the\s+|your\s+|a\s+)?['"`]?\w+['"`]?\s+(?:parameter|argument|field|param|arg)\b/i },
   // §3.5 "Obfuscation: hex escapes" (HIGH, BLOCK): a run of \xHH or \uHHHH escapes written out
   // as text (the analyzer decodes base64, not escapes).
   { kind: 'encoded-blob', severity: 'high', title: 'Escaped (hex / unicode) text', pattern: /(?:\\x[0-9a-f]{2}){4,}|(?:\\u[0-9a-f]{4}){4,}|(?:\\u\{[0-9a-f]{1,6}\}){4,}/i },
   { kind: 'model-instruction', severity: 'critical', title: 'Instruction override', pattern: /\bdisregard\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:previous|prior|earlier|above|user'?s?|system)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|rules?)\b/i },
   { kind: 'network-egress', severity: 'critical', title: 'Data exfiltration', pattern: /\bexfiltrat\w*/i },
-  { kind: 'network-egress', severity: 'high', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak)\w*\b[^.\n]{0,60}?\bto\s+(?:https?:\/\/|(?:our|my|this|that|an?|the)\s+(?:own\s+)?(?:server|endpoint|url|remote\s+\w+|external\s+\w+|collector))/i },
+  // §3.5 "Data transmission" ("send to URL", "POST to", "transmit") is CRITICAL. It must not hit a
+  // tool describing its own job ("Upload a file to the server", "Send a JSON payload to
+  // https://hooks…", "Sends the request to https://api…"): the destination must be a literal URL
+  // or the author's own server ("our server"), and what is sent must not be the tool's input
+  // (an indefinite "a/an …", or the request/payload/query/body).
+  // …and whatever the destination, sending secrets, credentials or the conversation somewhere.
+  { kind: 'network-egress', severity: 'critical', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak|submit|report|copy)\w*\s+[^.\n]{0,30}?\b(?:secrets?|credentials?|tokens?|api[\s_-]?keys?|passwords?|private\s+keys?|ssh\s+keys?|cookies|conversation|chat\s+history|environment\s+variables|env\s+vars?)\b[^.\n]{0,40}?\bto\s+(?:https?:\/\/|(?:(?:the|an?|our|my|some|this|that)\s+)?(?:remote\s+|external\s+|third[\s-]party\s+|own\s+)?(?:server|endpoint|url|host|collector|webhook|address)\b)/i },
+  { kind: 'network-egress', severity: 'critical', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak|submit|report)\w*\s+(?!(?:an?|one|each)\s)(?!(?:the\s+|this\s+|your\s+)?(?:json\s+)?(?:request|payload|query|body|webhook|http\s+request)\b)[^.\n]{0,60}?\bto\s+(?:https?:\/\/|(?:our|my)\s+(?:own\s+)?(?:server|endpoint|url|collector|backend|api)\b|(?:this|that)\s+(?:url|endpoint|address|webhook)\b)/i },
 ];
 
 const READ_ONLY_VERBS = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'status', 'info', 'fetch']);

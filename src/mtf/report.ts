@@ -20,6 +20,9 @@ export interface ReportControl {
   findings: Finding[];
   error?: string;
   duration_ms?: number;
+  /** extension: a `pass` that counts only up to this level (ControlResult.levelCap), so a reader
+   * of the JSON can see why the level stops below a row of passes. */
+  level_cap?: number;
 }
 
 export interface MtfReport {
@@ -77,6 +80,7 @@ export function buildReport(input: {
     if (r.error !== undefined) entry.error = r.error;
     else if (r.status === 'error') entry.error = 'the control could not complete';
     entry.duration_ms = Math.max(0, Math.round(r.duration_ms ?? 0));
+    if (r.status === 'pass' && r.levelCap !== undefined) entry.level_cap = r.levelCap;
     (domains[control.domain] ??= { controls: {} }).controls[control.id] = entry;
     if (r.sbom) sbom = r.sbom;
   }

@@ -1,4 +1,4 @@
-import { createContext, runInContext } from 'node:vm';
+import { createContext, Script } from 'node:vm';
 import { printable } from '../util/text.js';
 import type { CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
@@ -46,12 +46,15 @@ export interface EvaluateOptions {
 // One vm context whose only use is to carry the time limit: `runInContext(…, { timeout })`
 // arms V8's watchdog, which terminates whatever JavaScript runs in the isolate, including a
 // comprehension over a huge list or a catastrophic regular expression in `matches()`.
+// The one-call script is compiled once, not once per rule.
 let sandbox: { run: (() => unknown) | null } | undefined;
+let caller: Script | undefined;
 function runWithTimeout<T>(fn: () => T, timeoutMs: number): T {
   sandbox ??= createContext({ run: null }) as { run: (() => unknown) | null };
+  caller ??= new Script('run()', { filename: 'mcptrust-policy-rule' });
   sandbox.run = fn;
   try {
-    return runInContext('run()', sandbox, { timeout: timeoutMs, displayErrors: false }) as T;
+    return caller.runInContext(sandbox, { timeout: timeoutMs, displayErrors: false }) as T;
   } finally {
     sandbox.run = null;
   }

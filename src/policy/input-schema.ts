@@ -62,8 +62,16 @@ export const POLICY_INPUT_SCHEMA = {
     prompts: {
       type: 'object',
       additionalProperties: false,
-      required: ['names', 'items'],
-      properties: { names: strings, items: { type: 'array', items: { $ref: '#/definitions/prompt' } } },
+      required: ['names', 'definitions', 'items'],
+      properties: {
+        names: strings,
+        definitions: {
+          type: 'object',
+          description: 'MCPTrust compatibility: prompt name → {argumentsHash} (the digest of its arguments).',
+          additionalProperties: { type: 'object', additionalProperties: false, required: ['argumentsHash'], properties: { argumentsHash: str } },
+        },
+        items: { type: 'array', items: { $ref: '#/definitions/prompt' } },
+      },
     },
     resources: {
       type: 'object',

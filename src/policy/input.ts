@@ -156,7 +156,12 @@ export interface PolicyInput {
   /** MCPTrust compatibility: the one server's name and version, when the lock holds exactly one. */
   server: { name: string; version: string } | null;
   tools: ToolDoc[];
-  prompts: { names: string[]; items: PromptDoc[] };
+  /**
+   * names: sorted, distinct; definitions: MCPTrust's map from prompt name to
+   * `{argumentsHash}` (the digest of the prompt's arguments; the first server in name order wins
+   * when two servers have a prompt of the same name).
+   */
+  prompts: { names: string[]; definitions: Record<string, { argumentsHash: string }>; items: PromptDoc[] };
   resources: { items: ResourceDoc[]; templates: TemplateDoc[]; schemes: string[] };
   drift: DriftDoc;
   mtf: { available: boolean; servers: JsonObject[] };
@@ -458,6 +463,21 @@ function driftDoc(drift: PolicyInputSources['drift']): DriftDoc {
   };
 }
 
+/** MCPTrust's `input.prompts.definitions`: prompt name → {argumentsHash}. */
+function promptDefinitions(lock: Lockfile, serverNames: string[]): Record<string, { argumentsHash: string }> {
+  const out = createRecord<{ argumentsHash: string }>();
+  for (const server of serverNames) {
+    const prompts = lock.servers[server]!.surface.prompts;
+    for (const key of sortedKeys(prompts)) {
+      const definition = prompts[key]!;
+      const name = str(definition.name);
+      if (!hasOwn.call(out, name)) out[name] = { argumentsHash: digestOf(Array.isArray(definition.arguments) ? definition.arguments : []) };
+    }
+  }
+  // A prompt named "constructor" would otherwise hide the map from cel-js (see celJson).
+  return celJson(out as unknown as JsonObject) as unknown as Record<string, { argumentsHash: string }>;
+}
+
 /**
  * Builds the policy input from a parsed lockfile and whatever else was checked. Pure: the
  * caller reads files, talks to servers and runs the diff and the MTF scan.
@@ -482,7 +502,7 @@ export function buildPolicyInput(sources: PolicyInputSources, options: BuildOpti
     servers,
     server: only ? { name: only.name, version: only.identity.version } : null,
     tools,
-    prompts: { names: [...new Set(prompts.map((p) => p.name))].sort(), items: prompts },
+    prompts: { names: [...new Set(prompts.map((p) => p.name))].sort(), definitions: promptDefinitions(sources.lock, names), items: prompts },
     resources: { items: resources, templates, schemes: Object.keys(schemes).sort() },
     drift: driftDoc(sources.drift),
   } as PolicyInput;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { control } from '../../src/mtf/controls/cq-01.js';
 import { SECRET_RULES } from '../../src/mtf/rules/secrets.js';
@@ -56,6 +59,30 @@ describe('CQ-01 secret detection', () => {
     const ids = SECRET_RULES.map((r) => r.id);
     for (const id of ['aws-access-key', 'aws-secret-key', 'github-token', 'github-fine-grained', 'openai-api-key', 'anthropic-api-key', 'stripe-secret-key', 'stripe-restricted-key', 'slack-token', 'slack-webhook', 'private-key', 'google-api-key', 'google-oauth-client', 'twilio-api-key', 'sendgrid-api-key', 'npm-token', 'pypi-token', 'generic-api-key', 'generic-secret', 'bearer-token', 'jwt-token', 'database-url', 'base64-secret', 'hex-secret']) {
       expect(ids).toContain(id);
+    }
+  });
+
+  // Review: the MCP SDK's JSDoc example (` *   clientSecret: 'my-secret',`) was a HIGH finding.
+  it('does not flag generic secrets in doc comments or "my-secret" placeholders; provider tokens in comments still count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcptrust-cq01-'));
+    try {
+      const token = ['ghp_', 'Zx9Qm2Lk7Vb4Nc8Rt1Yw6Ps3Hd5Jf0Ga2Ue7'].join('');
+      writeFileSync(join(dir, 'auth.js'), [
+        '/**',
+        ' * @example',
+        " *   clientSecret: 'k8Jd92LmQp4Xz7Vb',",
+        ' */',
+        "const options = { clientSecret: 'my-secret' };",
+        "const real = { password: 'k8Jd92LmQp4Xz7Vb' };",
+        `// token ${token}`,
+      ].join('\n') + '\n');
+      const result = await runControl(control, dir);
+      expect(brief(result)).toEqual([
+        ['high', 'Generic Secret Assignment', 'auth.js', 6],
+        ['critical', 'GitHub Token', 'auth.js', 7],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { control } from '../../src/mtf/controls/cq-03.js';
 import { brief, cleanBundle, cqDir, runControl } from './sccq-helpers.js';
@@ -39,5 +42,19 @@ describe('CQ-03 static analysis', () => {
       ['high', 'subprocess call with shell=True [B602]', 'src/inspect/tool.py', 10],
       ['medium', 'Use of eval [B307]', 'src/inspect/tool.py', 12],
     ]);
+  });
+
+  // Review: declaration files (.d.ts) carry types only; they are not linted (time on type-heavy
+  // packages), so even an unparsable one produces nothing, while the .js beside it is linted.
+  it('does not lint TypeScript declaration files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcptrust-cq03-'));
+    try {
+      writeFileSync(join(dir, 'index.d.ts'), 'export declare function f(: ;\n');
+      writeFileSync(join(dir, 'index.js'), "const fs = require('fs');\nexport const r = (p) => fs.readFileSync(p);\n");
+      const result = await runControl(control, dir);
+      expect(brief(result, true)).toEqual([['medium', 'detect-non-literal-fs-filename', 'index.js', 2]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { control } from '../../src/mtf/controls/cq-05.js';
 import { isTestPath } from '../../src/mtf/code/files.js';
@@ -70,5 +73,27 @@ describe('CQ-05 safe execution patterns', () => {
     expect(isTestPath('tests/x.py')).toBe(true);
     expect(isTestPath('src/x.test.ts')).toBe(true);
     expect(isTestPath('pkg/test_x.py')).toBe(true);
+  });
+
+  // Review: ESLint's own rule docs ("Disallow the use of `eval()`") were a HIGH finding.
+  it('does not flag a call written inside a string literal, but still flags calls in code and in a template\'s ${…}', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcptrust-cq05-'));
+    try {
+      writeFileSync(join(dir, 'a.js'), [
+        'const docs = { description: "Disallow the use of `eval()`" };',
+        "const msg = 'never call eval(x) here';",
+        'const t = `${eval(code)}`;',
+        'run(); eval(input);',
+      ].join('\n') + '\n');
+      writeFileSync(join(dir, 'b.py'), ['s = "os.system(x) is unsafe"', 'os.system(cmd)  # "quoted" later'].join('\n') + '\n');
+      const result = await runControl(control, dir);
+      expect(brief(result)).toEqual([
+        ['high', 'JavaScript eval()', 'a.js', 3],
+        ['high', 'JavaScript eval()', 'a.js', 4],
+        ['high', 'os.system Command Injection', 'b.py', 2],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

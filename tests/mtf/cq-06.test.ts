@@ -21,6 +21,20 @@ describe('CQ-06 behavioural analysis', () => {
     expect(brief(result, true)).toEqual([['info', 'Server surface observed', undefined, undefined]]);
   });
 
+  // Review: the running server's descriptions are what the model reads; a poisoned one that the
+  // manifest does not show (rug pull) now fails CQ-06 (it passed with a low "description differs").
+  it('fails when a running tool\'s description differs from the manifest and carries an injection', async () => {
+    const result = await runControl(control, cqDir('behaviour-rugpull'), { runServer: true });
+    expect(result.status).toBe('fail');
+    expect(brief(result)).toEqual([
+      ['low', 'Tool description differs', 'manifest.json', undefined],
+      ['critical', 'Live description: Instructions to the model', undefined, undefined],
+      ['low', 'Live description: URL in description', undefined, undefined],
+      ['critical', 'Live description: Data transmission', undefined, undefined],
+    ]);
+    expect(result.findings[1]!.description).toContain('tool "echo" description');
+  });
+
   it('is an error when the server cannot be started', async () => {
     const result = await runControl(control, scDir('npm-clean'), { runServer: true });
     expect(result.status).toBe('error');

@@ -34,6 +34,19 @@ describe('report fields', () => {
     expect(r.report.findings.find((f) => f.control === 'AI-01')).toMatchObject({ severity: 'critical', title: 'Manifest missing or unreadable' });
   });
 
+  // Review: a capped pass was invisible in the JSON (level 1 beside a row of "pass" statuses).
+  it('a pass that counts only up to a level carries level_cap in the report', async () => {
+    cpSync(bundle('clean'), join(dir, 'unscoped'), { recursive: true });
+    const path = join(dir, 'unscoped', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { name: string };
+    manifest.name = manifest.name.replace(/^@[^/]+\//, '');
+    writeFileSync(path, JSON.stringify(manifest, null, 2));
+    const r = await scan(join(dir, 'unscoped'));
+    expect(r.report.domains.artifact_integrity!.controls['AI-01']).toMatchObject({ status: 'pass', level_cap: 1 });
+    expect(r.report.compliance.level).toBe(1);
+    expect(r.report.domains.supply_chain!.controls['SC-01']!.level_cap).toBeUndefined();
+  });
+
   it('a manifest with duplicate keys is refused by AI-01', async () => {
     cpSync(bundle('clean'), join(dir, 'dup'), { recursive: true });
     writeFileSync(join(dir, 'dup', 'manifest.json'), '{"name": "a", "name": "b"}');

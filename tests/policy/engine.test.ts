@@ -80,6 +80,19 @@ describe('evaluatePolicy', () => {
     expect(bad.rules[1]!.message).toBe('exec* tools are not allowed.');
   });
 
+  it('gives MCPTrust supply-chain rules the verdict MCPTrust gives without artifact data: fail, not error', () => {
+    // mcptrust pins no npm/OCI artifact, so `has(input.artifact)` is false, as in MCPTrust
+    // without --lockfile pinning; the optional MCPTrust v3 fields are present.
+    const input = cleanInput();
+    const status = (expr: string) => evaluatePolicy(oneRule(expr), input).rules[0]!.status;
+    expect(status('has(input.artifact) && input.artifact.integrity != ""')).toBe('fail');
+    expect(status('has(input.artifact) && has(input.artifact.provenance) && input.artifact.provenance.verified == true')).toBe('fail');
+    expect(status('!has(input.provenance) || input.provenance.method == "cosign_slsa"')).toBe('pass');
+    expect(status('!input.tools.exists(t, t.name in ["exec", "shell", "eval", "run_command"])')).toBe('pass');
+    expect(status('input.tools.all(t, t.input_schema == t.inputSchema) && input.server.name == "example-notes"')).toBe('pass');
+    expect(status('!has(input.drift) || !input.drift.hasDrift || !input.drift.items.exists(x, x.severity == "critical")')).toBe('pass');
+  });
+
   it('mode strict fails only on failed error rules; mode warn turns every failure into a warning', () => {
     const undescribed = buildPolicyInput({ lock: fixtureLock('undescribed.lock.json') });
     const strict = evaluatePolicy(compile(fixtureText('strict-mixed.yaml')), undescribed);
@@ -231,7 +244,7 @@ describe('buildPolicyInput', () => {
       buildPolicyInput({ lock: fixtureLock('drifted.lock.json'), drift: { against: 'live', changes } }),
       buildPolicyInput({ lock: fixtureLock('lookalike.lock.json'), mtf: mtfOf(fixtureLock('lookalike.lock.json')) }),
     ]) {
-      const ok = validate(JSON.parse(JSON.stringify(input)));
+      const ok = validate(JSON.parse(policyInputJson(input)));
       expect(validate.errors ?? []).toEqual([]);
       expect(ok).toBe(true);
     }
@@ -309,5 +322,11 @@ describe('buildPolicyInput', () => {
     expect(input.resources.templates[0]).toMatchObject({ uriTemplate: 'notes://{id}', internal: false });
     expect(input.resources.templates[0]!.templateHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(input.tools.find((t) => t.name === 'get_status')).toMatchObject({ description: '', hasDescription: false, annotations: {} });
+    // MCPTrust's prompts.definitions: name → {argumentsHash}, usable from rules.
+    expect(Object.keys(input.prompts.definitions)).toEqual(['daily_review', 'summarize_notes']);
+    expect(input.prompts.definitions.daily_review!.argumentsHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const rule = (expr: string) => evaluatePolicy(oneRule(expr), input).rules[0]!;
+    expect(rule('"daily_review" in input.prompts.definitions && !("debug" in input.prompts.definitions)').status).toBe('pass');
+    expect(rule('input.prompts.definitions.all(n, input.prompts.definitions[n].argumentsHash.startsWith("sha256:"))').status).toBe('pass');
   });
 });

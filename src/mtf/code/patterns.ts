@@ -46,6 +46,13 @@ export interface PatternRule {
   unlessBefore?: string;
   /** Secret rules: skip matches that look like placeholders ("EXAMPLE", "your_api_key", "xxx"). */
   placeholders?: boolean;
+  /**
+   * No finding when the match sits inside a string literal of its line (`"Disallow eval()"`,
+   * `s = "os.system(x)"`): prose about a call is not the call. Lines longer than
+   * STRING_SCAN_MAX (minified code, where a regex literal could desynchronise the quote
+   * tracking and hide a real call) are always matched.
+   */
+  notInString?: 'js' | 'python';
 }
 
 interface CompiledRule {
@@ -79,7 +86,7 @@ const CANDIDATES = new WeakMap<CodeFile, Candidates>();
 /** Longest stretch of one line matched at a time (minified code has megabyte-long lines). */
 const MAX_WINDOW = 4000;
 
-const PLACEHOLDER = /example|placeholder|your[_-]?(?:api)?[_-]?key|xxxx|dummy|fake|sample|changeme|redacted|<[^>]*>|\$\{|\{\{|%s/i;
+const PLACEHOLDER = /example|placeholder|your[_-]?(?:api)?[_-]?key|xxxx|dummy|fake|sample|changeme|redacted|<[^>]*>|\$\{|\{\{|%s|["'`]my[_-]?(?:client[_-]?)?(?:secret|password|passwd|token|api[_-]?key|key)["'`]/i;
 const PUBLIC_KEY = /public[_-]?key/i;
 /** `# nosec` / `// nosec` / `/* nosec`, optionally with `: reason`. */
 const NOSEC = /(?:#|\/\/|\/\*)\s*nosec\b(\s*:\s*\S)?/i;
@@ -249,10 +256,46 @@ function candidatesOf(file: CodeFile): Candidates {
   return result;
 }
 
+const STRING_SCAN_MAX = 2000;
+
+/**
+ * Whether `at` in `line` is inside a string literal that opens on the same line: ', " (and in
+ * JavaScript ` with its ${…} code parts), backslash escapes honoured. Regex literals are not
+ * recognised; a quote inside one can only make a later call look quoted on that line.
+ */
+export function insideString(line: string, at: number, language: 'js' | 'python'): boolean {
+  // Stack of open contexts: a quote character, or '{' for the code of a template's ${…}.
+  const stack: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < at && i < line.length; i++) {
+    const c = line[i]!;
+    const top = stack[stack.length - 1];
+    if (top === '"' || top === "'" || top === '`') {
+      if (c === '\\') i++;
+      else if (c === top) stack.pop();
+      else if (top === '`' && c === '$' && line[i + 1] === '{') {
+        stack.push('{');
+        depth = 1;
+        i++;
+      }
+      continue;
+    }
+    if (language === 'python' && c === '#') return false;
+    if (c === '"' || c === "'" || (language === 'js' && c === '`')) stack.push(c);
+    else if (top === '{') {
+      if (c === '{') depth++;
+      else if (c === '}' && --depth === 0) stack.pop();
+    }
+  }
+  const top = stack[stack.length - 1];
+  return top === '"' || top === "'" || top === '`';
+}
+
 function matchLine(compiled: CompiledRule, text: string, line: string, lineStart: number): { match: string; unjustified: boolean } | undefined {
   const { rule } = compiled;
   const m = compiled.pattern.exec(line);
   if (!m) return undefined;
+  if (rule.notInString && line.length <= STRING_SCAN_MAX && insideString(line, m.index, rule.notInString)) return undefined;
   if (compiled.context && !compiled.context.test(line)) return undefined;
   if (compiled.unlessLine?.test(line)) return undefined;
   if (compiled.unlessBefore?.test(line.slice(0, m.index))) return undefined;

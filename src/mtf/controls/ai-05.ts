@@ -193,6 +193,20 @@ function run(ctx: BundleContext): ControlResult {
     if (isExecutable(file)) unexpectedExec.push(file);
     else unexpectedOther.push(file);
   }
+  // Without an entry point in the bundle nothing is reachable, so every code file would be listed
+  // as undeclared (43 findings on a plain npm package): say it once; the missing entry point is
+  // reported below. Files of undeclared node_modules packages are still listed one by one.
+  const entryPresent = entry !== undefined && ctx.files.some((x) => x.path === entry);
+  if (!entryPresent) {
+    const untraceable = unexpectedExec.filter((file) => nodePackageOf(file.path) === undefined);
+    if (untraceable.length > 0) {
+      const shown = untraceable.slice(0, 5).map((x) => JSON.stringify(x.path)).join(', ');
+      f.add('high', 'Executable files not traceable to an entry point', `${untraceable.length} executable file(s) cannot be traced to the server's entry point, which is missing: ${shown}${untraceable.length > 5 ? ', …' : ''}.`, {
+        remediation: 'Declare server.entry_point (a file in the bundle); files it neither imports nor the manifest names are then listed one by one.',
+      });
+      unexpectedExec.splice(0, unexpectedExec.length, ...unexpectedExec.filter((file) => nodePackageOf(file.path) !== undefined));
+    }
+  }
   for (const file of unexpectedExec.slice(0, 50)) {
     const pkg = nodePackageOf(file.path);
     f.add('high', 'Undeclared executable file', pkg !== undefined

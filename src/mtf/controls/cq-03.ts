@@ -40,6 +40,7 @@ const RULE_SEVERITY: Record<string, Severity> = Object.assign(Object.create(null
 
 const LIMITS = { maxFiles: 1000, maxBytes: 8 * 1024 * 1024, maxFileBytes: 1024 * 1024 };
 const TS_FILE = /\.(?:ts|mts|cts|tsx)$/i;
+const DECLARATION_FILE = /\.d\.(?:ts|mts|cts)$/i;
 const NOSEC = /(?:\/\/|\/\*)\s*nosec\b(\s*:\s*\S)?/i;
 
 /** Minified or generated code: long average lines. Linting it is slow and says nothing useful. */
@@ -112,6 +113,8 @@ export const control: Control = {
     let skipped = 0;
     for (const f of own) {
       if (f.language !== 'js') continue;
+      // TypeScript declaration files hold types only, no code a rule could flag: not parsed.
+      if (DECLARATION_FILE.test(f.file.path)) continue;
       if (f.file.text.length > LIMITS.maxFileBytes || isMinified(f.file.text) || js.length >= LIMITS.maxFiles || bytes + f.file.text.length > LIMITS.maxBytes) {
         skipped++;
         continue;

@@ -12,6 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkDescriptionSafety, type SurfaceItem } from '../declarations.js';
+import { FindingList } from '../source.js';
 import type { Control, ControlResult, Finding } from '../types.js';
 import { printable } from '../../util/text.js';
 
@@ -96,6 +98,24 @@ export const control: Control = {
       }
       for (const name of declared.keys()) {
         if (!(name in live)) add({ severity: 'medium', title: `Declared ${kind} not offered`, description: `manifest.json declares the ${kind} "${printable(name, 80)}" but the running server does not offer it`, file: 'manifest.json' });
+      }
+    }
+    // What the running server tells the model may not be what the manifest (and so CD-03) showed:
+    // descriptions that drifted, and undeclared tools/prompts, get CD-03's description safety
+    // analysis here (a poisoned live description is the rug pull §2.2.8 warns of).
+    const drifted: SurfaceItem[] = [];
+    for (const [kind, declared, live] of checks) {
+      for (const [name, definition] of Object.entries(live)) {
+        const got = definition?.description;
+        const want = declared.get(name);
+        if (!declared.has(name) || (typeof got === 'string' && (want === undefined || norm(want) !== norm(got)))) drifted.push({ kind, value: { ...definition, name } });
+      }
+    }
+    if (drifted.length > 0) {
+      const safety = new FindingList('CQ-06');
+      checkDescriptionSafety({ items: drifted, texts: [] }, safety);
+      for (const f of safety.items) {
+        add({ severity: f.severity, title: `Live description: ${f.title}`, description: `${f.description} (as the running server describes it, not the manifest)`, ...(f.remediation ? { remediation: f.remediation } : {}) });
       }
     }
     add({ severity: 'info', title: 'Server surface observed', description: `${Object.keys(surface.tools).length} tools and ${Object.keys(surface.prompts).length} prompts offered by the running server` });

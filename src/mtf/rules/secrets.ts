@@ -11,6 +11,9 @@ function provider(id: string, name: string, anchors: string[], pattern: string, 
   return { id, name, severity: 'critical', description, remediation: REMEDIATE, languages: 'any', scope: 'all', anchors, pattern, placeholders: true, ...extra };
 }
 
+/** A comment line: `//`, `/*`, a JSDoc ` * ` continuation, `#`, or an HTML/Markdown comment. */
+const DOC_COMMENT = '^\\s*(?://|/\\*|\\*(?:\\s|$)|#|<!--)';
+
 export const SECRET_RULES: readonly PatternRule[] = [
   // Critical: provider formats precise enough to block anywhere in the bundle, dependencies included.
   provider('aws-access-key', 'AWS Access Key', ['AKIA'], '\\bAKIA[0-9A-Z]{16}\\b', 'AWS access key ID'),
@@ -43,7 +46,10 @@ export const SECRET_RULES: readonly PatternRule[] = [
   provider('npm-token', 'npm Token', ['npm_'], '\\bnpm_[A-Za-z0-9]{36}\\b', 'npm publish token'),
   provider('pypi-token', 'PyPI Token', ['pypi-'], '\\bpypi-[A-Za-z0-9_-]{100,}', 'PyPI API token'),
 
-  // High: generic assignments. Only in the server's own code: dependency folders are full of
+  // High: generic assignments. Not on comment lines (a JSDoc `@example` such as
+  // ` *   clientSecret: 'my-secret',` is documentation; found in the MCP SDK by the review). The
+  // provider rules above still read comments: a real token pasted into a comment is a leak.
+  // Generic assignments. Only in the server's own code: dependency folders are full of
   // test passwords and documentation, and a generic match there is noise, not a leak.
   {
     id: 'generic-api-key',
@@ -58,6 +64,7 @@ export const SECRET_RULES: readonly PatternRule[] = [
     pattern: '(?:api[_-]?key|apikey)["\']?\\s*[:=]\\s*["\'][A-Za-z0-9_\\-]{20,}["\']',
     ignoreCase: true,
     placeholders: true,
+    unlessLine: DOC_COMMENT,
   },
   {
     id: 'generic-secret',
@@ -74,6 +81,7 @@ export const SECRET_RULES: readonly PatternRule[] = [
     pattern: '(?:secret|password|passwd|pwd)["\']?\\s*[:=]\\s*["\']([^"\'\\s]{8,})["\']',
     ignoreCase: true,
     placeholders: true,
+    unlessLine: DOC_COMMENT,
   },
   {
     id: 'bearer-token',

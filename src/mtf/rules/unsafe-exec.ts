@@ -14,8 +14,10 @@ const EXTERNAL_INPUT = '\\b(?:request|input|args|arguments|params|data|body|quer
 /** A call whose only argument is one string literal. */
 const LITERAL_ONLY = '^\\s*(?:"[^"\\\\]*"|\'[^\'\\\\]*\')\\s*$';
 
-const py = (r: Omit<PatternRule, 'languages' | 'scope'>): PatternRule => ({ languages: ['python'], scope: 'own', unlessLine: PY_COMMENT, ...r });
-const js = (r: Omit<PatternRule, 'languages' | 'scope'>): PatternRule => ({ languages: ['js'], scope: 'own', unlessLine: JS_COMMENT, ...r });
+// A call written inside a string literal ("Disallow the use of `eval()`", found in ESLint's own
+// rule docs by the review) is prose, not a call: notInString skips it.
+const py = (r: Omit<PatternRule, 'languages' | 'scope'>): PatternRule => ({ languages: ['python'], scope: 'own', unlessLine: PY_COMMENT, notInString: 'python', ...r });
+const js = (r: Omit<PatternRule, 'languages' | 'scope'>): PatternRule => ({ languages: ['js'], scope: 'own', unlessLine: JS_COMMENT, notInString: 'js', ...r });
 
 export const UNSAFE_EXEC_RULES: readonly PatternRule[] = [
   // Python. The reference ended its patterns at the first ")" on the same line, so
