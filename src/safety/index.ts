@@ -62,6 +62,11 @@ interface Rule {
   kind: SignalKind;
   severity: Severity;
   pattern: RegExp;
+  /**
+   * Lower-case words, one of which the text must contain before the pattern is tried: a cheap
+   * prefilter (includes() scans like memchr), since most descriptions trip no rule at all.
+   */
+  hints: readonly string[];
 }
 
 // Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
@@ -69,28 +74,33 @@ const INSTRUCTION_RULES: Rule[] = [
   {
     kind: 'model-instruction',
     severity: 'critical',
-    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu,
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu, hints: ['ignore', 'disregard', 'forget', 'override', 'bypass'],
   },
-  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu },
-  { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu },
+  // MTF-0.1 §3.5 names "disregard user request" as an instruction override.
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, hints: ['disregard', 'ignore'] },
+  { kind: 'network-egress', severity: 'high', pattern: /\bexfiltrat\w*/giu, hints: ['exfiltrat'] },
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu, hints: ['follow', 'obey', 'listen'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu, hints: ['<', '[inst', '[/inst'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu, hints: ['you are now', 'instruction', 'system prompt', 'from now on'] },
   {
     kind: 'model-instruction',
     severity: 'high',
-    pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu,
+    pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu, hints: ['before', 'prior', 'after'],
   },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu },
-  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu },
-  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:contents?|output|conversation|chat\s+history|previous\s+messages|api\s+keys?|credentials|tokens?|secrets?)\s+(?:of|from|in|into)\b/giu },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, hints: ['instead', 'rather', 'use this tool'] },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu, hints: ['must', 'should', 'shall', 'needs'] },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:conversation|chat\s+history|previous\s+messages|system\s+prompt|api\s+keys?|credentials|access\s+tokens?|secrets?|passwords?)\s+(?:of|from|in|into)\b/giu, hints: ['include', 'put', 'embed', 'append'] },
   {
     kind: 'concealment',
     severity: 'critical',
-    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t)\s+(?:tell|inform|mention|reveal|show|notify|alert|disclose|let)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator)s?\b/giu,
+    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t)\s+(?:tell|inform|mention|reveal|show|notify|alert|disclose|let)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['not', "n't", 'never', 'dont'],
   },
-  { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu },
-  { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu },
-  { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu },
+  { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['without'] },
+  { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu, hints: ['user', 'human'] },
+  { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu, hints: ['secretly', 'covertly', 'silently', 'surreptitiously', 'quietly', 'hide', 'conceal'] },
 ];
+
+const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.pypirc', '.kube', '.docker', '.gnupg', '/proc/', 'wallet.dat', 'claude_desktop_config', 'mcp.json', 'login', 'cookies.binarycookies', 'keychain'];
 
 // Paths and files that hold credentials or keys. Matched as path-ish tokens, not words, so
 // "Get the API key status" is not a sensitive path.
@@ -147,6 +157,7 @@ function collect(text: string, pattern: RegExp, kind: SignalKind, severity: Seve
 
 /** Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for pattern matching. */
 function foldForMatching(text: string): string {
+  if (PLAIN_TEXT.test(text)) return text;
   return text.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '').normalize('NFKC');
 }
 
@@ -172,6 +183,9 @@ function decodeBase64(run: string): string | undefined {
 }
 
 const MAX_ANALYSED = 256 * 1024;
+// Printable ASCII with ordinary white space: no hidden, bidi or look-alike character can be in
+// it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
+const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
 
 /**
  * Signals in free text: descriptions, instructions, prompt text, schema descriptions.
@@ -182,21 +196,26 @@ export function scanText(input: string): TextSignal[] {
   const out: TextSignal[] = [];
   if (text.length === 0) return out;
 
+  const plain = PLAIN_TEXT.test(text);
   // Hidden characters are judged on the raw text.
-  const tags = text.match(new RegExp(TAG_CHARS.source, 'u'));
+  const tags = plain ? null : text.match(new RegExp(TAG_CHARS.source, 'u'));
   if (tags) {
     const hidden = [...tags[0]].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0xe0000)).join('');
     out.push({ kind: 'invisible-char', severity: 'critical', evidence: `Unicode tag characters spelling "${printable(hidden, 60)}"`, index: tags.index ?? 0 });
   }
-  collect(text, INVISIBLE, 'invisible-char', 'high', out, 1);
-  collect(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', out, 1);
+  if (!plain) {
+    collect(text, INVISIBLE, 'invisible-char', 'high', out, 1);
+    collect(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', out, 1);
+  }
 
-  const folded = foldForMatching(text);
-  for (const rule of INSTRUCTION_RULES) collect(folded, rule.pattern, rule.kind, rule.severity, out, 3);
-  collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', out, 3);
+  const folded = plain ? text : foldForMatching(text);
+  const lower = folded.toLowerCase();
+  const mentions = (hints: readonly string[]) => hints.some((h) => lower.includes(h));
+  for (const rule of INSTRUCTION_RULES) if (mentions(rule.hints)) collect(folded, rule.pattern, rule.kind, rule.severity, out, 3);
+  if (mentions(SENSITIVE_PATH_HINTS)) collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', out, 3);
 
   let urls = 0;
-  for (const m of folded.matchAll(URL_PATTERN)) {
+  for (const m of lower.includes('://') ? folded.matchAll(URL_PATTERN) : []) {
     if (++urls > 10) break;
     const address = classifyAddress(m[0]);
     out.push(
@@ -224,6 +243,7 @@ export function scanText(input: string): TextSignal[] {
   if (blobs === 0) collect(folded, HEX_RUN, 'encoded-blob', 'medium', out, 1);
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
+  if (plain) return out;
   for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
     if (/^[\x00-\x7f]*$/.test(word[0])) continue;
     if (isMixedScriptSpoof(word[0])) {
@@ -308,12 +328,14 @@ export function capabilityHints(name: string, description: string): ('command-ex
   const text = foldForMatching(description.length > MAX_ANALYSED ? description.slice(0, MAX_ANALYSED) : description);
   const hints: ('command-execution' | 'file-write' | 'network-egress')[] = [];
   const has = (words: Set<string>) => tokens.some((t) => words.has(t));
-  if (has(EXEC_NAME) || EXEC_TEXT.test(text)) hints.push('command-execution');
+  const lower = text.toLowerCase();
+  const mentions = (words: readonly string[]) => words.some((w) => lower.includes(w));
+  if (has(EXEC_NAME) || (mentions(['execut', 'run', 'invok', 'spawn', 'shell', 'arbitrary']) && EXEC_TEXT.test(text))) hints.push('command-execution');
   // A write verb counts only next to a file-system noun: delete_entities (a knowledge graph)
   // is not file writing; write_file, rm_dir and a bare "rm" are.
   const writeByName = has(WRITE_NAME) && (tokens.some((t) => FILE_CONTEXT.has(t)) || (tokens.length === 1 && (set.has('rm') || set.has('write'))));
-  if (writeByName || WRITE_TEXT.test(text)) hints.push('file-write');
-  if (has(NET_NAME) || NET_TEXT.test(text)) hints.push('network-egress');
+  if (writeByName || (mentions(['file', 'director', 'folder', 'path', 'disk']) && WRITE_TEXT.test(text))) hints.push('file-write');
+  if (has(NET_NAME) || (mentions(['http', 'send', 'fetch', 'webhook', 'upload', 'outbound', 'url']) && NET_TEXT.test(text))) hints.push('network-egress');
   return hints;
 }
 
