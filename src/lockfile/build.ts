@@ -1,4 +1,4 @@
-import { digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
+import { canonicalInfo, digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
 import { createRecord, sortedRecord, type NameRecord } from '../util/record.js';
 import {
   ITEM_COLLECTION,
@@ -67,8 +67,8 @@ export function lockfileJson(lock: Lockfile): JsonObject {
       const items = server.surface[collection];
       const written: JsonObject = createRecord();
       for (const key of Object.keys(items).sort()) {
-        const definition = items[key] as JsonObject;
-        written[key] = { digest: digestOf(definition), definition };
+        const info = canonicalInfo(items[key]);
+        written[key] = { digest: info.digest, definition: info.sorted as JsonObject };
       }
       entry[collection] = written;
     }

@@ -178,20 +178,15 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
   const keyField = ITEM_KEY_FIELD[spec.kind];
   const items = createRecord<JsonObject>();
   let count = 0;
-  let cursor: string | undefined;
   const seenCursors = new Set<string>();
+  const fetchPage = (cursor: string | undefined) =>
+    client.request({ method: spec.method, params: cursor === undefined ? {} : { cursor } }, ResultSchema, { timeout: limits.timeoutMs }) as Promise<Record<string, unknown>>;
+  let pending = fetchPage(undefined);
   for (let page = 1; ; page++) {
-    if (page > limits.maxPages) {
-      throw new ServerError('TOO_MANY_PAGES', `server returned more than ${limits.maxPages} pages for ${spec.method} (a nextCursor that never ends?)`, { details: stderrDetails(session) });
-    }
     hooks.onProgress?.(`${spec.method} page ${page}`);
     let result: Record<string, unknown>;
     try {
-      result = (await client.request(
-        { method: spec.method, params: cursor === undefined ? {} : { cursor } },
-        ResultSchema,
-        { timeout: limits.timeoutMs },
-      )) as Record<string, unknown>;
+      result = await pending;
     } catch (error) {
       // Resource templates came later than resources; a server without them answers
       // "method not found", which means it has none.
@@ -208,6 +203,23 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
     count += list.length;
     if (count > limits.maxItems) {
       throw new ServerError('TOO_MANY_ITEMS', `server listed more than ${limits.maxItems} ${spec.field} (raise --max-items if that is expected)`, { details: stderrDetails(session) });
+    }
+    // Ask for the next page before checking this one, so the server prepares it while this
+    // one is validated and digested. A failure of that request is reported when it is awaited.
+    const next = result.nextCursor;
+    let prefetch: Promise<Record<string, unknown>> | undefined;
+    if (next !== undefined && next !== null) {
+      if (typeof next !== 'string') throw new ServerError('PROTOCOL', `server's ${spec.method} nextCursor is not a string`);
+      if (seenCursors.has(next)) {
+        throw new ServerError('TOO_MANY_PAGES', `server repeated nextCursor "${printable(next, 40)}" in ${spec.method}: the listing would never end`, { details: stderrDetails(session) });
+      }
+      if (page + 1 > limits.maxPages) {
+        throw new ServerError('TOO_MANY_PAGES', `server returned more than ${limits.maxPages} pages for ${spec.method} (a nextCursor that never ends?)`, { details: stderrDetails(session) });
+      }
+      seenCursors.add(next);
+      prefetch = fetchPage(next);
+      // If this page turns out invalid, the prefetch is abandoned: keep its rejection handled.
+      prefetch.catch(() => {});
     }
     for (const [index, raw] of list.entries()) {
       const checked = spec.schema.safeParse(raw);
@@ -230,14 +242,8 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
       }
       items[key] = item;
     }
-    const next = result.nextCursor;
-    if (next === undefined || next === null) return items;
-    if (typeof next !== 'string') throw new ServerError('PROTOCOL', `server's ${spec.method} nextCursor is not a string`);
-    if (seenCursors.has(next)) {
-      throw new ServerError('TOO_MANY_PAGES', `server repeated nextCursor "${printable(next, 40)}" in ${spec.method}: the listing would never end`, { details: stderrDetails(session) });
-    }
-    seenCursors.add(next);
-    cursor = next;
+    if (!prefetch) return items;
+    pending = prefetch;
   }
 }
 

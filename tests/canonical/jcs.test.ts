@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalize, digestOf, prettyCanonical } from '../../src/canonical/index.js';
+import { canonicalInfo, canonicalize, digestOf, prettyCanonical } from '../../src/canonical/index.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const vectors = join(repoRoot, 'testdata', 'jcs');
@@ -68,5 +68,37 @@ describe('RFC 8785 canonical form (published vectors)', () => {
     const b = digestOf(JSON.parse('{"a":"\\u00e9","b":[1,{"x":1,"y":2}]}'));
     expect(a).toBe(b);
     expect(a).toBe('sha256:' + createHash('sha256').update('{"a":"é","b":[1,{"x":1,"y":2}]}').digest('hex'));
+  });
+});
+
+describe('the fast canonical path agrees with the json-canonicalize library', () => {
+  // A seeded generator of awkward JSON: unicode and control characters in keys and strings,
+  // lone surrogates, integer-like keys, extreme numbers, deep nesting.
+  let seed = 12345;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const alphabet = ['a', 'B', 'é', '\u20ac', '\ud83d\ude02', '\u0000', '\u001f', '"', '\\', '\ud800', '\u2028', '1', '10', ' ', '\u0130', '\ufb33'];
+  const str = () => Array.from({ length: Math.floor(rand() * 6) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+  const numbers = [0, -0, 1, -1, 0.1, 1e21, 1e-7, 123456789.123, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53, -1.5e-300];
+  const gen = (depth: number): unknown => {
+    const r = rand();
+    if (depth > 4 || r < 0.3) return [null, true, false, str(), numbers[Math.floor(rand() * numbers.length)]][Math.floor(rand() * 5)];
+    if (r < 0.6) return Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < Math.floor(rand() * 5); i++) o[str()] = gen(depth + 1);
+    return o;
+  };
+
+  it('gives the same bytes and digest for 2,000 random documents', () => {
+    for (let i = 0; i < 2000; i++) {
+      const doc = JSON.parse(JSON.stringify(gen(0)));
+      const expected = canonicalize(doc);
+      const info = canonicalInfo(doc);
+      expect(info.digest).toBe('sha256:' + createHash('sha256').update(expected, 'utf8').digest('hex'));
+      expect(info.bytes).toBe(Buffer.byteLength(expected, 'utf8'));
+      expect(stripInsignificant(prettyCanonical(doc))).toBe(expected);
+    }
   });
 });
