@@ -11,7 +11,7 @@ import type { CompiledPolicy } from '../src/policy/compile.js';
 import { readFileBounded } from '../src/util/fs.js';
 import { printable } from '../src/util/text.js';
 import type { IO } from './io.js';
-import { resolveTargets, type ServerOptions } from './servers.js';
+import { readLive, resolveTargets, type ServerOptions } from './servers.js';
 
 /** The largest lockfile read by policy and check (a 10,000-tool lock is about 8 MiB). */
 export const MAX_LOCKFILE_BYTES = 256 * 1024 * 1024;
@@ -94,29 +94,9 @@ export async function readLiveAndDiff(
   io: IO,
 ): Promise<{ live: Lockfile; report: DiffReport }> {
   const targets = await resolveTargets(command, options, io);
-  const [{ readServers, DEFAULT_LIMITS }, { createLockfile }, { diffLockfiles }, { alignLive }, { startProgress }] = await Promise.all([
-    import('../src/mcp/index.js'),
-    import('../src/lockfile/build.js'),
-    import('../src/diff/index.js'),
-    import('../src/diff/align.js'),
-    import('./progress.js'),
-  ]);
-  const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
-  let read;
-  try {
-    read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
-      parentEnv: io.env,
-      onServer: (label, message) => progress.update(`${label}: ${message}`),
-    });
-  } finally {
-    progress.stop();
-  }
-  const names = new Set<string>();
-  for (const server of read.servers) {
-    if (names.has(server.name)) throw new UsageError('USAGE', `two servers are both named "${printable(server.name, 80)}"; give one a --name`);
-    names.add(server.name);
-  }
-  const aligned = alignLive(lock, createLockfile(read.servers), {
+  const [{ diffLockfiles }, { alignLive }] = await Promise.all([import('../src/diff/index.js'), import('../src/diff/align.js')]);
+  const read = await readLive(targets, options, io);
+  const aligned = alignLive(lock, read.lock, {
     single: options.config === undefined,
     named: options.name !== undefined,
     selected: options.server,

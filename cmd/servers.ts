@@ -63,3 +63,36 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   const [cmd, ...args] = command;
   return [{ name: options.name, target: { kind: 'stdio', command: cmd!, args, env, cwd: io.cwd } }];
 }
+
+/**
+ * Reads live servers (with a spinner on a terminal) into an in-memory lockfile: the one path
+ * lock, diff, policy and check share. Two servers that end up with the same name are an error.
+ */
+export async function readLive(
+  targets: NamedTarget[],
+  options: { timeout: number; maxItems: number },
+  io: IO,
+): Promise<{ lock: import('../src/lockfile/types.js').Lockfile; notes: { server: string; note: string }[] }> {
+  const [{ readServers, DEFAULT_LIMITS }, { createLockfile }, { startProgress }, { printable }] = await Promise.all([
+    import('../src/mcp/index.js'),
+    import('../src/lockfile/build.js'),
+    import('./progress.js'),
+    import('../src/util/text.js'),
+  ]);
+  const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
+  let read;
+  try {
+    read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
+      parentEnv: io.env,
+      onServer: (label, message) => progress.update(`${label}: ${message}`),
+    });
+  } finally {
+    progress.stop();
+  }
+  const names = new Set<string>();
+  for (const server of read.servers) {
+    if (names.has(server.name)) throw new UsageError('USAGE', `two servers are both named "${printable(server.name, 80)}"; give one a --name`);
+    names.add(server.name);
+  }
+  return { lock: createLockfile(read.servers), notes: read.notes };
+}

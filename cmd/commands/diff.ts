@@ -97,28 +97,9 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   } else {
     const { resolveTargets } = await import('../servers.js');
     const targets = await resolveTargets(argv, options, io);
-    const [{ readServers, DEFAULT_LIMITS }, { createLockfile }, { startProgress }, { alignLive }] = await Promise.all([
-      import('../../src/mcp/index.js'),
-      import('../../src/lockfile/build.js'),
-      import('../progress.js'),
-      import('../../src/diff/align.js'),
-    ]);
-    const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
-    let read;
-    try {
-      read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
-        parentEnv: io.env,
-        onServer: (label, message) => progress.update(`${label}: ${message}`),
-      });
-    } finally {
-      progress.stop();
-    }
-    const names = new Set<string>();
-    for (const server of read.servers) {
-      if (names.has(server.name)) throw new UsageError('USAGE', `two servers are both named "${server.name}"; give one a --name`);
-      names.add(server.name);
-    }
-    const aligned = alignLive(before, createLockfile(read.servers), {
+    const [{ readLive }, { alignLive }] = await Promise.all([import('../servers.js'), import('../../src/diff/align.js')]);
+    const read = await readLive(targets, options, io);
+    const aligned = alignLive(before, read.lock, {
       single: options.config === undefined,
       named: options.name !== undefined,
       selected: options.server,

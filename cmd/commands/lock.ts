@@ -44,37 +44,16 @@ Header and env values are used to connect but never written; only their names ar
 
 async function runLock(argv: string[], options: LockOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const { resolveTargets } = await import('../servers.js');
+  const { resolveTargets, readLive } = await import('../servers.js');
   const targets = await resolveTargets(argv, options, io);
-  const [{ readServers, DEFAULT_LIMITS }, { createLockfile, serializeLockfile }, { startProgress }] = await Promise.all([
-    import('../../src/mcp/index.js'),
-    import('../../src/lockfile/build.js'),
-    import('../progress.js'),
-  ]);
   const output = resolve(io.cwd, options.output);
   // Read (and validate) any existing lockfile before touching a server: a broken one is an
   // input error whatever the server says.
   const existing = await readExisting(output, options.output, options.force);
 
-  const progress = await startProgress(io, `connecting to ${targets.length === 1 ? 'the server' : `${targets.length} servers`}`);
-  let read;
-  try {
-    read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
-      parentEnv: io.env,
-      onServer: (label, message) => progress.update(`${label}: ${message}`),
-    });
-  } finally {
-    progress.stop();
-  }
-  const names = new Set<string>();
-  for (const server of read.servers) {
-    if (names.has(server.name)) {
-      const { UsageError } = await import('../../src/errors.js');
-      throw new UsageError('USAGE', `two servers are both named "${server.name}"; give one a --name`);
-    }
-    names.add(server.name);
-  }
-  const lock = createLockfile(read.servers);
+  const read = await readLive(targets, options, io);
+  const lock = read.lock;
+  const { serializeLockfile } = await import('../../src/lockfile/build.js');
   const text = serializeLockfile(lock);
 
   const { paint, colorEnabled } = await import('../io.js');
