@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { nodeIO } from './io.js';
-import { run } from './program.js';
+// The bin. `mcptrust --version` answers before commander and the command table load (the one
+// invocation where that start-up cost would be most of the run); everything else goes
+// through the program.
 
 // A reader that goes away (`mcptrust diff | head`) is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -10,4 +11,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await run(process.argv.slice(2), nodeIO());
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  const { VERSION } = await import('../src/version.js');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
+  process.exitCode = await run(argv, nodeIO());
+}

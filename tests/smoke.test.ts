@@ -24,3 +24,23 @@ describe('the mcptrust program', () => {
     expect(r.stderr).toMatch(/mcptrust lock --help/);
   });
 });
+
+describe('the built bin', () => {
+  it('answers --version and -V with the same version as the program, exit 0', async () => {
+    const { spawnCli } = await import('./helpers/cli.js');
+    const { dir, cleanup } = tempDir();
+    try {
+      for (const flag of ['--version', '-V']) {
+        const r = await spawnCli([flag], { cwd: dir });
+        expect(r.code).toBe(0);
+        expect(r.stdout).toBe(`${VERSION}\n`);
+        expect(r.stderr).toBe('');
+      }
+      const help = await spawnCli(['--help'], { cwd: dir });
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: mcptrust \[options\] \[command\]/);
+    } finally {
+      cleanup();
+    }
+  });
+});
