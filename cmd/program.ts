@@ -1,22 +1,29 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { VERSION } from '../src/version.js';
-import { registerCheck } from './commands/check.js';
-import { registerDiff } from './commands/diff.js';
-import { registerKeygen } from './commands/keygen.js';
-import { registerLock } from './commands/lock.js';
-import { registerPolicy } from './commands/policy.js';
-import { registerScan } from './commands/scan.js';
-import { registerSign } from './commands/sign.js';
-import { registerVerify } from './commands/verify.js';
 import type { CommandContext } from './context.js';
 import { EXIT, reportError } from './exit.js';
 import type { IO } from './io.js';
 
+type Register = (program: Command, ctx: CommandContext) => void;
+
+// In the order a user meets them: pin, review, approve, prove, gate, score.
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  lock: async () => (await import('./commands/lock.js')).registerLock,
+  diff: async () => (await import('./commands/diff.js')).registerDiff,
+  keygen: async () => (await import('./commands/keygen.js')).registerKeygen,
+  sign: async () => (await import('./commands/sign.js')).registerSign,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  policy: async () => (await import('./commands/policy.js')).registerPolicy,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  scan: async () => (await import('./commands/scan.js')).registerScan,
+};
+
 /**
- * A fresh commander program writing to `io`. Command implementations are imported lazily in
- * their actions, so `mcptrust --version` and `--help` load almost nothing.
+ * A fresh commander program writing to `io`. When `argv` names a command, only that command is
+ * registered (its module is the only one loaded); otherwise all are, for help and suggestions.
+ * Command implementations are imported lazily in their actions.
  */
-export function createProgram(ctx: CommandContext): Command {
+export async function createProgram(ctx: CommandContext, argv: string[] = []): Promise<Command> {
   const { io } = ctx;
   const program = new Command('mcptrust')
     .description('Pin, sign, verify, diff and gate what MCP servers offer AI agents.')
@@ -47,15 +54,10 @@ Typical use:
   mcptrust diff -- npx -y @modelcontextprotocol/server-everything   # before an upgrade
   mcptrust scan server.mcpb --min-level 2                            # score a bundle (MTF)`,
     );
-  // In the order a user meets them: pin, review, approve, prove, gate, score.
-  registerLock(program, ctx);
-  registerDiff(program, ctx);
-  registerKeygen(program, ctx);
-  registerSign(program, ctx);
-  registerVerify(program, ctx);
-  registerPolicy(program, ctx);
-  registerCheck(program, ctx);
-  registerScan(program, ctx);
+  // The program's only option (--debug) takes no value, so the first word is the command.
+  const named = argv.find((a) => !a.startsWith('-'));
+  const names = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(names.map((name) => COMMANDS[name]!()))) register(program, ctx);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     command.showHelpAfterError(`(run mcptrust ${command.name()} --help for usage)`);
@@ -69,7 +71,7 @@ export async function run(argv: string[], io: IO): Promise<number> {
   const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = code) };
   const debug = argv.includes('--debug');
   try {
-    const program = createProgram(ctx);
+    const program = await createProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
