@@ -23,7 +23,8 @@ export function nodeIO(): IO {
 /** Colors only on a terminal, and never under NO_COLOR (https://no-color.org) or TERM=dumb. */
 export function colorEnabled(io: IO, stream: OutputStream): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
-  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  // As Node and supports-color read it: set (even empty) forces colours, except "0" and "false".
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0' && io.env.FORCE_COLOR !== 'false') return true;
   return stream.isTTY && io.env.TERM !== 'dumb';
 }
 

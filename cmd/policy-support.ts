@@ -14,7 +14,8 @@ import type { IO } from './io.js';
 import { readLive, resolveTargets, type ServerOptions } from './servers.js';
 
 /** The largest lockfile read by policy and check (a 10,000-tool lock is about 8 MiB). */
-export const MAX_LOCKFILE_BYTES = 256 * 1024 * 1024;
+export { MAX_LOCKFILE_BYTES } from '../src/lockfile/types.js';
+import { MAX_LOCKFILE_BYTES } from '../src/lockfile/types.js';
 
 /** Where the preset YAML files live: `policies/` at the package root (from cmd/ or dist/cmd/). */
 export function presetsDir(): string {

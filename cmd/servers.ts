@@ -1,4 +1,5 @@
 import { readFileBounded } from '../src/util/fs.js';
+import { printable } from '../src/util/text.js';
 import { UsageError } from '../src/errors.js';
 import type { NamedTarget } from '../src/mcp/target.js';
 import type { IO } from './io.js';
@@ -31,16 +32,24 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   if (options.config) {
     const path = resolve(io.cwd, options.config);
     const text = readFileBounded(path, 4 * 1024 * 1024, 'config').toString('utf8');
-    const { parseAgentConfig, selectServers } = await import('../src/config/agent-config.js');
+    const { parseAgentConfig, selectServers, parseEnvFile, applyEnvFile } = await import('../src/config/agent-config.js');
     if (options.name) throw new UsageError('USAGE', '--name does not go with --config (servers keep their config names)');
-    return selectServers(parseAgentConfig(text, options.config, io.env), options.server, options.config);
+    const servers = selectServers(parseAgentConfig(text, options.config, io.env), options.server, options.config);
+    // VS Code's envFile: read here, at the edge, bounded; its values are secrets like env's.
+    return servers.map((server) => {
+      if (server.envFile === undefined) return server;
+      const where = `${options.config}: server "${printable(server.name, 60)}" envFile ${server.envFile}`;
+      const bytes = readFileBounded(server.envFile, 1024 * 1024, `envFile of server "${printable(server.name, 60)}" in ${options.config}:`);
+      return applyEnvFile(server, parseEnvFile(bytes.toString('utf8'), where));
+    });
   }
   if (options.url) {
     let url: URL;
     try {
       url = new URL(options.url);
     } catch {
-      throw new UsageError('USAGE', `--url ${options.url} is not a valid URL`);
+      // Not echoed: a URL may carry a token, and this one did not even parse.
+      throw new UsageError('USAGE', '--url is not a valid URL (expected http://host[:port]/path or https://…)');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('USAGE', `--url must be http:// or https://, not ${url.protocol}`);
     const { expandVariables } = await import('../src/config/agent-config.js');
@@ -48,8 +57,11 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
     for (const raw of options.header) {
       const colon = raw.indexOf(':');
       const name = colon > 0 ? raw.slice(0, colon).trim() : '';
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('USAGE', `--header "${raw.slice(0, 40)}" must look like "Name: value"`);
-      headers[name] = expandVariables(raw.slice(colon + 1).trim(), io.env, `--header ${name}`);
+      // The value is never echoed: "Authorization Bearer sk-…" (colon forgotten) is all secret.
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('USAGE', `--header #${options.header.indexOf(raw) + 1} must look like "Name: value" (a token name, a colon, the value)`);
+      const value = expandVariables(raw.slice(colon + 1).trim(), io.env, `--header ${name}`);
+      if (/[\r\n\0]/.test(value)) throw new UsageError('USAGE', `--header ${name}: the value contains a line break or NUL, which HTTP does not allow`);
+      headers[name] = value;
     }
     return [{ name: options.name, target: { kind: 'http', url: options.url, headers, transport: options.transport } }];
   }
@@ -57,7 +69,9 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   for (const pair of options.env) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq) : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env "${pair.slice(0, 40)}" must look like NAME=value`);
+    // The value is never echoed; the name only when it is one.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${options.env.indexOf(pair) + 1} must look like NAME=value (NAME: letters, digits, _)`);
+    if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
     env[key] = pair.slice(eq + 1);
   }
   const [cmd, ...args] = command;
@@ -73,8 +87,9 @@ export async function readLive(
   options: { timeout: number; maxItems: number },
   io: IO,
 ): Promise<{ lock: import('../src/lockfile/types.js').Lockfile; notes: { server: string; note: string }[] }> {
-  const [{ readServers, DEFAULT_LIMITS }, { createLockfile }, { startProgress }, { printable }] = await Promise.all([
+  const [{ readServers, DEFAULT_LIMITS }, { redactUrl }, { createLockfile }, { startProgress }, { printable }] = await Promise.all([
     import('../src/mcp/index.js'),
+    import('../src/mcp/target.js'),
     import('../src/lockfile/build.js'),
     import('./progress.js'),
     import('../src/util/text.js'),
@@ -84,7 +99,8 @@ export async function readLive(
   try {
     read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
       parentEnv: io.env,
-      onServer: (label, message) => progress.update(`${label}: ${message}`),
+      // The label may be a config name or a URL: escaped, and the URL without its secrets.
+      onServer: (label, message) => progress.update(`${printable(redactUrl(label), 60)}: ${message}`),
     });
   } finally {
     progress.stop();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../../src/canonical/index.js';
+import { MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions } from '../options.js';
@@ -18,7 +19,6 @@ interface DiffOptions extends ServerOptions {
 }
 
 /** Largest lockfile read (the same bound as sign/verify). */
-const MAX_LOCKFILE_BYTES = 512 * 1024 * 1024;
 
 export function registerDiff(program: Command, ctx: CommandContext): void {
   const command = program

@@ -80,18 +80,25 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     io.stdout.write(`${JSON.stringify(lockSummaryJson(lock, options.output, read.notes), null, 2)}\n`);
   } else {
     io.stdout.write(renderLockSummary(lock, options.output, p));
-    for (const { server, note } of read.notes) io.stderr.write(`note: ${server}: ${note}\n`);
+    // The server name may be the server's own serverInfo.name: escaped like all server text.
+    const { printable } = await import('../../src/util/text.js');
+    for (const { server, note } of read.notes) io.stderr.write(`note: ${printable(server, 80)}: ${printable(note, 300)}\n`);
   }
   return EXIT.OK;
 }
 
 async function readExisting(path: string, shown: string, force = false) {
-  const { existsSync, readFileSync } = await import('node:fs');
+  const { existsSync } = await import('node:fs');
   // --force replaces whatever is there: no need to read it.
   if (force || !existsSync(path)) return undefined;
-  const { parseLockfile } = await import('../../src/lockfile/parse.js');
+  const [{ parseLockfile }, { readFileBounded }, { MAX_LOCKFILE_BYTES }] = await Promise.all([
+    import('../../src/lockfile/parse.js'),
+    import('../../src/util/fs.js'),
+    import('../../src/lockfile/types.js'),
+  ]);
   try {
-    return parseLockfile(readFileSync(path, 'utf8'), shown);
+    // Bounded, and a folder or unreadable file is an input error naming it, not a crash.
+    return parseLockfile(readFileBounded(path, MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8'), shown);
   } catch (error) {
     if (force) return undefined;
     const { BaseError } = await import('../../src/errors.js');

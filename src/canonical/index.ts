@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { canonicalize as jcs } from 'json-canonicalize';
 
 /** A JSON value as JSON.parse produces it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -7,7 +6,8 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** RFC 8785 (JCS) canonical form of a JSON value. */
 export function canonicalize(value: unknown): string {
-  return jcs(value);
+  const sorted = sortedCopy(value);
+  return sorted === NO_FAST_PATH ? printCanonical(value, 0) : JSON.stringify(sorted);
 }
 
 export interface CanonicalInfo {
@@ -32,10 +32,12 @@ export function canonicalInfo(value: unknown): CanonicalInfo {
   }
   // JSON.stringify of a key-sorted copy is the RFC 8785 form (its string and number
   // serialization is the one §3.2.2 prescribes) and is several times faster than the library;
-  // documents JavaScript cannot key-order (integer-like keys) go through the library.
-  // tests/canonical checks the two agree on the published vectors and on random documents.
+  // documents JavaScript cannot key-order (integer-like keys) go through the hand-written
+  // printer. Not through json-canonicalize: it prints any object with a "toJSON" member with
+  // plain JSON.stringify, unsorted (a server could make digests depend on key order).
+  // tests/canonical checks both paths on the published vectors and on random documents.
   const sorted = sortedCopy(value);
-  const text = sorted === NO_FAST_PATH ? jcs(value) : JSON.stringify(sorted);
+  const text = sorted === NO_FAST_PATH ? printCanonical(value, 0) : JSON.stringify(sorted);
   const info = {
     digest: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`,
     bytes: Buffer.byteLength(text, 'utf8'),
@@ -114,10 +116,16 @@ const sortedCopies = new WeakSet<object>();
 export function prettyCanonical(value: unknown, indent = 2): string {
   const fast = sortedCopy(value);
   if (fast !== NO_FAST_PATH) return JSON.stringify(fast, null, indent);
-  return prettyCanonicalSlow(value, indent);
+  return printCanonical(value, indent);
 }
 
-function prettyCanonicalSlow(value: unknown, indent: number): string {
+/**
+ * The hand-written RFC 8785 printer: keys sorted by UTF-16 code units whatever JavaScript's
+ * own property order, strings and numbers as JSON.stringify (= §3.2.2) prints them. With
+ * `indent` 0 it prints the canonical form itself; otherwise the same, pretty-printed.
+ */
+function printCanonical(value: unknown, indent: number): string {
+  const compact = indent === 0;
   const pad = ' '.repeat(indent);
   const out: string[] = [];
   const write = (node: unknown, depth: number): void => {
@@ -127,19 +135,23 @@ function prettyCanonicalSlow(value: unknown, indent: number): string {
       out.push(JSON.stringify(node));
       return;
     }
-    const inner = pad.repeat(depth + 1);
+    const inner = compact ? '' : pad.repeat(depth + 1);
+    const open = compact ? '' : '\n';
+    const comma = compact ? ',' : ',\n';
+    const close = compact ? '' : `\n${pad.repeat(depth)}`;
     if (Array.isArray(node)) {
       if (node.length === 0) {
         out.push('[]');
         return;
       }
-      out.push('[\n');
-      node.forEach((item, i) => {
+      out.push('[', open);
+      for (let i = 0; i < node.length; i++) {
         out.push(inner);
-        write(item, depth + 1);
-        out.push(i < node.length - 1 ? ',\n' : '\n');
-      });
-      out.push(pad.repeat(depth), ']');
+        // As JSON.stringify does: a hole or undefined in an array is null.
+        write(node[i] === undefined ? null : node[i], depth + 1);
+        if (i < node.length - 1) out.push(comma);
+      }
+      out.push(close, ']');
       return;
     }
     const keys = sortedKeys(node).filter((k) => (node as Record<string, unknown>)[k] !== undefined);
@@ -147,13 +159,13 @@ function prettyCanonicalSlow(value: unknown, indent: number): string {
       out.push('{}');
       return;
     }
-    out.push('{\n');
+    out.push('{', open);
     keys.forEach((key, i) => {
-      out.push(inner, JSON.stringify(key), ': ');
+      out.push(inner, JSON.stringify(key), compact ? ':' : ': ');
       write((node as Record<string, unknown>)[key], depth + 1);
-      out.push(i < keys.length - 1 ? ',\n' : '\n');
+      if (i < keys.length - 1) out.push(comma);
     });
-    out.push(pad.repeat(depth), '}');
+    out.push(close, '}');
   };
   write(value, 0);
   return out.join('');

@@ -18,7 +18,15 @@ const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'ob
 
 export interface ConfigServer extends NamedTarget {
   name: string;
+  /**
+   * VS Code's `envFile`: a dotenv file whose variables the server gets (under those of `env`).
+   * Resolved against the workspace; the caller reads it and merges it with `applyEnvFile`.
+   */
+  envFile?: string;
 }
+
+/** A header name as HTTP defines it (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Expands `${VAR}`, `${VAR:-default}` and `${env:VAR}` (VS Code) from the environment and
@@ -57,6 +65,47 @@ function stringMap(v: JsonValue | undefined, where: string): Record<string, stri
   return out;
 }
 
+/** Environment variable names a process can be given: not empty, no "=", no NUL. */
+function checkEnvName(name: string, where: string): void {
+  if (name === '' || name.includes('=') || name.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "${printable(name, 60)}" is not a valid environment variable name`);
+}
+
+/**
+ * Parses a dotenv file (VS Code `envFile`): `NAME=value` lines, optional `export `, `#`
+ * comments, values optionally in single or double quotes (double quotes understand \n).
+ * Values are secrets: no message quotes one.
+ */
+export function parseEnvFile(text: string, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const body = line.startsWith('export ') ? line.slice(7).trimStart() : line;
+    const eq = body.indexOf('=');
+    const name = eq > 0 ? body.slice(0, eq).trim() : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw new ConfigError('MALFORMED_CONFIG', `${where} line ${i + 1} is not NAME=value`);
+    let value = body.slice(eq + 1).trim();
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {
+      value = value.slice(1, -1);
+      if (quote === '"') value = value.replace(/\\n/g, '\n');
+    } else {
+      const comment = value.indexOf(' #');
+      if (comment !== -1) value = value.slice(0, comment).trimEnd();
+    }
+    if (value.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: ${name} contains a NUL character`);
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The server with the variables of its `envFile` added under those its `env` declares. */
+export function applyEnvFile(server: ConfigServer, fileEnv: Record<string, string>): ConfigServer {
+  if (server.target.kind !== 'stdio') return server;
+  return { ...server, target: { ...server.target, env: { ...fileEnv, ...server.target.env } } };
+}
+
 /** The folder `${workspaceFolder}` means: the project above `.vscode/` or `.cursor/`, else the file's folder. */
 function workspaceOf(path: string): string {
   const dir = dirname(resolve(path));
@@ -69,7 +118,8 @@ function workspaceOf(path: string): string {
  * Attacker-controlled in the sense that it may be anything: parsed strictly, every field typed.
  */
 export function parseAgentConfig(text: string, path: string, env: NodeJS.ProcessEnv): ConfigServer[] {
-  const parsed = parseJsonStrict(text);
+  // Editors on Windows may save with a byte-order mark; the agents themselves accept it.
+  const parsed = parseJsonStrict(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if ('problem' in parsed) {
     throw new ConfigError('MALFORMED_CONFIG', `${path} is not valid JSON: ${parsed.problem.message}${/comment|Unexpected token '\/'/.test(parsed.problem.message) ? ' (comments are not supported; remove them)' : ''}`);
   }
@@ -89,16 +139,34 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
     let target: ServerTarget;
     if (typeof value.url === 'string' && (type === undefined || ['http', 'streamable-http', 'streamableHttp', 'sse'].includes(type))) {
       const headers = stringMap(value.headers, `${where}.headers`);
-      for (const k of Object.keys(headers)) headers[k] = expand(headers[k]!, `header ${k}`);
+      for (const k of Object.keys(headers)) {
+        if (!HEADER_NAME.test(k)) throw new ConfigError('MALFORMED_CONFIG', `${where}: "${printable(k, 60)}" is not a valid HTTP header name`);
+        headers[k] = expand(headers[k]!, `header ${k}`);
+        // Not quoted: header values are secrets.
+        if (/[\r\n\0]/.test(headers[k]!)) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of header ${k} contains a line break or NUL, which HTTP does not allow`);
+      }
+      const url = expand(value.url, 'url');
+      let parsedUrl: URL | undefined;
+      try {
+        parsedUrl = new URL(url);
+      } catch {
+        // left undefined: refused below
+      }
+      // Not quoted: a URL may carry a token.
+      if (!parsedUrl || (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "url" must be an http:// or https:// URL`);
       target = {
         kind: 'http',
-        url: expand(value.url, 'url'),
+        url,
         headers,
         transport: type === 'sse' ? 'sse' : type === undefined ? 'auto' : 'streamable-http',
       };
     } else if (typeof value.command === 'string' && (type === undefined || type === 'stdio')) {
       const envDecl = stringMap(value.env, `${where}.env`);
-      for (const k of Object.keys(envDecl)) envDecl[k] = expand(envDecl[k]!, `env ${k}`);
+      for (const k of Object.keys(envDecl)) {
+        checkEnvName(k, `${where}.env`);
+        envDecl[k] = expand(envDecl[k]!, `env ${printable(k, 60)}`);
+        if (envDecl[k]!.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of env ${printable(k, 60)} contains a NUL character`);
+      }
       const t: ServerTarget = {
         kind: 'stdio',
         command: expand(value.command, 'command'),
@@ -106,7 +174,13 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
         env: envDecl,
       };
       if (typeof value.cwd === 'string') t.cwd = resolve(workspace, expand(value.cwd, 'cwd'));
+      if (t.args.some((a) => a.includes('\0')) || t.command.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "command" and "args" must not contain NUL characters`);
       target = t;
+      if (value.envFile !== undefined) {
+        if (typeof value.envFile !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "envFile" must be a string`);
+        servers.push({ name, target, envFile: resolve(workspace, expand(value.envFile, 'envFile')) });
+        continue;
+      }
     } else {
       throw new ConfigError('MALFORMED_CONFIG', `${where} needs either "command" (stdio) or "url" (HTTP)${type ? ` matching its type "${printable(type, 20)}"` : ''}`);
     }
@@ -122,7 +196,7 @@ export function selectServers(servers: ConfigServer[], names: string[], path: st
   const known = new Set(servers.map((s) => s.name));
   for (const name of names) {
     if (!known.has(name)) {
-      throw new ConfigError('UNKNOWN_SERVER', `${path} has no server "${printable(name, 60)}"; it has: ${servers.map((s) => s.name).join(', ')}`);
+      throw new ConfigError('UNKNOWN_SERVER', `${path} has no server "${printable(name, 60)}"; it has: ${servers.map((s) => printable(s.name, 60)).join(', ')}`);
     }
   }
   return servers.filter((s) => names.includes(s.name));

@@ -5,6 +5,8 @@ import type { NameRecord } from '../util/record.js';
 export const LOCKFILE_VERSION = 1;
 export const SUPPORTED_LOCKFILE_VERSIONS: readonly number[] = [1];
 export const DEFAULT_LOCKFILE = 'mcp-lock.json';
+/** Largest lockfile read (10,000 items of up to 1 MiB each would not fit; real ones are far smaller). */
+export const MAX_LOCKFILE_BYTES = 512 * 1024 * 1024;
 
 /** The four kinds of item a server lists, with the field that names each item. */
 export const ITEM_KINDS = ['tool', 'prompt', 'resource', 'resourceTemplate'] as const;

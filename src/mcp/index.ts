@@ -43,7 +43,7 @@ export async function readServers(
         results[index] = { name: serverName, transport: read.transport, surface: read.surface };
         for (const note of read.notes) notes.push({ server: serverName, note });
       } catch (error) {
-        const e = error instanceof ServerError ? error : new ServerError('PROTOCOL', String(error));
+        const e = error instanceof ServerError ? error : new ServerError('PROTOCOL', printable(String(error), 200));
         failures.push({ label, error: e });
       }
     }

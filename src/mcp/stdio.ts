@@ -12,6 +12,8 @@ export interface StdioOptions {
   cwd?: string;
   maxMessageBytes: number;
   stderrBytes: number;
+  /** Removes secret values from server text before it goes into an error message. */
+  redact?: (text: string) => string;
 }
 
 /** Keeps the last `max` bytes of a stream. */
@@ -31,6 +33,9 @@ class TailBuffer {
     return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
   }
 }
+
+/** How long after the server exits its pipes may stay open (output still in flight). */
+const PIPE_GRACE_MS = 300;
 
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
@@ -147,13 +152,19 @@ export class BoundedStdioTransport implements Transport {
       child.stdin.on('error', () => {
         // EPIPE when the server has gone: reported through 'close' with the exit status.
       });
+      // 'close' waits for the pipes as well as the process, and a descendant that left the group
+      // (setsid) may hold them open for ever: soon after the server itself exits, let go of them.
+      child.once('exit', (code, signal) => {
+        this.exit ??= { code, signal };
+        setTimeout(() => this.releasePipes(child), PIPE_GRACE_MS).unref();
+      });
       child.once('close', (code, signal) => {
         if (child.pid) {
           // The server is gone, maybe without a word: end whatever it left running in its group.
           killGroup(child.pid, 'SIGKILL');
           untrackGroup(child.pid);
         }
-        this.exit = { code, signal };
+        this.exit ??= { code, signal };
         this.handleClose();
       });
     });
@@ -188,6 +199,7 @@ export class BoundedStdioTransport implements Transport {
 
   private onLine(raw: Buffer): void {
     const text = raw.toString('utf8').replace(/\r$/, '');
+    const shown = () => printable(this.options.redact ? this.options.redact(text) : text, 120);
     if (text.trim() === '') return;
     let json: unknown;
     try {
@@ -198,14 +210,14 @@ export class BoundedStdioTransport implements Transport {
       this.fail(
         new ServerError(
           'NOT_JSON',
-          `server wrote non-JSON output on stdout: "${printable(text, 120)}"; the MCP stdio transport allows only JSON-RPC messages on stdout (the server must log to stderr)`,
+          `server wrote non-JSON output on stdout: "${shown()}"; the MCP stdio transport allows only JSON-RPC messages on stdout (the server must log to stderr)`,
         ),
       );
       return;
     }
     const parsed = JSONRPCMessageSchema.safeParse(json);
     if (!parsed.success) {
-      this.fail(new ServerError('PROTOCOL', `server sent a message that is not JSON-RPC 2.0: ${printable(text, 120)}`));
+      this.fail(new ServerError('PROTOCOL', `server sent a message that is not JSON-RPC 2.0: ${shown()}`));
       return;
     }
     this.onmessage?.(parsed.data);
@@ -249,7 +261,16 @@ export class BoundedStdioTransport implements Transport {
       killGroup(child.pid, 'SIGKILL');
       untrackGroup(child.pid);
     }
+    if (child) this.releasePipes(child);
     if (!wasClosed) this.onclose?.();
+  }
+
+  /** Drops our ends of the server's pipes, so nothing left running can keep mcptrust alive. */
+  private releasePipes(child: ChildProcessWithoutNullStreams): void {
+    child.stdin.destroy();
+    child.stdout.destroy();
+    child.stderr.destroy();
+    child.unref();
   }
 }
 

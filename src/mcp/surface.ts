@@ -18,7 +18,7 @@ import { ServerError } from './errors.js';
 import { createBoundedFetch } from './http.js';
 import type { Limits } from './limits.js';
 import { BoundedStdioTransport } from './stdio.js';
-import { redactUrl, serverEnvironment, type ServerTarget } from './target.js';
+import { redactSecrets, redactUrl, serverEnvironment, splitUserinfo, targetSecrets, type ServerTarget } from './target.js';
 
 export interface ReadResult {
   surface: ServerSurface;
@@ -56,10 +56,14 @@ interface Session {
   stdio?: BoundedStdioTransport;
   httpState?: { failure?: ServerError };
   limits: Limits;
+  /** Header, env and URL secret values: scrubbed from every text before it is printed. */
+  secrets: readonly string[];
+  /** "MCP error <code>: <message>" of every JSON-RPC error the server sent (see guardTransport). */
+  serverErrors: Set<string>;
 }
 
 function stderrDetails(session: Session): string[] {
-  const text = session.stdio?.stderrText() ?? '';
+  const text = redactSecrets(session.stdio?.stderrText() ?? '', session.secrets);
   const lines = printableLines(text, 10);
   return lines.length > 0 ? ['server stderr (last lines):', ...lines.map((l) => `  ${l}`)] : [];
 }
@@ -77,33 +81,45 @@ function toServerError(error: unknown, phase: string, session: Session): ServerE
   if (known) return new ServerError(known.code, `${known.message} (during ${phase})`, { cause: error, details });
   if (error instanceof ServerError) return new ServerError(error.code, error.message, { cause: error, details: [...error.details, ...details] });
   const seconds = `${session.limits.timeoutMs / 1000}s`;
-  if (error instanceof McpError) {
+  // The SDK reports its own timeouts and closed connections as McpError codes -32001 and
+  // -32000, which are also ordinary server error codes: only errors the server did not send
+  // mean a timeout or a closed connection.
+  const fromServer = error instanceof McpError && session.serverErrors.has(error.message);
+  if (error instanceof McpError && !fromServer) {
     if (error.code === ErrorCode.RequestTimeout) {
       return new ServerError('TIMEOUT', `server did not answer ${phase} within ${seconds} (raise --timeout if it is just slow)`, { cause: error, details });
     }
     if (error.code === ErrorCode.ConnectionClosed) {
       return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details });
     }
+  }
+  if (error instanceof McpError) {
     // The SDK prefixes "MCP error <code>: "; the server's own message is attacker-controlled.
-    const message = error.message.replace(/^MCP error -?\d+: /, '');
+    const message = redactSecrets(error.message.replace(/^MCP error -?\d+: /, ''), session.secrets);
     return new ServerError('RPC_ERROR', `server returned an error to ${phase}: ${printable(message, 200)} (code ${error.code})`, { cause: error, details });
   }
   const err = error as { name?: string; code?: unknown; message?: string; cause?: { code?: string } };
   const errorClass = (error as { constructor?: { name?: string } })?.constructor?.name;
   if (errorClass === 'StreamableHTTPError' || errorClass === 'SseError') {
-    return new ServerError('HTTP_ERROR', `server answered ${phase} with HTTP ${String(err.code ?? 'error')}: ${printable(err.message ?? '', 160)}`, { cause: error, details });
+    return new ServerError('HTTP_ERROR', `server answered ${phase} with HTTP ${String(err.code ?? 'error')}: ${printable(redactSecrets(err.message ?? '', session.secrets), 160)}`, { cause: error, details });
   }
   if (err?.name === 'TypeError' && err.cause?.code) {
     return new ServerError('CONNECT_FAILED', `cannot connect to the server (${err.cause.code}) during ${phase}`, { cause: error, details });
   }
   if (err?.name === 'ZodError' || err?.name === '$ZodError') {
-    return new ServerError('PROTOCOL', `server sent an invalid ${phase} result: ${printable(err.message ?? '', 200)}`, { cause: error, details });
+    return new ServerError('PROTOCOL', `server sent an invalid ${phase} result: ${printable(redactSecrets(err.message ?? '', session.secrets), 200)}`, { cause: error, details });
   }
   if (session.stdio?.exit) return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details });
-  return new ServerError('PROTOCOL', `server broke the protocol during ${phase}: ${printable(err?.message ?? String(error), 200)}`, { cause: error, details });
+  return new ServerError('PROTOCOL', `server broke the protocol during ${phase}: ${printable(redactSecrets(err?.message ?? String(error), session.secrets), 200)}`, { cause: error, details });
 }
 
-async function openSession(target: ServerTarget, limits: Limits, hooks: ReadHooks, notes: string[]): Promise<{ client: Client; session: Session; record: TransportRecord }> {
+async function openSession(
+  target: ServerTarget,
+  limits: Limits,
+  hooks: ReadHooks,
+  notes: string[],
+  secrets: readonly string[],
+): Promise<{ client: Client; session: Session; record: TransportRecord }> {
   if (target.kind === 'stdio') {
     const stdio = new BoundedStdioTransport({
       command: target.command,
@@ -112,29 +128,32 @@ async function openSession(target: ServerTarget, limits: Limits, hooks: ReadHook
       cwd: target.cwd,
       maxMessageBytes: limits.maxMessageBytes,
       stderrBytes: limits.stderrBytes,
+      redact: (text) => redactSecrets(text, secrets),
     });
-    const session: Session = { transport: stdio, stdio, limits };
+    const serverErrors = new Set<string>();
+    const session: Session = { transport: guardTransport(stdio, limits.timeoutMs, serverErrors), stdio, limits, secrets, serverErrors };
     const record: TransportRecord = { type: 'stdio', command: target.command, args: target.args, env: Object.keys(target.env) };
     const client = await connectClient(session, 'initialize');
     return { client, session, record };
   }
-  const url = new URL(target.url);
-  const headerNames = Object.keys(target.headers);
+  const { url, headers } = splitUserinfo(target.url, target.headers);
+  const headerNames = Object.keys(headers);
   const tryKind = async (kind: 'streamable-http' | 'sse') => {
     const httpState: { failure?: ServerError } = {};
     const fetch = createBoundedFetch(kind === 'sse' ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, httpState);
-    const requestInit = { headers: target.headers };
+    const requestInit = { headers };
     let transport: Transport;
     if (kind === 'streamable-http') {
       const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       transport = new StreamableHTTPClientTransport(url, { requestInit, fetch, reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 1000, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1 } });
     } else {
       const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
-      transport = new SSEClientTransport(url, { requestInit, fetch, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...target.headers } }) } });
+      transport = new SSEClientTransport(url, { requestInit, fetch, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) } });
     }
-    const session: Session = { transport, httpState, limits };
+    const serverErrors = new Set<string>();
+    const session: Session = { transport: guardTransport(transport, limits.timeoutMs, serverErrors), httpState, limits, secrets, serverErrors };
     const client = await connectClient(session, 'initialize');
-    const record: TransportRecord = { type: kind, url: redactUrl(target.url), headers: headerNames };
+    const record: TransportRecord = { type: kind, url: redactUrl(url.href), headers: headerNames };
     return { client, session, record };
   };
   if (target.transport !== 'auto') return tryKind(target.transport);
@@ -149,6 +168,47 @@ async function openSession(target: ServerTarget, limits: Limits, hooks: ReadHook
     }
     throw error;
   }
+}
+
+/**
+ * The SDK's HTTP transports put no time limit on what is not a request: opening the legacy SSE
+ * stream and waiting for its `endpoint` event (start), or POSTing a notification such as
+ * notifications/initialized (send). A server that holds those open would hang mcptrust for
+ * ever, so each is bounded by the per-request timeout; on expiry the transport is closed.
+ */
+function guardTransport(transport: Transport, timeoutMs: number, serverErrors: Set<string>): Transport {
+  const seconds = `${timeoutMs / 1000}s`;
+  const bounded = <T>(work: Promise<T>, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new ServerError('TIMEOUT', `server did not answer ${what} within ${seconds} (raise --timeout if it is just slow)`));
+        transport.close().catch(() => {});
+      }, timeoutMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  const start = transport.start.bind(transport);
+  const send = transport.send.bind(transport);
+  transport.start = () => {
+    // The client has set its handlers by now (Protocol.connect): note the errors the server sends.
+    const onmessage = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      const error = (message as { error?: { code?: unknown; message?: unknown } }).error;
+      if (error && typeof error === 'object' && serverErrors.size < 1_000) serverErrors.add(`MCP error ${String(error.code)}: ${String(error.message)}`);
+      onmessage?.(message, extra);
+    };
+    return bounded(start(), 'initialize');
+  };
+  transport.send = (message, options) => bounded(send(message, options), 'method' in message ? message.method : 'a response');
+  return transport;
 }
 
 async function connectClient(session: Session, phase: string): Promise<Client> {
@@ -254,8 +314,26 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
  */
 export async function readServerSurface(target: ServerTarget, limits: Limits, hooks: ReadHooks = {}): Promise<ReadResult> {
   const notes: string[] = [];
+  const secrets = targetSecrets(target);
+  try {
+    return await readWithSecrets(target, limits, hooks, notes, secrets);
+  } catch (error) {
+    // A last pass over what the server could have put in the message: messages built here
+    // were scrubbed before being cut, this catches anything else.
+    if (!(error instanceof ServerError)) {
+      // Not expected (every known failure is mapped to a ServerError), but still server-caused
+      // and possibly quoting what the server sent: one escaped, scrubbed line, exit 3.
+      const text = error instanceof Error ? error.message : String(error);
+      throw new ServerError('PROTOCOL', `server could not be read: ${printable(redactSecrets(text, secrets), 200)}`, { cause: error });
+    }
+    if (secrets.length === 0) throw error;
+    throw new ServerError(error.code, redactSecrets(error.message, secrets), { cause: error.cause, details: error.details.map((d) => redactSecrets(d, secrets)) });
+  }
+}
+
+async function readWithSecrets(target: ServerTarget, limits: Limits, hooks: ReadHooks, notes: string[], secrets: readonly string[]): Promise<ReadResult> {
   hooks.onProgress?.('initialize');
-  const { client, session, record } = await openSession(target, limits, hooks, notes);
+  const { client, session, record } = await openSession(target, limits, hooks, notes, secrets);
   try {
     const capabilities = (client.getServerCapabilities() ?? {}) as JsonObject;
     const serverInfo = client.getServerVersion() as unknown as JsonObject;
@@ -274,10 +352,27 @@ export async function readServerSurface(target: ServerTarget, limits: Limits, ho
       if (!hasOwn(capabilities, spec.capability)) continue;
       surface[ITEM_COLLECTION[spec.kind]] = await listAll(client, spec, session, hooks, notes);
     }
+    notes.push(...echoedSecretNotes(target, surface));
     return { surface, transport: record, notes };
   } finally {
     await closeQuietly(client);
   }
+}
+
+/**
+ * A server may put a header or env value it was given into its own surface (a description,
+ * its instructions). The lockfile pins the surface as sent, so it would then hold the secret:
+ * say so, by name, so that nobody commits it unawares. The surface itself is not altered.
+ */
+function echoedSecretNotes(target: ServerTarget, surface: ServerSurface): string[] {
+  const named: [string, string][] =
+    target.kind === 'stdio' ? Object.entries(target.env).map(([k, v]) => [`env ${k}`, v]) : Object.entries(target.headers).map(([k, v]) => [`header ${k}`, v]);
+  const candidates = named.filter(([, v]) => v.length >= 5);
+  if (candidates.length === 0) return [];
+  const text = JSON.stringify(surface);
+  return candidates
+    .filter(([, v]) => text.includes(JSON.stringify(v).slice(1, -1)))
+    .map(([what]) => `the value of ${printable(what, 80)} appears in the server's own surface, so the lockfile contains it: check before publishing it`);
 }
 
 function negotiatedVersion(transport: Transport): string {

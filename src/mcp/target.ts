@@ -59,3 +59,56 @@ export function redactUrl(raw: string): string {
   url.hash = '';
   return url.toString();
 }
+
+/** Shortest declared value treated as a secret: shorter ones ("1", "true") would blank out words. */
+const MIN_SECRET_LENGTH = 5;
+
+/**
+ * The values that must never be printed for a target: header and declared env values, the
+ * URL's password and query values, and the Basic credentials made from the URL's userinfo.
+ * Longest first, so a secret that contains another is replaced whole.
+ */
+export function targetSecrets(target: ServerTarget): string[] {
+  const values: string[] = [];
+  if (target.kind === 'stdio') values.push(...Object.values(target.env));
+  else {
+    for (const value of Object.values(target.headers)) {
+      values.push(value);
+      // "Bearer abc…": the token alone is also a secret, wherever a server echoes it.
+      const space = value.indexOf(' ');
+      if (space > 0) values.push(value.slice(space + 1).trim());
+    }
+    try {
+      const url = new URL(target.url);
+      if (url.password) {
+        values.push(url.password, decodeURIComponent(url.password));
+        values.push(Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'));
+      }
+      for (const value of url.searchParams.values()) values.push(value, encodeURIComponent(value));
+    } catch {
+      // not a URL: nothing more to collect
+    }
+  }
+  return [...new Set(values.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every occurrence of each secret replaced by [REDACTED] (plain search, no RegExp). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  return out;
+}
+
+/**
+ * The URL to connect to, without userinfo (fetch refuses such URLs, and its error would print
+ * the password), and the `Authorization: Basic` header the userinfo meant, unless one is given.
+ */
+export function splitUserinfo(raw: string, headers: Record<string, string>): { url: URL; headers: Record<string, string> } {
+  const url = new URL(raw);
+  if (url.username === '' && url.password === '') return { url, headers };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  const given = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return { url, headers: given ? headers : { ...headers, Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
+}

@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
  * half-written file: a temporary file in the same folder, fsync, then rename over the target.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+  holdSignals();
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
@@ -26,6 +27,31 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
       cause: error,
     });
   }
+}
+
+// A signal with no listener ends the process at once, even in the middle of the synchronous
+// write below, leaving the temporary file behind. With a listener, Node runs it only once the
+// write (and rename) is done; the listener then lets go and re-raises the signal, so the
+// process still dies of it as it would have. Released shortly after the last write.
+const HELD_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let holdTimer: NodeJS.Timeout | undefined;
+
+function holdSignals(): void {
+  if (holdTimer === undefined) for (const s of HELD_SIGNALS) process.on(s, onHeldSignal);
+  else clearTimeout(holdTimer);
+  holdTimer = setTimeout(releaseSignals, 1_000).unref();
+}
+
+function releaseSignals(): void {
+  if (holdTimer !== undefined) clearTimeout(holdTimer);
+  holdTimer = undefined;
+  for (const s of HELD_SIGNALS) process.removeListener(s, onHeldSignal);
+}
+
+function onHeldSignal(signal: NodeJS.Signals): void {
+  releaseSignals();
+  // Another listener (the server clean-up of src/mcp/stdio.ts) may be handling it already.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
 /** Reads a whole file, bounded, as bytes; a missing or oversized file is a usage error (exit 2). */

@@ -34,6 +34,10 @@ const MODES = new Set([
   'grandchild',
   'grandchild-hang',
   'grandchild-exit',
+  'escaped',
+  'escaped-exit',
+  'echo-env',
+  'ansi-name',
 ]);
 if (!MODES.has(mode)) {
   process.stderr.write(`hostile-server: unknown --mode=${mode}\n`);
@@ -90,6 +94,19 @@ function startGrandchild() {
   if (pidFile) writeFileSync(pidFile, `${process.pid} ${child.pid}\n`);
 }
 
+function startEscapedGrandchild() {
+  // A grandchild in a session of its own (out of reach of the server's process group) that
+  // holds the server's stdout and stderr open; it stops itself after 20 s.
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  child.unref();
+  if (pidFile) writeFileSync(pidFile, `${process.pid} ${child.pid}\n`);
+}
+if (mode.startsWith('escaped')) startEscapedGrandchild();
+if (mode === 'echo-env') {
+  // Prints every variable it was given on stderr (as a careless server's debug log would).
+  for (const [k, v] of Object.entries(process.env)) process.stderr.write(`${k}=${v}\n`);
+}
+
 // Before reading anything: the cases that misbehave from the start.
 if (mode === 'stdout-junk') {
   // Log lines and terminal escapes on stdout, where MCP stdio allows only JSON-RPC messages.
@@ -140,8 +157,22 @@ function handle(message) {
   const { id, method, params } = message;
   if (method === 'initialize') {
     if (mode === 'no-init' || mode === 'grandchild-hang' || mode === 'stderr-flood') return;
-    if (mode === 'exit-handshake' || mode === 'grandchild-exit') {
+    if (mode === 'echo-env') {
+      send({ jsonrpc: '2.0', id, error: { code: -32001, message: `no access with API_KEY=${process.env.API_KEY}` } });
+      return;
+    }
+    if (mode === 'exit-handshake' || mode === 'grandchild-exit' || mode === 'escaped-exit') {
       process.stderr.write('hostile-server: crashing during the handshake\n', () => process.exit(7));
+      return;
+    }
+    if (mode === 'ansi-name') {
+      // A name that sets the terminal title and clears the screen, and resources without
+      // templates, so that mcptrust prints a note naming the server.
+      reply(id, {
+        protocolVersion: params?.protocolVersion ?? '2025-06-18',
+        capabilities: { tools: {}, resources: {} },
+        serverInfo: { name: '\u001b]0;pwned\u0007\u001b[2Jevil', version: '\u001b[31m1.0' },
+      });
       return;
     }
     reply(id, {
@@ -149,6 +180,10 @@ function handle(message) {
       capabilities: { tools: {} },
       serverInfo: { name: `hostile-${mode}`, version: '0.0.1' },
     });
+    return;
+  }
+  if (method === 'resources/list' && mode === 'ansi-name') {
+    reply(id, { resources: [] });
     return;
   }
   if (method === 'tools/list') {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { canonicalize as libraryCanonicalize } from 'json-canonicalize';
 import { canonicalInfo, canonicalize, digestOf, prettyCanonical } from '../../src/canonical/index.js';
 import { repoRoot } from '../helpers/cli.js';
 
@@ -94,11 +95,47 @@ describe('the fast canonical path agrees with the json-canonicalize library', ()
   it('gives the same bytes and digest for 2,000 random documents', () => {
     for (let i = 0; i < 2000; i++) {
       const doc = JSON.parse(JSON.stringify(gen(0)));
-      const expected = canonicalize(doc);
+      const expected = libraryCanonicalize(doc);
+      expect(canonicalize(doc)).toBe(expected);
       const info = canonicalInfo(doc);
       expect(info.digest).toBe('sha256:' + createHash('sha256').update(expected, 'utf8').digest('hex'));
       expect(info.bytes).toBe(Buffer.byteLength(expected, 'utf8'));
       expect(stripInsignificant(prettyCanonical(doc))).toBe(expected);
     }
+  });
+});
+
+describe('documents where the fast path must give way, and where the library is wrong', () => {
+  // json-canonicalize prints any object with a "toJSON" member through plain JSON.stringify,
+  // in insertion order: with an integer-like key (which sends us off the fast path) too, a
+  // server could make the same definition digest differently from run to run.
+  const orders = [
+    '{"toJSON":{"b":1,"a":2},"7":[{"z":0,"y":-0}],"__proto__":{"d":1e21,"c":"\\ud800"}}',
+    '{"__proto__":{"c":"\\ud800","d":1e21},"7":[{"y":-0,"z":0}],"toJSON":{"a":2,"b":1}}',
+  ];
+  const expected = '{"7":[{"y":0,"z":0}],"__proto__":{"c":"\\ud800","d":1e+21},"toJSON":{"a":2,"b":1}}';
+
+  it('canonicalize, canonicalInfo and prettyCanonical agree for every key order', () => {
+    for (const text of orders) {
+      const doc = JSON.parse(text);
+      expect(canonicalize(doc)).toBe(expected);
+      expect(canonicalInfo(doc).digest).toBe('sha256:' + createHash('sha256').update(expected, 'utf8').digest('hex'));
+      expect(stripInsignificant(prettyCanonical(doc))).toBe(expected);
+    }
+  });
+
+  it('(the library itself does not: why it is not used for digests)', () => {
+    expect(libraryCanonicalize(JSON.parse(orders[0]!))).not.toBe(libraryCanonicalize(JSON.parse(orders[1]!)));
+  });
+
+  it('a "toJSON" member alone (fast path) and a "__proto__" name are ordinary keys', () => {
+    expect(canonicalize(JSON.parse('{"toJSON":{"b":1,"a":2},"a":0}'))).toBe('{"a":0,"toJSON":{"a":2,"b":1}}');
+    const proto = JSON.parse('{"__proto__":{"polluted":true},"a":1}');
+    expect(canonicalize(proto)).toBe('{"__proto__":{"polluted":true},"a":1}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('integer-like keys beyond array-index range sort as strings too', () => {
+    expect(canonicalize(JSON.parse('{"4294967295":1,"4294967294":2,"10":3,"09":4}'))).toBe('{"09":4,"10":3,"4294967294":2,"4294967295":1}');
   });
 });

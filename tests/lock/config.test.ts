@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, expandVariables, parseAgentConfig } from '../../src/config/agent-config.js';
+import { ConfigError, expandVariables, parseAgentConfig, parseEnvFile } from '../../src/config/agent-config.js';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { fixtureServer, runCli, tempDir } from '../helpers/cli.js';
 
@@ -127,7 +127,7 @@ describe('server flags', () => {
     [['--server', 'a', '--', 'x'], /--server only goes with --config/],
     [['--header', 'A: b', '--', 'x'], /--header only goes with --url/],
     [['--url', 'ftp://x/'], /--url must be http:\/\/ or https:\/\//],
-    [['--env', 'bad', '--', 'x'], /--env "bad" must look like NAME=value/],
+    [['--env', 'bad', '--', 'x'], /--env #1 must look like NAME=value/],
   ])('%j exits 2', async (args, message) => {
     const r = await runCli(['lock', ...args], { cwd: scratch.dir, env });
     expect(r.code).toBe(2);
@@ -138,5 +138,95 @@ describe('server flags', () => {
     const r = await runCli(['lock', '--', 'definitely-not-a-command-xyz'], { cwd: scratch.dir, env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/could not start definitely-not-a-command-xyz: command not found/);
+  });
+});
+
+describe('hostile or careless configs and flags (review)', () => {
+  const SECRET = 'sk-live-aa11bb22cc33';
+
+  it('--header or --env without the separator: exit 2, and the value is never echoed', async () => {
+    for (const args of [
+      ['--url', 'http://127.0.0.1:9/mcp', '--header', `Authorization Bearer ${SECRET}`],
+      ['--env', `=${SECRET}`, '--', 'x'],
+      ['--url', `http//user:${SECRET}@bad url`],
+    ]) {
+      const r = await runCli(['lock', ...args], { cwd: scratch.dir, env });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^error: --(header #1|env #1|url) /m);
+      expect(r.stderr).not.toContain(SECRET);
+    }
+  });
+
+  it('--header whose ${VAR} holds a line break: exit 2 naming the header, not the value', async () => {
+    const r = await runCli(['lock', '--url', 'http://127.0.0.1:9/mcp', '--header', 'X-Key: ${K}'], { cwd: scratch.dir, env: { ...env, K: `${SECRET}\r\nX-Evil: 1` } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --header X-Key: the value contains a line break/m);
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it('a config url that is not an http(s) URL: exit 2 naming file and server (not 3, not echoed)', async () => {
+    const config = write('bad-url.json', { mcpServers: { remote: { type: 'http', url: `notaurl ${SECRET}` } } });
+    const r = await runCli(['lock', '--config', config], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad-url\.json: server "remote": "url" must be an http:\/\/ or https:\/\/ URL/);
+    expect(r.stderr).not.toContain(SECRET);
+  });
+
+  it('config header names and values are checked: exit 2, value not echoed', () => {
+    const bad = (headers: Record<string, string>) => {
+      try {
+        parseAgentConfig(JSON.stringify({ mcpServers: { s: { url: 'https://h/mcp', headers } } }), 'c.json', {});
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).code).toBe('MALFORMED_CONFIG');
+        expect((error as ConfigError).message).not.toContain(SECRET);
+        return (error as ConfigError).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(bad({ 'Bad Name': 'x' })).toMatch(/c\.json: server "s": "Bad Name" is not a valid HTTP header name/);
+    expect(bad({ Authorization: `Bearer ${SECRET}\nX: y` })).toMatch(/the value of header Authorization contains a line break/);
+  });
+
+  it('server names from the config are escaped in the unknown --server message', async () => {
+    const config = write('ansi-names.json', { mcpServers: { '\u001b[2Jevil': { command: 'x' } } });
+    const r = await runCli(['lock', '--config', config, '--server', 'nope'], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('it has: \\u{1b}[2Jevil');
+    expect(r.stderr).not.toContain('\u001b');
+  });
+
+  it('VS Code envFile: its variables reach the server, names recorded, values nowhere but the server', async () => {
+    write('envfile-proj/.env', `# comment\nexport MCP_ECHO="${SECRET}"\nOTHER=plain # trailing comment\n`);
+    const config = write('envfile-proj/.vscode/mcp.json', {
+      servers: { s: { type: 'stdio', command: node, args: [shuffle, '--tools=1', '--report-env'], envFile: '${workspaceFolder}/.env', env: { OTHER: 'from-env' } } },
+    });
+    const out = join(scratch.dir, 'envfile.json');
+    const r = await runCli(['lock', '--config', config, '-o', out], { cwd: scratch.dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    const lock = parseLockfile(readFileSync(out, 'utf8'));
+    expect(lock.servers.s!.transport).toMatchObject({ env: ['MCP_ECHO', 'OTHER'] });
+    expect(lock.servers.s!.surface.identity.instructions).toMatch(new RegExp(`echo: ${SECRET}$`));
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    // The server echoed the value into its instructions: the user is told, by name.
+    expect(r.stderr).toMatch(/^note: s: the value of env MCP_ECHO appears in the server's own surface, so the lockfile contains it/m);
+    expect(r.stderr).not.toMatch(/OTHER appears/);
+  });
+
+  it('a missing envFile: exit 2 naming the config and the server', async () => {
+    const config = write('envfile-missing/.vscode/mcp.json', { servers: { s: { command: node, envFile: '${workspaceFolder}/.env' } } });
+    const r = await runCli(['lock', '--config', config], { cwd: scratch.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read envFile of server "s" in .*mcp\.json: .*\.env: no such file/);
+  });
+
+  it('a config saved with a byte-order mark is read', () => {
+    const servers = parseAgentConfig('\ufeff{"mcpServers":{"a":{"command":"x","alwaysAllow":["t"]}}}', 'c.json', {});
+    expect(servers.map((s) => s.name)).toEqual(['a']);
+  });
+
+  it('parseEnvFile: quotes, export, comments; a bad line is named by number without its value', () => {
+    expect(parseEnvFile('A=1\nexport B=\'two words\'\nC="x\\ny"\n\n# c\nD=v # c', 'f')).toEqual({ A: '1', B: 'two words', C: 'x\ny', D: 'v' });
+    expect(() => parseEnvFile(`ok=1\n${SECRET}`, '.env')).toThrow(/^\.env line 2 is not NAME=value$/);
   });
 });

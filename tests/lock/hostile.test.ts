@@ -2,14 +2,14 @@
 // lock`: the exit code, the message, how long it took, and that nothing was written. The
 // servers are modes of testdata/servers/hostile-server.mjs (see the README there).
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, ServerError } from '../../src/mcp/index.js';
 import { BoundedStdioTransport } from '../../src/mcp/stdio.js';
 import { readServerSurface } from '../../src/mcp/surface.js';
 import type { ServerErrorCode } from '../../src/mcp/errors.js';
-import { builtCli, fixtureServer, repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { builtCli, fixtureServer, repoRoot, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
 const SERVER = join(repoRoot, 'testdata', 'servers', 'hostile-server.mjs');
 /** --timeout for the cases that hang: they must end by it. */
@@ -327,6 +327,55 @@ describe.concurrent('the server process tree', () => {
     }
   });
 
+  // A descendant that left the server's process group (setsid) and holds its stdout: the
+  // group kill cannot reach it, and mcptrust must not wait for it to let go of the pipes.
+  it('does not keep mcptrust alive through a descendant in another session holding stdout', async () => {
+    expect(existsSync(builtCli), 'build dist/ first: npx tsc -p tsconfig.build.json').toBe(true);
+    const { dir, cleanup } = tempDir();
+    let pids: number[] = [];
+    try {
+      const pidFile = join(dir, 'pids');
+      const r = await spawnCli(['lock', '--timeout', '5s', '--', ...fixtureServer('hostile-server.mjs', '--mode=escaped', `--pid-file=${pidFile}`)], { cwd: dir, timeoutMs: 15_000 });
+      pids = readPids(pidFile);
+      expect(r.code, r.stderr).toBe(0);
+      // The escaped grandchild lives 20 s; mcptrust must be long gone by then.
+      expect(r.ms).toBeLessThan(KILL_GRACE_MS + SLACK_MS);
+      expect(readdirSync(dir).sort()).toEqual(['mcp-lock.json', 'pids']);
+    } finally {
+      for (const pid of pids.slice(1)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      cleanup();
+    }
+  });
+
+  it('reports a server that exits while a descendant holds its stdout at once, not at the timeout', async () => {
+    const { dir, cleanup } = tempDir();
+    let pids: number[] = [];
+    try {
+      const pidFile = join(dir, 'pids');
+      const r = await runCli(['lock', '--timeout', '20s', '--', ...fixtureServer('hostile-server.mjs', '--mode=escaped-exit', `--pid-file=${pidFile}`)], { cwd: dir });
+      pids = readPids(pidFile);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^error: server exited with code 7 during initialize$/m);
+      expect(r.ms).toBeLessThan(SLACK_MS);
+      expect(readdirSync(dir)).toEqual(['pids']);
+    } finally {
+      for (const pid of pids.slice(1)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      cleanup();
+    }
+  });
+
   // Servers run in their own process group, out of reach of a terminal's Ctrl-C: mcptrust must
   // end them itself when it is interrupted. Only a real process shows this (dist/, built first).
   it.each(['SIGINT', 'SIGTERM'] as const)('is gone when mcptrust gets %s mid-lock, and nothing is written', async (signal) => {
@@ -350,6 +399,52 @@ describe.concurrent('the server process tree', () => {
       expect(performance.now() - start).toBeLessThan(SLACK_MS);
       await expectTreeGone(pids);
       expect(readdirSync(dir)).toEqual(['pids']);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe.concurrent('secret values of a stdio server', () => {
+  const SECRET = 'sk-test-0123456789abcdef';
+  it('are redacted when the server echoes them on stderr and in an error; -32001 from the server is an RPC error, not a timeout', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const r = await runCli(['lock', '--timeout', '10s', '--env', `API_KEY=${SECRET}`, '--', ...fixtureServer('hostile-server.mjs', '--mode=echo-env')], { cwd: dir });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^error: server returned an error to initialize: no access with API_KEY=\[REDACTED\] \(code -32001\)$/m);
+      expect(r.stderr).toMatch(/^ {2}API_KEY=\[REDACTED\]$/m);
+      expect(r.stderr + r.stdout).not.toContain(SECRET);
+      expect(r.ms).toBeLessThan(SLACK_MS);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe.concurrent('text a server chose, on the terminal', () => {
+  it('its serverInfo.name is escaped in the summary and in notes', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const r = await runCli(['lock', '--', ...fixtureServer('hostile-server.mjs', '--mode=ansi-name')], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^note: \\u\{1b\}\]0;pwned\\u\{7\}\\u\{1b\}\[2Jevil: server does not implement resources\/templates\/list/m);
+      expect(r.stdout).toContain('\\u{1b}]0;pwned');
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('an existing lockfile path that is a folder: exit 2 naming it, no crash', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      mkdirSync(join(dir, 'mcp-lock.json'));
+      const r = await runCli(['lock', '--', ...fixtureServer('hostile-server.mjs', '--mode=ok')], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^error: cannot read lockfile .*mcp-lock\.json: not a regular file; refusing to overwrite it/m);
+      expect(r.stderr).not.toMatch(/internal error/);
     } finally {
       cleanup();
     }
