@@ -32,7 +32,7 @@ export function addServerOptions(command: import('commander').Command): import('
     .option('--url <url>', 'reach the server over Streamable HTTP (falls back to legacy SSE)')
     .addOption(new Option('--transport <kind>', 'HTTP transport for --url').choices(['auto', 'streamable-http', 'sse']).default('auto'))
     .option('--header <header>', 'HTTP header "Name: value" for --url; ${VAR} is taken from the environment (repeatable)', collect, [])
-    .option('--config <file>', 'lock the MCP servers of an agent config (Claude Desktop, Claude Code, Cursor, VS Code)')
+    .option('--config <file>', 'every MCP server of an agent config (Claude Desktop, Claude Code, Cursor, VS Code)')
     .option('--server <name>', 'with --config: only this server (repeatable)', collect, [])
     .option('--env <NAME=value>', 'environment variable for a stdio server (repeatable)', collect, [])
     // The default is shown as "30s": a bare 30000 typed back would mean 30000 seconds.

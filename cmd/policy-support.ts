@@ -104,5 +104,7 @@ export async function readLiveAndDiff(
     lockName: 'the lockfile',
   });
   for (const note of aligned.notes) io.stderr.write(`note: ${note}\n`);
+  // The surface only, not how the server is launched or reached (absolute paths differ between
+  // a laptop and CI); `mcptrust diff` compares the transport as well.
   return { live: aligned.after, report: diffLockfiles(aligned.before, aligned.after) };
 }

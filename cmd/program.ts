@@ -77,7 +77,10 @@ export async function run(argv: string[], io: IO): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed help, the version or its own error message.
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.OK;
+      // Help asked for (--help, `help`) is a success; help shown because no command was given
+      // (`mcptrust`, `mcptrust policy`: commander's exit code 1) is a usage error, so a CI step
+      // whose command expanded to nothing fails instead of passing.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
       if (error.exitCode === 0) return EXIT.OK;
       return EXIT.INPUT;
     }

@@ -28,6 +28,7 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   if (options.server.length > 0 && !options.config) throw new UsageError('USAGE', '--server only goes with --config');
   if (options.header.length > 0 && !options.url) throw new UsageError('USAGE', '--header only goes with --url (a config file declares its own headers)');
   if (options.env.length > 0 && command.length === 0) throw new UsageError('USAGE', '--env only goes with a server command after --');
+  if (options.name !== undefined && options.name.trim() === '') throw new UsageError('USAGE', '--name must not be empty');
 
   if (options.config) {
     const path = resolve(io.cwd, options.config);

@@ -12,6 +12,7 @@ interface CheckOptions extends LiveOptions {
   keyring?: string;
   threshold: number;
   requireSignature: boolean;
+  allowUnknownSigners: boolean;
   policy?: string;
   preset?: string;
   failOn: 'any' | 'breaking' | 'security' | 'none';
@@ -38,6 +39,7 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     .option('--keyring <dir>', 'trust every *.pub public key in this folder')
     .option('--threshold <n>', 'distinct trusted keys that must have signed', parsePositiveInt, 1)
     .option('--require-signature', 'fail when the lockfile has no signature file (needs --key or --keyring)', false)
+    .option('--allow-unknown-signers', 'ignore signatures by keys that are not trusted (they never count), as in verify', false)
     .option('--policy <file>', 'policy YAML file')
     .option('--preset <name>', 'built-in policy: baseline or strict')
     .addOption(
@@ -101,7 +103,10 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     } else {
       const signature = await import('../../src/lockfile/signature.js');
       const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);
-      const result = signature.verifyLockfileSignature(lockBytes, envelope, trusted, { threshold: options.threshold });
+      const result = signature.verifyLockfileSignature(lockBytes, envelope, trusted, {
+        threshold: options.threshold,
+        allowUnknownSigners: options.allowUnknownSigners,
+      });
       verification = { verified: result.verified, signers: result.signers };
       parts.push(model.signaturePart(result, performance.now() - started));
     }

@@ -50,6 +50,13 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   // Read (and validate) any existing lockfile before touching a server: a broken one is an
   // input error whatever the server says.
   const existing = await readExisting(output, options.output, options.force);
+  // And make sure there is somewhere to write it, before a server is started for nothing.
+  const { statSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  if (!statSync(dirname(output), { throwIfNoEntry: false })?.isDirectory()) {
+    const { UsageError } = await import('../../src/errors.js');
+    throw new UsageError('FILE_WRITE', `cannot write ${options.output}: its folder does not exist`);
+  }
 
   const read = await readLive(targets, options, io);
   const lock = read.lock;

@@ -108,6 +108,11 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
   const [support, { UsageError }] = await Promise.all([import('../policy-support.js'), import('../../src/errors.js')]);
   const live = support.hasLiveSource(argv, options);
   if (live && options.against !== undefined) throw new UsageError('USAGE', 'give a live server or --against FILE, not both');
+  // As in diff: a flag that only means something for a live server is an error, never ignored.
+  if (!live && (options.name !== undefined || options.header.length + options.env.length + options.server.length > 0)) {
+    const without = options.against !== undefined ? 'not with --against' : 'give one with -- CMD ARGS..., --url URL or --config FILE';
+    throw new UsageError('USAGE', `--name, --header, --env and --server only go with a live server: ${without}`);
+  }
   const { lock } = await support.readLockfile(options.lock, io);
   let subject = lock;
   let drift: import('../../src/policy/input.js').PolicyInputSources['drift'];

@@ -116,7 +116,8 @@ async function scanLock(options: ScanOptions, ctx: CommandContext): Promise<numb
     import('../../src/mtf/live.js'),
     import('../io.js'),
   ]);
-  const text = readFileBounded(resolve(io.cwd, file), 64 * 1024 * 1024, 'lockfile').toString('utf8');
+  const { MAX_LOCKFILE_BYTES } = await import('../../src/lockfile/types.js');
+  const text = readFileBounded(resolve(io.cwd, file), MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
   const scan = scanLockfile(parseLockfile(text, file));
   const json = `${JSON.stringify({ lockfile: file, ...scan }, null, 2)}\n`;
   if (options.output !== undefined) {

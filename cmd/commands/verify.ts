@@ -61,7 +61,19 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
   const sig = options.sig ?? `${options.lock}.sig`;
 
   const lockBytes = readFileBounded(resolve(io.cwd, options.lock), signature.MAX_SIGNED_LOCKFILE_BYTES, 'lockfile');
-  const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);
+  let sigBytes: Buffer;
+  try {
+    sigBytes = readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file');
+  } catch (error) {
+    // Say what to do next when the lockfile simply has not been signed yet.
+    const { UsageError } = await import('../../src/errors.js');
+    if (error instanceof UsageError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      const lockFlag = options.lock === 'mcp-lock.json' ? '' : ` --lock ${options.lock}`;
+      throw new UsageError(error.code, error.message, { cause: error.cause, details: [`  sign the lockfile first: mcptrust sign --key PRIVATE.key${lockFlag}${options.sig === undefined ? '' : ` --out ${options.sig}`}`] });
+    }
+    throw error;
+  }
+  const envelope = signature.parseSignatureEnvelope(sigBytes, sig);
   const result = signature.verifyLockfileSignature(
     lockBytes,
     envelope,

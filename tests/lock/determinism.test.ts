@@ -93,3 +93,16 @@ describe('re-locking an existing lockfile', () => {
     expect(existsSync(join(scratch.dir, 'mcp-lock.json'))).toBe(false);
   });
 });
+
+describe('lock output path', () => {
+  it('refuses a folder that does not exist before starting the server (exit 2)', async () => {
+    const marker = join(scratch.dir, 'server-started');
+    const r = await runCli(['lock', '-o', join(scratch.dir, 'no-such-folder', 'mcp-lock.json'), '--', process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`], {
+      cwd: scratch.dir,
+      env,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write .*no-such-folder.*: its folder does not exist/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -36,7 +36,8 @@ describe('mcptrust check', () => {
 
   it('a tampered lock alone fails the signature (exit 1) while drift and policy pass', async () => {
     const tampered = join(dir, 'tampered.json');
-    writeFileSync(tampered, readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace('"command": "node"', '"command": "nodf"'));
+    // One byte that changes no JSON value (a space before the final newline): only the signature can tell.
+    writeFileSync(tampered, readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace(/\n$/, ' \n'));
     copyFileSync(join(dir, 'mcp-lock.json.sig'), `${tampered}.sig`);
     const r = await check(['--lock', 'tampered.json', '--key', 'team.pub', '--preset', 'strict', '--format', 'json', ...server()]);
     expect(r.code).toBe(1);
@@ -122,6 +123,25 @@ describe('mcptrust check', () => {
     const optional = await check(['--lock', 'unsigned.json', '--key', 'team.pub', ...server()]);
     expect(optional.code).toBe(0);
     expect(optional.stdout).toContain('- signature no signature file unsigned.json.sig; pass --require-signature to make this fail');
+  }, 30_000);
+
+  it('--allow-unknown-signers, as in verify, ignores a co-signature by a key that is not trusted', async () => {
+    const cosigned = join(dir, 'cosigned.json');
+    copyFileSync(join(dir, 'mcp-lock.json'), cosigned);
+    copyFileSync(join(dir, 'mcp-lock.json.sig'), `${cosigned}.sig`);
+    expect((await runCli(['keygen', '--name', 'other'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['sign', '--key', 'other.key', '--lock', 'cosigned.json'], { cwd: dir })).code).toBe(0);
+    const strict = await check(['--lock', 'cosigned.json', '--key', 'team.pub', '--format', 'json', ...server()]);
+    expect(strict.code).toBe(1);
+    expect(statuses(strict.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:skip']);
+    expect(JSON.parse(strict.stdout).checks[0].summary).toContain('pass --allow-unknown-signers');
+    const lenient = await check(['--lock', 'cosigned.json', '--key', 'team.pub', '--allow-unknown-signers', '--format', 'json', ...server()]);
+    expect(lenient.code).toBe(0);
+    expect(statuses(lenient.stdout)).toEqual(['signature:pass', 'drift:pass', 'policy:skip']);
+    // An ignored signer never counts towards the threshold.
+    const two = await check(['--lock', 'cosigned.json', '--key', 'team.pub', '--allow-unknown-signers', '--threshold', '2', '--format', 'json', ...server()]);
+    expect(two.code).toBe(1);
+    expect(statuses(two.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:skip']);
   }, 30_000);
 
   it('usage and input errors are exit 2 before any server starts', async () => {
