@@ -1,5 +1,7 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { VERSION } from '../src/version.js';
+import { UsageError } from '../src/errors.js';
+import { printable } from '../src/util/text.js';
 import type { CommandContext } from './context.js';
 import { EXIT, reportError } from './exit.js';
 import type { IO } from './io.js';
@@ -65,6 +67,27 @@ Typical use:
   return program;
 }
 
+/**
+ * The server command of lock, diff, policy and check is everything after `--`. A word before
+ * `--` (`check --key a.pub b.pub -- server`) would otherwise silently become the program that
+ * is started, so it is refused.
+ */
+function refuseWordsBeforeDashDash(action: Command, argv: string[]): void {
+  const last = action.registeredArguments.at(-1);
+  if (!last?.variadic || last.name() !== 'command') return;
+  const dashDash = argv.indexOf('--');
+  const after = dashDash === -1 ? 0 : argv.length - dashDash - 1;
+  const before = action.args.length - after;
+  if (before > 0) {
+    const word = action.args[0]!;
+    const path = action.parent && action.parent.parent ? `${action.parent.name()} ${action.name()}` : action.name();
+    throw new UsageError(
+      'USAGE',
+      `unexpected argument "${printable(word, 60)}": the server command goes after -- (mcptrust ${path} [options] -- CMD ARGS...); an option that takes several values takes one per flag`,
+    );
+  }
+}
+
 /** Runs mcptrust with `argv` (without node and script) and returns the exit code. */
 export async function run(argv: string[], io: IO): Promise<number> {
   let exitCode: number = EXIT.OK;
@@ -72,6 +95,7 @@ export async function run(argv: string[], io: IO): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const program = await createProgram(ctx, argv);
+    program.hook('preAction', (_root, action) => refuseWordsBeforeDashDash(action, argv));
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {

@@ -44,3 +44,21 @@ describe('the built bin', () => {
     }
   });
 });
+
+describe('the server command comes after --', () => {
+  it.each([
+    [['check', '--key', 'a.pub', 'b.pub', '--', 'node', 'x'], 'b.pub', 'check'],
+    [['lock', 'npx', 'some-server'], 'npx', 'lock'],
+    [['policy', 'check', '--preset', 'strict', 'oops', '--', 'node'], 'oops', 'policy check'],
+    [['diff', 'stray', '--', 'node'], 'stray', 'diff'],
+  ])('%j is refused (exit 2) without starting anything', async (argv, word, path) => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const r = await runCli(argv, { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`unexpected argument "${word}": the server command goes after -- (mcptrust ${path} [options] -- CMD ARGS...)`);
+    } finally {
+      cleanup();
+    }
+  });
+});
