@@ -1,4 +1,5 @@
 import { digestOf, type JsonObject, type JsonValue } from '../canonical/index.js';
+import { coreChange } from '../report/change-fields.js';
 import type { DiffChange } from '../diff/types.js';
 import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
@@ -441,13 +442,7 @@ function driftDoc(drift: PolicyInputSources['drift']): DriftDoc {
   const items = drift.changes.map((c): DriftItemDoc => {
     top = Math.max(top, order.indexOf(c.severity));
     return {
-      server: c.server,
-      kind: c.kind,
-      name: c.name,
-      change: c.change,
-      severity: c.severity,
-      breaking: c.breaking,
-      reasons: [...c.reasons],
+      ...coreChange(c),
       type: c.kind,
       id: c.name,
       message: c.reasons.join('; ') || `${c.kind} ${c.change}`,

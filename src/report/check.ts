@@ -1,6 +1,7 @@
 // Types only from src/diff: `policy check` renders its results with this module and must not
 // load the diff engine (jsondiffpatch) when it compares nothing.
 import type { FailOn } from '../diff/index.js';
+import { coreChange } from './change-fields.js';
 import type { DiffChange, DiffReport } from '../diff/types.js';
 import type { VerifyResult } from '../lockfile/signature.js';
 import type { PolicyResult } from '../policy/evaluate.js';
@@ -116,15 +117,7 @@ export function checkJson(report: CheckReport) {
       ? {
           drift: report.drift.drift,
           summary: report.drift.summary,
-          changes: report.drift.changes.map((c) => ({
-            server: c.server,
-            kind: c.kind,
-            name: c.name,
-            change: c.change,
-            severity: c.severity,
-            breaking: c.breaking,
-            reasons: c.reasons,
-          })),
+          changes: report.drift.changes.map(coreChange),
         }
       : null,
     policy: report.policy ? policyResultJson(report.policy) : null,

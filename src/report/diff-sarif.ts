@@ -1,4 +1,5 @@
 import { digestOf } from '../canonical/index.js';
+import { coreChange } from './change-fields.js';
 import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
 import { ITEM_COLLECTION } from '../lockfile/types.js';
 import { printable } from '../util/text.js';
@@ -70,14 +71,8 @@ export function renderDiffSarif(report: DiffReport, options: SarifOptions): stri
       // Stable across runs, so code scanning tracks one alert per entry and kind of change.
       partialFingerprints: { 'mcptrustChange/v1': digestOf([c.server, c.kind, c.name, c.change]) },
       properties: {
-        server: c.server,
-        kind: c.kind,
-        name: c.name,
-        change: c.change,
-        severity: c.severity,
-        breaking: c.breaking,
+        ...coreChange(c),
         'security-severity': SCORE[c.severity],
-        reasons: c.reasons,
       },
     };
   });
