@@ -2,52 +2,15 @@
 // Target: verify within 2× of `node -e 0` (verify checks bytes: it never parses the lockfile and
 // loads neither the canonicalizer nor the MCP SDK).
 import { spawnSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { measure } from './lib.mjs';
+import { measure, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 
-function syntheticTools(n) {
-  const tools = Object.create(null);
-  for (let i = 0; i < n; i++) {
-    const name = `tool_${String(i).padStart(5, '0')}`;
-    tools[name] = {
-      name,
-      title: `Tool ${i}`,
-      description: `Synthetic tool number ${i}: reads a record by id and returns it as JSON, with paging options.`,
-      inputSchema: {
-        type: 'object',
-        properties: { id: { type: 'string', description: 'record id' }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
-        required: ['id'],
-      },
-      annotations: { readOnlyHint: i % 2 === 0 },
-    };
-  }
-  return tools;
-}
-
 export async function run(ctx) {
-  const { createLockfile, serializeLockfile } = await import(pathToFileURL(join(ctx.root, 'dist', 'src', 'lockfile', 'build.js')).href);
   const dir = join(ctx.dir, 'sign-verify');
-  const lock = createLockfile([
-    {
-      name: 'bench',
-      transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
-      surface: {
-        identity: { serverInfo: { name: 'bench', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-        tools: syntheticTools(TOOLS),
-        prompts: Object.create(null),
-        resources: Object.create(null),
-        resourceTemplates: Object.create(null),
-      },
-    },
-  ]);
-  spawnSync('mkdir', ['-p', dir]);
   const lockPath = join(dir, 'mcp-lock.json');
-  writeFileSync(lockPath, serializeLockfile(lock));
-  const size = statSync(lockPath).size;
+  const size = await writeSyntheticLock(lockPath, TOOLS);
   const keygen = spawnSync(process.execPath, [ctx.cli, 'keygen', '--out-dir', dir, '--name', 'bench'], { encoding: 'utf8' });
   if (keygen.status !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
 

@@ -4,10 +4,9 @@
 // structure); digests are not recomputed, since the diff compares the definitions themselves.
 // A second row diffs a lockfile against a byte-identical copy (the common CI case: a pull
 // request that leaves the lockfile alone), where the engine is never loaded.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { measure } from './lib.mjs';
+import { measure, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 const CHANGED = 100;
@@ -35,29 +34,11 @@ function tool(i, changed) {
   return def;
 }
 
-async function writeLock(path, changedEvery, build) {
-  const tools = Object.create(null);
-  for (let i = 0; i < TOOLS; i++) {
-    const def = tool(i, changedEvery > 0 && i % changedEvery === 0);
-    tools[def.name] = def;
-  }
-  const surface = {
-    identity: { serverInfo: { name: 'inventory', version: '3.2.1' }, protocolVersion: '2025-06-18', capabilities: { tools: {} } },
-    tools,
-    prompts: Object.create(null),
-    resources: Object.create(null),
-    resourceTemplates: Object.create(null),
-  };
-  const lock = build.createLockfile([{ name: 'inventory', transport: { type: 'stdio', command: 'inventory-mcp', args: [], env: [] }, surface }]);
-  writeFileSync(path, build.serializeLockfile(lock));
-}
-
 export async function run(ctx) {
-  const build = await import(pathToFileURL(join(ctx.root, 'dist', 'src', 'lockfile', 'build.js')).href);
   const before = join(ctx.dir, 'diff-before.json');
   const after = join(ctx.dir, 'diff-after.json');
-  await writeLock(before, 0, build);
-  await writeLock(after, TOOLS / CHANGED, build);
+  await writeSyntheticLock(before, TOOLS, (i) => tool(i, false), 'inventory');
+  await writeSyntheticLock(after, TOOLS, (i) => tool(i, i % (TOOLS / CHANGED) === 0), 'inventory');
   const r = measure(process.execPath, [ctx.cli, 'diff', '--lock', before, '--against', after, '--fail-on', 'none'], { runs: 5, cwd: ctx.dir });
   if (r.status !== 0 || !r.stdout.includes(`${CHANGED} changes`)) throw new Error(`diff bench: unexpected result (exit ${r.status}): ${r.stderr.slice(0, 300)}`);
   const ratio = r.wallMs / ctx.nodeBaselineMs;

@@ -2,31 +2,11 @@
 // node start-up. Target: within 3× of `node -e 0`. The time includes reading and validating the
 // lockfile (every item digest recomputed), building the input (name and description analysis of
 // every tool, the MTF description controls) and evaluating the rules.
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { measure } from './lib.mjs';
+import { measure, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
-
-function syntheticTools(n) {
-  const tools = Object.create(null);
-  for (let i = 0; i < n; i++) {
-    const name = `tool_${String(i).padStart(5, '0')}`;
-    tools[name] = {
-      name,
-      title: `Tool ${i}`,
-      description: `Synthetic tool number ${i}: reads a record by id and returns it as JSON, with paging options.`,
-      inputSchema: {
-        type: 'object',
-        properties: { id: { type: 'string', description: 'record id' }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
-        required: ['id'],
-      },
-      annotations: { readOnlyHint: i % 2 === 0 },
-    };
-  }
-  return tools;
-}
 
 // Twenty rules of the kinds teams write: quantifiers over the flat tool list, string tests,
 // schema checks, drift, resources and MTF results. RULES uses the fields that come straight from
@@ -72,27 +52,11 @@ function timeCheck(ctx, dir, file, rules, runs) {
 }
 
 export async function run(ctx) {
-  const { createLockfile, serializeLockfile } = await import(pathToFileURL(join(ctx.root, 'dist', 'src', 'lockfile', 'build.js')).href);
   const dir = join(ctx.dir, 'policy');
-  mkdirSync(dir, { recursive: true });
-  const lock = createLockfile([
-    {
-      name: 'bench',
-      transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
-      surface: {
-        identity: { serverInfo: { name: 'bench', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-        tools: syntheticTools(TOOLS),
-        prompts: Object.create(null),
-        resources: Object.create(null),
-        resourceTemplates: Object.create(null),
-      },
-    },
-  ]);
-  writeFileSync(join(dir, 'mcp-lock.json'), serializeLockfile(lock));
+  const size = await writeSyntheticLock(join(dir, 'mcp-lock.json'), TOOLS);
   writeFileSync(join(dir, 'policy.yaml'), policyYaml(RULES));
   writeFileSync(join(dir, 'full.yaml'), policyYaml(FULL_RULES));
   writeFileSync(join(dir, 'floor.yaml'), policyYaml([['trivial', 'true']]));
-  const size = statSync(join(dir, 'mcp-lock.json')).size;
   const mb = `${(size / (1024 * 1024)).toFixed(1)} MiB lockfile`;
 
   const floor = timeCheck(ctx, dir, 'floor.yaml', [1], 5);

@@ -2,31 +2,10 @@
 // dependencies (every package-lock entry without "dev"), plus the example server of
 // testdata/mtf/bundles/clean as the entry point. Target: the whole scan under 5 s.
 // The pattern-throughput row (CQ-01/02/05 MB/s) is scripts/bench/51-patterns.mjs (MTF-B).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { measure } from './lib.mjs';
+import { measure, productionDependencyFiles } from './lib.mjs';
 import { buildZip } from '../../testdata/mtf/zip.mjs';
-
-/** Zip entries for the production dependency tree under node_modules (sorted, no nested node_modules walk twice). */
-function dependencyEntries(root) {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
-  const entries = [];
-  for (const [path, meta] of Object.entries(lock.packages)) {
-    if (path === '' || meta.dev || meta.link || !existsSync(join(root, path))) continue;
-    const walk = (rel) => {
-      for (const name of readdirSync(join(root, rel)).sort()) {
-        const r = `${rel}/${name}`;
-        const st = statSync(join(root, r), { throwIfNoEntry: false });
-        if (!st) continue;
-        if (st.isDirectory()) {
-          if (name !== 'node_modules') walk(r);
-        } else if (st.isFile()) entries.push({ name: r, data: readFileSync(join(root, r)) });
-      }
-    };
-    walk(path);
-  }
-  return entries;
-}
 
 export async function run(ctx) {
   const clean = join(ctx.root, 'testdata', 'mtf', 'bundles', 'clean');
@@ -39,7 +18,7 @@ export async function run(ctx) {
     { name: 'package-lock.json', data: readFileSync(join(ctx.root, 'package-lock.json')) },
     { name: 'server/index.js', data: readFileSync(join(clean, 'server', 'index.js')) },
     { name: 'server/notes.js', data: readFileSync(join(clean, 'server', 'notes.js')) },
-    ...dependencyEntries(ctx.root),
+    ...productionDependencyFiles().map((f) => ({ name: f.path, data: f.bytes })),
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const bytes = entries.reduce((n, e) => n + Buffer.byteLength(e.data), 0);
   const archive = join(ctx.dir, 'prod-deps.mcpb');

@@ -3,32 +3,9 @@
 // Target: at least 50 MB/s of text for each control and for the three together.
 // A second, informational row treats every file as the server's own code (every rule active),
 // the worst case for a bundle that vendors its dependencies outside node_modules.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-function productionFiles(root) {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
-  const files = [];
-  for (const [path, meta] of Object.entries(lock.packages)) {
-    if (path === '' || meta.dev || meta.link || !existsSync(join(root, path))) continue;
-    const walk = (rel) => {
-      for (const name of readdirSync(join(root, rel)).sort()) {
-        const r = `${rel}/${name}`;
-        const st = statSync(join(root, r), { throwIfNoEntry: false });
-        if (!st) continue;
-        if (st.isDirectory()) {
-          if (name !== 'node_modules') walk(r);
-        } else if (st.isFile() && st.size <= 8 * 1024 * 1024) {
-          const bytes = readFileSync(join(root, r));
-          files.push({ path: r, size: bytes.length, text: bytes.includes(0) ? undefined : bytes.toString('utf8') });
-        }
-      }
-    };
-    walk(path);
-  }
-  return files;
-}
+import { productionDependencyFiles } from './lib.mjs';
 
 export async function run(ctx) {
   const load = (p) => import(pathToFileURL(join(ctx.root, 'dist', p)).href);
@@ -39,7 +16,11 @@ export async function run(ctx) {
     ['CQ-02', (await load('src/mtf/controls/cq-02.js')).MALICIOUS_RULE_SET],
     ['CQ-05', (await load('src/mtf/controls/cq-05.js')).UNSAFE_EXEC_RULE_SET],
   ];
-  const files = productionFiles(ctx.root);
+  const files = productionDependencyFiles(8 * 1024 * 1024).map(({ path, bytes }) => ({
+    path,
+    size: bytes.length,
+    text: bytes.includes(0) ? undefined : bytes.toString('utf8'),
+  }));
   const textBytes = files.reduce((n, f) => n + (f.text === undefined ? 0 : Buffer.byteLength(f.text)), 0);
   const mb = textBytes / 1e6;
   const rows = [];

@@ -2,10 +2,10 @@
 // the table printer. Peak memory comes from /usr/bin/time when present, else from the child's
 // own report (process.resourceUsage in a wrapper).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cli = join(root, 'dist', 'cmd', 'main.js');
@@ -63,4 +63,73 @@ export function printTable(rows) {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of body) console.log(line(row));
+}
+
+/** A plain synthetic tool, the same in every benchmark that builds a lockfile. */
+export function syntheticTool(i) {
+  const name = `tool_${String(i).padStart(5, '0')}`;
+  return {
+    name,
+    title: `Tool ${i}`,
+    description: `Synthetic tool number ${i}: reads a record by id and returns it as JSON, with paging options.`,
+    inputSchema: {
+      type: 'object',
+      properties: { id: { type: 'string', description: 'record id' }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
+      required: ['id'],
+    },
+    annotations: { readOnlyHint: i % 2 === 0 },
+  };
+}
+
+/**
+ * Writes a one-server lockfile of `count` tools made by `makeTool(i)` with the built lockfile
+ * writer (dist/), and returns its size in bytes.
+ */
+export async function writeSyntheticLock(path, count, makeTool = syntheticTool, name = 'bench') {
+  const { createLockfile, serializeLockfile } = await import(pathToFileURL(join(root, 'dist', 'src', 'lockfile', 'build.js')).href);
+  const tools = Object.create(null);
+  for (let i = 0; i < count; i++) {
+    const tool = makeTool(i);
+    tools[tool.name] = tool;
+  }
+  const lock = createLockfile([
+    {
+      name,
+      transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
+      surface: {
+        identity: { serverInfo: { name, version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+        tools,
+        prompts: Object.create(null),
+        resources: Object.create(null),
+        resourceTemplates: Object.create(null),
+      },
+    },
+  ]);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, serializeLockfile(lock));
+  return statSync(path).size;
+}
+
+/**
+ * The files of the project's production dependency tree (every package-lock entry without
+ * "dev"), sorted, nested node_modules not walked twice: the real-world input of the scan benches.
+ */
+export function productionDependencyFiles(maxFileBytes = Number.POSITIVE_INFINITY) {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const files = [];
+  for (const [path, meta] of Object.entries(lock.packages)) {
+    if (path === '' || meta.dev || meta.link || !existsSync(join(root, path))) continue;
+    const walk = (rel) => {
+      for (const name of readdirSync(join(root, rel)).sort()) {
+        const r = `${rel}/${name}`;
+        const st = statSync(join(root, r), { throwIfNoEntry: false });
+        if (!st) continue;
+        if (st.isDirectory()) {
+          if (name !== 'node_modules') walk(r);
+        } else if (st.isFile() && st.size <= maxFileBytes) files.push({ path: r, bytes: readFileSync(join(root, r)) });
+      }
+    };
+    walk(path);
+  }
+  return files;
 }
