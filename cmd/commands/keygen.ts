@@ -82,32 +82,14 @@ async function runKeygen(options: KeygenOptions, ctx: CommandContext): Promise<n
   return EXIT.OK;
 }
 
-/**
- * Creates `path` with `data` and exactly `mode`, never replacing an existing file, and never
- * leaving a half-written one: the bytes go to a temporary file that is then hard-linked to its
- * name (link fails if the name exists, even when another process created it a moment ago).
- */
+/** Creates a key file that must not exist yet (src/util/fs.ts does the exclusive, atomic write). */
 async function writeNewFile(path: string, shown: string, data: string, mode: number): Promise<void> {
-  const [{ randomBytes }, { closeSync, fchmodSync, fsyncSync, linkSync, openSync, rmSync, writeSync }, { basename, dirname, join }, { UsageError }] =
-    await Promise.all([import('node:crypto'), import('node:fs'), import('node:path'), import('../../src/errors.js')]);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
+  const [{ writeFileAtomic }, { UsageError }] = await Promise.all([import('../../src/util/fs.js'), import('../../src/errors.js')]);
   try {
-    fd = openSync(tmp, 'wx', mode);
-    fchmodSync(fd, mode); // the umask may have removed bits; never added any
-    const bytes = Buffer.from(data, 'utf8');
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    linkSync(tmp, path);
+    writeFileAtomic(path, data, { mode, exclusive: true });
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new UsageError('FILE_EXISTS', `${shown} already exists; keygen never overwrites a key`);
-    throw new UsageError('FILE_WRITE', `cannot write ${shown}: ${code ?? String(error)}`, { cause: error });
-  } finally {
-    rmSync(tmp, { force: true });
+    if (!(error instanceof UsageError)) throw error;
+    if (error.code === 'FILE_EXISTS') throw new UsageError('FILE_EXISTS', `${shown} already exists; keygen never overwrites a key`, { cause: error });
+    throw new UsageError(error.code, error.message.replace(path, shown), { cause: error });
   }
 }

@@ -1,31 +1,48 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
+export interface WriteOptions {
+  /** File mode, applied exactly (the umask may remove bits at creation; fchmod puts them back). */
+  mode?: number;
+  /**
+   * Never replace an existing file: the temporary file is hard-linked to its name, which fails
+   * with FILE_EXISTS if the name exists, even when another process created it a moment ago.
+   */
+  exclusive?: boolean;
+}
+
 /**
  * Writes a file so that readers see either the old content or the whole new content, never a
- * half-written file: a temporary file in the same folder, fsync, then rename over the target.
+ * half-written file: a temporary file in the same folder, fsync, then rename over the target
+ * (or, `exclusive`, a hard link that refuses an existing name).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
+  const mode = options.mode ?? 0o644;
   holdSignals();
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
+  let placed = false;
   try {
     fd = openSync(tmp, 'wx', mode);
+    fchmodSync(fd, mode);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    renameSync(tmp, path);
+    if (options.exclusive) linkSync(tmp, path);
+    else renameSync(tmp, path);
+    placed = !options.exclusive;
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw new UsageError('FILE_WRITE', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      cause: error,
-    });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (options.exclusive && code === 'EEXIST') throw new UsageError('FILE_EXISTS', `${path} already exists`, { cause: error });
+    throw new UsageError('FILE_WRITE', `cannot write ${path}: ${code ?? String(error)}`, { cause: error });
+  } finally {
+    if (!placed) rmSync(tmp, { force: true });
   }
 }
 
