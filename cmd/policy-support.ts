@@ -11,7 +11,7 @@ import type { CompiledPolicy } from '../src/policy/compile.js';
 import { readFileBounded } from '../src/util/fs.js';
 import { printable } from '../src/util/text.js';
 import type { IO } from './io.js';
-import { readLive, resolveTargets, type ServerOptions } from './servers.js';
+import { readLiveAligned, type ServerOptions } from './servers.js';
 
 /** The largest lockfile read by policy and check (a 10,000-tool lock is about 8 MiB). */
 export { MAX_LOCKFILE_BYTES } from '../src/lockfile/types.js';
@@ -94,15 +94,8 @@ export async function readLiveAndDiff(
   lock: Lockfile,
   io: IO,
 ): Promise<{ live: Lockfile; report: DiffReport }> {
-  const targets = await resolveTargets(command, options, io);
-  const [{ diffLockfiles }, { alignLive }] = await Promise.all([import('../src/diff/index.js'), import('../src/diff/align.js')]);
-  const read = await readLive(targets, options, io);
-  const aligned = alignLive(lock, read.lock, {
-    single: options.config === undefined,
-    named: options.name !== undefined,
-    selected: options.server,
-    lockName: 'the lockfile',
-  });
+  const { diffLockfiles } = await import('../src/diff/index.js');
+  const aligned = await readLiveAligned(command, options, lock, 'the lockfile', io);
   for (const note of aligned.notes) io.stderr.write(`note: ${note}\n`);
   // The surface only, not how the server is launched or reached (absolute paths differ between
   // a laptop and CI); `mcptrust diff` compares the transport as well.

@@ -113,3 +113,33 @@ export async function readLive(
   }
   return { lock: createLockfile(read.servers), notes: read.notes };
 }
+
+/**
+ * Reads the live servers named by the flags and lines them up with a lockfile as diff, policy
+ * and check all do (src/diff/align.ts): one live server against the locked server of the same
+ * name (or the lock's only one); `--config --server` against the selected servers; a whole
+ * `--config` against the whole lock. Notes from the read and the alignment are returned.
+ */
+export async function readLiveAligned(
+  command: string[],
+  options: Partial<ServerOptions> & { timeout: number; maxItems: number },
+  lock: import('../src/lockfile/types.js').Lockfile,
+  lockName: string,
+  io: IO,
+): Promise<{ before: import('../src/lockfile/types.js').Lockfile; after: import('../src/lockfile/types.js').Lockfile; notes: string[]; servers: number }> {
+  const targets = await resolveTargets(command, options, io);
+  const { alignLive } = await import('../src/diff/align.js');
+  const read = await readLive(targets, options, io);
+  const aligned = alignLive(lock, read.lock, {
+    single: options.config === undefined,
+    named: options.name !== undefined,
+    selected: options.server ?? [],
+    lockName,
+  });
+  return {
+    before: aligned.before,
+    after: aligned.after,
+    notes: [...aligned.notes, ...read.notes.map(({ server, note }) => `${server}: ${note}`)],
+    servers: targets.length,
+  };
+}

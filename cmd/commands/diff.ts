@@ -95,20 +95,12 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     after = otherBytes.equals(lockBytes) ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
     afterLabel = options.against;
   } else {
-    const { resolveTargets } = await import('../servers.js');
-    const targets = await resolveTargets(argv, options, io);
-    const [{ readLive }, { alignLive }] = await Promise.all([import('../servers.js'), import('../../src/diff/align.js')]);
-    const read = await readLive(targets, options, io);
-    const aligned = alignLive(before, read.lock, {
-      single: options.config === undefined,
-      named: options.name !== undefined,
-      selected: options.server,
-      lockName: options.lock,
-    });
+    const { readLiveAligned } = await import('../servers.js');
+    const aligned = await readLiveAligned(argv, options, before, options.lock, io);
     before = aligned.before;
     after = aligned.after;
-    notes.push(...aligned.notes, ...read.notes.map(({ server, note }) => `${server}: ${note}`));
-    afterLabel = targets.length === 1 ? 'the live server' : `${targets.length} live servers`;
+    notes.push(...aligned.notes);
+    afterLabel = aligned.servers === 1 ? 'the live server' : `${aligned.servers} live servers`;
   }
 
   // Equal lockfiles (every server's transport and surface) have no change to classify: the
