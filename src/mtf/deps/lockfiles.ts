@@ -219,15 +219,20 @@ function splitAt(descriptor: string): [string, string] {
   return at === -1 ? [descriptor, ''] : [descriptor.slice(0, at), descriptor.slice(at + 1)];
 }
 
-function parsePnpm(path: string, text: string): ParsedLockfile {
-  const result: ParsedLockfile = { path, kind: 'pnpm', format: 'pnpm-lock', dependencies: [], problems: [] };
-  let doc: unknown;
+/** The YAML document of a lockfile (aliases bounded), or undefined after recording why not. */
+function readYaml(path: string, text: string, result: ParsedLockfile): unknown {
   try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
+    return parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
   } catch (error) {
     result.problems.push({ file: path, message: `not valid YAML: ${(error as Error).message.split('\n')[0]}` });
-    return result;
+    return undefined;
   }
+}
+
+function parsePnpm(path: string, text: string): ParsedLockfile {
+  const result: ParsedLockfile = { path, kind: 'pnpm', format: 'pnpm-lock', dependencies: [], problems: [] };
+  const doc = readYaml(path, text, result);
+  if (doc === undefined) return result;
   if (!isObject(doc)) {
     result.problems.push({ file: path, message: 'not a YAML mapping' });
     return result;
@@ -302,13 +307,8 @@ function parsePnpm(path: string, text: string): ParsedLockfile {
 
 function parseYarnBerry(path: string, text: string): ParsedLockfile {
   const result: ParsedLockfile = { path, kind: 'yarn-berry', format: 'yarn.lock berry', dependencies: [], problems: [] };
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
-  } catch (error) {
-    result.problems.push({ file: path, message: `not valid YAML: ${(error as Error).message.split('\n')[0]}` });
-    return result;
-  }
+  const doc = readYaml(path, text, result);
+  if (doc === undefined) return result;
   if (!isObject(doc)) return result;
   const meta = isObject(doc.__metadata) ? doc.__metadata : {};
   result.format = `yarn.lock berry v${String(meta.version ?? '?')}`;
