@@ -291,7 +291,7 @@ export function policyInputJson(input: PolicyInput, space?: number): string {
   return JSON.stringify(input, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), space);
 }
 
-function signalDocs(signals: TextSignal[]): SignalDoc[] {
+function signalDocs(signals: readonly TextSignal[]): SignalDoc[] {
   if (signals.length === 0) return NO_SIGNALS;
   return signals.map((s) => ({ kind: s.kind, severity: s.severity, evidence: s.evidence }));
 }

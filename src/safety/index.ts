@@ -187,11 +187,28 @@ const MAX_ANALYSED = 256 * 1024;
 // it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
 const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
 
+// The policy input and the MTF description checks both analyse every description of a
+// lockfile; a run analyses each distinct text once. Results are frozen (callers only read them);
+// only texts up to 16 KiB are kept, at most 50,000 of them, so the cache stays small.
+const SCAN_CACHE = new Map<string, readonly TextSignal[]>();
+const CACHE_TEXT_LIMIT = 16 * 1024;
+const CACHE_ENTRIES = 50_000;
+
 /**
  * Signals in free text: descriptions, instructions, prompt text, schema descriptions.
  * Attacker-controlled; long text is analysed up to 256 KiB.
  */
-export function scanText(input: string): TextSignal[] {
+export function scanText(input: string): readonly TextSignal[] {
+  if (input.length > CACHE_TEXT_LIMIT) return analyseText(input);
+  const hit = SCAN_CACHE.get(input);
+  if (hit) return hit;
+  const signals = Object.freeze(analyseText(input).map((signal) => Object.freeze(signal)));
+  if (SCAN_CACHE.size >= CACHE_ENTRIES) SCAN_CACHE.clear();
+  SCAN_CACHE.set(input, signals);
+  return signals;
+}
+
+function analyseText(input: string): TextSignal[] {
   const text = input.length > MAX_ANALYSED ? input.slice(0, MAX_ANALYSED) : input;
   const out: TextSignal[] = [];
   if (text.length === 0) return out;
