@@ -9,7 +9,9 @@ import { bundle, expectValidReport, key, mtfDir, scan } from './scan-helpers.js'
 describe('every report validates against report.schema.json', () => {
   const folders = readdirSync(join(mtfDir, 'bundles'));
   it.each(folders)('bundles/%s', async (name) => {
-    await scan(bundle(name)); // scan() validates
+    const r = await scan(bundle(name)); // scan() validates the report against the schema
+    expect(r.report.compliance.controls_total).toBeGreaterThan(0);
+    expect(r.report.findings.length).toBe(Object.values(r.report.domains).reduce((n, d) => n + Object.values(d.controls ?? {}).reduce((m, c) => m + c.findings.length, 0), 0));
   });
   it.each(['clean.mcpb', 'tampered.mcpb', 'unsorted.mcpb'])('%s', async (name) => {
     const r = await scan(join(mtfDir, name), { keys: [key('publisher'), key('builder')] });
