@@ -35,9 +35,3 @@ export class UsageError extends BaseError<UsageErrorCode> {
     super('input', code, message, options);
   }
 }
-
-/** Category-aware message for anything thrown, without a stack trace. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}

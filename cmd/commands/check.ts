@@ -4,6 +4,7 @@ import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout } from '../options.js';
 import type { LiveOptions } from '../policy-support.js';
 import type { CheckPart, CheckReport } from '../../src/report/check.js';
+import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 
 interface CheckOptions extends LiveOptions {
   lock: string;
@@ -33,7 +34,7 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
         'cannot be used.',
     )
     .argument('[command...]', 'the live server command and its arguments, after --')
-    .option('--lock <file>', 'the approved lockfile', 'mcp-lock.json')
+    .option('--lock <file>', 'the approved lockfile', DEFAULT_LOCKFILE)
     .option('--sig <file>', 'signature file (default: the lockfile name + .sig)')
     .option('--key <file>', 'trusted public key, SPKI PEM (repeatable)', collect, [])
     .option('--keyring <dir>', 'trust every *.pub public key in this folder')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../../src/canonical/index.js';
-import { MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
+import { DEFAULT_LOCKFILE, MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions } from '../options.js';
@@ -35,7 +35,7 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
         'the new side only.',
     )
     .argument('[command...]', 'the server command and its arguments, after --')
-    .option('--lock <file>', 'the approved lockfile: the old side', 'mcp-lock.json')
+    .option('--lock <file>', 'the approved lockfile: the old side', DEFAULT_LOCKFILE)
     .option('--against <file>', 'the new side: this lockfile instead of a live server (e.g. the one in a pull request)')
     .option('--name <name>', 'which server of the lockfile the live server is (default: its serverInfo.name)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'sarif']).default('text'))

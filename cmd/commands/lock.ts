@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, formatOption } from '../options.js';
 import type { ServerOptions } from '../servers.js';
+import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 
 interface LockOptions extends ServerOptions {
   output: string;
@@ -23,7 +24,7 @@ export function registerLock(program: Command, ctx: CommandContext): void {
         'and the surface changed, nothing is written (exit 1) unless --force.',
     )
     .argument('[command...]', 'the server command and its arguments, after --')
-    .option('-o, --output <file>', 'lockfile to write', 'mcp-lock.json')
+    .option('-o, --output <file>', 'lockfile to write', DEFAULT_LOCKFILE)
     .option('--name <name>', 'name of the server in the lockfile (default: its serverInfo.name)')
     .option('--force', 'overwrite a lockfile whose pinned surface differs')
     .addOption(formatOption(['text', 'json']));

@@ -3,6 +3,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, formatOption, parseTimeout } from '../options.js';
 import type { LiveOptions } from '../policy-support.js';
+import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 
 interface PolicyCheckOptions extends LiveOptions {
   policy?: string;
@@ -39,7 +40,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .argument('[command...]', 'the live server command and its arguments, after --')
     .option('--policy <file>', 'policy YAML file')
     .option('--preset <name>', 'built-in policy: baseline or strict (see policies/)')
-    .option('--lock <file>', 'lockfile to evaluate', 'mcp-lock.json')
+    .option('--lock <file>', 'lockfile to evaluate', DEFAULT_LOCKFILE)
     .option('--against <file>', 'compare the lockfile with another lockfile instead of a live server')
     .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run').argParser(parseTimeout).default(2000, '2s'))
     .addOption(formatOption(['text', 'json', 'junit']));
@@ -61,7 +62,7 @@ Examples:
     .command('input')
     .summary('print the input document the rules see, as JSON (to write and debug rules)')
     .argument('[command...]', 'the live server command and its arguments, after --')
-    .option('--lock <file>', 'lockfile', 'mcp-lock.json')
+    .option('--lock <file>', 'lockfile', DEFAULT_LOCKFILE)
     .option('--against <file>', 'compare the lockfile with another lockfile instead of a live server');
   addServerOptions(input)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')

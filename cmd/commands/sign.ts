@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatOption } from '../options.js';
+import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 
 interface SignOptions {
   key: string;
@@ -20,7 +21,7 @@ export function registerSign(program: Command, ctx: CommandContext): void {
         'your own is replaced; signatures over an older lockfile are dropped.',
     )
     .requiredOption('--key <file>', 'private key (PKCS#8 PEM, from mcptrust keygen)')
-    .option('--lock <file>', 'lockfile to sign', 'mcp-lock.json')
+    .option('--lock <file>', 'lockfile to sign', DEFAULT_LOCKFILE)
     .option('--out <file>', 'signature file to write (default: the lockfile name + .sig)')
     .addOption(formatOption(['text', 'json']))
     .addHelpText(

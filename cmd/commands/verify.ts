@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatOption, parsePositiveInt } from '../options.js';
+import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 
 interface VerifyOptions {
   key?: string[];
@@ -29,7 +30,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option('--key <file...>', 'trusted public key(s), SPKI PEM (repeatable)')
     .option('--keyring <dir>', 'trust every *.pub public key in this folder')
     .option('--threshold <n>', 'distinct trusted keys that must have signed', parsePositiveInt, 1)
-    .option('--lock <file>', 'lockfile to verify', 'mcp-lock.json')
+    .option('--lock <file>', 'lockfile to verify', DEFAULT_LOCKFILE)
     .option('--sig <file>', 'signature file (default: the lockfile name + .sig)')
     .option('--allow-unknown-signers', 'ignore signatures by keys that are not trusted (they never count)', false)
     .addOption(formatOption(['text', 'json']))
@@ -68,7 +69,7 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
     // Say what to do next when the lockfile simply has not been signed yet.
     const { UsageError } = await import('../../src/errors.js');
     if (error instanceof UsageError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      const lockFlag = options.lock === 'mcp-lock.json' ? '' : ` --lock ${options.lock}`;
+      const lockFlag = options.lock === DEFAULT_LOCKFILE ? '' : ` --lock ${options.lock}`;
       throw new UsageError(error.code, error.message, { cause: error.cause, details: [`  sign the lockfile first: mcptrust sign --key PRIVATE.key${lockFlag}${options.sig === undefined ? '' : ` --out ${options.sig}`}`] });
     }
     throw error;
