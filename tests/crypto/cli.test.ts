@@ -7,32 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nacl from 'tweetnacl';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { parsePublicKeyPem } from '../../src/crypto/keys.js';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { preAuthEncoding } from '../../src/lockfile/signature.js';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { oneToolLockText } from '../helpers/lockfiles.js';
 
 let root: string;
 let cleanup: () => void;
 let n = 0;
 
 function lockText(description = 'Read a note.'): string {
-  const tools = Object.create(null);
-  tools.read = { name: 'read', description, inputSchema: { type: 'object' } };
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: 'notes',
-        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 'notes', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
+  return oneToolLockText({ description });
 }
 
 /** A fresh folder with mcp-lock.json and the key pairs alice and bob (made by keygen). */

@@ -6,7 +6,6 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePublicKeyPem, privateKeyFromSeed } from '../../src/crypto/keys.js';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import {
   parseSignatureEnvelope,
   serializeSignatureEnvelope,
@@ -15,6 +14,7 @@ import {
   verifyLockfileSignature,
 } from '../../src/lockfile/signature.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { oneToolLockText } from '../helpers/lockfiles.js';
 
 let root: string;
 let cleanup: () => void;
@@ -23,23 +23,7 @@ beforeAll(() => ({ dir: root, cleanup } = tempDir('mcptrust-sigreview-')));
 afterAll(() => cleanup());
 
 function lockText(): string {
-  const tools = Object.create(null);
-  tools.read = { name: 'read', description: 'Read a note.', inputSchema: { type: 'object' } };
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: 'notes',
-        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 'notes', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
+  return oneToolLockText();
 }
 
 function folder(): string {

@@ -2,7 +2,6 @@
 // no single bit of the lockfile or of the signature file can change without verification failing.
 import { describe, expect, it } from 'vitest';
 import { privateKeyFromSeed, type PrivateKey } from '../../src/crypto/keys.js';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import {
   digestBytes,
   parseSignatureEnvelope,
@@ -15,6 +14,7 @@ import {
   type VerifyResult,
 } from '../../src/lockfile/signature.js';
 import { verifyEd25519 } from '../../src/crypto/ed25519.js';
+import { oneToolLockText } from '../helpers/lockfiles.js';
 
 const alice = privateKeyFromSeed(new Uint8Array(32).fill(0xa1));
 const bob = privateKeyFromSeed(new Uint8Array(32).fill(0xb0));
@@ -22,22 +22,7 @@ const carol = privateKeyFromSeed(new Uint8Array(32).fill(0xc4));
 
 /** A small but real lockfile: one server, one tool (small, since every one of its bits is flipped below). */
 function smallLockfile(description = 'Read a note.'): Uint8Array {
-  const tools = Object.create(null);
-  tools.read = { name: 'read', description, inputSchema: { type: 'object' } };
-  const lock = createLockfile([
-    {
-      name: 'n',
-      transport: { type: 'stdio', command: 'node', args: [], env: [] },
-      surface: {
-        identity: { serverInfo: { name: 'n', version: '1' }, protocolVersion: '2025-11-25', capabilities: {} },
-        tools,
-        prompts: Object.create(null),
-        resources: Object.create(null),
-        resourceTemplates: Object.create(null),
-      },
-    },
-  ]);
-  return new Uint8Array(Buffer.from(serializeLockfile(lock)));
+  return new Uint8Array(Buffer.from(oneToolLockText({ server: 'n', description, args: [], capabilities: {} })));
 }
 
 const sign = (lock: Uint8Array, key: PrivateKey, existing?: SignatureEnvelope) => signLockfile(lock, key, existing).envelope;

@@ -1,0 +1,24 @@
+import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
+import type { JsonObject } from '../../src/canonical/index.js';
+
+/** The bytes of a real lockfile with one server and one tool, `read` (the crypto tests sign it). */
+export function oneToolLockText(options: { server?: string; description?: string; args?: string[]; capabilities?: JsonObject } = {}): string {
+  const { server = 'notes', description = 'Read a note.', args = ['s.mjs'], capabilities = { tools: {} } } = options;
+  const tools = Object.create(null);
+  tools.read = { name: 'read', description, inputSchema: { type: 'object' } };
+  return serializeLockfile(
+    createLockfile([
+      {
+        name: server,
+        transport: { type: 'stdio', command: 'node', args, env: [] },
+        surface: {
+          identity: { serverInfo: { name: server, version: '1' }, protocolVersion: '2025-11-25', capabilities },
+          tools,
+          prompts: Object.create(null),
+          resources: Object.create(null),
+          resourceTemplates: Object.create(null),
+        },
+      },
+    ]),
+  );
+}
