@@ -38,14 +38,23 @@ function decodeCanonicalPoint(bytes: Uint8Array): InstanceType<typeof ed.Point> 
 
 /**
  * Why a 32-byte string is not an acceptable Ed25519 public key, or undefined when it is: wrong
- * length, not a canonical encoding of a curve point, or a point of small order (such keys let
- * one signature verify for many messages; libsodium refuses them too).
+ * length, not a canonical encoding of a curve point, a point of small order (such keys let one
+ * signature verify for many messages; libsodium refuses them too), or a point outside the
+ * prime-order subgroup. The last one matters for thresholds: for A = [a]B, the key A + T (T of
+ * order 8) has another encoding and so another key id, yet the cofactored equation of RFC 8032
+ * §5.1.7 accepts a signature made with a for it (see verifyEd25519), so one secret could count as
+ * two distinct signers. A key made from a seed is always [a]B, so only a crafted key is refused.
+ * Checked where public keys are loaded (src/crypto/keys.ts), not in verifyEd25519, which stays
+ * the RFC's cofactored verification and agrees with noble (tests/crypto/ed25519-differential).
  */
 export function publicKeyProblem(publicKey: Uint8Array): string | undefined {
   if (publicKey.length !== PUBLIC_KEY_LENGTH) return `is ${publicKey.length} bytes, not ${PUBLIC_KEY_LENGTH}`;
   const point = decodeCanonicalPoint(publicKey);
   if (!point) return 'is not a canonical encoding of a curve point';
   if (point.isSmallOrder()) return 'is a point of small order';
+  // [L]A must be the identity. noble computes [L]A as [L/2]A doubled plus A (its multiply takes
+  // scalars below L only); about 1.5 ms per key.
+  if (!point.isTorsionFree()) return 'is not in the prime-order subgroup ([L]A is not the identity: it has a torsion component, so one secret could stand behind several key ids)';
   return undefined;
 }
 

@@ -44,7 +44,7 @@ export function keyIdOf(spki: Uint8Array): string {
   return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
 }
 
-/** A public key from its 32 raw bytes; refuses non-canonical and small-order points. */
+/** A public key from its 32 raw bytes; refuses non-canonical points, small-order points and points outside the prime-order subgroup. */
 export function publicKeyFromRaw(raw: Uint8Array, source = 'public key'): PublicKey {
   const problem = publicKeyProblem(raw);
   if (problem) throw new KeyError('INVALID_PUBLIC_KEY', `${source}: the Ed25519 public key ${problem}`);
