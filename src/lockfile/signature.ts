@@ -47,6 +47,13 @@ export interface SignatureEnvelope {
   /** `sha256:` + hex SHA-256 of the exact lockfile bytes (checked, then every signature is checked). */
   lockfileDigest: string;
   signatures: SignatureEntry[];
+  /**
+   * True only when the envelope is in the one form `sign` writes: set by signLockfile, and by
+   * parseSignatureEnvelope when the file's bytes are exactly serializeSignatureEnvelope's for what
+   * it holds. Verification requires it, so that no byte of the signature file can change (white
+   * space, key order, signature order, `1.0` for `1`, a final newline) and still verify.
+   */
+  canonical: boolean;
 }
 
 /** `sha256:` + lowercase hex SHA-256 of `bytes`. */
@@ -157,15 +164,22 @@ export function parseSignatureEnvelope(bytes: Uint8Array, source = 'mcp-lock.jso
     if (signature.length !== 64 || Buffer.from(signature).toString('base64') !== b64) malformed(source, `${path}.signature is not canonical base64`);
     return { algorithm: KEY_ALGORITHM, keyid: item.keyid, signature };
   });
-  return { signatureVersion: version, lockfileDigest: root.lockfileDigest, signatures };
+  const envelope: SignatureEnvelope = { signatureVersion: version, lockfileDigest: root.lockfileDigest, signatures, canonical: false };
+  // Every byte of the file is bound, not only what the signatures cover: the file must be exactly
+  // what `sign` writes for these values (verifyLockfileSignature fails otherwise, exit 1).
+  envelope.canonical = constantTimeEqual(Buffer.from(serializeSignatureEnvelope(envelope), 'utf8'), bytes);
+  return envelope;
 }
 
 function sortByKeyId(signatures: readonly SignatureEntry[]): SignatureEntry[] {
   return [...signatures].sort((a, b) => (a.keyid < b.keyid ? -1 : a.keyid > b.keyid ? 1 : 0));
 }
 
-/** The bytes of a signature file: fixed key order, signatures sorted by key id, two-space indentation, a final newline. */
-export function serializeSignatureEnvelope(envelope: SignatureEnvelope): string {
+/**
+ * The bytes of a signature file, its one canonical form: fixed key order, signatures sorted by
+ * key id, two-space indentation, the version as a plain integer, a final newline.
+ */
+export function serializeSignatureEnvelope(envelope: Omit<SignatureEnvelope, 'canonical'>): string {
   const signatures = sortByKeyId(envelope.signatures).map((s) => ({ algorithm: s.algorithm, keyid: s.keyid, signature: Buffer.from(s.signature).toString('base64') }));
   return `${JSON.stringify({ signatureVersion: envelope.signatureVersion, lockfileDigest: envelope.lockfileDigest, signatures }, null, 2)}\n`;
 }
@@ -203,10 +217,10 @@ export function signLockfile(lockfile: Uint8Array, key: PrivateKey, existing?: S
   const replaced = kept.some((s) => constantTimeEqual(s.keyid, keyid));
   const entry: SignatureEntry = { algorithm: KEY_ALGORITHM, keyid, signature };
   const signatures = sortByKeyId([...kept.filter((s) => !constantTimeEqual(s.keyid, keyid)), entry]);
-  return { envelope: { signatureVersion: SIGNATURE_VERSION, lockfileDigest, signatures }, keyid, replaced, dropped };
+  return { envelope: { signatureVersion: SIGNATURE_VERSION, lockfileDigest, signatures, canonical: true }, keyid, replaced, dropped };
 }
 
-export type VerifyProblemCode = 'DIGEST_MISMATCH' | 'INVALID_SIGNATURE' | 'UNKNOWN_KEY' | 'DUPLICATE_SIGNER' | 'THRESHOLD_NOT_MET';
+export type VerifyProblemCode = 'DIGEST_MISMATCH' | 'NON_CANONICAL_ENVELOPE' | 'INVALID_SIGNATURE' | 'UNKNOWN_KEY' | 'DUPLICATE_SIGNER' | 'THRESHOLD_NOT_MET';
 
 export interface VerifyProblem {
   code: VerifyProblemCode;
@@ -236,7 +250,8 @@ export interface VerifyResult {
 
 /**
  * Verifies an envelope against the exact lockfile bytes and a set of trusted public keys.
- * Pure and synchronous; the caller reads the files. Fails closed: every signature by a trusted
+ * Pure and synchronous; the caller reads the files. Fails closed: the envelope must have been
+ * read in its canonical form (`canonical`), every signature by a trusted
  * key must verify over the PAE of these bytes, a signature by an untrusted key is a failure
  * (unless allowUnknownSigners), a key may sign only once, and at least `threshold` distinct
  * trusted keys must have signed.
@@ -261,6 +276,13 @@ export function verifyLockfileSignature(
     unknownSigners: [],
     problems: [],
   };
+  // Fail closed: only `canonical: true` exactly (set from the file's bytes) lets a result pass.
+  if (envelope.canonical !== true) {
+    result.problems.push({
+      code: 'NON_CANONICAL_ENVELOPE',
+      message: 'the signature file is not in canonical form (not byte for byte what mcptrust sign writes); re-sign the lockfile or restore the file',
+    });
+  }
   const seen = new Set<string>();
   for (const entry of envelope.signatures) {
     const key = trusted.find((k) => constantTimeEqual(k.keyId, entry.keyid));
