@@ -31,9 +31,10 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
  * Expands `${VAR}`, `${VAR:-default}` and `${env:VAR}` (VS Code) from the environment and
  * `${workspaceFolder}` from the config's location. `${input:…}` needs an interactive prompt
- * and is refused with a message saying so.
+ * and is refused with a message saying so. The values that variables (not the workspace)
+ * expanded to are pushed onto `substituted`, if given: they are treated as secrets.
  */
-export function expandVariables(text: string, env: NodeJS.ProcessEnv, where: string, workspace?: string): string {
+export function expandVariables(text: string, env: NodeJS.ProcessEnv, where: string, workspace?: string, substituted?: string[]): string {
   return text.replace(/\$\{([^}]*)\}/g, (_, inner: string) => {
     if (inner === 'workspaceFolder' && workspace !== undefined) return workspace;
     if (inner.startsWith('input:')) {
@@ -42,8 +43,11 @@ export function expandVariables(text: string, env: NodeJS.ProcessEnv, where: str
     const m = /^(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(inner);
     if (!m) throw new ConfigError('UNSUPPORTED', `${where} has an unsupported variable \${${printable(inner, 40)}}`);
     const value = env[m[1]!];
-    if (value !== undefined && value !== '') return value;
-    if (m[2] !== undefined) return m[2];
+    const expanded = value !== undefined && value !== '' ? value : m[2];
+    if (expanded !== undefined) {
+      substituted?.push(expanded);
+      return expanded;
+    }
     throw new ConfigError('UNSET_VARIABLE', `${where} references \${${m[1]}}, which is not set in the environment`);
   });
 }
@@ -135,7 +139,10 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
     if (value.disabled === true) continue;
     const type = value.type;
     if (type !== undefined && typeof type !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "type" must be a string`);
-    const expand = (s: string, field: string) => expandVariables(s, env, `${where} ${field}`, workspace);
+    const expand = (s: string, field: string, substituted?: string[]) => expandVariables(s, env, `${where} ${field}`, workspace, substituted);
+    // Command, args and URL are recorded as written (see ServerTarget.written): the values their
+    // variables expand to are kept aside, to be redacted from whatever the server prints.
+    const substituted: string[] = [];
     let target: ServerTarget;
     if (typeof value.url === 'string' && (type === undefined || ['http', 'streamable-http', 'streamableHttp', 'sse'].includes(type))) {
       const headers = stringMap(value.headers, `${where}.headers`);
@@ -145,7 +152,7 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
         // Not quoted: header values are secrets.
         if (/[\r\n\0]/.test(headers[k]!)) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of header ${k} contains a line break or NUL, which HTTP does not allow`);
       }
-      const url = expand(value.url, 'url');
+      const url = expand(value.url, 'url', substituted);
       let parsedUrl: URL | undefined;
       try {
         parsedUrl = new URL(url);
@@ -160,6 +167,8 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
         headers,
         transport: type === 'sse' ? 'sse' : type === undefined ? 'auto' : 'streamable-http',
       };
+      if (url !== value.url) target.written = { url: value.url };
+      if (substituted.length > 0) target.substituted = substituted;
     } else if (typeof value.command === 'string' && (type === undefined || type === 'stdio')) {
       const envDecl = stringMap(value.env, `${where}.env`);
       for (const k of Object.keys(envDecl)) {
@@ -167,14 +176,17 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
         envDecl[k] = expand(envDecl[k]!, `env ${printable(k, 60)}`);
         if (envDecl[k]!.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of env ${printable(k, 60)} contains a NUL character`);
       }
+      const writtenArgs = stringArray(value.args, `${where}.args`);
       const t: ServerTarget = {
         kind: 'stdio',
-        command: expand(value.command, 'command'),
-        args: stringArray(value.args, `${where}.args`).map((a) => expand(a, 'args')),
+        command: expand(value.command, 'command', substituted),
+        args: writtenArgs.map((a) => expand(a, 'args', substituted)),
         env: envDecl,
       };
+      if (t.command !== value.command || t.args.some((a, i) => a !== writtenArgs[i])) t.written = { command: value.command, args: [...writtenArgs] };
       if (typeof value.cwd === 'string') t.cwd = resolve(workspace, expand(value.cwd, 'cwd'));
       if (t.args.some((a) => a.includes('\0')) || t.command.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "command" and "args" must not contain NUL characters`);
+      if (substituted.length > 0) t.substituted = substituted;
       target = t;
       if (value.envFile !== undefined) {
         if (typeof value.envFile !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "envFile" must be a string`);

@@ -3,7 +3,7 @@ import { printable } from '../util/text.js';
 import { ServerError } from './errors.js';
 import type { Limits } from './limits.js';
 import { readServerSurface, type ReadHooks } from './surface.js';
-import type { NamedTarget } from './target.js';
+import { recordedTransport, redactUrl, type NamedTarget } from './target.js';
 
 export { ServerError } from './errors.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -33,14 +33,15 @@ export async function readServers(
     while (next < targets.length) {
       const index = next++;
       const { name, target } = targets[index]!;
-      const label = name ?? (target.kind === 'stdio' ? target.command : target.url);
+      // As the lockfile records it: a config's own form, the URL without userinfo or query values.
+      const label = name ?? (target.kind === 'stdio' ? (target.written?.command ?? target.command) : redactUrl(target.url));
       try {
         const read = await readServerSurface(target, limits, {
           ...hooks,
           onProgress: (message) => hooks.onServer?.(label, message),
         });
         const serverName = name ?? serverInfoName(read.surface.identity.serverInfo);
-        results[index] = { name: serverName, transport: read.transport, surface: read.surface };
+        results[index] = { name: serverName, transport: recordedTransport(read.transport, target), surface: read.surface };
         for (const note of read.notes) notes.push({ server: serverName, note });
       } catch (error) {
         const e = error instanceof ServerError ? error : new ServerError('PROTOCOL', printable(String(error), 200));
