@@ -318,6 +318,17 @@ const LIST_CAPABILITIES = ['tools', 'prompts', 'resources'];
 
 const shell = (parts: string[]) => printable(parts.map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : JSON.stringify(p))).join(' '), 200);
 
+/** Env var names as a set: the order they were given in (`--env`, a config) means nothing. */
+const nameSet = (names: readonly string[]): string[] => [...new Set(names)].sort();
+/** Header names as a set, and case-insensitive as HTTP defines them (RFC 9110 §5.1). */
+const headerSet = (names: readonly string[]): string[] => nameSet(names.map((h) => h.toLowerCase()));
+
+/** The same transport, env var and header names compared as sets. */
+function sameTransport(before: TransportRecord, after: TransportRecord): boolean {
+  const key = (t: TransportRecord): JsonValue => (t.type === 'stdio' ? { ...t, env: nameSet(t.env) } : { ...t, headers: headerSet(t.headers) });
+  return sameJson(key(before), key(after));
+}
+
 function transportLine(t: TransportRecord): string {
   return t.type === 'stdio' ? `stdio: ${shell([t.command, ...t.args])}` : `${t.type}: ${printable(t.url, 200)}`;
 }
@@ -328,7 +339,7 @@ function transportLine(t: TransportRecord): string {
  * surface diff alone would say "no drift". Only names of env vars and headers are recorded.
  */
 function transportChanges(grade: Grade, fields: string[], before: TransportRecord, after: TransportRecord): void {
-  if (sameJson(before as unknown as JsonValue, after as unknown as JsonValue)) return;
+  if (sameTransport(before, after)) return;
   const from = transportLine(before);
   const to = transportLine(after);
   if (before.type !== after.type) {
@@ -351,9 +362,10 @@ function transportChanges(grade: Grade, fields: string[], before: TransportRecor
       else grade.add('high', `the server is now launched with other arguments (another package or script?): ${from} → ${to}`);
     }
     const added = after.env.filter((e) => !before.env.includes(e));
-    if (!sameJson(before.env, after.env)) fields.push('transport.env');
+    const envChanged = !sameJson(nameSet(before.env), nameSet(after.env));
+    if (envChanged) fields.push('transport.env');
     if (added.length > 0) grade.add('low', `the server now receives environment variable${added.length === 1 ? '' : 's'} ${added.map((e) => quote(e)).join(', ')}`);
-    else if (!sameJson(before.env, after.env)) grade.add('info', 'environment variables passed to the server changed');
+    else if (envChanged) grade.add('info', 'environment variables passed to the server changed');
     return;
   }
   if (before.type !== 'stdio' && after.type !== 'stdio') {
@@ -369,18 +381,20 @@ function transportChanges(grade: Grade, fields: string[], before: TransportRecor
       const moved = host(before.url) !== host(after.url);
       grade.add(moved ? 'high' : 'medium', `the server is now reached at ${moved ? 'another host' : 'another URL'}: ${from} → ${to}`);
     }
-    const added = after.headers.filter((h) => !before.headers.includes(h));
-    if (!sameJson(before.headers, after.headers)) fields.push('transport.headers');
+    const known = new Set(headerSet(before.headers));
+    const added = after.headers.filter((h) => !known.has(h.toLowerCase()));
+    const headersChanged = !sameJson(headerSet(before.headers), headerSet(after.headers));
+    if (headersChanged) fields.push('transport.headers');
     if (added.length > 0) grade.add('low', `the server now receives header${added.length === 1 ? '' : 's'} ${added.map((h) => quote(h)).join(', ')}`);
-    else if (!sameJson(before.headers, after.headers)) grade.add('info', 'headers sent to the server changed');
+    else if (headersChanged) grade.add('info', 'headers sent to the server changed');
   }
 }
 
 function modifiedIdentity(server: string, before: ServerIdentity, after: ServerIdentity, transports?: [TransportRecord, TransportRecord]): DiffChange | undefined {
   const a = identityJson(before);
   const b = identityJson(after);
-  const sameTransport = transports === undefined || sameJson(transports[0] as unknown as JsonValue, transports[1] as unknown as JsonValue);
-  if (sameJson(a, b) && sameTransport) return undefined;
+  const unchangedTransport = transports === undefined || sameTransport(transports[0], transports[1]);
+  if (sameJson(a, b) && unchangedTransport) return undefined;
   const grade = new Grade();
   const fields: string[] = [];
   if (transports) transportChanges(grade, fields, transports[0], transports[1]);
@@ -426,7 +440,7 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
     gradeTextChange(grade, 'instructions', before.instructions, after.instructions);
   }
   const paths = jsonPaths(a, b);
-  if (!sameTransport) paths.unshift('/transport');
+  if (!unchangedTransport) paths.unshift('/transport');
   return change(server, 'server', server, 'modified', grade, fields, paths);
 }
 
