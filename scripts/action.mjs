@@ -38,10 +38,18 @@ export function checkArgs(format) {
   const args = ['check', '--lock', input('LOCK') || 'mcp-lock.json', '--fail-on', input('FAIL_ON') || 'any', '--format', format];
   // One run writes both the log and the JUnit file, so they always tell the same verdict.
   if (input('JUNIT_FILE')) args.push('--junit', input('JUNIT_FILE'));
-  for (const key of input('KEY').split('\n').map((k) => k.trim()).filter(Boolean)) args.push('--key', key);
+  const keys = input('KEY').split('\n').map((k) => k.trim()).filter(Boolean);
+  // Fail closed, as action.yml's default: only an explicit "false" runs without a signature.
+  const requireSignature = input('REQUIRE_SIGNATURE') !== 'false';
+  if (requireSignature && keys.length === 0 && !input('KEYRING')) {
+    throw new Error(
+      "no trusted keys: require-signature is 'true' (the default), so give the key input (public key files, one per line) or keyring (a folder of *.pub files); set require-signature: 'false' to run without checking the signature",
+    );
+  }
+  for (const key of keys) args.push('--key', key);
   if (input('KEYRING')) args.push('--keyring', input('KEYRING'));
   if (input('THRESHOLD')) args.push('--threshold', input('THRESHOLD'));
-  if (input('REQUIRE_SIGNATURE') === 'true') args.push('--require-signature');
+  if (requireSignature) args.push('--require-signature');
   if (input('POLICY')) args.push('--policy', input('POLICY'));
   if (input('PRESET')) args.push('--preset', input('PRESET'));
   if (input('URL')) args.push('--url', input('URL'));
@@ -59,7 +67,13 @@ function mcptrust(args, options) {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
   const format = input('FORMAT') === 'json' ? 'json' : 'text';
-  const run = mcptrust(checkArgs(format), { stdio: 'inherit' });
-  if (run.error) console.error(`mcptrust action: cannot run mcptrust: ${run.error.message}`);
-  process.exitCode = run.status ?? 1;
+  try {
+    const run = mcptrust(checkArgs(format), { stdio: 'inherit' });
+    if (run.error) console.error(`mcptrust action: cannot run mcptrust: ${run.error.message}`);
+    process.exitCode = run.status ?? 1;
+  } catch (error) {
+    // A bad input (no trusted keys, an unterminated quote): one clear line, exit 2 as mcptrust's usage errors.
+    console.error(`mcptrust action: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  }
 }

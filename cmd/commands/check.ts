@@ -28,10 +28,10 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     .summary('the CI gate: verify the signature, diff the live server against the lock, apply a policy')
     .description(
       'One command, one summary, one exit code: verify the lockfile signature (when\n' +
-        'keys are given), compare the live server with the lockfile, and evaluate a\n' +
-        'policy (when one is given) over both. Exit 1 when any part fails; 2 for bad\n' +
-        'flags or files (including a policy that does not compile); 3 when the server\n' +
-        'cannot be used.',
+        'keys are given; an unsigned lockfile then fails), compare the live server with\n' +
+        'the lockfile, and evaluate a policy (when one is given) over both.\n' +
+        'Exit 1 when any part fails; 2 for bad flags or files (including a policy that\n' +
+        'does not compile); 3 when the server cannot be used.',
     )
     .argument('[command...]', 'the live server command and its arguments, after --')
     .option('--lock <file>', 'the approved lockfile', DEFAULT_LOCKFILE)
@@ -39,7 +39,7 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     .option('--key <file>', 'trusted public key, SPKI PEM (repeatable)', collect, [])
     .option('--keyring <dir>', 'trust every *.pub public key in this folder')
     .option('--threshold <n>', 'distinct trusted keys that must have signed', parsePositiveInt, 1)
-    .option('--require-signature', 'fail when the lockfile has no signature file (needs --key or --keyring)', false)
+    .option('--require-signature', 'refuse to run without trusted keys (exit 2); with --key/--keyring an unsigned lockfile always fails', false)
     .option('--allow-unknown-signers', 'ignore signatures by keys that are not trusted (they never count), as in verify', false)
     .option('--policy <file>', 'policy YAML file')
     .option('--preset <name>', 'built-in policy: baseline or strict')
@@ -58,7 +58,7 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
       `
 Examples:
   mcptrust check --key team.pub --preset strict -- npx -y @modelcontextprotocol/server-everything
-  mcptrust check --keyring keys/ --threshold 2 --require-signature --policy org.yaml --config .cursor/mcp.json
+  mcptrust check --keyring keys/ --threshold 2 --policy org.yaml --config .cursor/mcp.json
   mcptrust check --key team.pub --format junit -- node server.js > mcptrust-junit.xml
   mcptrust check --key team.pub --preset strict --junit junit.xml -- node server.js`,
     )
@@ -77,7 +77,9 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     import('../../src/report/check.js'),
   ]);
   const hasKeys = options.key.length > 0 || options.keyring !== undefined;
-  if (options.requireSignature && !hasKeys) throw new UsageError('USAGE', '--require-signature needs the trusted keys: --key FILE or --keyring DIR');
+  if (options.requireSignature && !hasKeys) {
+    throw new UsageError('USAGE', '--require-signature: no trusted keys to verify the signature with; give --key FILE (repeatable) or --keyring DIR');
+  }
   if (!support.hasLiveSource(argv, options)) {
     throw new UsageError('USAGE', 'check compares the live server with the lockfile: give -- CMD ARGS..., --url URL or --config FILE');
   }
@@ -100,7 +102,10 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     const started = performance.now();
     const sig = options.sig ?? `${options.lock}.sig`;
     if (!existsSync(resolve(io.cwd, sig))) {
-      parts.push(model.noSignaturePart(sig, options.requireSignature));
+      // Fail closed: given trusted keys, an unsigned lockfile is not verified.
+      const lockFlag = options.lock === DEFAULT_LOCKFILE ? '' : ` --lock ${options.lock}`;
+      const outFlag = options.sig === undefined ? '' : ` --out ${options.sig}`;
+      parts.push(model.noSignaturePart(sig, `mcptrust sign --key PRIVATE.key${lockFlag}${outFlag}`));
     } else {
       const signature = await import('../../src/lockfile/signature.js');
       const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);

@@ -42,11 +42,15 @@ export function signaturePart(result: VerifyResult, ms: number): CheckPart {
   };
 }
 
-export function noSignaturePart(sig: string, required: boolean): CheckPart {
+/**
+ * Trusted keys were given and there is no signature file: fail closed, the lockfile is not
+ * verified. `signCommand` is the command that would sign it.
+ */
+export function noSignaturePart(sig: string, signCommand: string): CheckPart {
   return {
     id: 'signature',
-    status: required ? 'fail' : 'skip',
-    summary: `no signature file ${sig}${required ? ' (--require-signature)' : '; pass --require-signature to make this fail'}`,
+    status: 'fail',
+    summary: `not verified: the lockfile is not signed (no signature file ${sig}); sign it with: ${signCommand}`,
     details: [],
     ms: 0,
   };

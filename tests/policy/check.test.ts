@@ -114,15 +114,53 @@ describe('mcptrust check', () => {
     expect(xml).toMatch(/<testcase name="drift" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="6 changes/);
   }, 30_000);
 
-  it('--require-signature fails a lock without a signature file; without it the signature is skipped', async () => {
+  it('given trusted keys, a lock without a signature file fails (exit 1) and says how to sign it', async () => {
     const unsigned = join(dir, 'unsigned.json');
     copyFileSync(join(dir, 'mcp-lock.json'), unsigned);
-    const required = await check(['--lock', 'unsigned.json', '--key', 'team.pub', '--require-signature', '--format', 'json', ...server()]);
-    expect(required.code).toBe(1);
-    expect(statuses(required.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:skip']);
-    const optional = await check(['--lock', 'unsigned.json', '--key', 'team.pub', ...server()]);
-    expect(optional.code).toBe(0);
-    expect(optional.stdout).toContain('- signature no signature file unsigned.json.sig; pass --require-signature to make this fail');
+    const text = await check(['--lock', 'unsigned.json', '--key', 'team.pub', ...server()]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(
+      '✗ signature not verified: the lockfile is not signed (no signature file unsigned.json.sig); sign it with: mcptrust sign --key PRIVATE.key --lock unsigned.json',
+    );
+    expect(text.stdout).toContain('✓ drift     no drift');
+    expect(text.stdout).toContain('✗ check failed: signature');
+    // The same with a keyring, with --require-signature (now implied), and in JSON and JUnit.
+    for (const args of [['--keyring', '.'], ['--key', 'team.pub', '--require-signature']]) {
+      const json = await check(['--lock', 'unsigned.json', ...args, '--format', 'json', ...server()]);
+      expect(json.code, args.join(' ')).toBe(1);
+      expect(statuses(json.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:skip']);
+      expect(JSON.parse(json.stdout).checks[0].summary).toMatch(/^not verified: the lockfile is not signed/);
+    }
+    const junit = await check(['--lock', 'unsigned.json', '--key', 'team.pub', '--format', 'junit', ...server()]);
+    expect(junit.code).toBe(1);
+    expect(junit.stdout).toMatch(/<testcase name="signature" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="not verified: the lockfile is not signed/);
+    // A --sig that does not exist names that file and the --out that would write it.
+    const named = await check(['--lock', 'unsigned.json', '--sig', 'approved.sig', '--key', 'team.pub', '--format', 'json', ...server()]);
+    expect(named.code).toBe(1);
+    expect(JSON.parse(named.stdout).checks[0].summary).toBe(
+      'not verified: the lockfile is not signed (no signature file approved.sig); sign it with: mcptrust sign --key PRIVATE.key --lock unsigned.json --out approved.sig',
+    );
+  }, 30_000);
+
+  it('without trusted keys the signature is skipped, and --require-signature refuses to run (exit 2, no trusted keys)', async () => {
+    const skipped = await check(['--format', 'json', ...server()]);
+    expect(skipped.code).toBe(0);
+    expect(statuses(skipped.stdout)).toEqual(['signature:skip', 'drift:pass', 'policy:skip']);
+    const required = await check(['--require-signature', ...server()]);
+    expect(required.code).toBe(2);
+    expect(required.stdout).toBe('');
+    expect(required.stderr).toBe('error: --require-signature: no trusted keys to verify the signature with; give --key FILE (repeatable) or --keyring DIR\n');
+  }, 30_000);
+
+  it('a signature file that is not in the canonical form sign writes fails the signature (exit 1)', async () => {
+    const reformatted = join(dir, 'reformatted.json');
+    copyFileSync(join(dir, 'mcp-lock.json'), reformatted);
+    // The same values, compact instead of indented: nothing a signature covers changed.
+    writeFileSync(`${reformatted}.sig`, JSON.stringify(JSON.parse(readFileSync(join(dir, 'mcp-lock.json.sig'), 'utf8'))));
+    const r = await check(['--lock', 'reformatted.json', '--key', 'team.pub', '--format', 'json', ...server()]);
+    expect(r.code).toBe(1);
+    expect(statuses(r.stdout)).toEqual(['signature:fail', 'drift:pass', 'policy:skip']);
+    expect(JSON.parse(r.stdout).checks[0].summary).toMatch(/^not verified: the signature file is not in canonical form/);
   }, 30_000);
 
   it('--allow-unknown-signers, as in verify, ignores a co-signature by a key that is not trusted', async () => {
@@ -146,7 +184,7 @@ describe('mcptrust check', () => {
 
   it('usage and input errors are exit 2 before any server starts', async () => {
     const cases: [string[], RegExp][] = [
-      [['--require-signature', ...server()], /--require-signature needs the trusted keys/],
+      [['--require-signature', ...server()], /--require-signature: no trusted keys/],
       [['--key', 'team.pub'], /check compares the live server with the lockfile/],
       [['--key', 'missing.pub', ...server()], /cannot read public key .*missing\.pub: no such file/],
       [['--policy', join(fixtures, 'does-not-compile.yaml'), ...server()], /rule "missing operand" does not compile/],
