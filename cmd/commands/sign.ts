@@ -79,6 +79,7 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
       throw error;
     }
   }
+  if (existing && !existing.canonical) warn(`${out} was not in the canonical form sign writes (verify refuses it); it is rewritten in that form`);
   const outcome = signature.signLockfile(lockBytes, key, existing);
   if (outcome.dropped.length > 0) {
     warn(
