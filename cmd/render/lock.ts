@@ -18,7 +18,7 @@ function counts(lock: Lockfile, name: string) {
 
 export function renderLockSummary(lock: Lockfile, file: string, p: Paint): string {
   const names = Object.keys(lock.servers);
-  const lines = [`${p.green('locked')} ${plural(names.length, 'server')} into ${file}`];
+  const lines = [`${p.green('locked')} ${plural(names.length, 'server')} into ${printable(file, 200)}`];
   for (const name of names) {
     const server = lock.servers[name]!;
     const info = server.surface.identity.serverInfo;

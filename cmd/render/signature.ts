@@ -40,7 +40,7 @@ export function renderVerify(result: VerifyResult, lockFile: string, files: Map<
     return `${lines.join('\n')}\n`;
   }
   const lines = [`${p.red('error:')} ${printable(lockFile)}: signature verification failed`];
-  for (const problem of result.problems) lines.push(`  ${problem.message}${problem.keyid ? keyName(files, problem.keyid) : ''}`);
+  for (const problem of result.problems) lines.push(`  ${printable(problem.message, 400)}${problem.keyid ? keyName(files, problem.keyid) : ''}`);
   if (result.signers.length > 0) lines.push(`  valid signatures by trusted keys: ${result.signers.map((k) => `${k}${keyName(files, k)}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

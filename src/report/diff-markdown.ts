@@ -3,18 +3,41 @@ import { printable } from '../util/text.js';
 import { displaySegments, groupByServer, KIND_LABEL, summaryLine, type DiffSources } from './diff-common.js';
 
 /**
- * Markdown-safe text: made printable, then every character that can start markup inline
- * backslash-escaped (CommonMark allows escaping any ASCII punctuation), so server text cannot
- * open links, images, HTML, code spans, emphasis, table cells, math, mentions or autolinks
- * (":" is escaped so "http://" is not recognised) in a pull-request comment.
+ * Server text for markdown, as an inline code span. Backslash escapes are not enough: the
+ * extended autolinks of GFM (`www.`, `WWW.`, `https://`, `mailto:`, `xmpp:`, bare e-mail
+ * addresses) and other renderers' linkifiers (bare domains) find links in plain text, and
+ * GitHub's and GitLab's mentions and references (`@user`, `#1`, `GH-1`, `group/repo!1`) are
+ * found in the rendered HTML, after every escape has been removed. The one construct that
+ * every one of them leaves alone is code: inside a code span nothing is a link, an image, HTML,
+ * emphasis or a mention (CommonMark §6.1). The text is made printable first (one line, control
+ * and invisible characters as \u{…}); the fence is one backtick longer than the longest run of
+ * backticks in the text, so the text cannot close it, and padded with a space on both sides
+ * when the text starts or ends with a backtick or a space (the parser strips exactly one). In a
+ * table cell, `|` is written `\|`: GFM splits cells before it parses code spans, and shows
+ * `\|` inside a code span in a cell as `|`.
  */
-export function escapeMarkdown(text: string, max = 300): string {
-  return printable(text, max).replace(/[\\`*_[\]()<>#|~!@:&$]/g, (c) => `\\${c}`);
+export function markdownCode(text: string, max = 300, inTable = false): string {
+  let body = printable(text, max);
+  if (body === '') return '';
+  if (inTable) body = body.replace(/\|/g, '\\|');
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < body.length; i++) {
+    run = body.charCodeAt(i) === 0x60 ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  const fence = '`'.repeat(longest + 1);
+  const pad = /^[ `]|[ `]$/.test(body) && body.trim() !== '' ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
 }
 
-/** Text for raw HTML (the <summary> line is an HTML block, where markdown escapes do not apply). */
-function escapeHtml(text: string, max = 100): string {
-  return printable(text, max).replace(/[&<>"'`@]/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Server text inside raw HTML (the <summary> line is an HTML block, where markdown does not
+ * apply): made printable, entity-escaped, and inside <code>, which mention and reference
+ * filters skip as they skip code spans.
+ */
+function htmlCode(text: string, max = 100): string {
+  return `<code>${printable(text, max).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`)}</code>`;
 }
 
 const ICON: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
@@ -24,33 +47,33 @@ function words(c: DiffChange): string[] {
   for (const t of c.detail.texts.slice(0, 6)) {
     const rendered = displaySegments(t.words)
       .map((w) => {
-        const text = escapeMarkdown(w.text, Number.MAX_SAFE_INTEGER);
+        const text = markdownCode(w.text, Number.MAX_SAFE_INTEGER);
         if (w.op === 'equal') return text;
         return w.op === 'removed' ? `<del>${text}</del>` : `<ins>${text}</ins>`;
       })
       .join('');
-    out.push(`- **${escapeMarkdown(t.field, 80)}**: ${rendered}`);
+    out.push(`- ${markdownCode(t.field, 80)}: ${rendered}`);
   }
   return out;
 }
 
 /** A pull-request comment: a summary table per server, then the reasons and text changes. */
 export function renderDiffMarkdown(report: DiffReport, sources: DiffSources): string {
-  const from = escapeMarkdown(sources.before, 120);
-  const to = escapeMarkdown(sources.after, 120);
+  const from = markdownCode(sources.before, 120);
+  const to = markdownCode(sources.after, 120);
   if (!report.drift) return `### mcptrust diff: no drift\n\n${to} matches ${from}.\n`;
   const lines = [`### mcptrust diff: ${summaryLine(report)}`, '', `${from} → ${to}`];
   for (const [server, changes] of groupByServer(report.changes)) {
-    lines.push('', `#### Server ${escapeMarkdown(server, 100)}`, '', '| Severity | Breaking | Change | Kind | Name |', '|---|---|---|---|---|');
+    lines.push('', `#### Server ${markdownCode(server, 100)}`, '', '| Severity | Breaking | Change | Kind | Name |', '|---|---|---|---|---|');
     for (const c of changes) {
-      lines.push(`| ${ICON[c.severity]} ${c.severity} | ${c.breaking ? '**yes**' : 'no'} | ${c.change} | ${KIND_LABEL[c.kind]} | ${escapeMarkdown(c.name, 100)} |`);
+      lines.push(`| ${ICON[c.severity]} ${c.severity} | ${c.breaking ? '**yes**' : 'no'} | ${c.change} | ${KIND_LABEL[c.kind]} | ${markdownCode(c.name, 100, true)} |`);
     }
     for (const c of changes) {
-      lines.push('', `<details><summary>${c.severity}: ${KIND_LABEL[c.kind]} ${escapeHtml(c.name, 100)} ${c.change}${c.breaking ? ' (breaking)' : ''}</summary>`, '');
-      for (const reason of c.reasons.slice(0, 12)) lines.push(`- ${escapeMarkdown(reason)}`);
+      lines.push('', `<details><summary>${c.severity}: ${KIND_LABEL[c.kind]} ${htmlCode(c.name, 100)} ${c.change}${c.breaking ? ' (breaking)' : ''}</summary>`, '');
+      for (const reason of c.reasons.slice(0, 12)) lines.push(`- ${markdownCode(reason)}`);
       lines.push(...words(c));
       if (c.change === 'modified' && c.detail.paths.length > 0) {
-        lines.push(`- changed at: ${c.detail.paths.slice(0, 12).map((path) => escapeMarkdown(path || '/', 80)).join(', ')}`);
+        lines.push(`- changed at: ${c.detail.paths.slice(0, 12).map((path) => markdownCode(path || '/', 80)).join(', ')}`);
       }
       lines.push('', '</details>');
     }

@@ -2,7 +2,7 @@ import { digestOf } from '../canonical/index.js';
 import { coreChange } from './change-fields.js';
 import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
 import { ITEM_COLLECTION } from '../lockfile/types.js';
-import { printable } from '../util/text.js';
+import { printable, safeJson } from '../util/text.js';
 import { KIND_LABEL } from './diff-common.js';
 import { memberLines } from './json-lines.js';
 
@@ -86,5 +86,7 @@ export function renderDiffSarif(report: DiffReport, options: SarifOptions): stri
       },
     ],
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
+  // Viewers render message.text (made printable above); the properties keep the exact strings,
+  // with no control, bidi or invisible character left raw in the file.
+  return `${safeJson(sarif)}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffLockfiles, diffWords } from '../../src/diff/index.js';
 import { serializeLockfile } from '../../src/lockfile/build.js';
-import { renderDiffMarkdown, escapeMarkdown } from '../../src/report/diff-markdown.js';
+import { markdownCode, renderDiffMarkdown } from '../../src/report/diff-markdown.js';
 import { renderDiffSarif } from '../../src/report/diff-sarif.js';
 import { renderDiffText } from '../../src/report/diff-text.js';
 import { memberLines } from '../../src/report/json-lines.js';
@@ -51,18 +51,18 @@ describe('text and markdown make server text harmless', () => {
     expect(out).toContain('\\u{1b}]0;pwned\\u{7}');
   });
 
-  it('escapes markdown and HTML in the markdown report', () => {
+  it('puts server text in code spans in the markdown report, so it opens no HTML, link, mention or autolink', () => {
     const out = renderDiffMarkdown(diffLockfiles(toolLock(hostile), toolLock(evil)), sources);
-    expect(out).not.toMatch(/(?<!\\)<img/);
-    expect(out).toContain('\\<img src=x onerror=alert\\(1\\)\\>');
-    expect(out).toContain('\\[click\\]\\(http\\://evil\\)');
-    expect(out).toContain('| x\\|y |');
-    expect(out).toContain('\\@admin');
+    // The whole new text is one span; its own backticks cannot close it (the fence is longer).
+    expect(out).toContain('<ins>`` ok\\u{1b}]0;pwned\\u{7} <img src=x onerror=alert(1)> [click](http://evil) @admin `code` ``</ins>');
+    expect(out).toContain('| `x\\|y` |');
+    expect(out).toContain('<summary>medium: tool <code>x|y</code> modified</summary>');
     expect(out).not.toMatch(/[\u001b\u0007]/);
   });
 
-  it('escapes every character that can start inline markup, and leaves plain punctuation', () => {
-    expect(escapeMarkdown('a*b_c`d|e<f>[g](h) #1 @i $j$ k:l m-n.o')).toBe('a\\*b\\_c\\`d\\|e\\<f\\>\\[g\\]\\(h\\) \\#1 \\@i \\$j\\$ k\\:l m-n.o');
+  it('writes one code span per server string, fenced longer than any backtick run inside', () => {
+    expect(markdownCode('a*b_c`d|e<f>[g](h) #1 @i $j$ k:l www.m.n')).toBe('``a*b_c`d|e<f>[g](h) #1 @i $j$ k:l www.m.n``');
+    expect(markdownCode('a|b', 80, true)).toBe('`a\\|b`');
   });
 });
 

@@ -4,10 +4,19 @@ import { runCli } from '../helpers/cli.js';
 import { fixtures } from './helpers.js';
 
 describe('JUnit XML', () => {
-  it('escapes markup and drops characters XML 1.0 cannot carry (server text is hostile)', () => {
+  it('escapes markup, and shows control and invisible characters as \\u{…} (server text is hostile)', () => {
     expect(escapeXml(`a<b>&"c"'d'`)).toBe('a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;');
-    expect(escapeXml('x\u0000y\u001bz\ud800w\uffff')).toBe('x\ufffdy\ufffdz\ufffdw\ufffd');
-    expect(escapeXml('tab\tnew\nline \u200b kept')).toBe('tab\tnew\nline \u200b kept');
+    // Not XML 1.0 characters at all: made visible rather than dropped.
+    expect(escapeXml('x\u0000y\u001bz\ud800w\uffff')).toBe('x\\u{0}y\\u{1b}z\\u{d800}w\\u{ffff}');
+    // Legal in XML but harmful where the report is shown: CR, NEL, C1, LS, bidi, zero-width.
+    expect(escapeXml('a\rb\u0085c\u009bd\u2028e\u202ef\u200bg')).toBe('a\\u{d}b\\u{85}c\\u{9b}d\\u{2028}e\\u{202e}f\\u{200b}g');
+    expect(escapeXml('tab\tnew\nline kept')).toBe('tab\tnew\nline kept');
+  });
+
+  it('keeps line feeds and tabs in attribute values as character references', () => {
+    const xml = renderJUnit('run', [{ name: 's', cases: [{ name: 'n\u202e', classname: 'c', status: 'fail', message: 'one\ntwo\tthree\r' }] }]);
+    expect(xml).toContain('<testcase name="n\\u{202e}" classname="c" time="0.000">');
+    expect(xml).toContain('<failure message="one&#10;two&#9;three\\u{d}" type="failure"/>');
   });
 
   it('counts tests, failures, errors and skips per suite and overall', () => {
