@@ -7,7 +7,7 @@
  * `--only-verified`) needs the network and is not done: every high-confidence match blocks.
  */
 import { codeFiles, isDocumentationPath } from '../code/files.js';
-import { compileRules, hitsToFindings, redactSecret, scanFiles, statusOf } from '../code/patterns.js';
+import { compileRules, hitsToFindings, redactSecret, scanFiles, statusOf, windowNote } from '../code/patterns.js';
 import { SECRET_RULES } from '../rules/secrets.js';
 import type { Control } from '../types.js';
 
@@ -19,8 +19,9 @@ export const control: Control = {
   domain: 'code_quality',
   run(ctx) {
     const files = codeFiles(ctx.files).filter((f) => !isDocumentationPath(f.file.path));
-    const { hits, truncated } = scanFiles(SECRET_RULE_SET, files);
+    const { hits, truncated, windowed } = scanFiles(SECRET_RULE_SET, files);
     const findings = hitsToFindings('CQ-01', hits, (hit) => `${hit.rule.description}: ${redactSecret(hit.match)}`);
+    findings.push(...windowNote('CQ-01', windowed));
     if (truncated) findings.push({ id: 'CQ-01-truncated', control: 'CQ-01', severity: 'info', title: 'Finding limit reached', description: `Only the first ${hits.length} secret findings are listed.` });
     return { status: statusOf(findings), findings };
   },

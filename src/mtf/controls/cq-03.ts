@@ -10,7 +10,7 @@
  * as an unjustified suppression (spec: WARN).
  */
 import { codeFiles, type CodeFile } from '../code/files.js';
-import { compileRules, hitsToFindings, scanFiles, statusOf } from '../code/patterns.js';
+import { compileRules, hitsToFindings, scanFiles, statusOf, windowNote } from '../code/patterns.js';
 import { PYTHON_STATIC_RULES } from '../rules/python-static.js';
 import type { Control, ControlResult, Finding, Severity } from '../types.js';
 import { printable } from '../../util/text.js';
@@ -106,7 +106,9 @@ export const control: Control = {
     const add = (f: Omit<Finding, 'id' | 'control'>) => findings.push({ id: `CQ-03-${findings.length + 1}`, control: 'CQ-03', ...f });
     // Python
     const py = own.filter((f) => f.language === 'python');
-    for (const f of hitsToFindings('CQ-03', scanFiles(PYTHON_RULE_SET, py).hits, (hit) => `${hit.rule.description}: ${printable(hit.match, 100)}`)) findings.push({ ...f, id: `CQ-03-${findings.length + 1}` });
+    const pyScan = scanFiles(PYTHON_RULE_SET, py);
+    for (const f of hitsToFindings('CQ-03', pyScan.hits, (hit) => `${hit.rule.description}: ${printable(hit.match, 100)}`)) findings.push({ ...f, id: `CQ-03-${findings.length + 1}` });
+    findings.push(...windowNote('CQ-03', pyScan.windowed));
     // JavaScript / TypeScript
     const js: CodeFile[] = [];
     let bytes = 0;

@@ -9,7 +9,7 @@
  */
 import { codeFiles } from '../code/files.js';
 import { findChildProcessCalls } from '../code/js-exec.js';
-import { compileRules, hitsToFindings, scanFiles, statusOf } from '../code/patterns.js';
+import { compileRules, hitsToFindings, scanFiles, statusOf, windowNote } from '../code/patterns.js';
 import { UNSAFE_EXEC_RULES } from '../rules/unsafe-exec.js';
 import type { Control, Finding } from '../types.js';
 import { printable } from '../../util/text.js';
@@ -22,7 +22,7 @@ export const control: Control = {
   domain: 'code_quality',
   run(ctx) {
     const files = codeFiles(ctx.files).filter((f) => !f.dependency && !f.test);
-    const { hits, truncated } = scanFiles(UNSAFE_EXEC_RULE_SET, files);
+    const { hits, truncated, windowed } = scanFiles(UNSAFE_EXEC_RULE_SET, files);
     const findings = hitsToFindings('CQ-05', hits, (hit) => `${hit.rule.description}: ${printable(hit.match, 100)}`);
     const seen = new Set(hits.filter((h) => h.rule.id === 'child-process-exec').map((h) => `${h.file}:${h.line}`));
     for (const f of files) {
@@ -34,6 +34,7 @@ export const control: Control = {
         findings.push(execFinding(f.file.path, call.line, call.callee, call.target, call.shell, findings.length + 1));
       }
     }
+    findings.push(...windowNote('CQ-05', windowed));
     if (truncated) findings.push({ id: 'CQ-05-truncated', control: 'CQ-05', severity: 'info', title: 'Finding limit reached', description: `Only the first ${hits.length} pattern findings are listed.` });
     return { status: statusOf(findings), findings };
   },

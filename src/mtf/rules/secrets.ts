@@ -34,7 +34,9 @@ export const SECRET_RULES: readonly PatternRule[] = [
   // KEY-----')`, as JOSE libraries do) is not a leak. Key material must follow: base64 on the next
   // lines, or after a "\n" escape in a string (old encrypted PEMs have Proc-Type/DEK-Info first).
   provider('private-key', 'Private Key', ['PRIVATE KEY-----'], '-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----', 'PEM-encoded private key', {
-    requireFollowing: '^(?:\\\\[rn]|[\\r\\n \\t]|Proc-Type:[^\\n]*|DEK-Info:[^\\n]*|Version:[^\\n]*)*[A-Za-z0-9+/]{40}',
+    // A header line is consumed whole and never given back (`(?=(x*))\\1` is an atomic group): with
+    // a plain `Proc-Type:[^\\n]*` inside the `*`, "Proc-Type:Proc-Type:…" split in 2^n ways.
+    requireFollowing: '^(?:\\\\[rn]|[\\r\\n \\t]|(?:Proc-Type|DEK-Info|Version):(?=([^\\r\\n\\\\]*))\\1)*[A-Za-z0-9+/]{40}',
   }),
   // The reference escaped the dash twice ('\\-' inside a YAML single-quoted string), so its class
   // also admitted a backslash; fixed.
