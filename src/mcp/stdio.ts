@@ -1,8 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { StringDecoder } from 'node:string_decoder';
 import { formatBytes, printable } from '../util/text.js';
 import { ServerError } from './errors.js';
+import { MIN_SECRET_LENGTH, redactSecrets } from './target.js';
 
 export interface StdioOptions {
   command: string;
@@ -14,24 +16,104 @@ export interface StdioOptions {
   stderrBytes: number;
   /** Removes secret values from server text before it goes into an error message. */
   redact?: (text: string) => string;
+  /** Secret values (5 characters or more) to scrub from stderr as it arrives, before it is cut. */
+  secrets?: readonly string[];
 }
 
-/** Keeps the last `max` bytes of a stream. */
-class TailBuffer {
-  private chunks: Buffer[] = [];
+/**
+ * Keeps the last `max` bytes of the server's stderr, with every secret replaced by [REDACTED]
+ * *before* the cut: text is decoded and scrubbed as it arrives, holding back only the last
+ * (longest secret − 1) characters, which may be the start of a secret still being written, and
+ * any occurrence that crosses that point. The 64 KiB cut then falls on scrubbed text, so it can
+ * never leave the end of a secret on screen. At the other edge, a stream that stops in the
+ * middle of a secret (read while the server was still writing, or the server died mid-write)
+ * has that beginning replaced too when it is 5 characters or more, the length below which
+ * values are not treated as secrets.
+ */
+class RedactedTail {
+  private chunks: string[] = [];
+  private sizes: number[] = [];
   private size = 0;
-  constructor(private readonly max: number) {}
+  private carry = '';
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly hold: number;
+
+  constructor(
+    private readonly max: number,
+    private readonly secrets: readonly string[],
+  ) {
+    this.hold = secrets.reduce((n, s) => Math.max(n, s.length - 1), 0);
+  }
+
   push(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size - (this.chunks[0]?.length ?? 0) >= this.max && this.chunks.length > 1) {
-      this.size -= this.chunks.shift()!.length;
+    const text = this.carry + this.decoder.write(chunk);
+    if (text === '') return;
+    let cut = text.length - this.hold;
+    if (cut <= 0) {
+      this.carry = text;
+      return;
+    }
+    // An occurrence that starts before the cut ends after it is kept whole in what is scrubbed
+    // now (the cut moves past it, and again if that makes another one cross it).
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const secret of this.secrets) {
+        for (let i = text.indexOf(secret, Math.max(0, cut - secret.length + 1)); i !== -1 && i < cut; i = text.indexOf(secret, i + 1)) {
+          if (i + secret.length > cut) {
+            cut = i + secret.length;
+            moved = true;
+          }
+        }
+      }
+    }
+    this.keep(redactSecrets(text.slice(0, cut), this.secrets));
+    this.carry = text.slice(cut);
+  }
+
+  private keep(text: string): void {
+    if (text === '') return;
+    const bytes = Buffer.byteLength(text);
+    this.chunks.push(text);
+    this.sizes.push(bytes);
+    this.size += bytes;
+    while (this.chunks.length > 1 && this.size - this.sizes[0]! >= this.max) {
+      this.size -= this.sizes.shift()!;
+      this.chunks.shift();
     }
   }
+
   text(): string {
-    const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+    let rest = redactSecrets(this.carry, this.secrets);
+    for (const secret of this.secrets) {
+      const started = startOfSecretAtEnd(rest, secret);
+      if (started >= MIN_SECRET_LENGTH) rest = `${rest.slice(0, rest.length - started)}[REDACTED]`;
+    }
+    const all = Buffer.from(this.chunks.join('') + rest, 'utf8');
+    let start = Math.max(0, all.length - this.max);
+    // Cut on a character boundary: skip UTF-8 continuation bytes (10xxxxxx).
+    while (start < all.length && (all[start]! & 0xc0) === 0x80) start++;
+    return all.subarray(start).toString('utf8');
   }
+}
+
+/**
+ * The length of the longest beginning of `secret` (shorter than all of it) that `text` ends
+ * with, in time linear in the secret's length (Knuth–Morris–Pratt).
+ */
+function startOfSecretAtEnd(text: string, secret: string): number {
+  if (secret.length < 2) return 0;
+  const failure = new Array<number>(secret.length).fill(0);
+  for (let i = 1, k = 0; i < secret.length; i++) {
+    while (k > 0 && secret[i] !== secret[k]) k = failure[k - 1]!;
+    if (secret[i] === secret[k]) k++;
+    failure[i] = k;
+  }
+  let k = 0;
+  for (let i = Math.max(0, text.length - secret.length + 1); i < text.length; i++) {
+    while (k > 0 && (k === secret.length || text[i] !== secret[k])) k = failure[k - 1]!;
+    if (text[i] === secret[k]) k++;
+  }
+  return k === secret.length ? failure[k - 1]! : k;
 }
 
 /** How long after the server exits its pipes may stay open (output still in flight). */
@@ -101,15 +183,15 @@ export class BoundedStdioTransport implements Transport {
   private child: ChildProcessWithoutNullStreams | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private readonly stderrTail: TailBuffer;
+  private readonly stderrTail: RedactedTail;
   private closed = false;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: StdioOptions) {
-    this.stderrTail = new TailBuffer(options.stderrBytes);
+    this.stderrTail = new RedactedTail(options.stderrBytes, options.secrets ?? []);
   }
 
-  /** The server's last stderr lines, raw (callers make them printable). */
+  /** The server's last stderr lines, secrets scrubbed, otherwise raw (callers make them printable). */
   stderrText(): string {
     return this.stderrTail.text();
   }

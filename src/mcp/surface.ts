@@ -129,6 +129,7 @@ async function openSession(
       maxMessageBytes: limits.maxMessageBytes,
       stderrBytes: limits.stderrBytes,
       redact: (text) => redactSecrets(text, secrets),
+      secrets,
     });
     const serverErrors = new Set<string>();
     const session: Session = { transport: guardTransport(stdio, limits.timeoutMs, serverErrors), stdio, limits, secrets, serverErrors };

@@ -128,7 +128,7 @@ export function recordedTransport(record: TransportRecord, target: ServerTarget)
 }
 
 /** Shortest declared value treated as a secret: shorter ones ("1", "true") would blank out words. */
-const MIN_SECRET_LENGTH = 5;
+export const MIN_SECRET_LENGTH = 5;
 
 /**
  * The values that must never be printed for a target: header and declared env values, the
