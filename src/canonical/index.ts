@@ -170,3 +170,60 @@ function printCanonical(value: unknown, indent: number): string {
   write(value, 0);
   return out.join('');
 }
+
+export interface Nesting {
+  /** The value nests deeper than the `maxDepth` asked about (a scalar is 0 levels; `{}` is 1). */
+  tooDeep: boolean;
+  /**
+   * Bytes that `JSON.stringify(value, null, indent)`, printed at indentation `level`, adds to
+   * the canonical form: a line break and indentation before every member and element and before
+   * every closing bracket of a non-empty container, and a space after every colon. Only
+   * meaningful when not `tooDeep`.
+   */
+  prettyExtraBytes: number;
+}
+
+/**
+ * Measures a JSON value's nesting and pretty-printing overhead in one pass, without recursion
+ * (attacker-controlled: a server may send a value nested 100,000 levels deep, which would
+ * overflow the stack of any recursive walker). Stops as soon as it passes `maxDepth`.
+ */
+export function measureNesting(value: unknown, maxDepth: number, level = 0, indent = 2): Nesting {
+  let extra = 0;
+  if (typeof value !== 'object' || value === null) return { tooDeep: false, prettyExtraBytes: 0 };
+  // Two parallel stacks rather than one of {value, depth} objects: no allocation per node.
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const node = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) return { tooDeep: true, prettyExtraBytes: extra };
+    let count = 0;
+    if (Array.isArray(node)) {
+      count = node.length;
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === 'object' && item !== null) {
+          values.push(item);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in node) {
+        const child = (node as Record<string, unknown>)[key];
+        if (child === undefined) continue;
+        count++;
+        extra++; // ": " rather than ":"
+        if (typeof child === 'object' && child !== null) {
+          values.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+    if (count > 0) {
+      const at = level + depth - 1;
+      extra += count * (1 + indent * (at + 1)) + 1 + indent * at;
+    }
+  }
+  return { tooDeep: false, prettyExtraBytes: extra };
+}

@@ -1,6 +1,6 @@
 import { digestOf, type JsonObject, type JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
-import { parseJsonStrict } from '../util/json.js';
+import { MAX_ITEM_DEPTH, parseJsonStrict } from '../util/json.js';
 import { createRecord, type NameRecord } from '../util/record.js';
 import { printable } from '../util/text.js';
 import { surfaceDigest } from './build.js';
@@ -86,6 +86,17 @@ function parseIdentity(source: string, path: string, v: JsonValue | undefined): 
   return identity;
 }
 
+/**
+ * Levels a lockfile wraps around an item definition: the document, `servers`, the server, the
+ * collection (`tools`…) and the item's entry; the definition is the next level.
+ */
+export const LOCKFILE_ITEM_WRAP = 5;
+/**
+ * Deepest lockfile accepted: the item depth bound `lock` applies (MAX_ITEM_DEPTH) plus the
+ * wrapping, so every lockfile `lock` writes is read back, and nothing deeper is.
+ */
+export const MAX_LOCKFILE_DEPTH = MAX_ITEM_DEPTH + LOCKFILE_ITEM_WRAP;
+
 export interface ParseOptions {
   /** Recompute every digest and refuse a mismatch (default true). */
   checkDigests?: boolean;
@@ -98,7 +109,7 @@ export interface ParseOptions {
  */
 export function parseLockfile(text: string, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
   const checkDigests = options.checkDigests ?? true;
-  const parsed = parseJsonStrict(text);
+  const parsed = parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH });
   if ('problem' in parsed) {
     const code = parsed.problem.kind === 'duplicate-key' ? 'DUPLICATE_KEY' : 'MALFORMED_JSON';
     throw new LockfileError(code, `${source} is not valid JSON: ${parsed.problem.message}`);

@@ -1,27 +1,130 @@
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { formatBytes } from '../util/text.js';
+import { duplicateKeyError } from './duplicates.js';
 import { ServerError } from './errors.js';
+
+/**
+ * Looks at the JSON-RPC text of one response as it streams through, for what the SDK's
+ * JSON.parse would hide: duplicate member names (see duplicateKeyError). A JSON body is checked
+ * whole at its end; an event stream event by event, each before the chunk that completes it is
+ * passed on, so the SDK never dispatches a message that was not checked. Linear in the body.
+ */
+class MessageChecker {
+  private readonly decoder = new TextDecoder();
+  private readonly pieces: string[] = [];
+  private dataLines: string[] | undefined;
+  private skipLineFeed = false;
+
+  constructor(private readonly stream: boolean) {}
+
+  /** Takes the next chunk; returns the first problem of an event it completes. */
+  push(chunk: Uint8Array): ServerError | undefined {
+    const text = this.decoder.decode(chunk, { stream: true });
+    if (!this.stream) {
+      this.pieces.push(text);
+      return undefined;
+    }
+    return this.feed(text);
+  }
+
+  /** The body has ended; returns the problem of a JSON body, if any. */
+  end(): ServerError | undefined {
+    const rest = this.decoder.decode();
+    if (this.stream) return this.feed(rest);
+    this.pieces.push(rest);
+    return check(this.pieces.join(''));
+  }
+
+  // Server-sent events (HTML Living Standard §9.2.6): lines end with CR, LF or CRLF; an empty
+  // line dispatches the event, whose data is its "data:" lines joined with LF.
+  private feed(text: string): ServerError | undefined {
+    let i = 0;
+    if (this.skipLineFeed && text.charCodeAt(0) === 0x0a) i = 1;
+    this.skipLineFeed = false;
+    let start = i;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x0a && c !== 0x0d) continue;
+      this.pieces.push(text.slice(start, i));
+      const line = this.pieces.join('');
+      this.pieces.length = 0;
+      const problem = this.onLine(line);
+      if (problem) return problem;
+      if (c === 0x0d) {
+        if (i + 1 >= text.length) this.skipLineFeed = true;
+        else if (text.charCodeAt(i + 1) === 0x0a) i++;
+      }
+      start = i + 1;
+    }
+    if (start < text.length) this.pieces.push(text.slice(start));
+    return undefined;
+  }
+
+  private onLine(line: string): ServerError | undefined {
+    if (line === '') {
+      const data = this.dataLines;
+      this.dataLines = undefined;
+      return data ? check(data.join('\n')) : undefined;
+    }
+    if (line.startsWith('data:')) (this.dataLines ??= []).push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
+    return undefined;
+  }
+}
+
+function check(text: string): ServerError | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    // Not JSON (the legacy SSE "endpoint" event is a URL): the SDK judges it.
+    return undefined;
+  }
+  return duplicateKeyError(text, message);
+}
 
 /**
  * A fetch whose response bodies are cut off past `maxBytes`: the SDK's HTTP transports read
  * whole bodies and SSE streams without a bound, and a hostile server could stream forever.
- * The first overflow is recorded in `state.failure` so the caller can report it by name.
+ * JSON-RPC messages are also checked for duplicate member names on their raw text. The first
+ * problem is recorded in `state.failure` so the caller can report it by name, and
+ * `state.onFailure` is called once (the caller closes the transport, ending pending requests).
  */
-export function createBoundedFetch(maxBytes: number, state: { failure?: ServerError }): FetchLike {
+export function createBoundedFetch(maxBytes: number, state: { failure?: ServerError; onFailure?: () => void }): FetchLike {
+  const fail = (failure: ServerError) => {
+    const first = state.failure === undefined;
+    state.failure ??= failure;
+    // The SDK may only log a broken event stream and wait for the request's timeout: end now.
+    if (first) state.onFailure?.();
+  };
   return async (url, init) => {
     const response = await fetch(url, init);
     if (!response.body) return response;
+    const type = response.headers.get('content-type') ?? '';
+    const checker = type.includes('text/event-stream') ? new MessageChecker(true) : type.includes('json') ? new MessageChecker(false) : undefined;
     let seen = 0;
     const limiter = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         seen += chunk.byteLength;
         if (seen > maxBytes) {
           const failure = new ServerError('MESSAGE_TOO_LARGE', `server sent a response of more than ${formatBytes(maxBytes)}, the limit per response`);
-          state.failure ??= failure;
           controller.error(failure);
+          fail(failure);
+          return;
+        }
+        const problem = checker?.push(chunk);
+        if (problem) {
+          controller.error(problem);
+          fail(problem);
           return;
         }
         controller.enqueue(chunk);
+      },
+      flush(controller) {
+        const problem = checker?.end();
+        if (problem) {
+          controller.error(problem);
+          fail(problem);
+        }
       },
     });
     return new Response(response.body.pipeThrough(limiter), {

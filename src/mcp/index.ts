@@ -1,12 +1,12 @@
 import type { LockedServer } from '../lockfile/types.js';
 import { printable } from '../util/text.js';
 import { ServerError } from './errors.js';
-import type { Limits } from './limits.js';
+import { SurfaceBudget, type Limits } from './limits.js';
 import { readServerSurface, type ReadHooks } from './surface.js';
 import { recordedTransport, redactUrl, type NamedTarget } from './target.js';
 
 export { ServerError } from './errors.js';
-export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export { DEFAULT_LIMITS, MAX_ITEM_DEPTH, SurfaceBudget, type Limits } from './limits.js';
 export { readServerSurface } from './surface.js';
 export type { NamedTarget, ServerTarget } from './target.js';
 
@@ -29,6 +29,8 @@ export async function readServers(
   const failures: { label: string; error: ServerError }[] = [];
   const notes: { server: string; note: string }[] = [];
   let next = 0;
+  // One surface size budget for every server: what gets written together is bounded together.
+  const budget = new SurfaceBudget(limits.maxSurfaceBytes, targets.length);
   const worker = async () => {
     while (next < targets.length) {
       const index = next++;
@@ -38,6 +40,7 @@ export async function readServers(
       try {
         const read = await readServerSurface(target, limits, {
           ...hooks,
+          budget,
           onProgress: (message) => hooks.onServer?.(label, message),
         });
         const serverName = name ?? serverInfoName(read.surface.identity.serverInfo);

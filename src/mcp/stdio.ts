@@ -4,6 +4,7 @@ import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes, printable } from '../util/text.js';
 import { ServerError } from './errors.js';
+import { duplicateKeyError } from './duplicates.js';
 import { MIN_SECRET_LENGTH, redactSecrets } from './target.js';
 
 export interface StdioOptions {
@@ -295,6 +296,12 @@ export class BoundedStdioTransport implements Transport {
           `server wrote non-JSON output on stdout: "${shown()}"; the MCP stdio transport allows only JSON-RPC messages on stdout (the server must log to stderr)`,
         ),
       );
+      return;
+    }
+    // Duplicate member names would be resolved last-wins by JSON.parse, silently: refused.
+    const duplicate = duplicateKeyError(text, json);
+    if (duplicate) {
+      this.fail(duplicate);
       return;
     }
     const parsed = JSONRPCMessageSchema.safeParse(json);

@@ -9,14 +9,14 @@ import {
   ResultSchema,
   ToolSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { canonicalInfo, type JsonObject } from '../canonical/index.js';
+import { canonicalInfo, measureNesting, type JsonObject } from '../canonical/index.js';
 import type { ItemKind, ServerIdentity, ServerSurface, TransportRecord } from '../lockfile/types.js';
 import { ITEM_COLLECTION, ITEM_KEY_FIELD } from '../lockfile/types.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { formatBytes, printable, printableLines } from '../util/text.js';
 import { ServerError } from './errors.js';
 import { createBoundedFetch } from './http.js';
-import type { Limits } from './limits.js';
+import { MAX_ITEM_DEPTH, SurfaceBudget, type Limits } from './limits.js';
 import { BoundedStdioTransport } from './stdio.js';
 import { redactSecrets, redactUrl, serverEnvironment, splitUserinfo, targetSecrets, type ServerTarget } from './target.js';
 
@@ -31,6 +31,43 @@ export interface ReadHooks {
   /** Progress, for a spinner: "listing tools (page 3)". */
   onProgress?: (message: string) => void;
   parentEnv?: NodeJS.ProcessEnv;
+  /** The surface size budget, when several servers share one (readServers); else one per read. */
+  budget?: SurfaceBudget;
+}
+
+/** Indentation level of an item definition in the lockfile: document, servers, server, collection, entry. */
+const ITEM_LEVEL = 5;
+/** Indentation level of a part of a server's identity (serverInfo, capabilities). */
+const IDENTITY_LEVEL = 4;
+/** A generous upper bound of what an item's entry adds around its definition and key (digest line, braces, indentation). */
+const ENTRY_OVERHEAD = 160;
+
+/**
+ * Bytes a value takes in the lockfile, or a ServerError when it nests deeper than the item
+ * depth bound. The depth is checked first, without recursion: the canonical printer and every
+ * later walker recurse, and meet only values within the bound.
+ */
+function lockfileBytes(value: unknown, level: number, what: () => string, session: Session): number {
+  const nesting = measureNesting(value, MAX_ITEM_DEPTH, level);
+  if (nesting.tooDeep) {
+    throw new ServerError('ITEM_TOO_DEEP', `${what()} nests more than ${MAX_ITEM_DEPTH} levels deep, over the depth limit of ${MAX_ITEM_DEPTH} levels per item`, {
+      details: stderrDetails(session),
+    });
+  }
+  return canonicalInfo(value).bytes + nesting.prettyExtraBytes;
+}
+
+/** Adds to the surface size spent, and stops the read as soon as it goes over the bound. */
+function spend(budget: SurfaceBudget, bytes: number, what: () => string, session: Session): void {
+  budget.used += bytes;
+  if (budget.used > budget.limit) {
+    const scope = budget.servers > 1 ? `all lists of the ${budget.servers} servers read together` : 'all lists of the server';
+    throw new ServerError(
+      'SURFACE_TOO_LARGE',
+      `${what()} takes the surface over the surface size limit of ${formatBytes(budget.limit)} (its size in the lockfile, summed over ${scope})`,
+      { details: stderrDetails(session) },
+    );
+  }
 }
 
 const CLIENT_INFO = { name: 'mcptrust', version: '0.1.0' };
@@ -54,7 +91,7 @@ const LISTS: ListSpec[] = [
 interface Session {
   transport: Transport;
   stdio?: BoundedStdioTransport;
-  httpState?: { failure?: ServerError };
+  httpState?: { failure?: ServerError; onFailure?: () => void };
   limits: Limits;
   /** Header, env and URL secret values: scrubbed from every text before it is printed. */
   secrets: readonly string[];
@@ -140,7 +177,7 @@ async function openSession(
   const { url, headers } = splitUserinfo(target.url, target.headers);
   const headerNames = Object.keys(headers);
   const tryKind = async (kind: 'streamable-http' | 'sse') => {
-    const httpState: { failure?: ServerError } = {};
+    const httpState: { failure?: ServerError; onFailure?: () => void } = {};
     const fetch = createBoundedFetch(kind === 'sse' ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, httpState);
     const requestInit = { headers };
     let transport: Transport;
@@ -151,6 +188,7 @@ async function openSession(
       const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
       transport = new SSEClientTransport(url, { requestInit, fetch, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) } });
     }
+    httpState.onFailure = () => void transport.close().catch(() => {});
     const serverErrors = new Set<string>();
     const session: Session = { transport: guardTransport(transport, limits.timeoutMs, serverErrors), httpState, limits, secrets, serverErrors };
     const client = await connectClient(session, 'initialize');
@@ -234,7 +272,7 @@ async function closeQuietly(client: Client): Promise<void> {
 }
 
 /** Reads every page of one list, within the page, item and size bounds. */
-async function listAll(client: Client, spec: ListSpec, session: Session, hooks: ReadHooks, notes: string[]): Promise<Record<string, JsonObject>> {
+async function listAll(client: Client, spec: ListSpec, session: Session, budget: SurfaceBudget, hooks: ReadHooks, notes: string[]): Promise<Record<string, JsonObject>> {
   const { limits } = session;
   const keyField = ITEM_KEY_FIELD[spec.kind];
   const items = createRecord<JsonObject>();
@@ -294,6 +332,9 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
       // The raw item is stored, not the validated copy: nothing the server sent is dropped.
       const item = raw as JsonObject;
       const key = item[keyField] as string;
+      const named = () => `${spec.kind} "${printable(key, 80)}"`;
+      // Depth first (no recursion), then the canonical size (recursive, now safe).
+      const written = lockfileBytes(item, ITEM_LEVEL, named, session);
       const size = canonicalInfo(item).bytes;
       if (size > limits.maxItemBytes) {
         throw new ServerError('ITEM_TOO_LARGE', `${spec.kind} "${printable(key, 80)}" is ${formatBytes(size)}, over the ${formatBytes(limits.maxItemBytes)} limit per item`, { details: stderrDetails(session) });
@@ -301,6 +342,7 @@ async function listAll(client: Client, spec: ListSpec, session: Session, hooks: 
       if (hasOwn(items, key)) {
         throw new ServerError('DUPLICATE_ITEM', `server listed ${spec.kind} "${printable(key, 80)}" twice; an agent could not tell which one it calls`, { details: stderrDetails(session) });
       }
+      spend(budget, written + Buffer.byteLength(JSON.stringify(key)) + ENTRY_OVERHEAD, named, session);
       items[key] = item;
     }
     if (!prefetch) return items;
@@ -342,6 +384,11 @@ async function readWithSecrets(target: ServerTarget, limits: Limits, hooks: Read
     const identity: ServerIdentity = { serverInfo, protocolVersion, capabilities };
     const instructions = client.getInstructions();
     if (instructions !== undefined) identity.instructions = instructions;
+    const budget = hooks.budget ?? new SurfaceBudget(limits.maxSurfaceBytes);
+    for (const [field, value] of [['serverInfo', serverInfo], ['capabilities', capabilities], ['instructions', instructions ?? null]] as const) {
+      const what = () => `the server's ${field}`;
+      spend(budget, lockfileBytes(value, IDENTITY_LEVEL, what, session), what, session);
+    }
     const surface: ServerSurface = {
       identity,
       tools: createRecord(),
@@ -351,7 +398,7 @@ async function readWithSecrets(target: ServerTarget, limits: Limits, hooks: Read
     };
     for (const spec of LISTS) {
       if (!hasOwn(capabilities, spec.capability)) continue;
-      surface[ITEM_COLLECTION[spec.kind]] = await listAll(client, spec, session, hooks, notes);
+      surface[ITEM_COLLECTION[spec.kind]] = await listAll(client, spec, session, budget, hooks, notes);
     }
     notes.push(...echoedSecretNotes(target, surface));
     return { surface, transport: record, notes };

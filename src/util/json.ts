@@ -3,7 +3,180 @@ import { printable } from './text.js';
 
 export interface StrictJsonProblem {
   kind: 'syntax' | 'duplicate-key';
+  /**
+   * What is wrong and where ("unexpected character at line 3, column 7"). Never quotes the text:
+   * the file may be a symlink to a secret (a token file), and an error message is printed.
+   */
   message: string;
+  /** 1-based line and column (in UTF-16 code units) of the problem, when it has one place. */
+  line?: number;
+  column?: number;
+}
+
+/** Deepest nesting accepted in a JSON file: far beyond any real schema, well within every recursive consumer. */
+export const MAX_JSON_DEPTH = 512;
+
+/**
+ * Deepest nesting of one item a server lists (a tool, prompt, resource or template definition,
+ * the definition object itself being level 1), and of each part of its identity. The one depth
+ * rule: `lock` refuses a deeper item, and the lockfile reader accepts this depth plus the levels
+ * the lockfile wraps around an item, so lock never writes a lockfile the reader refuses. Far
+ * beyond any real schema; small enough that every recursive walker over the lockfile (RFC 8785
+ * printer, schema diff, text analysis, policy input) stays far from the stack limit.
+ */
+export const MAX_ITEM_DEPTH = 256;
+
+/** 1-based line and column of a UTF-16 offset (a "\r\n" counts as one line break). */
+export function lineColumnAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  let nl = text.indexOf('\n');
+  while (nl !== -1 && nl < offset) {
+    line++;
+    lineStart = nl + 1;
+    nl = text.indexOf('\n', lineStart);
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/**
+ * Finds the first RFC 8259 syntax error in a text that JSON.parse refused, and says what it is
+ * without quoting the text (JSON.parse's own message quotes the first bytes of the file). One
+ * pass, no recursion, no regular expression: linear in the text.
+ */
+export function locateJsonSyntaxError(text: string, maxDepth = Infinity): { offset: number; reason: string } | undefined {
+  const n = text.length;
+  let i = 0;
+  // 0: array, 1: object
+  const stack: number[] = [];
+  // What may come next: a value, a value or "]", ", or a closer", a key, a key or "}", a colon.
+  const VALUE = 0;
+  const VALUE_OR_CLOSE = 1;
+  const AFTER = 2;
+  const KEY = 3;
+  const KEY_OR_CLOSE = 4;
+  const COLON = 5;
+  let state = VALUE;
+  const unexpected = (at: number) =>
+    text.charCodeAt(at) === 0x2f && (text.charCodeAt(at + 1) === 0x2f || text.charCodeAt(at + 1) === 0x2a)
+      ? { offset: at, reason: 'a comment (JSON has no comments)' }
+      : { offset: at, reason: 'unexpected character' };
+  const scanString = (): { offset: number; reason: string } | undefined => {
+    i++;
+    for (;;) {
+      if (i >= n) return { offset: n, reason: 'unterminated string' };
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return undefined;
+      }
+      if (c < 0x20) return { offset: i, reason: 'control character in a string (escape it)' };
+      if (c === 0x5c) {
+        const e = text.charCodeAt(i + 1);
+        if (e === 0x75) {
+          for (let k = 2; k < 6; k++) if (!isHex(text.charCodeAt(i + k))) return { offset: i, reason: 'invalid \\u escape in a string' };
+          i += 6;
+        } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+          i += 2;
+        } else {
+          return { offset: i, reason: 'invalid escape in a string' };
+        }
+        continue;
+      }
+      i++;
+    }
+  };
+  const scanNumber = (): { offset: number; reason: string } | undefined => {
+    const start = i;
+    if (text.charCodeAt(i) === 0x2d) i++;
+    if (text.charCodeAt(i) === 0x30) i++;
+    else if (isDigit(text.charCodeAt(i))) while (isDigit(text.charCodeAt(i))) i++;
+    else return { offset: start, reason: 'invalid number' };
+    if (text.charCodeAt(i) === 0x2e) {
+      i++;
+      if (!isDigit(text.charCodeAt(i))) return { offset: start, reason: 'invalid number' };
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    if (text.charCodeAt(i) === 0x65 || text.charCodeAt(i) === 0x45) {
+      i++;
+      if (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === 0x2d) i++;
+      if (!isDigit(text.charCodeAt(i))) return { offset: start, reason: 'invalid number' };
+      while (isDigit(text.charCodeAt(i))) i++;
+    }
+    return undefined;
+  };
+  for (;;) {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+    if (i >= n) return state === AFTER && stack.length === 0 ? undefined : { offset: n, reason: 'unexpected end of the text' };
+    const c = text.charCodeAt(i);
+    if (state === VALUE || state === VALUE_OR_CLOSE) {
+      if (state === VALUE_OR_CLOSE && c === 0x5d) {
+        stack.pop();
+        i++;
+        state = AFTER;
+        continue;
+      }
+      if (c === 0x7b || c === 0x5b) {
+        if (stack.length >= maxDepth) return { offset: i, reason: `nested more than ${maxDepth} levels deep` };
+        stack.push(c === 0x7b ? 1 : 0);
+        i++;
+        state = c === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+        continue;
+      }
+      let problem: { offset: number; reason: string } | undefined;
+      if (c === 0x22) problem = scanString();
+      else if (c === 0x2d || isDigit(c)) problem = scanNumber();
+      else if (text.startsWith('true', i)) i += 4;
+      else if (text.startsWith('false', i)) i += 5;
+      else if (text.startsWith('null', i)) i += 4;
+      else problem = unexpected(i);
+      if (problem) return problem;
+      state = AFTER;
+      continue;
+    }
+    if (state === AFTER) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return { offset: i, reason: 'unexpected character after the end of the JSON value' };
+      if (c === 0x2c) {
+        i++;
+        state = top === 1 ? KEY : VALUE;
+      } else if ((c === 0x5d && top === 0) || (c === 0x7d && top === 1)) {
+        stack.pop();
+        i++;
+      } else {
+        const u = unexpected(i);
+        return u.reason === 'unexpected character' ? { offset: i, reason: top === 1 ? 'expected "," or "}"' : 'expected "," or "]"' } : u;
+      }
+      continue;
+    }
+    if (state === KEY_OR_CLOSE && c === 0x7d) {
+      stack.pop();
+      i++;
+      state = AFTER;
+      continue;
+    }
+    if (state === KEY || state === KEY_OR_CLOSE) {
+      if (c !== 0x22) {
+        const u = unexpected(i);
+        return u.reason === 'unexpected character' ? { offset: i, reason: 'expected a property name in double quotes' } : u;
+      }
+      const problem = scanString();
+      if (problem) return problem;
+      state = COLON;
+      continue;
+    }
+    // COLON
+    if (c !== 0x3a) return { offset: i, reason: 'expected ":"' };
+    i++;
+    state = VALUE;
+  }
 }
 
 /**
@@ -38,15 +211,12 @@ function countMemberNames(text: string): number {
   return count;
 }
 
-/** Deepest nesting accepted: far beyond any real schema, well within every recursive consumer. */
-export const MAX_JSON_DEPTH = 512;
-
 /**
  * Counts the member names of a parsed value, without recursion (a hostile file may nest a
- * million levels deep); returns -1 when the value nests deeper than MAX_JSON_DEPTH, so later
+ * million levels deep); returns -1 when the value nests deeper than `maxDepth`, so later
  * recursive code (canonicalization, schema checks) never meets such a document.
  */
-function countParsedKeys(root: JsonValue): number {
+function countParsedKeys(root: JsonValue, maxDepth: number): number {
   let sum = 0;
   // Two parallel stacks rather than one of {value, depth} objects: no allocation per node.
   const values: JsonValue[] = [root];
@@ -54,7 +224,7 @@ function countParsedKeys(root: JsonValue): number {
   while (values.length > 0) {
     const value = values.pop()!;
     const depth = depths.pop()!;
-    if (depth > MAX_JSON_DEPTH) return -1;
+    if (depth > maxDepth) return -1;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
@@ -77,10 +247,31 @@ function countParsedKeys(root: JsonValue): number {
   return sum;
 }
 
-/** Finds the first duplicated member name, with its path, for the error message. */
-function findDuplicate(text: string): string | undefined {
+/**
+ * Whether a value nests deeper than `maxDepth` levels (a scalar is 0 levels, `{}` and `[]`
+ * are 1). Iterative: safe on a value of any depth.
+ */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return countParsedKeys(value as JsonValue, maxDepth) < 0;
+}
+
+/** A duplicated member name: the path of the object holding it, the name, and its offset in the text. */
+export interface DuplicateKey {
+  /** Member names and array indexes from the top of the document to the object. */
+  path: (string | number)[];
+  key: string;
+  offset: number;
+}
+
+/**
+ * Finds the first duplicated member name. One pass over the text with an explicit stack (no
+ * recursion); the path is built only once a duplicate is found, so the pass stays linear
+ * whatever the nesting.
+ */
+function findDuplicate(text: string): DuplicateKey | undefined {
   // Only reached when the counts differ: a slower re-parse that keeps every object's keys.
-  const stack: { keys: Set<string>; path: string; pending?: string; index: number; array: boolean }[] = [];
+  const stack: { keys: Set<string> | undefined; index: number; pending: string | undefined }[] = [];
   let i = 0;
   const n = text.length;
   const readString = (): string => {
@@ -90,30 +281,33 @@ function findDuplicate(text: string): string | undefined {
     i++;
     return JSON.parse(text.slice(start, i)) as string;
   };
-  const childPath = (): string => {
-    const top = stack[stack.length - 1];
-    if (!top) return '$';
-    return top.array ? `${top.path}[${top.index}]` : `${top.path}.${top.pending ?? ''}`;
-  };
   while (i < n) {
-    const c = text[i];
-    if (c === '{' || c === '[') {
-      stack.push({ keys: new Set(), path: childPath(), index: 0, array: c === '[' });
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) {
+      stack.push({ keys: c === 0x7b ? new Set() : undefined, index: 0, pending: undefined });
       i++;
-    } else if (c === '}' || c === ']') {
+    } else if (c === 0x7d || c === 0x5d) {
       stack.pop();
       i++;
-    } else if (c === ',') {
+    } else if (c === 0x2c) {
       const top = stack[stack.length - 1];
-      if (top?.array) top.index++;
+      if (top && !top.keys) top.index++;
       i++;
-    } else if (c === '"') {
+    } else if (c === 0x22) {
+      const at = i;
       const s = readString();
       let j = i;
-      while (j < n && /\s/.test(text[j]!)) j++;
+      while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x0a || text.charCodeAt(j) === 0x0d || text.charCodeAt(j) === 0x09)) j++;
       const top = stack[stack.length - 1];
-      if (text[j] === ':' && top && !top.array) {
-        if (top.keys.has(s)) return `${top.path || '$'}: "${s}"`;
+      if (text.charCodeAt(j) === 0x3a && top?.keys) {
+        if (top.keys.has(s)) {
+          const path: (string | number)[] = [];
+          for (let k = 0; k < stack.length - 1; k++) {
+            const frame = stack[k]!;
+            path.push(frame.keys ? (frame.pending ?? '') : frame.index);
+          }
+          return { path, key: s, offset: at };
+        }
         top.keys.add(s);
         top.pending = s;
       }
@@ -122,24 +316,51 @@ function findDuplicate(text: string): string | undefined {
   return undefined;
 }
 
+/** "$.mcpServers[2].env" */
+export function formatJsonPath(path: readonly (string | number)[]): string {
+  let out = '$';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : /^[A-Za-z_$][\w$]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`;
+  return out;
+}
+
+/**
+ * The first duplicated member name of a text that JSON.parse accepted as `value`, or undefined.
+ * Linear: counts member names in the text and in the parsed value, and looks for the duplicate
+ * only when they differ (JSON.parse keeps the last of duplicated names, silently).
+ */
+export function findDuplicateKey(text: string, value: unknown): DuplicateKey | undefined {
+  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value as JsonValue, Infinity) : 0;
+  if (countMemberNames(text) === parsedKeys) return undefined;
+  // Counts differ but no duplicate found would be a scanner bug: report it at the start rather than pass.
+  return findDuplicate(text) ?? { path: [], key: '', offset: 0 };
+}
+
 /**
  * JSON.parse that refuses what JSON.parse accepts silently: duplicate member names (RFC 8259
- * says they make behaviour unpredictable; RFC 7493 I-JSON forbids them). Returns the value or
- * a problem; never throws on bad input.
+ * says they make behaviour unpredictable; RFC 7493 I-JSON forbids them), and nesting deeper
+ * than `maxDepth`. Returns the value or a problem naming its line and column; never quotes the
+ * text, never throws on bad input.
  */
-export function parseJsonStrict(text: string): { value: JsonValue } | { problem: StrictJsonProblem } {
+export function parseJsonStrict(text: string, options: { maxDepth?: number } = {}): { value: JsonValue } | { problem: StrictJsonProblem } {
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    const message = error instanceof RangeError ? 'nested too deeply' : printable((error as Error).message, 200);
-    return { problem: { kind: 'syntax', message } };
+  } catch {
+    const found = locateJsonSyntaxError(text, maxDepth);
+    if (!found) return { problem: { kind: 'syntax', message: 'nested too deeply' } };
+    const { line, column } = lineColumnAt(text, found.offset);
+    return { problem: { kind: 'syntax', message: `${found.reason} at line ${line}, column ${column}`, line, column } };
   }
-  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value) : 0;
-  if (parsedKeys < 0) return { problem: { kind: 'syntax', message: `nested more than ${MAX_JSON_DEPTH} levels deep` } };
+  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value, maxDepth) : 0;
+  if (parsedKeys < 0) return { problem: { kind: 'syntax', message: `nested more than ${maxDepth} levels deep` } };
   if (countMemberNames(text) !== parsedKeys) {
-    const where = findDuplicate(text);
-    return { problem: { kind: 'duplicate-key', message: `duplicate key ${where ?? '(location unknown)'}` } };
+    const found = findDuplicate(text);
+    if (!found) return { problem: { kind: 'duplicate-key', message: 'duplicate key (location unknown)' } };
+    const { line, column } = lineColumnAt(text, found.offset);
+    return {
+      problem: { kind: 'duplicate-key', message: `duplicate key ${printable(formatJsonPath(found.path), 200)}: "${printable(found.key, 80)}" at line ${line}, column ${column}`, line, column },
+    };
   }
   return { value };
 }

@@ -117,7 +117,7 @@ describe('hostile signature files', () => {
     expect(() => parseSignatureEnvelope(Buffer.from(entry), 'p.sig')).toThrow('p.sig: signatures[0] has an unknown field "__proto__"');
   });
 
-  it('raw control characters quoted by a JSON syntax error are made visible', () => {
+  it('a JSON syntax error names its line and column and quotes nothing of the file (no raw control characters either)', () => {
     let error: unknown;
     try {
       parseSignatureEnvelope(Buffer.from('{"signatureVersion": \u001b]0;pwned\u0007}'), 'x.sig');
@@ -126,7 +126,8 @@ describe('hostile signature files', () => {
     }
     expect(error).toBeInstanceOf(SignatureError);
     expect((error as SignatureError).message).toMatch(/^x\.sig: not valid JSON/);
-    expect((error as SignatureError).message).toContain('\\u{1b}]0;pwned\\u{7}');
+    expect((error as SignatureError).message).toBe('x.sig: not valid JSON (unexpected character at line 1, column 22)');
+    expect((error as SignatureError).message).not.toContain('pwned');
     expect((error as SignatureError).message).not.toMatch(/[\u0000-\u001f]/);
   });
 });

@@ -30,6 +30,7 @@ describe('the default bounds', () => {
       maxItems: 10_000,
       maxPages: 1_000,
       stderrBytes: 64 * 1024,
+      maxSurfaceBytes: 64 * 1024 * 1024,
     });
   });
 
