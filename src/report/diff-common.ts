@@ -52,6 +52,12 @@ export function groupByServer(changes: DiffChange[]): [string, DiffChange[]][] {
 
 const EQUAL_KEEP = 40;
 
+const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
+/** The first `n` code units of a text, one fewer if that would split a surrogate pair. */
+const headOf = (text: string, n: number) => text.slice(0, isHigh(text.charCodeAt(n - 1)) ? n - 1 : n);
+/** The last `n` code units of a text, one fewer if that would split a surrogate pair. */
+const tailOf = (text: string, n: number) => (text.length <= n ? text : text.slice(isHigh(text.charCodeAt(text.length - n - 1)) ? 1 - n : -n));
+
 /**
  * A word diff cut down for display: long unchanged runs keep only their ends, changed runs are
  * bounded, everything made printable (server text is attacker-controlled).
@@ -59,14 +65,14 @@ const EQUAL_KEEP = 40;
 export function displaySegments(words: WordSegment[], maxChanged = 400): WordSegment[] {
   return words.map((w, i) => {
     if (w.op !== 'equal') return { op: w.op, text: printable(w.text, maxChanged) };
-    const head = printable(w.text.slice(0, EQUAL_KEEP * 2), Number.MAX_SAFE_INTEGER);
+    const head = printable(headOf(w.text, EQUAL_KEEP * 2), Number.MAX_SAFE_INTEGER);
     if (w.text.length <= EQUAL_KEEP * 2 + 1) {
       const flat = printable(w.text, Number.MAX_SAFE_INTEGER);
       if (flat.length <= EQUAL_KEEP * 2 + 1) return { op: w.op, text: flat };
     }
-    const tail = printable(w.text.slice(-EQUAL_KEEP * 2), Number.MAX_SAFE_INTEGER);
-    const start = head.slice(0, EQUAL_KEEP);
-    const end = tail.slice(-EQUAL_KEEP);
+    const tail = printable(tailOf(w.text, EQUAL_KEEP * 2), Number.MAX_SAFE_INTEGER);
+    const start = headOf(head, EQUAL_KEEP);
+    const end = tailOf(tail, EQUAL_KEEP);
     if (i === 0) return { op: w.op, text: `…${end}` };
     if (i === words.length - 1) return { op: w.op, text: `${start}…` };
     return { op: w.op, text: `${start} … ${end}` };

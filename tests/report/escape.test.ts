@@ -3,6 +3,7 @@ import type { JsonObject } from '../../src/canonical/index.js';
 import { diffLockfiles, failsOn } from '../../src/diff/index.js';
 import { serializeLockfile } from '../../src/lockfile/build.js';
 import { checkJUnit, checkJson, checkReport, driftPart } from '../../src/report/check.js';
+import { displaySegments } from '../../src/report/diff-common.js';
 import { markdownCode, renderDiffMarkdown } from '../../src/report/diff-markdown.js';
 import { renderDiffSarif } from '../../src/report/diff-sarif.js';
 import { renderDiffText } from '../../src/report/diff-text.js';
@@ -89,6 +90,17 @@ describe('printable: the escaped set is derived from Unicode properties', () => 
     expect(printable('a😀b', 3)).toBe('a…');
     expect(printable('ab😀', 3)).toBe('ab…');
     expect(printable('😀😀', 3)).toBe('😀…');
+  });
+
+  it('the word diff shortens long unchanged runs without splitting a surrogate pair', () => {
+    const run = `a${'😀'.repeat(100)}b${'😀'.repeat(100)}`;
+    for (const words of [
+      [{ op: 'equal' as const, text: run }, { op: 'added' as const, text: 'x' }],
+      [{ op: 'added' as const, text: 'x' }, { op: 'equal' as const, text: run }, { op: 'added' as const, text: 'y' }],
+      [{ op: 'added' as const, text: 'x' }, { op: 'equal' as const, text: `${run}c` }],
+    ]) {
+      for (const w of displaySegments(words)) expect(w.text, w.text).not.toMatch(/\p{Cs}/u);
+    }
   });
 
   it('is linear: 1 MiB that is mostly characters to escape, within a generous bound', () => {
