@@ -175,6 +175,8 @@ const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 export interface TextLeaves {
   texts: Map<string, string>;
   names: Map<string, string>;
+  /** Every object key, by the JSON Pointer of its member: keys reach the model too. */
+  keys: Map<string, string>;
   complete: boolean;
 }
 
@@ -189,6 +191,7 @@ export interface TextLeaves {
 export function textLeaves(value: JsonValue | undefined, schema: boolean): TextLeaves {
   const texts = new Map<string, string>();
   const names = new Map<string, string>();
+  const keys = new Map<string, string>();
   let budget = MAX_TEXT_NODES;
   let complete = true;
   const visit = (node: JsonValue | undefined, path: string, depth: number, parentKey: string | undefined) => {
@@ -209,6 +212,7 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
       if (!complete) return;
       const value = node[key];
       const where = `${path}/${token(key)}`;
+      keys.set(where, key);
       if (schema && key === 'properties' && isObject(value)) {
         for (const prop of sortedKeys(value)) names.set(`${where}/${token(prop)}`, prop);
       }
@@ -216,5 +220,5 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
     }
   };
   visit(value, '', 0, undefined);
-  return { texts, names, complete };
+  return { texts, names, keys, complete };
 }

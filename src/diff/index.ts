@@ -62,13 +62,21 @@ const PROSE_KEY = /\/(?:description|title)$/;
 function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined, after: JsonValue | undefined, isNew: boolean, schema: boolean): void {
   const old = textLeaves(before, schema);
   const now = textLeaves(after, schema);
-  if (!now.complete) grade.add('medium', `${field} is too large or deeply nested to scan all of its text: review it by hand`);
+  // A bound that hides text is a finding of its own, as high as what it could hide a part of.
+  if (!now.complete) grade.add('high', `${field} is too large or deeply nested to scan all of its text: review it by hand`);
   const oldValues = new Set(old.texts.values());
   const newValues = new Set(now.texts.values());
   for (const [path, name] of now.names) {
     if (old.names.has(path)) continue;
     gradeName(grade, `${field} property ${quote(name)}`, name);
     if (field === 'inputSchema') gradeCapabilities(grade, 'medium', `new parameter ${quote(name)}`, name, '');
+  }
+  // Object keys (property names, `_meta` and `annotations` keys…) reach the model like any
+  // string: a new key is analysed as text; one that only moved introduces nothing.
+  const oldKeys = new Set(old.keys.values());
+  for (const [path, key] of now.keys) {
+    if (old.keys.has(path) || oldKeys.has(key)) continue;
+    gradeKey(grade, `${field} ${path}`, key);
   }
   for (const [path, text] of now.texts) {
     const label = `${field} ${path || '/'}`;
@@ -89,6 +97,11 @@ function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined,
   }
 }
 
+/** Grades a new object key as text: what it says counts as is (an instruction in a key is as critical as in a description). */
+function gradeKey(grade: Grade, where: string, key: string): void {
+  gradeIntroduced(grade, `key ${where}`, undefined, key, true);
+}
+
 /** A new tool or prompt named like an approved one: calls meant for the approved one may reach it. */
 function gradeTwin(grade: Grade, kind: 'tool' | 'prompt', twin: string | undefined): void {
   if (twin !== undefined) grade.add('high', `name looks like the approved ${kind} ${quote(twin)}: calls meant for it may reach this one`);
@@ -103,6 +116,7 @@ function addedTool(server: string, name: string, def: JsonObject, twin?: string)
   gradeNewText(grade, 'description', str(def.description));
   gradeNewText(grade, 'title', str(def.title));
   for (const key of Object.keys(def).sort()) {
+    gradeKey(grade, '/', key);
     if (key === 'name' || key === 'description' || key === 'title') continue;
     gradeLeaves(grade, printable(key, 40), undefined, def[key], true, key === 'inputSchema' || key === 'outputSchema');
   }
@@ -137,6 +151,7 @@ function annotationChanges(grade: Grade, before: JsonValue | undefined, after: J
   for (const key of unionKeys(a, b)) {
     if (key === 'title' || ANNOTATION_RISK.some((r) => r.key === key) || sameJson(a[key], b[key])) continue;
     grade.add('low', `annotations.${printable(key, 40)} changed`);
+    if (!hasOwn(a, key) && hasOwn(b, key)) gradeKey(grade, 'annotations', key);
     gradeLeaves(grade, `annotations.${printable(key, 40)}`, a[key], b[key], false, false);
   }
 }
@@ -172,6 +187,7 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
         break;
       default:
         grade.add('low', `${printable(field, 40)} changed`);
+        if (!hasOwn(before, field)) gradeKey(grade, '/', field);
         gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
     }
   }
@@ -200,10 +216,12 @@ function addedPrompt(server: string, name: string, def: JsonObject, twin?: strin
     gradeName(grade, `argument ${quote(argName)}`, argName);
     gradeNewText(grade, `argument ${quote(argName)} description`, str(arg.description));
     for (const key of Object.keys(arg).sort()) {
+      gradeKey(grade, `argument ${quote(argName)}`, key);
       if (key !== 'name' && key !== 'description') gradeLeaves(grade, `argument ${quote(argName)} ${printable(key, 40)}`, undefined, arg[key], true, false);
     }
   }
   for (const key of Object.keys(def).sort()) {
+    gradeKey(grade, '/', key);
     if (key !== 'name' && key !== 'description' && key !== 'title' && key !== 'arguments') gradeLeaves(grade, printable(key, 40), undefined, def[key], true, false);
   }
   return change(server, 'prompt', name, 'added', grade, Object.keys(def).sort(), ['']);
@@ -216,6 +234,7 @@ function modifiedPrompt(server: string, name: string, before: JsonObject, after:
     if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(before[field]), str(after[field]));
     else if (field !== 'arguments') {
       grade.add('low', `${printable(field, 40)} changed`);
+      if (!hasOwn(before, field)) gradeKey(grade, '/', field);
       gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
     }
   }
@@ -233,6 +252,7 @@ function modifiedPrompt(server: string, name: string, before: JsonObject, after:
         if (key === 'title') gradeTextChange(grade, `argument ${quote(argName)} title`, str(arg.title), str(now.title));
         else {
           grade.add('low', `argument ${quote(argName)} ${printable(key, 40)} changed`);
+          if (!hasOwn(arg, key)) gradeKey(grade, `argument ${quote(argName)}`, key);
           gradeLeaves(grade, `argument ${quote(argName)} ${printable(key, 40)}`, arg[key], now[key], false, false);
         }
       }
@@ -260,6 +280,7 @@ function addedResource(server: string, kind: 'resource' | 'resourceTemplate', ke
   gradeNewText(grade, 'description', str(def.description));
   gradeNewText(grade, 'title', str(def.title));
   for (const field of Object.keys(def).sort()) {
+    gradeKey(grade, '/', field);
     if (field !== 'name' && field !== 'description' && field !== 'title' && field !== 'uri' && field !== 'uriTemplate') gradeLeaves(grade, printable(field, 40), undefined, def[field], true, false);
   }
   return change(server, kind, key, 'added', grade, Object.keys(def).sort(), ['']);
@@ -276,6 +297,7 @@ function modifiedResource(server: string, kind: 'resource' | 'resourceTemplate',
     } else if (field === 'mimeType') grade.add('low', `mimeType ${quote(str(before.mimeType) ?? 'none')} → ${quote(str(after.mimeType) ?? 'none')}`);
     else {
       grade.add('low', `${printable(field, 40)} changed`);
+      if (!hasOwn(before, field)) gradeKey(grade, '/', field);
       gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
     }
   }

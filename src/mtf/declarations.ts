@@ -4,7 +4,7 @@
  * JSON: every access is typed, bounded (schema walk depth and node count) and no text from it
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
-import { capabilityHints, compareSeverity, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { capabilityHints, compareSeverity, MAX_READABLE_NODES, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 import type { Finding } from './types.js';
@@ -126,8 +126,44 @@ function* schemaTexts(schema: unknown, path: string, depth = 0, budget = { nodes
   }
 }
 
-/** Every name and free text of an item, labelled with where it sits. */
-function* itemTexts(item: SurfaceItem): Generator<{ where: string; text: string; name: boolean }> {
+interface ItemText {
+  where: string;
+  text: string;
+  name: boolean;
+  /** Set when a walk stopped at its bound: the text at `where` was not all analysed. */
+  incomplete?: boolean;
+}
+
+/**
+ * Every name and free text of an item, labelled with where it sits: the fields above, then every
+ * object key at any depth (a property name, an `annotations` or `_meta` key) and every string
+ * they did not reach (annotations, `_meta`, unknown fields, schema text past their bounds) —
+ * keys reach the model as much as values do. A field too large to walk whole is reported.
+ */
+function* itemTexts(item: SurfaceItem): Generator<ItemText> {
+  const seen = new Set<string>();
+  for (const t of knownItemTexts(item)) {
+    if (!t.name) seen.add(t.text);
+    yield t;
+  }
+  const v = asRecord(item.value);
+  if (!v) return;
+  const label = `${item.kind} ${quote(itemName(item) ?? '?', 60)}`;
+  for (const key of Object.keys(v).sort()) {
+    if (!seen.has(key)) yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false };
+    if (key === 'name') continue;
+    const walk = readableTexts(v[key], { schema: key === 'inputSchema' || key === 'outputSchema' });
+    for (const t of walk.texts) {
+      if (seen.has(t.text)) continue;
+      seen.add(t.text);
+      yield { where: `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`, text: t.text, name: false };
+    }
+    if (!walk.complete) yield { where: `${label} ${printable(key, 40)}`, text: '', name: false, incomplete: true };
+  }
+}
+
+/** The named fields of an item: names, titles, descriptions, prompt text, arguments, schema texts. */
+function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
   const v = asRecord(item.value);
   if (!v) return;
   const name = itemName(item);
@@ -176,7 +212,8 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
     }));
   };
   const phrases = (where: string, text: string) => {
-    const bounded = text.length > 256 * 1024 ? text.slice(0, 256 * 1024) : text;
+    // The whole text: every phrase is linear in it (bounded gaps; tests/safety/linear.test.ts).
+    const bounded = text;
     for (const rule of SPEC_PHRASES) {
       const m = rule.pattern.exec(bounded);
       if (!m) continue;
@@ -205,6 +242,13 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
   }
   for (const item of surface.items) {
     for (const t of itemTexts(item)) {
+      if (t.incomplete) {
+        f.add('high', 'Text not analysed', `${t.where} has more than ${MAX_READABLE_NODES} JSON nodes: its text was not all analysed.`, {
+          ...(surface.file ? { file: surface.file } : {}),
+          remediation: 'Keep definitions small enough to review; review this one by hand.',
+        });
+        continue;
+      }
       const signals = t.name ? scanName(t.text) : scanText(t.text);
       for (const s of signals) add(t.where, s);
       if (!t.name) phrases(t.where, t.text);
@@ -217,7 +261,7 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       // whose name has nothing to do with files, folders, code or documents, but whose
       // description says it reads files / the disk / the home folder, is a semantic mismatch.
       const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-      if (words.length > 0 && !words.some((w) => STORAGE_WORDS.has(w)) && FILE_ACCESS.test(description.slice(0, 64 * 1024))) {
+      if (words.length > 0 && !words.some((w) => STORAGE_WORDS.has(w)) && FILE_ACCESS.test(description)) {
         f.add('high', 'Semantic mismatch', `tool ${quote(name, 60)} is not named after files, but its description speaks of file or disk access.`, {
           ...(surface.file ? { file: surface.file } : {}),
           remediation: 'Name the tool after what it does, or remove the hidden capability from its description.',

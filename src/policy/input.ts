@@ -4,7 +4,8 @@ import type { DiffChange } from '../diff/types.js';
 import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
 import { createRecord } from '../util/record.js';
-import { capabilityHints, classifyAddress, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, MAX_READABLE_NODES, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { printable } from '../util/text.js';
 
 /**
  * The `input` document that policy rules (CEL) are evaluated over. Documented in the README
@@ -51,7 +52,11 @@ export interface ToolDoc {
   flags: NameFlags;
   /** Signals in the name (invisible, bidi, confusable, non-ascii). */
   nameSignals: SignalDoc[];
-  /** Signals in the description (model instructions, concealment, sensitive paths, URLs, …). */
+  /**
+   * Signals in the description and in every other string and object key of the definition a
+   * model may read — title, schemas (property names included), annotations, `_meta` — (model
+   * instructions, concealment, sensitive paths, URLs, …); the evidence says where each was found.
+   */
   descriptionSignals: SignalDoc[];
 }
 
@@ -316,7 +321,39 @@ function assessRisk(name: string, description: string, annotations: JsonObject) 
   return { level, reasons, capabilities: capabilities as string[] };
 }
 
-const textSignals = (text: string): SignalDoc[] => (text === '' ? NO_SIGNALS : signalDocs(scanText(text)));
+/** Definition fields whose values are JSON Schemas (their syntax keywords' values are not prose). */
+const SCHEMA_FIELDS = new Set(['inputSchema', 'outputSchema']);
+
+/**
+ * Signals in every string of a definition a model may read: the description first, then every
+ * other field's strings and every object key at any depth (a property name, an `annotations` or
+ * `_meta` key, an argument), except the fields in `skip` (the name, analysed as a name; a URI,
+ * classified as an address). Each evidence says where it was found. Linear in the definition:
+ * src/safety's analysis is linear in each text, and the walk visits each node once; a field too
+ * large to walk whole is itself a high signal, never a silent pass.
+ */
+function definitionSignals(definition: JsonObject, description: string, skip: ReadonlySet<string>): SignalDoc[] {
+  const out: SignalDoc[] = [];
+  const add = (where: string, signals: readonly TextSignal[]) => {
+    for (const s of signals) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
+  };
+  if (description !== '') add('', scanText(description));
+  for (const field of sortedKeys(definition)) {
+    const label = printable(field, 40);
+    add(`${label} (key)`, scanText(field));
+    if (field === 'description' || skip.has(field)) continue;
+    const walk = readableTexts(definition[field], { schema: SCHEMA_FIELDS.has(field) });
+    for (const t of walk.texts) if (t.text !== '') add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, scanText(t.text));
+    if (!walk.complete) {
+      out.push({ kind: 'unanalysed-text', severity: 'high', evidence: `${label} has more than ${MAX_READABLE_NODES} JSON nodes: its text was not all analysed; review it by hand` });
+    }
+  }
+  return out.length === 0 ? NO_SIGNALS : out;
+}
+
+const TOOL_SKIP = new Set(['name']);
+const PROMPT_SKIP = new Set(['name']);
+const RESOURCE_SKIP = new Set(['uri', 'uriTemplate']);
 
 function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc {
   const name = str(definition.name);
@@ -341,7 +378,7 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc 
   derived(doc, 'capabilities', () => risk().capabilities, eager.risk);
   doc.flags = nameFlags(nameSignals);
   doc.nameSignals = signalDocs(nameSignals);
-  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, TOOL_SKIP), eager.signals);
   return doc;
 }
 
@@ -364,7 +401,7 @@ function promptDoc(server: string, definition: JsonObject, digest: string, eager
     flags: nameFlags(nameSignals),
     nameSignals: signalDocs(nameSignals),
   } as PromptDoc;
-  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, PROMPT_SKIP), eager.signals);
   return doc;
 }
 
@@ -386,7 +423,7 @@ function resourceDoc(server: string, definition: JsonObject, digest: string, eag
     ...addressed(uri),
     digest,
   } as ResourceDoc;
-  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, RESOURCE_SKIP), eager.signals);
   return doc;
 }
 
@@ -404,7 +441,7 @@ function templateDoc(server: string, definition: JsonObject, digest: string, eag
     digest,
     templateHash: digest,
   } as TemplateDoc;
-  derived(doc, 'descriptionSignals', () => textSignals(description), eager.signals);
+  derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, RESOURCE_SKIP), eager.signals);
   return doc;
 }
 

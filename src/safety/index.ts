@@ -182,6 +182,9 @@ function decodeBase64(run: string): string | undefined {
   }
 }
 
+// Used by capabilityHints only. scanText analyses the whole text: every pattern it applies is
+// linear in the text (bounded gaps, no overlapping unbounded quantifiers; tests/safety/linear),
+// so there is no prefix bound that poison could hide behind.
 const MAX_ANALYSED = 256 * 1024;
 // Printable ASCII with ordinary white space: no hidden, bidi or look-alike character can be in
 // it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
@@ -195,8 +198,8 @@ const CACHE_TEXT_LIMIT = 16 * 1024;
 const CACHE_ENTRIES = 50_000;
 
 /**
- * Signals in free text: descriptions, instructions, prompt text, schema descriptions.
- * Attacker-controlled; long text is analysed up to 256 KiB.
+ * Signals in free text: descriptions, instructions, prompt text, schema descriptions, object
+ * keys. Attacker-controlled; the whole text is analysed, in time linear in its length.
  */
 export function scanText(input: string): readonly TextSignal[] {
   if (input.length > CACHE_TEXT_LIMIT) return analyseText(input);
@@ -209,7 +212,7 @@ export function scanText(input: string): readonly TextSignal[] {
 }
 
 function analyseText(input: string): TextSignal[] {
-  const text = input.length > MAX_ANALYSED ? input.slice(0, MAX_ANALYSED) : input;
+  const text = input;
   const out: TextSignal[] = [];
   if (text.length === 0) return out;
 
@@ -389,7 +392,8 @@ function ipv6Class(host: string): 'link-local' | 'loopback' | 'private' | undefi
  * (decimal or hex IPv4 such as http://2852039166/, IPv4-mapped IPv6) before the check.
  */
 export function classifyAddress(uri: string): 'link-local' | 'loopback' | 'private' | 'file' | undefined {
-  const concrete = uri.replace(/\{[^}]*\}/g, 'x');
+  // [^{}] and not [^}]: an unclosed "{{{{…" then costs one step per brace, not a scan to the end each.
+  const concrete = uri.replace(/\{[^{}]*\}/g, 'x');
   if (/^file:/i.test(concrete)) return 'file';
   let url: URL;
   try {
@@ -404,4 +408,59 @@ export function classifyAddress(uri: string): 'link-local' | 'loopback' | 'priva
   if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.lan') || host.endsWith('.intranet') || host.endsWith('.corp')) return 'private';
   if (host.startsWith('[')) return ipv6Class(host);
   return ipv4Class(host);
+}
+
+/** A string a model may read inside a definition: a value, or an object key. */
+export interface ReadableText {
+  /** JSON Pointer (RFC 6901) of the value, or of the member whose key this is; each token made printable and cut to 40 characters. */
+  pointer: string;
+  text: string;
+  /** True for an object key (a property name, a `_meta` or `annotations` key…). */
+  key: boolean;
+  /** The key of the object that holds this member ("properties" for a schema property name). */
+  parentKey?: string;
+}
+
+/** In a JSON Schema, keywords whose string values are syntax, not prose (their keys still count). */
+const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'required']);
+/** Most nodes one walk visits; past it the walk says it is incomplete (a finding for the caller). */
+export const MAX_READABLE_NODES = 200_000;
+
+const SIMPLE_TOKEN = /^[\w$.@:+-]{0,40}$/;
+const pointerToken = (key: string) => (SIMPLE_TOKEN.test(key) ? key : printable(key, 40).replace(/~/g, '~0').replace(/\//g, '~1'));
+
+/**
+ * Every string a model may read inside a JSON value — values and object keys alike — in a
+ * depth-first walk with an explicit stack (no recursion limit), keys in UTF-16 order. With
+ * `schema`, the values of syntax keywords (`type`, `$ref`, `required`…) are left out; their keys
+ * are not. Bounded by `maxNodes`: `complete` is false when the walk had to stop, and the caller
+ * must report that rather than pass what it did not see.
+ */
+export function readableTexts(value: unknown, options: { schema?: boolean; maxNodes?: number } = {}): { texts: ReadableText[]; complete: boolean } {
+  const texts: ReadableText[] = [];
+  let budget = options.maxNodes ?? MAX_READABLE_NODES;
+  const stack: { node: unknown; pointer: string; parentKey: string | undefined }[] = [{ node: value, pointer: '', parentKey: undefined }];
+  while (stack.length > 0) {
+    if (--budget < 0) return { texts, complete: false };
+    const { node, pointer, parentKey } = stack.pop()!;
+    if (typeof node === 'string') {
+      if (!(options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.push({ pointer, text: node, key: false });
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
+    } else if (typeof node === 'object' && node !== null) {
+      const map = node instanceof Map ? (node as Map<string, unknown>) : undefined;
+      const keys = map ? [...map.keys()].sort() : Object.keys(node).sort();
+      const tokens = keys.map(pointerToken);
+      for (let i = 0; i < keys.length; i++) {
+        const member: ReadableText = { pointer: `${pointer}/${tokens[i]!}`, text: keys[i]!, key: true };
+        if (parentKey !== undefined) member.parentKey = parentKey;
+        texts.push(member);
+      }
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        stack.push({ node: map ? map.get(k) : (node as Record<string, unknown>)[k], pointer: `${pointer}/${tokens[i]!}`, parentKey: k });
+      }
+    }
+  }
+  return { texts, complete: true };
 }

@@ -162,8 +162,8 @@ describe('hostile definitions stay bounded', () => {
       return schema as never;
     };
     const report = diffLockfiles(toolLock({ name: 't', inputSchema: nest('string') }), toolLock({ name: 't', inputSchema: nest('number') }));
-    // Medium, not low: text nested past the scan bound cannot be checked, so it is flagged for review.
-    expect(report.changes.map(pick)).toEqual([{ kind: 'tool', name: 't', change: 'modified', severity: 'medium', breaking: true }]);
+    // High: text nested past the scan bound cannot be checked, and a bound never hides a finding.
+    expect(report.changes.map(pick)).toEqual([{ kind: 'tool', name: 't', change: 'modified', severity: 'high', breaking: true }]);
     expect(report.changes[0]!.detail.schema.map((f) => f.change)).toEqual(['schema changed (nested too deeply to analyse)']);
     expect(report.changes[0]!.reasons[0]).toBe('inputSchema is too large or deeply nested to scan all of its text: review it by hand');
   });
