@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import { validate as validatePolicySchema } from './policy-validate.generated.js';
@@ -82,6 +82,39 @@ function describeSchemaError(error: ErrorObject): string {
 }
 
 /**
+ * What a YAML error code means, in words. The yaml library's own messages quote the text (a
+ * token, an alias or tag name) and its pretty form adds the source line: a policy path may be
+ * a symlink to a secret, and error messages are printed, so only the code is used.
+ */
+const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
+  ALIAS_PROPS: 'an alias with an anchor or tag',
+  BAD_ALIAS: 'an invalid alias',
+  BAD_DIRECTIVE: 'an invalid directive',
+  BAD_DQ_ESCAPE: 'an invalid escape in a double-quoted string',
+  BAD_INDENT: 'bad indentation',
+  BAD_PROP_ORDER: 'an anchor or tag in the wrong place',
+  BAD_SCALAR_START: 'a plain value cannot start with this character',
+  BLOCK_AS_IMPLICIT_KEY: 'a nested mapping inside a compact mapping',
+  BLOCK_IN_FLOW: 'block content inside a flow collection',
+  KEY_OVER_1024_CHARS: 'an implicit key longer than 1024 characters',
+  MISSING_CHAR: 'a closing quote, bracket or brace is missing',
+  MULTILINE_IMPLICIT_KEY: 'an implicit key that spans lines',
+  MULTIPLE_ANCHORS: 'several anchors on one node',
+  MULTIPLE_DOCS: 'more than one document (a policy file holds one)',
+  MULTIPLE_TAGS: 'several tags on one node',
+  NON_STRING_KEY: 'a key that is not a string',
+  RESOURCE_EXHAUSTION: 'too many aliases',
+  TAB_AS_INDENT: 'a tab used for indentation',
+  TAG_RESOLVE_FAILED: 'an unknown tag',
+  UNEXPECTED_TOKEN: 'an unexpected token',
+  BAD_COLLECTION_TYPE: 'a collection of the wrong type',
+};
+
+function describeYamlProblem(code: YAMLError['code']): string {
+  return YAML_PROBLEMS[code] ?? `a syntax error (${code})`;
+}
+
+/**
  * Parses and validates a policy file. The text is untrusted input: YAML is parsed strictly
  * (duplicate keys, several documents and alias bombs are refused), then checked against
  * `schemas/policy.schema.json`, so that nothing but the documented shape reaches the compiler.
@@ -93,15 +126,28 @@ export function parsePolicy(text: string, source: string): Policy {
   if (problem) {
     const pos = lineCounter.linePos(problem.pos[0]);
     const code = problem.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'MALFORMED_YAML';
-    const what = problem.code === 'DUPLICATE_KEY' ? 'has a duplicate key' : 'is not valid YAML';
-    throw new PolicyError(code, `${source}:${pos.line}:${pos.col}: ${what}: ${printable(problem.message.split('\n')[0] ?? '', 200)}`);
+    const what = problem.code === 'DUPLICATE_KEY' ? 'has a duplicate key' : `is not valid YAML: ${describeYamlProblem(problem.code)}`;
+    throw new PolicyError(code, `${source}:${pos.line}:${pos.col}: ${what}`);
   }
   let value: unknown;
   try {
     // maxAliasCount bounds "billion laughs" alias expansion.
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new PolicyError('MALFORMED_YAML', `${source} cannot be read: ${printable((error as Error).message, 200)}`, { cause: error });
+    // The yaml library's messages quote the text (an alias name, a token): never shown.
+    let unresolved: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.resolve(doc) !== undefined) return undefined;
+        unresolved = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    if (unresolved !== undefined) {
+      const pos = lineCounter.linePos(unresolved);
+      throw new PolicyError('MALFORMED_YAML', `${source}:${pos.line}:${pos.col}: is not valid YAML: an alias to an anchor that is not set before it`, { cause: error });
+    }
+    throw new PolicyError('MALFORMED_YAML', `${source} cannot be read: too many aliases (a policy may use at most 100)`, { cause: error });
   }
   if (value === null || value === undefined) throw new PolicyError('INVALID_POLICY', `${source} is empty: a policy needs a "rules" list`);
   const errors = validate(value);
