@@ -1,6 +1,9 @@
 // Every hostile or broken server of PRODUCT.md ("Behaviour on bad input") against `mcptrust
-// lock`: the exit code, the message, how long it took, and that nothing was written. The
-// servers are modes of testdata/servers/hostile-server.mjs (see the README there).
+// lock`: the exit code, the message, that it ended by the bound the product promises, and that
+// nothing was written. The servers are modes of testdata/servers/hostile-server.mjs (see the
+// README there). Times are asserted only against those promises (a hanging server ends by
+// --timeout, one that fails ends by itself before its --timeout), with generous slack: how fast
+// mcptrust is belongs in the benchmarks, not in tests that run on a loaded machine.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,12 +15,15 @@ import type { ServerErrorCode } from '../../src/mcp/errors.js';
 import { builtCli, fixtureServer, repoRoot, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
 const SERVER = join(repoRoot, 'testdata', 'servers', 'hostile-server.mjs');
-/** --timeout for the cases that hang: they must end by it. */
-const TIMEOUT_MS = 1_000;
-/** --timeout for the others: far above their bound, so they must end by themselves. */
-const LONG_TIMEOUT_MS = 10_000;
-/** Start-up, teardown and a loaded 2-core machine: what a case may take beyond its timeout. */
-const SLACK_MS = 3_000;
+/** --timeout for the cases that hang: they must end by it (a TIMEOUT naming it). */
+const TIMEOUT_MS = 2_000;
+/**
+ * --timeout for the others: they must end by themselves, which their own message (not a
+ * TIMEOUT) shows, and so before this.
+ */
+const LONG_TIMEOUT_MS = 30_000;
+/** Start-up, teardown and a loaded machine: what a case may take beyond the bound it promises. */
+const SLACK_MS = 20_000;
 /** Grace between SIGTERM and SIGKILL for a server that ignores SIGTERM (src/mcp/stdio.ts). */
 const KILL_GRACE_MS = 2_000;
 
@@ -28,8 +34,6 @@ interface HostileCase {
   message: RegExp;
   /** True when the case ends only by the --timeout (so it must take at least that long). */
   hangs?: boolean;
-  /** Elapsed bound when it is not BOUND_MS. */
-  boundMs?: number;
   /** More checks of the whole stderr. */
   stderr?: (stderr: string) => void;
 }
@@ -39,13 +43,13 @@ const CASES: HostileCase[] = [
     mode: 'no-init',
     code: 'TIMEOUT',
     hangs: true,
-    message: /^error: server did not answer initialize within 1s \(raise --timeout if it is just slow\)$/m,
+    message: /^error: server did not answer initialize within 2s \(raise --timeout if it is just slow\)$/m,
   },
   {
     mode: 'hang-list',
     code: 'TIMEOUT',
     hangs: true,
-    message: /^error: server did not answer tools\/list within 1s \(raise --timeout if it is just slow\)$/m,
+    message: /^error: server did not answer tools\/list within 2s \(raise --timeout if it is just slow\)$/m,
   },
   {
     mode: 'exit-handshake',
@@ -78,8 +82,6 @@ const CASES: HostileCase[] = [
   {
     mode: 'cursor-forever',
     code: 'TOO_MANY_PAGES',
-    // 1,000 round trips before the page bound: ~0.3 s alone, several seconds on a loaded machine.
-    boundMs: 15_000,
     message: /^error: server returned more than 1000 pages for tools\/list \(a nextCursor that never ends\?\)$/m,
   },
   {
@@ -162,8 +164,11 @@ const lockArgs = (mode: string, timeoutMs: number, ...extra: string[]) => [
 ];
 const timeoutFor = (c: { hangs?: boolean }) => (c.hangs ? TIMEOUT_MS : LONG_TIMEOUT_MS);
 
-/** Every case ends within this: the hanging ones by their 1 s --timeout, the others by themselves. */
-const BOUND_MS = TIMEOUT_MS + SLACK_MS;
+/**
+ * The bound each case promises: the hanging ones end by their --timeout (plus slack), the others
+ * by themselves, before their --timeout could end them.
+ */
+const boundFor = (c: { hangs?: boolean }) => (c.hangs ? TIMEOUT_MS + SLACK_MS : LONG_TIMEOUT_MS);
 
 describe.concurrent('mcptrust lock against a hostile server', () => {
   it.each(CASES)('$mode: exit 3, a clear message, within its bound, nothing written', async (c) => {
@@ -177,7 +182,7 @@ describe.concurrent('mcptrust lock against a hostile server', () => {
       expect(r.stderr).not.toMatch(/[\u001b\u0007\u200b\u202e]/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe('');
-      expect(r.ms).toBeLessThan(c.boundMs ?? BOUND_MS);
+      expect(r.ms).toBeLessThan(boundFor(c));
       if (c.hangs) expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
       // Not the lockfile, and no temporary file left behind either.
       expect(existsSync(join(dir, 'mcp-lock.json'))).toBe(false);
@@ -205,7 +210,7 @@ describe.concurrent('a failed lock leaves an existing lockfile untouched', () =>
       const r = await runCli(lockArgs(c.mode, timeoutFor(c), '--force'), { cwd: dir });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(c.message);
-      expect(r.ms).toBeLessThan(c.boundMs ?? BOUND_MS);
+      expect(r.ms).toBeLessThan(boundFor(c));
       expect(readFileSync(join(dir, 'mcp-lock.json')).equals(original)).toBe(true);
       expect(readdirSync(dir)).toEqual(['mcp-lock.json']);
     } finally {
@@ -217,7 +222,7 @@ describe.concurrent('a failed lock leaves an existing lockfile untouched', () =>
 describe.concurrent('the bounded client reports each hostile case with its own error code', () => {
   it.each(CASES)('$mode: ServerError $code', async (c) => {
     const target = { kind: 'stdio' as const, command: process.execPath, args: [SERVER, `--mode=${c.mode}`], env: {} };
-    const error = await readServerSurface(target, { ...DEFAULT_LIMITS, timeoutMs: c.hangs ? 500 : LONG_TIMEOUT_MS }).then(
+    const error = await readServerSurface(target, { ...DEFAULT_LIMITS, timeoutMs: c.hangs ? TIMEOUT_MS : LONG_TIMEOUT_MS }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -303,8 +308,8 @@ describe.concurrent('the server process tree', () => {
       const r = await runCli(['lock', '--timeout', '1s', '--', ...fixtureServer('hostile-server.mjs', '--mode=grandchild-hang', `--pid-file=${pidFile}`)], { cwd: dir });
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/^error: server did not answer initialize within 1s \(raise --timeout if it is just slow\)$/m);
-      expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-      expect(r.ms).toBeLessThan(TIMEOUT_MS + KILL_GRACE_MS + SLACK_MS);
+      expect(r.ms).toBeGreaterThanOrEqual(1_000 - 50);
+      expect(r.ms).toBeLessThan(1_000 + KILL_GRACE_MS + SLACK_MS);
       await expectTreeGone(readPids(pidFile));
       expect(readdirSync(dir)).toEqual(['pids']);
     } finally {
@@ -316,10 +321,11 @@ describe.concurrent('the server process tree', () => {
     const { dir, cleanup } = tempDir();
     try {
       const pidFile = join(dir, 'pids');
-      const r = await runCli(['lock', '--timeout', '10s', '--', ...fixtureServer('hostile-server.mjs', '--mode=grandchild-exit', `--pid-file=${pidFile}`)], { cwd: dir });
+      const r = await runCli(['lock', '--timeout', '30s', '--', ...fixtureServer('hostile-server.mjs', '--mode=grandchild-exit', `--pid-file=${pidFile}`)], { cwd: dir });
       expect(r.code, r.stderr).toBe(3);
+      // EXITED, not TIMEOUT: reported when it happened, before the --timeout.
       expect(r.stderr).toMatch(/^error: server exited with code 7 during initialize$/m);
-      expect(r.ms).toBeLessThan(BOUND_MS);
+      expect(r.ms).toBeLessThan(30_000);
       await expectTreeGone(readPids(pidFile));
       expect(readdirSync(dir)).toEqual(['pids']);
     } finally {
@@ -338,8 +344,8 @@ describe.concurrent('the server process tree', () => {
       const r = await spawnCli(['lock', '--timeout', '5s', '--', ...fixtureServer('hostile-server.mjs', '--mode=escaped', `--pid-file=${pidFile}`)], { cwd: dir, timeoutMs: 15_000 });
       pids = readPids(pidFile);
       expect(r.code, r.stderr).toBe(0);
-      // The escaped grandchild lives 20 s; mcptrust must be long gone by then.
-      expect(r.ms).toBeLessThan(KILL_GRACE_MS + SLACK_MS);
+      // The escaped grandchild holds the pipes for 20 s: it still runs, so mcptrust did not wait for it.
+      expect(isRunning(pids[1]!), 'mcptrust ended only after the escaped process let go of its pipes').toBe(true);
       expect(readdirSync(dir).sort()).toEqual(['mcp-lock.json', 'pids']);
     } finally {
       for (const pid of pids.slice(1)) {
@@ -361,8 +367,9 @@ describe.concurrent('the server process tree', () => {
       const r = await runCli(['lock', '--timeout', '20s', '--', ...fixtureServer('hostile-server.mjs', '--mode=escaped-exit', `--pid-file=${pidFile}`)], { cwd: dir });
       pids = readPids(pidFile);
       expect(r.code, r.stderr).toBe(3);
+      // EXITED, not TIMEOUT (20 s), and while the escaped process (20 s) still holds the pipes.
       expect(r.stderr).toMatch(/^error: server exited with code 7 during initialize$/m);
-      expect(r.ms).toBeLessThan(SLACK_MS);
+      expect(isRunning(pids[1]!), 'mcptrust ended only after the escaped process let go of its pipes').toBe(true);
       expect(readdirSync(dir)).toEqual(['pids']);
     } finally {
       for (const pid of pids.slice(1)) {
@@ -392,11 +399,10 @@ describe.concurrent('the server process tree', () => {
       const written = () => existsSync(pidFile) && /^\d+ \d+\n$/.test(readFileSync(pidFile, 'utf8'));
       for (let i = 0; i < 200 && !written(); i++) await new Promise((r) => setTimeout(r, 25));
       const pids = readPids(pidFile);
-      const start = performance.now();
       cli.kill(signal);
-      // mcptrust dies of the signal it got, as it would without a handler (exit 130 / 143 in a shell).
+      // mcptrust dies of the signal it got, as it would without a handler (exit 130 / 143 in a
+      // shell), not by its 30 s --timeout (which would be exit 3).
       expect(await ended).toEqual({ code: null, signal });
-      expect(performance.now() - start).toBeLessThan(SLACK_MS);
       await expectTreeGone(pids);
       expect(readdirSync(dir)).toEqual(['pids']);
     } finally {
@@ -415,7 +421,6 @@ describe.concurrent('secret values of a stdio server', () => {
       expect(r.stderr).toMatch(/^error: server returned an error to initialize: no access with API_KEY=\[REDACTED\] \(code -32001\)$/m);
       expect(r.stderr).toMatch(/^ {2}API_KEY=\[REDACTED\]$/m);
       expect(r.stderr + r.stdout).not.toContain(SECRET);
-      expect(r.ms).toBeLessThan(SLACK_MS);
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       cleanup();

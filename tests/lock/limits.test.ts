@@ -93,7 +93,8 @@ describe('--timeout', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer initialize within 0\.3s \(raise --timeout if it is just slow\)$/m);
     expect(r.ms).toBeGreaterThanOrEqual(250);
-    expect(r.ms).toBeLessThan(300 + 3_000);
+    // Ended by that bound (the message says so), with generous slack for a loaded machine.
+    expect(r.ms).toBeLessThan(300 + 20_000);
     expect(r.files).toEqual([]);
   });
 });

@@ -51,7 +51,8 @@ describe('CQ-01 secret detection', () => {
     const text = `${line}const k="${['AKIA', 'Q3EGRHZ7XK2M4PWN'].join('')}";`;
     const started = performance.now();
     const result = await control.run({ root: '/nonexistent', bundleHash: '0'.repeat(64), archive: false, manifest: undefined, options: {}, files: [{ path: 'dist/app.min.js', size: text.length, text }] } as never);
-    expect(performance.now() - started).toBeLessThan(3000);
+    // Generous (a loaded machine): a quadratic scan of 5 MB would take hours.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(brief(result)).toEqual([['critical', 'AWS Access Key', 'dist/app.min.js', 1]]);
   });
 

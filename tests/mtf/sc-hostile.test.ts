@@ -45,7 +45,8 @@ describe('SC controls on hostile input', () => {
     const ctx = ctxOf({ 'package.json': '{"dependencies":{"a":"1.0.0"}}', 'pnpm-lock.yaml': bomb });
     const started = performance.now();
     const result = await sc01.run(ctx);
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Generous (a loaded machine): the aliases expand to 10^13 nodes if they are not bounded.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(brief(result)).toContainEqual(['medium', 'Unreadable lockfile', 'pnpm-lock.yaml', undefined]);
   });
 });
