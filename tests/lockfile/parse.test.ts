@@ -74,6 +74,12 @@ describe('parseLockfile', () => {
   it('refuses a wrong transport type', () => expectError(sample().replace('"type": "stdio"', '"type": "pigeon"'), 'INVALID_STRUCTURE', /transport\.type must be/));
   it('refuses a non-object top level', () => expectError('[]', 'INVALID_STRUCTURE', /top level must be an object/));
   it('refuses absurd nesting without a stack trace', () => expectError('['.repeat(200_000), 'MALFORMED_JSON', /not valid JSON/));
+  it('names the line and column of a syntax error and quotes nothing of the file', () =>
+    expectError(`${sample().slice(0, 40)}ghp_TOKENTOKENTOKEN`, 'MALFORMED_JSON', /^mcp-lock\.json is not valid JSON: expected a property name in double quotes at line 3, column 15$/));
+  it('refuses nesting past the item depth bound plus the lockfile wrapping, naming it', async () => {
+    const { MAX_LOCKFILE_DEPTH } = await import('../../src/lockfile/parse.js');
+    expectError(`${'['.repeat(MAX_LOCKFILE_DEPTH + 1)}${']'.repeat(MAX_LOCKFILE_DEPTH + 1)}`, 'MALFORMED_JSON', new RegExp(`nested more than ${MAX_LOCKFILE_DEPTH} levels deep$`));
+  });
 });
 
 describe('parseJsonStrict', () => {
