@@ -42,7 +42,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .option('--preset <name>', 'built-in policy: baseline or strict (see policies/)')
     .option('--lock <file>', 'lockfile to evaluate', DEFAULT_LOCKFILE)
     .option('--against <file>', 'compare the lockfile with another lockfile instead of a live server')
-    .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run').argParser(parseTimeout).default(2000, '2s'))
+    .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run (rule evaluation; the input is built before it, in time linear in the lockfile)').argParser(parseTimeout).default(2000, '2s'))
     .addOption(formatOption(['text', 'json', 'junit']));
   addServerOptions(check)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')

@@ -4,7 +4,11 @@ import type { CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
 import type { PolicyMode, RuleSeverity } from './load.js';
 
-/** How long one rule may run before the whole evaluation is abandoned. */
+/**
+ * How long one rule may run before the whole evaluation is abandoned. It bounds rule evaluation
+ * only: the input is built before (src/policy/input.ts), in time linear in the lockfile, since
+ * every pattern run over server text is linear (tests/safety/linear.test.ts).
+ */
 export const DEFAULT_RULE_TIMEOUT_MS = 2000;
 
 /**
