@@ -9,7 +9,7 @@
  * The local names come from the bundle, so they are collected into Sets and compared with
  * identifiers found by fixed expressions; no RegExp is ever built from them.
  */
-import { callArguments } from './patterns.js';
+import { callArgumentsRange, searcher } from './patterns.js';
 import { lineAt, lineStarts } from './files.js';
 
 export interface ExecCall {
@@ -26,18 +26,39 @@ const SHELL_FUNCTIONS = new Set(['exec', 'execSync']);
 const SPAWN_FUNCTIONS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync', 'fork']);
 const MODULE = `["'\`](?:node:)?child_process["'\`]`;
 
+// Braced lists are read in two steps (the opening, then the next "}" and what follows it, tried
+// once at that position): `\{[^}]*\}` inside one regex rescans to the "}" from every opening, so
+// "const {const {…" or "import a, {import a, {…" cost quadratic time.
 // const { a, b: c } = require('child_process')   |   = await import('child_process')
-const DESTRUCTURED_REQUIRE = new RegExp(`\\b(?:const|let|var)\\s*\\{([^}]{1,2000})\\}\\s*=\\s*(?:require\\s*\\(\\s*${MODULE}\\s*\\)|await\\s+import\\s*\\(\\s*${MODULE}\\s*\\))`, 'g');
-// import { a, b as c } from 'child_process'   (also `import def, { a } from`)
-const NAMED_IMPORT = new RegExp(`\\bimport\\s+(?:[A-Za-z_$][\\w$]*\\s*,\\s*)?\\{([^}]{1,2000})\\}\\s*from\\s*${MODULE}`, 'g');
+const DESTRUCTURED_OPEN = /\b(?:const|let|var)\s*\{/g;
+const DESTRUCTURED_TAIL = new RegExp(`\\}\\s*=\\s*(?:require\\s*\\(\\s*${MODULE}\\s*\\)|await\\s+import\\s*\\(\\s*${MODULE}\\s*\\))`, 'y');
+// import { a, b as c } from 'child_process'   |   import def, { a } from (def is a namespace)
+const NAMED_OPEN = /\bimport\s+(?:([A-Za-z_$][\w$]*)\s*,\s*)?\{/g;
+const NAMED_TAIL = new RegExp(`\\}\\s*from\\s*${MODULE}`, 'y');
 // const cp = require('child_process')   |   import cp from   |   import * as cp from
 const NAMESPACE_REQUIRE = new RegExp(`\\b(?:const|let|var)\\s+([A-Za-z_$][\\w$]*)\\s*=\\s*(?:require\\s*\\(\\s*${MODULE}\\s*\\)|await\\s+import\\s*\\(\\s*${MODULE}\\s*\\))`, 'g');
-const NAMESPACE_IMPORT = new RegExp(`\\bimport\\s+(?:\\*\\s+as\\s+)?([A-Za-z_$][\\w$]*)\\s*(?:,\\s*\\{[^}]*\\})?\\s*from\\s*${MODULE}`, 'g');
+const NAMESPACE_IMPORT = new RegExp(`\\bimport\\s+(?:\\*\\s+as\\s+)?([A-Za-z_$][\\w$]*)\\s*from\\s*${MODULE}`, 'g');
 // const run = promisify(exec)   |   util.promisify(cp.exec)
 const PROMISIFY = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:util\s*\.\s*)?promisify\s*\(\s*([A-Za-z_$][\w$]*)(?:\s*\.\s*([A-Za-z_$][\w$]*))?\s*\)/g;
 const CALL = /(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(/g;
 const MEMBER_CALL = /(?<![\w$.])([A-Za-z_$][\w$]*)\s*\.\s*([A-Za-z_$][\w$]*)\s*\(/g;
-const SHELL_OPTION = /\bshell\s*:\s*(?:true|["'`][^"'`]+["'`])/;
+const SHELL_OPTION = /\bshell\s*:\s*(?:true|["'`][^"'`]+["'`])/g;
+
+/** Each `open` match, with the text up to the next "}", when `tail` matches at that "}" (sticky). */
+function* braced(text: string, open: RegExp, tail: RegExp): Generator<{ list: string; m: RegExpExecArray }> {
+  let close = -1;
+  open.lastIndex = 0;
+  for (let m = open.exec(text); m; m = open.exec(text)) {
+    const from = m.index + m[0].length;
+    if (close !== Infinity && close < from) {
+      const i = text.indexOf('}', from);
+      close = i === -1 ? Infinity : i;
+    }
+    if (close === Infinity) return;
+    tail.lastIndex = close;
+    if (tail.test(text)) yield { list: text.slice(from, close), m };
+  }
+}
 
 function bindNames(list: string, locals: Map<string, string>, separator: RegExp): void {
   for (const part of list.split(',')) {
@@ -54,8 +75,11 @@ export function findChildProcessCalls(text: string): ExecCall[] {
   if (!text.includes('child_process')) return [];
   const locals = new Map<string, string>();
   const namespaces = new Set<string>();
-  for (const m of text.matchAll(DESTRUCTURED_REQUIRE)) bindNames(m[1]!, locals, /\s*:\s*/);
-  for (const m of text.matchAll(NAMED_IMPORT)) bindNames(m[1]!, locals, /\s+as\s+/);
+  for (const { list } of braced(text, DESTRUCTURED_OPEN, DESTRUCTURED_TAIL)) bindNames(list, locals, /\s*:\s*/);
+  for (const { list, m } of braced(text, NAMED_OPEN, NAMED_TAIL)) {
+    bindNames(list, locals, /\s+as\s+/);
+    if (m[1] !== undefined) namespaces.add(m[1]);
+  }
   for (const m of text.matchAll(NAMESPACE_REQUIRE)) namespaces.add(m[1]!);
   for (const m of text.matchAll(NAMESPACE_IMPORT)) namespaces.add(m[1]!);
   for (const m of text.matchAll(PROMISIFY)) {
@@ -65,8 +89,12 @@ export function findChildProcessCalls(text: string): ExecCall[] {
   if (locals.size === 0 && namespaces.size === 0) return [];
   const calls: ExecCall[] = [];
   let starts: number[] | undefined;
+  // One forward search for `shell:` shared by every call, not one per call's arguments.
+  const shellOption = searcher(SHELL_OPTION, text);
   const record = (index: number, end: number, target: string, callee: string) => {
-    const shell = SHELL_FUNCTIONS.has(target) || SHELL_OPTION.test(callArguments(text, end));
+    const range = SHELL_FUNCTIONS.has(target) ? undefined : callArgumentsRange(text, end);
+    const option = range ? shellOption(range[0]) : undefined;
+    const shell = SHELL_FUNCTIONS.has(target) || (option !== undefined && option.end <= range![1]);
     if (!shell) return;
     starts ??= lineStarts(text);
     calls.push({ line: lineAt(starts, index), target, callee, shell: !SHELL_FUNCTIONS.has(target) });

@@ -149,8 +149,11 @@ interface CompiledMatcher {
   cursor(s: string): () => Span | undefined;
 }
 
-/** Leftmost match of `re` (global) at or after `from`, remembered so that searches from the same region are not repeated. */
-function searcher(re: RegExp, s: string): (from: number) => Span | undefined {
+/**
+ * Leftmost match of `re` (global) at or after `from`, remembered so that searches from the same
+ * region are not repeated: asked about increasing positions, it reads `s` once.
+ */
+export function searcher(re: RegExp, s: string): (from: number) => Span | undefined {
   let lastFrom = -1;
   let last: Span | undefined;
   return (from) => {
@@ -593,7 +596,9 @@ function matchLine(compiled: CompiledRule, text: string, line: string, lineStart
   const quoted = rule.notInString && line.length <= STRING_SCAN_MAX ? stringTracker(line, rule.notInString) : undefined;
   for (; span; span = next()) {
     const match = line.slice(span.index, span.end);
-    if (quoted?.(span.index)) continue;
+    // The match's last character decides: `require('child_process').exec(` starts inside a string
+    // but the call is not; `"Disallow eval()"` ends inside one.
+    if (quoted?.(span.end - 1)) continue;
     if (compiled.unlessBefore?.test(line.slice(Math.max(0, span.index - 64), span.index))) continue;
     if (rule.placeholders && PLACEHOLDER.test(match)) continue;
     const after = lineStart + span.end;
