@@ -22,7 +22,7 @@ export function duplicateKeyError(text: string, message: unknown): ServerError |
     const list = ((message as { result?: Record<string, unknown> }).result?.[field as string] ?? []) as unknown[];
     const name = (list[index] as Record<string, unknown> | undefined)?.[ITEM_KEY_FIELD[kind]];
     const item = typeof name === 'string' ? `${kind} "${printable(name, 80)}"` : `a ${kind}`;
-    const where = rest.length === 0 ? 'at the top of its definition' : `in ${printable(formatJsonPath(rest).slice(1).replace(/^\./, ''), 120)}`;
+    const where = rest.length === 0 ? 'at the top of its definition' : `in ${printable(formatJsonPath(rest, found.truncated).slice(1).replace(/^\./, ''), 120)}`;
     return new ServerError(
       'DUPLICATE_KEY',
       `server sent ${item} (item ${index + 1} of its ${field} list) with the key ${key} twice ${where}; JSON parsers disagree on which one counts, so mcptrust refuses the definition`,
@@ -30,6 +30,6 @@ export function duplicateKeyError(text: string, message: unknown): ServerError |
   }
   return new ServerError(
     'DUPLICATE_KEY',
-    `server sent a message with the key ${key} twice in ${printable(formatJsonPath(found.path), 120)}; JSON parsers disagree on which one counts, so mcptrust refuses it`,
+    `server sent a message with the key ${key} twice in ${printable(formatJsonPath(found.path, found.truncated), 120)}; JSON parsers disagree on which one counts, so mcptrust refuses it`,
   );
 }

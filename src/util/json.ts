@@ -258,8 +258,10 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
 
 /** A duplicated member name: the path of the object holding it, the name, and its offset in the text. */
 export interface DuplicateKey {
-  /** Member names and array indexes from the top of the document to the object. */
+  /** Member names and array indexes from the top of the document to the object (the first MAX_PATH_PARTS of them). */
   path: (string | number)[];
+  /** The object sits deeper than the path given. */
+  truncated: boolean;
   key: string;
   offset: number;
 }
@@ -271,7 +273,11 @@ export interface DuplicateKey {
  */
 function findDuplicate(text: string): DuplicateKey | undefined {
   // Only reached when the counts differ: a slower re-parse that keeps every object's keys.
-  const stack: { keys: Set<string> | undefined; index: number; pending: string | undefined }[] = [];
+  // Parallel stacks (no object per level): the key set of an object (undefined for an array),
+  // the index of the current element, the name of the current member.
+  const sets: (Set<string> | undefined)[] = [];
+  const indexes: number[] = [];
+  const pendings: (string | undefined)[] = [];
   let i = 0;
   const n = text.length;
   const readString = (): string => {
@@ -284,43 +290,50 @@ function findDuplicate(text: string): DuplicateKey | undefined {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x7b || c === 0x5b) {
-      stack.push({ keys: c === 0x7b ? new Set() : undefined, index: 0, pending: undefined });
+      sets.push(c === 0x7b ? new Set() : undefined);
+      indexes.push(0);
+      pendings.push(undefined);
       i++;
     } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
+      sets.pop();
+      indexes.pop();
+      pendings.pop();
       i++;
     } else if (c === 0x2c) {
-      const top = stack[stack.length - 1];
-      if (top && !top.keys) top.index++;
+      const top = sets.length - 1;
+      if (top >= 0 && !sets[top]) indexes[top]!++;
       i++;
     } else if (c === 0x22) {
       const at = i;
       const s = readString();
       let j = i;
       while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x0a || text.charCodeAt(j) === 0x0d || text.charCodeAt(j) === 0x09)) j++;
-      const top = stack[stack.length - 1];
-      if (text.charCodeAt(j) === 0x3a && top?.keys) {
-        if (top.keys.has(s)) {
+      const keys = sets[sets.length - 1];
+      if (text.charCodeAt(j) === 0x3a && keys) {
+        if (keys.has(s)) {
           const path: (string | number)[] = [];
-          for (let k = 0; k < stack.length - 1; k++) {
-            const frame = stack[k]!;
-            path.push(frame.keys ? (frame.pending ?? '') : frame.index);
-          }
-          return { path, key: s, offset: at };
+          const depth = sets.length - 1;
+          for (let k = 0; k < depth && k < MAX_PATH_PARTS; k++) path.push(sets[k] ? (pendings[k] ?? '') : indexes[k]!);
+          return { path, truncated: depth > MAX_PATH_PARTS, key: s, offset: at };
         }
-        top.keys.add(s);
-        top.pending = s;
+        keys.add(s);
+        pendings[pendings.length - 1] = s;
       }
     } else i++;
   }
   return undefined;
 }
 
-/** "$.mcpServers[2].env" */
-export function formatJsonPath(path: readonly (string | number)[]): string {
+/** How much of a path an error message names: enough to find the place, bounded whatever the nesting. */
+const MAX_PATH_PARTS = 32;
+
+/** "$.mcpServers[2].env" ("…" at the end when the path was cut). */
+export function formatJsonPath(path: readonly (string | number)[], truncated = false): string {
   let out = '$';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : /^[A-Za-z_$][\w$]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part)}]`;
-  return out;
+  for (const part of path) {
+    out += typeof part === 'number' ? `[${part}]` : /^[A-Za-z_$][\w$]*$/.test(part) ? `.${part}` : `[${JSON.stringify(part.length > 80 ? `${part.slice(0, 80)}…` : part)}]`;
+  }
+  return truncated ? `${out}…` : out;
 }
 
 /**
@@ -332,7 +345,7 @@ export function findDuplicateKey(text: string, value: unknown): DuplicateKey | u
   const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value as JsonValue, Infinity) : 0;
   if (countMemberNames(text) === parsedKeys) return undefined;
   // Counts differ but no duplicate found would be a scanner bug: report it at the start rather than pass.
-  return findDuplicate(text) ?? { path: [], key: '', offset: 0 };
+  return findDuplicate(text) ?? { path: [], truncated: false, key: '', offset: 0 };
 }
 
 /**
@@ -359,7 +372,7 @@ export function parseJsonStrict(text: string, options: { maxDepth?: number } = {
     if (!found) return { problem: { kind: 'duplicate-key', message: 'duplicate key (location unknown)' } };
     const { line, column } = lineColumnAt(text, found.offset);
     return {
-      problem: { kind: 'duplicate-key', message: `duplicate key ${printable(formatJsonPath(found.path), 200)}: "${printable(found.key, 80)}" at line ${line}, column ${column}`, line, column },
+      problem: { kind: 'duplicate-key', message: `duplicate key ${printable(formatJsonPath(found.path, found.truncated), 200)}: "${printable(found.key, 80)}" at line ${line}, column ${column}`, line, column },
     };
   }
   return { value };
