@@ -255,12 +255,19 @@ function entryData(bytes: Buffer, entry: yauzl.Entry, label: string): Buffer {
  * and spaces. Two such entries would let the scanner read one file while an installer on
  * another system keeps the other, so they are refused as duplicates.
  */
+/** `part` without trailing dots and spaces (a loop: `/[. ]+$/` rescans ". . . x" from every dot). */
+function trimDotsAndSpaces(part: string): string {
+  let end = part.length;
+  while (end > 0 && (part[end - 1] === '.' || part[end - 1] === ' ')) end--;
+  return part.slice(0, end);
+}
+
 export function collisionKey(path: string): string {
   return path
     .normalize('NFC')
     .toLowerCase()
     .split('/')
-    .map((part) => part.replace(/[. ]+$/, ''))
+    .map(trimDotsAndSpaces)
     .join('/');
 }
 

@@ -278,3 +278,24 @@ describe('the other bundle-text patterns', () => {
     }
   });
 });
+
+describe('bundle-file parsers and path checks', () => {
+  it('requirements.txt, Python and JS import scans, and zip-name collision keys stay linear on 1 MiB', async () => {
+    const { collisionKey } = await import('../../src/mtf/extract.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mcptrust-linear-'));
+    try {
+      // Each of these was quadratic: `\s*;.*$` on spaces, `(\.*)([\w.]*)` on dots, `\s*\(?\s*` on spaces, `[. ]+$` on ". . .".
+      writeFileSync(join(dir, 'requirements.txt'), `requests${' '.repeat(MiB)}x\n`);
+      writeFileSync(join(dir, 'a.py'), `from ${'.'.repeat(MiB)}x\n`);
+      writeFileSync(join(dir, 'b.js'), `import${' '.repeat(MiB)}x\n`);
+      const t0 = performance.now();
+      await scan(dir);
+      expect(performance.now() - t0).toBeLessThan(4 * BOUND_MS);
+      const t1 = performance.now();
+      expect(collisionKey(`a/${'. '.repeat(MiB / 2)}x. .`)).toBe(`a/${'. '.repeat(MiB / 2)}x`);
+      expect(performance.now() - t1).toBeLessThan(BOUND_MS);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

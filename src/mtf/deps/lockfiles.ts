@@ -406,7 +406,10 @@ function parseRequirements(path: string, text: string): ParsedLockfile {
     }
     if (/^-[rc]\s|^--(?:requirement|constraint)\b|^--(?:no-binary|only-binary|prefer-binary|pre|trusted-host|require-hashes|no-index)\b/.test(content)) continue;
     const hashes = [...content.matchAll(/--hash[=\s]+([\w]+:[0-9a-fA-F]+)/g)].map((m) => m[1]!);
-    const requirement = content.replace(/\s--hash[=\s]+\S+/g, '').replace(/\s*;.*$/, '').trim();
+    // Environment markers cut at the first ";" (`/\s*;.*$/` rescanned a long run of spaces from each one).
+    const unhashed = content.replace(/\s--hash[=\s]+\S+/g, '');
+    const semicolon = unhashed.indexOf(';');
+    const requirement = (semicolon === -1 ? unhashed : unhashed.slice(0, semicolon)).trim();
     const editable = /^(?:-e|--editable)\s+(\S+)/.exec(requirement);
     const urlForm = editable?.[1] ?? (/^(?:git\+|hg\+|svn\+|bzr\+|https?:|file:)\S+/.exec(requirement)?.[0]) ?? /^\S+\s*@\s*(\S+)/.exec(requirement)?.[1];
     if (urlForm !== undefined) {
