@@ -21,6 +21,11 @@ export function jsonPaths(before: unknown, after: unknown): string[] {
   });
   let paths: string[];
   try {
+    // jsondiffpatch aligns arrays with a longest common subsequence: time and memory grow with
+    // the product of their lengths (two 10,000-item enums: seconds and a 100M-cell table). Past
+    // the bound, arrays are compared item by item instead — linear, and exact about what changed,
+    // only a reordering then lists every moved index.
+    if (arrayCells(before, after, { nodes: MAX_WALK }) > MAX_ARRAY_CELLS) return indexPaths(before, after);
     const delta = differ.diff(before, after);
     if (delta === undefined) return [];
     paths = [...new Set(format(delta).map((op) => op.path))].sort();
@@ -30,4 +35,55 @@ export function jsonPaths(before: unknown, after: unknown): string[] {
     throw error;
   }
   return paths.length <= MAX_PATHS ? paths : paths.slice(0, MAX_PATHS);
+}
+
+/** Largest total of array-pair products (len × len) handed to the LCS of jsondiffpatch. */
+const MAX_ARRAY_CELLS = 1_000_000;
+/** Nodes visited by the cost estimate before it gives up and reports the bound as exceeded. */
+const MAX_WALK = 200_000;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The sum of len(a) × len(b) over the arrays that sit at the same place in both values (an upper bound of the LCS work). */
+function arrayCells(a: unknown, b: unknown, budget: { nodes: number }): number {
+  const stack: [unknown, unknown][] = [[a, b]];
+  let cells = 0;
+  while (stack.length > 0) {
+    if (--budget.nodes < 0) return Infinity;
+    const [x, y] = stack.pop()!;
+    if (Array.isArray(x) && Array.isArray(y)) {
+      cells += x.length * y.length;
+      if (cells > MAX_ARRAY_CELLS) return cells;
+      // Items are matched by position or by name: nested arrays of any pair may be compared.
+      for (let i = 0; i < Math.min(x.length, y.length); i++) stack.push([x[i], y[i]]);
+    } else if (isRecord(x) && isRecord(y)) {
+      for (const k of Object.keys(x)) if (Object.prototype.hasOwnProperty.call(y, k)) stack.push([x[k], y[k]]);
+    }
+  }
+  return cells;
+}
+
+const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** Paths of the differences with arrays compared index by index (linear), at most MAX_PATHS, sorted. */
+function indexPaths(before: unknown, after: unknown): string[] {
+  const out = new Set<string>();
+  const stack: [unknown, unknown, string][] = [[before, after, '']];
+  while (stack.length > 0 && out.size < MAX_PATHS) {
+    const [x, y, path] = stack.pop()!;
+    if (Array.isArray(x) && Array.isArray(y)) {
+      for (let i = Math.max(x.length, y.length) - 1; i >= 0; i--) {
+        if (i >= x.length || i >= y.length) out.add(`${path}/${i}`);
+        else stack.push([x[i], y[i], `${path}/${i}`]);
+      }
+    } else if (isRecord(x) && isRecord(y)) {
+      const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+      for (const k of [...keys].sort().reverse()) {
+        const has = Object.prototype.hasOwnProperty;
+        if (!has.call(x, k) || !has.call(y, k)) out.add(`${path}/${token(k)}`);
+        else stack.push([x[k], y[k], `${path}/${token(k)}`]);
+      }
+    } else if (x !== y) out.add(path);
+  }
+  return [...out].sort();
 }

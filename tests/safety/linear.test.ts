@@ -11,6 +11,7 @@
  */
 import { createContext, Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { jsonPaths } from '../../src/diff/paths.js';
 import { diffWords } from '../../src/diff/words.js';
 import { checkDescriptionSafety } from '../../src/mtf/declarations.js';
 import { FindingList } from '../../src/mtf/source.js';
@@ -129,6 +130,15 @@ describe('the other analysis functions are linear on 1 MiB', () => {
     const base = 'word '.repeat(MiB / 8);
     const segments = timed('diffWords 1 MiB', () => diffWords(base, `${base}${POISON}`));
     expect(segments.at(-1)).toEqual({ op: 'added', text: POISON });
+  });
+
+  it('jsonPaths on two 20,000-item enums (was quadratic: an LCS table of their lengths multiplied)', () => {
+    const enumOf = (prefix: string) => ({ type: 'string', enum: Array.from({ length: 20_000 }, (_, i) => `${prefix}${i}`) });
+    const paths = timed('jsonPaths 20,000-item enums', () => jsonPaths({ inputSchema: enumOf('v') }, { inputSchema: enumOf('w') }));
+    expect(paths).toHaveLength(100);
+    expect(paths.every((p) => p.startsWith('/inputSchema/enum/'))).toBe(true);
+    // Small arrays keep the aligned, reorder-aware paths.
+    expect(jsonPaths({ enum: ['a', 'b', 'c'] }, { enum: ['a', 'c'] })).toEqual(['/enum/1']);
   });
 
   it("CD-03's phrases run on the whole text and find exfiltration after 1 MiB of near-misses", () => {
