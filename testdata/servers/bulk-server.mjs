@@ -8,6 +8,7 @@
 //
 //   node bulk-server.mjs --mode=large-tools [--count=3000] [--size=1000000] [--page=15]
 //   node bulk-server.mjs --mode=deep --depth=N
+//   node bulk-server.mjs --mode=deep-identity --depth=N   (capabilities.experimental nested N levels)
 //   node bulk-server.mjs --mode=duplicate-key | --mode=duplicate-key-top
 //
 // No network, no files.
@@ -18,7 +19,7 @@ const size = Number(arg('size') ?? 1_000_000);
 const pageSize = Number(arg('page') ?? 15);
 const depth = Number(arg('depth') ?? 10_000);
 
-if (!['large-tools', 'deep', 'duplicate-key', 'duplicate-key-top'].includes(mode)) {
+if (!['large-tools', 'deep', 'deep-identity', 'duplicate-key', 'duplicate-key-top'].includes(mode)) {
   process.stderr.write(`bulk-server: unknown --mode=${mode}\n`);
   process.exit(64);
 }
@@ -41,6 +42,7 @@ function deepTool(n) {
 
 function listTools(cursor) {
   if (mode === 'deep') return `{"tools":[${deepTool(depth)}]}`;
+  if (mode === 'deep-identity') return '{"tools":[]}';
   if (mode === 'duplicate-key') {
     // Two "query" properties: JSON.parse keeps the second, another client may keep the first.
     return (
@@ -84,6 +86,13 @@ function handle(message) {
       capabilities: { tools: {} },
       serverInfo: { name: `bulk-${mode}`, version: '0.0.1' },
     };
+    if (mode === 'deep-identity') {
+      // capabilities is level 1, experimental level 2, then one level per "x".
+      const nested = `${'{"x":'.repeat(depth - 2)}{}${'}'.repeat(depth - 2)}`;
+      const text = JSON.stringify(result).replace('"capabilities":{"tools":{}}', `"capabilities":{"tools":{},"experimental":${nested}}`);
+      write(resultText(id, text));
+      return;
+    }
     write(resultText(id, JSON.stringify(result)));
     return;
   }

@@ -80,6 +80,26 @@ describe('the item depth bound (one rule for lock and the lockfile reader)', () 
     expect(r.files).toEqual([]);
   });
 
+  it.each([10_000, MAX_ITEM_DEPTH + 1])("the server's identity nested %d levels (capabilities): exit 3 naming the bound", async (depth) => {
+    const r = await lockIn(['lock', '--', ...bulk('--mode=deep-identity', `--depth=${depth}`)]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: the server's capabilities nests more than 256 levels deep, over the depth limit of 256 levels per item\n`);
+    expect(r.files).toEqual([]);
+  });
+
+  it("the server's identity nested to the bound: locked, and read back", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const server = bulk('--mode=deep-identity', `--depth=${MAX_ITEM_DEPTH}`);
+      const lock = await runCli(['lock', '--', ...server], { cwd: dir });
+      expect(lock.code, lock.stderr).toBe(0);
+      const diff = await runCli(['diff', '--', ...server], { cwd: dir });
+      expect(diff.code, diff.stderr).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('one level over the bound: refused by lock (exit 3), nothing written', async () => {
     const r = await lockIn(['lock', '--', ...bulk('--mode=deep', `--depth=${MAX_ITEM_DEPTH + 1}`)]);
     expect(r.code).toBe(3);
