@@ -5,6 +5,7 @@ import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout
 import type { LiveOptions } from '../policy-support.js';
 import type { CheckPart, CheckReport } from '../../src/report/check.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
+import { safeJson } from '../../src/util/text.js';
 
 interface CheckOptions extends LiveOptions {
   lock: string;
@@ -165,7 +166,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     report = model.checkReport(options.lock, parts, { policy, drift: diff });
   }
 
-  if (options.format === 'json') io.stdout.write(`${JSON.stringify(model.checkJson(report), null, 2)}\n`);
+  if (options.format === 'json') io.stdout.write(`${safeJson(model.checkJson(report))}\n`);
   else if (options.format === 'junit') io.stdout.write(model.checkJUnit(report));
   else {
     const render = await import('../render/check.js');

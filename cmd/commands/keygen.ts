@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatOption } from '../options.js';
+import { safeJson } from '../../src/util/text.js';
 
 interface KeygenOptions {
   outDir: string;
@@ -74,7 +75,7 @@ async function runKeygen(options: KeygenOptions, ctx: CommandContext): Promise<n
   }
   const { renderKeygen } = await import('../render/signature.js');
   if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify({ privateKey: keyShown, publicKey: pubShown, keyid: key.publicKey.keyId }, null, 2)}\n`);
+    io.stdout.write(`${safeJson({ privateKey: keyShown, publicKey: pubShown, keyid: key.publicKey.keyId })}\n`);
   } else {
     const { paint, colorEnabled } = await import('../io.js');
     io.stdout.write(renderKeygen(keyShown, pubShown, key.publicKey.keyId, paint(colorEnabled(io, io.stdout))));

@@ -5,6 +5,7 @@ import { EXIT } from '../exit.js';
 import { addServerOptions, formatOption } from '../options.js';
 import type { ServerOptions } from '../servers.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
+import { safeJson } from '../../src/util/text.js';
 
 interface LockOptions extends ServerOptions {
   output: string;
@@ -72,7 +73,7 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     if (changes.length > 0) {
       const { renderChangeSummary } = await import('../render/lock.js');
       if (options.format === 'json') {
-        io.stdout.write(`${JSON.stringify({ written: false, lockfile: options.output, drift: true, changes }, null, 2)}\n`);
+        io.stdout.write(`${safeJson({ written: false, lockfile: options.output, drift: true, changes })}\n`);
       } else {
         io.stderr.write(`${p.red('refused:')} ${options.output} pins a different surface; nothing written.\n`);
         io.stderr.write(renderChangeSummary(changes, p));
@@ -85,7 +86,7 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   writeFileAtomic(output, text);
   const { renderLockSummary, lockSummaryJson } = await import('../render/lock.js');
   if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify(lockSummaryJson(lock, options.output, read.notes), null, 2)}\n`);
+    io.stdout.write(`${safeJson(lockSummaryJson(lock, options.output, read.notes))}\n`);
   } else {
     io.stdout.write(renderLockSummary(lock, options.output, p));
     // The server name may be the server's own serverInfo.name: escaped like all server text.

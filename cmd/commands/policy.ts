@@ -4,6 +4,7 @@ import { EXIT } from '../exit.js';
 import { addServerOptions, formatOption, parseTimeout } from '../options.js';
 import type { LiveOptions } from '../policy-support.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
+import { escapeJsonText, safeJson } from '../../src/util/text.js';
 
 interface PolicyCheckOptions extends LiveOptions {
   policy?: string;
@@ -92,7 +93,7 @@ async function runExplain(options: ExplainOptions, ctx: CommandContext): Promise
   ]);
   // Compiled too, so explain also tells whether the policy would load.
   const { policy } = await loadCompiledPolicy(options, io);
-  if (options.format === 'json') io.stdout.write(`${JSON.stringify(explainJson(policy), null, 2)}\n`);
+  if (options.format === 'json') io.stdout.write(`${safeJson(explainJson(policy))}\n`);
   else io.stdout.write(renderExplain(policy, paint(colorEnabled(io, io.stdout))));
   return EXIT.OK;
 }
@@ -147,7 +148,7 @@ async function runPolicyCheck(argv: string[], options: PolicyCheckOptions, ctx: 
 
   const { renderPolicyCheck, policyCheckJson } = await import('../render/policy.js');
   if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify(policyCheckJson(result, options.lock, input.drift), null, 2)}\n`);
+    io.stdout.write(`${safeJson(policyCheckJson(result, options.lock, input.drift))}\n`);
   } else if (options.format === 'junit') {
     const [{ renderJUnit }, { policySuite }] = await Promise.all([import('../../src/report/junit.js'), import('../../src/report/check.js')]);
     io.stdout.write(renderJUnit('mcptrust policy check', [policySuite(result)]));
@@ -161,6 +162,6 @@ async function runPolicyCheck(argv: string[], options: PolicyCheckOptions, ctx: 
 async function runPolicyInput(argv: string[], options: InputOptions, ctx: CommandContext): Promise<number> {
   const input = await readPolicyInput(argv, options, ctx);
   const { policyInputJson } = await import('../../src/policy/input.js');
-  ctx.io.stdout.write(`${policyInputJson(input, 2)}\n`);
+  ctx.io.stdout.write(`${escapeJsonText(policyInputJson(input, 2))}\n`);
   return EXIT.OK;
 }

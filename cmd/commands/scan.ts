@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { collect, formatOption } from '../options.js';
+import { safeJson } from '../../src/util/text.js';
 
 interface ScanOptions {
   format: 'text' | 'json';
@@ -88,7 +89,7 @@ async function runScanCommand(bundle: string | undefined, options: ScanOptions, 
   } finally {
     progress.stop();
   }
-  const json = `${JSON.stringify(result.report, null, 2)}\n`;
+  const json = `${safeJson(result.report)}\n`;
   if (options.output !== undefined) {
     const { writeFileAtomic } = await import('../../src/util/fs.js');
     writeFileAtomic(resolve(io.cwd, options.output), json);
@@ -119,7 +120,7 @@ async function scanLock(options: ScanOptions, ctx: CommandContext): Promise<numb
   const { MAX_LOCKFILE_BYTES } = await import('../../src/lockfile/types.js');
   const text = readFileBounded(resolve(io.cwd, file), MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
   const scan = scanLockfile(parseLockfile(text, file));
-  const json = `${JSON.stringify({ lockfile: file, ...scan }, null, 2)}\n`;
+  const json = `${safeJson({ lockfile: file, ...scan })}\n`;
   if (options.output !== undefined) {
     const { writeFileAtomic } = await import('../../src/util/fs.js');
     writeFileAtomic(resolve(io.cwd, options.output), json);

@@ -3,6 +3,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatOption } from '../options.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
+import { safeJson } from '../../src/util/text.js';
 
 interface SignOptions {
   key: string;
@@ -91,21 +92,17 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
   const { renderSign } = await import('../render/signature.js');
   if (options.format === 'json') {
     io.stdout.write(
-      `${JSON.stringify(
-        {
-          signed: true,
-          lockfile: options.lock,
-          signature: out,
-          lockfileDigest: outcome.envelope.lockfileDigest,
-          keyid: outcome.keyid,
-          replaced: outcome.replaced,
-          dropped: outcome.dropped,
-          signers: outcome.envelope.signatures.map((s) => s.keyid),
-          warnings,
-        },
-        null,
-        2,
-      )}\n`,
+      `${safeJson({
+        signed: true,
+        lockfile: options.lock,
+        signature: out,
+        lockfileDigest: outcome.envelope.lockfileDigest,
+        keyid: outcome.keyid,
+        replaced: outcome.replaced,
+        dropped: outcome.dropped,
+        signers: outcome.envelope.signatures.map((s) => s.keyid),
+        warnings,
+      })}\n`,
     );
   } else {
     io.stdout.write(renderSign(options.lock, out, outcome, paint(colorEnabled(io, io.stdout))));

@@ -3,6 +3,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { formatOption, parsePositiveInt } from '../options.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
+import { safeJson } from '../../src/util/text.js';
 
 interface VerifyOptions {
   key?: string[];
@@ -86,7 +87,7 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
   for (const t of trusted) files.set(t.key.keyId, [...(files.get(t.key.keyId) ?? []), t.file]);
   const { renderVerify, verifyJson } = await import('../render/signature.js');
   if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify(verifyJson(result, options.lock, sig, files), null, 2)}\n`);
+    io.stdout.write(`${safeJson(verifyJson(result, options.lock, sig, files))}\n`);
   } else {
     const { paint, colorEnabled } = await import('../io.js');
     const rendered = renderVerify(result, options.lock, files, paint(colorEnabled(io, result.verified ? io.stdout : io.stderr)));

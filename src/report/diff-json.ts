@@ -1,5 +1,6 @@
 import type { DiffReport } from '../diff/types.js';
 import type { DiffSources } from './diff-common.js';
+import { safeJson } from '../util/text.js';
 
 /** Version of the `diff --format json` document; bumped on any incompatible change. */
 export const DIFF_JSON_VERSION = 1;
@@ -16,5 +17,5 @@ export function renderDiffJson(report: DiffReport, sources: DiffSources, failOn:
     summary: report.summary,
     changes: report.changes,
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${safeJson(doc)}\n`;
 }

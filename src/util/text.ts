@@ -47,19 +47,119 @@ export function printable(text: string, max = 200): string {
   return `${flat.slice(0, end)}…`;
 }
 
+// Memo of isUnsafeCodePoint for what escapeJsonText meets: 0 not yet known, 1 safe, 2 unsafe.
+// One entry per BMP code unit, and one block of 1,024 per high surrogate for the code points above
+// U+FFFF; each code point is tested against the property class once per process, so escaping is
+// one array look-up per character and costs nothing up front.
+const UNKNOWN = 0;
+const UNSAFE_MARK = 2;
+const bmpMemo = new Uint8Array(0x10000);
+const pairMemo: (Uint8Array | undefined)[] = [];
+
+function isUnsafeUnit(unit: number): boolean {
+  let m = bmpMemo[unit]!;
+  if (m === UNKNOWN) bmpMemo[unit] = m = UNSAFE_ONE.test(String.fromCharCode(unit)) ? UNSAFE_MARK : 1;
+  return m === UNSAFE_MARK;
+}
+
+function isUnsafePair(high: number, low: number): boolean {
+  const block = (pairMemo[high - 0xd800] ??= new Uint8Array(0x400));
+  let m = block[low - 0xdc00]!;
+  if (m === UNKNOWN) block[low - 0xdc00] = m = UNSAFE_ONE.test(String.fromCharCode(high, low)) ? UNSAFE_MARK : 1;
+  return m === UNSAFE_MARK;
+}
+
+const HEX = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
+
+/**
+ * Rewrites JSON text (as JSON.stringify writes it) so that no unsafe character (see
+ * isUnsafeCodePoint) is left raw inside a string: each one becomes \uXXXX (a pair of them for a
+ * code point above U+FFFF). JSON.parse of the result gives exactly the same value. Outside
+ * strings, valid JSON holds only ASCII punctuation, literals and whitespace; those are kept, so
+ * the indentation's line feeds stay. One forward pass with one memo look-up per character, into a
+ * buffer that grows by doubling: linear in the text (no per-character strings to collect).
+ */
+export function escapeJsonText(json: string): string {
+  const n = json.length;
+  let out: Uint16Array | undefined; // allocated at the first character to escape
+  let at = 0; // units written to out
+  let from = 0; // start of the input not yet copied to out
+  const reserve = (more: number) => {
+    if (out === undefined) out = new Uint16Array(Math.max(64, n + (n >> 3) + more));
+    else if (at + more > out.length) {
+      const bigger = new Uint16Array(Math.max(out.length * 2, at + more));
+      bigger.set(out.subarray(0, at));
+      out = bigger;
+    }
+    return out;
+  };
+  const flush = (to: number) => {
+    const buf = reserve(to - from + 12);
+    for (let k = from; k < to; k++) buf[at++] = json.charCodeAt(k);
+  };
+  const escape = (unit: number) => {
+    const buf = out!;
+    buf[at++] = 0x5c;
+    buf[at++] = 0x75;
+    buf[at++] = HEX[(unit >> 12) & 15]!;
+    buf[at++] = HEX[(unit >> 8) & 15]!;
+    buf[at++] = HEX[(unit >> 4) & 15]!;
+    buf[at++] = HEX[unit & 15]!;
+  };
+  let inString = false;
+  for (let i = 0; i < n; i++) {
+    const c = json.charCodeAt(i);
+    if (!inString) {
+      if (c === 0x22) inString = true;
+      continue;
+    }
+    if (c === 0x22) inString = false;
+    else if (c === 0x5c) i++; // an escape: its next character is ASCII (", \\, /, b, f, n, r, t, u)
+    else if (c >= 0x7f || c < 0x20) {
+      // JSON.stringify never leaves a C0 control raw in a string; text from elsewhere might.
+      let units = 1;
+      let unsafe = c < 0x20 || isUnsafeUnit(c);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+        const d = json.charCodeAt(i + 1);
+        // A surrogate pair is one code point, judged as a whole (a tag, a variation selector…).
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          units = 2;
+          unsafe = isUnsafePair(c, d);
+        }
+      }
+      if (unsafe) {
+        flush(i);
+        for (let k = 0; k < units; k++) escape(json.charCodeAt(i + k));
+        from = i + units;
+      }
+      i += units - 1;
+    }
+  }
+  if (out === undefined) return json;
+  flush(n);
+  return decodeUnits(out, at);
+}
+
+// Uint16Array holds code units in the platform's byte order; Buffer decodes little-endian only.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The string of the first `count` UTF-16 code units of `units`. */
+function decodeUnits(units: Uint16Array, count: number): string {
+  if (LITTLE_ENDIAN) return Buffer.from(units.buffer, units.byteOffset, count * 2).toString('utf16le');
+  const parts: string[] = [];
+  for (let k = 0; k < count; k += 8192) parts.push(String.fromCharCode(...units.subarray(k, Math.min(count, k + 8192))));
+  return parts.join('');
+}
+
 /**
  * JSON text (2-space indented) whose bytes carry no unsafe character raw: every one inside a
- * string (DEL, C1, bidi controls, U+2028/2029, invisibles…; JSON.stringify already escapes C0
- * and lone surrogates) is written as a \uXXXX escape. The parsed value is unchanged, exactly
- * the server's text; only a viewer or terminal showing the file sees nothing it would act on.
+ * string or a member name (DEL, C1, bidi controls, U+2028/2029, invisibles, tags…; JSON.stringify
+ * already escapes C0 and lone surrogates) is written as a \uXXXX escape. The parsed value is
+ * unchanged, exactly the server's text; only a viewer or terminal showing the file sees nothing
+ * it would act on. For reports only: lockfiles and signatures keep their canonical (RFC 8785) bytes.
  */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(UNSAFE, (c) => {
-    if (c === '\n') return c; // the indentation's line feeds (one inside a string is already \n)
-    let out = '';
-    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
-    return out;
-  });
+  return escapeJsonText(JSON.stringify(value, null, 2));
 }
 
 /** Same as printable, but keeps newlines (for multi-line blocks such as a stderr tail). */
