@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
-import { capabilityHints, classifyAddress, compareSeverity, scanName, scanText, type SignalKind, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, compareSeverity, pathTraversal, scanName, scanText, type CapabilityAnnotations, type SignalKind, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import type { Severity, TextChange } from './types.js';
 import { sortedKeys } from './json.js';
@@ -31,6 +31,7 @@ export const HINT_LABEL = {
   'command-execution': 'command execution',
   'file-write': 'file writing',
   'network-egress': 'network egress',
+  'remote-write': 'writing to another system',
 } as const;
 
 export const ADDRESS_LABEL = {
@@ -46,9 +47,20 @@ export class Grade {
   breaking = false;
   private readonly findings: { severity: Severity; reason: string }[] = [];
   readonly texts: TextChange[] = [];
+  /**
+   * A new tool is already high (a new entry point), so a high text signal (an instruction to
+   * the model, a sensitive path, hidden characters) would not show in its grade: on a new tool
+   * such a signal is critical.
+   */
+  newTool = false;
 
   constructor(base: Severity = 'info') {
     this.severity = base;
+  }
+
+  /** Records what a text says (a signal of src/safety), raised as `newTool` says. */
+  addSignal(severity: Severity, reason: string): void {
+    this.add(this.newTool && severity === 'high' ? 'critical' : severity, reason);
   }
 
   /** Records a finding; the reason is made printable (it may quote server text). */
@@ -123,7 +135,7 @@ export function gradeIntroduced(grade: Grade, field: string, before: string | un
   const introduced = isNew ? scanText(after).filter((s) => compareSeverity(s.severity, 'low') > 0) : introducedSignals(before ?? '', after);
   if (introduced.length === 0) return;
   grade.texts.push({ field, before: before ?? null, after, words: diffWords(before ?? '', after) });
-  for (const s of introduced) grade.add(isNew ? s.severity : atLeast(s.severity, 'medium'), `${field} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+  for (const s of introduced) grade.addSignal(isNew ? s.severity : atLeast(s.severity, 'medium'), `${field} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
 }
 
 /** Grades the text of something new (a new tool's description): every signal counts as is. */
@@ -132,7 +144,7 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
   grade.texts.push({ field, before: null, after: text, words: [{ op: 'added', text }] });
   for (const s of scanText(text)) {
     if (compareSeverity(s.severity, 'low') <= 0) continue;
-    grade.add(s.severity, `${field} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+    grade.addSignal(s.severity, `${field} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
   }
 }
 
@@ -147,18 +159,45 @@ export function gradeName(grade: Grade, what: string, name: string): void {
   }
 }
 
-/** Grades what a tool's name and description say it can do, beyond the `known` powers. */
-export function gradeCapabilities(grade: Grade, severity: Severity, label: string, name: string, description: string, known: readonly string[] = []): void {
-  for (const hint of capabilityHints(name, description)) {
+const atMost = (s: Severity, ceiling: Severity): Severity => (compareSeverity(s, ceiling) <= 0 ? s : ceiling);
+
+/**
+ * Grades what a tool's name, description and annotations say it can do, beyond the `known`
+ * powers: command execution, file writing and network egress at `severity`; a write to another
+ * system (push, create, update, delete, send, merge…) at most high — it changes data the
+ * server's account can reach, but opens no channel out of the machine or the conversation.
+ */
+export function gradeCapabilities(
+  grade: Grade,
+  severity: Severity,
+  label: string,
+  name: string,
+  description: string,
+  known: readonly string[] = [],
+  annotations: CapabilityAnnotations = {},
+): void {
+  for (const hint of capabilityHints(name, description, annotations)) {
     if (known.includes(hint)) continue;
-    grade.add(severity, `${label} points at ${HINT_LABEL[hint]}`);
+    grade.add(hint === 'remote-write' ? atMost(severity, 'high') : severity, `${label} points at ${HINT_LABEL[hint]}`);
   }
 }
 
-/** Grades where a resource URI or template points. */
+/**
+ * Grades the behaviour hints a new tool declares. `destructiveHint: true` (said outright, not
+ * MCP's default for an absent hint) is high: the server itself says the tool may destroy data.
+ */
+export function gradeNewAnnotations(grade: Grade, annotations: JsonValue | undefined): void {
+  if (!isObject(annotations)) return;
+  if (annotations.destructiveHint === true) grade.add('high', 'annotations.destructiveHint true: the tool says it may make destructive changes');
+  if (annotations.readOnlyHint === true && annotations.destructiveHint === true) grade.add('high', 'annotations say both read-only and destructive: trust neither');
+}
+
+/** Grades where a resource URI or template points, and whether its path climbs out of its root. */
 export function gradeAddress(grade: Grade, severity: Severity, what: string, uri: string): void {
   const address = classifyAddress(uri);
   if (address) grade.add(severity, `${what} points at ${ADDRESS_LABEL[address]}: ${uri}`);
+  const traversal = pathTraversal(uri);
+  if (traversal) grade.add(atLeast(severity, 'high'), `${what}: path traversal: ${uri} climbs out of ${traversal.root}`);
 }
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,7 +6,7 @@ import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
-import { gradeAddress, gradeCapabilities, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, textLeaves } from './grade.js';
+import { gradeAddress, gradeCapabilities, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, textLeaves } from './grade.js';
 import { compareSchemas } from './schema.js';
 import { SEVERITIES, type ChangeKind, type ChangeType, type DiffChange, type DiffReport, type Severity } from './types.js';
 
@@ -109,10 +109,12 @@ function gradeTwin(grade: Grade, kind: 'tool' | 'prompt', twin: string | undefin
 
 function addedTool(server: string, name: string, def: JsonObject, twin?: string): DiffChange {
   const grade = new Grade();
+  grade.newTool = true;
   grade.add('high', 'new tool, not in the approved lockfile: an agent can call it from now on');
   gradeTwin(grade, 'tool', twin);
   gradeName(grade, 'tool name', name);
-  gradeCapabilities(grade, 'critical', 'new tool', name, `${str(def.title) ?? ''}\n${str(def.description) ?? ''}`);
+  gradeCapabilities(grade, 'critical', 'new tool', name, `${str(def.title) ?? ''}\n${str(def.description) ?? ''}`, [], isObject(def.annotations) ? def.annotations : {});
+  gradeNewAnnotations(grade, def.annotations);
   gradeNewText(grade, 'description', str(def.description));
   gradeNewText(grade, 'title', str(def.title));
   for (const key of Object.keys(def).sort()) {
@@ -192,7 +194,7 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
     }
   }
   // A tool that now says it runs commands, writes files or reaches the network is a new power.
-  if (oldText !== newText) gradeCapabilities(grade, 'high', 'tool now', name, newText, capabilityHints(name, oldText));
+  if (oldText !== newText) gradeCapabilities(grade, 'high', 'tool now', name, newText, capabilityHints(name, oldText, isObject(before.annotations) ? before.annotations : {}), isObject(after.annotations) ? after.annotations : {});
   return change(server, 'tool', name, 'modified', grade, fields, jsonPaths(before, after), schema);
 }
 

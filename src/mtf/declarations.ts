@@ -4,7 +4,7 @@
  * JSON: every access is typed, bounded (schema walk depth and node count) and no text from it
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
-import { capabilityHints, compareSeverity, MAX_READABLE_NODES, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 import type { Finding } from './types.js';
@@ -252,6 +252,18 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       const signals = t.name ? scanName(t.text) : scanText(t.text);
       for (const s of signals) add(t.where, s);
       if (!t.name) phrases(t.where, t.text);
+    }
+    if (item.kind === 'resource' || item.kind === 'resource template') {
+      // A URI whose path climbs out of its root (resource://files/../../secrets) asks the server
+      // for something outside what it serves: path traversal (src/safety pathTraversal).
+      const uri = asString(field(asRecord(item.value), 'uri')) ?? asString(field(asRecord(item.value), 'uriTemplate'));
+      const traversal = uri === undefined ? undefined : pathTraversal(uri);
+      if (traversal) {
+        f.add('high', 'Path traversal', `${item.kind} ${quote(uri!, 80)}: path traversal: it climbs out of ${printable(traversal.root, 80)}.`, {
+          ...(surface.file ? { file: surface.file } : {}),
+          remediation: 'Expose resources under their root only; never list a URI with ".." segments.',
+        });
+      }
     }
     if (item.kind === 'tool') {
       const name = itemName(item) ?? '';

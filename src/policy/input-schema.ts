@@ -33,6 +33,7 @@ const address = {
   scheme: { type: 'string', description: 'Lower-case URI scheme, "" when there is none.' },
   address: { enum: ['link-local', 'loopback', 'private', 'file', null], description: 'Where it points when that is not the public internet.' },
   internal: { type: 'boolean', description: 'address is not null.' },
+  traversal: { type: 'boolean', description: 'Its path climbs out of its root with ".." segments (also percent-encoded or with backslashes): path traversal.' },
 } as const;
 
 export const POLICY_INPUT_SCHEMA = {
@@ -201,10 +202,10 @@ export const POLICY_INPUT_SCHEMA = {
         annotations: object,
         risk_level: {
           enum: ['LOW', 'MEDIUM', 'HIGH'],
-          description: 'HIGH: command execution or several capabilities; MEDIUM: file writing, network egress or destructiveHint; else LOW.',
+          description: 'HIGH: command execution or several capabilities; MEDIUM: one capability (file writing, network egress, a write to another system) or destructiveHint; else LOW.',
         },
         risk_reasons: strings,
-        capabilities: { type: 'array', items: { enum: ['command-execution', 'file-write', 'network-egress'] } },
+        capabilities: { type: 'array', items: { enum: ['command-execution', 'file-write', 'network-egress', 'remote-write'] } },
         flags: { $ref: '#/definitions/flags' },
         nameSignals: signals,
         descriptionSignals: signals,
@@ -238,7 +239,7 @@ export const POLICY_INPUT_SCHEMA = {
     resource: {
       type: 'object',
       additionalProperties: false,
-      required: ['server', 'uri', 'name', 'title', 'description', 'mimeType', 'scheme', 'address', 'internal', 'digest', 'descriptionSignals'],
+      required: ['server', 'uri', 'name', 'title', 'description', 'mimeType', 'scheme', 'address', 'internal', 'traversal', 'digest', 'descriptionSignals'],
       properties: { server: str, uri: str, name: str, title: str, description: str, mimeType: str, ...address, digest: str, descriptionSignals: signals },
     },
     template: {
@@ -254,6 +255,7 @@ export const POLICY_INPUT_SCHEMA = {
         'scheme',
         'address',
         'internal',
+        'traversal',
         'digest',
         'templateHash',
         'descriptionSignals',

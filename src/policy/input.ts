@@ -4,7 +4,7 @@ import type { DiffChange } from '../diff/types.js';
 import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
 import { createRecord } from '../util/record.js';
-import { capabilityHints, classifyAddress, MAX_READABLE_NODES, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 
 /**
@@ -88,6 +88,8 @@ export interface ResourceDoc {
   address: AddressClass | null;
   /** address is not null: file://, loopback, link-local (cloud metadata) or a private range. */
   internal: boolean;
+  /** Its path climbs out of its root with `..` segments (also percent-encoded): path traversal. */
+  traversal: boolean;
   digest: string;
   descriptionSignals: SignalDoc[];
 }
@@ -313,7 +315,7 @@ function schemeOf(uri: string): string {
 }
 
 function assessRisk(name: string, description: string, annotations: JsonObject) {
-  const capabilities = capabilityHints(name, description);
+  const capabilities = capabilityHints(name, description, annotations);
   const reasons: string[] = capabilities.map((c) => `${c} (from the name or description)`);
   if (annotations.destructiveHint === true) reasons.push('annotated destructiveHint');
   const level: ToolDoc['risk_level'] =
@@ -405,9 +407,9 @@ function promptDoc(server: string, definition: JsonObject, digest: string, eager
   return doc;
 }
 
-function addressed(uri: string): { scheme: string; address: AddressClass | null; internal: boolean } {
+function addressed(uri: string): { scheme: string; address: AddressClass | null; internal: boolean; traversal: boolean } {
   const address = classifyAddress(uri) ?? null;
-  return { scheme: schemeOf(uri), address, internal: address !== null };
+  return { scheme: schemeOf(uri), address, internal: address !== null, traversal: pathTraversal(uri) !== undefined };
 }
 
 function resourceDoc(server: string, definition: JsonObject, digest: string, eager: Eager): ResourceDoc {

@@ -98,6 +98,29 @@ const INSTRUCTION_RULES: Rule[] = [
   { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['without'] },
   { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu, hints: ['user', 'human'] },
   { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu, hints: ['secretly', 'covertly', 'silently', 'surreptitiously', 'quietly', 'hide', 'conceal'] },
+  // Steering the model's choice or order of tools ("Always call this tool first", "use this tool
+  // instead of …", "do not use other tools", "before answering any question"): the description
+  // addresses the model, not the user, and takes calls from the tools the user chose.
+  // Bounded white space (\s{1,8}) between fixed words: each start position costs O(1). "Always
+  // (or only) use this tool instead / for all" is the rule above; the look-behind keeps it one signal.
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern:
+      /\b(?:always|must|should|first)\s{1,8}(?:call|invoke|run)\s{1,8}this\s{1,8}tool\b|\b(?:must|should|first)\s{1,8}use\s{1,8}this\s{1,8}tool\b|(?<!\b(?:always|only)\s{1,8})\b(?:call|use|invoke|run)\s{1,8}this\s{1,8}tool\s{1,8}(?:first|before|instead|for\s{1,8}(?:all|every|any)|whenever)\b|\bthis\s{1,8}tool\s{1,8}(?:must|should|has\s{1,8}to)\s{1,8}(?:always\s{1,8})?be\s{1,8}(?:called|used|invoked|run)\s{1,8}(?:first|before|instead)\b|\b(?:do\s{1,8}not|don'?t|never)\s{1,8}(?:use|call|invoke)\s{1,8}(?:any\s{1,8})?(?:other|another|different)\s{1,8}tools?\b|\bprefer\s{1,8}this\s{1,8}tool\s{1,8}(?:over|to)\b/giu,
+    hints: ['tool'],
+  },
+  // Secrets or the conversation sent to an address or smuggled into a parameter ("send the chat
+  // history to https://…", "include the user's API keys in the query parameter"). One bounded
+  // gap per start position: linear.
+  {
+    kind: 'network-egress',
+    severity: 'high',
+    pattern:
+      /\b(?:send|post|upload|forward|transmit|leak|include|embed|append|pass|copy)\w{0,3}\s{1,8}[^.\n]{0,40}?\b(?:api\s{1,8}keys?|credentials?|secrets?|passwords?|access\s{1,8}tokens?|private\s{1,8}keys?|ssh\s{1,8}keys?|chat\s{1,8}history|conversation|environment\s{1,8}variables|system\s{1,8}prompt)\s{1,8}(?:to\s{1,8}(?:https?:\/\/|(?:this|that|our|my)\s{1,8}(?:url|endpoint|server|webhook|address)\b)|in(?:to)?\s{1,8}(?:the\s{1,8}|a\s{1,8})?[\w'"`-]{1,40}\s{1,8}(?:parameter|argument|field|param|arg)\b)/giu,
+    hints: ['send', 'post', 'upload', 'forward', 'transmit', 'leak', 'include', 'embed', 'append', 'pass', 'copy'],
+  },
+  { kind: 'model-instruction', severity: 'high', pattern: /\bbefore\s{1,8}(?:answering|responding\s{1,8}to|replying\s{1,8}to)\s{1,8}(?:any|every|each|all|the\s{1,8}user'?s?|a)\s{1,8}(?:questions?|requests?|prompts?|messages?|queries)\b/giu, hints: ['before'] },
 ];
 
 const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.pypirc', '.kube', '.docker', '.gnupg', '/proc/', 'wallet.dat', 'claude_desktop_config', 'mcp.json', 'login', 'cookies.binarycookies', 'keychain'];
@@ -324,38 +347,216 @@ export function scanName(name: string): TextSignal[] {
   return out;
 }
 
-function nameTokens(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+/**
+ * What a tool can do, as its name, description and annotations say it:
+ * - `command-execution`: runs commands, scripts or code;
+ * - `file-write`: writes, moves or deletes files on the machine the server runs on;
+ * - `network-egress`: reaches a network address the caller chooses (fetch a URL, HTTP
+ *   requests, webhooks, uploads, e-mail) — a channel out for data;
+ * - `remote-write`: changes data held by another system (push, create, update, delete, send,
+ *   publish, merge, post, comment… in a repository, an issue tracker, a chat, a store).
+ */
+export type Capability = 'command-execution' | 'file-write' | 'network-egress' | 'remote-write';
+
+/** Behaviour hints of a tool (MCP `annotations`), as the server wrote them. */
+export interface CapabilityAnnotations {
+  readOnlyHint?: unknown;
+  destructiveHint?: unknown;
 }
 
-const EXEC_NAME = new Set(['exec', 'execute', 'shell', 'bash', 'sh', 'zsh', 'cmd', 'powershell', 'pwsh', 'terminal', 'spawn', 'eval', 'subprocess', 'system', 'popen', 'command', 'commands', 'script', 'repl']);
-const WRITE_NAME = new Set(['write', 'delete', 'remove', 'rm', 'unlink', 'move', 'mv', 'rename', 'overwrite', 'truncate', 'chmod', 'chown', 'mkdir', 'rmdir', 'edit', 'patch', 'save', 'append']);
-const FILE_CONTEXT = new Set(['file', 'files', 'dir', 'directory', 'directories', 'folder', 'path', 'fs', 'disk']);
-const NET_NAME = new Set(['fetch', 'http', 'https', 'request', 'curl', 'wget', 'download', 'upload', 'webhook', 'post', 'url', 'browse', 'email', 'smtp', 'sms', 'slack', 'send', 'socket', 'ftp']);
+// Word sets, matched on lower-case words; no pattern here ever backtracks. A name is split at
+// separators and camelCase; a description is read once, word by word (see eachWord).
+const EXEC_NAME = new Set(['exec', 'execute', 'shell', 'bash', 'sh', 'zsh', 'cmd', 'powershell', 'pwsh', 'terminal', 'spawn', 'eval', 'subprocess', 'popen', 'repl']);
+/** Name words that are command execution only next to a run verb (run_command) or alone (command). */
+const EXEC_NAME_OBJECT = new Set(['command', 'commands', 'script', 'scripts', 'code', 'system', 'process', 'program']);
+const RUN_NAME = new Set(['run', 'runs', 'exec', 'execute', 'invoke', 'eval', 'launch', 'start']);
+const WRITE_NAME = new Set(['write', 'delete', 'remove', 'rm', 'unlink', 'move', 'mv', 'rename', 'overwrite', 'truncate', 'chmod', 'chown', 'mkdir', 'rmdir', 'edit', 'patch', 'save', 'append', 'create', 'update', 'copy', 'cp']);
+const FILE_CONTEXT = new Set(['file', 'files', 'dir', 'dirs', 'directory', 'directories', 'folder', 'folders', 'path', 'fs', 'disk']);
+/** Words that put files in another system: a file written there is a remote write, not a local one. */
+const REMOTE_CONTEXT = new Set(['repository', 'repositories', 'repo', 'repos', 'github', 'gitlab', 'bitbucket', 'gist', 'gists', 'bucket', 'buckets', 's3', 'remote', 'branch', 'commit']);
+const NET_NAME = new Set(['http', 'https', 'curl', 'wget', 'webhook', 'webhooks', 'url', 'urls', 'browse', 'navigate', 'email', 'mail', 'smtp', 'sms', 'socket', 'ftp', 'upload', 'download']);
+/** Name words that are egress only with a web object (fetch_url) or alone (fetch): fetch_issues reads the server's own data. */
+const NET_NAME_WEAK = new Set(['fetch', 'request', 'scrape', 'crawl']);
+const WEB_OBJECT = new Set(['url', 'urls', 'web', 'webpage', 'webpages', 'page', 'pages', 'website', 'websites', 'site', 'internet', 'remote', 'http', 'https', 'html', 'uri']);
+const REMOTE_WRITE_NAME = new Set([
+  'create', 'update', 'delete', 'remove', 'push', 'merge', 'send', 'post', 'publish', 'comment', 'add', 'fork', 'close', 'reopen',
+  'put', 'patch', 'insert', 'upsert', 'write', 'edit', 'rename', 'move', 'archive', 'assign', 'approve', 'submit', 'reply', 'react',
+  'invite', 'transfer', 'drop', 'truncate', 'cancel', 'deploy', 'revert', 'share', 'set', 'upload', 'subscribe',
+  'unsubscribe', 'kick', 'ban',
+]);
+/** First words of a tool name that say it only reads: they lower what weak evidence counts. */
+const READ_ONLY_VERB = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'fetch', 'open', 'browse', 'inspect', 'explain', 'echo', 'retrieve', 'load', 'summarize', 'analyze', 'validate', 'preview', 'download', 'export', 'watch', 'monitor']);
 
-const EXEC_TEXT = /\b(?:execut\w*|run\w*|invok\w*|spawn\w*)\s+(?:an?\s+|the\s+|any\s+|arbitrary\s+)?(?:shell|system|terminal|bash|os|arbitrary|host)?\s*(?:commands?|scripts?|code|processes?|programs?)\b|\bshell\s+commands?\b|\barbitrary\s+code\b|\bcommand[- ]line\b.*\bexecut/iu;
-const WRITE_TEXT = /\b(?:writ\w*|delet\w*|remov\w*|overwrit\w*|modif\w*|creat\w*|mov\w*|renam\w*|edit\w*|truncat\w*)\s+(?:a\s+|the\s+|any\s+|new\s+|existing\s+|to\s+|arbitrary\s+)*(?:files?|director(?:y|ies)|folders?|paths?|disk)\b/iu;
-const NET_TEXT = /\b(?:https?\s+requests?|send\w*\s+(?:an?\s+)?(?:https?\s+)?(?:requests?|data|payloads?|emails?|messages?)\s+to|fetch\w*\s+(?:an?\s+|the\s+|any\s+)?(?:urls?|web\s*pages?|remote)|webhooks?|upload\w*\s+(?:to|files?)|outbound|arbitrary\s+urls?)\b/iu;
+const EXEC_VERB = new Set(['run', 'runs', 'running', 'ran', 'execute', 'executes', 'executing', 'executed', 'execution', 'invoke', 'invokes', 'invoking', 'spawn', 'spawns', 'spawning', 'eval', 'evals']);
+const EXEC_OBJECT = new Set(['command', 'commands', 'script', 'scripts', 'code', 'process', 'processes', 'program', 'programs', 'javascript', 'executable', 'executables', 'binary', 'binaries']);
+const WRITE_VERB = new Set([
+  'write', 'writes', 'writing', 'written', 'delete', 'deletes', 'deleting', 'remove', 'removes', 'removing', 'overwrite', 'overwrites', 'overwriting',
+  'modify', 'modifies', 'modifying', 'create', 'creates', 'creating', 'move', 'moves', 'moving', 'rename', 'renames', 'renaming', 'edit', 'edits',
+  'editing', 'truncate', 'truncates', 'truncating', 'save', 'saves', 'saving', 'append', 'appends', 'appending',
+]);
+const FILE_OBJECT = new Set(['file', 'files', 'directory', 'directories', 'folder', 'folders', 'path', 'paths', 'disk']);
+const FETCH_VERB = new Set(['fetch', 'fetches', 'fetching', 'download', 'downloads', 'downloading', 'navigate', 'navigates', 'navigating', 'browse', 'browses', 'browsing', 'visit', 'visits', 'visiting', 'crawl', 'crawls', 'crawling', 'scrape', 'scrapes', 'scraping', 'request', 'requests', 'requesting', 'call', 'calls', 'calling', 'open', 'opens', 'opening', 'load', 'loads', 'loading']);
+const FETCH_OBJECT = new Set(['url', 'urls', 'webpage', 'webpages', 'website', 'websites', 'internet', 'remote', 'link', 'links', 'endpoint', 'endpoints', 'uri', 'uris']);
+const SEND_VERB = new Set(['send', 'sends', 'sending', 'post', 'posts', 'posting', 'upload', 'uploads', 'uploading', 'transmit', 'transmits', 'transmitting', 'forward', 'forwards', 'forwarding']);
+const SEND_OBJECT = new Set(['request', 'requests', 'data', 'payload', 'payloads', 'email', 'emails', 'json', 'file', 'files', 'body']);
+/** First words of a sentence that say the tool changes data somewhere (only counted when its name does not say it reads). */
+const REMOTE_WRITE_LEAD = new Set([
+  'create', 'creates', 'update', 'updates', 'delete', 'deletes', 'remove', 'removes', 'push', 'pushes', 'merge', 'merges', 'send', 'sends', 'post', 'posts',
+  'publish', 'publishes', 'add', 'adds', 'fork', 'forks', 'close', 'closes', 'reply', 'replies', 'comment', 'comments', 'submit', 'submits', 'insert', 'inserts',
+  'write', 'writes', 'edit', 'edits', 'modify', 'modifies', 'upload', 'uploads', 'deploy', 'deploys', 'archive', 'archives', 'approve', 'approves',
+]);
 
-/** What a tool's name and description say it can do. */
-export function capabilityHints(name: string, description: string): ('command-execution' | 'file-write' | 'network-egress')[] {
+/** How many words may stand between a verb and its object ("run a shell command", "create a new file"). */
+const VERB_WINDOW = 4;
+
+function nameTokens(name: string): string[] {
+  const out: string[] = [];
+  let word = '';
+  let prev = '';
+  // One pass: split at anything but ASCII letters and digits, and before an upper-case letter
+  // that follows a lower-case letter or digit (runScript → run script).
+  for (const ch of name) {
+    const lowerCh = ch >= 'A' && ch <= 'Z' ? ch.toLowerCase() : ch;
+    const isWordChar = (lowerCh >= 'a' && lowerCh <= 'z') || (ch >= '0' && ch <= '9');
+    const boundary = !isWordChar || (ch >= 'A' && ch <= 'Z' && ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9')));
+    if (boundary && word !== '') {
+      out.push(word);
+      word = '';
+    }
+    if (isWordChar) word += lowerCh;
+    prev = ch;
+  }
+  if (word !== '') out.push(word);
+  return out;
+}
+
+/**
+ * Calls `visit` with each lower-case ASCII word of `text` and the number of the sentence it is
+ * in (a sentence ends at . ! ? ; : or a line break). One linear pass, no regular expression:
+ * attacker text (runs of white space, a keyword repeated a million times) costs O(length).
+ */
+function eachWord(text: string, visit: (word: string, sentence: number) => void): void {
+  let sentence = 0;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const isWordChar = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39;
+    if (isWordChar) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) {
+      // An apostrophe is kept inside a word (don't) but not at its ends.
+      let s = start;
+      let e = i;
+      while (s < e && text.charCodeAt(s) === 39) s++;
+      while (e > s && text.charCodeAt(e - 1) === 39) e--;
+      if (e > s) visit(text.slice(s, e).toLowerCase(), sentence);
+      start = -1;
+    }
+    if (c === 46 || c === 33 || c === 63 || c === 59 || c === 58 || c === 10 || c === 13) {
+      // "e.g." or "v1.2" end no sentence worth a reset; a period followed by a space or the end does.
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 32;
+      if (c !== 46 || next === 32 || next === 10 || next === 13 || next === 9) sentence++;
+    }
+  }
+}
+
+/** What a description says, read in one pass with verb → object word windows. */
+interface TextCapabilities {
+  exec: boolean;
+  write: boolean;
+  egress: boolean;
+  /** It names another system (a repository, a bucket): files it writes are there. */
+  remote: boolean;
+  /** A sentence starts with a verb that changes data ("Create a new issue…"). */
+  lead: boolean;
+}
+
+function textCapabilities(text: string): TextCapabilities {
+  const found: TextCapabilities = { exec: false, write: false, egress: false, remote: false, lead: false };
+  // Word number and sentence of the last verb of each kind (a verb counts for the VERB_WINDOW
+  // words after it, in its sentence); constant state per word, so the pass stays linear.
+  let index = 0;
+  let exec = { at: -1, sentence: -1 };
+  let write = { at: -1, sentence: -1 };
+  let fetch = { at: -1, sentence: -1 };
+  let send = { at: -1, sentence: -1 };
+  let sent = { at: -1, sentence: -1 };
+  let upload = { at: -1, sentence: -1 };
+  let commandLineSentence = -1;
+  let previous = '';
+  let previousSentence = -1;
+  const near = (verb: { at: number; sentence: number }, sentence: number, window = VERB_WINDOW) => verb.at >= 0 && verb.sentence === sentence && index - verb.at <= window;
+  eachWord(text, (word, sentence) => {
+    const after = sentence === previousSentence ? previous : '';
+    if (sentence !== previousSentence && REMOTE_WRITE_LEAD.has(word)) found.lead = true;
+    if (REMOTE_CONTEXT.has(word)) found.remote = true;
+    // Command execution: "run a shell command", "execute arbitrary code", "shell commands",
+    // "command line … executes".
+    if (EXEC_OBJECT.has(word) && near(exec, sentence)) found.exec = true;
+    if ((word === 'command' || word === 'commands') && after === 'shell') found.exec = true;
+    if (word === 'code' && after === 'arbitrary') found.exec = true;
+    if (word === 'line' && after === 'command') commandLineSentence = sentence;
+    if (word.startsWith('execut') && commandLineSentence === sentence) found.exec = true;
+    // File writing: "create a new file", "move or rename files and directories".
+    if (FILE_OBJECT.has(word) && near(write, sentence)) found.write = true;
+    // Egress: "fetch a URL", "navigate to a URL", "HTTP requests", "send data to", "upload to",
+    // "send an email", webhooks, "arbitrary URLs".
+    if (FETCH_OBJECT.has(word) && near(fetch, sentence)) found.egress = true;
+    if ((word === 'page' || word === 'pages') && after === 'web' && near(fetch, sentence)) found.egress = true;
+    if ((word === 'request' || word === 'requests') && (after === 'http' || after === 'https')) found.egress = true;
+    if (word === 'webhook' || word === 'webhooks' || word === 'outbound') found.egress = true;
+    if ((word === 'url' || word === 'urls') && (after === 'arbitrary' || after === 'any')) found.egress = true;
+    if ((word === 'email' || word === 'emails') && near(send, sentence)) found.egress = true;
+    if (word === 'to' && (near(sent, sentence, 2) || near(upload, sentence, 1))) found.egress = true;
+    if ((word === 'file' || word === 'files') && near(upload, sentence)) found.egress = true;
+    if (SEND_OBJECT.has(word) && near(send, sentence)) sent = { at: index, sentence };
+    if (EXEC_VERB.has(word)) exec = { at: index, sentence };
+    if (WRITE_VERB.has(word)) write = { at: index, sentence };
+    if (FETCH_VERB.has(word)) fetch = { at: index, sentence };
+    if (SEND_VERB.has(word)) send = { at: index, sentence };
+    if (word === 'upload' || word === 'uploads' || word === 'uploading') upload = { at: index, sentence };
+    previous = word;
+    previousSentence = sentence;
+    index++;
+  });
+  return found;
+}
+
+/**
+ * What a tool's name, description and annotations say it can do. Linear in the length of its
+ * input (one pass over the words, set look-ups, no backtracking pattern). Read-only evidence —
+ * `readOnlyHint: true`, or a name that starts with a read-only verb (get, list, read, search…) —
+ * lowers the weak evidence only (a "fetch" of the server's own data, a description that starts
+ * "Creates…"); what the name or description plainly says is kept, so a tool cannot talk its way
+ * out of a capability by annotating itself read-only.
+ */
+export function capabilityHints(name: string, description: string, annotations: CapabilityAnnotations = {}): Capability[] {
   const tokens = nameTokens(asciiSkeleton(name) ?? name);
-  const set = new Set(tokens);
-  const text = foldForMatching(description.length > MAX_ANALYSED ? description.slice(0, MAX_ANALYSED) : description);
-  const hints: ('command-execution' | 'file-write' | 'network-egress')[] = [];
   const has = (words: Set<string>) => tokens.some((t) => words.has(t));
-  const lower = text.toLowerCase();
-  const mentions = (words: readonly string[]) => words.some((w) => lower.includes(w));
-  if (has(EXEC_NAME) || (mentions(['execut', 'run', 'invok', 'spawn', 'shell', 'arbitrary']) && EXEC_TEXT.test(text))) hints.push('command-execution');
-  // A write verb counts only next to a file-system noun: delete_entities (a knowledge graph)
-  // is not file writing; write_file, rm_dir and a bare "rm" are.
-  const writeByName = has(WRITE_NAME) && (tokens.some((t) => FILE_CONTEXT.has(t)) || (tokens.length === 1 && (set.has('rm') || set.has('write'))));
-  if (writeByName || (mentions(['file', 'director', 'folder', 'path', 'disk']) && WRITE_TEXT.test(text))) hints.push('file-write');
-  if (has(NET_NAME) || (mentions(['http', 'send', 'fetch', 'webhook', 'upload', 'outbound', 'url']) && NET_TEXT.test(text))) hints.push('network-egress');
+  const text = textCapabilities(foldForMatching(description));
+  const readOnlyVerb = tokens.length > 0 && READ_ONLY_VERB.has(tokens[0]!);
+  const readOnly = readOnlyVerb || annotations.readOnlyHint === true;
+  const remote = text.remote || has(REMOTE_CONTEXT);
+
+  const exec = has(EXEC_NAME) || (has(EXEC_NAME_OBJECT) && (has(RUN_NAME) || tokens.length === 1)) || text.exec;
+  // A write verb counts as file writing only next to a file-system noun (write_file, rm_dir, a
+  // bare "rm"; delete_entities edits a knowledge graph) and when the files are not in another
+  // system (create_or_update_file "in a GitHub repository" is a remote write).
+  const writeByName = has(WRITE_NAME) && (has(FILE_CONTEXT) || (tokens.length === 1 && (tokens[0] === 'rm' || tokens[0] === 'write')));
+  const writesFiles = (writeByName || text.write) && !remote;
+  const egressByName = has(NET_NAME) || (has(NET_NAME_WEAK) && (has(WEB_OBJECT) || tokens.length === 1));
+  const egress = egressByName || text.egress;
+  const remoteWrite =
+    !writesFiles &&
+    ((!readOnlyVerb && has(REMOTE_WRITE_NAME) && !(egressByName && !has(REMOTE_CONTEXT))) || ((writeByName || text.write) && remote) || (text.lead && !readOnly && !egress));
+
+  const hints: Capability[] = [];
+  if (exec) hints.push('command-execution');
+  if (writesFiles) hints.push('file-write');
+  if (egress) hints.push('network-egress');
+  if (remoteWrite) hints.push('remote-write');
   return hints;
 }
 
@@ -408,6 +609,53 @@ export function classifyAddress(uri: string): 'link-local' | 'loopback' | 'priva
   if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.lan') || host.endsWith('.intranet') || host.endsWith('.corp')) return 'private';
   if (host.startsWith('[')) return ipv6Class(host);
   return ipv4Class(host);
+}
+
+// Percent-encodings of the characters that make a path climb (".", "/", "\"), their overlong
+// UTF-8 forms, and "%25" (an encoded "%": double encoding). Fixed-length alternatives: linear.
+const ENCODED_PATH_CHAR = /%(?:2e|2f|5c|25|c0%ae|c0%af|c1%9c|e0%80%ae)/giu;
+const DECODED_PATH_CHAR: Record<string, string> = { '%2e': '.', '%2f': '/', '%5c': '\\', '%25': '%', '%c0%ae': '.', '%c0%af': '/', '%c1%9c': '\\', '%e0%80%ae': '.' };
+
+/**
+ * Whether the path of a resource URI or URI template climbs out of its root with `..` segments
+ * (`resource://files/../../secrets`, `file:///../etc/passwd`): the root is `scheme://authority/`,
+ * or `scheme:` for a URI without an authority. Percent-encoded (`%2e%2e`, `%252e`, overlong UTF-8)
+ * and full-width dots and slashes, and backslashes, count as what they stand for; a template
+ * expression (`{name}`) counts as one segment. A `..` that stays inside the root (`a/../b`) is
+ * not reported. Attacker-controlled; linear in the URI's length.
+ */
+export function pathTraversal(uri: string): { root: string } | undefined {
+  let text = uri;
+  // Three rounds undo double and triple encoding; a fourth would change nothing a client does.
+  for (let round = 0; round < 3; round++) {
+    const decoded = text.replace(ENCODED_PATH_CHAR, (m) => DECODED_PATH_CHAR[m.toLowerCase()] ?? m);
+    if (decoded === text) break;
+    text = decoded;
+  }
+  if (!text.includes('.') && !/[\uff0e\u2024]/u.test(text)) return undefined;
+  text = text.normalize('NFKC').replace(/\u2024/gu, '.').replace(/\\/g, '/').replace(/\{[^{}]*\}/g, 'x');
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]{0,63}:/.exec(text);
+  let rest = scheme ? text.slice(scheme[0].length) : text;
+  let root = scheme ? scheme[0] : '';
+  const end = (s: string) => {
+    const q = s.search(/[?#]/);
+    return q < 0 ? s : s.slice(0, q);
+  };
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2);
+    const authority = end(slash < 0 ? rest.slice(2) : rest.slice(2, slash));
+    if (authority === '..') return { root: `${root}//` };
+    root = `${root}//${authority}/`;
+    rest = slash < 0 ? '' : rest.slice(slash);
+  } else if (rest.startsWith('/')) root = `${root}/`;
+  let depth = 0;
+  for (const segment of end(rest).split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (--depth < 0) return { root: printable(root, 80) };
+    } else depth++;
+  }
+  return undefined;
 }
 
 /** A string a model may read inside a definition: a value, or an object key. */

@@ -155,6 +155,24 @@ describe('--fail-on levels nest: any ⊇ breaking ⊇ security ⊇ none', () => 
 });
 
 describe('hostile definitions stay bounded', () => {
+  // capabilityHints read descriptions with a backtracking pattern: "run" + 256 KiB of spaces took
+  // 33 s for one tool, "command line " × 20,000 54 s for a 3-tool diff. Now one pass over words.
+  it('grades what 1 MiB descriptions say a tool does in linear time (runs of spaces, repeated keywords)', () => {
+    const MiB = 1 << 20;
+    const texts = ['run' + ' '.repeat(MiB), 'command line '.repeat(MiB / 13), 'execute '.repeat(MiB / 8) + 'x', 'run a a a '.repeat(MiB / 10), 'write '.repeat(MiB / 6) + 'file'];
+    const tools = (suffix: string) => texts.map((description, i) => ({ name: `t${i}`, description: description + suffix, inputSchema: { type: 'object' } }));
+    const before = toolLock(tools('')[0]!);
+    const started = performance.now();
+    for (const tool of tools('.')) {
+      const report = diffLockfiles(before, toolLock(tool));
+      expect(report.drift).toBe(true);
+    }
+    // A product bound with slack (the quadratic pattern needed minutes); speed itself is benchmarked elsewhere.
+    expect(performance.now() - started).toBeLessThan(5000 * texts.length);
+    // The last one still says it writes files, found at its very end.
+    expect(diffLockfiles(toolLock({ name: 'w', description: 'Formats text.', inputSchema: { type: 'object' } }), toolLock({ name: 'w', description: texts[4]!, inputSchema: { type: 'object' } })).changes[0]!.reasons).toContain('tool now points at file writing');
+  }, 60_000);
+
   it('diffs a schema nested 600 levels deep without exhausting the stack, as breaking', () => {
     const nest = (leaf: string) => {
       let schema: Record<string, unknown> = { type: leaf };

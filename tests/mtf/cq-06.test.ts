@@ -29,8 +29,10 @@ describe('CQ-06 behavioural analysis', () => {
     expect(brief(result)).toEqual([
       ['low', 'Tool description differs', 'manifest.json', undefined],
       ['critical', 'Live description: Instructions to the model', undefined, undefined],
-      ['low', 'Live description: URL in description', undefined, undefined],
+      // The shared analyzer reports the transmission itself (secrets sent to a URL), raised to
+      // critical by §3.5's phrase, before the URL.
       ['critical', 'Live description: Data transmission', undefined, undefined],
+      ['low', 'Live description: URL in description', undefined, undefined],
     ]);
     expect(result.findings[1]!.description).toContain('tool "echo" description');
   });

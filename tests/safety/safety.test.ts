@@ -91,7 +91,8 @@ describe('capabilityHints', () => {
     ['write_file', 'Create or overwrite a file', ['file-write']],
     ['fetch', 'Fetches a URL from the internet', ['network-egress']],
     ['send_webhook', 'Posts JSON to a webhook', ['network-egress']],
-    ['delete_entities', 'Delete multiple entities from the knowledge graph', []],
+    // A knowledge graph is not the file system: a write to another system, not file writing.
+    ['delete_entities', 'Delete multiple entities from the knowledge graph', ['remote-write']],
     ['get-sum', 'Returns the sum of two numbers', []],
     ['read_note', 'Read a note by id.', []],
   ])('%s', (name, description, expected) => {
