@@ -82,29 +82,16 @@ export class Grade {
 const signalKey = (s: TextSignal) => `${s.kind}\u0000${s.severity}`;
 
 /**
- * Signals of `after` that `before` does not have: for each kind and severity, the ones beyond
- * the count in `before`, preferring those whose evidence the old text did not show.
+ * Signals of `after` that `before` does not have, compared as sets: a signal whose kind,
+ * severity and value (the URL, path, phrase, blob… src/safety's `value`) the old text does not
+ * have is introduced, however many of that kind the old text had. A signal without a value (a
+ * bound of the analysis was hit) is always introduced: old and new could not be compared.
  */
 export function introducedSignals(before: string, after: string): TextSignal[] {
   const old = before === '' ? [] : scanText(before);
   const now = after === '' ? [] : scanText(after);
-  const oldCount = new Map<string, number>();
-  const oldEvidence = new Set(old.map((s) => `${signalKey(s)}\u0000${s.evidence}`));
-  for (const s of old) oldCount.set(signalKey(s), (oldCount.get(signalKey(s)) ?? 0) + 1);
-  const groups = new Map<string, TextSignal[]>();
-  for (const s of now) {
-    const list = groups.get(signalKey(s)) ?? [];
-    list.push(s);
-    groups.set(signalKey(s), list);
-  }
-  const out: TextSignal[] = [];
-  for (const [key, list] of groups) {
-    const extra = list.length - (oldCount.get(key) ?? 0);
-    if (extra <= 0) continue;
-    const fresh = list.filter((s) => !oldEvidence.has(`${key}\u0000${s.evidence}`));
-    const stale = list.filter((s) => oldEvidence.has(`${key}\u0000${s.evidence}`));
-    out.push(...[...fresh, ...stale].slice(0, extra));
-  }
+  const oldValues = new Set(old.map((s) => `${signalKey(s)}\u0000${s.value ?? ''}`));
+  const out = now.filter((s) => s.value === undefined || !oldValues.has(`${signalKey(s)}\u0000${s.value}`));
   return out.sort((a, b) => compareSeverity(b.severity, a.severity));
 }
 

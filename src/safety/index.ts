@@ -31,6 +31,12 @@ export interface TextSignal {
   evidence: string;
   /** UTF-16 index in the analysed text. */
   index?: number;
+  /**
+   * What was found, normalised (the URL, the path, the phrase, the blob, the hidden code point):
+   * two signals of one kind and severity with the same value are the same finding, so a diff
+   * compares old and new values as sets. Absent on a signal that says a bound was hit.
+   */
+  value?: string;
 }
 
 const ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -47,15 +53,22 @@ export function maxSeverity(severities: Iterable<Severity>): Severity {
   return top;
 }
 
-// Invisible: zero-width space/joiners, word joiner and invisible operators, BOM, soft hyphen,
-// combining grapheme joiner, Mongolian vowel separator, Hangul fillers, and the variation
-// selectors. Tag characters (U+E0000–E007F) are handled apart: they can spell out a whole
-// hidden ASCII message ("ASCII smuggling").
-const INVISIBLE = /[\u00ad\u034f\u115f\u1160\u180e\u200b-\u200d\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0\u{e0100}-\u{e01ef}]/gu;
+// Hidden characters, derived from Unicode properties (UAX #44) like src/util/text.ts's escaping,
+// so the set follows the engine's Unicode version instead of a hand list that misses some:
+// format characters (Cf: zero-width space/joiners, word joiner, invisible operators, BOM, soft
+// hyphen, Arabic number signs, interlinear annotations…), Default_Ignorable_Code_Point (combining
+// grapheme joiner, Hangul fillers, reserved ignorables such as U+2065 and U+E0080–E0FFF) and the
+// variation selectors. Two subsets are graded apart: tag characters (U+E0000–E007F), which can
+// spell out a whole hidden ASCII message ("ASCII smuggling"), and the bidi controls. One
+// character class (and a one-character look-ahead) per character: linear.
+const INVISIBLE = /(?![\u{e0000}-\u{e007f}\p{Bidi_Control}])[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}]/gu;
 const TAG_CHARS = /[\u{e0000}-\u{e007f}]+/gu;
-// Bidirectional controls: embeddings/overrides, isolates, and the directional marks
-// (Trojan Source, CVE-2021-42574).
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+// Bidirectional controls (Bidi_Control): embeddings/overrides, isolates, and the directional
+// marks (Trojan Source, CVE-2021-42574).
+const BIDI = /\p{Bidi_Control}/gu;
+// Other characters no honest identifier holds: controls (C0, DEL, C1), line and paragraph
+// separators, lone surrogates, noncharacters.
+const NAME_CONTROL = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/u;
 const BIDI_OVERRIDE = /[\u202a-\u202e\u2066-\u2069]/u;
 
 interface Rule {
@@ -147,7 +160,10 @@ const SENSITIVE_PATH = new RegExp(
   'giu',
 );
 
-const URL_PATTERN = /\b(?:https?|ftp|wss?|file|gopher|dict|ldap|smb):\/\/[^\s<>"'\x60)\]]+/giu;
+// A URL with a scheme, or a bare `www.` host (`www.evil.example/collect`, `WWW.…`: what GFM
+// autolinks and what a model reads as an address). A fixed prefix then one character class to
+// the next delimiter: each match consumes what it scans, so the pattern is linear.
+const URL_PATTERN = /\b(?:https?|ftp|wss?|file|gopher|dict|ldap|smb):\/\/[^\s<>"'\x60)\]]+|(?<![\w.@/:-])www\.[\p{L}\p{N}][^\s<>"'\x60)\]]*/giu;
 const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.internal|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost:\d+)\b/giu;
 // Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
 // SHA-256 so digests are not flagged.
@@ -160,22 +176,109 @@ function excerpt(text: string, index: number, length: number): string {
   return `${start > 0 ? '…' : ''}${printable(text.slice(start, end), 90)}${end < text.length ? '…' : ''}`;
 }
 
-function collect(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, out: TextSignal[], limit = 5): void {
-  // matchAll works on a clone of the pattern, so no shared lastIndex state between calls
-  // (scanText recurses into decoded blobs). Overlapping or adjacent hits are one signal.
-  let n = 0;
-  let lastEnd = -2;
+/**
+ * Most distinct values of one kind (URLs, paths, phrases, blobs…) a text's analysis keeps. It
+ * bounds the signals of a text (and so the diff's set comparison) by a count no honest text
+ * reaches; past it, one high signal says the text has too many to compare.
+ */
+export const MAX_DISTINCT_VALUES = 10_000;
+
+const PLURAL: Record<SignalKind, string> = {
+  'model-instruction': 'instructions aimed at the model',
+  concealment: 'concealment phrases',
+  'sensitive-path': 'sensitive paths',
+  url: 'URLs',
+  'internal-address': 'internal addresses',
+  'encoded-blob': 'encoded blobs',
+  'invisible-char': 'invisible characters',
+  'bidi-control': 'bidirectional control characters',
+  confusable: 'look-alike words',
+  'non-ascii': 'non-ASCII words',
+  'command-execution': 'command-execution phrases',
+  'file-write': 'file-writing phrases',
+  'network-egress': 'network-egress phrases',
+};
+
+/**
+ * The signals of one text: one per distinct value of each kind and severity, however many the
+ * text holds, up to MAX_DISTINCT_VALUES per kind — past that, one high signal says so (a bound
+ * that is hit is reported, never silent). Set look-ups on values that are slices of the text:
+ * linear in its length.
+ */
+class SignalSet {
+  readonly out: TextSignal[] = [];
+  private readonly values = new Map<SignalKind, Set<string>>();
+  private readonly full = new Set<SignalKind>();
+
+  add(kind: SignalKind, severity: Severity, value: string, evidence: () => string, index: number): void {
+    let values = this.values.get(kind);
+    if (values === undefined) this.values.set(kind, (values = new Set()));
+    const key = `${severity}\u0000${value}`;
+    if (values.has(key)) return;
+    if (values.size >= MAX_DISTINCT_VALUES) {
+      if (!this.full.has(kind)) {
+        this.full.add(kind);
+        this.out.push({ kind, severity: 'high', evidence: `more than ${MAX_DISTINCT_VALUES.toLocaleString('en-US')} distinct ${PLURAL[kind]}: too many to compare; review by hand`, index });
+      }
+      return;
+    }
+    values.add(key);
+    this.out.push({ kind, severity, evidence: evidence(), index, value });
+  }
+}
+
+/** A phrase or path as a set value: lower case, white space runs as one space. */
+const phraseValue = (s: string) => s.toLowerCase().replace(/\s+/gu, ' ').trim();
+/** A URL as a set value: without the sentence punctuation that follows it. */
+function urlValue(s: string): string {
+  let end = s.length;
+  while (end > 0 && '.,;:!?'.includes(s[end - 1]!)) end--;
+  return s.slice(0, end);
+}
+const codePointName = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Every hit of `pattern` in `text`, one value per distinct hit. matchAll works on a clone of the
+ * pattern, so no shared lastIndex state between calls (scanText recurses into decoded blobs).
+ * Overlapping or adjacent hits (at most one character apart: "~/.ssh" then "/id_rsa") are one
+ * hit. Returns the [start, end) range of each hit, in order.
+ */
+function collect(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, found: SignalSet): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = -1;
+  let end = -2;
+  const flush = () => {
+    if (start < 0) return;
+    const [s0, e0] = [start, end];
+    ranges.push([s0, e0]);
+    found.add(kind, severity, phraseValue(text.slice(s0, e0)), () => excerpt(text, s0, e0 - s0), s0);
+  };
   for (const m of text.matchAll(pattern)) {
-    if (n >= limit) break;
-    const end = m.index + m[0].length;
-    if (m.index <= lastEnd + 1) {
-      lastEnd = Math.max(lastEnd, end);
+    const mEnd = m.index + m[0].length;
+    if (m.index <= end + 1) {
+      end = Math.max(end, mEnd);
       continue;
     }
-    lastEnd = end;
-    out.push({ kind, severity, evidence: excerpt(text, m.index, m[0].length), index: m.index });
-    n++;
+    flush();
+    start = m.index;
+    end = mEnd;
   }
+  flush();
+  return ranges;
+}
+
+/** Each distinct hidden character of `pattern` in `text` (its code point is the value). */
+function collectCodePoints(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, found: SignalSet): void {
+  for (const m of text.matchAll(pattern)) {
+    found.add(kind, severity, codePointName(m[0]), () => `${codePointName(m[0])} ${excerpt(text, m.index, m[0].length)}`, m.index);
+  }
+}
+
+/** Whether `index` falls in one of `ranges` (in order), moving `cursor` forward: linear over a scan. */
+function inRanges(ranges: readonly [number, number][], cursor: { at: number }, index: number): boolean {
+  while (cursor.at < ranges.length && ranges[cursor.at]![1] <= index) cursor.at++;
+  const r = ranges[cursor.at];
+  return r !== undefined && r[0] <= index;
 }
 
 /** Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for pattern matching. */
@@ -236,65 +339,72 @@ export function scanText(input: string): readonly TextSignal[] {
 
 function analyseText(input: string): TextSignal[] {
   const text = input;
-  const out: TextSignal[] = [];
-  if (text.length === 0) return out;
+  if (text.length === 0) return [];
+  // One signal per distinct value of each kind, however many the text holds (see SignalSet).
+  const found = new SignalSet();
 
   const plain = PLAIN_TEXT.test(text);
   // Hidden characters are judged on the raw text.
-  const tags = plain ? null : text.match(new RegExp(TAG_CHARS.source, 'u'));
-  if (tags) {
-    const hidden = [...tags[0]].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0xe0000)).join('');
-    out.push({ kind: 'invisible-char', severity: 'critical', evidence: `Unicode tag characters spelling "${printable(hidden, 60)}"`, index: tags.index ?? 0 });
-  }
   if (!plain) {
-    collect(text, INVISIBLE, 'invisible-char', 'high', out, 1);
-    collect(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', out, 1);
+    for (const run of text.matchAll(TAG_CHARS)) {
+      const hidden = [...run[0]].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0xe0000)).join('');
+      found.add('invisible-char', 'critical', `tags\u0000${hidden}`, () => `Unicode tag characters spelling "${printable(hidden, 60)}"`, run.index);
+    }
+    collectCodePoints(text, INVISIBLE, 'invisible-char', 'high', found);
+    collectCodePoints(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', found);
   }
 
   const folded = plain ? text : foldForMatching(text);
   const lower = folded.toLowerCase();
   const mentions = (hints: readonly string[]) => hints.some((h) => lower.includes(h));
-  for (const rule of INSTRUCTION_RULES) if (mentions(rule.hints)) collect(folded, rule.pattern, rule.kind, rule.severity, out, 3);
-  if (mentions(SENSITIVE_PATH_HINTS)) collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', out, 3);
+  for (const rule of INSTRUCTION_RULES) if (mentions(rule.hints)) collect(folded, rule.pattern, rule.kind, rule.severity, found);
+  if (mentions(SENSITIVE_PATH_HINTS)) collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', found);
 
-  let urls = 0;
-  for (const m of lower.includes('://') ? folded.matchAll(URL_PATTERN) : []) {
-    if (++urls > 10) break;
-    const address = classifyAddress(m[0]);
-    out.push(
-      address
-        ? { kind: 'internal-address', severity: 'high', evidence: `${address} address ${excerpt(folded, m.index, m[0].length)}`, index: m.index }
-        : { kind: 'url', severity: 'low', evidence: excerpt(folded, m.index, m[0].length), index: m.index },
-    );
+  // Every URL (with a scheme, or a bare www. host), each distinct one a value.
+  const urlRanges: [number, number][] = [];
+  for (const m of lower.includes('://') || lower.includes('www.') ? folded.matchAll(URL_PATTERN) : []) {
+    urlRanges.push([m.index, m.index + m[0].length]);
+    const url = urlValue(m[0]);
+    const address = classifyAddress(url.includes('://') ? url : `http://${url}`);
+    if (address) found.add('internal-address', 'high', url, () => `${address} address ${excerpt(folded, m.index, m[0].length)}`, m.index);
+    else found.add('url', 'low', url, () => excerpt(folded, m.index, m[0].length), m.index);
   }
-  if (urls === 0) collect(folded, BARE_INTERNAL, 'internal-address', 'high', out, 2);
+  // Bare internal addresses outside those URLs (a URL's own host was classified above).
+  const urlCursor = { at: 0 };
+  for (const m of folded.matchAll(BARE_INTERNAL)) {
+    if (inRanges(urlRanges, urlCursor, m.index)) continue;
+    found.add('internal-address', 'high', phraseValue(m[0]), () => excerpt(folded, m.index, m[0].length), m.index);
+  }
 
-  let blobs = 0;
+  const blobRanges: [number, number][] = [];
   for (const m of folded.matchAll(BASE64_RUN)) {
-    if (blobs >= 3) break;
     if (!looksLikeBase64(m[0])) continue;
-    blobs++;
+    blobRanges.push([m.index, m.index + m[0].length]);
     const decoded = decodeBase64(m[0]);
     const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
-    out.push({
-      kind: 'encoded-blob',
-      severity: inner.length > 0 ? 'high' : 'medium',
-      evidence: inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`,
-      index: m.index,
-    });
+    found.add(
+      'encoded-blob',
+      inner.length > 0 ? 'high' : 'medium',
+      m[0],
+      () => (inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`),
+      m.index,
+    );
   }
-  if (blobs === 0) collect(folded, HEX_RUN, 'encoded-blob', 'medium', out, 1);
+  // Hex runs outside those blobs.
+  const blobCursor = { at: 0 };
+  for (const m of folded.matchAll(HEX_RUN)) {
+    if (inRanges(blobRanges, blobCursor, m.index)) continue;
+    found.add('encoded-blob', 'medium', m[0].toLowerCase(), () => excerpt(folded, m.index, m[0].length), m.index);
+  }
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
-  if (plain) return out;
-  for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
-    if (/^[\x00-\x7f]*$/.test(word[0])) continue;
-    if (isMixedScriptSpoof(word[0])) {
-      out.push({ kind: 'confusable', severity: 'medium', evidence: `look-alike characters in "${printable(word[0], 60)}"`, index: word.index });
-      break;
+  if (!plain) {
+    for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
+      if (/^[\x00-\x7f]*$/.test(word[0])) continue;
+      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
     }
   }
-  return out;
+  return found.out;
 }
 
 /** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
@@ -325,12 +435,13 @@ function isMixedScriptSpoof(word: string): boolean {
 export function scanName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
   if (/^[\x20-\x7e]*$/.test(name)) return out;
-  // Control characters (ESC starts terminal escape sequences that can rewrite what a reviewer
-  // sees) are never part of an honest name.
+  // Every format, default-ignorable and variation-selector character (tags included), and every
+  // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
+  // separator, lone surrogate or noncharacter: never part of an honest name.
   if (new RegExp(TAG_CHARS.source, 'u').test(name) || new RegExp(INVISIBLE.source, 'u').test(name)) {
     out.push({ kind: 'invisible-char', severity: 'critical', evidence: `invisible characters in name "${printable(name, 80)}"` });
   }
-  if (/[\u0000-\u001f\u007f-\u009f]/u.test(name)) {
+  if (NAME_CONTROL.test(name)) {
     out.push({ kind: 'invisible-char', severity: 'critical', evidence: `control characters in name "${printable(name, 80)}"` });
   }
   if (new RegExp(BIDI.source, 'u').test(name)) {
