@@ -269,7 +269,10 @@ function collect(text: string, pattern: RegExp, kind: SignalKind, severity: Seve
 
 /** Each distinct hidden character of `pattern` in `text` (its code point is the value). */
 function collectCodePoints(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, found: SignalSet): void {
+  const seen = new Set<string>();
   for (const m of text.matchAll(pattern)) {
+    if (seen.has(m[0])) continue;
+    seen.add(m[0]);
     found.add(kind, severity, codePointName(m[0]), () => `${codePointName(m[0])} ${excerpt(text, m.index, m[0].length)}`, m.index);
   }
 }
