@@ -44,7 +44,7 @@ export interface ToolDoc {
   input_schema: JsonObject;
   outputSchema: JsonObject | null;
   annotations: JsonObject;
-  /** MCPTrust-compatible risk: HIGH (command execution or several capabilities), MEDIUM (file writing, network egress, destructiveHint), LOW. */
+  /** MCPTrust-compatible risk: HIGH (command execution or several capabilities), MEDIUM (one capability — file writing, network egress, a write to another system — or destructiveHint), LOW. */
   risk_level: 'LOW' | 'MEDIUM' | 'HIGH';
   risk_reasons: string[];
   /** What the name and description say the tool can do. */
