@@ -164,6 +164,52 @@ const SENSITIVE_PATH = new RegExp(
 // autolinks and what a model reads as an address). A fixed prefix then one character class to
 // the next delimiter: each match consumes what it scans, so the pattern is linear.
 const URL_PATTERN = /\b(?:https?|ftp|wss?|file|gopher|dict|ldap|smb):\/\/[^\s<>"'\x60)\]]+|(?<![\w.@/:-])www\.[\p{L}\p{N}][^\s<>"'\x60)\]]*/giu;
+// A bare host with a path and no scheme (`evil.example/collect?data=`) is a URL too when its last
+// label is a common top-level domain (or RFC 2606's `example`): a list, so that prose and file
+// names — "Node.js/Deno", "index.ts/", "user.read/write", "e.g./" — are not taken for hosts.
+const BARE_HOST_TLDS = new Set([
+  'com', 'net', 'org', 'io', 'co', 'ai', 'dev', 'app', 'xyz', 'info', 'biz', 'me', 'cc', 'tk', 'top', 'site', 'online', 'live', 'link', 'click',
+  'cloud', 'tech', 'store', 'shop', 'us', 'uk', 'de', 'ru', 'cn', 'fr', 'nl', 'eu', 'ca', 'au', 'jp', 'br', 'ch', 'se', 'es', 'it', 'example',
+]);
+const isHostChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+/** Characters after which a bare host may start: the start, white space, opening punctuation. */
+const isHostLead = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 40 || c === 34 || c === 39 || c === 60 || c === 91 || c === 96 || c === 44 || c === 59 || c === 58 || c === 61;
+const isUrlEnd = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 60 || c === 62 || c === 34 || c === 39 || c === 96 || c === 41 || c === 93;
+
+function isBareHost(host: string): boolean {
+  if (host.length > 253) return false;
+  const labels = host.split('.');
+  if (labels.length < 2) return false;
+  for (const label of labels) if (label.length === 0 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  return BARE_HOST_TLDS.has(labels[labels.length - 1]!.toLowerCase());
+}
+
+/**
+ * Bare hosts followed by a path (`evil.example/x?data=`), outside `skip` (the URLs found with a
+ * scheme or `www.`). A hand-written scanner: from each "/", back over host characters to the
+ * previous "/" or delimiter (so each character is walked back over at most once), then forward to
+ * the end of the URL, resuming after it. Linear in the text.
+ */
+function bareHostUrls(text: string, skip: readonly [number, number][]): { index: number; url: string }[] {
+  const out: { index: number; url: string }[] = [];
+  const cursor = { at: 0 };
+  let floor = 0;
+  for (let slash = text.indexOf('/'); slash >= 0; slash = text.indexOf('/', slash + 1)) {
+    let start = slash;
+    while (start > floor && isHostChar(text.charCodeAt(start - 1))) start--;
+    const lowerBound = floor;
+    floor = slash + 1;
+    if (start === slash || (start > 0 && !isHostLead(text.charCodeAt(start - 1))) || (start === lowerBound && start > 0 && text.charCodeAt(start - 1) === 47)) continue;
+    if (inRanges(skip, cursor, start) || !isBareHost(text.slice(start, slash))) continue;
+    let end = slash + 1;
+    while (end < text.length && !isUrlEnd(text.charCodeAt(end))) end++;
+    out.push({ index: start, url: text.slice(start, end) });
+    floor = end;
+    slash = end - 1;
+  }
+  return out;
+}
+
 const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.internal|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost:\d+)\b/giu;
 // Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
 // SHA-256 so digests are not flagged.
@@ -371,6 +417,14 @@ function analyseText(input: string): TextSignal[] {
     const address = classifyAddress(url.includes('://') ? url : `http://${url}`);
     if (address) found.add('internal-address', 'high', url, () => `${address} address ${excerpt(folded, m.index, m[0].length)}`, m.index);
     else found.add('url', 'low', url, () => excerpt(folded, m.index, m[0].length), m.index);
+  }
+  if (lower.includes('/')) {
+    for (const { index, url: raw } of bareHostUrls(folded, urlRanges)) {
+      const url = urlValue(raw);
+      const address = classifyAddress(`http://${url}`);
+      if (address) found.add('internal-address', 'high', url, () => `${address} address ${excerpt(folded, index, raw.length)}`, index);
+      else found.add('url', 'low', url, () => excerpt(folded, index, raw.length), index);
+    }
   }
   // Bare internal addresses outside those URLs (a URL's own host was classified above).
   const urlCursor = { at: 0 };
