@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   policy: async () => (await import('./commands/policy.js')).registerPolicy,
   check: async () => (await import('./commands/check.js')).registerCheck,
   scan: async () => (await import('./commands/scan.js')).registerScan,
+  discover: async () => (await import('./commands/discover.js')).registerDiscover,
 };
 
 /**

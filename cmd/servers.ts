@@ -10,6 +10,8 @@ export interface ServerOptions {
   transport: 'auto' | 'streamable-http' | 'sse';
   header: string[];
   config?: string;
+  /** lock --discover: every server of every agent config found (see `mcptrust discover`). */
+  discover?: boolean;
   server: string[];
   env: string[];
   name?: string;
@@ -22,25 +24,36 @@ export interface ServerOptions {
 export async function resolveTargets(command: string[], given: Partial<ServerOptions>, io: IO): Promise<NamedTarget[]> {
   // Repeatable flags are undefined when not given (so --help shows no "(default: [])").
   const options: ServerOptions = { transport: 'auto', ...given, header: given.header ?? [], server: given.server ?? [], env: given.env ?? [] };
-  const sources = [command.length > 0, options.url !== undefined, options.config !== undefined].filter(Boolean).length;
+  const sources = [command.length > 0, options.url !== undefined, options.config !== undefined, options.discover === true].filter(Boolean).length;
   if (sources === 0) throw new UsageError('USAGE', 'say which server to read: -- CMD ARGS..., --url URL, or --config FILE');
-  if (sources > 1) throw new UsageError('USAGE', 'give only one of: -- CMD ARGS..., --url URL, --config FILE');
-  if (options.server.length > 0 && !options.config) throw new UsageError('USAGE', '--server only goes with --config');
+  if (sources > 1) throw new UsageError('USAGE', `give only one of: -- CMD ARGS..., --url URL, --config FILE${options.discover !== undefined ? ', --discover' : ''}`);
+  if (options.server.length > 0 && !options.config && !options.discover) throw new UsageError('USAGE', '--server only goes with --config');
   if (options.header.length > 0 && !options.url) throw new UsageError('USAGE', '--header only goes with --url (a config file declares its own headers)');
   if (options.env.length > 0 && command.length === 0) throw new UsageError('USAGE', '--env only goes with a server command after --');
   if (options.name !== undefined && options.name.trim() === '') throw new UsageError('USAGE', '--name must not be empty');
 
-  if (options.config) {
-    const path = resolve(io.cwd, options.config);
-    const text = readFileBounded(path, 4 * 1024 * 1024, 'config').toString('utf8');
-    const { parseAgentConfig, selectServers, parseEnvFile, applyEnvFile } = await import('../src/config/agent-config.js');
-    if (options.name) throw new UsageError('USAGE', '--name does not go with --config (servers keep their config names)');
-    const servers = selectServers(parseAgentConfig(text, options.config, io.env), options.server, options.config);
+  if (options.config || options.discover) {
+    const { readAgentConfig, resolveEntry, selectServers, parseEnvFile, applyEnvFile } = await import('../src/config/agent-config.js');
+    if (options.name) throw new UsageError('USAGE', `--name does not go with ${options.config ? '--config (servers keep their config names)' : '--discover (servers are named by their discover id)'}`);
+    let label: string;
+    let entries: { name: string; entry: import('../src/config/agent-config.js').ConfigEntry }[];
+    if (options.config) {
+      const path = resolve(io.cwd, options.config);
+      const text = readFileBounded(path, 4 * 1024 * 1024, 'config').toString('utf8');
+      label = options.config;
+      entries = readAgentConfig(text, options.config, io.cwd).map((entry) => ({ name: entry.name, entry }));
+    } else {
+      entries = await discoveredEntries(io);
+      label = 'the discovered configs';
+    }
+    // Variables are expanded for the selected servers only: a ${input:…} or an unset variable
+    // in another server does not block them.
+    const servers = selectServers(entries, options.server, label).map(({ name, entry }) => ({ ...resolveEntry(entry, io.env), name }));
     // VS Code's envFile: read here, at the edge, bounded; its values are secrets like env's.
     return servers.map((server) => {
       if (server.envFile === undefined) return server;
-      const where = `${options.config}: server "${printable(server.name, 60)}" envFile ${server.envFile}`;
-      const bytes = readFileBounded(server.envFile, 1024 * 1024, `envFile of server "${printable(server.name, 60)}" in ${options.config}:`);
+      const where = `${label}: server "${printable(server.name, 60)}" envFile ${server.envFile}`;
+      const bytes = readFileBounded(server.envFile, 1024 * 1024, `envFile of server "${printable(server.name, 60)}" in ${label}:`);
       return applyEnvFile(server, parseEnvFile(bytes.toString('utf8'), where));
     });
   }
@@ -77,6 +90,23 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   }
   const [cmd, ...args] = command;
   return [{ name: options.name, target: { kind: 'stdio', command: cmd!, args, env, cwd: io.cwd } }];
+}
+
+/**
+ * `lock --discover`: every server `mcptrust discover` lists, named by its id. Fails closed: a
+ * config file that exists but cannot be read or parsed, or a malformed entry, is an input error
+ * (exit 2), since locking "everything" minus a broken file would pin less than the agents run.
+ */
+async function discoveredEntries(io: IO): Promise<{ name: string; entry: import('../src/config/agent-config.js').ConfigEntry }[]> {
+  const [{ gatherDiscovery }, { ConfigError }] = await Promise.all([import('./commands/discover.js'), import('../src/config/agent-config.js')]);
+  const discovery = await gatherDiscovery(io);
+  if (discovery.problems.length > 0) {
+    const [first, ...rest] = discovery.problems;
+    const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length === 1 ? '' : 's'}; see mcptrust discover)` : '';
+    throw new ConfigError('MALFORMED_CONFIG', `${printable(first!.message, 400)}${more}; nothing locked`);
+  }
+  if (discovery.servers.length === 0) throw new ConfigError('NO_SERVERS', 'no MCP servers found in the agent configs of this machine and folder (see mcptrust discover)');
+  return discovery.servers.map((s) => ({ name: s.id, entry: s.entry }));
 }
 
 /**

@@ -28,7 +28,8 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .option('-o, --output <file>', 'lockfile to write', DEFAULT_LOCKFILE)
     .option('--name <name>', 'name of the server in the lockfile (default: its serverInfo.name)')
     .option('--force', 'overwrite a lockfile whose pinned surface differs')
-    .addOption(formatOption(['text', 'json']));
+    .addOption(formatOption(['text', 'json']))
+    .option('--discover', 'every MCP server configured for the agents on this machine (see mcptrust discover), named AGENT:FILE:NAME');
   addServerOptions(command)
     .addHelpText(
       'after',
@@ -37,6 +38,7 @@ Examples:
   mcptrust lock -- npx -y @modelcontextprotocol/server-everything
   mcptrust lock --url https://mcp.example.com/mcp --header "Authorization: Bearer \${TOKEN}"
   mcptrust lock --config .cursor/mcp.json --server github
+  mcptrust lock --discover --server claude-code:project:memory
 Header and env values are used to connect but never written; only their names are recorded.`,
     )
     .action(async (argv: string[], options: LockOptions) => {

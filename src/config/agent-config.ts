@@ -1,13 +1,16 @@
 import { dirname, basename, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { parseDocument as parseYamlDocument } from 'yaml';
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import type { NamedTarget, ServerTarget } from '../mcp/target.js';
-import { parseJsonStrict } from '../util/json.js';
 import { printable } from '../util/text.js';
+import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
+import { parseJsonOrJsonc } from './jsonc.js';
 
 export type ConfigErrorCode = 'MALFORMED_CONFIG' | 'NO_SERVERS' | 'UNKNOWN_SERVER' | 'UNSET_VARIABLE' | 'UNSUPPORTED';
 
-/** An agent config (Claude Desktop, Claude Code, Cursor, VS Code) that cannot be used (exit 2). */
+/** An agent config (any agent of src/config/agents.ts) that cannot be used (exit 2). */
 export class ConfigError extends BaseError<ConfigErrorCode> {
   constructor(code: ConfigErrorCode, message: string) {
     super('input', code, message);
@@ -110,100 +113,367 @@ export function applyEnvFile(server: ConfigServer, fileEnv: Record<string, strin
   return { ...server, target: { ...server.target, env: { ...fileEnv, ...server.target.env } } };
 }
 
-/** The folder `${workspaceFolder}` means: the project above `.vscode/` or `.cursor/`, else the file's folder. */
-function workspaceOf(path: string): string {
+/** The folders whose parent is the project: `${workspaceFolder}` of a config kept inside one. */
+const PROJECT_FOLDERS = ['.vscode', '.cursor', '.claude', '.gemini', '.zed', '.codex'];
+
+/**
+ * The folder `${workspaceFolder}` means: the project above `.vscode/`, `.cursor/`, `.gemini/`,
+ * `.zed/`, `.codex/` or `.continue/mcpServers/`, else the file's folder.
+ */
+export function workspaceOf(path: string): string {
   const dir = dirname(resolve(path));
-  return ['.vscode', '.cursor', '.claude'].includes(basename(dir)) ? dirname(dir) : dir;
+  if (PROJECT_FOLDERS.includes(basename(dir))) return dirname(dir);
+  if (basename(dir) === 'mcpServers' && basename(dirname(dir)) === '.continue') return dirname(dirname(dir));
+  return dir;
+}
+
+/** A server entry as the config wrote it: typed and checked, no variable expanded yet. */
+export type EntrySpec =
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string; envFile?: string }
+  | { kind: 'http'; url: string; headers: Record<string, string>; transport: 'auto' | 'streamable-http' | 'sse' };
+
+/** One server of a config file, before its variables are expanded (see `resolveEntry`). */
+export interface ConfigEntry {
+  name: string;
+  /** "FILE: server "NAME"", for messages (escaped). */
+  where: string;
+  /** Claude Code's local scope: the project folder the entry belongs to. */
+  project?: string;
+  spec: EntrySpec;
+  /** The folder `${workspaceFolder}`, a relative `cwd` and `envFile` are taken from. */
+  workspace: string;
+  /** A command starting with `./` or `../` is started from `workspace` (the agent runs it there). */
+  relativeCommand: boolean;
+}
+
+/** How to read a file: its format, where its servers sit, the dialect of its entries. */
+export interface FileReading {
+  format: ConfigFormat;
+  section: ServerSection | 'auto';
+  dialect: Dialect;
+  /** The agent starts project servers in the project folder (see AgentFile.workspace). */
+  workspace?: boolean;
+}
+
+/** How `--config FILE` reads a file: by the agent table when its path is known, else by its extension. */
+export function readingFor(path: string): FileReading {
+  const known = recogniseConfigPath(path);
+  if (known) return { format: known.file.format, section: known.file.section, dialect: known.agent.dialect, workspace: known.file.workspace };
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.toml')) return { format: 'toml', section: 'mcp_servers', dialect: 'codex' };
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return { format: 'yaml', section: 'auto', dialect: 'standard' };
+  if (lower.endsWith('.jsonc')) return { format: 'jsonc', section: 'auto', dialect: 'standard' };
+  return { format: 'json', section: 'auto', dialect: 'standard' };
+}
+
+const FORMAT_NAMES: Record<ConfigFormat, string> = { json: 'JSON', jsonc: 'JSON with comments', toml: 'TOML', yaml: 'YAML' };
+
+/**
+ * Parses a config file's text in its format. Errors say `FILE:LINE:COL: what` and never quote
+ * the file (it may be a symlink to a token file, and agent configs hold secrets). Duplicate
+ * keys are refused in every format; YAML aliases are bounded (a "billion laughs" is refused).
+ */
+export function parseConfigDocument(text: string, path: string, format: ConfigFormat): JsonValue {
+  const at = (line: number | undefined, column: number | undefined) => (line !== undefined ? `${path}:${line}:${column ?? 1}: ` : `${path}: `);
+  if (format === 'json' || format === 'jsonc') {
+    const parsed = parseJsonOrJsonc(text, format === 'jsonc');
+    if ('value' in parsed) return parsed.value;
+    const { reason, line, column } = parsed.problem;
+    const hint = format === 'json' && reason.startsWith('a comment') ? ' (this agent reads plain JSON; remove it)' : '';
+    throw new ConfigError('MALFORMED_CONFIG', `${at(line, column)}is not valid ${FORMAT_NAMES[format]}: ${reason}${hint}`);
+  }
+  if (format === 'toml') {
+    try {
+      return parseToml(text) as unknown as JsonValue;
+    } catch (error) {
+      const e = error as { line?: number; column?: number; message?: string };
+      // smol-toml's message quotes the offending line: only its first words are kept, and only
+      // when they are plain words (the reason, not file content).
+      const first = String(e.message ?? '').split('\n')[0]!.replace(/^Invalid TOML document: /, '');
+      const reason = /^[A-Za-z ,()-]{1,80}$/.test(first) ? first : 'syntax error';
+      throw new ConfigError('MALFORMED_CONFIG', `${at(e.line, e.column)}is not valid TOML: ${reason}`);
+    }
+  }
+  const doc = parseYamlDocument(text, { uniqueKeys: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    const pos = problem.linePos?.[0];
+    const reason = problem.code === 'DUPLICATE_KEY' ? 'duplicate key' : problem.code.toLowerCase().replace(/_/g, ' ');
+    throw new ConfigError('MALFORMED_CONFIG', `${at(pos?.line, pos?.col)}is not valid YAML: ${reason}`);
+  }
+  try {
+    const value = doc.toJS({ maxAliasCount: 100 }) as JsonValue;
+    return value === undefined ? null : value;
+  } catch {
+    throw new ConfigError('MALFORMED_CONFIG', `${path}: is not valid YAML: too many alias expansions`);
+  }
+}
+
+/** Where the servers of a parsed file sit: name → entry pairs, or a list with names (Continue). */
+interface RawEntry {
+  name: string;
+  value: JsonValue;
+  project?: string;
+}
+
+function entriesOf(table: JsonValue | undefined, path: string, section: string): RawEntry[] | undefined {
+  if (table === undefined || table === null) return undefined;
+  if (isObject(table)) return Object.entries(table).map(([name, value]) => ({ name, value }));
+  if (Array.isArray(table)) {
+    // Continue's list form: each entry names itself.
+    const seen = new Set<string>();
+    return table.map((value, i) => {
+      const name = isObject(value) && typeof value.name === 'string' ? value.name : '';
+      if (name === '') throw new ConfigError('MALFORMED_CONFIG', `${path}: ${section}[${i}] needs a "name" string`);
+      if (seen.has(name)) throw new ConfigError('MALFORMED_CONFIG', `${path}: two servers of ${section} are both named "${printable(name, 60)}"`);
+      seen.add(name);
+      return { name, value };
+    });
+  }
+  throw new ConfigError('MALFORMED_CONFIG', `${path}: "${section}" must be an object of servers`);
 }
 
 /**
- * Reads the MCP servers of an agent config: `mcpServers` (Claude Desktop, Claude Code
- * `.mcp.json`, Cursor `.cursor/mcp.json`) or `servers` (VS Code `.vscode/mcp.json`).
+ * The raw server entries of a parsed config, from `section`. `auto` (a file the table does not
+ * know) looks for `mcpServers`, then `servers`, then the other sections. For ~/.claude.json,
+ * `projects` selects the local-scope servers: those of every project (discover) or of one.
+ */
+function rawEntries(root: JsonValue, path: string, section: ServerSection | 'auto', projects: 'all' | string): { entries: RawEntry[]; section: ServerSection } | undefined {
+  if (!isObject(root)) throw new ConfigError('MALFORMED_CONFIG', `${path}: the top level must be an object`);
+  const tryIn = (s: ServerSection): { entries: RawEntry[]; section: ServerSection } | undefined => {
+    if (s === 'mcp.servers') {
+      // VS Code settings.json: `"mcp": { "servers": … }`, or the dotted key `"mcp.servers"`.
+      const block = isObject(root.mcp) ? root.mcp.servers : root['mcp.servers'];
+      const entries = entriesOf(block, path, 'mcp.servers');
+      return entries && { entries, section: s };
+    }
+    if (s === 'claude.json') {
+      const user = entriesOf(root.mcpServers, path, 'mcpServers') ?? [];
+      const local: RawEntry[] = [];
+      if (root.projects !== undefined) {
+        if (!isObject(root.projects)) throw new ConfigError('MALFORMED_CONFIG', `${path}: "projects" must be an object`);
+        for (const [project, settings] of Object.entries(root.projects)) {
+          if (projects !== 'all' && resolve(project) !== resolve(projects)) continue;
+          if (!isObject(settings)) continue;
+          for (const e of entriesOf(settings.mcpServers, `${path} projects[${printable(JSON.stringify(project), 120)}]`, 'mcpServers') ?? []) local.push({ ...e, project });
+        }
+      }
+      if (projects !== 'all') {
+        // Claude Code: a local-scope server hides a user-scope one of the same name.
+        const hidden = new Set(local.map((e) => e.name));
+        return { entries: [...user.filter((e) => !hidden.has(e.name)), ...local], section: s };
+      }
+      return { entries: [...user, ...local], section: s };
+    }
+    const entries = entriesOf(root[s], path, s);
+    return entries && { entries, section: s };
+  };
+  if (section !== 'auto') return tryIn(section);
+  if (root.projects !== undefined && root.mcpServers === undefined) return tryIn('claude.json');
+  for (const s of ['mcpServers', 'servers', 'mcp.servers', 'context_servers', 'mcp_servers', 'extensions'] as const) {
+    const found = tryIn(s);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const HTTP_TYPES = ['http', 'streamable-http', 'streamableHttp', 'streamable_http', 'sse'];
+
+/**
+ * Maps one entry, in its agent's dialect, to a stdio or HTTP spec; undefined for an entry that
+ * is switched off or is not a server to reach (a Goose built-in, a Zed extension). The values
+ * stay as written: `${VAR}` references are expanded later, for the selected servers only.
+ */
+export function normalizeEntry(value: JsonValue, dialect: Dialect, where: string): EntrySpec | undefined {
+  if (!isObject(value)) throw new ConfigError('MALFORMED_CONFIG', `${where} must be an object`);
+  if (value.disabled === true || value.enabled === false) return undefined;
+  const typeField = value.type;
+  if (typeField !== undefined && typeof typeField !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "type" must be a string`);
+  let type = typeField as string | undefined;
+  if (dialect === 'goose' && type !== undefined && !['stdio', 'sse', 'streamable_http'].includes(type)) return undefined;
+  if (dialect === 'zed' && value.source === 'extension') return undefined;
+
+  let url: JsonValue | undefined = value.url;
+  let transport: 'auto' | 'streamable-http' | 'sse' | undefined;
+  if (dialect === 'windsurf' && url === undefined) url = value.serverUrl;
+  if (dialect === 'goose') url = value.uri;
+  if (dialect === 'gemini') {
+    if (value.httpUrl !== undefined) {
+      url = value.httpUrl;
+      transport = 'streamable-http';
+    } else if (url !== undefined && type === undefined) transport = 'sse';
+  }
+  const headers = stringMap(dialect === 'codex' && value.http_headers !== undefined ? value.http_headers : value.headers, `${where}.headers`);
+  if (dialect === 'codex') {
+    // Header values taken from the environment: recorded as the variable, like ${VAR}.
+    for (const [header, variable] of Object.entries(stringMap(value.env_http_headers, `${where}.env_http_headers`))) headers[header] = `\${${variable}}`;
+    if (value.bearer_token_env_var !== undefined) {
+      if (typeof value.bearer_token_env_var !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "bearer_token_env_var" must be a string`);
+      headers.Authorization = `Bearer \${${value.bearer_token_env_var}}`;
+    }
+  }
+  let command: JsonValue | undefined = dialect === 'goose' ? value.cmd : value.command;
+  let args: JsonValue | undefined = value.args;
+  let env: JsonValue | undefined = dialect === 'goose' ? value.envs : value.env;
+  if (dialect === 'zed' && isObject(command)) {
+    // Zed's older form: "command": { "path", "args", "env" }.
+    args = command.args;
+    env = command.env;
+    command = command.path;
+  }
+  if (typeof url === 'string' && (type === undefined || HTTP_TYPES.includes(type))) {
+    for (const k of Object.keys(headers)) {
+      if (!HEADER_NAME.test(k)) throw new ConfigError('MALFORMED_CONFIG', `${where}: "${printable(k, 60)}" is not a valid HTTP header name`);
+    }
+    transport ??= type === 'sse' ? 'sse' : type === undefined ? 'auto' : 'streamable-http';
+    return { kind: 'http', url, headers, transport };
+  }
+  if (typeof command === 'string' && (type === undefined || type === 'stdio')) {
+    const spec: EntrySpec = { kind: 'stdio', command, args: [...stringArray(args, `${where}.args`)], env: stringMap(env, `${where}.env`) };
+    for (const k of Object.keys(spec.env)) checkEnvName(k, `${where}.env`);
+    if (value.cwd !== undefined) {
+      if (typeof value.cwd !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "cwd" must be a string`);
+      spec.cwd = value.cwd;
+    }
+    if (value.envFile !== undefined) {
+      if (typeof value.envFile !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "envFile" must be a string`);
+      spec.envFile = value.envFile;
+    }
+    return spec;
+  }
+  throw new ConfigError('MALFORMED_CONFIG', `${where} needs either "command" (stdio) or "url" (HTTP)${type ? ` matching its type "${printable(type, 20)}"` : ''}`);
+}
+
+/** A server of a config that could not be read, with the reason; the others are still listed. */
+export interface EntryProblem {
+  name: string;
+  project?: string;
+  error: ConfigError;
+}
+
+/**
+ * Reads the servers of one config file: every enabled entry, checked and typed, with nothing
+ * expanded. A file that does not parse throws; an entry that is malformed is returned in
+ * `problems` (the caller decides: `--config` refuses the file, `discover` reports the entry).
+ * `projects` is the project whose Claude Code local-scope servers count (`all` for discover).
+ */
+export function readConfigEntries(text: string, path: string, reading: FileReading, projects: 'all' | string): { entries: ConfigEntry[]; problems: EntryProblem[]; section?: ServerSection } {
+  const root = parseConfigDocument(text, path, reading.format);
+  const found = rawEntries(root, path, reading.section, projects);
+  if (!found) return { entries: [], problems: [] };
+  const workspace = workspaceOf(path);
+  const entries: ConfigEntry[] = [];
+  const problems: EntryProblem[] = [];
+  for (const raw of found.entries) {
+    const where = `${path}: server "${printable(raw.name, 60)}"${raw.project !== undefined ? ` of project ${printable(raw.project, 120)}` : ''}`;
+    try {
+      const spec = normalizeEntry(raw.value, reading.dialect, where);
+      if (!spec) continue;
+      const entry: ConfigEntry = {
+        name: raw.name,
+        where,
+        spec,
+        workspace: raw.project !== undefined ? raw.project : workspace,
+        relativeCommand: reading.workspace === true || raw.project !== undefined,
+      };
+      if (raw.project !== undefined) entry.project = raw.project;
+      entries.push(entry);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push({ name: raw.name, ...(raw.project !== undefined ? { project: raw.project } : {}), error });
+    }
+  }
+  return { entries, problems, section: found.section };
+}
+
+/** `./x` or `../x` (either separator): a command the agent looks up from its working folder. */
+const isRelativeCommand = (command: string) => /^\.\.?[\\/]/.test(command);
+
+/**
+ * The target to start or reach for one entry: `${VAR}`, `${env:VAR}`, `${VAR:-default}` and
+ * `${workspaceFolder}` expanded from `env` (only now, so that a `${input:…}` or an unset
+ * variable in one server never blocks another), command, args and URL kept as written for the
+ * lockfile, a relative `cwd`/`envFile` taken from the workspace, and a `./` command started
+ * from the workspace where the agent does so.
+ */
+export function resolveEntry(entry: ConfigEntry, env: NodeJS.ProcessEnv): ConfigServer {
+  const { where, workspace, spec, name } = entry;
+  const expand = (s: string, field: string, substituted?: string[]) => expandVariables(s, env, `${where} ${field}`, workspace, substituted);
+  // Command, args and URL are recorded as written (see ServerTarget.written): the values their
+  // variables expand to are kept aside, to be redacted from whatever the server prints.
+  const substituted: string[] = [];
+  if (spec.kind === 'http') {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.headers)) {
+      headers[k] = expand(v, `header ${k}`);
+      // Not quoted: header values are secrets.
+      if (/[\r\n\0]/.test(headers[k]!)) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of header ${k} contains a line break or NUL, which HTTP does not allow`);
+    }
+    const url = expand(spec.url, 'url', substituted);
+    let parsedUrl: URL | undefined;
+    try {
+      parsedUrl = new URL(url);
+    } catch {
+      // left undefined: refused below
+    }
+    // Not quoted: a URL may carry a token.
+    if (!parsedUrl || (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "url" must be an http:// or https:// URL`);
+    const target: ServerTarget = { kind: 'http', url, headers, transport: spec.transport };
+    if (url !== spec.url) target.written = { url: spec.url };
+    if (substituted.length > 0) target.substituted = substituted;
+    return { name, target };
+  }
+  const envDecl: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.env)) {
+    envDecl[k] = expand(v, `env ${printable(k, 60)}`);
+    if (envDecl[k]!.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of env ${printable(k, 60)} contains a NUL character`);
+  }
+  const t: ServerTarget = {
+    kind: 'stdio',
+    command: expand(spec.command, 'command', substituted),
+    args: spec.args.map((a) => expand(a, 'args', substituted)),
+    env: envDecl,
+  };
+  if (t.command !== spec.command || t.args.some((a, i) => a !== spec.args[i])) t.written = { command: spec.command, args: [...spec.args] };
+  if (spec.cwd !== undefined) t.cwd = resolve(workspace, expand(spec.cwd, 'cwd'));
+  // Started from the folder the agent starts it from; recorded as written (portable).
+  if (entry.relativeCommand && isRelativeCommand(t.command)) {
+    const absolute = resolve(t.cwd ?? workspace, t.command);
+    t.written ??= { command: spec.command, args: [...spec.args] };
+    t.command = absolute;
+  }
+  if (t.args.some((a) => a.includes('\0')) || t.command.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "command" and "args" must not contain NUL characters`);
+  if (substituted.length > 0) t.substituted = substituted;
+  if (spec.envFile !== undefined) return { name, target: t, envFile: resolve(workspace, expand(spec.envFile, 'envFile')) };
+  return { name, target: t };
+}
+
+/**
+ * Reads the MCP servers of an agent config (any agent of the table, or a file with
+ * `mcpServers` or `servers`) and expands every one: `--config` without `--server`.
  * Attacker-controlled in the sense that it may be anything: parsed strictly, every field typed.
  */
-export function parseAgentConfig(text: string, path: string, env: NodeJS.ProcessEnv): ConfigServer[] {
-  // Editors on Windows may save with a byte-order mark; the agents themselves accept it.
-  const parsed = parseJsonStrict(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  if ('problem' in parsed) {
-    throw new ConfigError('MALFORMED_CONFIG', `${path} is not valid JSON: ${parsed.problem.message}${/comment|Unexpected token '\/'/.test(parsed.problem.message) ? ' (comments are not supported; remove them)' : ''}`);
+export function parseAgentConfig(text: string, path: string, env: NodeJS.ProcessEnv, cwd?: string): ConfigServer[] {
+  return readAgentConfig(text, path, cwd ?? workspaceOf(path)).map((entry) => resolveEntry(entry, env));
+}
+
+/**
+ * The entries of a `--config FILE`, unexpanded: a malformed entry or a file with no enabled
+ * server is an error (exit 2), as the lock would otherwise silently pin less than the file says.
+ */
+export function readAgentConfig(text: string, path: string, cwd: string): ConfigEntry[] {
+  const reading = readingFor(path);
+  const { entries, problems, section } = readConfigEntries(text, path, reading, cwd);
+  if (problems.length > 0) throw problems[0]!.error;
+  if (section === undefined) {
+    throw new ConfigError('NO_SERVERS', `${path} has no "mcpServers" (Claude, Cursor) or "servers" (VS Code) object`);
   }
-  const root = parsed.value;
-  if (!isObject(root)) throw new ConfigError('MALFORMED_CONFIG', `${path}: the top level must be an object`);
-  const table = isObject(root.mcpServers) ? root.mcpServers : isObject(root.servers) ? root.servers : undefined;
-  if (!table) throw new ConfigError('NO_SERVERS', `${path} has no "mcpServers" (Claude, Cursor) or "servers" (VS Code) object`);
-  const workspace = workspaceOf(path);
-  const servers: ConfigServer[] = [];
-  for (const [name, value] of Object.entries(table)) {
-    const where = `${path}: server "${printable(name, 60)}"`;
-    if (!isObject(value)) throw new ConfigError('MALFORMED_CONFIG', `${where} must be an object`);
-    if (value.disabled === true) continue;
-    const type = value.type;
-    if (type !== undefined && typeof type !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "type" must be a string`);
-    const expand = (s: string, field: string, substituted?: string[]) => expandVariables(s, env, `${where} ${field}`, workspace, substituted);
-    // Command, args and URL are recorded as written (see ServerTarget.written): the values their
-    // variables expand to are kept aside, to be redacted from whatever the server prints.
-    const substituted: string[] = [];
-    let target: ServerTarget;
-    if (typeof value.url === 'string' && (type === undefined || ['http', 'streamable-http', 'streamableHttp', 'sse'].includes(type))) {
-      const headers = stringMap(value.headers, `${where}.headers`);
-      for (const k of Object.keys(headers)) {
-        if (!HEADER_NAME.test(k)) throw new ConfigError('MALFORMED_CONFIG', `${where}: "${printable(k, 60)}" is not a valid HTTP header name`);
-        headers[k] = expand(headers[k]!, `header ${k}`);
-        // Not quoted: header values are secrets.
-        if (/[\r\n\0]/.test(headers[k]!)) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of header ${k} contains a line break or NUL, which HTTP does not allow`);
-      }
-      const url = expand(value.url, 'url', substituted);
-      let parsedUrl: URL | undefined;
-      try {
-        parsedUrl = new URL(url);
-      } catch {
-        // left undefined: refused below
-      }
-      // Not quoted: a URL may carry a token.
-      if (!parsedUrl || (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "url" must be an http:// or https:// URL`);
-      target = {
-        kind: 'http',
-        url,
-        headers,
-        transport: type === 'sse' ? 'sse' : type === undefined ? 'auto' : 'streamable-http',
-      };
-      if (url !== value.url) target.written = { url: value.url };
-      if (substituted.length > 0) target.substituted = substituted;
-    } else if (typeof value.command === 'string' && (type === undefined || type === 'stdio')) {
-      const envDecl = stringMap(value.env, `${where}.env`);
-      for (const k of Object.keys(envDecl)) {
-        checkEnvName(k, `${where}.env`);
-        envDecl[k] = expand(envDecl[k]!, `env ${printable(k, 60)}`);
-        if (envDecl[k]!.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: the value of env ${printable(k, 60)} contains a NUL character`);
-      }
-      const writtenArgs = stringArray(value.args, `${where}.args`);
-      const t: ServerTarget = {
-        kind: 'stdio',
-        command: expand(value.command, 'command', substituted),
-        args: writtenArgs.map((a) => expand(a, 'args', substituted)),
-        env: envDecl,
-      };
-      if (t.command !== value.command || t.args.some((a, i) => a !== writtenArgs[i])) t.written = { command: value.command, args: [...writtenArgs] };
-      if (typeof value.cwd === 'string') t.cwd = resolve(workspace, expand(value.cwd, 'cwd'));
-      if (t.args.some((a) => a.includes('\0')) || t.command.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "command" and "args" must not contain NUL characters`);
-      if (substituted.length > 0) t.substituted = substituted;
-      target = t;
-      if (value.envFile !== undefined) {
-        if (typeof value.envFile !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "envFile" must be a string`);
-        servers.push({ name, target, envFile: resolve(workspace, expand(value.envFile, 'envFile')) });
-        continue;
-      }
-    } else {
-      throw new ConfigError('MALFORMED_CONFIG', `${where} needs either "command" (stdio) or "url" (HTTP)${type ? ` matching its type "${printable(type, 20)}"` : ''}`);
-    }
-    servers.push({ name, target });
-  }
-  if (servers.length === 0) throw new ConfigError('NO_SERVERS', `${path} lists no enabled MCP servers`);
-  return servers;
+  if (entries.length === 0) throw new ConfigError('NO_SERVERS', `${path} lists no enabled MCP servers`);
+  return entries;
 }
 
 /** Keeps the servers named by `--server`; an unknown name is an error listing the known ones. */
-export function selectServers(servers: ConfigServer[], names: string[], path: string): ConfigServer[] {
+export function selectServers<T extends { name: string }>(servers: T[], names: string[], path: string): T[] {
   if (names.length === 0) return servers;
   const known = new Set(servers.map((s) => s.name));
   for (const name of names) {

@@ -1,0 +1,3 @@
+export * from './agents.js';
+export * from './agent-config.js';
+export { stripJsonc, parseJsonOrJsonc } from './jsonc.js';
