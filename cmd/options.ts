@@ -32,8 +32,8 @@ export function addServerOptions(command: import('commander').Command): import('
     .option('--url <url>', 'reach the server over Streamable HTTP (falls back to legacy SSE)')
     .addOption(new Option('--transport <kind>', 'HTTP transport for --url').choices(['auto', 'streamable-http', 'sse']).default('auto'))
     .option('--header <header>', 'HTTP header "Name: value" for --url; ${VAR} is taken from the environment (repeatable)', collect, [])
-    .option('--config <file>', 'every MCP server of an agent config (Claude Desktop, Claude Code, Cursor, VS Code)')
-    .option('--server <name>', 'with --config: only this server (repeatable)', collect, [])
+    .option('--config <file>', 'every MCP server of an agent config (any agent mcptrust discover knows: Claude, Cursor, VS Code, Codex, Zed…)')
+    .option('--server <name>', 'with --config: only this server; with lock --discover: only this id (repeatable)', collect, [])
     .option('--env <NAME=value>', 'environment variable for a stdio server (repeatable)', collect, [])
     // The default is shown as "30s": a bare 30000 typed back would mean 30000 seconds.
     .addOption(new Option('--timeout <duration>', 'per-request timeout (30s, 500ms, 2m)').argParser(parseTimeout).default(30_000, '30s'))
