@@ -65,7 +65,7 @@ describe('no file content in any error message', () => {
     secretBehind('token-config.json', `{\n"mcpServers": ${SECRET}}`);
     const r = await run('lock', '--config', 'token-config.json');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('token-config.json is not valid JSON: unexpected character at line 2, column 15');
+    expect(r.stderr).toContain('token-config.json:2:15: is not valid JSON: unexpected character');
     expectNoSecret(r.stdout + r.stderr);
   });
 
