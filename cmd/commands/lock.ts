@@ -64,6 +64,19 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
 
   const read = await readLive(targets, options, io);
   const lock = read.lock;
+  // A server may echo a secret it was given into its surface, even into its own name (then the
+  // lockfile's server key): the lockfile holds it (a note says so), the screen never does.
+  const { redactSecrets, targetSecrets } = await import('../../src/mcp/target.js');
+  const secrets = [...new Set(targets.flatMap((t) => targetSecrets(t.target)))].sort((a, b) => b.length - a.length);
+  const hide = (text: string) => redactSecrets(text, secrets);
+  const hideDeep = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? hide(value)
+      : Array.isArray(value)
+        ? value.map(hideDeep)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [hide(k), hideDeep(v)]))
+          : value;
   const { serializeLockfile } = await import('../../src/lockfile/build.js');
   const text = serializeLockfile(lock);
 
@@ -75,10 +88,10 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     if (changes.length > 0) {
       const { renderChangeSummary } = await import('../render/lock.js');
       if (options.format === 'json') {
-        io.stdout.write(`${safeJson({ written: false, lockfile: options.output, drift: true, changes })}\n`);
+        io.stdout.write(`${safeJson(hideDeep({ written: false, lockfile: options.output, drift: true, changes }))}\n`);
       } else {
         io.stderr.write(`${p.red('refused:')} ${options.output} pins a different surface; nothing written.\n`);
-        io.stderr.write(renderChangeSummary(changes, p));
+        io.stderr.write(renderChangeSummary(changes, p, hide));
         io.stderr.write(`Review the change (mcptrust diff), then run lock again with --force to approve it.\n`);
       }
       return EXIT.CHECK_FAILED;
@@ -88,12 +101,12 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   writeFileAtomic(output, text);
   const { renderLockSummary, lockSummaryJson } = await import('../render/lock.js');
   if (options.format === 'json') {
-    io.stdout.write(`${safeJson(lockSummaryJson(lock, options.output, read.notes))}\n`);
+    io.stdout.write(`${safeJson(hideDeep(lockSummaryJson(lock, options.output, read.notes)))}\n`);
   } else {
-    io.stdout.write(renderLockSummary(lock, options.output, p));
+    io.stdout.write(renderLockSummary(lock, options.output, p, hide));
     // The server name may be the server's own serverInfo.name: escaped like all server text.
     const { printable } = await import('../../src/util/text.js');
-    for (const { server, note } of read.notes) io.stderr.write(`note: ${printable(server, 80)}: ${printable(note, 300)}\n`);
+    for (const { server, note } of read.notes) io.stderr.write(`note: ${printable(hide(server), 80)}: ${printable(note, 300)}\n`);
   }
   return EXIT.OK;
 }

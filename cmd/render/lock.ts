@@ -16,15 +16,16 @@ function counts(lock: Lockfile, name: string) {
   };
 }
 
-export function renderLockSummary(lock: Lockfile, file: string, p: Paint): string {
+/** `hide` redacts secrets from server text before it is shortened (a cut must not split a secret). */
+export function renderLockSummary(lock: Lockfile, file: string, p: Paint, hide: (text: string) => string = (t) => t): string {
   const names = Object.keys(lock.servers);
   const lines = [`${p.green('locked')} ${plural(names.length, 'server')} into ${printable(file, 200)}`];
   for (const name of names) {
     const server = lock.servers[name]!;
     const info = server.surface.identity.serverInfo;
     const c = counts(lock, name);
-    const id = `${printable(String(info.name ?? '?'), 60)} ${printable(String(info.version ?? '?'), 30)}, protocol ${printable(server.surface.identity.protocolVersion, 20)}`;
-    lines.push(`  ${p.bold(printable(name, 60))} (${id})`);
+    const id = `${printable(hide(String(info.name ?? '?')), 60)} ${printable(hide(String(info.version ?? '?')), 30)}, protocol ${printable(hide(server.surface.identity.protocolVersion), 20)}`;
+    lines.push(`  ${p.bold(printable(hide(name), 60))} (${id})`);
     lines.push(
       `    ${plural(c.tools, 'tool')}, ${plural(c.prompts, 'prompt')}, ${plural(c.resources, 'resource')}, ${plural(c.resourceTemplates, 'resource template')}`,
     );
@@ -50,13 +51,13 @@ export function lockSummaryJson(lock: Lockfile, file: string, notes: { server: s
 const SHOWN = 20;
 
 /** The short form of `mcptrust diff` shown when lock refuses to overwrite: one line per change. */
-export function renderChangeSummary(changes: DiffChange[], p: Paint): string {
+export function renderChangeSummary(changes: DiffChange[], p: Paint, hide: (text: string) => string = (t) => t): string {
   const sign = { added: '+', removed: '-', modified: '~' } as const;
   const color = (c: DiffChange) => (c.severity === 'critical' || c.severity === 'high' ? p.red : c.severity === 'medium' ? p.yellow : p.dim);
   const lines = changes.slice(0, SHOWN).map((c) => {
-    const what = c.kind === 'server' ? 'server' : `${c.kind} "${printable(c.name, 80)}"`;
-    const reason = c.reasons[0] === undefined ? '' : `: ${printable(c.reasons[0], 120)}`;
-    return `  ${color(c)(c.severity.padEnd(8))} ${sign[c.change]} ${printable(c.server, 40)}: ${what} ${c.change}${c.breaking ? ' (breaking)' : ''}${reason}`;
+    const what = c.kind === 'server' ? 'server' : `${c.kind} "${printable(hide(c.name), 80)}"`;
+    const reason = c.reasons[0] === undefined ? '' : `: ${printable(hide(c.reasons[0]), 120)}`;
+    return `  ${color(c)(c.severity.padEnd(8))} ${sign[c.change]} ${printable(hide(c.server), 40)}: ${what} ${c.change}${c.breaking ? ' (breaking)' : ''}${reason}`;
   });
   if (changes.length > SHOWN) lines.push(`  … and ${changes.length - SHOWN} more`);
   return `${lines.join('\n')}\n`;

@@ -415,12 +415,21 @@ async function readWithSecrets(target: ServerTarget, limits: Limits, hooks: Read
 function echoedSecretNotes(target: ServerTarget, surface: ServerSurface): string[] {
   const named: [string, string][] =
     target.kind === 'stdio' ? Object.entries(target.env).map(([k, v]) => [`env ${k}`, v]) : Object.entries(target.headers).map(([k, v]) => [`header ${k}`, v]);
+  // Every other secret of the target (a ${VAR} value of its command, args or URL; the URL's
+  // password, query values and Basic credentials) is noted too, under what it is.
+  const other = target.kind === 'stdio' ? 'a ${…} variable in its command or args' : "a ${…} variable, the password or a query value of its URL";
+  // A part of a named value (the token of "Bearer …") keeps that value's name.
+  for (const value of targetSecrets(target)) {
+    if (named.some(([, v]) => v === value)) continue;
+    named.push([named.find(([, v]) => v.includes(value))?.[0] ?? other, value]);
+  }
   const candidates = named.filter(([, v]) => v.length >= 5);
   if (candidates.length === 0) return [];
   const text = JSON.stringify(surface);
-  return candidates
-    .filter(([, v]) => text.includes(JSON.stringify(v).slice(1, -1)))
-    .map(([what]) => `the value of ${printable(what, 80)} appears in the server's own surface, so the lockfile contains it: check before publishing it`);
+  const found = candidates.filter(([, v]) => text.includes(JSON.stringify(v).slice(1, -1))).map(([what]) => what);
+  return [...new Set(found)].map(
+    (what) => `the value of ${printable(what, 80)} appears in the server's own surface, so the lockfile contains it: check before publishing it`,
+  );
 }
 
 function negotiatedVersion(transport: Transport): string {
