@@ -33,3 +33,40 @@ export function duplicateKeyError(text: string, message: unknown): ServerError |
     `server sent a message with the key ${key} twice in ${printable(formatJsonPath(found.path, found.truncated), 120)}; JSON parsers disagree on which one counts, so mcptrust refuses it`,
   );
 }
+
+/**
+ * Deepest JSON-RPC message read. The item depth bound (256 levels) is checked on the parsed
+ * message and names the item; this one is far above it and only keeps JSON.parse from building
+ * millions of nested arrays (a 16 MiB line of "[" took 15 s and 700 MB before any bound ran).
+ */
+export const MAX_MESSAGE_DEPTH = 16_384;
+
+/**
+ * A message nested deeper than MAX_MESSAGE_DEPTH, found on its raw text before it is parsed.
+ * One pass, constant memory: brackets inside strings (escapes skipped) do not count.
+ * Attacker-controlled text; nothing of it is quoted.
+ */
+export function messageTooDeepError(text: string): ServerError | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string: its brackets are text.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_MESSAGE_DEPTH) {
+        return new ServerError('ITEM_TOO_DEEP', `server sent a message nested more than ${MAX_MESSAGE_DEPTH} levels deep (mcptrust stopped reading there; the limit per item is 256 levels)`);
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
+
+/** A message whose bytes are not UTF-8: MCP messages are UTF-8 JSON, and a lossy decoding would pin text the server never sent. */
+export function notUtf8Error(): ServerError {
+  return new ServerError('PROTOCOL', 'server sent a message that is not valid UTF-8 (MCP messages are UTF-8 JSON text)');
+}

@@ -1,6 +1,6 @@
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { formatBytes } from '../util/text.js';
-import { duplicateKeyError } from './duplicates.js';
+import { duplicateKeyError, messageTooDeepError, notUtf8Error } from './duplicates.js';
 import { ServerError } from './errors.js';
 
 /**
@@ -10,7 +10,8 @@ import { ServerError } from './errors.js';
  * passed on, so the SDK never dispatches a message that was not checked. Linear in the body.
  */
 class MessageChecker {
-  private readonly decoder = new TextDecoder();
+  // Fatal: bytes that are not UTF-8 are refused (notUtf8Error), never replaced.
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly pieces: string[] = [];
   private dataLines: string[] | undefined;
   private skipLineFeed = false;
@@ -19,7 +20,12 @@ class MessageChecker {
 
   /** Takes the next chunk; returns the first problem of an event it completes. */
   push(chunk: Uint8Array): ServerError | undefined {
-    const text = this.decoder.decode(chunk, { stream: true });
+    let text: string;
+    try {
+      text = this.decoder.decode(chunk, { stream: true });
+    } catch {
+      return notUtf8Error();
+    }
     if (!this.stream) {
       this.pieces.push(text);
       return undefined;
@@ -29,7 +35,12 @@ class MessageChecker {
 
   /** The body has ended; returns the problem of a JSON body, if any. */
   end(): ServerError | undefined {
-    const rest = this.decoder.decode();
+    let rest: string;
+    try {
+      rest = this.decoder.decode();
+    } catch {
+      return notUtf8Error();
+    }
     if (this.stream) return this.feed(rest);
     this.pieces.push(rest);
     return check(this.pieces.join(''));
@@ -72,6 +83,8 @@ class MessageChecker {
 }
 
 function check(text: string): ServerError | undefined {
+  const tooDeep = messageTooDeepError(text);
+  if (tooDeep) return tooDeep;
   let message: unknown;
   try {
     message = JSON.parse(text);

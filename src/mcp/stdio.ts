@@ -4,8 +4,12 @@ import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes, printable } from '../util/text.js';
 import { ServerError } from './errors.js';
-import { duplicateKeyError } from './duplicates.js';
+import { duplicateKeyError, messageTooDeepError, notUtf8Error } from './duplicates.js';
 import { MIN_SECRET_LENGTH, redactSecrets } from './target.js';
+
+// Fatal: a byte sequence that is not UTF-8 is refused, never replaced. The BOM is kept, so a
+// line that starts with one is still not JSON, as before.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export interface StdioOptions {
   command: string;
@@ -281,9 +285,21 @@ export class BoundedStdioTransport implements Transport {
   }
 
   private onLine(raw: Buffer): void {
-    const text = raw.toString('utf8').replace(/\r$/, '');
+    let decoded: string;
+    try {
+      decoded = UTF8.decode(raw);
+    } catch {
+      this.fail(notUtf8Error());
+      return;
+    }
+    const text = decoded.replace(/\r$/, '');
     const shown = () => printable(this.options.redact ? this.options.redact(text) : text, 120);
     if (text.trim() === '') return;
+    const tooDeep = messageTooDeepError(text);
+    if (tooDeep) {
+      this.fail(tooDeep);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
