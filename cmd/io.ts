@@ -4,11 +4,20 @@ export interface OutputStream {
   isTTY: boolean;
 }
 
+/** Standard input, read whole and bounded (`sign --key -`). */
+export interface InputStream {
+  /** Resolves with all of the input, or with its first `maxBytes + 1` bytes when it holds more. */
+  read(maxBytes: number): Promise<Uint8Array>;
+  isTTY: boolean;
+}
+
 export interface IO {
   stdout: OutputStream;
   stderr: OutputStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Absent where there is no input to read (a command that needs it says so, exit 2). */
+  stdin?: InputStream;
 }
 
 export function nodeIO(): IO {
@@ -17,7 +26,33 @@ export function nodeIO(): IO {
     stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
     env: process.env,
     cwd: process.cwd(),
+    stdin: { read: readProcessStdin, isTTY: process.stdin.isTTY === true },
   };
+}
+
+/** Reads process.stdin to its end, but stops (and lets go of it) one byte past `maxBytes`. */
+function readProcessStdin(maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stdin = process.stdin;
+    const done = (error?: Error) => {
+      stdin.off('data', onData).off('end', onEnd).off('error', done);
+      stdin.pause();
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks).subarray(0, maxBytes + 1));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > maxBytes) {
+        done();
+        stdin.destroy();
+      }
+    };
+    const onEnd = () => done();
+    stdin.on('data', onData).on('end', onEnd).on('error', done);
+  });
 }
 
 /** Colors only on a terminal, and never under NO_COLOR (https://no-color.org) or TERM=dumb. */

@@ -26,8 +26,10 @@ export function registerKeygen(program: Command, ctx: CommandContext): void {
       `
 Examples:
   mcptrust keygen                              # ./mcptrust.key and ./mcptrust.pub
-  mcptrust keygen --out-dir ~/.mcptrust --name alice
+  mcptrust keygen --out-dir ~/.config/mcptrust --name alice
 Keep NAME.key secret (a password manager, a CI secret store); commit or hand out NAME.pub.
+keygen warns when NAME.key lands in a git work tree that does not ignore it: keep private keys
+outside repositories (--out-dir ~/.config/mcptrust); CI can sign with --key-env NAME.
 openssl pkey -in NAME.key -pubout prints the same public key as NAME.pub.`,
     )
     .action(async (options: KeygenOptions) => {
@@ -73,11 +75,21 @@ async function runKeygen(options: KeygenOptions, ctx: CommandContext): Promise<n
     rmSync(keyPath, { force: true });
     throw error;
   }
+  const warnings: string[] = [];
+  const [{ gitExposure }, { printable }, { paint, colorEnabled }] = await Promise.all([import('../keys.js'), import('../../src/util/text.js'), import('../io.js')]);
+  const exposed = await gitExposure(keyPath, io.env);
+  if (exposed) {
+    const why = exposed.askedGit ? 'not ignored by git' : 'git could not say whether it is ignored';
+    const text =
+      `${printable(keyShown, 200)} is inside the git work tree ${printable(exposed.root, 200)} and ${why}: it could be committed. ` +
+      'Keep private keys outside repositories (mcptrust keygen --out-dir ~/.config/mcptrust), or add *.key to .gitignore.';
+    warnings.push(text);
+    io.stderr.write(`${paint(colorEnabled(io, io.stderr)).yellow('warning:')} ${text}\n`);
+  }
   const { renderKeygen } = await import('../render/signature.js');
   if (options.format === 'json') {
-    io.stdout.write(`${safeJson({ privateKey: keyShown, publicKey: pubShown, keyid: key.publicKey.keyId })}\n`);
+    io.stdout.write(`${safeJson({ privateKey: keyShown, publicKey: pubShown, keyid: key.publicKey.keyId, warnings })}\n`);
   } else {
-    const { paint, colorEnabled } = await import('../io.js');
     io.stdout.write(renderKeygen(keyShown, pubShown, key.publicKey.keyId, paint(colorEnabled(io, io.stdout))));
   }
   return EXIT.OK;

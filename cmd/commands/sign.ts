@@ -6,7 +6,8 @@ import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 import { safeJson } from '../../src/util/text.js';
 
 interface SignOptions {
-  key: string;
+  key?: string;
+  keyEnv?: string;
   lock: string;
   out?: string;
   format: 'text' | 'json';
@@ -21,7 +22,8 @@ export function registerSign(program: Command, ctx: CommandContext): void {
         "Another key's signature over the same lockfile is kept (multi-party approval);\n" +
         'your own is replaced; signatures over an older lockfile are dropped.',
     )
-    .requiredOption('--key <file>', 'private key (PKCS#8 PEM, from mcptrust keygen)')
+    .option('--key <file>', 'private key file (PKCS#8 PEM, from mcptrust keygen); - reads it from standard input')
+    .option('--key-env <name>', 'environment variable that holds the private key PEM (CI: the key never touches the disk)')
     .option('--lock <file>', 'lockfile to sign', DEFAULT_LOCKFILE)
     .option('--out <file>', 'signature file to write (default: the lockfile name + .sig)')
     .addOption(formatOption(['text', 'json']))
@@ -30,7 +32,10 @@ export function registerSign(program: Command, ctx: CommandContext): void {
       `
 Examples:
   mcptrust sign --key mcptrust.key
-  mcptrust sign --key ~/.mcptrust/alice.key --lock agents/mcp-lock.json`,
+  mcptrust sign --key ~/.config/mcptrust/alice.key --lock agents/mcp-lock.json
+  mcptrust sign --key-env MCPTRUST_SIGNING_KEY          # CI: the key from a secret
+  pass show mcptrust/alice | mcptrust sign --key -      # the key from standard input
+Give exactly one of --key FILE, --key - and --key-env NAME.`,
     )
     .action(async (options: SignOptions) => {
       ctx.setExitCode(await runSign(options, ctx));
@@ -39,15 +44,14 @@ Examples:
 
 async function runSign(options: SignOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ statSync, existsSync }, { resolve }, { readFileBounded, writeFileAtomic }, keys, signature] = await Promise.all([
+  const [{ statSync, existsSync }, { resolve }, { readFileBounded, writeFileAtomic }, { loadSigningKey }, signature] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../../src/util/fs.js'),
-    import('../../src/crypto/keys.js'),
+    import('../keys.js'),
     import('../../src/lockfile/signature.js'),
   ]);
   const out = options.out ?? `${options.lock}.sig`;
-  const keyPath = resolve(io.cwd, options.key);
   const lockPath = resolve(io.cwd, options.lock);
   const outPath = resolve(io.cwd, out);
   const warnings: string[] = [];
@@ -58,11 +62,11 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
     io.stderr.write(`${ep.yellow('warning:')} ${text}\n`);
   };
 
-  const key = keys.parsePrivateKeyPem(readFileBounded(keyPath, keys.MAX_KEY_FILE_BYTES, 'private key'), options.key);
-  if (process.platform !== 'win32') {
+  const { key, path: keyPath, shown: keyShown } = await loadSigningKey(options, io);
+  if (keyPath !== undefined && process.platform !== 'win32') {
     const mode = statSync(keyPath).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      warn(`${options.key} is readable or writable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${options.key}`);
+      warn(`${keyShown} is readable or writable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${keyShown}`);
     }
   }
   const lockBytes = readFileBounded(lockPath, signature.MAX_SIGNED_LOCKFILE_BYTES, 'lockfile');

@@ -98,7 +98,7 @@ describe('mcptrust keygen', () => {
     expect(r.stderr).toMatch(/--name must be 1 to 100 letters/);
     const j = await cli(dir, 'keygen', '--name', 'dave', '--format', 'json');
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual({ privateKey: 'dave.key', publicKey: 'dave.pub', keyid: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(JSON.parse(j.stdout)).toEqual({ privateKey: 'dave.key', publicKey: 'dave.pub', keyid: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), warnings: [] });
   });
 });
 

@@ -16,7 +16,7 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process with a fake, non-TTY I/O (the fast path for most CLI tests). */
-export async function runCli(argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; tty?: boolean }): Promise<CliResult> {
+export async function runCli(argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; tty?: boolean; stdin?: string | Uint8Array }): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const io: IO = {
@@ -25,6 +25,10 @@ export async function runCli(argv: string[], options: { cwd: string; env?: NodeJ
     env: options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
     cwd: options.cwd,
   };
+  if (options.stdin !== undefined) {
+    const input = Buffer.from(options.stdin);
+    io.stdin = { read: async (max) => input.subarray(0, max + 1), isTTY: options.tty ?? false };
+  }
   const start = performance.now();
   const code = await run(argv, io);
   return { code, stdout, stderr, ms: performance.now() - start };
