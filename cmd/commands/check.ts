@@ -164,6 +164,9 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
       parts.push(model.NO_POLICY_PART);
     }
     report = model.checkReport(options.lock, parts, { policy, drift: diff });
+    // A live server may echo a secret it was given into its surface: the verdict was reached on
+    // the real text; what is shown and written has the secret redacted.
+    report = (await (await import('../redact.js')).liveRedactor(argv, options, io))(report);
   }
 
   if (options.format === 'json') io.stdout.write(`${safeJson(model.checkJson(report))}\n`);

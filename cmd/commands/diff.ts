@@ -114,6 +114,13 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     report = diffLockfiles(before, after, { transport: true });
     failed = report.changes.some((c) => failsOn(c, options.failOn));
   }
+  if (live) {
+    // A live server may echo a secret it was given into its surface: the change is reported,
+    // the secret never (decided above on the real text, redacted only for display).
+    const hide = await (await import('../redact.js')).liveRedactor(argv, options, io);
+    report = hide(report);
+    notes.splice(0, notes.length, ...hide(notes));
+  }
   const sources = { before: options.lock, after: afterLabel };
 
   let text: string;
