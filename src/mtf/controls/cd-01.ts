@@ -8,7 +8,8 @@
  * can compare those.
  */
 import { checkToolDeclaration, type Surface } from '../declarations.js';
-import { FindingList, field, lineAt, quote, serverSources } from '../source.js';
+import { lineAt, lineStarts } from '../code/files.js';
+import { FindingList, field, quote, serverSources } from '../source.js';
 import type { BundleContext, Control, ControlResult } from '../types.js';
 
 const JS_TOOL = /\.(?:tool|registerTool|addTool)\(\s*(['"`])([A-Za-z0-9_.\-]{1,128})\1/g;
@@ -22,6 +23,9 @@ export function implementedTools(ctx: BundleContext): { name: string; file: stri
     const text = file.text;
     const py = file.path.endsWith('.py');
     const patterns = py ? [PY_DECORATED, PY_TOOL_CTOR] : [JS_TOOL];
+    // Line numbers from one index of line starts: counting newlines from the top for each of up
+    // to 1,000 registrations made a long file quadratic.
+    let starts: number[] | undefined;
     for (const re of patterns) {
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -30,7 +34,7 @@ export function implementedTools(ctx: BundleContext): { name: string; file: stri
           const explicit = /\bname\s*=\s*(['"])([A-Za-z0-9_.\-]{1,128})\1/.exec(m[1]!);
           if (explicit) name = explicit[2]!;
         }
-        out.push({ name, file: file.path, line: lineAt(text, m.index) });
+        out.push({ name, file: file.path, line: lineAt((starts ??= lineStarts(text)), m.index) });
         if (out.length > 1000) return out;
       }
     }

@@ -26,6 +26,32 @@ const PY_VALIDATE = /\b(?:BaseModel|model_validate|parse_obj|TypeAdapter|validat
 const UNTYPED_PY = /^(?:dict|Dict|typing\.Dict|Any|typing\.Any|object|dict\[.*\]|Dict\[.*\])$/;
 const PY_CONTEXT_PARAM = /^(?:self|cls|ctx|context)$/;
 const MAX_HANDLERS_PER_FILE = 500;
+/**
+ * A parameter shape in server.tool's arguments: `z.string(`, an identifier ending in Schema /
+ * Shape / Params / Input / Args, or `{ key: fn(`. Linear: an identifier is tried from its first
+ * character only (`a$b$c…` would otherwise be tried from every `$`).
+ */
+const HAS_SHAPE = /\bz\s*\.\s*\w+\s*\(|(?<![\w$])[A-Za-z_$][\w$]*(?:Schema|Shape|Params|Input|Args)\b|\{\s*[\w$"']+\s*:\s*[A-Za-z_$][\w$.]*\s*\(/;
+/** `(a, b) =>`: a callback taking the arguments and the request context. */
+const TWO_PARAM_ARROW = /\(\s*[A-Za-z_$][\w$]*\s*,\s*[A-Za-z_$][\w$]*\s*\)\s*=>/;
+const ARROW_AFTER = /\s*=>/y;
+
+/**
+ * `({ … }) =>` or `({ … }, extra) =>`: a callback destructuring its arguments. Read one ")" at a
+ * time, so the text is walked once: the pattern `\(\s*\{[^)]*\}\s*(?:,[^)]*)?\)\s*=>` tried from
+ * every "(" was quadratic in a run of "({" without ")". Within the text between two ")", the
+ * first "({" decides (a later one can only see fewer "}").
+ */
+function destructuringArrow(args: string): boolean {
+  for (let from = 0, close = args.indexOf(')'); close !== -1; from = close + 1, close = args.indexOf(')', from)) {
+    ARROW_AFTER.lastIndex = close + 1;
+    if (!ARROW_AFTER.test(args)) continue;
+    const segment = args.slice(from, close);
+    const open = /\(\s*\{/.exec(segment);
+    if (open && /\}\s*(?:,|$)/.test(segment.slice(open.index + open[0].length))) return true;
+  }
+  return false;
+}
 
 interface Handler {
   file: string;
@@ -60,8 +86,8 @@ function jsHandlers(path: string, text: string): Handler[] {
     } else {
       // server.tool(name, [description,] [shape,] [annotations,] callback)
       if (!/^\s*["'`]/.test(args)) continue; // not the MCP SDK's tool(name, …)
-      const hasShape = /\bz\s*\.\s*\w+\s*\(|\b[A-Za-z_$][\w$]*(?:Schema|Shape|Params|Input|Args)\b|\{\s*[\w$"']+\s*:\s*[A-Za-z_$][\w$.]*\s*\(/.test(args);
-      const callbackUsesArgs = /(?:async\s*)?\(\s*\{[^)]*\}\s*(?:,[^)]*)?\)\s*=>|(?:async\s*)?\(\s*[A-Za-z_$][\w$]*\s*,\s*[A-Za-z_$][\w$]*\s*\)\s*=>/.test(args);
+      const hasShape = HAS_SHAPE.test(args);
+      const callbackUsesArgs = destructuringArrow(args) || TWO_PARAM_ARROW.test(args);
       if (hasShape) {
         verdict = 'validated';
         detail = 'parameter schema given to server.tool (validated by the SDK)';
@@ -93,12 +119,15 @@ function pyHandlers(path: string, text: string): Handler[] {
   const out: Handler[] = [];
   const lines = text.split('\n');
   const fileValidates = PY_VALIDATE.test(text);
+  // The first def line at or after the last decorator's: found once for a run of decorators, so
+  // a file of decorators with no def is read once, not once per decorator.
+  let nextDef = 0;
   for (let i = 0; i < lines.length; i++) {
     const deco = /^\s*@\s*[\w.]+\.(tool|call_tool)\s*\(/.exec(lines[i]!);
     if (!deco) continue;
     // Find the decorated def (skip further decorators), then read its parameter list.
-    let j = i + 1;
-    while (j < lines.length && !/^\s*(?:async\s+)?def\s/.test(lines[j]!)) j++;
+    if (nextDef <= i) for (nextDef = i + 1; nextDef < lines.length && !/^\s*(?:async\s+)?def\s/.test(lines[nextDef]!); ) nextDef++;
+    const j = nextDef;
     if (j >= lines.length) continue;
     const sig = lines.slice(j, j + 30).join('\n');
     const defMatch = /(?:async\s+)?def\s+(\w+)\s*\(/.exec(sig);
