@@ -1,5 +1,5 @@
 import { ITEM_KEY_FIELD, type ItemKind } from '../lockfile/types.js';
-import { findDuplicateKey, formatJsonPath } from '../util/json.js';
+import { findDuplicateKey, formatJsonPath, nestingExceeds } from '../util/json.js';
 import { printable } from '../util/text.js';
 import { ServerError } from './errors.js';
 
@@ -47,23 +47,8 @@ export const MAX_MESSAGE_DEPTH = 16_384;
  * Attacker-controlled text; nothing of it is quoted.
  */
 export function messageTooDeepError(text: string): ServerError | undefined {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // Skip the string: its brackets are text.
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_MESSAGE_DEPTH) {
-        return new ServerError('ITEM_TOO_DEEP', `server sent a message nested more than ${MAX_MESSAGE_DEPTH} levels deep (mcptrust stopped reading there; the limit per item is 256 levels)`);
-      }
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return undefined;
+  if (!nestingExceeds(text, MAX_MESSAGE_DEPTH)) return undefined;
+  return new ServerError('ITEM_TOO_DEEP', `server sent a message nested more than ${MAX_MESSAGE_DEPTH} levels deep (mcptrust stopped reading there; the limit per item is 256 levels)`);
 }
 
 /** A message whose bytes are not UTF-8: MCP messages are UTF-8 JSON, and a lossy decoding would pin text the server never sent. */
