@@ -68,7 +68,7 @@ export async function loadCompiledPolicy(choice: PolicyChoice, io: IO): Promise<
  */
 export async function readLockfile(file: string, io: IO): Promise<{ lock: Lockfile; bytes: Buffer }> {
   const { parseLockfile } = await import('../src/lockfile/parse.js');
-  const bytes = readFileBounded(resolve(io.cwd, file), MAX_LOCKFILE_BYTES, 'lockfile');
+  const bytes = (await import('./lockfile-read.js')).readLockfileBytes(io.cwd, file, MAX_LOCKFILE_BYTES);
   return { lock: parseLockfile(bytes.toString('utf8'), file, { checkDigests: false }), bytes };
 }
 
@@ -93,11 +93,10 @@ export async function readLiveAndDiff(
   options: LiveOptions,
   lock: Lockfile,
   io: IO,
-): Promise<{ live: Lockfile; report: DiffReport }> {
-  const { diffLockfiles } = await import('../src/diff/index.js');
+): Promise<{ live: Lockfile; before: Lockfile; report: DiffReport }> {
+  const { diffLockfiles, REVIEW_DIFF } = await import('../src/diff/index.js');
   const aligned = await readLiveAligned(command, options, lock, 'the lockfile', io);
   for (const note of aligned.notes) io.stderr.write(`note: ${note}\n`);
-  // The surface only, not how the server is launched or reached (absolute paths differ between
-  // a laptop and CI); `mcptrust diff` compares the transport as well.
-  return { live: aligned.after, report: diffLockfiles(aligned.before, aligned.after) };
+  // Surface and transport, as `mcptrust diff` and `lock` compare: one change, one grade, one count.
+  return { live: aligned.after, before: aligned.before, report: diffLockfiles(aligned.before, aligned.after, REVIEW_DIFF) };
 }

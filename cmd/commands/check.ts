@@ -95,7 +95,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   // 2. The signature, over the exact bytes (before the lockfile is parsed, so a tampered lock
   //    is reported as a bad signature rather than as a malformed file).
   const { readFileBounded } = await import('../../src/util/fs.js');
-  const lockBytes = readFileBounded(resolve(io.cwd, options.lock), support.MAX_LOCKFILE_BYTES, 'lockfile');
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, support.MAX_LOCKFILE_BYTES);
   let verification: { verified: boolean; signers: string[] } | undefined;
   if (!hasKeys) {
     parts.push({ id: 'signature', status: 'skip', summary: 'not checked (no --key or --keyring given)', details: [], ms: 0 });
@@ -142,9 +142,10 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   } else {
     // 4. The live server against the lock.
     const started = performance.now();
-    const { live, report: diff } = await support.readLiveAndDiff(argv, options, lock, io);
-    const { failsOn } = await import('../../src/diff/index.js');
-    parts.push(model.driftPart(diff, options.failOn, failsOn, performance.now() - started));
+    const { live, before, report: diff } = await support.readLiveAndDiff(argv, options, lock, io);
+    const [{ failsOn }, { changedServerDigests }] = await Promise.all([import('../../src/diff/index.js'), import('../../src/report/diff-servers.js')]);
+    const servers = changedServerDigests(before, live, diff.changes);
+    parts.push(model.driftPart(diff, options.failOn, failsOn, performance.now() - started, servers));
 
     // 5. The policy over the live surface, the drift and the signature result.
     let policy;
@@ -163,7 +164,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     } else {
       parts.push(model.NO_POLICY_PART);
     }
-    report = model.checkReport(options.lock, parts, { policy, drift: diff });
+    report = model.checkReport(options.lock, parts, { policy, drift: diff, servers });
     // A live server may echo a secret it was given into its surface: the verdict was reached on
     // the real text; what is shown and written has the secret redacted.
     report = (await (await import('../redact.js')).liveRedactor(argv, options, io))(report);

@@ -68,8 +68,7 @@ Examples:
 
 async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ readFileBounded }, { parseLockfile }, { UsageError }] = await Promise.all([
-    import('../../src/util/fs.js'),
+  const [{ parseLockfile }, { UsageError }] = await Promise.all([
     import('../../src/lockfile/parse.js'),
     import('../../src/errors.js'),
   ]);
@@ -83,14 +82,14 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // digests need not be recomputed here (the hot path on large lockfiles); a hand-edited
   // definition shows up as a change whatever its digest says, and the signature covers the bytes.
   const parseOptions = { checkDigests: false };
-  const lockBytes = readFileBounded(resolve(io.cwd, options.lock), MAX_LOCKFILE_BYTES, 'lockfile');
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES);
   const lockText = lockBytes.toString('utf8');
   let before = parseLockfile(lockText, options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    const otherBytes = readFileBounded(resolve(io.cwd, options.against), MAX_LOCKFILE_BYTES, 'lockfile');
+    const otherBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.against, MAX_LOCKFILE_BYTES);
     // The same bytes (a pull request that leaves the lockfile alone) parse to the same lockfile.
     after = otherBytes.equals(lockBytes) ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
     afterLabel = options.against;
@@ -108,11 +107,15 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   const [{ sameJson }, { emptyReport }] = await Promise.all([import('../../src/diff/json.js'), import('../../src/diff/types.js')]);
   let report = emptyReport();
   let failed = false;
+  let servers: import('../../src/report/diff-servers.js').ServerDigest[] = [];
   if (after !== before && !sameJson(before.servers as unknown as JsonValue, after.servers as unknown as JsonValue)) {
-    const { diffLockfiles, failsOn } = await import('../../src/diff/index.js');
+    const { diffLockfiles, failsOn, REVIEW_DIFF } = await import('../../src/diff/index.js');
     // The transport is compared too: the same surface behind another program or host is drift.
-    report = diffLockfiles(before, after, { transport: true });
+    report = diffLockfiles(before, after, REVIEW_DIFF);
     failed = report.changes.some((c) => failsOn(c, options.failOn));
+    // The digests each changed server is approved by (lock --approve), its new side's included.
+    const { changedServerDigests } = await import('../../src/report/diff-servers.js');
+    servers = changedServerDigests(before, after, report.changes);
   }
   if (live) {
     // A live server may echo a secret it was given into its surface: the change is reported,
@@ -121,24 +124,24 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     report = hide(report);
     notes.splice(0, notes.length, ...hide(notes));
   }
-  const sources = { before: options.lock, after: afterLabel };
+  const sources = { before: options.lock, after: afterLabel, newSide: options.against === undefined ? 'live' : 'new' };
 
   let text: string;
   if (options.format === 'json') {
     const { renderDiffJson } = await import('../../src/report/diff-json.js');
-    text = renderDiffJson(report, sources, options.failOn, failed);
+    text = renderDiffJson(report, sources, options.failOn, failed, servers);
   } else if (options.format === 'markdown') {
     const { renderDiffMarkdown } = await import('../../src/report/diff-markdown.js');
-    text = renderDiffMarkdown(report, sources);
+    text = renderDiffMarkdown(report, sources, servers);
   } else if (options.format === 'sarif') {
     const [{ renderDiffSarif }, { VERSION }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js')]);
     // SARIF locations are URI references relative to where the scan ran (the repository root in CI).
     const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
-    text = renderDiffSarif(report, { lockUri, lockText, toolVersion: VERSION });
+    text = renderDiffSarif(report, { lockUri, lockText, toolVersion: VERSION, servers });
   } else {
     const [{ renderDiffText }, { paint, colorEnabled }] = await Promise.all([import('../../src/report/diff-text.js'), import('../io.js')]);
     const stream = options.output === undefined ? io.stdout : io.stderr;
-    text = renderDiffText(report, sources, paint(options.output === undefined && colorEnabled(io, stream)));
+    text = renderDiffText(report, sources, paint(options.output === undefined && colorEnabled(io, stream)), servers);
   }
   if (options.output !== undefined) {
     const { writeFileAtomic } = await import('../../src/util/fs.js');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
-import { addServerOptions, formatOption } from '../options.js';
+import { addServerOptions, collect, formatOption } from '../options.js';
 import type { ServerOptions } from '../servers.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 import { safeJson } from '../../src/util/text.js';
@@ -10,6 +10,7 @@ import { safeJson } from '../../src/util/text.js';
 interface LockOptions extends ServerOptions {
   output: string;
   force?: boolean;
+  approve?: string[];
   format: 'text' | 'json';
   timeout: number;
   maxItems: number;
@@ -22,12 +23,15 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .description(
       'Connect to MCP servers, read their identity, tools, prompts, resources and resource templates ' +
         '(every page), and write them to a canonical, deterministic lockfile. If the lockfile exists ' +
-        'and the surface changed, nothing is written (exit 1) unless --force.',
+        'and a server changed (surface or launch), nothing is written (exit 1) unless each changed ' +
+        "server's digest is given with --approve, or --force. With --config/--discover and --server, " +
+        'only the named servers are updated; every other server of the lockfile is kept as it was.',
     )
     .argument('[command...]', 'the server command and its arguments, after --')
     .option('-o, --output <file>', 'lockfile to write', DEFAULT_LOCKFILE)
     .option('--name <name>', 'name of the server in the lockfile (default: its serverInfo.name)')
-    .option('--force', 'overwrite a lockfile whose pinned surface differs')
+    .option('--force', 'write whatever the servers offer now, over a lockfile that pins something else')
+    .option('--approve <digest>', "write only if each changed server's live digest is one of these (repeatable; printed by lock's refusal, diff and check)", collect)
     .addOption(formatOption(['text', 'json']))
     .option('--discover', 'every MCP server configured for the agents on this machine (see mcptrust discover), named AGENT:FILE:NAME');
   addServerOptions(command)
@@ -37,7 +41,8 @@ export function registerLock(program: Command, ctx: CommandContext): void {
 Examples:
   mcptrust lock -- npx -y @modelcontextprotocol/server-everything
   mcptrust lock --url https://mcp.example.com/mcp --header "Authorization: Bearer \${TOKEN}"
-  mcptrust lock --config .cursor/mcp.json --server github
+  mcptrust lock --config .cursor/mcp.json --server github      (updates github only)
+  mcptrust lock --config .mcp.json --approve sha256:…          (writes only the reviewed surface)
   mcptrust lock --discover --server claude-code:project:memory
 Header and env values are used to connect but never written; only their names are recorded.`,
     )
@@ -48,22 +53,31 @@ Header and env values are used to connect but never written; only their names ar
 
 async function runLock(argv: string[], options: LockOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
+  const { UsageError } = await import('../../src/errors.js');
+  const approved = new Set<string>();
+  for (const [i, digest] of (options.approve ?? []).entries()) {
+    // Not echoed: a wrong value may be anything pasted by mistake.
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new UsageError('USAGE', `--approve #${i + 1} must be a server digest, sha256: and 64 lowercase hex digits, as lock's refusal, diff and check print it`);
+    approved.add(digest);
+  }
+  const approving = approved.size > 0;
+  if (approving && options.force) throw new UsageError('USAGE', 'give --approve DIGEST (exactly what was reviewed) or --force (whatever the servers offer), not both');
+  // --config/--discover with --server: update those servers only and keep the rest of the lockfile.
+  const partial = (options.server ?? []).length > 0;
   const { resolveTargets, readLive } = await import('../servers.js');
   const targets = await resolveTargets(argv, options, io);
   const output = resolve(io.cwd, options.output);
   // Read (and validate) any existing lockfile before touching a server: a broken one is an
-  // input error whatever the server says.
-  const existing = await readExisting(output, options.output, options.force);
+  // input error whatever the server says. A partial lock always needs it (to keep the rest).
+  const existing = await readExisting(output, options.output, options.force === true && !partial, partial);
   // And make sure there is somewhere to write it, before a server is started for nothing.
   const { statSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   if (!statSync(dirname(output), { throwIfNoEntry: false })?.isDirectory()) {
-    const { UsageError } = await import('../../src/errors.js');
     throw new UsageError('FILE_WRITE', `cannot write ${options.output}: its folder does not exist`);
   }
 
   const read = await readLive(targets, options, io);
-  const lock = read.lock;
   // A server may echo a secret it was given into its surface, even into its own name (then the
   // lockfile's server key): the lockfile holds it (a note says so), the screen never does.
   const { redactSecrets, targetSecrets } = await import('../../src/mcp/target.js');
@@ -77,58 +91,89 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
         : value !== null && typeof value === 'object'
           ? Object.fromEntries(Object.entries(value).map(([k, v]) => [hide(k), hideDeep(v)]))
           : value;
-  const { serializeLockfile } = await import('../../src/lockfile/build.js');
+  const [{ serializeLockfile, createLockfile }, { paint, colorEnabled }] = await Promise.all([import('../../src/lockfile/build.js'), import('../io.js')]);
+  const live = read.lock;
+  const updated = Object.keys(live.servers);
+  // What is written: the live servers, and in a partial lock every other locked server as it was
+  // (parsed with its digests checked, so it prints back to the same canonical bytes).
+  const kept = partial && existing ? Object.keys(existing.lock.servers).filter((name) => live.servers[name] === undefined) : [];
+  const lock = kept.length > 0 ? createLockfile([...kept.map((name) => existing!.lock.servers[name]!), ...Object.values(live.servers)]) : live;
   const text = serializeLockfile(lock);
-
-  const { paint, colorEnabled } = await import('../io.js');
   const p = paint(colorEnabled(io, io.stdout));
-  if (existing && !options.force) {
-    const { diffLockfiles } = await import('../../src/diff/index.js');
-    const { changes } = diffLockfiles(existing, lock);
-    if (changes.length > 0) {
-      const { renderChangeSummary } = await import('../render/lock.js');
-      if (options.format === 'json') {
-        io.stdout.write(`${safeJson(hideDeep({ written: false, lockfile: options.output, drift: true, changes }))}\n`);
-      } else {
-        io.stderr.write(`${p.red('refused:')} ${options.output} pins a different surface; nothing written.\n`);
-        io.stderr.write(renderChangeSummary(changes, p, hide));
-        io.stderr.write(`Review the change (mcptrust diff), then run lock again with --force to approve it.\n`);
-      }
+
+  // Judge the change, with the one engine every command uses: only the servers being written
+  // (a partial lock judges the named ones); with --approve, a first lock judges every server
+  // as new, so nothing unreviewed is written either.
+  const judged = existing?.lock ?? (approving ? createLockfile([]) : undefined);
+  if (judged && !options.force) {
+    const before = partial ? createLockfile(updated.filter((name) => judged.servers[name] !== undefined).map((name) => judged.servers[name]!)) : judged;
+    const [{ diffLockfiles, REVIEW_DIFF }, { changedServerDigests }] = await Promise.all([
+      import('../../src/diff/index.js'),
+      import('../../src/report/diff-servers.js'),
+    ]);
+    const report = diffLockfiles(before, live, REVIEW_DIFF);
+    const servers = changedServerDigests(before, live, report.changes);
+    // A server is approved when its live digest is one the reviewer gave; a removed server has
+    // no live side to approve (drop it with --force, or keep it with --server).
+    const unapproved = servers.filter((d) => d.liveDigest === null || !approved.has(d.liveDigest));
+    if (report.changes.length > 0 && unapproved.length > 0) {
+      const { renderRefusal, refusalJson } = await import('../render/lock.js');
+      const refusal = { file: options.output, report, servers, approved, approving };
+      if (options.format === 'json') io.stdout.write(`${safeJson(hideDeep(refusalJson(refusal)))}\n`);
+      else io.stderr.write(renderRefusal(refusal, paint(colorEnabled(io, io.stderr)), hide));
       return EXIT.CHECK_FAILED;
     }
   }
   const { writeFileAtomic } = await import('../../src/util/fs.js');
   writeFileAtomic(output, text);
+  // Tools of two servers that an agent cannot tell apart (the same or a look-alike name): noted;
+  // the policy input's `shadows` and --preset strict deny them, diff grades a new one high.
+  const { findCollisions, serverTools, describeCollision } = await import('../../src/safety/shadowing.js');
+  const collisions = findCollisions(serverTools(lock.servers));
+  for (const c of collisions.slice(0, 20)) read.notes.push({ server: c.tools[0]!.server, note: hide(describeCollision(c, 3)) });
+  if (collisions.length > 20) read.notes.push({ server: collisions[20]!.tools[0]!.server, note: `and ${collisions.length - 20} more tool-name collisions across servers (mcptrust policy input lists them in tools[].shadows)` });
   const { renderLockSummary, lockSummaryJson } = await import('../render/lock.js');
   if (options.format === 'json') {
-    io.stdout.write(`${safeJson(hideDeep(lockSummaryJson(lock, options.output, read.notes)))}\n`);
+    io.stdout.write(`${safeJson(hideDeep(lockSummaryJson(lock, options.output, read.notes, updated, kept)))}\n`);
   } else {
-    io.stdout.write(renderLockSummary(lock, options.output, p, hide));
+    io.stdout.write(renderLockSummary(lock, options.output, p, hide, updated, kept.length));
     // The server name may be the server's own serverInfo.name: escaped like all server text.
     const { printable } = await import('../../src/util/text.js');
     for (const { server, note } of read.notes) io.stderr.write(`note: ${printable(hide(server), 80)}: ${printable(note, 300)}\n`);
+    if (existing && kept.length > 0 && !existing.canonical) {
+      io.stderr.write(`note: ${printable(options.output, 200)} was not in canonical form; the servers kept were written back canonically\n`);
+    }
   }
   return EXIT.OK;
 }
 
-async function readExisting(path: string, shown: string, force = false) {
+/**
+ * The lockfile already at the output path, parsed with every digest checked, or undefined when
+ * there is none (or `--force` replaces it unread). A partial lock keeps its other servers, so a
+ * lockfile that does not parse is an input error then, even with --force.
+ */
+async function readExisting(path: string, shown: string, force: boolean, partial: boolean) {
   const { existsSync } = await import('node:fs');
   // --force replaces whatever is there: no need to read it.
   if (force || !existsSync(path)) return undefined;
-  const [{ parseLockfile }, { readFileBounded }, { MAX_LOCKFILE_BYTES }] = await Promise.all([
+  const [{ parseLockfile }, { readFileBounded }, { MAX_LOCKFILE_BYTES }, { serializeLockfile }] = await Promise.all([
     import('../../src/lockfile/parse.js'),
     import('../../src/util/fs.js'),
     import('../../src/lockfile/types.js'),
+    import('../../src/lockfile/build.js'),
   ]);
   try {
     // Bounded, and a folder or unreadable file is an input error naming it, not a crash.
-    return parseLockfile(readFileBounded(path, MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8'), shown);
+    const text = readFileBounded(path, MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
+    const lock = parseLockfile(text, shown);
+    return { lock, canonical: serializeLockfile(lock) === text };
   } catch (error) {
-    if (force) return undefined;
-    const { BaseError } = await import('../../src/errors.js');
+    const { BaseError, UsageError } = await import('../../src/errors.js');
     if (error instanceof BaseError) {
-      const { UsageError } = await import('../../src/errors.js');
-      throw new UsageError('FILE_EXISTS', `${error.message}; refusing to overwrite it (use --force to replace it)`);
+      const why = partial
+        ? 'cannot keep its other servers (--server updates only some); fix it, or lock every server without --server --force to replace it'
+        : 'refusing to overwrite it (use --force to replace it)';
+      throw new UsageError('FILE_EXISTS', `${error.message}; ${why}`);
     }
     throw error;
   }

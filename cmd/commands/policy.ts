@@ -119,9 +119,9 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
   let subject = lock;
   let drift: import('../../src/policy/input.js').PolicyInputSources['drift'];
   if (options.against !== undefined) {
-    const { diffLockfiles } = await import('../../src/diff/index.js');
+    const { diffLockfiles, REVIEW_DIFF } = await import('../../src/diff/index.js');
     subject = (await support.readLockfile(options.against, io)).lock;
-    drift = { against: 'lockfile', changes: diffLockfiles(lock, subject).changes };
+    drift = { against: 'lockfile', changes: diffLockfiles(lock, subject, REVIEW_DIFF).changes };
   } else if (live) {
     const read = await support.readLiveAndDiff(argv, options, lock, io);
     subject = read.live;

@@ -69,7 +69,7 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
       warn(`${keyShown} is readable or writable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${keyShown}`);
     }
   }
-  const lockBytes = readFileBounded(lockPath, signature.MAX_SIGNED_LOCKFILE_BYTES, 'lockfile');
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES);
   // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand).
   const { parseLockfile } = await import('../../src/lockfile/parse.js');
   parseLockfile(lockBytes.toString('utf8'), options.lock);

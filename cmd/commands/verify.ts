@@ -62,7 +62,7 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
   const trusted = await loadTrustedKeys(io.cwd, options.key ?? [], options.keyring);
   const sig = options.sig ?? `${options.lock}.sig`;
 
-  const lockBytes = readFileBounded(resolve(io.cwd, options.lock), signature.MAX_SIGNED_LOCKFILE_BYTES, 'lockfile');
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES);
   let sigBytes: Buffer;
   try {
     sigBytes = readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file');

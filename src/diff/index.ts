@@ -527,10 +527,16 @@ const KIND_ORDER: Record<ChangeKind, number> = { server: 0, tool: 1, prompt: 2, 
 export interface DiffOptions {
   /**
    * Also compare how each server is launched or reached (`transport`: command, arguments, URL,
-   * env and header names). `mcptrust diff` does; `lock` and `policy` compare surfaces only.
+   * env and header names). Every command compares with REVIEW_DIFF, which does.
    */
   transport?: boolean;
 }
+
+/**
+ * How `lock`'s refusal, `diff`, `check` and `policy` all compare a lockfile with the new side:
+ * surface and transport, so one change is graded and counted the same way by each of them.
+ */
+export const REVIEW_DIFF: Readonly<DiffOptions> = Object.freeze({ transport: true });
 
 export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOptions = {}): DiffReport {
   const changes: DiffChange[] = [];

@@ -38,6 +38,17 @@ export function surfaceDigest(surface: ServerSurface): string {
   });
 }
 
+/**
+ * The digest a reviewer approves (`lock --approve`): the server's surface digest (the `digest`
+ * its lockfile entry records) together with how it is launched or reached (its `transport`), as
+ * the RFC 8785 form of `{digest, transport}`. The transport is in it because the diff grades a
+ * transport change like any other change: approving a surface must not let another program or
+ * host through. Anyone can recompute it from a lockfile entry.
+ */
+export function approvalDigest(server: Pick<LockedServer, 'transport' | 'surface'>): string {
+  return digestOf({ digest: surfaceDigest(server.surface), transport: transportJson(server.transport) });
+}
+
 function identityJson(surface: ServerSurface): JsonObject {
   const { serverInfo, protocolVersion, capabilities, instructions } = surface.identity;
   const identity: JsonObject = { serverInfo, protocolVersion, capabilities };

@@ -2,6 +2,8 @@
 // load the diff engine (jsondiffpatch) when it compares nothing.
 import type { FailOn } from '../diff/index.js';
 import { coreChange } from './change-fields.js';
+import { changeLine, digestText } from './diff-common.js';
+import type { ServerDigest } from './diff-servers.js';
 import type { DiffChange, DiffReport } from '../diff/types.js';
 import type { VerifyResult } from '../lockfile/signature.js';
 import type { PolicyResult } from '../policy/evaluate.js';
@@ -26,6 +28,8 @@ export interface CheckReport {
   parts: CheckPart[];
   policy?: PolicyResult;
   drift?: DiffReport;
+  /** The approval digests of the servers that drifted (lock --approve takes the live one). */
+  servers?: ServerDigest[];
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -56,8 +60,18 @@ export function noSignaturePart(sig: string, signCommand: string): CheckPart {
   };
 }
 
-/** `failsOn` is src/diff's predicate (passed in, see the imports above). */
-export function driftPart(diff: DiffReport, failOn: FailOn, failsOn: (c: DiffChange, failOn: FailOn) => boolean, ms: number): CheckPart {
+/**
+ * `failsOn` is src/diff's predicate (passed in, see the imports above). The details are the
+ * digests of each drifted server, then one line per change naming its server, as `lock`'s
+ * refusal prints them.
+ */
+export function driftPart(
+  diff: DiffReport,
+  failOn: FailOn,
+  failsOn: (c: DiffChange, failOn: FailOn) => boolean,
+  ms: number,
+  servers: readonly ServerDigest[] = [],
+): CheckPart {
   const failing = diff.changes.filter((c) => failsOn(c, failOn));
   const { changes, summary } = diff;
   return {
@@ -67,7 +81,7 @@ export function driftPart(diff: DiffReport, failOn: FailOn, failsOn: (c: DiffCha
       changes.length === 0
         ? 'no drift: the live server matches the lockfile'
         : `${plural(changes.length, 'change')} (most severe: ${summary.maxSeverity}${summary.breaking ? `, ${summary.breaking} breaking` : ''})${failing.length === 0 ? ` below --fail-on ${failOn}` : ''}; run mcptrust diff for details`,
-    details: changes.map((c) => `${c.severity.padEnd(8)} ${c.kind} ${c.name} ${c.change}${c.breaking ? ' (breaking)' : ''}: ${c.reasons[0] ?? ''}`),
+    details: [...servers.map((d) => `${d.server}: ${digestText(d)}`), ...changes.map((c) => changeLine(c))],
     ms,
   };
 }
@@ -86,7 +100,7 @@ export function policyPart(result: PolicyResult, ms: number): CheckPart {
 export const NO_POLICY_PART: CheckPart = { id: 'policy', status: 'skip', summary: 'no policy given (--policy FILE or --preset NAME)', details: [], ms: 0 };
 
 /** The report: it passes when no part failed or errored. */
-export function checkReport(lockfile: string, parts: CheckPart[], extra: { policy?: PolicyResult; drift?: DiffReport } = {}): CheckReport {
+export function checkReport(lockfile: string, parts: CheckPart[], extra: { policy?: PolicyResult; drift?: DiffReport; servers?: ServerDigest[] } = {}): CheckReport {
   return { lockfile, passed: parts.every((p) => p.status !== 'fail' && p.status !== 'error'), parts, ...extra };
 }
 
@@ -121,6 +135,7 @@ export function checkJson(report: CheckReport) {
       ? {
           drift: report.drift.drift,
           summary: report.drift.summary,
+          servers: report.servers ?? [],
           changes: report.drift.changes.map(coreChange),
         }
       : null,

@@ -1,5 +1,6 @@
-import type { DiffChange, DiffReport, WordSegment } from '../diff/types.js';
+import type { DiffChange, DiffReport, Severity, WordSegment } from '../diff/types.js';
 import { printable } from '../util/text.js';
+import type { ServerDigest } from './diff-servers.js';
 
 /** Colors for the text renderer (cmd/io.ts `paint()` fits); identity functions when off. */
 export interface Style {
@@ -16,6 +17,8 @@ export interface DiffSources {
   before: string;
   /** The other lockfile, or a description of the live server(s). */
   after: string;
+  /** What the new side's digest is called: "live" (default), or "new" for another lockfile. */
+  newSide?: string;
 }
 
 export const KIND_LABEL: Record<DiffChange['kind'], string> = {
@@ -37,6 +40,36 @@ export function summaryLine(report: DiffReport): string {
     .map((s) => `${summary.bySeverity[s]} ${s}`)
     .join(', ');
   return `${plural(summary.changes, 'change')} (${summary.breaking} breaking; ${severities})`;
+}
+
+const PLAIN: Style = { red: (s) => s, green: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
+
+/** A severity, padded to one column and colored by how much it matters. */
+export function severityLabel(severity: Severity, p: Style): string {
+  const label = severity.padEnd(8);
+  if (severity === 'critical' || severity === 'high') return p.red(p.bold(label));
+  if (severity === 'medium') return p.yellow(label);
+  return p.dim(label);
+}
+
+const SIGN = { added: '+', removed: '-', modified: '~' } as const;
+
+/**
+ * One change on one line, naming its server: the short form that `lock`'s refusal and `check`
+ * print, so they show the same severity, count and words as `diff`. `hide` redacts secrets from
+ * server text before it is cut (a cut must not split a secret).
+ */
+export function changeLine(c: DiffChange, p: Style = PLAIN, hide: (text: string) => string = (t) => t): string {
+  const what = c.kind === 'server' ? 'server' : `${KIND_LABEL[c.kind]} "${printable(hide(c.name), 80)}"`;
+  const reason = c.reasons[0] === undefined ? '' : `: ${printable(hide(c.reasons[0]), 160)}`;
+  return `${severityLabel(c.severity, p)} ${SIGN[c.change]} ${printable(hide(c.server), 60)}: ${what} ${c.change}${c.breaking ? ' (breaking)' : ''}${reason}`;
+}
+
+/** "locked sha256:… → live sha256:…", the digests of one changed server (see diff-servers.ts). */
+export function digestText(d: ServerDigest, newSide = 'live'): string {
+  if (d.lockedDigest === null) return `new; ${newSide} ${d.liveDigest}`;
+  if (d.liveDigest === null) return `removed; locked ${d.lockedDigest}`;
+  return `locked ${d.lockedDigest} → ${newSide} ${d.liveDigest}`;
 }
 
 /** Changes grouped by server, in report order. */

@@ -1,6 +1,7 @@
 import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
 import { printable } from '../util/text.js';
 import { displaySegments, groupByServer, KIND_LABEL, summaryLine, type DiffSources } from './diff-common.js';
+import type { ServerDigest } from './diff-servers.js';
 
 /**
  * Server text for markdown, as an inline code span. Backslash escapes are not enough: the
@@ -58,13 +59,24 @@ function words(c: DiffChange): string[] {
 }
 
 /** A pull-request comment: a summary table per server, then the reasons and text changes. */
-export function renderDiffMarkdown(report: DiffReport, sources: DiffSources): string {
+export function renderDiffMarkdown(report: DiffReport, sources: DiffSources, servers: readonly ServerDigest[] = []): string {
   const from = markdownCode(sources.before, 120);
   const to = markdownCode(sources.after, 120);
   if (!report.drift) return `### mcptrust diff: no drift\n\n${to} matches ${from}.\n`;
   const lines = [`### mcptrust diff: ${summaryLine(report)}`, '', `${from} → ${to}`];
+  const digests = new Map(servers.map((d) => [d.server, d]));
   for (const [server, changes] of groupByServer(report.changes)) {
-    lines.push('', `#### Server ${markdownCode(server, 100)}`, '', '| Severity | Breaking | Change | Kind | Name |', '|---|---|---|---|---|');
+    lines.push('', `#### Server ${markdownCode(server, 100)}`, '');
+    // The digests a reviewer approves this server by (lock --approve): digests are hex, no escaping needed.
+    const d = digests.get(server);
+    if (d) {
+      const side = sources.newSide ?? 'live';
+      if (d.lockedDigest !== null) lines.push(`- locked: \`${d.lockedDigest}\``);
+      if (d.liveDigest !== null) lines.push(`- ${side}: \`${d.liveDigest}\` (approve with \`mcptrust lock --approve ${d.liveDigest}\`)`);
+      else lines.push(`- ${side}: removed`);
+      lines.push('');
+    }
+    lines.push('| Severity | Breaking | Change | Kind | Name |', '|---|---|---|---|---|');
     for (const c of changes) {
       lines.push(`| ${ICON[c.severity]} ${c.severity} | ${c.breaking ? '**yes**' : 'no'} | ${c.change} | ${KIND_LABEL[c.kind]} | ${markdownCode(c.name, 100, true)} |`);
     }

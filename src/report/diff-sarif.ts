@@ -4,6 +4,7 @@ import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
 import { ITEM_COLLECTION } from '../lockfile/types.js';
 import { printable, safeJson } from '../util/text.js';
 import { KIND_LABEL } from './diff-common.js';
+import type { ServerDigest } from './diff-servers.js';
 import { memberLines } from './json-lines.js';
 
 /** SARIF 2.1.0 (OASIS): https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html */
@@ -39,6 +40,8 @@ export interface SarifOptions {
   /** The lockfile's text, to find the line of each entry. */
   lockText: string;
   toolVersion: string;
+  /** The changed servers' approval digests (diff-servers.ts), added to each result's properties. */
+  servers?: readonly ServerDigest[];
 }
 
 /** SARIF 2.1.0 for code scanning: one result per change, located at its entry in the lockfile. */
@@ -52,7 +55,9 @@ export function renderDiffSarif(report: DiffReport, options: SarifOptions): stri
       properties: { tags: ['security', 'mcp', 'drift'] },
     })),
   );
+  const digests = new Map((options.servers ?? []).map((d) => [d.server, d]));
   const results = report.changes.map((c) => {
+    const d = digests.get(c.server);
     const subject = c.kind === 'server' ? `server "${printable(c.server, 100)}"` : `${KIND_LABEL[c.kind]} "${printable(c.name, 100)}" of server "${printable(c.server, 60)}"`;
     const text = `${c.severity}${c.breaking ? ', breaking' : ''}: ${subject} ${c.change}. ${c.reasons.slice(0, 5).map((r) => printable(r, 300)).join('; ')}`;
     return {
@@ -72,6 +77,7 @@ export function renderDiffSarif(report: DiffReport, options: SarifOptions): stri
       partialFingerprints: { 'mcptrustChange/v1': digestOf([c.server, c.kind, c.name, c.change]) },
       properties: {
         ...coreChange(c),
+        ...(d ? { lockedDigest: d.lockedDigest, liveDigest: d.liveDigest } : {}),
         'security-severity': SCORE[c.severity],
       },
     };

@@ -1,16 +1,10 @@
-import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
+import type { DiffChange, DiffReport } from '../diff/types.js';
 import { printable } from '../util/text.js';
-import { displaySegments, groupByServer, KIND_LABEL, summaryLine, type DiffSources, type Style } from './diff-common.js';
+import { digestText, displaySegments, groupByServer, KIND_LABEL, severityLabel, summaryLine, type DiffSources, type Style } from './diff-common.js';
+import type { ServerDigest } from './diff-servers.js';
 
 const MAX_REASONS = 8;
 const MAX_PATHS = 8;
-
-function severityLabel(severity: Severity, p: Style): string {
-  const label = severity.padEnd(8);
-  if (severity === 'critical' || severity === 'high') return p.red(p.bold(label));
-  if (severity === 'medium') return p.yellow(label);
-  return p.dim(label);
-}
 
 function renderChange(c: DiffChange, p: Style): string[] {
   const sign = { added: '+', removed: '-', modified: '~' }[c.change];
@@ -38,13 +32,17 @@ function renderChange(c: DiffChange, p: Style): string[] {
  * The human report: one heading per server, one block per change with its severity, whether it
  * breaks, why, and the old and new text word by word ([-removed-] {+added+}).
  */
-export function renderDiffText(report: DiffReport, sources: DiffSources, p: Style): string {
+export function renderDiffText(report: DiffReport, sources: DiffSources, p: Style, servers: readonly ServerDigest[] = []): string {
   const from = printable(sources.before, 120);
   const to = printable(sources.after, 120);
   if (!report.drift) return `${p.green('no drift:')} ${to} matches ${from}\n`;
   const lines = [`${p.bold('drift:')} ${from} → ${to}: ${summaryLine(report)}`];
+  const digests = new Map(servers.map((d) => [d.server, d]));
   for (const [server, changes] of groupByServer(report.changes)) {
     lines.push('', p.bold(printable(server, 100)));
+    // The digests a reviewer approves this server's new side by (lock --approve).
+    const d = digests.get(server);
+    if (d) lines.push(p.dim(`  ${digestText(d, sources.newSide ?? 'live')}`));
     for (const c of changes) lines.push(...renderChange(c, p));
   }
   return `${lines.join('\n')}\n`;

@@ -11,7 +11,8 @@ import { driftLock } from './helpers.js';
 const goldenDir = join(repoRoot, 'testdata', 'diff');
 function expectGolden(file: string, raw: string): void {
   // The transport line names this machine's node and checkout: placeholders keep goldens portable.
-  const actual = raw.split(process.execPath).join('<node>').split(repoRoot).join('<repo>');
+  // The servers' approval digests cover that transport line, so they are machine-specific too.
+  const actual = raw.split(process.execPath).join('<node>').split(repoRoot).join('<repo>').replace(/sha256:[0-9a-f]{64}/g, 'sha256:<digest>');
   const path = join(goldenDir, file);
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, actual);
   expect(actual).toBe(readFileSync(path, 'utf8'));
@@ -172,7 +173,7 @@ describe('mcptrust diff exit codes and --fail-on', () => {
     const r = await cli(['diff', '--lock', 'named.json', '--', ...fixtureServer('drift-server.mjs', '--with=version-bump')]);
     expect(r.code).toBe(1);
     // Medium, not info: the live server is launched with other options than the locked one.
-    expect(r.stdout).toMatch(/^docs\n {2}medium +~ server modified\n {6}- the server is now launched with other options: .*--with=version-bump\n {6}- version "1\.0\.0" → "1\.1\.0"$/m);
+    expect(r.stdout).toMatch(/^docs\n {2}locked (sha256:[0-9a-f]{64}) → live (?!\1)sha256:[0-9a-f]{64}\n {2}medium +~ server modified\n {6}- the server is now launched with other options: .*--with=version-bump\n {6}- version "1\.0\.0" → "1\.1\.0"$/m);
     expect(r.stderr).toContain('note: the server calls itself "drift-fixture"; compared with "docs", the only server in named.json\n');
   });
 

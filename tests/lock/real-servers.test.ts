@@ -58,7 +58,12 @@ describe('lock against real servers from npm', () => {
     expect(Object.keys(server.surface.resourceTemplates).length).toBeGreaterThan(0);
     expect(server.surface.identity.instructions).toMatch(/Everything Server/);
 
-    const second = await runCli(['lock', '-o', join(dir, 'mcp-lock.json'), '--', process.execPath, everythingBin], { cwd: repoRoot, env });
+    // Launched by another program is a change lock refuses (exit 1) like diff; --force approves it.
+    const refused = await runCli(['lock', '-o', join(dir, 'mcp-lock.json'), '--', process.execPath, everythingBin], { cwd: repoRoot, env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('high     ~ mcp-servers/everything: server modified: the server is now launched by another program');
+    expect(readFileSync(join(dir, 'mcp-lock.json'))).toEqual(bytes);
+    const second = await runCli(['lock', '--force', '-o', join(dir, 'mcp-lock.json'), '--', process.execPath, everythingBin], { cwd: repoRoot, env });
     expect(second.code).toBe(0);
     // Only the transport differs (node path instead of npx), so compare the surfaces' bytes.
     const again = readFileSync(join(dir, 'mcp-lock.json'), 'utf8');

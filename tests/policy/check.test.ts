@@ -9,7 +9,10 @@ let dir: string;
 let cleanup: () => void;
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('mcptrust-check-'));
-  copyFileSync(join(fixtures, 'clean.lock.json'), join(dir, 'mcp-lock.json'));
+  // Locked from the live example server (the clean lock's surface), so it is launched as this
+  // machine launches it: check compares the transport too, as diff and lock do.
+  expect((await runCli(['lock', '--', ...fixtureServer('example-server.mjs')], { cwd: dir })).code).toBe(0);
+  expect(readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace(/"transport": \{[^}]*\}/s, '')).toBe(readFileSync(join(fixtures, 'clean.lock.json'), 'utf8').replace(/"transport": \{[^}]*\}/s, ''));
   expect((await runCli(['keygen', '--name', 'team'], { cwd: dir })).code).toBe(0);
   expect((await runCli(['sign', '--key', 'team.key'], { cwd: dir })).code).toBe(0);
   writeFileSync(join(dir, 'prefix.yaml'), 'name: prefix\nrules:\n  - name: approved_prefix\n    expr: \'input.tools.all(t, t.name.startsWith("notes_"))\'\n    failure_msg: tools must be namespaced notes_\n');
@@ -73,7 +76,8 @@ describe('mcptrust check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✓ signature verified/);
     expect(r.stdout).toContain('✗ drift     6 changes (most severe: critical, 2 breaking); run mcptrust diff for details');
-    expect(r.stdout).toMatch(/critical tool exec_shell added/);
+    // One line per change naming its server, as lock's refusal prints it.
+    expect(r.stdout).toMatch(/critical +\+ example-notes: tool "exec_shell" added/);
     expect(r.stdout).toContain('- policy    no policy given');
     expect(r.stdout).toContain('✗ check failed: drift');
     // --fail-on none leaves the judgement to a policy: the drift is shown as a warning.

@@ -1,7 +1,8 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { POLICY_INPUT_SCHEMA } from '../../src/policy/input-schema.js';
-import { fixtureServer, runCli } from '../helpers/cli.js';
+import { join } from 'node:path';
+import { fixtureServer, runCli, tempDir } from '../helpers/cli.js';
 import { fixtures } from './helpers.js';
 
 const policyCheck = (...args: string[]) => runCli(['policy', 'check', ...args], { cwd: fixtures });
@@ -58,10 +59,15 @@ describe('mcptrust policy check', () => {
   });
 
   it('evaluates the live server (and its drift) when one is given', async () => {
-    const same = await policyCheck('--preset', 'strict', '--lock', 'clean.lock.json', '--', ...fixtureServer('example-server.mjs'));
+    // The clean lock's surface, launched as this machine launches it (the transport is compared too).
+    const scratch = tempDir('mcptrust-policy-live-');
+    const lock = join(scratch.dir, 'live.lock.json');
+    expect((await runCli(['lock', '-o', lock, '--', ...fixtureServer('example-server.mjs')], { cwd: scratch.dir })).code).toBe(0);
+    const same = await policyCheck('--preset', 'strict', '--lock', lock, '--', ...fixtureServer('example-server.mjs'));
     expect(same.code).toBe(0);
     expect(same.stdout).toContain('no drift against the live server');
-    const changed = await policyCheck('--preset', 'strict', '--lock', 'clean.lock.json', '--format', 'json', '--', ...fixtureServer('example-server.mjs', '--changed'));
+    const changed = await policyCheck('--preset', 'strict', '--lock', lock, '--format', 'json', '--', ...fixtureServer('example-server.mjs', '--changed'));
+    scratch.cleanup();
     expect(changed.code).toBe(1);
     const json = JSON.parse(changed.stdout);
     expect(json.drift).toMatchObject({ checked: true, against: 'live', hasDrift: true, maxSeverity: 'critical' });

@@ -1,0 +1,99 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { formatOption } from '../options.js';
+
+interface InitOptions {
+  action: string;
+  config: string;
+  force: boolean;
+  format: 'text' | 'json';
+}
+
+/** Where the action is published: replace OWNER, or give --action. */
+const DEFAULT_ACTION = 'OWNER/mcptrust@v0';
+
+export function registerInit(program: Command, ctx: CommandContext): void {
+  program
+    .command('init')
+    .summary('write a starter CI workflow (the mcptrust GitHub Action) and a starter policy')
+    .description(
+      'Write .github/workflows/mcptrust.yml (runs the mcptrust action on pull requests and pushes:\n' +
+        'signature, drift, policy, job summary, code scanning alerts; its comments say how to lock\n' +
+        'and sign) and mcptrust-policy.yaml (the baseline preset, to edit). Never overwrites: if\n' +
+        'either file exists, nothing is written (exit 2) unless --force is given.',
+    )
+    .option('--action <ref>', 'the action as uses: names it (OWNER/REPO@REF, or ./PATH)', DEFAULT_ACTION)
+    .option('--config <file>', 'the agent config whose servers the workflow checks', '.mcp.json')
+    .option('--force', 'overwrite the files if they exist', false)
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust init --action my-org/mcptrust@v0
+  mcptrust init --config .cursor/mcp.json --format json`,
+    )
+    .action(async (options: InitOptions) => {
+      ctx.setExitCode(await runInit(options, ctx));
+    });
+}
+
+async function runInit(options: InitOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const [{ existsSync, mkdirSync, rmSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
+    await Promise.all([
+      import('node:fs'),
+      import('node:path'),
+      import('../../src/errors.js'),
+      import('../../src/init/starter.js'),
+      import('../policy-support.js'),
+      import('../../src/util/fs.js'),
+      import('../../src/util/text.js'),
+    ]);
+  if (!starter.ACTION_REF.test(options.action)) {
+    throw new UsageError('USAGE', `--action "${printable(options.action, 80)}": expected OWNER/REPO@REF, OWNER/REPO/PATH@REF or ./PATH`);
+  }
+  if (!starter.CONFIG_PATH.test(options.config)) {
+    throw new UsageError('USAGE', `--config "${printable(options.config, 80)}": expected a relative path of letters, digits, ".", "_", "-" and "/"`);
+  }
+  const files = [
+    { path: starter.WORKFLOW_PATH, text: starter.starterWorkflow({ action: options.action, config: options.config }) },
+    { path: starter.POLICY_PATH, text: starter.starterPolicy(readFileBounded(join(presetsDir(), 'baseline.yaml'), 1024 * 1024, 'preset').toString('utf8')) },
+  ];
+  // Both or neither: every existing file is named before anything is written.
+  const existing = files.filter((f) => existsSync(resolve(io.cwd, f.path))).map((f) => f.path);
+  if (existing.length > 0 && !options.force) {
+    throw new UsageError('FILE_EXISTS', `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; init never overwrites (give --force to replace ${existing.length === 1 ? 'it' : 'them'})`);
+  }
+  const written: string[] = [];
+  try {
+    for (const f of files) {
+      const path = resolve(io.cwd, f.path);
+      mkdirSync(dirname(path), { recursive: true });
+      // Exclusive without --force: a file created since the check above is not replaced either.
+      writeFileAtomic(path, f.text, { exclusive: !options.force });
+      written.push(f.path);
+    }
+  } catch (error) {
+    // Without --force, only files this run created are removed again.
+    if (!options.force) for (const path of written) rmSync(resolve(io.cwd, path), { force: true });
+    throw error;
+  }
+  if (options.format === 'json') {
+    io.stdout.write(`${safeJson({ written: written.map((path) => ({ path, kind: path === starter.WORKFLOW_PATH ? 'workflow' : 'policy' })), overwritten: options.force ? existing : [] })}\n`);
+  } else {
+    const lines = written.map((path) => `wrote ${path}${existing.includes(path) ? ' (replaced)' : ''}`);
+    lines.push(
+      '',
+      'Next:',
+      `  mcptrust lock --config ${options.config}`,
+      '  mcptrust keygen --out-dir ~/.mcptrust && mkdir -p keys && cp ~/.mcptrust/mcptrust.pub keys/team.pub',
+      '  mcptrust sign --key ~/.mcptrust/mcptrust.key',
+      `  git add mcp-lock.json mcp-lock.json.sig keys/team.pub ${starter.POLICY_PATH} ${starter.WORKFLOW_PATH}`,
+    );
+    if (options.action === DEFAULT_ACTION) lines.push('', `Edit "uses: ${DEFAULT_ACTION}" in ${starter.WORKFLOW_PATH} to where the action is published (or run init --action REF).`);
+    io.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return EXIT.OK;
+}
