@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { lstatSync } from 'node:fs';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout } from '../options.js';
@@ -102,7 +103,9 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   } else {
     const started = performance.now();
     const sig = options.sig ?? `${options.lock}.sig`;
-    if (!existsSync(resolve(io.cwd, sig))) {
+    // lstat, not exists: a symlink loop or a dangling link is a broken file (read below, exit
+    // 2 naming it), not a missing signature.
+    if (!existsSync(resolve(io.cwd, sig)) && !lstatExists(resolve(io.cwd, sig))) {
       // Fail closed: given trusted keys, an unsigned lockfile is not verified.
       const lockFlag = options.lock === DEFAULT_LOCKFILE ? '' : ` --lock ${options.lock}`;
       const outFlag = options.sig === undefined ? '' : ` --out ${options.sig}`;
@@ -186,3 +189,11 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
+function lstatExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
