@@ -6,7 +6,7 @@ import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout
 import type { LiveOptions } from '../policy-support.js';
 import type { CheckPart, CheckReport } from '../../src/report/check.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
-import { safeJson } from '../../src/util/text.js';
+import { printable, safeJson } from '../../src/util/text.js';
 
 interface CheckOptions extends LiveOptions {
   lock: string;
@@ -22,6 +22,9 @@ interface CheckOptions extends LiveOptions {
   ruleTimeout: number;
   format: 'text' | 'json' | 'junit';
   junit?: string;
+  json?: string;
+  markdown?: string;
+  sarif?: string;
 }
 
 export function registerCheck(program: Command, ctx: CommandContext): void {
@@ -52,7 +55,10 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     )
     .addOption(new Option('--rule-timeout <duration>', 'longest time one policy rule may run').argParser(parseTimeout).default(2000, '2s'))
     .addOption(formatOption(['text', 'json', 'junit']))
-    .option('--junit <file>', 'also write the JUnit XML report to this file (same run, whatever --format)');
+    .option('--junit <file>', 'also write the JUnit XML report to this file (same run, whatever --format)')
+    .option('--json <file>', 'also write the --format json report to this file (same run)')
+    .option('--markdown <file>', 'also write a markdown summary (the checks, then the drift as diff --format markdown) to this file')
+    .option('--sarif <file>', 'also write the drift as SARIF 2.1.0 (as diff --format sarif) to this file, for code scanning');
   addServerOptions(command)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')
     .addHelpText(
@@ -62,7 +68,8 @@ Examples:
   mcptrust check --key team.pub --preset strict -- npx -y @modelcontextprotocol/server-everything
   mcptrust check --keyring keys/ --threshold 2 --policy org.yaml --config .cursor/mcp.json
   mcptrust check --key team.pub --format junit -- node server.js > mcptrust-junit.xml
-  mcptrust check --key team.pub --preset strict --junit junit.xml -- node server.js`,
+  mcptrust check --key team.pub --preset strict --junit junit.xml -- node server.js
+  mcptrust check --key team.pub --json check.json --markdown summary.md --sarif drift.sarif -- node server.js`,
     )
     .action(async (argv: string[], options: CheckOptions) => {
       ctx.setExitCode(await runCheck(argv, options, ctx));
@@ -185,6 +192,24 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     // Written after the summary, so a file that cannot be written (exit 2) still shows the verdict.
     const { writeFileAtomic } = await import('../../src/util/fs.js');
     writeFileAtomic(resolve(io.cwd, options.junit), model.checkJUnit(report));
+  }
+  if (options.json !== undefined || options.markdown !== undefined || options.sarif !== undefined) {
+    // The same run again: the log, the JSON, the summary and the SARIF tell one verdict.
+    const { writeFileAtomic } = await import('../../src/util/fs.js');
+    if (options.json !== undefined) writeFileAtomic(resolve(io.cwd, options.json), `${safeJson(model.checkJson(report))}\n`);
+    if (options.markdown !== undefined) {
+      const { renderCheckMarkdown } = await import('../../src/report/check-markdown.js');
+      writeFileAtomic(resolve(io.cwd, options.markdown), renderCheckMarkdown(report));
+    }
+    if (options.sarif !== undefined && report.drift === undefined) {
+      // An empty SARIF would tell code scanning that every drift alert is fixed.
+      io.stderr.write(`note: ${printable(options.sarif, 200)} not written: the drift could not be checked\n`);
+    } else if (options.sarif !== undefined && report.drift !== undefined) {
+      const [{ renderDiffSarif }, { VERSION }, { relative, sep }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js'), import('node:path')]);
+      // SARIF locations are URI references relative to where the check ran (the repository root in CI).
+      const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
+      writeFileAtomic(resolve(io.cwd, options.sarif), renderDiffSarif(report.drift, { lockUri, lockText: lockBytes.toString('utf8'), toolVersion: VERSION }));
+    }
   }
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }

@@ -1,6 +1,6 @@
 import { digestOf } from '../canonical/index.js';
 import { coreChange } from './change-fields.js';
-import type { DiffChange, DiffReport, Severity } from '../diff/types.js';
+import { SEVERITIES, type DiffChange, type DiffReport, type Severity } from '../diff/types.js';
 import { ITEM_COLLECTION } from '../lockfile/types.js';
 import { printable, safeJson } from '../util/text.js';
 import { KIND_LABEL } from './diff-common.js';
@@ -11,13 +11,23 @@ import { memberLines } from './json-lines.js';
 const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
-// GitHub code scanning reads a CVSS-like "security-severity" score: ≥9 critical, ≥7 high, ≥4 medium.
-const SCORE: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
+/**
+ * GitHub code scanning reads `properties.security-severity` of a rule (a reportingDescriptor):
+ * a number as a string, 0.0 to 10.0, shown as critical (9.0–10.0), high (7.0–8.9), medium
+ * (4.0–6.9), low (0.1–3.9) or none (0.0), for rules tagged "security". Each score sits in the
+ * middle of its band.
+ */
+export const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '0.0' };
 
 const KINDS = ['server', 'tool', 'prompt', 'resource', 'resourceTemplate'] as const;
 const CHANGES = ['added', 'removed', 'modified'] as const;
 
-const ruleId = (c: Pick<DiffChange, 'kind' | 'change'>) => `mcptrust.diff.${c.kind}-${c.change}`;
+/**
+ * One rule per kind of change and severity, since code scanning takes an alert's severity from
+ * its rule: `mcptrust.diff.tool-modified/high`, a hierarchical id (SARIF 2.1.0 §3.5.4 and
+ * §3.27.5: each "/" component refines the one before it).
+ */
+const ruleId = (c: Pick<DiffChange, 'kind' | 'change' | 'severity'>) => `mcptrust.diff.${c.kind}-${c.change}/${c.severity}`;
 
 /**
  * The line in the lockfile that a change points at: the entry itself when the lockfile has it
@@ -47,13 +57,18 @@ export interface SarifOptions {
 /** SARIF 2.1.0 for code scanning: one result per change, located at its entry in the lockfile. */
 export function renderDiffSarif(report: DiffReport, options: SarifOptions): string {
   const lines = memberLines(options.lockText, 4);
+  // The rules the results use, in a fixed order (kind, change, severity), each with its score.
+  const used = new Set(report.changes.map(ruleId));
   const rules = KINDS.flatMap((kind) =>
-    CHANGES.map((change) => ({
-      id: ruleId({ kind, change }),
-      name: `${KIND_LABEL[kind].replace(/ (\w)/g, (_, ch: string) => ch.toUpperCase())}${change[0]!.toUpperCase()}${change.slice(1)}`,
-      shortDescription: { text: `MCP ${KIND_LABEL[kind]} ${change} since the lockfile was approved` },
-      properties: { tags: ['security', 'mcp', 'drift'] },
-    })),
+    CHANGES.flatMap((change) =>
+      SEVERITIES.filter((severity) => used.has(ruleId({ kind, change, severity }))).map((severity) => ({
+        id: ruleId({ kind, change, severity }),
+        name: `${KIND_LABEL[kind].replace(/ (\w)/g, (_, ch: string) => ch.toUpperCase())}${change[0]!.toUpperCase()}${change.slice(1)}${severity[0]!.toUpperCase()}${severity.slice(1)}`,
+        shortDescription: { text: `MCP ${KIND_LABEL[kind]} ${change} since the lockfile was approved (${severity})` },
+        defaultConfiguration: { level: LEVEL[severity] },
+        properties: { tags: ['security', 'mcp', 'drift'], 'security-severity': SECURITY_SEVERITY[severity] },
+      })),
+    ),
   );
   const digests = new Map((options.servers ?? []).map((d) => [d.server, d]));
   const results = report.changes.map((c) => {
@@ -78,7 +93,7 @@ export function renderDiffSarif(report: DiffReport, options: SarifOptions): stri
       properties: {
         ...coreChange(c),
         ...(d ? { lockedDigest: d.lockedDigest, liveDigest: d.liveDigest } : {}),
-        'security-severity': SCORE[c.severity],
+        'security-severity': SECURITY_SEVERITY[c.severity],
       },
     };
   });

@@ -97,7 +97,8 @@ describe('mcptrust diff exit codes and --fail-on', () => {
     const sarif = JSON.parse(r.stdout);
     expect(sarif.version).toBe('2.1.0');
     const [result] = sarif.runs[0].results;
-    expect(result.ruleId).toBe('mcptrust.diff.tool-modified');
+    // One rule per kind of change and severity: code scanning reads the rule's security-severity.
+    expect(result.ruleId).toBe('mcptrust.diff.tool-modified/low');
     const location = result.locations[0].physicalLocation;
     expect(location.artifactLocation.uri).toBe('mcp-lock.json');
     const lines = readFileSync(join(scratch.dir, 'mcp-lock.json'), 'utf8').split('\n');
