@@ -126,6 +126,12 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   }
   const { writeFileAtomic } = await import('../../src/util/fs.js');
   writeFileAtomic(output, text);
+  // Tools of two servers that an agent cannot tell apart (the same or a look-alike name): noted;
+  // the policy input's `shadows` and --preset strict deny them, diff grades a new one high.
+  const { findCollisions, serverTools, describeCollision } = await import('../../src/safety/shadowing.js');
+  const collisions = findCollisions(serverTools(lock.servers));
+  for (const c of collisions.slice(0, 20)) read.notes.push({ server: c.tools[0]!.server, note: hide(describeCollision(c, 3)) });
+  if (collisions.length > 20) read.notes.push({ server: collisions[20]!.tools[0]!.server, note: `and ${collisions.length - 20} more tool-name collisions across servers (mcptrust policy input lists them in tools[].shadows)` });
   const { renderLockSummary, lockSummaryJson } = await import('../render/lock.js');
   if (options.format === 'json') {
     io.stdout.write(`${safeJson(hideDeep(lockSummaryJson(lock, options.output, read.notes, updated, kept)))}\n`);

@@ -2,6 +2,7 @@ import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Lockfile, type ServerIdentity, type TransportRecord } from '../lockfile/types.js';
 import { asciiSkeleton, capabilityHints, compareSeverity } from '../safety/index.js';
+import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
 import { printable } from '../util/text.js';
@@ -107,11 +108,28 @@ function gradeTwin(grade: Grade, kind: 'tool' | 'prompt', twin: string | undefin
   if (twin !== undefined) grade.add('high', `name looks like the approved ${kind} ${quote(twin)}: calls meant for it may reach this one`);
 }
 
-function addedTool(server: string, name: string, def: JsonObject, twin?: string): DiffChange {
+/** Shadowed tools of other servers listed in one change's reasons (the rest are counted). */
+const COLLISIONS_LISTED = 3;
+
+/**
+ * A new tool whose name is the same as, or looks like, a tool of another server of the new side
+ * (src/safety/shadowing.ts): an agent given both may call one for the other. Only a new tool can
+ * make a new collision: two tools that were both approved collided already.
+ */
+function gradeCollisions(grade: Grade, shadows: ReturnType<ShadowIndex['of']> | undefined): void {
+  if (!shadows) return;
+  for (const other of shadows.others) {
+    grade.add('high', `tool name now collides with server ${quote(other.server)}'s tool ${quote(other.name)}: an agent given both may call one for the other`);
+  }
+  if (shadows.more > 0) grade.add('high', `tool name now collides with ${shadows.more} more tools of other servers`);
+}
+
+function addedTool(server: string, name: string, def: JsonObject, twin?: string, shadows?: ReturnType<ShadowIndex['of']>): DiffChange {
   const grade = new Grade();
   grade.newTool = true;
   grade.add('high', 'new tool, not in the approved lockfile: an agent can call it from now on');
   gradeTwin(grade, 'tool', twin);
+  gradeCollisions(grade, shadows);
   gradeName(grade, 'tool name', name);
   gradeCapabilities(grade, 'critical', 'new tool', name, `${str(def.title) ?? ''}\n${str(def.description) ?? ''}`, [], isObject(def.annotations) ? def.annotations : {});
   gradeNewAnnotations(grade, def.annotations);
@@ -318,8 +336,8 @@ function removedItem(server: string, kind: ItemKind, key: string): DiffChange {
   return change(server, kind, key, 'removed', grade);
 }
 
-function addedItem(server: string, kind: ItemKind, key: string, def: JsonObject, twin?: string): DiffChange {
-  if (kind === 'tool') return addedTool(server, key, def, twin);
+function addedItem(server: string, kind: ItemKind, key: string, def: JsonObject, twin?: string, shadows?: ShadowIndex): DiffChange {
+  if (kind === 'tool') return addedTool(server, key, def, twin, shadows?.of(server, key));
   if (kind === 'prompt') return addedPrompt(server, key, def, twin);
   return addedResource(server, kind, key, def);
 }
@@ -468,7 +486,7 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
   return change(server, 'server', server, 'modified', grade, fields, paths);
 }
 
-function addedServer(server: string, after: LockedServer, transport: boolean): DiffChange[] {
+function addedServer(server: string, after: LockedServer, transport: boolean, shadows: () => ShadowIndex): DiffChange[] {
   const grade = new Grade();
   const s = after.surface;
   const count = ITEM_KINDS.map((k) => Object.keys(s[ITEM_COLLECTION[k]]).length).reduce((x, y) => x + y, 0);
@@ -479,7 +497,7 @@ function addedServer(server: string, after: LockedServer, transport: boolean): D
   const changes = [change(server, 'server', server, 'added', grade, ['identity'], [''])];
   for (const kind of ITEM_KINDS) {
     const items = s[ITEM_COLLECTION[kind]];
-    for (const key of Object.keys(items).sort()) changes.push(addedItem(server, kind, key, items[key]!));
+    for (const key of Object.keys(items).sort()) changes.push(addedItem(server, kind, key, items[key]!, undefined, kind === 'tool' ? shadows() : undefined));
   }
   return changes;
 }
@@ -541,11 +559,14 @@ export const REVIEW_DIFF: Readonly<DiffOptions> = Object.freeze({ transport: tru
 export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOptions = {}): DiffReport {
   const changes: DiffChange[] = [];
   const names = [...new Set([...Object.keys(before.servers), ...Object.keys(after.servers)])].sort();
+  // Cross-server collisions of the new side, grouped by name skeleton (linear), built only when a tool was added.
+  let shadowIndex: ShadowIndex | undefined;
+  const shadows = () => (shadowIndex ??= indexShadows(findCollisions(serverTools(after.servers)), COLLISIONS_LISTED));
   for (const server of names) {
     const a = before.servers[server];
     const b = after.servers[server];
     if (!a) {
-      changes.push(...addedServer(server, b!, options.transport === true));
+      changes.push(...addedServer(server, b!, options.transport === true, shadows));
       continue;
     }
     if (!b) {
@@ -573,7 +594,7 @@ export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOp
           lookalikes ??= foldNames(Object.keys(oldItems));
           twin = (lookalikes.get(foldName(key)) ?? []).find((other) => other !== key);
         }
-        const added = addedItem(server, kind, key, newItems[key]!, twin);
+        const added = addedItem(server, kind, key, newItems[key]!, twin, kind === 'tool' ? shadows() : undefined);
         changes.push(added);
       }
     }

@@ -189,6 +189,7 @@ export const POLICY_INPUT_SCHEMA = {
         'flags',
         'nameSignals',
         'descriptionSignals',
+        'shadows',
       ],
       properties: {
         server: str,
@@ -209,6 +210,11 @@ export const POLICY_INPUT_SCHEMA = {
         flags: { $ref: '#/definitions/flags' },
         nameSignals: signals,
         descriptionSignals: signals,
+        shadows: {
+          ...strings,
+          description:
+            'Tools of other servers in this input with the same or a look-alike name, as "server/name": an agent given both may call one for the other (shadowing). Empty for most tools; at most 50 entries, then "… N more".',
+        },
       },
     },
     prompt: {

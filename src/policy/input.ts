@@ -5,6 +5,7 @@ import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
 import { createRecord } from '../util/record.js';
 import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { printable } from '../util/text.js';
 
 /**
@@ -52,6 +53,12 @@ export interface ToolDoc {
   flags: NameFlags;
   /** Signals in the name (invisible, bidi, confusable, non-ascii). */
   nameSignals: SignalDoc[];
+  /**
+   * Tools of other servers in this input with the same or a look-alike name, as "server/name"
+   * (src/safety/shadowing.ts): an agent given both may call one for the other. At most 50; a
+   * longer list ends with "… N more".
+   */
+  shadows: string[];
   /**
    * Signals in the description and in every other string and object key of the definition a
    * model may read — title, schemas (property names included), annotations, `_meta` — (model
@@ -246,6 +253,20 @@ function derived<T extends object>(target: T, key: string, compute: () => unknow
 // two allocations per tool. Nothing downstream mutates the input.
 const NO_FLAGS: NameFlags = Object.freeze({ nonAscii: false, invisible: false, bidi: false, confusable: false });
 const NO_SIGNALS: SignalDoc[] = Object.freeze([]) as unknown as SignalDoc[];
+const NO_SHADOWS: string[] = Object.freeze([]) as unknown as string[];
+
+/** `shadows` of one tool; the tools of one server in one collision share the list. */
+function shadowsOf(index: ShadowIndex, cache: Map<object, string[]>, server: string, name: string): string[] {
+  const entry = index.of(server, name);
+  if (entry.others.length === 0) return NO_SHADOWS;
+  let list = cache.get(entry);
+  if (!list) {
+    list = entry.others.map((t) => `${t.server}/${t.name}`);
+    if (entry.more > 0) list.push(`… ${entry.more} more`);
+    cache.set(entry, list);
+  }
+  return list;
+}
 
 /** Keys in UTF-16 order; lockfile records are usually in that order already (a cheap check). */
 function sortedKeys(record: object): string[] {
@@ -357,7 +378,7 @@ const TOOL_SKIP = new Set(['name']);
 const PROMPT_SKIP = new Set(['name']);
 const RESOURCE_SKIP = new Set(['uri', 'uriTemplate']);
 
-function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc {
+function toolDoc(server: string, definition: JsonObject, eager: Eager, shadows: string[] = NO_SHADOWS): ToolDoc {
   const name = str(definition.name);
   const description = str(definition.description);
   const inputSchema = celJson(obj(definition.inputSchema) ?? {});
@@ -380,6 +401,7 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager): ToolDoc 
   derived(doc, 'capabilities', () => risk().capabilities, eager.risk);
   doc.flags = nameFlags(nameSignals);
   doc.nameSignals = signalDocs(nameSignals);
+  doc.shadows = shadows;
   derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, TOOL_SKIP), eager.signals);
   return doc;
 }
@@ -447,7 +469,7 @@ function templateDoc(server: string, definition: JsonObject, digest: string, eag
   return doc;
 }
 
-function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Eager): ServerDoc {
+function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Eager, shadows: (server: string, name: string) => string[]): ServerDoc {
   const { surface } = server;
   // Tools carry no digest: recomputing 10,000 of them would double the cost of a policy run,
   // and a rule has no use for it. Prompts, resources and templates (few) keep theirs.
@@ -465,7 +487,7 @@ function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Ea
       instructions: surface.identity.instructions ?? '',
     },
     transport: celJson(server.transport as unknown as JsonObject),
-    tools: sortedKeys(surface.tools).map((key) => toolDoc(server.name, surface.tools[key]!, eager)),
+    tools: sortedKeys(surface.tools).map((key) => toolDoc(server.name, surface.tools[key]!, eager, shadows(server.name, key))),
     prompts: items(surface.prompts, promptDoc),
     resources: items(surface.resources, resourceDoc),
     resourceTemplates: items(surface.resourceTemplates, templateDoc),
@@ -521,7 +543,11 @@ export function buildPolicyInput(sources: PolicyInputSources, options: BuildOpti
   const names = sortedKeys(sources.lock.servers);
   const source = sources.mtf;
   const mtf = once(() => (typeof source === 'function' ? source() : source));
-  const servers = names.map((name) => serverDoc(sources.lock.servers[name]!, () => mtf()?.get(name) ?? null, eager));
+  // Cross-server shadowing, grouped by name skeleton: linear in the number of tools.
+  const shadowIndex = indexShadows(findCollisions(serverTools(sources.lock.servers)));
+  const shadowCache = new Map<object, string[]>();
+  const shadows = (server: string, name: string) => shadowsOf(shadowIndex, shadowCache, server, name);
+  const servers = names.map((name) => serverDoc(sources.lock.servers[name]!, () => mtf()?.get(name) ?? null, eager, shadows));
   const tools = servers.flatMap((s) => s.tools);
   const prompts = servers.flatMap((s) => s.prompts);
   const resources = servers.flatMap((s) => s.resources);

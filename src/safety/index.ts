@@ -464,6 +464,11 @@ function analyseText(input: string): TextSignal[] {
   return found.out;
 }
 
+/** A name without its invisible, tag and bidi-control characters: what a reader sees of it. */
+export function visibleName(name: string): string {
+  return name.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '');
+}
+
 /** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
 export function asciiSkeleton(name: string): string | undefined {
   let out = '';
@@ -504,7 +509,7 @@ export function scanName(name: string): TextSignal[] {
   if (new RegExp(BIDI.source, 'u').test(name)) {
     out.push({ kind: 'bidi-control', severity: 'critical', evidence: `bidirectional control characters in name "${printable(name, 80)}"` });
   }
-  const visible = name.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '');
+  const visible = visibleName(name);
   const skeleton = asciiSkeleton(visible);
   if (skeleton !== undefined && skeleton !== visible) {
     out.push({ kind: 'confusable', severity: 'critical', evidence: `name "${printable(name, 80)}" looks like "${printable(skeleton, 80)}"` });

@@ -22,3 +22,29 @@ export function oneToolLockText(options: { server?: string; description?: string
     ]),
   );
 }
+
+/**
+ * The bytes of a real lockfile with several servers, each offering the named tools (name →
+ * description), e.g. `{ files: { read_file: 'Read a file.' }, docs: { 'read_fіle': 'Read a doc.' } }`.
+ */
+export function serversLockText(servers: Record<string, Record<string, string>>): string {
+  return serializeLockfile(
+    createLockfile(
+      Object.entries(servers).map(([server, named]) => {
+        const tools = Object.create(null);
+        for (const [name, description] of Object.entries(named)) tools[name] = { name, description, inputSchema: { type: 'object' } };
+        return {
+          name: server,
+          transport: { type: 'stdio' as const, command: 'node', args: [`${server}.mjs`], env: [] },
+          surface: {
+            identity: { serverInfo: { name: server, version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+            tools,
+            prompts: Object.create(null),
+            resources: Object.create(null),
+            resourceTemplates: Object.create(null),
+          },
+        };
+      }),
+    ),
+  );
+}
