@@ -39,26 +39,42 @@ export function shadowKey(name: string): string {
   return out;
 }
 
+/**
+ * Which servers one agent sees together. `lock --discover` pools the servers of every agent on a
+ * machine into one lockfile, naming each `AGENT:FILE:NAME` (claude-code:project:memory): those are
+ * compared only with servers of the same agent, since no agent is given another agent's tools.
+ * Any other name (a `--config` lock, one server) is one agent's: all are compared.
+ */
+export function agentScope(server: string): string {
+  const first = server.indexOf(':');
+  return first > 0 && server.indexOf(':', first + 1) > first + 1 && /^[a-z][a-z0-9-]*$/.test(server.slice(0, first)) ? server.slice(0, first) : '';
+}
+
 const byServerThenName = (a: ServerTool, b: ServerTool) =>
   a.server < b.server ? -1 : a.server > b.server ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
-/** Every group of tools of two or more servers that share a skeleton, sorted by skeleton. */
+/**
+ * Every group of tools of two or more servers of one agent (agentScope) that share a skeleton,
+ * sorted by skeleton, then by their first server.
+ */
 export function findCollisions(tools: Iterable<ServerTool>): Collision[] {
-  const groups = new Map<string, { tools: ServerTool[]; servers: Set<string> }>();
+  const groups = new Map<string, { looksLike: string; tools: ServerTool[]; servers: Set<string> }>();
   for (const tool of tools) {
-    const key = shadowKey(tool.name);
+    const looksLike = shadowKey(tool.name);
+    const key = `${agentScope(tool.server)}\u0000${looksLike}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { tools: [], servers: new Set() }));
+    if (!group) groups.set(key, (group = { looksLike, tools: [], servers: new Set() }));
     group.tools.push(tool);
     group.servers.add(tool.server);
   }
   const out: Collision[] = [];
-  for (const [looksLike, group] of groups) {
+  for (const group of groups.values()) {
     if (group.servers.size < 2) continue;
     const first = group.tools[0]!.name;
-    out.push({ looksLike, tools: group.tools.sort(byServerThenName), confusable: group.tools.some((t) => t.name !== first) });
+    out.push({ looksLike: group.looksLike, tools: group.tools.sort(byServerThenName), confusable: group.tools.some((t) => t.name !== first) });
   }
-  return out.sort((a, b) => (a.looksLike < b.looksLike ? -1 : a.looksLike > b.looksLike ? 1 : 0));
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort((a, b) => order(a.looksLike, b.looksLike) || order(a.tools[0]!.server, b.tools[0]!.server));
 }
 
 /** The tools of every server of a lockfile-shaped record (tool records are keyed by name). */

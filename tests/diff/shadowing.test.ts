@@ -60,6 +60,18 @@ describe('findCollisions', () => {
       { looksLike: 'read_file', confusable: false, tools: [{ server: 'a', name: 'read_file' }, { server: 'b', name: 'read_file' }] },
     ]);
   });
+
+  it('lock --discover names (AGENT:FILE:NAME): only servers of one agent are compared, since no agent sees another\'s tools', () => {
+    const c = findCollisions([
+      { server: 'cursor:user:memory', name: 'read_graph' },
+      { server: 'vscode:project:memory', name: 'read_graph' },
+      { server: 'claude-code:user:memory', name: 'read_graph' },
+      { server: 'claude-code:project:graph', name: 'read_graph' },
+      { server: 'a:b', name: 'x' },
+      { server: 'c:d', name: 'x' },
+    ]);
+    expect(c.map((x) => x.tools.map((t) => t.server))).toEqual([['claude-code:project:graph', 'claude-code:user:memory'], ['a:b', 'c:d']]);
+  });
 });
 
 describe('policy input and --preset strict', () => {
