@@ -105,7 +105,8 @@ describe('mcptrust check', () => {
     expect(r.stdout).toMatch(/<testcase name="drift" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="6 changes/);
     expect(r.stdout).toMatch(/<testcase name="no_drift" classname="mcptrust.policy.strict" time="[\d.]+">\n {6}<failure message="The live server differs/);
     expect(r.stdout).toMatch(/<testcase name="ascii_names" classname="mcptrust.policy.strict" time="[\d.]+"\/>/);
-    expect(r.stdout).toContain('version &quot;1.0.0&quot; → &quot;1.1.0&quot;');
+    // The server change, named, with its first reason: the launch changed (--changed), as diff grades it.
+    expect(r.stdout).toContain('medium   ~ example-notes: server modified: the server is now launched with other options');
     expect(r.stdout.trimEnd().endsWith('</testsuites>')).toBe(true);
   }, 30_000);
 
