@@ -11,7 +11,7 @@ import type { CompiledPolicy } from '../src/policy/compile.js';
 import { readFileBounded } from '../src/util/fs.js';
 import { printable } from '../src/util/text.js';
 import type { IO } from './io.js';
-import { readLiveAligned, type ServerOptions } from './servers.js';
+import { readLive, readLiveAligned, resolveTargets, type ServerOptions } from './servers.js';
 
 /** The largest lockfile read by policy and check (a 10,000-tool lock is about 8 MiB). */
 export { MAX_LOCKFILE_BYTES } from '../src/lockfile/types.js';
@@ -29,35 +29,57 @@ export function presetsDir(): string {
 }
 
 export interface PolicyChoice {
-  policy?: string;
-  preset?: string;
+  /** Policy files (`--policy`, repeatable). */
+  policy: string[];
+  /** Presets (`--preset`, repeatable). */
+  preset: string[];
 }
 
-/** Reads, validates and compiles the chosen policy: every rule compiles before anything runs. */
-export async function loadCompiledPolicy(choice: PolicyChoice, io: IO): Promise<CompiledPolicy> {
+/**
+ * Reads, validates and compiles every chosen policy — the presets, then the files, in the order
+ * given; all their rules apply (layered), each result labelled with its file. Every rule of
+ * every file compiles before anything runs; the problems of all files are reported together.
+ */
+export async function loadCompiledPolicies(choice: PolicyChoice, io: IO): Promise<CompiledPolicy[]> {
   const [{ parsePolicy, MAX_POLICY_BYTES }, { compilePolicy }, { PRESETS, isPreset }, { PolicyError }] = await Promise.all([
     import('../src/policy/load.js'),
     import('../src/policy/compile.js'),
     import('../src/policy/presets.js'),
     import('../src/policy/errors.js'),
   ]);
-  if (choice.policy !== undefined && choice.preset !== undefined) throw new UsageError('USAGE', 'give --policy FILE or --preset NAME, not both');
-  let path: string;
-  let shown: string;
-  if (choice.preset !== undefined) {
-    if (!isPreset(choice.preset)) {
-      throw new PolicyError('UNKNOWN_PRESET', `unknown preset "${printable(choice.preset, 40)}"; the presets are: ${PRESETS.join(', ')}`);
-    }
-    path = join(presetsDir(), `${choice.preset}.yaml`);
-    shown = `preset:${choice.preset}`;
-  } else if (choice.policy !== undefined) {
-    path = resolve(io.cwd, choice.policy);
-    shown = choice.policy;
-  } else {
-    throw new UsageError('USAGE', 'say which policy to apply: --policy FILE or --preset NAME (baseline, strict)');
+  if (choice.policy.length === 0 && choice.preset.length === 0) {
+    throw new UsageError('USAGE', 'say which policy to apply: --policy FILE or --preset NAME (baseline, strict); both repeatable');
   }
-  const text = readFileBounded(path, MAX_POLICY_BYTES, 'policy').toString('utf8');
-  return compilePolicy(parsePolicy(text, shown));
+  const chosen: { path: string; shown: string }[] = [];
+  for (const preset of choice.preset) {
+    if (!isPreset(preset)) {
+      throw new PolicyError('UNKNOWN_PRESET', `unknown preset "${printable(preset, 40)}"; the presets are: ${PRESETS.join(', ')}`);
+    }
+    chosen.push({ path: join(presetsDir(), `${preset}.yaml`), shown: `preset:${preset}` });
+  }
+  for (const file of choice.policy) chosen.push({ path: resolve(io.cwd, file), shown: file });
+  const seen = new Set<string>();
+  for (const { path, shown } of chosen) {
+    if (seen.has(path)) throw new UsageError('USAGE', `${printable(shown, 200)} is given twice`);
+    seen.add(path);
+  }
+  const compiled: CompiledPolicy[] = [];
+  const failures: InstanceType<typeof PolicyError>[] = [];
+  for (const { path, shown } of chosen) {
+    const text = readFileBounded(path, MAX_POLICY_BYTES, 'policy').toString('utf8');
+    try {
+      compiled.push(compilePolicy(parsePolicy(text, shown)));
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    const [first, ...rest] = failures;
+    if (rest.length === 0) throw first!;
+    throw new PolicyError(first!.code, first!.message, { details: [...first!.details, ...rest.flatMap((e) => [e.message, ...e.details])] });
+  }
+  return compiled;
 }
 
 /**
@@ -80,6 +102,17 @@ export interface LiveOptions extends ServerOptions {
 /** True when the options name a live server (a command after --, --url or --config). */
 export function hasLiveSource(command: string[], options: ServerOptions): boolean {
   return command.length > 0 || options.url !== undefined || options.config !== undefined;
+}
+
+/**
+ * Reads the live servers alone, with no lockfile to line them up with (`policy check
+ * --no-lockfile`): the surface a pre-deploy hook judges before the server is ever locked.
+ */
+export async function readLiveUnlocked(command: string[], options: LiveOptions, io: IO): Promise<Lockfile> {
+  const targets = await resolveTargets(command, options, io);
+  const read = await readLive(targets, options, io);
+  for (const { server, note } of read.notes) io.stderr.write(`note: ${server}: ${note}\n`);
+  return read.lock;
 }
 
 /**

@@ -16,8 +16,8 @@ interface CheckOptions extends LiveOptions {
   threshold: number;
   requireSignature: boolean;
   allowUnknownSigners: boolean;
-  policy?: string;
-  preset?: string;
+  policy: string[];
+  preset: string[];
   failOn: 'any' | 'breaking' | 'security' | 'none';
   ruleTimeout: number;
   format: 'text' | 'json' | 'junit';
@@ -46,8 +46,8 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     .option('--threshold <n>', 'distinct trusted keys that must have signed', parsePositiveInt, 1)
     .option('--require-signature', 'refuse to run without trusted keys (exit 2); with --key/--keyring an unsigned lockfile always fails', false)
     .option('--allow-unknown-signers', 'ignore signatures by keys that are not trusted (they never count), as in verify', false)
-    .option('--policy <file>', 'policy YAML file')
-    .option('--preset <name>', 'built-in policy: baseline or strict')
+    .option('--policy <file>', 'policy YAML file (repeatable; every rule of every file applies)', collect, [])
+    .option('--preset <name>', 'built-in policy: baseline or strict (repeatable; combines with --policy)', collect, [])
     .addOption(
       new Option('--fail-on <level>', 'drift that fails the check: any, breaking, security (high or critical), none')
         .choices(['any', 'breaking', 'security', 'none'])
@@ -92,13 +92,13 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   if (!support.hasLiveSource(argv, options)) {
     throw new UsageError('USAGE', 'check compares the live server with the lockfile: give -- CMD ARGS..., --url URL or --config FILE');
   }
-  const wantsPolicy = options.policy !== undefined || options.preset !== undefined;
+  const wantsPolicy = options.policy.length + options.preset.length > 0;
   const parts: CheckPart[] = [];
 
   // 1. Every input, before any server starts: keys, signature file, policy (compiled).
   const { loadTrustedKeys } = await import('../keys.js');
   const trusted = hasKeys ? (await loadTrustedKeys(io.cwd, options.key, options.keyring)).map((t) => t.key) : [];
-  const compiled = wantsPolicy ? await support.loadCompiledPolicy(options, io) : undefined;
+  const compiled = wantsPolicy ? await support.loadCompiledPolicies(options, io) : undefined;
 
   // 2. The signature, over the exact bytes (before the lockfile is parsed, so a tampered lock
   //    is reported as a bad signature rather than as a malformed file).
@@ -161,15 +161,15 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     let policy;
     if (compiled) {
       const policyStarted = performance.now();
-      const [{ buildPolicyInput }, { evaluatePolicy }, { referencedNames }] = await Promise.all([
+      const [{ buildPolicyInput }, { evaluatePolicies }, { referencedNames }] = await Promise.all([
         import('../../src/policy/input.js'),
         import('../../src/policy/evaluate.js'),
         import('../../src/policy/compile.js'),
       ]);
-      const names = referencedNames(compiled.policy);
+      const names = referencedNames(...compiled.map((c) => c.policy));
       const mtf = names.has('mtf') ? await (await import('../policy-mtf.js')).mtfForPolicy(live) : undefined;
       const input = buildPolicyInput({ lock: live, drift: { against: 'live', changes: diff.changes }, mtf, verification }, { names });
-      policy = evaluatePolicy(compiled, input, { timeoutMs: options.ruleTimeout });
+      policy = evaluatePolicies(compiled, input, { timeoutMs: options.ruleTimeout });
       parts.push(model.policyPart(policy, performance.now() - policyStarted));
     } else {
       parts.push(model.NO_POLICY_PART);

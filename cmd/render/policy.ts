@@ -1,4 +1,6 @@
+import type { CompiledPolicy } from '../../src/policy/compile.js';
 import type { DriftDoc } from '../../src/policy/input.js';
+import type { TestRun } from '../../src/policy/test.js';
 import type { Policy } from '../../src/policy/load.js';
 import type { PolicyResult, RuleResult } from '../../src/policy/evaluate.js';
 import { policyResultJson } from '../../src/report/check.js';
@@ -13,16 +15,38 @@ function mark(rule: RuleResult, p: Paint): string {
   return p.red('✗');
 }
 
-/** One line per rule, the failure message under each rule that did not pass. */
-export function renderRuleLines(result: PolicyResult, p: Paint, indent = '  '): string[] {
+function ruleLines(rule: RuleResult, p: Paint, indent: string): string[] {
   const lines: string[] = [];
-  for (const rule of result.rules) {
-    const tag = rule.outcome === 'pass' ? '' : p.dim(` [${rule.severity}${rule.status === 'error' ? ', evaluation error' : ''}]`);
-    lines.push(`${indent}${mark(rule, p)} ${printable(rule.name, 100)}${tag}`);
-    if (rule.outcome !== 'pass' && rule.message) {
-      const colour = rule.outcome === 'fail' ? p.red : p.yellow;
-      lines.push(`${indent}    ${colour(`→ ${printable(rule.message, 300)}`)}`);
+  const tag = rule.outcome === 'pass' ? '' : p.dim(` [${rule.severity}${rule.status === 'error' ? ', evaluation error' : ''}]`);
+  lines.push(`${indent}${mark(rule, p)} ${printable(rule.name, 100)}${tag}`);
+  if (rule.outcome === 'pass') return lines;
+  const colour = rule.outcome === 'fail' ? p.red : p.yellow;
+  if (rule.message) lines.push(`${indent}    ${colour(`→ ${printable(rule.message, 300)}`)}`);
+  // What made it fail, by name (src/policy/explain.ts): bounded, the rest counted.
+  if (rule.offending) {
+    for (const item of rule.offending.items) {
+      const why = item.why.length === 0 ? '' : p.dim(` (${item.why.map((w) => printable(w, 100)).join(', ')})`);
+      lines.push(`${indent}      ${colour('-')} ${printable(item.name, 200)}${why}`);
     }
+    const more = rule.offending.total - rule.offending.items.length;
+    if (more > 0) lines.push(`${indent}      ${p.dim(`… and ${more} more`)}`);
+  }
+  return lines;
+}
+
+/**
+ * One line per rule, the failure message and the offending items under each rule that did not
+ * pass. With several policy files, the rules are grouped under a line naming each file.
+ */
+export function renderRuleLines(result: PolicyResult, p: Paint, indent = '  '): string[] {
+  if (result.policies.length <= 1) return result.rules.flatMap((rule) => ruleLines(rule, p, indent));
+  const lines: string[] = [];
+  for (const policy of result.policies) {
+    const { counts } = policy;
+    lines.push(
+      `${indent}${p.bold(printable(policy.source, 120))} ${p.dim(`(${printable(policy.name, 80)}, mode ${policy.mode}): ${counts.passed} of ${plural(counts.rules, 'rule')} passed`)}`,
+    );
+    for (const rule of result.rules) if (rule.source === policy.source) lines.push(...ruleLines(rule, p, `${indent}  `));
   }
   return lines;
 }
@@ -39,24 +63,30 @@ export function verdictLine(result: PolicyResult, p: Paint): string {
   return p.green(`✓ policy passed: all ${plural(counts.rules, 'rule')} passed`);
 }
 
-export function describeDrift(drift: DriftDoc): string {
+export function describeDrift(drift: DriftDoc, locked = true): string {
+  if (!locked) return 'drift not applicable (--no-lockfile: no approved lockfile to compare with)';
   if (!drift.checked) return 'drift not checked (no live server or --against given)';
   const against = drift.against === 'live' ? 'the live server' : 'the other lockfile';
   if (!drift.hasDrift) return `no drift against ${against}`;
   return `${plural(drift.items.length, 'change')} against ${against} (most severe: ${drift.maxSeverity}${drift.breaking ? ', breaking' : ''})`;
 }
 
-export function renderPolicyCheck(result: PolicyResult, lockfile: string, drift: DriftDoc, p: Paint): string {
+export function renderPolicyCheck(result: PolicyResult, subject: string, drift: DriftDoc, p: Paint, locked = true): string {
+  const head =
+    result.policies.length === 1
+      ? `${p.bold('policy')} ${printable(result.name, 80)} ${p.dim(`(${printable(result.source, 120)}, mode ${result.mode})`)}`
+      : `${p.bold('policies')} ${printable(result.source, 240)}`;
   const lines = [
-    `${p.bold('policy')} ${printable(result.name, 80)} ${p.dim(`(${printable(result.source, 120)}, mode ${result.mode})`)} on ${printable(lockfile, 120)}`,
-    p.dim(`  ${describeDrift(drift)}`),
+    `${head} on ${printable(subject, 120)}`,
+    p.dim(`  ${describeDrift(drift, locked)}`),
     ...renderRuleLines(result, p),
     verdictLine(result, p),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-export function policyCheckJson(result: PolicyResult, lockfile: string, drift: DriftDoc) {
+/** `lockfile` is null under --no-lockfile (the live surface alone). */
+export function policyCheckJson(result: PolicyResult, lockfile: string | null, drift: DriftDoc) {
   return {
     lockfile,
     passed: result.passed,
@@ -106,5 +136,32 @@ export function explainJson(policy: Policy) {
       evidence: r.evidence,
       evidence_commands: r.evidenceCommands,
     })),
+  };
+}
+
+/** `mcptrust policy test`: one line per case, what did not match under each failed case. */
+export function renderPolicyTest(run: TestRun, dir: string, compiled: readonly CompiledPolicy[], p: Paint): string {
+  const sources = compiled.map((c) => printable(c.policy.source, 120)).join(' + ');
+  const lines = [`${p.bold('policy test')} ${printable(dir, 120)} ${p.dim(`(${sources})`)}`];
+  for (const c of run.cases) {
+    lines.push(`  ${c.passed ? p.green('✓') : p.red('✗')} ${printable(c.name, 100)}`);
+    for (const problem of c.problems) lines.push(`      ${p.red(`→ ${printable(problem, 400)}`)}`);
+  }
+  const { counts } = run;
+  lines.push(
+    counts.failed === 0
+      ? p.green(`✓ all ${plural(counts.cases, 'case')} passed`)
+      : p.red(`✗ ${plural(counts.failed, 'case')} of ${counts.cases} failed`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function policyTestJson(run: TestRun, dir: string, compiled: readonly CompiledPolicy[]) {
+  return {
+    dir,
+    policies: compiled.map((c) => ({ name: c.policy.name, source: c.policy.source })),
+    passed: run.passed,
+    counts: run.counts,
+    cases: run.cases,
   };
 }

@@ -2,6 +2,7 @@ import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import type { Policy, PolicyRule, SourcePosition } from './load.js';
+import { checkAgainstInputSchema } from './typecheck.js';
 
 /**
  * Structural bounds applied when an expression is parsed (cel-js limits). With the per-rule
@@ -38,7 +39,7 @@ export interface CompileProblem {
 let environment: Environment | undefined;
 
 /** One CEL environment for every policy: a single variable, `input`, a map of dynamic values. */
-function celEnvironment(): Environment {
+export function celEnvironment(): Environment {
   environment ??= new Environment({
     unlistedVariablesAreDyn: false,
     homogeneousAggregateLiterals: false,
@@ -98,16 +99,20 @@ function compileRule(rule: PolicyRule): { program: ParseResult } | { problem: Co
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
     return problem(undefined, `the expression must give a bool, but gives ${printable(String(checked.type), 60)}`);
   }
+  // Field names and literals against the documented input (src/policy/typecheck.ts): a typo is
+  // a compile error with the nearest field, never a rule that errors, or is false, at run time.
+  const [typo] = checkAgainstInputSchema(program.ast);
+  if (typo) return problem({ range: { start: typo.offset } }, printable(typo.message, 300));
   return { program };
 }
 
 /**
- * Every identifier-like word in the policy's expressions (field names, variables, functions).
+ * Every identifier-like word in the policies' expressions (field names, variables, functions).
  * The input builder computes costly derived fields up front only when a rule names them.
  */
-export function referencedNames(policy: Policy): Set<string> {
+export function referencedNames(...policies: Policy[]): Set<string> {
   const names = new Set<string>();
-  for (const rule of policy.rules) for (const m of rule.expr.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0]);
+  for (const policy of policies) for (const rule of policy.rules) for (const m of rule.expr.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0]);
   return names;
 }
 

@@ -7,11 +7,14 @@ export type PolicyErrorCode =
   | 'DUPLICATE_RULE'
   | 'COMPILE_ERROR'
   | 'EVAL_TIMEOUT'
+  | 'EVAL_ERROR'
+  | 'INVALID_TEST'
   | 'UNKNOWN_PRESET';
 
 /**
  * A policy that cannot be used as written (exit 2): unreadable YAML, a shape the schema
- * refuses, a rule that does not compile, or one that cannot be evaluated within its time bound.
+ * refuses, a rule that does not compile, or one that cannot be evaluated (in time, or at all) on
+ * the input.
  * A policy that runs and denies is not an error; it is a result (exit 1, decided in cmd/).
  */
 export class PolicyError extends BaseError<PolicyErrorCode> {

@@ -1,7 +1,8 @@
 import { createContext, Script } from 'node:vm';
 import { printable } from '../util/text.js';
-import type { CompiledPolicy } from './compile.js';
+import { celEnvironment, type CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
+import { explainFailure, type Offending } from './explain.js';
 import type { PolicyMode, RuleSeverity } from './load.js';
 
 /**
@@ -12,9 +13,10 @@ import type { PolicyMode, RuleSeverity } from './load.js';
 export const DEFAULT_RULE_TIMEOUT_MS = 2000;
 
 /**
- * pass: the expression was true. fail: it was false. error: it could not be evaluated on this
- * input (a missing field, a type mismatch, a non-boolean result) — counted as a failure
- * (fail closed), as MCPTrust does.
+ * pass: the expression was true; fail: it was false. A rule that cannot be evaluated on this
+ * input (a missing field, a type mismatch, a result that is not a bool) gets no status: the
+ * whole evaluation is a PolicyError EVAL_ERROR (exit 2) — neither a denial nor a pass — so
+ * evaluatePolicies never gives `error`; renderers still accept it (JUnit `<error>`).
  */
 export type RuleStatus = 'pass' | 'fail' | 'error';
 /** What the rule's status means under the policy's mode: a failure of an error rule in strict mode fails the check. */
@@ -22,24 +24,51 @@ export type RuleOutcome = 'pass' | 'warn' | 'fail';
 
 export interface RuleResult {
   name: string;
+  /** The file the rule comes from (`org.yaml`, `preset:strict`) and its policy's name. */
+  source: string;
+  policy: string;
   severity: RuleSeverity;
   status: RuleStatus;
   outcome: RuleOutcome;
-  /** The rule's failure_msg when it failed, the evaluation error when it errored. */
+  /** The rule's failure_msg when it failed. */
   message?: string;
+  /** When it failed: the first names of the input elements that make it false, and how many there are (src/policy/explain.ts). */
+  offending?: Offending;
   description?: string;
   controlRefs: string[];
   ms: number;
 }
 
-export interface PolicyResult {
+/** One policy file's share of a result. */
+export interface PolicySummary {
   name: string;
   source: string;
   mode: PolicyMode;
+  passed: boolean;
+  counts: RuleCounts;
+}
+
+export interface RuleCounts {
+  rules: number;
+  passed: number;
+  warnings: number;
+  failures: number;
+}
+
+/**
+ * The result of one or several policy files (`--policy` repeatable, with `--preset`): every
+ * rule of every file, each labelled with its file. With one file, name/source/mode are its own;
+ * with several, the names and sources joined with " + " and mode "mixed" when they differ.
+ */
+export interface PolicyResult {
+  name: string;
+  source: string;
+  mode: PolicyMode | 'mixed';
   /** False when at least one rule's outcome is `fail`. */
   passed: boolean;
   rules: RuleResult[];
-  counts: { rules: number; passed: number; warnings: number; failures: number };
+  counts: RuleCounts;
+  policies: PolicySummary[];
 }
 
 export interface EvaluateOptions {
@@ -76,62 +105,97 @@ function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'a map' : `a ${typeof value}`;
 }
 
-/**
- * Evaluates every compiled rule over `input`, each under a time limit. A rule that runs out
- * of time is an input error (PolicyError EVAL_TIMEOUT, exit 2) naming the rule: the policy
- * cannot give a verdict, and the gate must not hang or pass.
- */
-export function evaluatePolicy(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): PolicyResult {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS;
-  const { policy } = compiled;
-  const context = { input };
-  const rules: RuleResult[] = [];
-  for (const { rule, program } of compiled.rules) {
-    const start = performance.now();
-    let status: RuleStatus;
-    let message: string | undefined;
-    try {
-      const value = runWithTimeout(() => program(context), timeoutMs);
-      if (value === true) status = 'pass';
-      else if (value === false) {
-        status = 'fail';
-        message = rule.failureMsg;
-      } else {
-        status = 'error';
-        message = `the expression gave ${describeValue(value)}, not a bool`;
-      }
-    } catch (error) {
-      if (isTimeout(error)) {
-        throw new PolicyError(
-          'EVAL_TIMEOUT',
-          `${policy.source}: rule "${printable(rule.name, 80)}" did not finish within ${timeoutMs} ms; simplify the expression (nested comprehensions, costly matches()) or raise --rule-timeout`,
-          { cause: error },
-        );
-      }
-      status = 'error';
-      const e = error as { summary?: unknown; message?: unknown };
-      const text = typeof e.summary === 'string' && e.summary !== '' ? e.summary : String(e.message ?? error);
-      message = `cannot be evaluated: ${printable(text.split('\n')[0] ?? '', 200)}`;
-    }
-    const failed = status !== 'pass';
-    const outcome: RuleOutcome = !failed ? 'pass' : policy.mode === 'strict' && rule.severity === 'error' ? 'fail' : 'warn';
-    const result: RuleResult = {
-      name: rule.name,
-      severity: rule.severity,
-      status,
-      outcome,
-      controlRefs: rule.controlRefs,
-      ms: performance.now() - start,
-    };
-    if (message !== undefined) result.message = message;
-    if (rule.description !== undefined) result.description = rule.description;
-    rules.push(result);
-  }
-  const counts = {
+function countsOf(rules: readonly RuleResult[]): RuleCounts {
+  return {
     rules: rules.length,
     passed: rules.filter((r) => r.outcome === 'pass').length,
     warnings: rules.filter((r) => r.outcome === 'warn').length,
     failures: rules.filter((r) => r.outcome === 'fail').length,
   };
-  return { name: policy.name, source: policy.source, mode: policy.mode, passed: counts.failures === 0, rules, counts };
+}
+
+function errorText(error: unknown): string {
+  const e = error as { summary?: unknown; message?: unknown };
+  const text = typeof e.summary === 'string' && e.summary !== '' ? e.summary : String(e.message ?? error);
+  return printable(text.split('\n')[0] ?? '', 200);
+}
+
+/**
+ * Evaluates every rule of every compiled policy over `input`, each under a time limit, and
+ * explains each failed rule by the input elements that make it false. Fails closed, as an
+ * input error (exit 2), when a rule runs out of time (EVAL_TIMEOUT) or cannot be evaluated on
+ * this input (EVAL_ERROR: a missing key, a type mismatch, a result that is not a bool): the
+ * policy cannot give a verdict as written, so there is neither a denial nor a pass. Every
+ * rule that errs is listed.
+ */
+export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unknown, options: EvaluateOptions = {}): PolicyResult {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_RULE_TIMEOUT_MS;
+  const context = { input };
+  const environment = celEnvironment();
+  const rules: RuleResult[] = [];
+  const errors: string[] = [];
+  const policies: PolicySummary[] = [];
+  for (const { policy, rules: compiledRules } of compiled) {
+    const own: RuleResult[] = [];
+    for (const { rule, program } of compiledRules) {
+      const start = performance.now();
+      let value: unknown;
+      try {
+        value = runWithTimeout(() => program(context), timeoutMs);
+      } catch (error) {
+        if (isTimeout(error)) {
+          throw new PolicyError(
+            'EVAL_TIMEOUT',
+            `${policy.source}: rule "${printable(rule.name, 80)}" did not finish within ${timeoutMs} ms; simplify the expression (nested comprehensions, costly matches()) or raise --rule-timeout`,
+            { cause: error },
+          );
+        }
+        errors.push(`${policy.source}:${rule.exprPosition.line}:${rule.exprPosition.column}: rule "${printable(rule.name, 80)}" cannot be evaluated: ${errorText(error)}`);
+        continue;
+      }
+      if (value !== true && value !== false) {
+        errors.push(`${policy.source}:${rule.exprPosition.line}:${rule.exprPosition.column}: rule "${printable(rule.name, 80)}" cannot be evaluated: the expression gave ${describeValue(value)}, not a bool`);
+        continue;
+      }
+      const status: RuleStatus = value ? 'pass' : 'fail';
+      const outcome: RuleOutcome = status === 'pass' ? 'pass' : policy.mode === 'strict' && rule.severity === 'error' ? 'fail' : 'warn';
+      const result: RuleResult = { name: rule.name, source: policy.source, policy: policy.name, severity: rule.severity, status, outcome, controlRefs: rule.controlRefs, ms: 0 };
+      if (status === 'fail') {
+        result.message = rule.failureMsg;
+        // The explanation runs under the same time limit; one that runs out only loses the names.
+        try {
+          const offending = runWithTimeout(() => explainFailure(environment, program.ast, input), timeoutMs);
+          if (offending) result.offending = offending;
+        } catch {
+          // No names: the verdict stands on the rule itself.
+        }
+      }
+      if (rule.description !== undefined) result.description = rule.description;
+      result.ms = performance.now() - start;
+      own.push(result);
+    }
+    const counts = countsOf(own);
+    policies.push({ name: policy.name, source: policy.source, mode: policy.mode, passed: counts.failures === 0, counts });
+    rules.push(...own);
+  }
+  if (errors.length > 0) {
+    const [first, ...rest] = errors;
+    throw new PolicyError('EVAL_ERROR', `${first!}; a rule that cannot be evaluated gives no verdict (fix the rule or the input)`, { details: rest });
+  }
+  const counts = countsOf(rules);
+  const modes = new Set(policies.map((p) => p.mode));
+  return {
+    name: policies.map((p) => p.name).join(' + '),
+    source: policies.map((p) => p.source).join(' + '),
+    mode: modes.size === 1 ? policies[0]!.mode : 'mixed',
+    passed: counts.failures === 0,
+    rules,
+    counts,
+    policies,
+  };
+}
+
+/** evaluatePolicies for one policy. */
+export function evaluatePolicy(compiled: CompiledPolicy, input: unknown, options: EvaluateOptions = {}): PolicyResult {
+  return evaluatePolicies([compiled], input, options);
 }

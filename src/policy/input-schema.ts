@@ -43,12 +43,16 @@ export const POLICY_INPUT_SCHEMA = {
   description: 'The `input` variable of policy rules (CEL). Absent text is "", absent objects are {} or null as stated.',
   type: 'object',
   additionalProperties: false,
-  required: ['inputVersion', 'source', 'lockfileVersion', 'servers', 'server', 'tools', 'prompts', 'resources', 'drift', 'mtf', 'verification'],
+  required: ['inputVersion', 'source', 'locked', 'lockfileVersion', 'servers', 'server', 'tools', 'prompts', 'resources', 'drift', 'mtf', 'verification'],
   properties: {
     inputVersion: { const: 1 },
     source: {
       enum: ['lockfile', 'live', 'against'],
       description: 'What servers/tools/prompts/resources describe: the --lock file, the live server, or the --against lockfile.',
+    },
+    locked: {
+      type: 'boolean',
+      description: 'False under policy check --no-lockfile: a live surface with no approved lockfile; drift is then empty and not checked.',
     },
     lockfileVersion: { type: 'integer' },
     servers: { type: 'array', items: { $ref: '#/definitions/server' } },

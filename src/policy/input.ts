@@ -166,6 +166,11 @@ export interface PolicyInput {
    * live server, compared with the lock in drift) or "against" (the --against lockfile).
    */
   source: 'lockfile' | 'live' | 'against';
+  /**
+   * False when there is no approved lockfile (`policy check --no-lockfile`): the rules judge a
+   * live surface that nothing was compared with, and `drift` is empty with `checked: false`.
+   */
+  locked: boolean;
   lockfileVersion: number;
   servers: ServerDoc[];
   /** MCPTrust compatibility: the one server's name and version, when the lock holds exactly one. */
@@ -191,6 +196,8 @@ export interface PolicyInputSources {
   /** Per-server MTF results (plain JSON), keyed by server name; a function is called only when needed. */
   mtf?: ReadonlyMap<string, JsonObject> | (() => ReadonlyMap<string, JsonObject>);
   verification?: { verified: boolean; signers: string[] };
+  /** False when `lock` is a live surface with no approved lockfile behind it (default true). */
+  locked?: boolean;
 }
 
 /** The live MTF scan of one server (src/mtf scanLockfile) as the plain JSON the input carries. */
@@ -557,7 +564,8 @@ export function buildPolicyInput(sources: PolicyInputSources, options: BuildOpti
   const only = servers.length === 1 ? servers[0]! : undefined;
   const input = {
     inputVersion: POLICY_INPUT_VERSION,
-    source: sources.drift === undefined ? 'lockfile' : sources.drift.against === 'live' ? 'live' : 'against',
+    source: sources.locked === false ? 'live' : sources.drift === undefined ? 'lockfile' : sources.drift.against === 'live' ? 'live' : 'against',
+    locked: sources.locked !== false,
     lockfileVersion: sources.lock.lockfileVersion,
     servers,
     server: only ? { name: only.name, version: only.identity.version } : null,

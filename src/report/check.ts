@@ -107,12 +107,22 @@ export function checkReport(lockfile: string, parts: CheckPart[], extra: { polic
 export function ruleJson(rule: PolicyResult['rules'][number]) {
   return {
     name: rule.name,
+    source: rule.source,
     severity: rule.severity,
     status: rule.status,
     outcome: rule.outcome,
     message: rule.message ?? null,
+    /** What made a failed rule false, by name: the first items and the total (null when it passed or names nothing). */
+    offending: rule.offending ? { items: rule.offending.items, total: rule.offending.total } : null,
     controlRefs: rule.controlRefs,
   };
+}
+
+/** A failed rule's offending items as lines (JUnit details), bounded as in the text report. */
+function offendingLines(rule: PolicyResult['rules'][number]): string[] {
+  if (!rule.offending) return [];
+  const more = rule.offending.total - rule.offending.items.length;
+  return [...rule.offending.items.map((i) => `- ${i.name}${i.why.length ? ` (${i.why.join(', ')})` : ''}`), ...(more > 0 ? [`… and ${more} more`] : [])];
 }
 
 export function policyResultJson(result: PolicyResult) {
@@ -122,6 +132,8 @@ export function policyResultJson(result: PolicyResult) {
     mode: result.mode,
     passed: result.passed,
     counts: result.counts,
+    /** One entry per policy file (--policy and --preset are repeatable), in the order they apply. */
+    policies: result.policies,
     rules: result.rules.map(ruleJson),
   };
 }
@@ -143,20 +155,25 @@ export function checkJson(report: CheckReport) {
   };
 }
 
-/** The JUnit suite of a policy: one test case per rule (warnings pass, with a note). */
+/**
+ * The JUnit suite of a policy (or of several files): one test case per rule, its class named
+ * after its own policy; warnings pass, with a note; a failure lists the offending items.
+ */
 export function policySuite(policy: PolicyResult): JUnitSuite {
-  const classname = `mcptrust.policy.${policy.name}`;
   return {
     name: `policy ${policy.name}`,
-    cases: policy.rules.map((rule) => ({
-      name: rule.name,
-      classname,
-      status: rule.outcome === 'fail' ? (rule.status === 'error' ? 'error' : 'fail') : 'pass',
-      message: rule.message,
-      details: rule.message,
-      systemOut: rule.outcome === 'warn' ? `warning (${rule.severity}): ${rule.message ?? ''}` : undefined,
-      timeMs: rule.ms,
-    })),
+    cases: policy.rules.map((rule) => {
+      const details = [rule.message ?? '', ...offendingLines(rule)].join('\n');
+      return {
+        name: rule.name,
+        classname: `mcptrust.policy.${rule.policy}`,
+        status: rule.outcome === 'fail' ? (rule.status === 'error' ? 'error' : 'fail') : 'pass',
+        message: rule.message,
+        details,
+        systemOut: rule.outcome === 'warn' ? `warning (${rule.severity}): ${details}` : undefined,
+        timeMs: rule.ms,
+      };
+    }),
   };
 }
 

@@ -2,7 +2,7 @@
 // Regenerates the fixture lockfiles of testdata/policy/ from the definitions below, with the
 // project's own lockfile builder (run `npx tsc -p tsconfig.build.json` first). The surfaces are
 // hand-made; clean/drifted mirror testdata/servers/example-server.mjs without and with --changed.
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { createLockfile, serializeLockfile } from '../../dist/src/lockfile/build.js';
 
 const record = (items, key) => Object.fromEntries(items.map((i) => [i[key], i]));
@@ -103,3 +103,6 @@ out(
   'redos.lock.json',
   lock('example-notes', { ...clean, tools: [...clean.tools, { name: 'echo', description: `${'a'.repeat(40)}!`, inputSchema: { type: 'object' } }] }),
 );
+
+// The `policy test` cases of cases/ use three of these lockfiles as they are.
+for (const f of ['clean', 'drifted', 'lookalike']) copyFileSync(new URL(`${f}.lock.json`, import.meta.url), new URL(`cases/${f}.lock.json`, import.meta.url));

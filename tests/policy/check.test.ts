@@ -92,7 +92,17 @@ describe('mcptrust check', () => {
     expect(statuses(r.stdout)).toEqual(['signature:pass', 'drift:pass', 'policy:fail']);
     const policy = JSON.parse(r.stdout).policy;
     expect(policy.rules).toEqual([
-      { name: 'approved_prefix', severity: 'error', status: 'fail', outcome: 'fail', message: 'tools must be namespaced notes_', controlRefs: [] },
+      {
+        name: 'approved_prefix',
+        source: 'prefix.yaml',
+        severity: 'error',
+        status: 'fail',
+        outcome: 'fail',
+        message: 'tools must be namespaced notes_',
+        // The tools that make it fail, by name (the example server's three tools).
+        offending: { items: ['read_note', 'search_notes', 'write_note'].map((n) => ({ name: `tool example-notes/${n}`, why: [] })), total: 3 },
+        controlRefs: [],
+      },
     ]);
   }, 30_000);
 

@@ -111,11 +111,21 @@ describe('evaluatePolicy', () => {
     ]);
   });
 
-  it('fails closed when a rule cannot be evaluated (missing field)', () => {
-    const result = evaluatePolicy(oneRule('input.tools.all(t, t.nosuchfield == 1)'), cleanInput());
-    expect(result.passed).toBe(false);
-    expect(result.rules[0]!.status).toBe('error');
-    expect(result.rules[0]!.message).toMatch(/^cannot be evaluated: .*nosuchfield/);
+  it('a rule that cannot be evaluated (a key missing at run time) is EVAL_ERROR, exit 2: neither a denial nor a pass', () => {
+    // Type-checked fields exist; a key of server-written JSON may not.
+    const policy = compile("name: t\nrules:\n  - name: ok\n    expr: 'true'\n  - name: r\n    expr: 'input.tools.all(t, t.inputSchema.nosuchfield == 1)'\n  - name: s\n    expr: 'input.server.version.size() > 0 && input.tools[99].name == \"x\"'\n");
+    let error: unknown;
+    try {
+      evaluatePolicy(policy, cleanInput());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as PolicyError).code).toBe('EVAL_ERROR');
+    expect((error as PolicyError).category).toBe('input');
+    expect((error as PolicyError).message).toMatch(/^p\.yaml:6:11: rule "r" cannot be evaluated: .*nosuchfield.*; a rule that cannot be evaluated gives no verdict/);
+    // Every rule that errs is listed, not only the first.
+    expect((error as PolicyError).details).toEqual([expect.stringMatching(/^p\.yaml:8:11: rule "s" cannot be evaluated: /)]);
   });
 
   it('reads server JSON with "constructor" or "__proto__" keys as ordinary maps (no spurious evaluation error)', () => {
@@ -152,10 +162,10 @@ describe('evaluatePolicy', () => {
     expect(out).toBeInstanceOf(Map);
   });
 
-  it('fails closed when a dynamic expression does not give a bool', () => {
-    const result = evaluatePolicy(oneRule('input.tools[0].name'), cleanInput());
-    expect(result.rules[0]!.status).toBe('error');
-    expect(result.rules[0]!.message).toBe('the expression gave a string, not a bool');
+  it('a dynamic expression that does not give a bool is EVAL_ERROR (exit 2)', () => {
+    expect(() => evaluatePolicy(oneRule('input.tools[0].inputSchema.type'), cleanInput())).toThrow(
+      expect.objectContaining({ code: 'EVAL_ERROR', message: expect.stringContaining('rule "r" cannot be evaluated: the expression gave a string, not a bool') }),
+    );
   });
 
   it('stops an expression that runs too long (nested comprehensions) with EVAL_TIMEOUT naming the rule', () => {
@@ -307,9 +317,9 @@ describe('buildPolicyInput', () => {
     const exec = lean.tools.find((t) => t.name === 'exec_shell')!;
     expect('risk_level' in exec || 'descriptionSignals' in exec || 'mtf' in lean).toBe(false);
     expect(scans).toBe(0);
-    const sneaky = evaluatePolicy(oneRule('!input.tools.exists(t, t["risk" + "_level"] == "HIGH")'), lean);
-    expect(sneaky.rules[0]).toMatchObject({ status: 'error', outcome: 'fail' });
-    expect(sneaky.rules[0]!.message).toMatch(/^cannot be evaluated: .*risk_level/);
+    expect(() => evaluatePolicy(oneRule('!input.tools.exists(t, t["risk" + "_level"] == "HIGH")'), lean)).toThrow(
+      expect.objectContaining({ code: 'EVAL_ERROR', message: expect.stringMatching(/rule "r" cannot be evaluated: .*risk_level/) }),
+    );
 
     const policy = oneRule('!input.tools.exists(t, t.risk_level == "HIGH") && input.mtf.servers.all(m, m.passed)');
     const named = buildPolicyInput({ lock, mtf }, { names: referencedNames(policy.policy) });

@@ -57,7 +57,7 @@ describe('JUnit XML', () => {
     const r = await runCli(['policy', 'check', '--policy', 'strict-mixed.yaml', '--lock', 'undescribed.lock.json', '--format', 'junit'], { cwd: fixtures });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('<testsuites name="mcptrust policy check" tests="2" failures="1" errors="0" skipped="0">');
-    expect(r.stdout).toMatch(/<testcase name="described" classname="mcptrust.policy.mixed" time="[\d.]+">\n {6}<system-out>warning \(warn\): a tool has no description<\/system-out>/);
+    expect(r.stdout).toMatch(/<testcase name="described" classname="mcptrust.policy.mixed" time="[\d.]+">\n {6}<system-out>warning \(warn\): a tool has no description\n- tool example-notes\/get_status<\/system-out>/);
     expect(r.stdout).toMatch(/<testcase name="no_file_resources" classname="mcptrust.policy.mixed" time="[\d.]+">\n {6}<failure message="a resource is a local file"/);
   });
 });
