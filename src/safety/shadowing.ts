@@ -27,6 +27,8 @@ export interface Collision {
   confusable: boolean;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /**
  * What a name looks like: its visible characters (invisible, tag and bidi controls dropped),
  * NFKC-normalised (full-width and mathematical letters), each character with an ASCII look-alike
@@ -34,6 +36,8 @@ export interface Collision {
  * and `read-file` are names a reader tells apart.
  */
 export function shadowKey(name: string): string {
+  // Printable ASCII (most names) has nothing to drop, normalise or map.
+  if (PRINTABLE_ASCII.test(name)) return name;
   let out = '';
   for (const ch of visibleName(name).normalize('NFKC')) out += CONFUSABLE_TO_ASCII.get(ch) ?? ch;
   return out;
