@@ -89,6 +89,9 @@ describe('policy input and --preset strict', () => {
       const text = await cli('policy', 'check', '--preset', 'strict', '--lock', lock);
       expect(text.code).toBe(1);
       expect(text.stdout).toMatch(/no_shadowed_tools/);
+      // The failing rule names both offending tools (the per-item explanation of input.tools.all).
+      const named = text.stdout.slice(text.stdout.indexOf('no_shadowed_tools')).split('\n').slice(2, 4).map((l) => l.trim());
+      expect(named).toEqual([`- tool docs/${twin}`, '- tool files/read_file']);
     }
     // One server with both names is not shadowing across servers (ascii_names catches the look-alike).
     const one = write('one.lock.json', serversLockText({ files: { read_file: 'Read a file.', [CYRILLIC]: 'Read a file too.' } }));
