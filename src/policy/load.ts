@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { isScalar, Lexer, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import { validate as validatePolicySchema } from './policy-validate.generated.js';
@@ -38,6 +38,37 @@ export interface Policy {
 
 /** The largest policy file accepted (the CLI reads files with this bound). */
 export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/**
+ * The deepest nesting a policy file may have: flow collections (`[`, `{`) open at once plus
+ * block sequence entries (`- - -`) opened on one line. A policy needs a handful; the yaml
+ * parser's composer recurses per level, so a megabyte of `[` took 30 s and 1 GB before it
+ * failed with a misleading message.
+ */
+export const MAX_POLICY_NESTING = 64;
+
+/**
+ * Where the nesting first passes MAX_POLICY_NESTING, as a source offset, or undefined. One pass
+ * of the yaml library's lexer (linear, no recursion), so the count follows YAML's own reading
+ * of quotes and comments: a bracket inside a string is not counted.
+ */
+function excessiveNesting(text: string): number | undefined {
+  let offset = 0;
+  let flow = 0;
+  let lineBlock = 0;
+  for (const token of new Lexer().lex(text)) {
+    const first = token.charCodeAt(0);
+    // Control tokens (document start, scalar start, flow error end) are not source text.
+    if (token.length === 1 && (first === 0x02 || first === 0x18 || first === 0x1f)) continue;
+    if (token === '[' || token === '{') flow++;
+    else if ((token === ']' || token === '}') && flow > 0) flow--;
+    else if (token === '-' || token === '?') lineBlock++;
+    else if (first === 0x0a || first === 0x0d) lineBlock = 0;
+    if (flow + lineBlock > MAX_POLICY_NESTING) return offset;
+    offset += token.length;
+  }
+  return undefined;
+}
 
 interface RawRule {
   name: string;
@@ -120,6 +151,13 @@ function describeYamlProblem(code: YAMLError['code']): string {
  * `schemas/policy.schema.json`, so that nothing but the documented shape reaches the compiler.
  */
 export function parsePolicy(text: string, source: string): Policy {
+  const deep = excessiveNesting(text);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep);
+    const line = before.split('\n').length;
+    const col = deep - before.lastIndexOf('\n');
+    throw new PolicyError('MALFORMED_YAML', `${source}:${line}:${col}: nests deeper than ${MAX_POLICY_NESTING} levels (a policy needs a few)`);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, lineCounter, version: '1.2' });
   const problem = doc.errors[0];
