@@ -30,6 +30,30 @@ function looksLikeRegistryTarball(url: URL): boolean {
   return /\/-\/[^/]+\.tgz$/.test(url.pathname) || /\/packages\//.test(url.pathname) || /\/simple\/?/.test(url.pathname);
 }
 
+const SORTED = new WeakMap<ReadonlySet<string>, string[]>();
+
+/**
+ * Whether a bundle file lies under the folder `dir`: one binary search in the paths sorted once
+ * per set (the files under a folder are contiguous in that order), not a walk over every file
+ * for each path dependency (thousands of path dependencies × thousands of files was quadratic).
+ */
+function holdsFolder(files: ReadonlySet<string>, dir: string): boolean {
+  let sorted = SORTED.get(files);
+  if (!sorted) {
+    sorted = [...files].sort();
+    SORTED.set(files, sorted);
+  }
+  const prefix = `${dir}/`;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo]!.startsWith(prefix);
+}
+
 export function judgeSource(dep: Pick<LockedDependency, 'ecosystem' | 'source' | 'resolved'>, bundleFiles: ReadonlySet<string>): Verdict {
   const ref = dep.resolved;
   switch (dep.source) {
@@ -54,7 +78,7 @@ export function judgeSource(dep: Pick<LockedDependency, 'ecosystem' | 'source' |
     case 'path': {
       const raw = (ref ?? '').replace(/^(?:file:|link:|portal:)/, '');
       const rel = posix.normalize(raw.replace(/^\.\//, ''));
-      if (raw !== '' && !raw.startsWith('/') && !rel.startsWith('..') && [...bundleFiles].some((f) => f === rel || f.startsWith(`${rel}/`))) return undefined;
+      if (raw !== '' && !raw.startsWith('/') && !rel.startsWith('..') && (bundleFiles.has(rel) || holdsFolder(bundleFiles, rel))) return undefined;
       return { severity: 'high', title: 'Dependency from a local path', why: `comes from the path "${printable(raw, 120)}", outside the bundle and unverifiable` };
     }
     case 'workspace':
