@@ -37,16 +37,104 @@ function dirOf(path: string): string {
   return i === -1 ? '' : path.slice(0, i);
 }
 
-function lineFinder(text: string): (name: string) => number | undefined {
-  const lines = text.split('\n');
+/** Sections of package.json whose keys are dependency names, production ones first. */
+const NPM_SECTIONS = ['dependencies', 'optionalDependencies', 'devDependencies', 'peerDependencies'];
+
+/**
+ * The line of each dependency name of a package.json, from one pass over its text (attacker
+ * text: a manifest may declare tens of thousands of dependencies, and looking each one up by
+ * scanning every line was quadratic). Only keys directly inside a dependency section count, and
+ * they match exactly: `react` is not found on the `"react-dom"` line, nor on the top-level
+ * `"name"` line for a package called `name`. The text has already parsed as JSON.
+ */
+function npmLineFinder(text: string): (name: string) => number | undefined {
+  const found = NPM_SECTIONS.map(() => new Map<string, number>());
+  // One frame per open object or array: for objects, the last key read and whether a key is next.
+  const stack: { object: boolean; key: string | undefined; keyNext: boolean }[] = [];
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) line++;
+    else if (c === 0x22) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.object && top.keyNext) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        top.key = key;
+        top.keyNext = false;
+        const section = stack.length === 2 ? NPM_SECTIONS.indexOf(stack[0]!.key ?? '') : -1;
+        if (section !== -1 && !found[section]!.has(key)) found[section]!.set(key, line);
+      }
+      i = j; // a JSON string holds no raw newline
+    } else if (c === 0x7b || c === 0x5b) stack.push({ object: c === 0x7b, key: undefined, keyNext: c === 0x7b });
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top?.object) top.keyNext = true;
+    }
+  }
   return (name) => {
-    const quoted = JSON.stringify(name);
-    for (let i = 0; i < lines.length; i++) {
-      const t = lines[i]!.trimStart();
-      if (t.startsWith(`${quoted}:`) || t.startsWith(`${name} =`) || t.startsWith(`${name}=`) || t.startsWith(`"${name}`) || t.startsWith(`'${name}`)) return i + 1;
+    for (const m of found) {
+      const at = m.get(name);
+      if (at !== undefined) return at;
     }
     return undefined;
   };
+}
+
+const PY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*/;
+
+/**
+ * The line of each dependency of a pyproject.toml, from one pass over its lines: an item of
+ * `[project] dependencies = [ … ]` (inline or one per line) or a key of a
+ * `[tool.poetry.dependencies]` table, matched by its whole normalised name (the inventory's keys).
+ */
+function pyLineFinder(text: string): (name: string) => number | undefined {
+  const found = new Map<string, number>();
+  const note = (name: string, line: number) => {
+    const m = PY_NAME.exec(name);
+    if (!m) return;
+    const key = normalizePyName(m[0]);
+    if (!found.has(key)) found.set(key, line);
+  };
+  let table = '';
+  let inArray = false;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let t = lines[i]!.trim();
+    if (!inArray && t.startsWith('[')) {
+      table = t.replace(/^\[+/, '').split(']')[0]!.trim().replace(/["' ]/g, '');
+      continue;
+    }
+    if (!inArray && table === 'project' && /^dependencies\s*=\s*\[/.test(t)) {
+      inArray = true;
+      t = t.slice(t.indexOf('[') + 1);
+    }
+    if (inArray) {
+      // The quoted items of the line, up to the "]" that closes the array.
+      let at = 0;
+      while (at < t.length) {
+        const c = t[at]!;
+        if (c === ']' || c === '#') {
+          inArray = c !== ']';
+          break;
+        }
+        if (c === '"' || c === "'") {
+          const close = t.indexOf(c, at + 1);
+          if (close === -1) break;
+          note(t.slice(at + 1, close), i + 1);
+          at = close + 1;
+        } else at++;
+      }
+      continue;
+    }
+    if (table === 'tool.poetry.dependencies' || /^tool\.poetry\.group\.[^.]+\.dependencies$/.test(table)) {
+      const key = /^["']?([A-Za-z0-9][A-Za-z0-9._-]*)["']?\s*=/.exec(t);
+      if (key) note(key[1]!, i + 1);
+    }
+  }
+  return (name) => found.get(normalizePyName(name));
 }
 
 function stringRecord(v: unknown): Record<string, string> {
@@ -68,7 +156,7 @@ function readPackageJson(file: BundleFile & { text: string }): ProjectManifest |
     ecosystem: 'npm',
     dependencies: { ...stringRecord(json.dependencies), ...stringRecord(json.optionalDependencies) },
     devDependencies: stringRecord(json.devDependencies),
-    line: lineFinder(file.text),
+    line: npmLineFinder(file.text),
   };
 }
 
@@ -96,7 +184,7 @@ function readPyproject(file: BundleFile & { text: string }): ProjectManifest | u
       deps[normalizePyName(k)] = typeof v === 'string' ? v : isObject(v) && typeof v.version === 'string' ? v.version : '*';
     }
   }
-  return { path: file.path, ecosystem: 'PyPI', dependencies: deps, devDependencies: Object.create(null), line: lineFinder(file.text) };
+  return { path: file.path, ecosystem: 'PyPI', dependencies: deps, devDependencies: Object.create(null), line: pyLineFinder(file.text) };
 }
 
 const INSTALLED_NPM = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/@.][^/]*)\/package\.json$/;
