@@ -46,9 +46,20 @@ const LEVELS: Record<Capability, string[]> = {
   filesystem: ['none', 'read', 'write', 'full'],
 };
 
-function isComment(line: string, py: boolean): boolean {
+/**
+ * The code of a line, without a leading comment: undefined for a comment line. A JS line that
+ * opens with a block comment closed on the same line keeps what follows it (a minified bundle
+ * often starts with a `/*! license *\/` banner and holds all its code on that one line).
+ */
+function codeOf(line: string, py: boolean): string | undefined {
   const t = line.trimStart();
-  return py ? t.startsWith('#') : t.startsWith('//') || t.startsWith('*') || t.startsWith('/*');
+  if (py) return t.startsWith('#') ? undefined : line;
+  if (t.startsWith('//')) return undefined;
+  if (!t.startsWith('*') && !t.startsWith('/*')) return line;
+  const close = t.indexOf('*/', t.startsWith('/*') ? 2 : 1);
+  if (close === -1) return undefined;
+  const rest = t.slice(close + 2);
+  return rest.trim() === '' ? undefined : rest;
 }
 
 /** Top-level code runs at import time (initialization context, §3.5). */
@@ -56,6 +67,9 @@ function atTopLevel(line: string, py: boolean): boolean {
   if (/^\s/.test(line)) return false;
   return py ? !/^(?:def|async\s+def|class)\b/.test(line) : !/^(?:export\s+)?(?:async\s+)?function\b/.test(line);
 }
+
+/** Longer lines are minified code: they hold many statements. */
+const LONG_LINE = 2000;
 
 interface Hit { rule: Rule; file: string; line: number; topLevel: boolean }
 
@@ -66,16 +80,25 @@ function scanSources(ctx: BundleContext): Hit[] {
     const py = file.path.endsWith('.py');
     const lines = file.text.split('\n');
     for (const [i, line] of lines.entries()) {
-      if (line.length > 2000 || isComment(line, py)) continue;
+      const code = codeOf(line, py);
+      if (code === undefined) continue;
+      // Every line is read whole, however long (every pattern here is linear): a minified bundle
+      // keeps its `require("child_process")` on a megabyte-long line. An ordinary line reports its
+      // first rule; a long line (minified code) reports the first rule of each capability, since
+      // it holds what would be many lines.
+      const long = line.length > LONG_LINE;
+      const seen = new Set<Capability>();
       for (const rule of RULES) {
+        if (seen.has(rule.capability)) continue;
         const re = py ? rule.py : rule.js;
-        if (!re || !re.test(line)) continue;
+        if (!re || !re.test(code)) continue;
         const key = `${rule.capability}/${rule.detail ?? ''}`;
         const n = perKey.get(key) ?? 0;
         if (n >= 20) continue;
         perKey.set(key, n + 1);
         hits.push({ rule, file: file.path, line: i + 1, topLevel: atTopLevel(line, py) });
-        break;
+        if (!long) break;
+        seen.add(rule.capability);
       }
     }
   }
