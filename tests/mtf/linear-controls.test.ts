@@ -2,9 +2,10 @@
 // declarations analysis, the dependency readers and the signature / attestation checks run in
 // linear time on attacker text (SECURITY.md: attacker text never stalls a scan). Two parts:
 //  1. every regular-expression literal of those files, read from the source (a new pattern is
-//     covered automatically), run on 1 MiB of adversarial text built from its own words: long
-//     runs of spaces, repeated keywords with "(", quotes and dots between, near-matches that fail
-//     at the end, identifier / base64 / hex / dot / "({" / "a$" runs, unclosed quotes;
+//     covered automatically), run on adversarial text built from its own words: long runs of
+//     spaces, repeated keywords with "(", quotes and dots between, near-matches that fail at the
+//     end, identifier / base64 / hex / dot / "({" / "a$" runs, unclosed quotes. Every input at
+//     256 KiB with its growth from 64 KiB checked (linear, not quadratic), and one at 1 MiB;
 //  2. each control that reads bundle text, run on a 1 MiB bundle crafted against it, still finding
 //     its true positive at the end.
 // Bounds are generous (5 s for 1 MiB; an ordinary machine takes well under 1 s): they catch
@@ -75,22 +76,24 @@ function wordsOf(re: RegExp): string[] {
 /** Runs of one unit: spaces, identifiers, digits, dots, quotes, "({", "a$", "${", escapes, base64, hex. */
 const RUNS = [' ', '\t', 'a', '1', '.', '/', '"', "'", '(', '({', '@', '=', 'a$', 'a.', '1.', '. ', 'a/', '${', '\\x41', 'QUJDRGVm+/', '0af9'];
 const runs = new Map<string, string>();
-const runOf = (unit: string) => runs.get(unit) ?? runs.set(unit, fill(unit, MiB)).get(unit)!;
+const runOf = (unit: string, n: number) => runs.get(`${n}:${unit}`) ?? runs.set(`${n}:${unit}`, fill(unit, n)).get(`${n}:${unit}`)!;
 
-/** 1 MiB adversarial inputs for one pattern. */
-function* adversarial(re: RegExp): Generator<[string, string]> {
-  for (const run of RUNS) yield [`run ${JSON.stringify(run)}`, runOf(run)];
+type Input = [name: string, make: (n: number) => string];
+
+/** Adversarial inputs for one pattern, each of any length n. */
+function* adversarial(re: RegExp): Generator<Input> {
+  for (const run of RUNS) yield [`run ${JSON.stringify(run)}`, (n) => runOf(run, n)];
   const words = wordsOf(re);
   for (const w of words) {
-    for (const sep of [' ', '(', '"', '.']) yield [`${w}${JSON.stringify(sep)} repeated`, fill(`${w}${sep}`, MiB)];
-    yield [`${w} then spaces`, `${w}${fill(' ', MiB)}!`];
-    yield [`${w}( then "({"`, `${w}(${fill('({', MiB)}`];
-    yield [`${w}(" then an identifier`, `${w}("${fill('abc', MiB)}`];
+    for (const sep of [' ', '(', '"', '.']) yield [`${w}${JSON.stringify(sep)} repeated`, (n) => fill(`${w}${sep}`, n)];
+    yield [`${w} then spaces`, (n) => `${w}${fill(' ', n)}!`];
+    yield [`${w}( then "({"`, (n) => `${w}(${fill('({', n)}`];
+    yield [`${w}(" then an identifier`, (n) => `${w}("${fill('abc', n)}`];
   }
   if (words.length > 0) {
-    yield ['all words with " ( " between', fill(`${words.join(' ( ')} `, MiB)];
-    yield ['all words with quotes between', fill(`${words.join('"')}": "`, MiB)];
-    yield ['all words with dots between', fill(`${words.join('.')}.`, MiB)];
+    yield ['all words with " ( " between', (n) => fill(`${words.join(' ( ')} `, n)];
+    yield ['all words with quotes between', (n) => fill(`${words.join('"')}": "`, n)];
+    yield ['all words with dots between', (n) => fill(`${words.join('.')}.`, n)];
   }
 }
 
@@ -103,19 +106,53 @@ function runAll(re: RegExp, text: string): void {
   for (let m = re.exec(text), n = 0; m && n < 1_000_000; m = re.exec(text), n++) if (m[0].length === 0) re.lastIndex++;
 }
 
-describe('every pattern of the audited files runs in linear time on 1 MiB of adversarial text', () => {
+function msOf(re: RegExp, text: string): number {
+  const t0 = performance.now();
+  runAll(re, text);
+  return performance.now() - t0;
+}
+
+/**
+ * The sweep runs every input at 256 KiB and, when that takes long enough to measure, at 64 KiB
+ * too: 4× the text may cost at most 8× the time (quadratic is 16×). Times are the best of three,
+ * so a load spike is not read as growth. Below FLOOR_MS at 256 KiB even a quadratic pattern
+ * would stay under a second at 1 MiB (what the 1 MiB bound alone allowed). Each pattern also
+ * runs its first word-built input at 1 MiB within the absolute bound.
+ */
+const SWEEP = 256 * 1024;
+const FLOOR_MS = 50;
+const RATIO = 8;
+
+describe('every pattern of the audited files runs in linear time on adversarial text (256 KiB sweeps, growth from 64 KiB, one 1 MiB input each)', () => {
   const all = AUDITED.flatMap(literals);
   it('finds the patterns (the list of files is current)', () => {
     expect(all.length).toBeGreaterThan(100);
   });
+  it('the growth check tells quadratic from linear (a backtracking / *x/ on spaces grows ~16×)', () => {
+    const quadratic = / *x/;
+    const linear = /x/;
+    const spaces = (n: number) => fill(' ', n);
+    const best = (re: RegExp, n: number) => Math.min(msOf(re, spaces(n)), msOf(re, spaces(n)), msOf(re, spaces(n)));
+    msOf(quadratic, spaces(1024)); // warm up
+    expect(best(quadratic, 16 * 1024)).toBeGreaterThan(RATIO * best(quadratic, 4 * 1024));
+    expect(msOf(linear, spaces(SWEEP))).toBeLessThan(FLOOR_MS);
+  });
   for (const { at, re } of all) {
     it(`${at} ${re.source.length > 60 ? `${re.source.slice(0, 60)}…` : re.source}`, () => {
-      for (const [name, text] of adversarial(re)) {
-        const t0 = performance.now();
-        runAll(re, text);
-        const ms = performance.now() - t0;
-        expect(ms, `${name}: ${Math.round(ms)} ms`).toBeLessThan(BOUND_MS);
+      const inputs = [...adversarial(re)];
+      for (const [name, make] of inputs) {
+        const big = make(SWEEP);
+        let ms = msOf(re, big);
+        expect(ms, `${name} at 256 KiB: ${Math.round(ms)} ms`).toBeLessThan(BOUND_MS);
+        if (ms < FLOOR_MS) continue;
+        const small = make(SWEEP / 4);
+        ms = Math.min(ms, msOf(re, big), msOf(re, big));
+        const base = Math.min(msOf(re, small), msOf(re, small), msOf(re, small));
+        expect(ms, `${name}: ${Math.round(ms)} ms at 256 KiB, ${Math.round(base)} ms at 64 KiB`).toBeLessThan(RATIO * Math.max(base, 1));
       }
+      const [name, make] = inputs.find(([n]) => !n.startsWith('run ')) ?? inputs[0]!;
+      const ms = msOf(re, make(MiB));
+      expect(ms, `${name} at 1 MiB: ${Math.round(ms)} ms`).toBeLessThan(BOUND_MS);
     });
   }
 });
