@@ -161,8 +161,8 @@ describe('security: the same surface behind another program or host is drift', (
       writeFileSync(join(dir.dir, 'new.json'), serializeLockfile(withTransport(npx('@acme-tools/mcp@1.0.0'))));
       const r = await runCli(['diff', '--lock', 'old.json', '--against', 'new.json', '--fail-on', 'security'], { cwd: dir.dir });
       expect(r.code).toBe(1);
-      expect(r.stdout).toBe(
-        'drift: old.json → new.json: 1 change (0 breaking; 1 high)\n\ns\n  high     ~ server modified\n      - the server is now launched with other arguments (another package or script?): stdio: npx -y @acme/mcp@1.0.0 → stdio: npx -y @acme-tools/mcp@1.0.0\n      changed at: /transport\n',
+      expect(r.stdout.replace(/sha256:[0-9a-f]{64}/g, 'sha256:<digest>')).toBe(
+        'drift: old.json → new.json: 1 change (0 breaking; 1 high)\n\ns\n  locked sha256:<digest> → new sha256:<digest>\n  high     ~ server modified\n      - the server is now launched with other arguments (another package or script?): stdio: npx -y @acme/mcp@1.0.0 → stdio: npx -y @acme-tools/mcp@1.0.0\n      changed at: /transport\n',
       );
       const sarif = JSON.parse((await runCli(['diff', '--lock', 'old.json', '--against', 'new.json', '--format', 'sarif'], { cwd: dir.dir })).stdout);
       const [result] = sarif.runs[0].results;

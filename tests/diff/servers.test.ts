@@ -26,7 +26,7 @@ describe('diff on real servers', () => {
     expect((await runCli(['lock', '--', ...example], { cwd: scratch.dir })).code).toBe(0);
     const r = await runCli(['lock', '--', ...example, '--changed'], { cwd: scratch.dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('refused: mcp-lock.json pins a different surface; nothing written.');
+    expect(r.stderr).toContain('refused: mcp-lock.json pins something different from what the servers offer now; nothing written.');
     expect(r.stderr).toMatch(/critical +\+ example-notes: tool "exec_shell" added: new tool points at command execution/);
     expect(r.stderr).toMatch(/low +~ example-notes: tool "write_note" modified \(breaking\)/);
     const json = await runCli(['lock', '--format', 'json', '--', ...example, '--changed'], { cwd: scratch.dir });

@@ -61,7 +61,7 @@ describe('re-locking an existing lockfile', () => {
     const before = readFileSync(out);
     const r = await lockExample(out, '--changed');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/drift\.json pins a different surface; nothing written/);
+    expect(r.stderr).toMatch(/drift\.json pins something different from what the servers offer now; nothing written/);
     expect(r.stderr).toMatch(/exec_shell/);
     expect(r.stderr).toMatch(/daily_review/);
     expect(r.stderr).toMatch(/--force/);

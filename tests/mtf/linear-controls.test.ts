@@ -147,6 +147,8 @@ describe('every pattern of the audited files runs in linear time on adversarial 
         if (ms < FLOOR_MS) continue;
         const small = make(SWEEP / 4);
         ms = Math.min(ms, msOf(re, big), msOf(re, big));
+        // The first run was a load spike: the best of three is too fast to measure growth on.
+        if (ms < FLOOR_MS) continue;
         const base = Math.min(msOf(re, small), msOf(re, small), msOf(re, small));
         expect(ms, `${name}: ${Math.round(ms)} ms at 256 KiB, ${Math.round(base)} ms at 64 KiB`).toBeLessThan(RATIO * Math.max(base, 1));
       }

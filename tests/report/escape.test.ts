@@ -131,7 +131,10 @@ describe('JUnit XML carries no control or invisible character raw', () => {
   it('check --format json keeps the exact strings (JSON escapes C0 itself)', () => {
     const doc = JSON.parse(JSON.stringify(checkJson(report)));
     expect(doc.drift.changes.map((c: { name: string }) => c.name)).toContain(hostileName);
-    expect(doc.checks[0].details.some((d: string) => d.includes(hostileName))).toBe(true);
+    // The details are the human lines (the same as the text report), escaped like it; the
+    // structured drift keeps the exact strings.
+    expect(doc.checks[0].details.some((d: string) => d.includes('a\\u{d}\\u{202e}\\u{85}\\u{2028}b'))).toBe(true);
+    expect(doc.checks[0].details.some((d: string) => d.includes(hostileName))).toBe(false);
   });
 
   it('escapeXml shows every unsafe code point as \\u{…} and keeps tab and line feed in content', () => {
