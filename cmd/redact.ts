@@ -33,7 +33,7 @@ export function redactor(secrets: readonly string[]): <T>(value: T) => T {
  * The redactor for the live servers a command reads: their header and env values, the `${VAR}`
  * values of their command, args or URL, the URL's password, Basic credentials and query values.
  * A server may echo any of them into its surface; the lockfile may then pin it (lock notes it),
- * but no report shows it (README, "Secrets").
+ * but no report shows it (docs/lock.md, "Secrets").
  */
 export async function liveRedactor(argv: string[], options: Partial<ServerOptions>, io: IO): Promise<<T>(value: T) => T> {
   const [{ resolveTargets }, { targetSecrets }] = await Promise.all([import('./servers.js'), import('../src/mcp/target.js')]);

@@ -34,7 +34,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
   const policy = program
     .command('policy')
     .summary('evaluate YAML policy rules (CEL) over the lockfile, the drift and the MTF results')
-    .description('Policy as code: YAML files of CEL rules over a documented input document\n(README: "The policy input document"; schemas/policy-input.schema.json).');
+    .description('Policy as code: YAML files of CEL rules over a documented input document\n(docs/policy.md: "The policy input document"; schemas/policy-input.schema.json).');
 
   const check = policy
     .command('check')

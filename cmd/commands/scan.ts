@@ -52,7 +52,7 @@ Examples:
   mcptrust scan --lock mcp-lock.json
 Exit codes: 0 scanned (level at or above --min-level) · 1 below --min-level, or with --lock a server
 fails CD-01/CD-03 · 2 unreadable or refused bundle, bad flags.
-The signature of server.mcpb is read from server.mcpb.sig (format: README, "Bundle signatures").`,
+The signature of server.mcpb is read from server.mcpb.sig (format: docs/scan.md, "Bundle signatures").`,
     )
     .action(async (bundle: string | undefined, options: ScanOptions) => {
       ctx.setExitCode(await runScanCommand(bundle, options, ctx));

@@ -72,7 +72,7 @@ jobs:
 export function starterPolicy(baselineYaml: string): string {
   const body = baselineYaml.replace(/^(?:#[^\n]*\n)+/, '');
   return `# Starter policy written by \`mcptrust init\` from the baseline preset; edit the rules freely.
-# Rules are CEL expressions over the \`input\` document (README: "The policy input document").
+# Rules are CEL expressions over the \`input\` document (mcptrust docs/policy.md: "The policy input document").
 # Try it: mcptrust policy check --policy ${POLICY_PATH} --lock mcp-lock.json
 # mode strict: a failed rule of severity error fails the check (exit 1); severity warn only warns.
 ${body}`;

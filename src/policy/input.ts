@@ -9,7 +9,7 @@ import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../
 import { printable } from '../util/text.js';
 
 /**
- * The `input` document that policy rules (CEL) are evaluated over. Documented in the README
+ * The `input` document that policy rules (CEL) are evaluated over. Documented in docs/policy.md
  * ("The policy input document") and by `schemas/policy-input.schema.json`. Field names follow
  * MCPTrust where it has one (`input.tools[].risk_level`, `input.drift.hasDrift`,
  * `input.drift.items`, `input.resources.schemes`, `input.prompts.names`) so its policy files

@@ -6,7 +6,7 @@ import { safeJson } from '../util/text.js';
 /** Version of the `diff --format json` document; bumped on any incompatible change. */
 export const DIFF_JSON_VERSION = 1;
 
-/** The machine report (README "Diff JSON"): drift, summary, and every classified change. */
+/** The machine report (docs/formats.md, "Diff JSON"): drift, summary, and every classified change. */
 export function renderDiffJson(report: DiffReport, sources: DiffSources, failOn: string, failed: boolean, servers: readonly ServerDigest[] = []): string {
   const doc = {
     diffVersion: DIFF_JSON_VERSION,

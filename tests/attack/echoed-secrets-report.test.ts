@@ -1,7 +1,7 @@
 // A live server that echoes a secret it was given (a header, an env value, the URL's query or
 // password) into a description shows the change in diff and check reports: CI logs and
 // pull-request comments. The change is reported, the secret never: in every format, the report
-// shows [REDACTED] where the server wrote it (README, "Secrets").
+// shows [REDACTED] where the server wrote it (docs/lock.md, "Secrets").
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

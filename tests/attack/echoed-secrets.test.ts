@@ -1,5 +1,5 @@
 // A server that puts a secret it was given into its own surface. The lockfile pins the surface
-// as sent (README, "Secrets"), so it then holds the secret and lock must say so in a note naming
+// as sent (docs/lock.md, "Secrets"), so it then holds the secret and lock must say so in a note naming
 // where the secret came from, whatever kind of secret it is: an env or header value, a ${VAR}
 // value of a config's command or args, the URL's password or query values. And lock's own report
 // on screen (text or JSON), which CI logs keep, never shows a piece of it, even when the server

@@ -1,6 +1,6 @@
 /**
  * Issue 9: the policy input is built outside `--rule-timeout`, so it must be linear in the
- * lockfile (README "Bounds"). The cases of the issue, run as real processes (a quadratic pattern
+ * lockfile (docs/policy.md "Bounds"). The cases of the issue, run as real processes (a quadratic pattern
  * would hold an in-process test for minutes): `policy check --preset strict` over 30 tools whose
  * descriptions repeat "command line " 20,000 times (544 s before), and `diff --against` with
  * "run" + 256 KiB of spaces (33 s before) and "command line " × 20,000 in 3 tools (54 s before).
