@@ -41,15 +41,23 @@ export function describeTransport(t: DiscoveredTransport): string {
 export function renderDiscovery(d: Discovery, where: { home?: string; cwd: string }, p: Paint, pe: Paint): { stdout: string; stderr: string } {
   const lines: string[] = [];
   const byFile = new Map<string, DiscoveredServer[]>();
-  for (const s of d.servers) byFile.set(s.file, [...(byFile.get(s.file) ?? []), s]);
+  for (const s of d.servers) {
+    const list = byFile.get(s.file);
+    if (list) list.push(s);
+    else byFile.set(s.file, [s]);
+  }
   const agents = new Set<string>();
   for (const f of d.files) {
     const servers = byFile.get(f.path) ?? [];
     if (servers.length === 0) continue;
     agents.add(f.agent);
     lines.push(`${p.bold(printable(servers[0]!.agentName, 40))} ${p.dim(`(${printable(f.label, 80)})`)} ${printable(shownPath(f.path, where), 300)}`);
-    const width = Math.min(60, Math.max(...servers.map((s) => printable(s.id, 120).length)));
-    for (const s of servers) lines.push(`  ${printable(s.id, 120).padEnd(width)}  ${describeTransport(s.transport)}`);
+    // One pass (no spread: a file may list more servers than a call takes arguments).
+    const ids = servers.map((s) => printable(s.id, 120));
+    let width = 0;
+    for (const id of ids) width = Math.max(width, id.length);
+    width = Math.min(60, width);
+    servers.forEach((s, i) => lines.push(`  ${ids[i]!.padEnd(width)}  ${describeTransport(s.transport)}`));
   }
   const n = d.servers.length;
   if (n === 0) lines.push('no MCP servers found in the agent configs of this machine and folder');

@@ -4,7 +4,9 @@ import { parseDocument as parseYamlDocument } from 'yaml';
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import type { NamedTarget, ServerTarget } from '../mcp/target.js';
+import { lineColumnAt } from '../util/json.js';
 import { printable } from '../util/text.js';
+import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
 import { parseJsonOrJsonc } from './jsonc.js';
 
@@ -166,6 +168,9 @@ export function readingFor(path: string): FileReading {
   return { format: 'json', section: 'auto', dialect: 'standard' };
 }
 
+/** The deepest YAML nesting (flow collections, `- - -` on a line) a config file may have. */
+const MAX_CONFIG_YAML_NESTING = 64;
+
 const FORMAT_NAMES: Record<ConfigFormat, string> = { json: 'JSON', jsonc: 'JSON with comments', toml: 'TOML', yaml: 'YAML' };
 
 /**
@@ -193,6 +198,12 @@ export function parseConfigDocument(text: string, path: string, format: ConfigFo
       const reason = /^[A-Za-z ,()-]{1,80}$/.test(first) ? first : 'syntax error';
       throw new ConfigError('MALFORMED_CONFIG', `${at(e.line, e.column)}is not valid TOML: ${reason}`);
     }
+  }
+  // A config needs a few levels; the parser recurses per level (a megabyte of [ took 20 s and 1 GB).
+  const deep = yamlNestingExceeds(text, MAX_CONFIG_YAML_NESTING);
+  if (deep !== undefined) {
+    const { line, column } = lineColumnAt(text, deep);
+    throw new ConfigError('MALFORMED_CONFIG', `${at(line, column)}is not valid YAML: nests deeper than ${MAX_CONFIG_YAML_NESTING} levels`);
   }
   const doc = parseYamlDocument(text, { uniqueKeys: true });
   const problem = doc.errors[0];

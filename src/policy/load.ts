@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
-import { isScalar, Lexer, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
 import { printable } from '../util/text.js';
+import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { PolicyError } from './errors.js';
 import { validate as validatePolicySchema } from './policy-validate.generated.js';
 
@@ -46,29 +47,6 @@ export const MAX_POLICY_BYTES = 1024 * 1024;
  * failed with a misleading message.
  */
 export const MAX_POLICY_NESTING = 64;
-
-/**
- * Where the nesting first passes MAX_POLICY_NESTING, as a source offset, or undefined. One pass
- * of the yaml library's lexer (linear, no recursion), so the count follows YAML's own reading
- * of quotes and comments: a bracket inside a string is not counted.
- */
-function excessiveNesting(text: string): number | undefined {
-  let offset = 0;
-  let flow = 0;
-  let lineBlock = 0;
-  for (const token of new Lexer().lex(text)) {
-    const first = token.charCodeAt(0);
-    // Control tokens (document start, scalar start, flow error end) are not source text.
-    if (token.length === 1 && (first === 0x02 || first === 0x18 || first === 0x1f)) continue;
-    if (token === '[' || token === '{') flow++;
-    else if ((token === ']' || token === '}') && flow > 0) flow--;
-    else if (token === '-' || token === '?') lineBlock++;
-    else if (first === 0x0a || first === 0x0d) lineBlock = 0;
-    if (flow + lineBlock > MAX_POLICY_NESTING) return offset;
-    offset += token.length;
-  }
-  return undefined;
-}
 
 interface RawRule {
   name: string;
@@ -151,7 +129,7 @@ function describeYamlProblem(code: YAMLError['code']): string {
  * `schemas/policy.schema.json`, so that nothing but the documented shape reaches the compiler.
  */
 export function parsePolicy(text: string, source: string): Policy {
-  const deep = excessiveNesting(text);
+  const deep = yamlNestingExceeds(text, MAX_POLICY_NESTING);
   if (deep !== undefined) {
     const before = text.slice(0, deep);
     const line = before.split('\n').length;

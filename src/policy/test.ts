@@ -1,7 +1,10 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { lineColumnAt } from '../util/json.js';
 import { printable } from '../util/text.js';
+import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import type { CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
+import { MAX_POLICY_NESTING } from './load.js';
 import { evaluatePolicies, type EvaluateOptions, type PolicyResult, type RuleOutcome } from './evaluate.js';
 import { nearest } from './typecheck.js';
 
@@ -69,6 +72,12 @@ function invalid(file: string, node: Node | null | undefined, lines: LineCounter
  */
 export function parseExpectation(text: string, file: string): Expectation {
   const lines = new LineCounter();
+  // An expect file needs three levels; the parser recurses per level (a megabyte of [ took 20 s and 1 GB).
+  const deep = yamlNestingExceeds(text, MAX_POLICY_NESTING);
+  if (deep !== undefined) {
+    const { line, column } = lineColumnAt(text, deep);
+    throw new PolicyError('INVALID_TEST', `${file}:${line}:${column}: nests deeper than ${MAX_POLICY_NESTING} levels`);
+  }
   const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, lineCounter: lines, version: '1.2' });
   const problem = doc.errors[0];
   if (problem) {
