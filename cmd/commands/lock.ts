@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -125,7 +126,16 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     }
   }
   const { writeFileAtomic } = await import('../../src/util/fs.js');
+  // A signature file next to the lockfile signs its old bytes: say so when they change, as
+  // verify and check will refuse the new lockfile until it is signed again.
+  const staleSignature = signatureGoesStale(output, text);
   writeFileAtomic(output, text);
+  if (staleSignature) {
+    const { printable } = await import('../../src/util/text.js');
+    io.stderr.write(
+      `note: ${printable(options.output, 200)} changed, so the signatures in ${printable(`${options.output}.sig`, 200)} no longer verify it: review it, then sign it again (mcptrust sign)\n`,
+    );
+  }
   // Tools of two servers that an agent cannot tell apart (the same or a look-alike name): noted;
   // the policy input's `shadows` and --preset strict deny them, diff grades a new one high.
   const { findCollisions, serverTools, describeCollision } = await import('../../src/safety/shadowing.js');
@@ -145,6 +155,17 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     }
   }
   return EXIT.OK;
+}
+
+/** Whether writing `text` to `path` changes the bytes a `PATH.sig` beside it signed. */
+function signatureGoesStale(path: string, text: string): boolean {
+  if (!existsSync(`${path}.sig`)) return false;
+  try {
+    const size = statSync(path).size;
+    return size !== Buffer.byteLength(text) || readFileSync(path, 'utf8') !== text;
+  } catch {
+    return true;
+  }
 }
 
 /**
