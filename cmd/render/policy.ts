@@ -31,6 +31,7 @@ function ruleLines(rule: RuleResult, p: Paint, indent: string): string[] {
     const more = rule.offending.total - rule.offending.items.length;
     if (more > 0) lines.push(`${indent}      ${p.dim(`… and ${more} more`)}`);
   }
+  if (rule.unexplained) lines.push(`${indent}      ${p.dim(`(${printable(rule.unexplained, 200)})`)}`);
   return lines;
 }
 

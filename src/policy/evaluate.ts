@@ -34,6 +34,8 @@ export interface RuleResult {
   message?: string;
   /** When it failed: the first names of the input elements that make it false, and how many there are (src/policy/explain.ts). */
   offending?: Offending;
+  /** When it failed and its names could not be found (the explanation ran past the time limit): why. */
+  unexplained?: string;
   description?: string;
   controlRefs: string[];
   ms: number;
@@ -166,8 +168,11 @@ export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unk
         try {
           const offending = runWithTimeout(() => explainFailure(environment, program.ast, input), timeoutMs);
           if (offending) result.offending = offending;
-        } catch {
-          // No names: the verdict stands on the rule itself.
+        } catch (error) {
+          // No names: the verdict stands on the rule itself, and the report says why none are listed.
+          result.unexplained = isTimeout(error)
+            ? `the names of what made it fail were not found within ${timeoutMs} ms (--rule-timeout)`
+            : 'the names of what made it fail could not be found';
         }
       }
       if (rule.description !== undefined) result.description = rule.description;

@@ -154,7 +154,7 @@ function compare(expect: Expectation, result: PolicyResult): string[] {
       const listed = rule.offending?.items.map((i) => i.name) ?? [];
       const missing = wanted.filter((w) => !listed.includes(w));
       if (missing.length > 0) {
-        const shown = listed.length === 0 ? 'none' : listed.map((l) => JSON.stringify(l)).join(', ');
+        const shown = listed.length === 0 ? `none${rule.unexplained !== undefined ? ` (${rule.unexplained})` : ''}` : listed.map((l) => JSON.stringify(l)).join(', ');
         problems.push(`rule "${name}" (${rule.source}): expected ${missing.map((m) => JSON.stringify(m)).join(', ')} among the offending names; listed: ${shown}`);
       }
     }

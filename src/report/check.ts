@@ -114,13 +114,15 @@ export function ruleJson(rule: PolicyResult['rules'][number]) {
     message: rule.message ?? null,
     /** What made a failed rule false, by name: the first items and the total (null when it passed or names nothing). */
     offending: rule.offending ? { items: rule.offending.items, total: rule.offending.total } : null,
+    /** Why a failed rule names nothing, when its names could not be found in time (else absent). */
+    ...(rule.unexplained !== undefined ? { unexplained: rule.unexplained } : {}),
     controlRefs: rule.controlRefs,
   };
 }
 
 /** A failed rule's offending items as lines (JUnit details), bounded as in the text report. */
 function offendingLines(rule: PolicyResult['rules'][number]): string[] {
-  if (!rule.offending) return [];
+  if (!rule.offending) return rule.unexplained !== undefined ? [`(${rule.unexplained})`] : [];
   const more = rule.offending.total - rule.offending.items.length;
   return [...rule.offending.items.map((i) => `- ${i.name}${i.why.length ? ` (${i.why.join(', ')})` : ''}`), ...(more > 0 ? [`… and ${more} more`] : [])];
 }
