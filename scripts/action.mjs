@@ -252,21 +252,34 @@ function writeStep(outputs, summary) {
   if (process.env.GITHUB_STEP_SUMMARY && summary) appendFileSync(process.env.GITHUB_STEP_SUMMARY, summary);
 }
 
+/** A bad input: said on the log, and the step's outputs and summary say error (exit 2). */
+function inputFailed(message) {
+  console.error(`mcptrust action: ${message}`);
+  writeStep({ result: 'error', drift: '', 'max-severity': '', 'lockfile-digest': '', digests: '{}' }, '### mcptrust check: ❌ error (an action input is invalid)\n\nThe step log names the input.\n');
+  return 2;
+}
+
 function main() {
   let inputs;
   try {
     inputs = readInputs(process.env);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    console.error(`mcptrust action: ${error.message}`);
-    writeStep({ result: 'error', drift: '', 'max-severity': '', 'lockfile-digest': '', digests: '{}' }, '### mcptrust check: ❌ error (an action input is invalid)\n\nThe step log names the input.\n');
-    return 2;
+    return inputFailed(error.message);
+  }
+  // The report files may go to a folder of their own (reports/junit.xml): made here, as upload
+  // steps expect. One that cannot be made (a file is in the way) is a bad input, not a crash.
+  for (const [name, file] of [['junit-file', inputs.junitFile], ['sarif-file', inputs.sarifFile]]) {
+    if (!file) continue;
+    try {
+      mkdirSync(dirname(resolve(file)), { recursive: true });
+    } catch (error) {
+      return inputFailed(`input ${name}: cannot create the folder of ${shown(file)} (${error?.code ?? 'error'})`);
+    }
   }
   const scratch = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'mcptrust-action-'));
   try {
     const files = { json: join(scratch, 'check.json'), markdown: join(scratch, 'summary.md') };
-    // The report files may go to a folder of their own (reports/junit.xml): made here, as upload steps expect.
-    for (const file of [inputs.junitFile, inputs.sarifFile]) if (file) mkdirSync(dirname(resolve(file)), { recursive: true });
     const run = mcptrust(inputs.version, checkArgsFor(inputs, files), { stdio: 'inherit' });
     if (run.error) console.error(`mcptrust action: cannot run mcptrust: ${run.error.message}`);
     const exitCode = run.status ?? 3;

@@ -1,0 +1,37 @@
+// The GitHub Action with a junit-file or sarif-file whose folder cannot be made (a file is in
+// the way): a bad input, exit 2 naming it, with the step's outputs and summary saying error. It
+// crashed with a stack trace and exit 1 (read as "check failed"), and wrote no output at all.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repoRoot, tempDir } from '../helpers/cli.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
+
+describe('action: a report file whose folder cannot be made', () => {
+  for (const input of ['junit-file', 'sarif-file']) {
+    it(`${input} under a file: exit 2 naming the input, outputs say error`, () => {
+      const { dir, cleanup } = tempDir('mcptrust-action-attack-');
+      cleanups.push(cleanup);
+      writeFileSync(join(dir, 'reports'), 'a file, not a folder\n');
+      writeFileSync(join(dir, 'out'), '');
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        MCPTRUST_ACTION_PATH: repoRoot,
+        GITHUB_OUTPUT: join(dir, 'out'),
+        RUNNER_TEMP: dir,
+        INPUT_REQUIRE_SIGNATURE: 'false',
+        [`INPUT_${input.toUpperCase().replace(/-/g, '_')}`]: 'reports/r.xml',
+      };
+      const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'action.mjs')], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe(`mcptrust action: input ${input}: cannot create the folder of "reports/r.xml" (EEXIST)\n`);
+      expect(r.status).toBe(2);
+      expect(readFileSync(join(dir, 'out'), 'utf8')).toMatch(/^result<<(ghadelimiter_[0-9a-f-]+)\nerror\n\1\n/);
+    });
+  }
+});
