@@ -20,29 +20,31 @@ export interface JsoncProblem {
  */
 export function stripJsonc(text: string): { text: string } | { problem: JsoncProblem } {
   const n = text.length;
-  const out: string[] = [];
-  // Index in `out` of a comma outside strings whose fate (kept, or blanked as trailing) waits
-  // for the next significant character.
-  let pendingComma = -1;
-  let chunkStart = 0;
-  let i = 0;
-  const flush = (end: number) => {
-    if (end > chunkStart) out.push(text.slice(chunkStart, end));
-  };
-  const blank = (from: number, to: number) => {
-    // Spaces, except line breaks, which stay so lines keep their numbers.
-    let s = '';
-    for (let k = from; k < to; k++) {
-      const c = text.charCodeAt(k);
-      s += c === 0x0a || c === 0x0d ? text[k] : ' ';
+  // The text's UTF-16 code units, copied on the first blank only (a file without comments or
+  // trailing commas is returned as it is). One flat array, not a string per comma or comment:
+  // 32 MB of ", " took 1.4 GB as pieces.
+  let codes: Uint16Array | undefined;
+  const units = (): Uint16Array => {
+    if (!codes) {
+      codes = new Uint16Array(n);
+      for (let k = 0; k < n; k++) codes[k] = text.charCodeAt(k);
     }
-    out.push(s);
+    return codes;
   };
+  // Spaces, except line breaks, which stay so lines keep their numbers.
+  const blank = (from: number, to: number) => {
+    const u = units();
+    for (let k = from; k < to; k++) if (u[k] !== 0x0a && u[k] !== 0x0d) u[k] = 0x20;
+  };
+  // Index of a comma outside strings whose fate (kept, or blanked as trailing) waits for the
+  // next significant character.
+  let pendingComma = -1;
+  let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       // A string: skip to its closing quote (escapes included); JSON.parse judges its content.
-      if (pendingComma !== -1) pendingComma = -1;
+      pendingComma = -1;
       i++;
       while (i < n) {
         const d = text.charCodeAt(i);
@@ -56,14 +58,10 @@ export function stripJsonc(text: string): { text: string } | { problem: JsoncPro
       continue;
     }
     if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
-      flush(i);
       let end = text.indexOf('\n', i + 2);
       if (end === -1) end = n;
-      // Keep a "\r" before the "\n" as it was.
-      if (end > i && text.charCodeAt(end - 1) === 0x0d) end--;
       blank(i, end);
       i = end;
-      chunkStart = i;
       continue;
     }
     if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
@@ -72,10 +70,8 @@ export function stripJsonc(text: string): { text: string } | { problem: JsoncPro
         const { line, column } = lineColumnAt(text, i);
         return { problem: { reason: 'unterminated /* comment', line, column } };
       }
-      flush(i);
       blank(i, close + 2);
       i = close + 2;
-      chunkStart = i;
       continue;
     }
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
@@ -83,19 +79,20 @@ export function stripJsonc(text: string): { text: string } | { problem: JsoncPro
       continue;
     }
     if (c === 0x2c) {
-      flush(i);
-      out.push(',');
-      pendingComma = out.length - 1;
+      pendingComma = i;
       i++;
-      chunkStart = i;
       continue;
     }
-    if ((c === 0x7d || c === 0x5d) && pendingComma !== -1) out[pendingComma] = ' ';
+    if ((c === 0x7d || c === 0x5d) && pendingComma !== -1) blank(pendingComma, pendingComma + 1);
     pendingComma = -1;
     i++;
   }
-  flush(n);
-  return { text: out.join('') };
+  if (!codes) return { text };
+  // Back to a string in slices (String.fromCharCode takes a bounded number of arguments).
+  const u: Uint16Array = codes;
+  const parts: string[] = [];
+  for (let k = 0; k < n; k += 8192) parts.push(String.fromCharCode(...u.subarray(k, Math.min(n, k + 8192))));
+  return { text: parts.join('') };
 }
 
 /**
