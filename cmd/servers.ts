@@ -33,13 +33,13 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   if (options.name !== undefined && options.name.trim() === '') throw new UsageError('USAGE', '--name must not be empty');
 
   if (options.config || options.discover) {
-    const { readAgentConfig, resolveEntry, selectServers, parseEnvFile, applyEnvFile } = await import('../src/config/agent-config.js');
+    const { readAgentConfig, resolveEntry, selectServers, parseEnvFile, applyEnvFile, MAX_CONFIG_BYTES } = await import('../src/config/agent-config.js');
     if (options.name) throw new UsageError('USAGE', `--name does not go with ${options.config ? '--config (servers keep their config names)' : '--discover (servers are named by their discover id)'}`);
     let label: string;
     let entries: { name: string; entry: import('../src/config/agent-config.js').ConfigEntry }[];
     if (options.config) {
       const path = resolve(io.cwd, options.config);
-      const text = readFileBounded(path, 4 * 1024 * 1024, 'config').toString('utf8');
+      const text = readFileBounded(path, MAX_CONFIG_BYTES, 'config').toString('utf8');
       label = options.config;
       entries = readAgentConfig(text, options.config, io.cwd).map((entry) => ({ name: entry.name, entry }));
     } else {

@@ -10,8 +10,6 @@ interface DiscoverOptions {
   format: 'text' | 'json';
 }
 
-/** Largest config file read (~/.claude.json keeps per-project state and grows). */
-const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
 /** Most block files read from one `.continue/mcpServers/` folder; more is reported, not skipped silently. */
 const MAX_BLOCK_FILES = 256;
 
@@ -51,12 +49,13 @@ or parsed, or a server entry is malformed (everything else is still listed).`,
  * CODEX_HOME come from the command's environment, the project from its working folder.
  */
 export async function gatherDiscovery(io: IO, platformOverride?: Platform): Promise<Discovery & { home: string | undefined }> {
-  const [{ existsSync, readdirSync, statSync }, path, { candidateFiles, homeOf }, { discoverServers }, { readFileBounded }] = await Promise.all([
+  const [{ existsSync, readdirSync, statSync }, path, { candidateFiles, homeOf }, { discoverServers }, { readFileBounded }, { MAX_CONFIG_BYTES }] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../../src/config/agents.js'),
     import('../../src/config/discover.js'),
     import('../../src/util/fs.js'),
+    import('../../src/config/agent-config.js'),
   ]);
   // Tests pass a platform to check the macOS and Windows layouts on any machine.
   const platform: Platform = platformOverride ?? (process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux');

@@ -30,6 +30,9 @@ export interface ConfigServer extends NamedTarget {
   envFile?: string;
 }
 
+/** Largest agent config file read, by --config and discover alike (~/.claude.json keeps per-project state and grows). */
+export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
+
 /** A header name as HTTP defines it (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
