@@ -10,7 +10,7 @@
 // markdown rendered by mcptrust (src/report/check-markdown.ts), which escapes every server string.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -242,6 +242,9 @@ export function summaryText(exitCode, markdown) {
   return `${cut}${note}`;
 }
 
+/** mcptrust's largest lockfile (src/lockfile/types.ts MAX_LOCKFILE_BYTES). */
+const MAX_LOCKFILE_BYTES = 512 * 1024 * 1024;
+
 function mcptrust(version, args, options) {
   if (version) return spawnSync('npx', ['--yes', `mcptrust@${version}`, ...args], options);
   return spawnSync(process.execPath, [join(process.env.MCPTRUST_ACTION_PATH ?? '.', 'dist', 'cmd', 'main.js'), ...args], options);
@@ -292,7 +295,10 @@ function main() {
     }
     let lockBytes;
     try {
-      lockBytes = readFileSync(resolve(inputs.lock));
+      // The lockfile comes with the change under review: only a regular file of a lockfile's
+      // size is read (a link to /dev/zero hung the step; mcptrust refuses both already).
+      const stat = statSync(resolve(inputs.lock));
+      lockBytes = stat.isFile() && stat.size <= MAX_LOCKFILE_BYTES ? readFileSync(resolve(inputs.lock)) : undefined;
     } catch {
       lockBytes = undefined;
     }
