@@ -122,6 +122,15 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
       const refusal = { file: options.output, report, servers, approved, approving };
       if (options.format === 'json') io.stdout.write(`${safeJson(hideDeep(refusalJson(refusal)))}\n`);
       else io.stderr.write(renderRefusal(refusal, paint(colorEnabled(io, io.stderr)), hide));
+      // A surface digest (the lockfile's "digest" field, lock's summary) is not what --approve
+      // takes: say so rather than leave the reviewer guessing why the right server is refused.
+      const { surfaceDigest } = await import('../../src/lockfile/build.js');
+      const surfaces = new Set(Object.values(live.servers).map((s) => surfaceDigest(s.surface)));
+      if ([...approved].some((d) => surfaces.has(d) && !servers.some((s) => s.liveDigest === d))) {
+        io.stderr.write(
+          'note: an --approve digest is a surface digest (the lockfile\'s "digest" field); --approve takes the digest printed after "live" above, which also binds how the server is launched\n',
+        );
+      }
       return EXIT.CHECK_FAILED;
     }
   }

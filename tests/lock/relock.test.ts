@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalDigest } from '../../src/lockfile/build.js';
+import { approvalDigest, surfaceDigest } from '../../src/lockfile/build.js';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 
@@ -59,6 +59,12 @@ describe('lock --server updates only the named servers', () => {
     expect(lockText()).toBe(before);
 
     const digest = liveDigestOf(refused.stderr, 'memory');
+    // The surface digest (the lockfile's "digest" field) is not the approval digest: refused,
+    // with a note that says which digest --approve takes.
+    const surfaceOnly = await cli(['lock', '--config', '.mcp.json', '--server', 'memory', '--approve', surfaceDigest(parseLockfile(before).servers.memory!.surface)]);
+    expect(surfaceOnly.code).toBe(1);
+    expect(surfaceOnly.stderr).toContain('note: an --approve digest is a surface digest');
+    expect(lockText()).toBe(before);
     const approved = await cli(['lock', '--config', '.mcp.json', '--server', 'memory', '--approve', digest]);
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toMatch(/^locked 1 server into mcp-lock\.json \(2 other servers kept as they were\)\n {2}memory /);
