@@ -591,7 +591,9 @@ function matchLine(compiled: CompiledRule, text: string, line: string, lineStart
   let span = next();
   if (!span) return undefined;
   if (compiled.context && !compiled.context.test(line)) return undefined;
-  if (compiled.unlessLine?.test(line)) return undefined;
+  // A line test ("^\s*//" …) reads a line from its start: a window cut out of a longer line
+  // starts mid-line, where padding would choose what the line "starts" with.
+  if (compiled.unlessLine && (lineStart === 0 || text.charCodeAt(lineStart - 1) === 0x0a) && compiled.unlessLine.test(line)) return undefined;
   if (rule.placeholders && PUBLIC_KEY.test(line)) return undefined;
   const quoted = rule.notInString && line.length <= STRING_SCAN_MAX ? stringTracker(line, rule.notInString) : undefined;
   for (; span; span = next()) {

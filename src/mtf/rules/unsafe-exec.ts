@@ -8,7 +8,9 @@
 import type { PatternRule } from '../code/patterns.js';
 
 const PY_COMMENT = '^\\s*#';
-const JS_COMMENT = '^\\s*(?://|\\*|/\\*)';
+// A line that opens like a comment and has code after the comment's close on the same line
+// (a minified bundle's `/*! lib | MIT */` banner) is code, not a comment line.
+const JS_COMMENT = '^\\s*(?://|(?=\\*|/\\*)(?![^\\n]*\\*/\\s*\\S))';
 /** Arguments that name external input (the reference's list, as whole words). */
 const EXTERNAL_INPUT = '\\b(?:request|input|args|arguments|params|data|body|query|payload|user_input)\\b';
 /** A call whose only argument is one string literal. */
