@@ -119,6 +119,18 @@ export const MAX_WINDOW = 4000;
 // `<[^<>]*>`, not `<[^>]*>`: from every "<" of "<<<<…" the latter scans to the end.
 const PLACEHOLDER = /example|placeholder|your[_-]?(?:api)?[_-]?key|xxxx|dummy|fake|sample|changeme|redacted|<[^<>]*>|\$\{|\{\{|%s|["'`]my[_-]?(?:client[_-]?)?(?:secret|password|passwd|token|api[_-]?key|key)["'`]/i;
 const PUBLIC_KEY = /public[_-]?key/i;
+
+/**
+ * Whether the match at `index` is the value of a name that says public key (`PUBLIC_KEY = "…"`,
+ * `publicKey: "…"`): the text before it back to the statement's or property's start (at most 64
+ * characters), never the whole line, so a token beside a public key is still a finding.
+ */
+function publicKeyValue(line: string, index: number): boolean {
+  const before = line.slice(Math.max(0, index - 64), index);
+  let cut = -1;
+  for (const c of [',', ';', '{', '}', '(', '[', '&', '\n']) cut = Math.max(cut, before.lastIndexOf(c));
+  return PUBLIC_KEY.test(before.slice(cut + 1));
+}
 /** `# nosec` / `// nosec` / `/* nosec`, optionally with `: reason`. */
 const NOSEC = /(?:#|\/\/|\/\*)\s*nosec\b(\s*:\s*\S)?/i;
 
@@ -461,7 +473,8 @@ export function scanFiles(set: CompiledRuleSet, files: readonly CodeFile[], limi
       // hide one another.
       for (const compiled of active) {
         if (!compiled.anchor.test(line)) continue;
-        const hit = matchLine(compiled, text, line, lineStart, searchers);
+        // CQ-02 judges whether the code is malicious: its author's `nosec` cannot silence that.
+        const hit = matchLine(compiled, text, line, lineStart, searchers, set.control !== 'CQ-02');
         if (!hit) continue;
         const count = perRule.get(compiled) ?? 0;
         if (count >= limits.perRulePerFile) continue;
@@ -585,7 +598,7 @@ export function insideString(line: string, at: number, language: 'js' | 'python'
  * before `run(b, shell=True)`, must not hide the second), each condition costing a bounded
  * amount per match or one pass per line.
  */
-function matchLine(compiled: CompiledRule, text: string, line: string, lineStart: number, searchers: ArgSearchers): { match: string; unjustified: boolean } | undefined {
+function matchLine(compiled: CompiledRule, text: string, line: string, lineStart: number, searchers: ArgSearchers, honourNosec = true): { match: string; unjustified: boolean } | undefined {
   const { rule } = compiled;
   const next = compiled.pattern.cursor(line);
   let span = next();
@@ -594,7 +607,6 @@ function matchLine(compiled: CompiledRule, text: string, line: string, lineStart
   // A line test ("^\s*//" …) reads a line from its start: a window cut out of a longer line
   // starts mid-line, where padding would choose what the line "starts" with.
   if (compiled.unlessLine && (lineStart === 0 || text.charCodeAt(lineStart - 1) === 0x0a) && compiled.unlessLine.test(line)) return undefined;
-  if (rule.placeholders && PUBLIC_KEY.test(line)) return undefined;
   const quoted = rule.notInString && line.length <= STRING_SCAN_MAX ? stringTracker(line, rule.notInString) : undefined;
   for (; span; span = next()) {
     const match = line.slice(span.index, span.end);
@@ -602,7 +614,7 @@ function matchLine(compiled: CompiledRule, text: string, line: string, lineStart
     // but the call is not; `"Disallow eval()"` ends inside one.
     if (quoted?.(span.end - 1)) continue;
     if (compiled.unlessBefore?.test(line.slice(Math.max(0, span.index - 64), span.index))) continue;
-    if (rule.placeholders && PLACEHOLDER.test(match)) continue;
+    if (rule.placeholders && (PLACEHOLDER.test(match) || publicKeyValue(line, span.index))) continue;
     const after = lineStart + span.end;
     if (compiled.requireFollowing && !compiled.requireFollowing.test(text.slice(after, after + 300))) continue;
     if (compiled.requireString && !matches(compiled.requireString, jsonStringAt(text, after))) continue;
@@ -611,7 +623,7 @@ function matchLine(compiled: CompiledRule, text: string, line: string, lineStart
       if (compiled.unlessArgs.some((t) => argsMatch(t, text, range, searchers))) continue;
       if (compiled.requireArgs && !argsMatch(compiled.requireArgs, text, range, searchers)) continue;
     }
-    const nosec = NOSEC.exec(line);
+    const nosec = honourNosec ? NOSEC.exec(line) : null;
     if (nosec) {
       // A justified suppression ("# nosec: reason") silences the finding; a bare one is reported
       // as such (MTF §3.4 CQ-03/CQ-05: "Suppression without justification: WARN").
