@@ -41,11 +41,17 @@ export const ADDRESS_LABEL = {
   file: 'a local file (file://)',
 } as const;
 
+/** Most reasons a change lists; past it, the most severe are kept and the rest counted. */
+const MAX_REASONS = 50;
+
 /** Accumulates the grade of one change: the highest severity, whether it breaks, and why. */
 export class Grade {
   severity: Severity;
   breaking = false;
-  private readonly findings: { severity: Severity; reason: string }[] = [];
+  private readonly findings: { severity: Severity; reason: string; i: number }[] = [];
+  /** Reasons left out by the cap of MAX_REASONS (the least severe, latest first). */
+  private dropped = 0;
+  private added = 0;
   readonly texts: TextChange[] = [];
   /**
    * A new tool is already high (a new entry point), so a high text signal (an instruction to
@@ -67,15 +73,26 @@ export class Grade {
   add(severity: Severity, reason: string, breaking = false): void {
     if (compareSeverity(severity, this.severity) > 0) this.severity = severity;
     if (breaking) this.breaking = true;
-    if (this.findings.length < 50) this.findings.push({ severity, reason: printable(reason, 300) });
+    const i = this.added++;
+    if (this.findings.length < MAX_REASONS) {
+      this.findings.push({ severity, reason: printable(reason, 300), i });
+      return;
+    }
+    // Full: the most severe are kept (a flood of low reasons must not push out a critical one).
+    let least = 0;
+    for (let k = 1; k < this.findings.length; k++) {
+      const c = compareSeverity(this.findings[k]!.severity, this.findings[least]!.severity);
+      if (c < 0 || (c === 0 && this.findings[k]!.i > this.findings[least]!.i)) least = k;
+    }
+    this.dropped++;
+    if (compareSeverity(severity, this.findings[least]!.severity) > 0) this.findings[least] = { severity, reason: printable(reason, 300), i };
   }
 
   /** Reasons, most severe first (stable for equal severities). */
   reasons(): string[] {
-    return this.findings
-      .map((f, i) => ({ ...f, i }))
-      .sort((a, b) => compareSeverity(b.severity, a.severity) || a.i - b.i)
-      .map((f) => f.reason);
+    const out = [...this.findings].sort((a, b) => compareSeverity(b.severity, a.severity) || a.i - b.i).map((f) => f.reason);
+    if (this.dropped > 0) out.push(`…and ${this.dropped} more reasons, none more severe than those above`);
+    return out;
   }
 }
 
