@@ -56,7 +56,8 @@ function codeOf(line: string, py: boolean): string | undefined {
   if (py) return t.startsWith('#') ? undefined : line;
   if (t.startsWith('//')) return undefined;
   if (!t.startsWith('*') && !t.startsWith('/*')) return line;
-  const close = t.indexOf('*/', t.startsWith('/*') ? 2 : 1);
+  // A leading "*/" is itself the close (`*/require(…)` ends a block comment, then code).
+  const close = t.indexOf('*/', t.startsWith('/*') ? 2 : 0);
   if (close === -1) return undefined;
   const rest = t.slice(close + 2);
   return rest.trim() === '' ? undefined : rest;
