@@ -120,6 +120,8 @@ export const MAX_WINDOW = 4000;
 const PLACEHOLDER = /example|placeholder|your[_-]?(?:api)?[_-]?key|xxxx|dummy|fake|sample|changeme|redacted|<[^<>]*>|\$\{|\{\{|%s|["'`]my[_-]?(?:client[_-]?)?(?:secret|password|passwd|token|api[_-]?key|key)["'`]/i;
 const PUBLIC_KEY = /public[_-]?key/i;
 
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
 /**
  * Whether the match at `index` is the value of a name that says public key (`PUBLIC_KEY = "…"`,
  * `publicKey: "…"`): the text before it back to the statement's or property's start (at most 64
@@ -453,6 +455,7 @@ export function scanFiles(set: CompiledRuleSet, files: readonly CodeFile[], limi
   const hits: PatternHit[] = [];
   const windowed: string[] = [];
   let bytes = 0;
+  let truncated = false;
   const active: CompiledRule[] = [];
   const perRule = new Map<CompiledRule, number>();
   for (const file of files) {
@@ -478,14 +481,23 @@ export function scanFiles(set: CompiledRuleSet, files: readonly CodeFile[], limi
         if (!hit) continue;
         const count = perRule.get(compiled) ?? 0;
         if (count >= limits.perRulePerFile) continue;
-        if (hits.length >= limits.total) return { hits, truncated: true, bytes, windowed };
         perRule.set(compiled, count + 1);
         starts ??= lineStarts(text);
-        hits.push({ rule: compiled.rule, file: file.file.path, line: lineAt(starts, lineStart), match: hit.match.slice(0, 120), ...(hit.unjustified ? { unjustifiedSuppression: true } : {}) });
+        const found: PatternHit = { rule: compiled.rule, file: file.file.path, line: lineAt(starts, lineStart), match: hit.match.slice(0, 120), ...(hit.unjustified ? { unjustifiedSuppression: true } : {}) };
+        if (hits.length < limits.total) {
+          hits.push(found);
+          continue;
+        }
+        // Full: the scan goes on, and a more severe hit takes the place of the last of the least
+        // severe kept (500 medium hits in early files must not hide a critical one in a later file).
+        truncated = true;
+        let least = -1;
+        for (let k = hits.length - 1; k >= 0; k--) if (least === -1 || SEVERITY_RANK[hits[k]!.rule.severity] < SEVERITY_RANK[hits[least]!.rule.severity]) least = k;
+        if (least !== -1 && SEVERITY_RANK[found.rule.severity] > SEVERITY_RANK[hits[least]!.rule.severity]) hits[least] = found;
       }
     }
   }
-  return { hits, truncated: false, bytes, windowed };
+  return { hits, truncated, bytes, windowed };
 }
 
 /** The note a control adds when scanFiles read long lines in windows (see ScanResult.windowed). */
