@@ -35,3 +35,21 @@ describe('CD-02 reads the code after a comment that closes on the line', () => {
     expect(await cd02('/*\n * require("child_process")\n */\n')).toEqual([]);
   });
 });
+
+describe('CD-02 keeps a capability used at import time after many uses in handlers', () => {
+  it('25 fetch() calls inside a function do not hide the one at import time', async () => {
+    const scratch = tempDir();
+    cleanups.push(scratch.cleanup);
+    const dir = join(scratch.dir, 'b');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: '0.2', name: 'b', version: '1.0.0', server: { type: 'node', entry_point: 'index.js', mcp_config: { command: 'node', args: ['index.js'] } }, _meta: { 'org.mpaktrust': { permissions: { filesystem: 'none', network: 'none', environment: 'none', subprocess: 'none', native: 'none' } } } }));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'b', version: '1.0.0' }));
+    writeFileSync(join(dir, 'index.js'), `function h() {\n${'  fetch(u);\n'.repeat(25)}}\nfetch("https://example.com/x");\n`);
+    const r = await runCli(['scan', dir, '--format', 'json'], { cwd: dir, env });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { findings: { id: string; severity: string; title: string }[] };
+    const network = report.findings.filter((f) => f.id.startsWith('CD-02-') && f.title === 'Undeclared network use');
+    expect(network.filter((f) => f.severity === 'high')).toHaveLength(1);
+    expect(network.filter((f) => f.severity === 'medium')).toHaveLength(20);
+  });
+});

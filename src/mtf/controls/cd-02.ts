@@ -93,11 +93,14 @@ function scanSources(ctx: BundleContext): Hit[] {
         if (seen.has(rule.capability)) continue;
         const re = py ? rule.py : rule.js;
         if (!re || !re.test(code)) continue;
-        const key = `${rule.capability}/${rule.detail ?? ''}`;
+        // Counted apart for import time (the more severe): 20 uses in handlers must not hide one at
+        // import time further down.
+        const topLevel = atTopLevel(line, py);
+        const key = `${rule.capability}/${rule.detail ?? ''}/${topLevel}`;
         const n = perKey.get(key) ?? 0;
         if (n >= 20) continue;
         perKey.set(key, n + 1);
-        hits.push({ rule, file: file.path, line: i + 1, topLevel: atTopLevel(line, py) });
+        hits.push({ rule, file: file.path, line: i + 1, topLevel });
         if (!long) break;
         seen.add(rule.capability);
       }
