@@ -115,7 +115,7 @@ async function discoveredEntries(io: IO): Promise<{ name: string; entry: import(
  */
 export async function readLive(
   targets: NamedTarget[],
-  options: { timeout: number; maxItems: number },
+  options: { timeout: number; maxItems: number; discover?: boolean; config?: string },
   io: IO,
 ): Promise<{ lock: import('../src/lockfile/types.js').Lockfile; notes: { server: string; note: string }[] }> {
   const [{ readServers, DEFAULT_LIMITS }, { redactUrl }, { createLockfile }, { startProgress }, { printable }] = await Promise.all([
@@ -138,7 +138,14 @@ export async function readLive(
   }
   const names = new Set<string>();
   for (const server of read.servers) {
-    if (names.has(server.name)) throw new UsageError('USAGE', `two servers are both named "${printable(server.name, 80)}"; give one a --name`);
+    if (names.has(server.name)) {
+      const hint = options.discover
+        ? 'pick one with --server ID, or lock its agent config alone with --config FILE'
+        : options.config
+          ? 'rename one in the config'
+          : 'give one a --name';
+      throw new UsageError('USAGE', `two servers are both named "${printable(server.name, 80)}"; ${hint}`);
+    }
     names.add(server.name);
   }
   return { lock: createLockfile(read.servers), notes: read.notes };
