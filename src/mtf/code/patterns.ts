@@ -114,7 +114,7 @@ interface Candidates {
 }
 const CANDIDATES = new WeakMap<CodeFile, Candidates>();
 /** Longest stretch of one line matched at a time (minified code has megabyte-long lines). */
-export const MAX_WINDOW = 4000;
+const MAX_WINDOW = 4000;
 
 // `<[^<>]*>`, not `<[^>]*>`: from every "<" of "<<<<…" the latter scans to the end.
 const PLACEHOLDER = /example|placeholder|your[_-]?(?:api)?[_-]?key|xxxx|dummy|fake|sample|changeme|redacted|<[^<>]*>|\$\{|\{\{|%s|["'`]my[_-]?(?:client[_-]?)?(?:secret|password|passwd|token|api[_-]?key|key)["'`]/i;
@@ -392,7 +392,7 @@ export function callArgumentsRange(text: string, from: number, cap = 2000): [num
  * The JSON string whose opening quote is at `quote - 1` (decoded), read to its closing quote on the
  * same line; attacker-controlled: escapes are decoded leniently and nothing is thrown.
  */
-export function jsonStringAt(text: string, quote: number): string {
+function jsonStringAt(text: string, quote: number): string {
   let out = '';
   let i = quote;
   for (;;) {
@@ -568,7 +568,7 @@ const STRING_SCAN_MAX = 2000;
  * returned function must be asked about increasing positions: it reads the line once, however
  * many matches a line holds.
  */
-export function stringTracker(line: string, language: 'js' | 'python'): (at: number) => boolean {
+function stringTracker(line: string, language: 'js' | 'python'): (at: number) => boolean {
   // Stack of open contexts: a quote character, or '{' for the code of a template's ${…}.
   const stack: string[] = [];
   let depth = 0;
@@ -599,10 +599,6 @@ export function stringTracker(line: string, language: 'js' | 'python'): (at: num
     const top = stack[stack.length - 1];
     return top === '"' || top === "'" || top === '`';
   };
-}
-
-export function insideString(line: string, at: number, language: 'js' | 'python'): boolean {
-  return stringTracker(line, language)(at);
 }
 
 /**
