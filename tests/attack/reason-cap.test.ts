@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { toolsLockText } from '../helpers/lockfiles.js';
 
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
 let cleanups: (() => void)[] = [];
@@ -16,25 +16,7 @@ afterEach(() => {
   cleanups = [];
 });
 
-function lockText(inputSchema: JsonObject): string {
-  const tools = Object.create(null);
-  tools.search = { name: 'search', description: 'Search the notes.', inputSchema };
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: 'notes',
-        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 'notes', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
-}
+const lockText = (inputSchema: JsonObject): string => toolsLockText([{ name: 'search', description: 'Search the notes.', inputSchema }], 'notes');
 
 describe('the reasons of a change', () => {
   it('keep the most severe when there are more than 50, and say how many were left out', async () => {

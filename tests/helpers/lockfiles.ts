@@ -48,3 +48,24 @@ export function serversLockText(servers: Record<string, Record<string, string>>)
     ),
   );
 }
+
+/** The bytes of a real lockfile with one server (`s` unless named) offering the given tools, each as the lockfile stores it. */
+export function toolsLockText(tools: JsonObject[], server = 's'): string {
+  const record = Object.create(null) as Record<string, JsonObject>;
+  for (const t of tools) record[t.name as string] = t;
+  return serializeLockfile(
+    createLockfile([
+      {
+        name: server,
+        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
+        surface: {
+          identity: { serverInfo: { name: server, version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+          tools: record,
+          prompts: Object.create(null),
+          resources: Object.create(null),
+          resourceTemplates: Object.create(null),
+        },
+      },
+    ]),
+  );
+}
