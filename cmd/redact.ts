@@ -1,3 +1,4 @@
+import { targetSecrets, type NamedTarget } from '../src/mcp/target.js';
 import type { IO } from './io.js';
 import type { ServerOptions } from './servers.js';
 
@@ -36,8 +37,12 @@ export function redactor(secrets: readonly string[]): <T>(value: T) => T {
  * but no report shows it (docs/lock.md, "Secrets").
  */
 export async function liveRedactor(argv: string[], options: Partial<ServerOptions>, io: IO): Promise<<T>(value: T) => T> {
-  const [{ resolveTargets }, { targetSecrets }] = await Promise.all([import('./servers.js'), import('../src/mcp/target.js')]);
-  const targets = await resolveTargets(argv, options, io);
+  const { resolveTargets } = await import('./servers.js');
+  return targetsRedactor(await resolveTargets(argv, options, io));
+}
+
+/** The redactor for the secrets of servers already resolved (see liveRedactor). */
+export function targetsRedactor(targets: readonly NamedTarget[]): <T>(value: T) => T {
   return redactor([...new Set(targets.flatMap((t) => targetSecrets(t.target)))].sort((a, b) => b.length - a.length));
 }
 

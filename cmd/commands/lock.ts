@@ -81,17 +81,8 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const read = await readLive(targets, options, io);
   // A server may echo a secret it was given into its surface, even into its own name (then the
   // lockfile's server key): the lockfile holds it (a note says so), the screen never does.
-  const { redactSecrets, targetSecrets } = await import('../../src/mcp/target.js');
-  const secrets = [...new Set(targets.flatMap((t) => targetSecrets(t.target)))].sort((a, b) => b.length - a.length);
-  const hide = (text: string) => redactSecrets(text, secrets);
-  const hideDeep = (value: unknown): unknown =>
-    typeof value === 'string'
-      ? hide(value)
-      : Array.isArray(value)
-        ? value.map(hideDeep)
-        : value !== null && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [hide(k), hideDeep(v)]))
-          : value;
+  const hideDeep = (await import('../redact.js')).targetsRedactor(targets);
+  const hide = (text: string) => hideDeep(text);
   const [{ serializeLockfile, createLockfile }, { paint, colorEnabled }] = await Promise.all([import('../../src/lockfile/build.js'), import('../io.js')]);
   const live = read.lock;
   const updated = Object.keys(live.servers);
