@@ -213,47 +213,28 @@ function countMemberNames(text: string): number {
 
 /**
  * Counts the member names of a parsed value, without recursion (a hostile file may nest a
- * million levels deep); returns -1 when the value nests deeper than `maxDepth`, so later
- * recursive code (canonicalization, schema checks) never meets such a document.
+ * million levels deep). Its depth needs no check here: a text JSON.parse accepted nests exactly
+ * as deep as its value, and parseJsonStrict counts that on the text before parsing.
  */
-function countParsedKeys(root: JsonValue, maxDepth: number): number {
+function countParsedKeys(root: JsonValue): number {
   let sum = 0;
-  // Two parallel stacks rather than one of {value, depth} objects: no allocation per node.
   const values: JsonValue[] = [root];
-  const depths: number[] = [1];
   while (values.length > 0) {
     const value = values.pop()!;
-    const depth = depths.pop()!;
-    if (depth > maxDepth) return -1;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
-        if (typeof item === 'object' && item !== null) {
-          values.push(item);
-          depths.push(depth + 1);
-        }
+        if (typeof item === 'object' && item !== null) values.push(item);
       }
       continue;
     }
     for (const key in value as Record<string, JsonValue>) {
       sum++;
       const child = (value as Record<string, JsonValue>)[key]!;
-      if (typeof child === 'object' && child !== null) {
-        values.push(child);
-        depths.push(depth + 1);
-      }
+      if (typeof child === 'object' && child !== null) values.push(child);
     }
   }
   return sum;
-}
-
-/**
- * Whether a value nests deeper than `maxDepth` levels (a scalar is 0 levels, `{}` and `[]`
- * are 1). Iterative: safe on a value of any depth.
- */
-export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  return countParsedKeys(value as JsonValue, maxDepth) < 0;
 }
 
 /** A duplicated member name: the path of the object holding it, the name, and its offset in the text. */
@@ -342,7 +323,7 @@ export function formatJsonPath(path: readonly (string | number)[], truncated = f
  * only when they differ (JSON.parse keeps the last of duplicated names, silently).
  */
 export function findDuplicateKey(text: string, value: unknown): DuplicateKey | undefined {
-  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value as JsonValue, Infinity) : 0;
+  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value as JsonValue) : 0;
   if (countMemberNames(text) === parsedKeys) return undefined;
   // Counts differ but no duplicate found would be a scanner bug: report it at the start rather than pass.
   return findDuplicate(text) ?? { path: [], truncated: false, key: '', offset: 0 };
@@ -396,8 +377,7 @@ export function parseJsonStrict(text: string, options: { maxDepth?: number } = {
     const { line, column } = lineColumnAt(text, found.offset);
     return { problem: { kind: 'syntax', message: `${found.reason} at line ${line}, column ${column}`, line, column } };
   }
-  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value, maxDepth) : 0;
-  if (parsedKeys < 0) return { problem: { kind: 'syntax', message: `nested more than ${maxDepth} levels deep` } };
+  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value) : 0;
   if (countMemberNames(text) !== parsedKeys) {
     const found = findDuplicate(text);
     if (!found) return { problem: { kind: 'duplicate-key', message: 'duplicate key (location unknown)' } };
