@@ -1,7 +1,8 @@
 // Hostile HTTP servers against `mcptrust lock --url`: each is a small node:http server on an
 // ephemeral 127.0.0.1 port, defined here, that stops itself (every socket is destroyed when
 // the test ends, and no response lives longer than SELF_STOP_MS). Each case asserts the exit
-// code, the message, the elapsed bound and that nothing was written.
+// code, the message (a hanging step's TIMEOUT names the --timeout) and that nothing was written;
+// no wall time is asserted (speed belongs in `npm run bench`), the test's own timeout is the hang guard.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
@@ -15,11 +16,11 @@ import { runCli, tempDir } from '../helpers/cli.js';
 // well-behaved sanity case itself timed out under load); the hanging step ends by it.
 const TIMEOUT = '3s';
 /**
- * What a hanging case may take beyond its --timeout on a loaded machine: generous, since the
- * promise checked is "ends by the timeout" (the TIMEOUT message says which); speed is for the
- * benchmarks.
+ * The hang guard (vitest timeout) of a case that ends by the --timeout: the 3 s bound plus
+ * generous slack for a loaded machine. The promise checked is "ends by the timeout", shown by
+ * the TIMEOUT message naming it; speed is for the benchmarks.
  */
-const BOUND_MS = 20_000;
+const GUARD_MS = 3_000 + 30_000;
 /** No fixture response outlives this, whatever the client does. */
 const SELF_STOP_MS = 15_000;
 const SECRET = 'sk-live-9f8e7d6c5b4a';
@@ -118,25 +119,22 @@ describe.concurrent('lock --url against a hostile HTTP server', () => {
     );
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer initialize within 3s/m);
-    expect(r.ms).toBeLessThan(3_000 + BOUND_MS);
     expect(r.files).toEqual([]);
-  });
+  }, GUARD_MS);
 
   it('slow-loris: never sends response headers: exit 3 by the timeout', async () => {
     const r = await lockAgainst(() => {}, ['--transport', 'sse']);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer initialize within 3s/m);
-    expect(r.ms).toBeLessThan(3_000 + BOUND_MS);
     expect(r.files).toEqual([]);
-  });
+  }, GUARD_MS);
 
   it('answers initialize, then never answers the initialized notification: exit 3 by the timeout', async () => {
     const r = await lockAgainst(mcpHandler((_req, _res, msg) => msg.method === 'notifications/initialized'));
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer notifications\/initialized within 3s/m);
-    expect(r.ms).toBeLessThan(3_000 + BOUND_MS);
     expect(r.files).toEqual([]);
-  });
+  }, GUARD_MS);
 
   it('streams SSE keep-alives forever in answer to initialize: exit 3 by the timeout', async () => {
     const r = await lockAgainst(
@@ -150,9 +148,8 @@ describe.concurrent('lock --url against a hostile HTTP server', () => {
     );
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer initialize within 3s/m);
-    expect(r.ms).toBeLessThan(3_000 + BOUND_MS);
     expect(r.files).toEqual([]);
-  });
+  }, GUARD_MS);
 
   it('trickles a tools/list body a byte at a time (slow-loris body): exit 3 by the timeout', async () => {
     const r = await lockAgainst(
@@ -166,9 +163,8 @@ describe.concurrent('lock --url against a hostile HTTP server', () => {
     );
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer tools\/list within 3s/m);
-    expect(r.ms).toBeLessThan(3_000 + BOUND_MS);
     expect(r.files).toEqual([]);
-  });
+  }, GUARD_MS);
 
   it('redirects to another origin: not followed, exit 3, the secret header never sent there', async () => {
     let leaked = false;

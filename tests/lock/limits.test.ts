@@ -92,11 +92,10 @@ describe('--timeout', () => {
     const r = await lockIn(['lock', '--timeout', '300ms', '--', ...fixtureServer('hostile-server.mjs', '--mode=no-init')]);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^error: server did not answer initialize within 0\.3s \(raise --timeout if it is just slow\)$/m);
-    expect(r.ms).toBeGreaterThanOrEqual(250);
-    // Ended by that bound (the message says so), with generous slack for a loaded machine.
-    expect(r.ms).toBeLessThan(300 + 20_000);
+    // Ended by that bound: the message names it. No wall time is asserted (speed is `npm run
+    // bench`); the test's own timeout, the bound plus generous slack, is the hang guard.
     expect(r.files).toEqual([]);
-  });
+  }, 300 + 30_000);
 });
 
 describe('--max-items', () => {
