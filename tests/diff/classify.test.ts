@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diffLockfiles, failsOn, type DiffChange } from '../../src/diff/index.js';
 import { SWITCHES } from '../../testdata/servers/drift-surface.mjs';
 import { driftLock, toolLock } from './helpers.js';
+import { withinHangGuard } from '../helpers/watchdog.js';
 
 type Expected = Pick<DiffChange, 'kind' | 'name' | 'change' | 'severity' | 'breaking'>;
 
@@ -162,13 +163,11 @@ describe('hostile definitions stay bounded', () => {
     const texts = ['run' + ' '.repeat(MiB), 'command line '.repeat(MiB / 13), 'execute '.repeat(MiB / 8) + 'x', 'run a a a '.repeat(MiB / 10), 'write '.repeat(MiB / 6) + 'file'];
     const tools = (suffix: string) => texts.map((description, i) => ({ name: `t${i}`, description: description + suffix, inputSchema: { type: 'object' } }));
     const before = toolLock(tools('')[0]!);
-    const started = performance.now();
+    // Under the hang guard (the quadratic pattern needed minutes); speed itself is `npm run bench`.
     for (const tool of tools('.')) {
-      const report = diffLockfiles(before, toolLock(tool));
+      const report = withinHangGuard(() => diffLockfiles(before, toolLock(tool)));
       expect(report.drift).toBe(true);
     }
-    // A product bound with slack (the quadratic pattern needed minutes); speed itself is benchmarked elsewhere.
-    expect(performance.now() - started).toBeLessThan(5000 * texts.length);
     // The last one still says it writes files, found at its very end.
     expect(diffLockfiles(toolLock({ name: 'w', description: 'Formats text.', inputSchema: { type: 'object' } }), toolLock({ name: 'w', description: texts[4]!, inputSchema: { type: 'object' } })).changes[0]!.reasons).toContain('tool now points at file writing');
   }, 60_000);
@@ -186,11 +185,9 @@ describe('hostile definitions stay bounded', () => {
     expect(report.changes[0]!.reasons[0]).toBe('inputSchema is too large or deeply nested to scan all of its text: review it by hand');
   });
 
-  it('diffs two 1 MB descriptions quickly, falling back to one replacement', () => {
+  it('diffs two 1 MB descriptions, falling back to one replacement (under the hang guard)', () => {
     const text = (w: string) => Array.from({ length: 150_000 }, (_, i) => `${w}${i % 97}`).join(' ');
-    const start = performance.now();
-    const [c] = diffLockfiles(toolLock({ name: 't', description: text('a'), inputSchema: { type: 'object' } }), toolLock({ name: 't', description: text('b'), inputSchema: { type: 'object' } })).changes;
-    expect(performance.now() - start).toBeLessThan(5000);
+    const [c] = withinHangGuard(() => diffLockfiles(toolLock({ name: 't', description: text('a'), inputSchema: { type: 'object' } }), toolLock({ name: 't', description: text('b'), inputSchema: { type: 'object' } }))).changes;
     expect(c!.detail.texts[0]!.words.map((w) => w.op)).toEqual(['removed', 'added']);
   });
 });
