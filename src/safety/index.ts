@@ -70,6 +70,10 @@ const BIDI = /\p{Bidi_Control}/gu;
 // separators, lone surrogates, noncharacters.
 const NAME_CONTROL = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/u;
 const BIDI_OVERRIDE = /[\u202a-\u202e\u2066-\u2069]/u;
+// Non-global copies for a yes/no test (no lastIndex state), built once.
+const HAS_TAG_CHAR = new RegExp(TAG_CHARS.source, 'u');
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
+const HAS_BIDI = new RegExp(BIDI.source, 'u');
 
 interface Rule {
   kind: SignalKind;
@@ -357,10 +361,6 @@ function decodeBase64(run: string): string | undefined {
   }
 }
 
-// Used by capabilityHints only. scanText analyses the whole text: every pattern it applies is
-// linear in the text (bounded gaps, no overlapping unbounded quantifiers; tests/safety/linear),
-// so there is no prefix bound that poison could hide behind.
-const MAX_ANALYSED = 256 * 1024;
 // Printable ASCII with ordinary white space: no hidden, bidi or look-alike character can be in
 // it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
 const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
@@ -374,7 +374,9 @@ const CACHE_ENTRIES = 50_000;
 
 /**
  * Signals in free text: descriptions, instructions, prompt text, schema descriptions, object
- * keys. Attacker-controlled; the whole text is analysed, in time linear in its length.
+ * keys. Attacker-controlled; the whole text is analysed, in time linear in its length: every
+ * pattern has bounded gaps and no overlapping unbounded quantifiers (tests/safety/linear), so
+ * there is no prefix bound that poison could hide behind.
  */
 export function scanText(input: string): readonly TextSignal[] {
   if (input.length > CACHE_TEXT_LIMIT) return analyseText(input);
@@ -500,13 +502,13 @@ export function scanName(name: string): TextSignal[] {
   // Every format, default-ignorable and variation-selector character (tags included), and every
   // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
   // separator, lone surrogate or noncharacter: never part of an honest name.
-  if (new RegExp(TAG_CHARS.source, 'u').test(name) || new RegExp(INVISIBLE.source, 'u').test(name)) {
+  if (HAS_TAG_CHAR.test(name) || HAS_INVISIBLE.test(name)) {
     out.push({ kind: 'invisible-char', severity: 'critical', evidence: `invisible characters in name "${printable(name, 80)}"` });
   }
   if (NAME_CONTROL.test(name)) {
     out.push({ kind: 'invisible-char', severity: 'critical', evidence: `control characters in name "${printable(name, 80)}"` });
   }
-  if (new RegExp(BIDI.source, 'u').test(name)) {
+  if (HAS_BIDI.test(name)) {
     out.push({ kind: 'bidi-control', severity: 'critical', evidence: `bidirectional control characters in name "${printable(name, 80)}"` });
   }
   const visible = visibleName(name);
