@@ -125,7 +125,7 @@ const PROJECT_FOLDERS = ['.vscode', '.cursor', '.claude', '.gemini', '.zed', '.c
  * The folder `${workspaceFolder}` means: the project above `.vscode/`, `.cursor/`, `.gemini/`,
  * `.zed/`, `.codex/` or `.continue/mcpServers/`, else the file's folder.
  */
-export function workspaceOf(path: string): string {
+function workspaceOf(path: string): string {
   const dir = dirname(resolve(path));
   if (PROJECT_FOLDERS.includes(basename(dir))) return dirname(dir);
   if (basename(dir) === 'mcpServers' && basename(dirname(dir)) === '.continue') return dirname(dirname(dir));

@@ -91,7 +91,7 @@ export interface Agent {
 
 const vscodeUser: [Base] = ['vscodeUser'];
 
-export const AGENTS: readonly Agent[] = [
+const AGENTS: readonly Agent[] = [
   {
     id: 'claude-desktop',
     name: 'Claude Desktop',

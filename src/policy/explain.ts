@@ -67,7 +67,7 @@ const text = (v: unknown) => (typeof v === 'string' ? v : '');
 const cut = (s: string, max = MAX_LABEL) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** A short name for an element of the input: `tool SERVER/NAME`, `resource SERVER/URI`, a change, a signal… */
-export function itemLabel(item: unknown, index: number): string {
+function itemLabel(item: unknown, index: number): string {
   if (typeof item === 'string') return cut(item);
   if (typeof item === 'bigint' || typeof item === 'number' || typeof item === 'boolean') return String(item);
   if (typeof item !== 'object' || item === null) return `#${index}`;

@@ -23,7 +23,7 @@ import { nearest } from './typecheck.js';
  * This module is pure: the command reads the files and builds the inputs.
  */
 
-export const EXPECT_FIELDS = ['passed', 'rules', 'offending', 'error'] as const;
+const EXPECT_FIELDS = ['passed', 'rules', 'offending', 'error'] as const;
 const OUTCOMES: readonly RuleOutcome[] = ['pass', 'warn', 'fail'];
 const ERRORS = ['EVAL_ERROR', 'EVAL_TIMEOUT'] as const;
 /** Most rules or names one expect file may list. */

@@ -39,7 +39,7 @@ const DEFINITIONS = POLICY_INPUT_SCHEMA.definitions as unknown as Record<string,
  * files guard them with `has(input.artifact)`, which is false here, so these rules keep their
  * MCPTrust verdict when artifact data is absent: they are allowed, and unchecked below them.
  */
-export const MCPTRUST_ABSENT_FIELDS: readonly string[] = ['artifact', 'provenance'];
+const MCPTRUST_ABSENT_FIELDS: readonly string[] = ['artifact', 'provenance'];
 
 /** The comprehension macros: the first argument names a variable bound to each element. */
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
