@@ -1,8 +1,9 @@
 // Bounds never hide a finding, and no control is quadratic in what a bundle declares
 // (SECURITY.md): CD-02 reads megabyte-long minified lines, the manifest line index of SC-03/04/05
 // is built in one pass with exact names, SC-05 looks path dependencies up instead of walking
-// every file for each. Time bounds are generous (an ordinary machine takes well under a second
-// for each case): they catch quadratic behaviour, not speed.
+// every file for each. No wall time is asserted (it flakes on a loaded machine): synchronous work
+// runs under the shared hang guard and control runs under vitest's per-test timeout; speed is
+// measured by `npm run bench`.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,10 +13,10 @@ import { control as sc03 } from '../../src/mtf/controls/sc-03.js';
 import { control as sc04 } from '../../src/mtf/controls/sc-04.js';
 import { control as sc05, judgeSource } from '../../src/mtf/controls/sc-05.js';
 import type { Control, ControlResult } from '../../src/mtf/types.js';
+import { withinHangGuard } from '../helpers/watchdog.js';
 import { brief, contextOf, runControl } from './sccq-helpers.js';
 
 const MiB = 1 << 20;
-const BOUND_MS = 5000;
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -39,10 +40,8 @@ function bundle(files: Record<string, string>): string {
   return dir;
 }
 
-async function timed(control: Control, dir: string): Promise<{ result: ControlResult; ms: number }> {
-  const t0 = performance.now();
-  const result = await control.run(contextOf(dir));
-  return { result, ms: performance.now() - t0 };
+async function runOn(control: Control, dir: string): Promise<{ result: ControlResult }> {
+  return { result: await control.run(contextOf(dir)) };
 }
 
 /** A package-lock.json (v3, compact: it must stay under the 4 MiB text bound) locking each name at 1.0.0. */
@@ -57,8 +56,7 @@ describe('CD-02 reads minified code on lines of any length', () => {
     const half = 'var a=function(){return 1};'.repeat(MiB / 2 / 27);
     const text = `${half}var cp=require("child_process");${half}`;
     expect(text.length).toBeGreaterThan(MiB);
-    const { result, ms } = await timed(cd02, bundle({ 'index.js': text }));
-    expect(ms).toBeLessThan(BOUND_MS);
+    const { result } = await runOn(cd02, bundle({ 'index.js': text }));
     expect(brief(result)).toEqual([['critical', 'Undeclared subprocess use', 'index.js', 1]]);
     expect(result.status).toBe('fail');
   });
@@ -66,7 +64,7 @@ describe('CD-02 reads minified code on lines of any length', () => {
   it('a minified line that opens with a /*! licence */ banner is code after the banner, and reports each capability', async () => {
     const pad = 'x.y=z;'.repeat(500);
     const text = `/*! lib v1 | MIT */${pad}require("child_process");${pad}fetch(u);${pad}process.env.GITHUB_TOKEN;process.env.HOME\n// require("child_process") in a comment\n`;
-    const { result } = await timed(cd02, bundle({ 'index.js': text }));
+    const { result } = await runOn(cd02, bundle({ 'index.js': text }));
     expect(brief(result)).toEqual([
       ['critical', 'Undeclared subprocess use', 'index.js', 1],
       ['high', 'Undeclared network use', 'index.js', 1],
@@ -100,14 +98,12 @@ describe('the manifest line index of SC-03 and SC-04', () => {
     ]);
   });
 
-  it('a package.json of 20,000 floating dependencies: SC-03 and SC-04 finish within the bound', async () => {
+  it('a package.json of 20,000 floating dependencies: SC-03 and SC-04 finish and report every floating tag', async () => {
     const names = Array.from({ length: 20_000 }, (_, i) => `dep-${i}`);
     const pkg = JSON.stringify({ name: 'x', version: '1.0.0', dependencies: Object.fromEntries(names.map((n) => [n, 'latest'])) }, null, 2);
     const dir = bundle({ 'package.json': pkg, 'package-lock.json': packageLock(names), 'index.js': '' });
-    const a = await timed(sc03, dir);
-    const b = await timed(sc04, dir);
-    expect(a.ms).toBeLessThan(BOUND_MS);
-    expect(b.ms).toBeLessThan(BOUND_MS);
+    const a = await runOn(sc03, dir);
+    const b = await runOn(sc04, dir);
     const floating = a.result.findings.filter((f) => f.title === 'Floating version tag');
     expect(floating).toHaveLength(20_000);
     expect([floating[0]!.line, floating[19_999]!.line]).toEqual([5, 20_004]);
@@ -118,16 +114,16 @@ describe('SC-05 path dependencies', () => {
   it('5,000 path dependencies against 20,000 bundle files: one lookup each, same verdicts', () => {
     const files = new Set<string>();
     for (let i = 0; i < 20_000; i++) files.add(`packages/p${i}/lib/index.js`);
-    const t0 = performance.now();
     let inside = 0;
     let outside = 0;
-    for (let i = 0; i < 5_000; i++) {
-      // Half name a folder of the bundle; the other half a folder that is only a name prefix of one.
-      const resolved = i % 2 === 0 ? `file:packages/p${i}` : `file:./packages/p${i}0/li`;
-      if (judgeSource({ ecosystem: 'npm', source: 'path', resolved }, files) === undefined) inside++;
-      else outside++;
-    }
-    expect(performance.now() - t0).toBeLessThan(BOUND_MS);
+    withinHangGuard(() => {
+      for (let i = 0; i < 5_000; i++) {
+        // Half name a folder of the bundle; the other half a folder that is only a name prefix of one.
+        const resolved = i % 2 === 0 ? `file:packages/p${i}` : `file:./packages/p${i}0/li`;
+        if (judgeSource({ ecosystem: 'npm', source: 'path', resolved }, files) === undefined) inside++;
+        else outside++;
+      }
+    });
     expect([inside, outside]).toEqual([2_500, 2_500]);
     // The semantics kept: the folder itself, a file, a nested folder are in the bundle; a name
     // prefix, a climb out, an absolute path and an empty path are not.
@@ -136,13 +132,12 @@ describe('SC-05 path dependencies', () => {
     expect(['file:packages/p', 'file:packages/p7/li', 'file:../packages/p7', 'file:/packages/p7', 'file:', 'file:packages/p7/'].map(judge)).toEqual(Array(6).fill('Dependency from a local path'));
   });
 
-  it('the control over a package.json of 5,000 path dependencies and 2,000 files finishes within the bound', async () => {
+  it('the control over a package.json of 5,000 path dependencies and 2,000 files finishes with the same verdicts', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 2_000; i++) files[`vendor/p${i}/index.js`] = '';
     const deps = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`p${i}`, `file:vendor/p${i}`]));
     const dir = bundle({ ...files, 'package.json': JSON.stringify({ name: 'x', version: '1.0.0', dependencies: deps }, null, 2) });
-    const { result, ms } = await timed(sc05, dir);
-    expect(ms).toBeLessThan(BOUND_MS);
+    const { result } = await runOn(sc05, dir);
     const local = result.findings.filter((f) => f.title === 'Dependency from a local path');
     expect(local).toHaveLength(30);
     expect(local[0]!.description).toContain('p2000 ');

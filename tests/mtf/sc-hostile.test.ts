@@ -43,10 +43,9 @@ describe('SC controls on hostile input', () => {
   it('bound YAML aliases in pnpm and yarn berry lockfiles', async () => {
     const bomb = ['lockfileVersion: "9.0"', 'a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
     const ctx = ctxOf({ 'package.json': '{"dependencies":{"a":"1.0.0"}}', 'pnpm-lock.yaml': bomb });
-    const started = performance.now();
+    // No wall time asserted: vitest's per-test timeout is the guard (the aliases expand to 10^13
+    // nodes if they are not bounded).
     const result = await sc01.run(ctx);
-    // Generous (a loaded machine): the aliases expand to 10^13 nodes if they are not bounded.
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(brief(result)).toContainEqual(['medium', 'Unreadable lockfile', 'pnpm-lock.yaml', undefined]);
   });
 });
