@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { isScalar, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import { lineColumnAt } from '../util/json.js';
 import { printable } from '../util/text.js';
 import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { PolicyError } from './errors.js';
@@ -131,10 +132,8 @@ function describeYamlProblem(code: YAMLError['code']): string {
 export function parsePolicy(text: string, source: string): Policy {
   const deep = yamlNestingExceeds(text, MAX_POLICY_NESTING);
   if (deep !== undefined) {
-    const before = text.slice(0, deep);
-    const line = before.split('\n').length;
-    const col = deep - before.lastIndexOf('\n');
-    throw new PolicyError('MALFORMED_YAML', `${source}:${line}:${col}: nests deeper than ${MAX_POLICY_NESTING} levels (a policy needs a few)`);
+    const { line, column } = lineColumnAt(text, deep);
+    throw new PolicyError('MALFORMED_YAML', `${source}:${line}:${column}: nests deeper than ${MAX_POLICY_NESTING} levels (a policy needs a few)`);
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, strict: true, prettyErrors: false, lineCounter, version: '1.2' });
