@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption } from '../options.js';
 import type { ServerOptions } from '../servers.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
-import { safeJson } from '../../src/util/text.js';
+import { printable, safeJson } from '../../src/util/text.js';
 
 interface LockOptions extends ServerOptions {
   output: string;
@@ -72,8 +72,6 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   // input error whatever the server says. A partial lock always needs it (to keep the rest).
   const existing = await readExisting(output, options.output, options.force === true && !partial, partial);
   // And make sure there is somewhere to write it, before a server is started for nothing.
-  const { statSync } = await import('node:fs');
-  const { dirname } = await import('node:path');
   if (!statSync(dirname(output), { throwIfNoEntry: false })?.isDirectory()) {
     throw new UsageError('FILE_WRITE', `cannot write ${options.output}: its folder does not exist`);
   }
@@ -131,7 +129,6 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const staleSignature = signatureGoesStale(output, text);
   writeFileAtomic(output, text);
   if (staleSignature) {
-    const { printable } = await import('../../src/util/text.js');
     io.stderr.write(
       `note: ${printable(options.output, 200)} changed, so the signatures in ${printable(`${options.output}.sig`, 200)} no longer verify it: review it, then sign it again (mcptrust sign)\n`,
     );
@@ -148,7 +145,6 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   } else {
     io.stdout.write(renderLockSummary(lock, options.output, p, hide, updated, kept.length));
     // The server name may be the server's own serverInfo.name: escaped like all server text.
-    const { printable } = await import('../../src/util/text.js');
     for (const { server, note } of read.notes) io.stderr.write(`note: ${printable(hide(server), 80)}: ${printable(note, 300)}\n`);
     if (existing && kept.length > 0 && !existing.canonical) {
       io.stderr.write(`note: ${printable(options.output, 200)} was not in canonical form; the servers kept were written back canonically\n`);
@@ -174,7 +170,6 @@ function signatureGoesStale(path: string, text: string): boolean {
  * lockfile that does not parse is an input error then, even with --force.
  */
 async function readExisting(path: string, shown: string, force: boolean, partial: boolean) {
-  const { existsSync } = await import('node:fs');
   // --force replaces whatever is there: no need to read it.
   if (force || !existsSync(path)) return undefined;
   const [{ parseLockfile }, { readFileBounded }, { MAX_LOCKFILE_BYTES }, { serializeLockfile }] = await Promise.all([
