@@ -1,5 +1,6 @@
 import type { JsonValue } from '../canonical/index.js';
 import { lineColumnAt, parseJsonStrict } from '../util/json.js';
+import { decodeUnits } from '../util/text.js';
 
 /** Where a JSONC text is wrong: a reason that quotes nothing of the text, and its place. */
 export interface JsoncProblem {
@@ -87,12 +88,7 @@ export function stripJsonc(text: string): { text: string } | { problem: JsoncPro
     pendingComma = -1;
     i++;
   }
-  if (!codes) return { text };
-  // Back to a string in slices (String.fromCharCode takes a bounded number of arguments).
-  const u: Uint16Array = codes;
-  const parts: string[] = [];
-  for (let k = 0; k < n; k += 8192) parts.push(String.fromCharCode(...u.subarray(k, Math.min(n, k + 8192))));
-  return { text: parts.join('') };
+  return codes ? { text: decodeUnits(codes, n) } : { text };
 }
 
 /**

@@ -143,8 +143,8 @@ export function escapeJsonText(json: string): string {
 // Uint16Array holds code units in the platform's byte order; Buffer decodes little-endian only.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The string of the first `count` UTF-16 code units of `units`. */
-function decodeUnits(units: Uint16Array, count: number): string {
+/** The string of the first `count` UTF-16 code units of `units` (lone surrogates kept as they are). */
+export function decodeUnits(units: Uint16Array, count: number): string {
   if (LITTLE_ENDIAN) return Buffer.from(units.buffer, units.byteOffset, count * 2).toString('utf16le');
   const parts: string[] = [];
   for (let k = 0; k < count; k += 8192) parts.push(String.fromCharCode(...units.subarray(k, Math.min(count, k + 8192))));
