@@ -78,10 +78,9 @@ Examples:
 
 async function runCheck(argv: string[], options: CheckOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [support, { UsageError, BaseError }, { existsSync }, { resolve }, model] = await Promise.all([
+  const [support, { UsageError, BaseError }, { resolve }, model] = await Promise.all([
     import('../policy-support.js'),
     import('../../src/errors.js'),
-    import('node:fs'),
     import('node:path'),
     import('../../src/report/check.js'),
   ]);
@@ -112,7 +111,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     const sig = options.sig ?? `${options.lock}.sig`;
     // lstat, not exists: a symlink loop or a dangling link is a broken file (read below, exit
     // 2 naming it), not a missing signature.
-    if (!existsSync(resolve(io.cwd, sig)) && !lstatExists(resolve(io.cwd, sig))) {
+    if (!lstatExists(resolve(io.cwd, sig))) {
       // Fail closed: given trusted keys, an unsigned lockfile is not verified.
       const lockFlag = options.lock === DEFAULT_LOCKFILE ? '' : ` --lock ${options.lock}`;
       const outFlag = options.sig === undefined ? '' : ` --out ${options.sig}`;
@@ -214,6 +213,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
+/** Whether anything is at `path`, a dangling or looping symlink included (lstat does not follow it). */
 function lstatExists(path: string): boolean {
   try {
     lstatSync(path);
