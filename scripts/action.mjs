@@ -289,7 +289,8 @@ function main() {
     const read = (path) => (existsSync(path) ? readFileSync(path) : undefined);
     let json;
     try {
-      json = exitCode <= 1 && read(files.json) ? JSON.parse(read(files.json).toString('utf8')) : undefined;
+      const report = exitCode <= 1 ? read(files.json) : undefined;
+      json = report ? JSON.parse(report.toString('utf8')) : undefined;
     } catch {
       json = undefined;
     }
