@@ -17,7 +17,7 @@ function mark(rule: RuleResult, p: Paint): string {
 
 function ruleLines(rule: RuleResult, p: Paint, indent: string): string[] {
   const lines: string[] = [];
-  const tag = rule.outcome === 'pass' ? '' : p.dim(` [${rule.severity}${rule.status === 'error' ? ', evaluation error' : ''}]`);
+  const tag = rule.outcome === 'pass' ? '' : p.dim(` [${rule.severity}]`);
   lines.push(`${indent}${mark(rule, p)} ${printable(rule.name, 100)}${tag}`);
   if (rule.outcome === 'pass') return lines;
   const colour = rule.outcome === 'fail' ? p.red : p.yellow;

@@ -15,10 +15,9 @@ export const DEFAULT_RULE_TIMEOUT_MS = 2000;
 /**
  * pass: the expression was true; fail: it was false. A rule that cannot be evaluated on this
  * input (a missing field, a type mismatch, a result that is not a bool) gets no status: the
- * whole evaluation is a PolicyError EVAL_ERROR (exit 2) — neither a denial nor a pass — so
- * evaluatePolicies never gives `error`; renderers still accept it (JUnit `<error>`).
+ * whole evaluation is a PolicyError EVAL_ERROR (exit 2) — neither a denial nor a pass.
  */
-export type RuleStatus = 'pass' | 'fail' | 'error';
+export type RuleStatus = 'pass' | 'fail';
 /** What the rule's status means under the policy's mode: a failure of an error rule in strict mode fails the check. */
 export type RuleOutcome = 'pass' | 'warn' | 'fail';
 

@@ -169,7 +169,7 @@ export function policySuite(policy: PolicyResult): JUnitSuite {
       return {
         name: rule.name,
         classname: `mcptrust.policy.${rule.policy}`,
-        status: rule.outcome === 'fail' ? (rule.status === 'error' ? 'error' : 'fail') : 'pass',
+        status: rule.outcome === 'fail' ? 'fail' : 'pass',
         message: rule.message,
         details,
         systemOut: rule.outcome === 'warn' ? `warning (${rule.severity}): ${details}` : undefined,
