@@ -1,5 +1,6 @@
 import { canonicalInfo, digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
 import { createRecord, sortedRecord, type NameRecord } from '../util/record.js';
+import { artifactJson } from './artifact.js';
 import {
   ITEM_COLLECTION,
   ITEM_KINDS,
@@ -40,13 +41,18 @@ export function surfaceDigest(surface: ServerSurface): string {
 
 /**
  * The digest a reviewer approves (`lock --approve`): the server's surface digest (the `digest`
- * its lockfile entry records) together with how it is launched or reached (its `transport`), as
- * the RFC 8785 form of `{digest, transport}`. The transport is in it because the diff grades a
+ * its lockfile entry records) together with how it is launched or reached (its `transport`) and,
+ * when pinned, which code it runs (its `artifact`), as the RFC 8785 form of
+ * `{digest, transport[, artifact]}`. The transport is in it because the diff grades a
  * transport change like any other change: approving a surface must not let another program or
  * host through. Anyone can recompute it from a lockfile entry.
  */
-export function approvalDigest(server: Pick<LockedServer, 'transport' | 'surface'>): string {
-  return digestOf({ digest: surfaceDigest(server.surface), transport: transportJson(server.transport) });
+export function approvalDigest(server: Pick<LockedServer, 'transport' | 'surface' | 'artifact'>): string {
+  const approved: JsonObject = { digest: surfaceDigest(server.surface), transport: transportJson(server.transport) };
+  // The artifact pin too (which bytes run): approving a surface must not let other code through.
+  // Absent for a server with no pin, so the digests of such servers are what they always were.
+  if (server.artifact !== undefined) approved.artifact = artifactJson(server.artifact);
+  return digestOf(approved);
 }
 
 function identityJson(surface: ServerSurface): JsonObject {
@@ -73,6 +79,7 @@ export function lockfileJson(lock: Lockfile): JsonObject {
       transport: transportJson(server.transport),
       identity: identityJson(server.surface),
     };
+    if (server.artifact !== undefined) entry.artifact = artifactJson(server.artifact);
     for (const kind of ITEM_KINDS) {
       const collection = ITEM_COLLECTION[kind];
       const items = server.surface[collection];
@@ -95,6 +102,69 @@ export function lockfileJson(lock: Lockfile): JsonObject {
  */
 export function serializeLockfile(lock: Lockfile): string {
   return `${prettyCanonical(lockfileJson(lock))}\n`;
+}
+
+/** Nesting depth of an item definition in the lockfile: document, servers, server, collection, entry, definition. */
+const DEFINITION_DEPTH = 5;
+const DEFINITION_BREAK = `\n${'  '.repeat(DEFINITION_DEPTH)}`;
+// Pretty text of each definition at its depth in the lockfile, keyed by the definition as read
+// and by its key-sorted copy (the one lockfileJson places). Definitions are never mutated once
+// read (see canonicalInfo), so the text stays theirs.
+const definitionTexts = new WeakMap<object, string>();
+
+/**
+ * An item definition as `serializeLockfile` prints it inside the lockfile (its lines indented
+ * for their depth), computed once per object: `lock` calls it as each page of a listing
+ * arrives, so that writing the file after the last page only joins texts. JSON text holds no
+ * raw line break inside a string, so indenting after each one re-indents the whole value.
+ */
+export function definitionText(definition: JsonObject): string {
+  let text = definitionTexts.get(definition);
+  if (text === undefined) {
+    const { sorted } = canonicalInfo(definition);
+    text = prettyCanonical(sorted).replaceAll('\n', DEFINITION_BREAK);
+    definitionTexts.set(definition, text);
+    if (typeof sorted === 'object' && sorted !== null) definitionTexts.set(sorted, text);
+  }
+  return text;
+}
+
+/**
+ * The bytes of `serializeLockfile(lock)`, in pieces, for writing a large lockfile without
+ * building it as one string first: the same document, with keys in RFC 8785 order (UTF-16 code
+ * units, as the canonical printer sorts them) and two-space indentation, each definition's text
+ * from `definitionText`. tests/lock/stream.test.ts compares the two on large and odd surfaces.
+ */
+export function* lockfileChunks(lock: Lockfile): Generator<string> {
+  yield* prettyChunks(lockfileJson(lock), 0);
+  yield '\n';
+}
+
+function* prettyChunks(node: unknown, depth: number): Generator<string> {
+  if (typeof node !== 'object' || node === null || Array.isArray(node) || depth >= DEFINITION_DEPTH) {
+    const cached = depth === DEFINITION_DEPTH && typeof node === 'object' && node !== null ? definitionTexts.get(node) : undefined;
+    if (cached !== undefined) yield cached;
+    else {
+      // Any other value below the descended levels: printed whole, re-indented for its depth.
+      const text = prettyCanonical(node);
+      yield depth === 0 ? text : text.replaceAll('\n', `\n${'  '.repeat(depth)}`);
+    }
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .sort();
+  if (keys.length === 0) {
+    yield '{}';
+    return;
+  }
+  const inner = `\n${'  '.repeat(depth + 1)}`;
+  for (let i = 0; i < keys.length; i++) {
+    yield `${i === 0 ? '{' : ','}${inner}${JSON.stringify(keys[i])}: `;
+    yield* prettyChunks(record[keys[i]!], depth + 1);
+  }
+  yield `\n${'  '.repeat(depth)}}`;
 }
 
 /** A lockfile from servers, sorted by name. */

@@ -3,6 +3,7 @@ import { BaseError } from '../errors.js';
 import { MAX_ITEM_DEPTH, parseJsonStrict } from '../util/json.js';
 import { createRecord, type NameRecord } from '../util/record.js';
 import { printable } from '../util/text.js';
+import { parseArtifact } from './artifact.js';
 import { surfaceDigest } from './build.js';
 import {
   ITEM_COLLECTION,
@@ -129,7 +130,7 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
   for (const name of Object.keys(serversJson)) {
     const path = `servers[${JSON.stringify(name)}]`;
     const s = expectObject(source, path, serversJson[name]);
-    onlyKeys(source, path, s, ['digest', 'transport', 'identity', 'tools', 'prompts', 'resources', 'resourceTemplates']);
+    onlyKeys(source, path, s, ['digest', 'transport', 'identity', 'artifact', 'tools', 'prompts', 'resources', 'resourceTemplates']);
     const surface: ServerSurface = {
       identity: parseIdentity(source, `${path}.identity`, s.identity),
       tools: createRecord(),
@@ -172,6 +173,7 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
       throw new LockfileError('DIGEST_MISMATCH', `${source}: server ${JSON.stringify(printable(name, 80))} does not match its surface digest (edited by hand? re-run mcptrust lock)`);
     }
     servers[name] = { name, transport: parseTransport(source, `${path}.transport`, s.transport), surface };
+    if (s.artifact !== undefined) servers[name].artifact = parseArtifact(s.artifact, `${path}.artifact`, (at, what) => fail(source, at, what));
   }
   return { lockfileVersion: root.lockfileVersion, servers };
 }

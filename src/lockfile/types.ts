@@ -1,3 +1,4 @@
+import type { ArtifactPin } from '../artifact/types.js';
 import type { JsonObject } from '../canonical/index.js';
 import type { NameRecord } from '../util/record.js';
 
@@ -55,6 +56,12 @@ export interface LockedServer {
   name: string;
   transport: TransportRecord;
   surface: ServerSurface;
+  /**
+   * Which code a stdio server runs (src/artifact/types.ts): the resolved package and its
+   * dependency tree, image digest or local file digests. Absent for HTTP servers and in
+   * lockfiles written before artifacts were pinned: such a server is "not pinned".
+   */
+  artifact?: ArtifactPin;
 }
 
 export interface Lockfile {
