@@ -5,10 +5,13 @@ import { asciiSkeleton, capabilityHints, compareSeverity } from '../safety/index
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
+import { sameItem } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
 import { gradeAddress, gradeCapabilities, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, textLeaves } from './grade.js';
 import { compareSchemas } from './schema.js';
+import { artifactChanges, sameArtifact } from './artifact.js';
+import type { ArtifactPin } from '../artifact/types.js';
 import { SEVERITIES, type ChangeKind, type ChangeType, type DiffChange, type DiffReport, type Severity } from './types.js';
 
 export * from './types.js';
@@ -432,14 +435,17 @@ function transportChanges(grade: Grade, fields: string[], before: TransportRecor
   }
 }
 
-function modifiedIdentity(server: string, before: ServerIdentity, after: ServerIdentity, transports?: [TransportRecord, TransportRecord]): DiffChange | undefined {
+function modifiedIdentity(server: string, before: ServerIdentity, after: ServerIdentity, transports?: [TransportRecord, TransportRecord], artifacts?: [ArtifactPin | undefined, ArtifactPin | undefined]): DiffChange | undefined {
   const a = identityJson(before);
   const b = identityJson(after);
   const unchangedTransport = transports === undefined || sameTransport(transports[0], transports[1]);
-  if (sameJson(a, b) && unchangedTransport) return undefined;
+  // The code behind the launch (src/diff/artifact.ts): the other half of the launch identity.
+  const unchangedArtifact = artifacts === undefined || sameArtifact(artifacts[0], artifacts[1]);
+  if (sameJson(a, b) && unchangedTransport && unchangedArtifact) return undefined;
   const grade = new Grade();
   const fields: string[] = [];
   if (transports) transportChanges(grade, fields, transports[0], transports[1]);
+  if (artifacts) artifactChanges(grade, fields, artifacts[0], artifacts[1]);
   const infoA = before.serverInfo;
   const infoB = after.serverInfo;
   for (const key of unionKeys(infoA, infoB)) {
@@ -482,6 +488,7 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
     gradeTextChange(grade, 'instructions', before.instructions, after.instructions);
   }
   const paths = jsonPaths(a, b);
+  if (!unchangedArtifact) paths.unshift('/artifact');
   if (!unchangedTransport) paths.unshift('/transport');
   return change(server, 'server', server, 'modified', grade, fields, paths);
 }
@@ -573,7 +580,7 @@ export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOp
       changes.push(removedServer(server, a));
       continue;
     }
-    const identity = modifiedIdentity(server, a.surface.identity, b.surface.identity, options.transport ? [a.transport, b.transport] : undefined);
+    const identity = modifiedIdentity(server, a.surface.identity, b.surface.identity, options.transport ? [a.transport, b.transport] : undefined, options.transport ? [a.artifact, b.artifact] : undefined);
     if (identity) changes.push(identity);
     for (const kind of ITEM_KINDS) {
       const collection = ITEM_COLLECTION[kind];
@@ -582,7 +589,8 @@ export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOp
       for (const key of Object.keys(oldItems)) {
         const next = newItems[key];
         if (next === undefined) changes.push(removedItem(server, kind, key));
-        else if (!sameJson(oldItems[key], next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
+        // Digests first (free for lockfiles read with them): only a differing item is looked into.
+        else if (!sameItem(oldItems[key]!, next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
       }
       let lookalikes: Map<string, string[]> | undefined;
       for (const key of Object.keys(newItems)) {
