@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   verify: async () => (await import('./commands/verify.js')).registerVerify,
   policy: async () => (await import('./commands/policy.js')).registerPolicy,
   check: async () => (await import('./commands/check.js')).registerCheck,
+  proxy: async () => (await import('./commands/proxy.js')).registerProxy,
   scan: async () => (await import('./commands/scan.js')).registerScan,
   discover: async () => (await import('./commands/discover.js')).registerDiscover,
   init: async () => (await import('./commands/init.js')).registerInit,

@@ -82,11 +82,15 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   const env: Record<string, string> = {};
   for (const pair of options.env) {
     const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq) : '';
+    // `--env NAME` alone passes NAME through from mcptrust's own environment, so a secret need
+    // not sit in an agent config's args.
+    const key = eq > 0 ? pair.slice(0, eq) : eq === -1 ? pair : '';
     // The value is never echoed; the name only when it is one.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${options.env.indexOf(pair) + 1} must look like NAME=value (NAME: letters, digits, _)`);
-    if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
-    env[key] = pair.slice(eq + 1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${options.env.indexOf(pair) + 1} must look like NAME=value or NAME (NAME: letters, digits, _)`);
+    const value = eq === -1 ? io.env[key] : pair.slice(eq + 1);
+    if (value === undefined) throw new UsageError('USAGE', `--env ${key}: ${key} is not set in mcptrust's environment (give NAME=value, or export it)`);
+    if (value.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
+    env[key] = value;
   }
   const [cmd, ...args] = command;
   return [{ name: options.name, target: { kind: 'stdio', command: cmd!, args, env, cwd: io.cwd } }];

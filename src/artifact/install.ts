@@ -22,6 +22,7 @@ import type { ArtifactPin, FilePin, PackagePin } from './types.js';
 
 export type RunErrorCode =
   | 'NOT_PINNED'
+  | 'NOT_VERIFIED'
   | 'UNSUPPORTED_ARTIFACT'
   | 'MALFORMED_PIN'
   | 'INTEGRITY_MISMATCH'
@@ -35,6 +36,7 @@ export type RunErrorCode =
 
 const CATEGORY: Record<RunErrorCode, ErrorCategory> = {
   NOT_PINNED: 'check',
+  NOT_VERIFIED: 'check',
   UNSUPPORTED_ARTIFACT: 'input',
   MALFORMED_PIN: 'input',
   INTEGRITY_MISMATCH: 'check',

@@ -127,7 +127,8 @@ describe('server flags', () => {
     [['--server', 'a', '--', 'x'], /--server only goes with --config/],
     [['--header', 'A: b', '--', 'x'], /--header only goes with --url/],
     [['--url', 'ftp://x/'], /--url must be http:\/\/ or https:\/\//],
-    [['--env', 'bad', '--', 'x'], /--env #1 must look like NAME=value/],
+    [['--env', 'bad-name', '--', 'x'], /--env #1 must look like NAME=value or NAME/],
+    [['--env', 'MCPTRUST_UNSET_X', '--', 'x'], /--env MCPTRUST_UNSET_X: MCPTRUST_UNSET_X is not set in mcptrust's environment/],
   ])('%j exits 2', async (args, message) => {
     const r = await runCli(['lock', ...args], { cwd: scratch.dir, env });
     expect(r.code).toBe(2);

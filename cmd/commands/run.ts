@@ -1,0 +1,260 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit.js';
+import { collect, formatOption } from '../options.js';
+import type { IO } from '../io.js';
+import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
+import { printable, safeJson } from '../../src/util/text.js';
+
+interface RunOptions {
+  lock: string;
+  server?: string;
+  dryRun?: boolean;
+  env?: string[];
+  key?: string[];
+  keyring?: string;
+  sig?: string;
+  format: 'text' | 'json';
+}
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  program
+    .command('run')
+    .summary('start a locked server only from its pinned artifact bytes, over stdio (npm first)')
+    .description(
+      "Start a server of the lockfile from exactly the bytes its artifact pins, and pass the agent's\n" +
+        'stdio straight through to it (an agent config launches `mcptrust run` instead of `npx -y pkg`).\n' +
+        'npm: every package of the pinned tree is fetched, checked against its integrity before it is\n' +
+        'read, and written into a private folder (install scripts never run); a verified install is\n' +
+        'kept and re-verified before reuse. local: every pinned file must still match its digest.\n' +
+        'Anything that does not match stops before any of its code runs (exit 1); pypi and oci\n' +
+        'artifacts are not supported by run yet (exit 2). Once started, the exit code is the server\'s.',
+    )
+    .option('--lock <file>', 'lockfile to start from', DEFAULT_LOCKFILE)
+    .option('--server <name>', 'the server to start (needed when the lockfile holds several)')
+    .option('--dry-run', 'verify and install, print what would start, start nothing')
+    .option('--env <NAME=value>', 'value of an environment variable the lock declares (default: taken from the environment; repeatable)', collect)
+    .option('--key <file...>', 'verify the lockfile signature with these trusted public keys first (repeatable)')
+    .option('--keyring <dir>', 'verify the lockfile signature with every *.pub key in this folder first')
+    .option('--sig <file>', 'signature file (default: the lockfile name + .sig)')
+    .addOption(formatOption(['text', 'json']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mcptrust run --lock mcp-lock.json --server everything
+  mcptrust run --key team.pub --server github         (refuses an unsigned or changed lockfile)
+  mcptrust run --dry-run --server github               (fetch and verify only)
+In an agent config: "command": "mcptrust", "args": ["run", "--lock", "/abs/mcp-lock.json", "--server", "github"].
+mcptrust writes nothing on stdout while the server runs; its own messages go to stderr.`,
+    )
+    .action(async (options: RunOptions) => {
+      ctx.setExitCode(await runRun(options, ctx));
+    });
+}
+
+/** A registry URL as messages show it: its origin only (a URL may carry a token or a user). */
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the configured registry';
+  }
+}
+
+/** Where verified installs are kept: the user's cache folder (private, 0700). */
+function installRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, tmp: string, join: (...p: string[]) => string): string {
+  const home = env.HOME ?? env.USERPROFILE;
+  if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'mcptrust', 'run');
+  if (platform === 'darwin' && home) return join(home, 'Library', 'Caches', 'mcptrust', 'run');
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'mcptrust', 'run');
+  if (home) return join(home, '.cache', 'mcptrust', 'run');
+  return join(tmp, `mcptrust-run-${process.getuid?.() ?? 'user'}`);
+}
+
+async function verifySignature(options: RunOptions, lockBytes: Buffer, io: IO): Promise<void> {
+  const [{ resolve }, { lstatSync }, { readFileBounded }, signature, { loadTrustedKeys }, { RunError }] = await Promise.all([
+    import('node:path'),
+    import('node:fs'),
+    import('../../src/util/fs.js'),
+    import('../../src/lockfile/signature.js'),
+    import('../keys.js'),
+    import('../../src/artifact/install.js'),
+  ]);
+  const trusted = await loadTrustedKeys(io.cwd, options.key ?? [], options.keyring, 'run');
+  const sig = options.sig ?? `${options.lock}.sig`;
+  // Fail closed: keys were given, so an unsigned lockfile is "not verified", never "nothing to check".
+  if (!lstatSync(resolve(io.cwd, sig), { throwIfNoEntry: false })) {
+    throw new RunError('NOT_VERIFIED', `${printable(options.lock, 200)} is not signed (no ${printable(sig, 200)}); nothing was started`, {
+      details: [`  sign it first: mcptrust sign --key PRIVATE.key${options.lock === DEFAULT_LOCKFILE ? '' : ` --lock ${printable(options.lock, 200)}`}`],
+    });
+  }
+  const envelope = signature.parseSignatureEnvelope(readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file'), sig);
+  const result = signature.verifyLockfileSignature(lockBytes, envelope, trusted.map((t) => t.key), { threshold: 1, allowUnknownSigners: false });
+  if (!result.verified) {
+    const reason = result.problems[0]?.message ?? 'no trusted key signed it';
+    throw new RunError('NOT_VERIFIED', `${printable(options.lock, 200)}: the signature does not verify (${printable(reason, 200)}); nothing was started`);
+  }
+}
+
+/** The declared env of the server: each name the lock records, its value from --env or the environment. */
+async function declaredEnv(names: readonly string[], given: readonly string[], io: IO, server: string): Promise<Record<string, string>> {
+  const { UsageError } = await import('../../src/errors.js');
+  const flags: Record<string, string> = {};
+  for (const [i, pair] of given.entries()) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq) : '';
+    // The value is never echoed; the name only when it is one.
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${i + 1} must look like NAME=value (NAME: letters, digits, _)`);
+    if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
+    if (!names.includes(key)) throw new UsageError('USAGE', `--env ${key}: server "${printable(server, 60)}" declares no such variable in the lock (it declares: ${names.length === 0 ? 'none' : names.map((n) => printable(n, 60)).join(', ')})`);
+    flags[key] = pair.slice(eq + 1);
+  }
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = Object.hasOwn(flags, name) ? flags[name] : io.env[name];
+    if (value === undefined) {
+      throw new UsageError('USAGE', `server "${printable(server, 60)}" declares the environment variable ${printable(name, 60)}, which is not set: set it or pass --env ${printable(name, 60)}=…`);
+    }
+    env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * npm's fetch options as npm itself would read them for this launch: `npm_config_*` from the
+ * server's environment over the user's, the user's .npmrc, and any `--registry` on the launch line.
+ */
+async function npmFetchOptions(env: NodeJS.ProcessEnv, lineConfig: Record<string, string>): Promise<{ options: Record<string, unknown>; registry: string }> {
+  const [{ readFileSync }, { join }] = await Promise.all([import('node:fs'), import('node:path')]);
+  const home = env.HOME ?? env.USERPROFILE ?? '';
+  const config: Record<string, string> = {};
+  const userconfig = env.npm_config_userconfig ?? env.NPM_CONFIG_USERCONFIG ?? (home ? join(home, '.npmrc') : undefined);
+  if (userconfig) {
+    let text = '';
+    try {
+      text = readFileSync(userconfig, 'utf8').slice(0, 1024 * 1024);
+    } catch {
+      // no user config
+    }
+    for (const raw of text.split(/\r?\n/)) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+      const eq = line.indexOf('=');
+      if (eq <= 0) continue;
+      // ${VAR} in .npmrc values is expanded from the environment, as npm does.
+      config[line.slice(0, eq).trim()] = line.slice(eq + 1).trim().replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => env[n] ?? '');
+    }
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || !/^npm_config_/i.test(key)) continue;
+    const name = key.slice('npm_config_'.length);
+    config[name.startsWith('//') ? name : name.toLowerCase().replaceAll('_', '-')] = value;
+  }
+  Object.assign(config, lineConfig);
+  const registry = config.registry ?? 'https://registry.npmjs.org/';
+  const cache = join(config.cache ?? (home ? join(home, '.npm') : '.npm'), '_cacache');
+  return { options: { ...config, registry, cache, fetchRetries: 1 }, registry };
+}
+
+async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfile }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
+    await Promise.all([
+      import('node:path'),
+      import('node:os'),
+      import('node:fs'),
+      import('../../src/errors.js'),
+      import('../../src/artifact/install.js'),
+      import('../../src/lockfile/parse.js'),
+      import('../../src/lockfile/signature.js'),
+      import('../lockfile-read.js'),
+    ]);
+  if (options.format === 'json' && !options.dryRun) throw new UsageError('USAGE', '--format json goes with --dry-run (while the server runs, stdout is its own)');
+  if (options.sig !== undefined && options.key === undefined && options.keyring === undefined) throw new UsageError('USAGE', '--sig needs trusted keys to verify with: --key FILE or --keyring DIR');
+
+  // 1. The lockfile: its signature first (over the exact bytes), then its meaning.
+  const lockBytes = readLockfileBytes(io.cwd, options.lock, MAX_SIGNED_LOCKFILE_BYTES);
+  if (options.key !== undefined || options.keyring !== undefined) await verifySignature(options, lockBytes, io);
+  const lock = parseLockfile(lockBytes.toString('utf8'), options.lock);
+  const lockDir = dirname(resolve(io.cwd, options.lock));
+
+  // 2. The server.
+  const names = Object.keys(lock.servers);
+  let name = options.server;
+  if (name === undefined) {
+    if (names.length !== 1) throw new UsageError('USAGE', `${printable(options.lock, 200)} holds ${names.length} servers; say which to start with --server NAME (${names.slice(0, 10).map((n) => printable(n, 60)).join(', ')}${names.length > 10 ? ', …' : ''})`);
+    name = names[0]!;
+  } else if (!Object.hasOwn(lock.servers, name)) {
+    throw new UsageError('USAGE', `${printable(options.lock, 200)} has no server "${printable(name, 60)}" (it has: ${names.slice(0, 10).map((n) => printable(n, 60)).join(', ')}${names.length > 10 ? ', …' : ''})`);
+  }
+  const server = lock.servers[name]!;
+  const who = `server "${printable(name, 60)}"`;
+  if (server.transport.type !== 'stdio') throw new UsageError('USAGE', `${who} is reached over HTTP: run starts stdio servers only`);
+  const artifact = server.artifact;
+  if (artifact === undefined) throw new RunError('NOT_PINNED', `${who}: the lock pins no artifact (it was locked without one); lock it again to pin what runs. Nothing was started`);
+  if (artifact.type === 'unpinned') throw new RunError('NOT_PINNED', `${who}: the lock could not pin what it runs (${printable(artifact.note ?? 'unknown launcher', 200)}); run starts pinned artifacts only. Nothing was started`);
+  if (artifact.type === 'pypi' || artifact.type === 'oci') throw new RunError('UNSUPPORTED_ARTIFACT', `${who}: ${artifact.type} artifacts are not supported by run yet (npm and local files are)`);
+
+  // 3. What was launched, `${VAR}` expanded as lock expanded it, and the server's environment.
+  const { expandVariables } = await import('../../src/config/agent-config.js');
+  const substituted: string[] = [];
+  const command = expandVariables(server.transport.command, io.env, `${who} command`, undefined, substituted);
+  const args = server.transport.args.map((a, i) => expandVariables(a, io.env, `${who} argument ${i + 1}`, undefined, substituted));
+  const declared = await declaredEnv(server.transport.env, options.env ?? [], io, name);
+  const { serverEnvironment } = await import('../../src/mcp/target.js');
+  const env = serverEnvironment(declared, io.env);
+  const { parseLaunch } = await import('../../src/launch/index.js');
+  const launch = parseLaunch(command, args);
+
+  let start: { command: string; args: string[] };
+  const report: Record<string, unknown> = { server: name, artifact: artifact.type };
+  if (artifact.type === 'npm') {
+    if (launch.kind !== 'npm') throw new RunError('NOT_PINNED', `${who}: the lock pins an npm package but its launch line is not an npm launch; lock it again`);
+    // The server's own arguments follow the package spec (or the bin named with --package).
+    const after = launch.command === undefined ? launch.packageArgIndexes[0]! + 1 : args.indexOf(launch.command, Math.max(...launch.packageArgIndexes) + 1) + 1;
+    if (after <= 0) throw new RunError('NOT_PINNED', `${who}: cannot tell the server's arguments from its npm launch line; lock it again`);
+    const npm = await npmFetchOptions({ ...io.env, ...declared }, launch.config);
+    const installed = await installNpmArtifact(artifact, name, {
+      root: installRoot(io.env, process.platform, tmpdir(), join),
+      fetch: npm.options,
+      registryShown: origin(npm.registry),
+      bin: launch.command,
+    });
+    start = installed.bin.node ? { command: process.execPath, args: [installed.bin.path, ...args.slice(after)] } : { command: installed.bin.path, args: args.slice(after) };
+    Object.assign(report, { package: `${artifact.name}@${artifact.version}`, packages: installed.packages, files: installed.files, reused: installed.reused, dir: installed.dir, bin: installed.bin.name });
+  } else {
+    // local: each pinned file must still be the file that was locked, then the line runs as written.
+    const lookup = (recorded: string) => {
+      if (isAbsolute(recorded)) return recorded;
+      if (recorded.includes('/') || recorded.includes('\\')) return resolve(lockDir, recorded);
+      for (const dir of (env.PATH ?? '').split(delimiter)) if (dir !== '') {
+        const candidate = join(dir, recorded);
+        if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+      }
+      return resolve(lockDir, recorded);
+    };
+    const files = verifyLocalFiles(artifact, name, lookup);
+    start = { command, args };
+    Object.assign(report, { files: files.length });
+  }
+  report.command = [start.command, ...start.args];
+
+  if (options.dryRun) {
+    const { redactSecrets } = await import('../../src/mcp/target.js');
+    const secrets = [...substituted, ...Object.values(declared)].filter((s) => s.length >= 5);
+    const line = (report.command as string[]).map((a) => redactSecrets(a, secrets));
+    report.command = line;
+    if (options.format === 'json') io.stdout.write(`${safeJson({ verified: true, started: false, ...report })}\n`);
+    else {
+      const what = artifact.type === 'npm' ? `${printable(String(report.package), 200)}: ${report.packages} package(s), ${report.files} file(s) verified${report.reused ? ' (kept install re-verified)' : ''} in ${printable(String(report.dir), 300)}` : `${report.files} local file(s) verified`;
+      io.stdout.write(`${who}: ${what}\nwould start: ${line.map((a) => printable(a, 300)).join(' ')}\n`);
+    }
+    return EXIT.OK;
+  }
+
+  // 4. Start it, stdio passed through; from here the exit code is the server's.
+  const { runPassthrough } = await import('../../src/mcp/passthrough.js');
+  const exit = await runPassthrough({ command: start.command, args: start.args, env, cwd: lockDir, interactive: io.stdin?.isTTY === true });
+  return exit.code;
+}

@@ -1,0 +1,67 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerError } from './errors.js';
+import { createBoundedFetch } from './http.js';
+import type { Limits } from './limits.js';
+import { BoundedStdioTransport } from './stdio.js';
+import { redactSecrets, serverEnvironment, splitUserinfo, targetSecrets, type ServerTarget } from './target.js';
+
+export type { JSONRPCMessage };
+
+/** A raw JSON-RPC connection to a server, for `proxy`: messages in and out, no client on top. */
+export interface Upstream {
+  transport: Transport;
+  /** The first fatal problem of the transport (a bound crossed, non-JSON output…), if any. */
+  failure(): ServerError | undefined;
+  /** How the server process ended (stdio), once it has. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** The server's last stderr lines, secrets scrubbed (stdio only). */
+  stderrText(): string;
+}
+
+/**
+ * Opens (but does not start) a transport to `target` with the bounds `lock` reads servers with:
+ * the bounded stdio transport (message size, whole process tree ended on close) or the SDK's
+ * HTTP transports over the bounded fetch. `auto` means Streamable HTTP here: the proxy forwards
+ * the agent's own initialize, so there is no probe to fall back on (use `--transport sse`).
+ */
+export async function openUpstream(target: ServerTarget, limits: Limits, parentEnv: NodeJS.ProcessEnv): Promise<Upstream> {
+  const secrets = targetSecrets(target);
+  if (target.kind === 'stdio') {
+    const stdio = new BoundedStdioTransport({
+      command: target.command,
+      args: target.args,
+      env: serverEnvironment(target.env, parentEnv),
+      cwd: target.cwd,
+      maxMessageBytes: limits.maxMessageBytes,
+      stderrBytes: limits.stderrBytes,
+      redact: (text) => redactSecrets(text, secrets),
+      secrets,
+    });
+    return { transport: stdio, failure: () => stdio.failure, exit: () => stdio.exit, stderrText: () => stdio.stderrText() };
+  }
+  const { url, headers } = splitUserinfo(target.url, target.headers);
+  const state: { failure?: ServerError; onFailure?: () => void } = {};
+  const sse = target.transport === 'sse';
+  const fetch = createBoundedFetch(sse ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, state);
+  let transport: Transport;
+  if (!sse) {
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch });
+  } else {
+    const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
+    transport = new SSEClientTransport(url, {
+      requestInit: { headers },
+      fetch,
+      eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+    });
+  }
+  state.onFailure = () => void transport.close().catch(() => {});
+  return { transport, failure: () => state.failure, exit: () => undefined, stderrText: () => '' };
+}
+
+/** Whether a parsed JSON value is one JSON-RPC 2.0 message (request, notification, response). */
+export function parseJsonRpc(value: unknown): JSONRPCMessage | undefined {
+  const parsed = JSONRPCMessageSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}

@@ -1,0 +1,102 @@
+import type { Readable, Writable } from 'node:stream';
+import { MAX_JSON_DEPTH, nestingExceeds } from '../util/json.js';
+
+/** What one line from the agent turned out to be. */
+export type Incoming = { message: unknown } | { problem: 'parse' | 'too-large' | 'not-utf8' | 'too-deep' };
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The agent's side of the proxy: newline-delimited JSON-RPC on the proxy's own stdin and
+ * stdout (MCP stdio transport). A line longer than `maxLineBytes` is skipped up to its end and
+ * reported, never buffered; a line that is not UTF-8 or not JSON is reported; nothing here
+ * throws on what the agent sends.
+ */
+export class LineChannel {
+  onmessage?: (incoming: Incoming) => void;
+  onclose?: () => void;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private skipping = false;
+  private closed = false;
+
+  constructor(
+    private readonly input: Readable,
+    private readonly output: Writable,
+    private readonly maxLineBytes: number,
+  ) {}
+
+  start(): void {
+    this.input.on('data', (chunk: Buffer) => this.onData(chunk));
+    const end = () => this.close();
+    this.input.once('end', end);
+    this.input.once('close', end);
+    this.input.once('error', end);
+    // The agent went away: nothing more can be written (EPIPE), the session ends.
+    this.output.on('error', end);
+  }
+
+  private onData(chunk: Buffer): void {
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, newline);
+      start = newline + 1;
+      if (this.skipping || this.pendingBytes + piece.length > this.maxLineBytes) {
+        this.skipping = false;
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.onmessage?.({ problem: 'too-large' });
+        continue;
+      }
+      const line = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.onLine(line);
+    }
+    if (start < chunk.length && !this.skipping) {
+      const rest = chunk.subarray(start);
+      this.pendingBytes += rest.length;
+      if (this.pendingBytes > this.maxLineBytes) {
+        // Past the bound: forget what was kept and skip to the end of this line.
+        this.skipping = true;
+        this.pending = [];
+        this.pendingBytes = 0;
+      } else this.pending.push(Buffer.from(rest));
+    }
+  }
+
+  private onLine(raw: Buffer): void {
+    let text: string;
+    try {
+      text = UTF8.decode(raw);
+    } catch {
+      this.onmessage?.({ problem: 'not-utf8' });
+      return;
+    }
+    if (text.trim() === '') return;
+    // Checked on the text first: every later step (parse, validation, forwarding) may recurse.
+    if (nestingExceeds(text, MAX_JSON_DEPTH)) {
+      this.onmessage?.({ problem: 'too-deep' });
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.onmessage?.({ problem: 'parse' });
+      return;
+    }
+    this.onmessage?.({ message });
+  }
+
+  send(message: unknown): void {
+    if (this.closed) return;
+    this.output.write(`${JSON.stringify(message)}\n`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.();
+  }
+}

@@ -1,0 +1,75 @@
+import { setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
+import { measureNesting } from '../canonical/index.js';
+import { MAX_ITEM_DEPTH } from '../util/json.js';
+
+/** What validating a value against a locked JSON Schema says. */
+export type SchemaCheck = { ok: true } | { ok: false; reason: string };
+
+/** A locked schema, compiled once; or why it could not be, which blocks its tool (fail closed). */
+export type CompiledSchema = { validate(value: unknown): SchemaCheck } | { error: string };
+
+/** Deepest argument or structuredContent value validated (ajv recurses; a deeper value is refused). */
+export const MAX_VALUE_DEPTH = MAX_ITEM_DEPTH;
+
+type AjvLike = { compile(schema: object): ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } };
+const require = createRequire(import.meta.url);
+let engines: { draft7: AjvLike; draft2020: AjvLike } | undefined;
+
+/**
+ * `pattern` keywords come from the lock (the server wrote them) and run on the agent's argument
+ * text: V8's backtracking engine is exponential on patterns such as `^(a+)+$`. V8's linear-time
+ * engine (the `l` flag, enabled here once) runs them in time linear in the text; a pattern it
+ * cannot run (back-references, look-arounds) makes the schema uncompilable, so the tool is
+ * blocked with that reason instead of being checked by an engine that could hang the proxy.
+ */
+function linearRegExp(pattern: string, flags: string): RegExp {
+  // Node 20's linear engine does not take the `u` flag ajv asks for: patterns are matched on
+  // UTF-16 code units (a `\p{…}` class then fails to compile, and its tool is blocked).
+  return new RegExp(pattern, `${flags.replace('u', '')}l`);
+}
+
+function loadEngines(): { draft7: AjvLike; draft2020: AjvLike } {
+  if (engines) return engines;
+  setFlagsFromString('--enable-experimental-regexp-engine');
+  // Options for real-world schemas: strict mode off (unknown keywords and formats are
+  // annotations, as JSON Schema 2020-12 says of `format`), no logging to the proxy's stdio, no
+  // loader, so a `$ref` to anything outside the schema cannot be fetched and fails to compile.
+  const options = { strict: false, logger: false, allErrors: false, validateFormats: false, code: { regExp: linearRegExp } };
+  const Ajv7 = (require('ajv') as { default: new (o: object) => AjvLike }).default;
+  const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
+  engines = { draft7: new Ajv7(options), draft2020: new Ajv2020(options) };
+  return engines;
+}
+
+/**
+ * Compiles a locked `inputSchema` or `outputSchema`. The dialect is the one `$schema` names
+ * (draft-07 or draft-06 → ajv's draft-07 engine); without `$schema`, JSON Schema 2020-12, the
+ * MCP default. Any failure (an unknown dialect such as draft-04, a `$ref` that does not resolve
+ * inside the schema, a pattern the linear engine cannot run) is returned as an error.
+ */
+export function compileSchema(schema: unknown): CompiledSchema {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return { error: 'the locked schema is not an object' };
+  const dialect = (schema as { $schema?: unknown }).$schema;
+  let engine: AjvLike;
+  try {
+    const { draft7, draft2020 } = loadEngines();
+    if (dialect === undefined || (typeof dialect === 'string' && dialect.includes('2020-12'))) engine = draft2020;
+    else if (typeof dialect === 'string' && /draft-0[67]\/schema#?$/.test(dialect)) engine = draft7;
+    else return { error: 'the locked schema names a JSON Schema dialect the proxy does not validate' };
+    // Each schema is compiled on its own: a copy, so ids in different tools never collide.
+    const validate = engine.compile(structuredClone(schema) as object);
+    return {
+      validate(value) {
+        if (measureNesting(value, MAX_VALUE_DEPTH).tooDeep) return { ok: false, reason: `nests deeper than ${MAX_VALUE_DEPTH} levels` };
+        if (validate(value)) return { ok: true };
+        const first = validate.errors?.[0];
+        // The path and ajv's message name the rule broken, never the value itself (it may be secret).
+        return { ok: false, reason: first ? `${first.instancePath || '(root)'} ${first.message ?? 'is invalid'}` : 'is invalid' };
+      },
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { error: `the locked schema cannot be compiled (${message.includes('linear time') ? 'a pattern cannot be run in linear time' : message.split('\n')[0]!.slice(0, 160)})` };
+  }
+}

@@ -1,0 +1,369 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '../mcp/upstream.js';
+import type { LineChannel, Incoming } from './downstream.js';
+import { BLOCKED_CODE, BLOCKED_PREFIX, Enforcer, type Decision } from './enforce.js';
+
+type Id = string | number;
+type Message = Record<string, unknown> & { jsonrpc: '2.0' };
+
+export interface SessionOptions {
+  enforcer: Enforcer;
+  /** The server's side: not started yet; the session starts and closes it. */
+  upstream: Transport;
+  /** The agent's side. */
+  downstream: LineChannel;
+  /** JSON-RPC 2.0 validation of what the agent sends (the SDK's schema, from src/mcp). */
+  parse: (value: unknown) => JSONRPCMessage | undefined;
+  /** Log what would be blocked or withheld, but forward it. */
+  auditOnly: boolean;
+  /** How long a request may wait for the server's answer before the agent gets an error. */
+  timeoutMs: number;
+  onDecision: (decision: Decision) => void;
+  /** The locked `instructions`, served instead of the live ones (undefined: none). */
+  instructions: string | undefined;
+  /** Requests in flight from the agent at once; more are refused. */
+  maxInFlight?: number;
+  /** Notifications from the server passed per second; more are dropped (and counted). */
+  maxNotificationsPerSecond?: number;
+  /** The quiet period between two list_changed notifications of one kind passed to the agent. */
+  listChangedMs?: number;
+}
+
+interface Pending {
+  clientId: Id;
+  method: string;
+  tool?: string;
+  progress?: { proxy: number; client: Id };
+  timer: NodeJS.Timeout;
+}
+
+const SERVER_REQUEST_CAPABILITY: Record<string, string> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+const LIST_CHANGED = new Set(['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']);
+const CLIENT_NOTIFICATIONS = new Set(['notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed']);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const keyOf = (id: Id) => `${typeof id}:${id}`;
+const isId = (v: unknown): v is Id => typeof v === 'string' || typeof v === 'number';
+
+/**
+ * One agent ↔ server session. The proxy has its own id space toward the server: every request
+ * the agent sends is forwarded under a fresh number, and only answers to those numbers come
+ * back (anything else is dropped and logged). Progress tokens are mapped the same way. Requests
+ * the server sends the agent pass only when the agent declared the capability they need.
+ */
+export class ProxySession {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly byClientId = new Map<string, number>();
+  private readonly progress = new Map<number, number>();
+  private readonly serverRequests = new Set<string>();
+  private clientCapabilities: Record<string, unknown> = {};
+  private ended = false;
+  private finish!: (how: 'agent' | 'server') => void;
+  /** Resolves when the session is over: the agent closed its side, or the server's ended. */
+  readonly finished: Promise<'agent' | 'server'>;
+  private windowStart = 0;
+  private windowCount = 0;
+  private windowDropped = 0;
+  private readonly listChanged = new Map<string, { timer: NodeJS.Timeout; again: boolean }>();
+
+  constructor(private readonly options: SessionOptions) {
+    this.finished = new Promise((resolve) => (this.finish = resolve));
+  }
+
+  async start(): Promise<void> {
+    const { upstream, downstream } = this.options;
+    upstream.onmessage = (message) => this.fromServer(message as unknown as Message);
+    upstream.onclose = () => this.end('server');
+    upstream.onerror = () => {};
+    await upstream.start();
+    downstream.onmessage = (incoming) => this.fromAgent(incoming);
+    downstream.onclose = () => this.end('agent');
+    downstream.start();
+  }
+
+  private decide(decision: Decision): void {
+    this.options.onDecision(decision);
+  }
+
+  private toAgent(message: Record<string, unknown>): void {
+    this.options.downstream.send({ jsonrpc: '2.0', ...message });
+  }
+
+  private toServer(message: Record<string, unknown>): void {
+    this.options.upstream.send({ jsonrpc: '2.0', ...message } as JSONRPCMessage).catch(() => {
+      // The server has gone: its transport closes, and end() answers what is pending.
+    });
+  }
+
+  private fromAgent(incoming: Incoming): void {
+    if (this.ended) return;
+    if ('problem' in incoming) {
+      const message = {
+        parse: 'Parse error: the line is not JSON',
+        'not-utf8': 'Parse error: the line is not UTF-8',
+        'too-large': 'Parse error: the message is larger than the proxy accepts',
+        'too-deep': 'Parse error: the message nests too deeply',
+      }[incoming.problem];
+      this.toAgent({ id: null, error: { code: -32700, message } });
+      return;
+    }
+    if (Array.isArray(incoming.message)) {
+      // JSON-RPC batches were removed from MCP (2025-06-18): refused whole, nothing forwarded.
+      this.toAgent({ id: null, error: { code: -32600, message: 'Invalid Request: batches are not supported' } });
+      return;
+    }
+    const message = this.options.parse(incoming.message) as unknown as Message | undefined;
+    if (!message) {
+      const id = isObject(incoming.message) && isId(incoming.message.id) ? incoming.message.id : null;
+      this.toAgent({ id, error: { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message' } });
+      return;
+    }
+    if (typeof message.method === 'string' && isId(message.id)) this.agentRequest(message.id, message.method, message.params);
+    else if (typeof message.method === 'string') this.agentNotification(message.method, message.params);
+    else if (isId(message.id)) this.agentResponse(message);
+  }
+
+  private agentRequest(id: Id, method: string, params: unknown): void {
+    if (this.byClientId.has(keyOf(id))) {
+      this.toAgent({ id, error: { code: -32600, message: 'Invalid Request: this id is already in use by a request in flight' } });
+      return;
+    }
+    let decision: Decision;
+    if (method === 'initialize') {
+      const caps = isObject(params) && isObject(params.capabilities) ? params.capabilities : {};
+      this.clientCapabilities = caps;
+      decision = { method, verdict: 'allowed', reason: 'the agent initializes' };
+    } else decision = this.options.enforcer.checkRequest(method, params);
+    this.decide(decision);
+    if (decision.verdict === 'blocked' && !this.options.auditOnly) {
+      this.toAgent({ id, error: { code: BLOCKED_CODE, message: `${BLOCKED_PREFIX} ${decision.reason}` } });
+      return;
+    }
+    if (this.pending.size >= (this.options.maxInFlight ?? 1000)) {
+      this.toAgent({ id, error: { code: -32000, message: `mcptrust proxy: more than ${this.options.maxInFlight ?? 1000} requests are waiting for the server` } });
+      return;
+    }
+    const proxyId = this.nextId++;
+    let forwarded = params;
+    let progress: Pending['progress'];
+    if (isObject(params) && isObject(params._meta) && isId(params._meta.progressToken)) {
+      progress = { proxy: proxyId, client: params._meta.progressToken };
+      this.progress.set(proxyId, proxyId);
+      forwarded = { ...params, _meta: { ...params._meta, progressToken: proxyId } };
+    }
+    const tool = method === 'tools/call' && isObject(params) && typeof params.name === 'string' ? params.name : undefined;
+    const timer = setTimeout(() => this.timeOut(proxyId), this.options.timeoutMs);
+    this.pending.set(proxyId, { clientId: id, method, tool, progress, timer });
+    this.byClientId.set(keyOf(id), proxyId);
+    this.toServer(forwarded === undefined ? { id: proxyId, method } : { id: proxyId, method, params: forwarded });
+  }
+
+  private settle(proxyId: number): Pending | undefined {
+    const entry = this.pending.get(proxyId);
+    if (!entry) return undefined;
+    clearTimeout(entry.timer);
+    this.pending.delete(proxyId);
+    this.byClientId.delete(keyOf(entry.clientId));
+    if (entry.progress) this.progress.delete(entry.progress.proxy);
+    return entry;
+  }
+
+  private timeOut(proxyId: number): void {
+    const entry = this.settle(proxyId);
+    if (!entry) return;
+    const seconds = `${this.options.timeoutMs / 1000}s`;
+    this.decide({ method: entry.method, verdict: 'blocked', reason: `the server did not answer within ${seconds}` });
+    this.toAgent({ id: entry.clientId, error: { code: -32001, message: `mcptrust proxy: the server did not answer ${entry.method} within ${seconds}` } });
+    this.toServer({ method: 'notifications/cancelled', params: { requestId: proxyId, reason: 'timed out in mcptrust proxy' } });
+  }
+
+  private agentNotification(method: string, params: unknown): void {
+    if (!CLIENT_NOTIFICATIONS.has(method)) {
+      this.decide({ method, verdict: 'dropped', reason: 'a notification the proxy does not pass' });
+      return;
+    }
+    if (method === 'notifications/cancelled') {
+      const requestId = isObject(params) ? params.requestId : undefined;
+      const proxyId = isId(requestId) ? this.byClientId.get(keyOf(requestId)) : undefined;
+      if (proxyId === undefined) return;
+      this.settle(proxyId);
+      this.toServer({ method, params: { ...(params as object), requestId: proxyId } });
+      return;
+    }
+    this.toServer(params === undefined ? { method } : { method, params });
+  }
+
+  private agentResponse(message: Message): void {
+    const key = keyOf(message.id as Id);
+    if (!this.serverRequests.delete(key)) {
+      this.decide({ method: '(response)', verdict: 'dropped', reason: 'the agent answered a request the server did not send' });
+      return;
+    }
+    const { jsonrpc: _, ...rest } = message;
+    this.toServer(rest);
+  }
+
+  private fromServer(message: Message): void {
+    if (this.ended) return;
+    if (typeof message.method === 'string' && isId(message.id)) this.serverRequest(message.id, message.method, message.params);
+    else if (typeof message.method === 'string') this.serverNotification(message.method, message.params);
+    else this.serverResponse(message);
+  }
+
+  private serverResponse(message: Message): void {
+    const entry = typeof message.id === 'number' ? this.settle(message.id) : undefined;
+    if (!entry) {
+      this.decide({ method: '(response)', verdict: 'dropped', reason: 'a response to an id the proxy never sent, or already answered' });
+      return;
+    }
+    if (isObject(message.error)) {
+      this.toAgent({ id: entry.clientId, error: message.error });
+      return;
+    }
+    let result = message.result;
+    const { enforcer, auditOnly } = this.options;
+    if (Enforcer.listOf(entry.method)) {
+      const filtered = enforcer.filterList(entry.method, result);
+      for (const decision of filtered.decisions) this.decide(decision);
+      if (!auditOnly) result = filtered.result;
+    } else if (entry.method === 'tools/call' && entry.tool !== undefined) {
+      const decision = enforcer.checkToolResult(entry.tool, result);
+      if (decision.verdict === 'blocked') {
+        this.decide(decision);
+        if (!auditOnly) {
+          this.toAgent({ id: entry.clientId, error: { code: BLOCKED_CODE, message: `${BLOCKED_PREFIX} ${decision.reason}` } });
+          return;
+        }
+      }
+    } else if (entry.method === 'initialize' && isObject(result) && !auditOnly) {
+      // The instructions reach the model as they are: the locked ones, never the live ones.
+      const { instructions: _, ...rest } = result;
+      result = this.options.instructions === undefined ? rest : { ...rest, instructions: this.options.instructions };
+    }
+    this.toAgent({ id: entry.clientId, result });
+  }
+
+  private serverRequest(id: Id, method: string, params: unknown): void {
+    const capability = SERVER_REQUEST_CAPABILITY[method];
+    const allowed = method === 'ping' || (capability !== undefined && isObject(this.clientCapabilities[capability]));
+    if (!allowed || this.serverRequests.size >= 1000) {
+      const reason = !allowed
+        ? capability
+          ? `the agent did not declare the ${capability} capability`
+          : `the proxy does not pass the server request "${method}"`
+        : 'more than 1000 server requests are waiting for the agent';
+      this.decide({ method, verdict: 'blocked', reason });
+      this.toServer({ id, error: { code: capability ? -32600 : -32601, message: `${BLOCKED_PREFIX} ${reason}` } });
+      return;
+    }
+    this.decide({ method, verdict: 'allowed', reason: capability ? `the agent declared ${capability}` : 'ping' });
+    this.serverRequests.add(keyOf(id));
+    this.toAgent(params === undefined ? { id, method } : { id, method, params });
+  }
+
+  private serverNotification(method: string, params: unknown): void {
+    if (!this.withinFloodBound(method)) return;
+    const p = isObject(params) ? params : {};
+    if (method === 'notifications/progress') {
+      const token = p.progressToken;
+      const proxyId = typeof token === 'number' ? this.progress.get(token) : undefined;
+      const entry = proxyId === undefined ? undefined : this.pending.get(proxyId);
+      if (!entry?.progress) {
+        this.decide({ method, verdict: 'dropped', reason: 'progress for a token the proxy never sent' });
+        return;
+      }
+      // Progress keeps a long request alive (the SDK's resetTimeoutOnProgress).
+      entry.timer.refresh();
+      this.toAgent({ method, params: { ...p, progressToken: entry.progress.client } });
+      return;
+    }
+    if (method === 'notifications/cancelled') {
+      const requestId = p.requestId;
+      if (!isId(requestId) || !this.serverRequests.delete(keyOf(requestId))) {
+        this.decide({ method, verdict: 'dropped', reason: 'cancels a request the server did not send' });
+        return;
+      }
+      this.toAgent({ method, params });
+      return;
+    }
+    if (method === 'notifications/resources/updated') {
+      if (!this.options.enforcer.checkResourceUpdate(p.uri)) {
+        this.decide({ method, verdict: 'dropped', reason: 'about a resource outside the lock' });
+        return;
+      }
+      this.toAgent({ method, params });
+      return;
+    }
+    if (LIST_CHANGED.has(method)) {
+      this.coalesceListChanged(method);
+      return;
+    }
+    if (method === 'notifications/message') {
+      this.toAgent({ method, params });
+      return;
+    }
+    this.decide({ method, verdict: 'dropped', reason: 'a notification the proxy does not pass' });
+  }
+
+  /**
+   * A list_changed passes at once, then at most one more per quiet period, however many come:
+   * the agent re-lists (and every re-list is filtered) at a bounded rate.
+   */
+  private coalesceListChanged(method: string): void {
+    const held = this.listChanged.get(method);
+    if (held) {
+      held.again = true;
+      return;
+    }
+    this.toAgent({ method });
+    const entry = {
+      again: false,
+      timer: setTimeout(() => {
+        this.listChanged.delete(method);
+        if (entry.again && !this.ended) this.coalesceListChanged(method);
+      }, this.options.listChangedMs ?? 1000),
+    };
+    entry.timer.unref();
+    this.listChanged.set(method, entry);
+  }
+
+  /** Notifications beyond the per-second bound are dropped; how many is logged once a second. */
+  private withinFloodBound(method: string): boolean {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      if (this.windowDropped > 0) {
+        this.decide({ method: 'notifications', verdict: 'dropped', reason: `${this.windowDropped} notifications dropped: more than ${this.options.maxNotificationsPerSecond ?? 1000} a second` });
+      }
+      this.windowStart = now;
+      this.windowCount = 0;
+      this.windowDropped = 0;
+    }
+    if (++this.windowCount <= (this.options.maxNotificationsPerSecond ?? 1000)) return true;
+    if (this.windowDropped++ === 0) this.decide({ method, verdict: 'dropped', reason: `more than ${this.options.maxNotificationsPerSecond ?? 1000} notifications a second from the server` });
+    return false;
+  }
+
+  private end(how: 'agent' | 'server'): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const held of this.listChanged.values()) clearTimeout(held.timer);
+    for (const proxyId of [...this.pending.keys()]) {
+      const entry = this.settle(proxyId)!;
+      if (how === 'server') this.toAgent({ id: entry.clientId, error: { code: -32000, message: `mcptrust proxy: the server closed the connection before answering ${entry.method}` } });
+    }
+    if (how === 'agent') void this.options.upstream.close().catch(() => {});
+    this.finish(how);
+  }
+
+  /** Ends the session from outside (a signal): the server's side is closed. */
+  async close(): Promise<void> {
+    this.end('agent');
+    await this.options.upstream.close().catch(() => {});
+  }
+}
