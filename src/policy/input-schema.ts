@@ -63,6 +63,11 @@ export const POLICY_INPUT_SCHEMA = {
         { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: str, version: str } },
       ],
     },
+    artifact: {
+      $ref: '#/definitions/artifact',
+      description:
+        'MCPTrust compatibility: the artifact of the one server, present only when there is exactly one (servers[].artifact always is). Guard with has(input.artifact).',
+    },
     tools: { type: 'array', description: 'Every tool of every server, in one list.', items: { $ref: '#/definitions/tool' } },
     prompts: {
       type: 'object',
@@ -123,9 +128,10 @@ export const POLICY_INPUT_SCHEMA = {
     server: {
       type: 'object',
       additionalProperties: false,
-      required: ['name', 'identity', 'transport', 'tools', 'prompts', 'resources', 'resourceTemplates', 'mtf'],
+      required: ['name', 'identity', 'transport', 'artifact', 'tools', 'prompts', 'resources', 'resourceTemplates', 'mtf'],
       properties: {
         name: str,
+        artifact: { $ref: '#/definitions/artifact' },
         identity: {
           type: 'object',
           additionalProperties: false,
@@ -142,6 +148,51 @@ export const POLICY_INPUT_SCHEMA = {
         resources: { type: 'array', items: { $ref: '#/definitions/resource' } },
         resourceTemplates: { type: 'array', items: { $ref: '#/definitions/template' } },
         mtf: { description: 'This server\'s MTF results (as in input.mtf.servers, without "server"), or null.', oneOf: [{ type: 'null' }, object] },
+      },
+    },
+    artifact: {
+      type: 'object',
+      description:
+        'Which code the server runs, as the lockfile pins it (every field present; absent text is ""). pinned is false for an HTTP server, a lockfile written before pinning, an unknown launcher or lock --no-pin.',
+      additionalProperties: false,
+      required: ['pinned', 'type', 'spec', 'name', 'version', 'integrity', 'dependencies', 'distributions', 'files', 'provenance', 'note'],
+      properties: {
+        pinned: { type: 'boolean', description: 'An npm, pypi, oci or local pin is recorded.' },
+        type: { enum: ['npm', 'pypi', 'oci', 'local', 'unpinned', ''], description: '"" when the lockfile records no artifact (HTTP server, or written before pinning).' },
+        spec: { type: 'string', description: 'What the launch asked for, as written (@scope/pkg@^1, image:tag).' },
+        name: { type: 'string', description: 'The resolved package or image name.' },
+        version: { type: 'string', description: 'The resolved version (npm, pypi) or the image tag.' },
+        integrity: { type: 'string', description: 'npm: SRI of the tarball; oci: the image digest; local: sha256- of the file. "" when not pinned.' },
+        dependencies: {
+          type: 'array',
+          description: 'npm: every package the launch installs, the top one included.',
+          items: { type: 'object', additionalProperties: false, required: ['path', 'name', 'version', 'integrity'], properties: { path: str, name: str, version: str, integrity: str } },
+        },
+        distributions: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: false, required: ['filename', 'sha256'], properties: { filename: str, sha256: str } },
+        },
+        files: {
+          type: 'array',
+          description: 'Local files the launch runs, by path relative to the lockfile folder when inside it.',
+          items: { type: 'object', additionalProperties: false, required: ['path', 'integrity'], properties: { path: str, integrity: str } },
+        },
+        provenance: {
+          type: 'object',
+          description: 'npm registry attestations (Sigstore + SLSA), verified offline; verified is false when absent or not verified.',
+          additionalProperties: false,
+          required: ['present', 'verified', 'reason', 'sourceRepository', 'sourceCommit', 'workflow', 'builder'],
+          properties: {
+            present: { type: 'boolean', description: 'Provenance was looked for and recorded (verified or not).' },
+            verified: bool,
+            reason: { type: 'string', description: 'Why it is not verified ("" when verified).' },
+            sourceRepository: str,
+            sourceCommit: str,
+            workflow: str,
+            builder: str,
+          },
+        },
+        note: { type: 'string', description: 'Why nothing is pinned (type unpinned).' },
       },
     },
     mtfServer: {

@@ -7,6 +7,7 @@ import { createRecord } from '../util/record.js';
 import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { printable } from '../util/text.js';
+import { artifactDoc, type ArtifactDoc } from './artifact-input.js';
 
 /**
  * The `input` document that policy rules (CEL) are evaluated over. Documented in docs/policy.md
@@ -118,6 +119,8 @@ export interface ServerDoc {
     instructions: string;
   };
   transport: JsonObject;
+  /** Which code the server runs (src/policy/artifact-input.ts). */
+  artifact: ArtifactDoc;
   tools: ToolDoc[];
   prompts: PromptDoc[];
   resources: ResourceDoc[];
@@ -173,6 +176,8 @@ export interface PolicyInput {
   locked: boolean;
   lockfileVersion: number;
   servers: ServerDoc[];
+  /** MCPTrust compatibility: the one server's artifact, present only when the lock holds exactly one. */
+  artifact?: ArtifactDoc;
   /** MCPTrust compatibility: the one server's name and version, when the lock holds exactly one. */
   server: { name: string; version: string } | null;
   tools: ToolDoc[];
@@ -494,6 +499,7 @@ function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Ea
       instructions: surface.identity.instructions ?? '',
     },
     transport: celJson(server.transport as unknown as JsonObject),
+    artifact: artifactDoc(server.artifact),
     tools: sortedKeys(surface.tools).map((key) => toolDoc(server.name, surface.tools[key]!, eager, shadows(server.name, key))),
     prompts: items(surface.prompts, promptDoc),
     resources: items(surface.resources, resourceDoc),
@@ -586,6 +592,7 @@ export function buildPolicyInput(sources: PolicyInputSources, options: BuildOpti
     }),
     eager.mtf,
   );
+  if (only) input.artifact = only.artifact;
   input.verification = sources.verification
     ? { checked: true, verified: sources.verification.verified, signers: [...sources.verification.signers] }
     : { checked: false, verified: false, signers: [] };

@@ -35,11 +35,11 @@ const ROOT: StaticType = { schema: POLICY_INPUT_SCHEMA as unknown as Schema, whe
 const DEFINITIONS = POLICY_INPUT_SCHEMA.definitions as unknown as Record<string, Schema>;
 
 /**
- * MCPTrust input fields that mcptrust does not provide (its supply-chain fields). MCPTrust policy
- * files guard them with `has(input.artifact)`, which is false here, so these rules keep their
- * MCPTrust verdict when artifact data is absent: they are allowed, and unchecked below them.
+ * MCPTrust input fields that mcptrust does not provide. (`input.artifact` is provided and typed:
+ * present for a one-server lockfile, so MCPTrust files guard it with `has(input.artifact)`.)
+ * Rules that name these are allowed, and unchecked below them.
  */
-const MCPTRUST_ABSENT_FIELDS: readonly string[] = ['artifact', 'provenance'];
+const MCPTRUST_ABSENT_FIELDS: readonly string[] = ['provenance'];
 
 /** The comprehension macros: the first argument names a variable bound to each element. */
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
