@@ -1,0 +1,100 @@
+/**
+ * Local resolver: the sha256 of a script an interpreter runs (`node ./server.js`), of a file run
+ * directly (`./server`), or of the file a bare command is found as on PATH. Symlinks are
+ * followed: the digest is of the file that runs. The interpreter itself (node, python, deno, bun,
+ * uv) is not digested: it differs from machine to machine and is not the server's code.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, constants, realpath, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { LocalLaunch, PathLaunch } from '../launch/types.js';
+import { printable } from '../util/text.js';
+import { ArtifactError } from './errors.js';
+import type { ArtifactPin, FilePin } from './types.js';
+
+/** A file larger than this is not digested (a server binary is tens of MB; this bounds the read). */
+export const MAX_LOCAL_FILE_BYTES = 1024 * 1024 * 1024;
+
+export interface LocalPinOptions {
+  cwd: string;
+  lockDir: string;
+  env: Record<string, string | undefined>;
+  /** The file as the config wrote it (may hold `${VAR}`): recorded when it lies outside lockDir. */
+  written?: string;
+  signal?: AbortSignal;
+}
+
+/** Pins a local script or binary, or a command found on PATH. */
+export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalPinOptions): Promise<ArtifactPin> {
+  let absolute: string;
+  let recorded: string;
+  if (launch.kind === 'path') {
+    absolute = await findOnPath(launch.command, options);
+    // The command's name is what the config wrote; where PATH finds it differs between machines.
+    recorded = options.written ?? launch.command;
+  } else {
+    absolute = resolve(options.cwd, launch.file);
+    recorded = recordedPath(absolute, options.lockDir, options.written ?? launch.file);
+  }
+  const integrity = await digestFile(absolute, options.written ?? (launch.kind === 'path' ? launch.command : launch.file), options.signal);
+  const file: FilePin = { path: recorded, integrity };
+  return { type: 'local', spec: recorded, integrity, files: [file] };
+}
+
+/** `./server.js` when the file is inside lockDir (a moved checkout is not drift), else as written. */
+export function recordedPath(absolute: string, lockDir: string, written: string): string {
+  const rel = relative(resolve(lockDir), absolute);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return written;
+  return `./${rel.split(sep).join('/')}`;
+}
+
+/** `sha256-<base64>` of the file's bytes, streamed, bounded; the resolved file for a symlink. */
+export async function digestFile(path: string, shown: string, signal?: AbortSignal): Promise<string> {
+  const name = printable(shown, 160);
+  let real: string;
+  try {
+    real = await realpath(path);
+    const info = await stat(real);
+    if (!info.isFile()) throw new ArtifactError('input', 'FILE_UNREADABLE', `${name} is not a file; it cannot be pinned`);
+    if (info.size > MAX_LOCAL_FILE_BYTES) throw new ArtifactError('input', 'TOO_LARGE', `${name} is larger than ${MAX_LOCAL_FILE_BYTES / (1024 * 1024)} MiB; not digested`);
+  } catch (error) {
+    if (error instanceof ArtifactError) throw error;
+    throw new ArtifactError('input', 'FILE_UNREADABLE', `${name} cannot be read (${(error as { code?: string }).code ?? 'error'})`, { cause: error });
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(real, { signal })) {
+      size += (chunk as Buffer).length;
+      // The file grew while being read: the bound holds for what is hashed, not only for stat.
+      if (size > MAX_LOCAL_FILE_BYTES) throw new ArtifactError('input', 'TOO_LARGE', `${name} is larger than ${MAX_LOCAL_FILE_BYTES / (1024 * 1024)} MiB; not digested`);
+      hash.update(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof ArtifactError) throw error;
+    throw new ArtifactError('input', 'FILE_UNREADABLE', `${name} cannot be read (${(error as { code?: string }).code ?? 'error'})`, { cause: error });
+  }
+  return `sha256-${hash.digest('base64')}`;
+}
+
+/** The file a bare command name runs, found as the process spawner would: the first executable on PATH. */
+async function findOnPath(command: string, options: LocalPinOptions): Promise<string> {
+  const path = options.env.PATH ?? options.env.Path ?? '';
+  const extensions = process.platform === 'win32' ? ['', ...(options.env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean)] : [''];
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    for (const ext of extensions) {
+      const candidate = resolve(options.cwd, join(dir, command + ext));
+      try {
+        const info = await stat(candidate);
+        if (!info.isFile()) continue;
+        if (process.platform !== 'win32') await access(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here: keep looking
+      }
+    }
+  }
+  throw new ArtifactError('input', 'FILE_UNREADABLE', `${printable(command, 120)} is not found on PATH; it cannot be pinned`);
+}

@@ -1,0 +1,284 @@
+/**
+ * npm resolver: a launch's package specs → the exact bytes npx would install. Resolution is
+ * npm's own (npm-package-arg, pacote's manifest picking, @npmcli/arborist's ideal tree with
+ * scripts off), configured from the launch's npm config (see npm-config.ts) and sharing npm's
+ * cache, so the launch's own fetches are not repeated. Every packument goes through one bounded
+ * loader (size, JSON shape, redirects, timeout) handed to pacote and arborist as their
+ * packument cache: each packument is fetched once, and nothing unbounded reaches them.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Arborist from '@npmcli/arborist';
+import npa from 'npm-package-arg';
+import npmFetch from 'npm-registry-fetch';
+import pacote from 'pacote';
+import type { NpmLaunch } from '../launch/types.js';
+import { printable } from '../util/text.js';
+import { ArtifactError, registryOrigin } from './errors.js';
+import { assertNotPrivateHop, MAX_REDIRECTS, readBounded, REQUEST_TIMEOUT_MS, unreachable } from './net.js';
+import { flattenNpmConfig, readNpmConfig, type NpmFlatOptions } from './npm-config.js';
+import type { ArtifactPin, PackagePin } from './types.js';
+
+/** A packument larger than this is refused (the largest real ones, full documents, are ~50 MB). */
+export const MAX_PACKUMENT_BYTES = 64 * 1024 * 1024;
+/** A tarball larger than this is refused. */
+export const MAX_TARBALL_BYTES = 256 * 1024 * 1024;
+/** A dependency tree with more packages than this is refused. */
+export const MAX_TREE_PACKAGES = 5000;
+
+/** Spec types resolved through a registry; the rest (git, file, URL, folder) are not pinned here. */
+const REGISTRY_TYPES = new Set(['version', 'range', 'tag', 'alias']);
+
+export interface NpmPinOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  /** The specs as the config wrote them (recorded), one per `launch.packages` entry. */
+  writtenSpecs?: string[];
+}
+
+/** The resolved registry options of a launch (what provenance fetching reuses). */
+export function npmRegistryOptions(launch: Pick<NpmLaunch, 'config'>, options: { cwd: string; env: Record<string, string | undefined> }): NpmFlatOptions {
+  const config = readNpmConfig({ cwd: options.cwd, env: options.env, line: launch.config });
+  const flat = flattenNpmConfig(config, options.env);
+  return {
+    ...flat,
+    timeout: Number(config['fetch-timeout']) || REQUEST_TIMEOUT_MS,
+    fetchRetries: config['fetch-retries'] !== undefined ? Number(config['fetch-retries']) : 1,
+    fetchRetryMintimeout: 1000,
+    fetchRetryMaxtimeout: 5000,
+  };
+}
+
+/** Pins an npm launch: version and integrity of the top package and the whole tree it installs. */
+export async function pinNpm(launch: NpmLaunch, options: NpmPinOptions): Promise<ArtifactPin> {
+  const written = options.writtenSpecs ?? launch.packages;
+  const spec = written.join(' ');
+  const parsed: npa.Result[] = [];
+  for (const raw of launch.packages) {
+    let result: npa.Result;
+    try {
+      result = npa(raw, options.cwd);
+    } catch {
+      throw new ArtifactError('input', 'BAD_SPEC', `not an npm package spec: ${printable(raw, 120)}`);
+    }
+    if (!REGISTRY_TYPES.has(result.type)) {
+      return { type: 'unpinned', spec, note: `npm ${result.type} spec (${printable(raw, 80)}): only registry packages are pinned` };
+    }
+    parsed.push(result);
+  }
+
+  const flat = npmRegistryOptions(launch, options);
+  const loader = new PackumentLoader(flat, options.signal);
+  const common = { ...flat, packumentCache: loader, fullMetadata: false, signal: options.signal };
+
+  const manifests: { dependencyName: string; name: string; version: string; integrity: string; resolved: string; registry: string }[] = [];
+  for (const result of parsed) {
+    const registry = registryFor(result, flat);
+    let manifest: Awaited<ReturnType<typeof pacote.manifest>>;
+    try {
+      manifest = await pacote.manifest(result.raw, { ...common, where: options.cwd } as unknown as pacote.Options);
+    } catch (error) {
+      throw mapNpmError(error, registry, result.raw, options.signal);
+    }
+    if (!manifest._integrity || !manifest._resolved) {
+      throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${registryOrigin(registry)} lists no integrity for ${printable(manifest.name, 120)}@${printable(manifest.version, 40)}`);
+    }
+    manifests.push({
+      dependencyName: result.name ?? manifest.name,
+      name: manifest.name,
+      version: manifest.version,
+      integrity: manifest._integrity,
+      resolved: manifest._resolved,
+      registry,
+    });
+  }
+
+  const top = manifests[0]!;
+  await verifyTarball(top, flat, options.signal);
+  const dependencies = await resolveTree(manifests, common, options.signal);
+  return { type: 'npm', spec, name: top.name, version: top.version, integrity: top.integrity, dependencies };
+}
+
+function registryFor(result: npa.Result, flat: NpmFlatOptions): string {
+  const name = result.type === 'alias' ? (result as npa.Result & { subSpec: npa.Result }).subSpec.name : result.name;
+  const scope = name?.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
+  const scoped = scope ? flat[`${scope}:registry`] : undefined;
+  return typeof scoped === 'string' ? scoped : flat.registry;
+}
+
+function mapNpmError(error: unknown, registry: string, spec: string, signal?: AbortSignal): ArtifactError {
+  if (error instanceof ArtifactError) return error;
+  const origin = registryOrigin(registry);
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'E404') return new ArtifactError('input', 'NOT_FOUND', `${origin} has no package ${printable(spec, 120)}`, { cause: error });
+  if (code === 'ETARGET') return new ArtifactError('input', 'NOT_FOUND', `no version of ${printable(spec, 120)} on ${origin} matches`, { cause: error });
+  if (code === 'EINTEGRITY') return new ArtifactError('server', 'INTEGRITY_MISMATCH', `the tarball of ${printable(spec, 120)} from ${origin} does not match the integrity its registry lists; refused`, { cause: error });
+  if (code === 'EMANIFESTMISMATCH') return new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered another package's manifest for ${printable(spec, 120)}`, { cause: error });
+  if (code === 'EINVALIDTYPE' || code === 'EINVALIDTAGNAME' || code === 'EINVALIDPACKAGENAME') return new ArtifactError('input', 'BAD_SPEC', `not an npm package spec: ${printable(spec, 120)}`, { cause: error });
+  if (error instanceof SyntaxError) return new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered something that is not a package document`, { cause: error });
+  if (error instanceof TypeError) return new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered a package document of the wrong shape`, { cause: error });
+  return unreachable(origin, error, signal);
+}
+
+/**
+ * The packument cache pacote and arborist consult before any packument request: here it *is*
+ * the request. `has` is true for every key so that they never fetch one themselves; `get`
+ * fetches once per URL (memoized), bounded and checked.
+ */
+class PackumentLoader {
+  readonly #flat: NpmFlatOptions;
+  readonly #signal: AbortSignal | undefined;
+  readonly #memo = new Map<string, Promise<Record<string, unknown>>>();
+  readonly #privateRegistry: { value?: boolean } = {};
+  constructor(flat: NpmFlatOptions, signal: AbortSignal | undefined) {
+    this.#flat = flat;
+    this.#signal = signal;
+  }
+
+  has(key: string): boolean {
+    return key.startsWith('corgi:') || key.startsWith('full:');
+  }
+
+  get(key: string): Promise<Record<string, unknown>> {
+    // Both document kinds answer what npx needs; one fetch per URL serves both.
+    const url = key.slice(key.indexOf(':') + 1);
+    let promise = this.#memo.get(url);
+    if (!promise) {
+      promise = this.#fetch(url, key.startsWith('full:'));
+      promise.catch(() => undefined);
+      this.#memo.set(url, promise);
+    }
+    return promise;
+  }
+
+  set(): this {
+    return this;
+  }
+
+  delete(): boolean {
+    return false;
+  }
+
+  async #fetch(url: string, full: boolean): Promise<Record<string, unknown>> {
+    const origin = registryOrigin(url);
+    const accept = full ? 'application/json' : 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
+    // Named in messages by the package only: the URL may carry the registry's userinfo.
+    const name = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+    const res = await followRedirects(url, this.#flat, { headers: { accept }, integrity: null }, this.#privateRegistry, this.#signal, name);
+    const body = await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_PACKUMENT_BYTES, 'a package document', origin).catch((error: unknown) => {
+      throw mapNpmError(error, url, name, this.#signal);
+    });
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered something that is not a package document (not JSON)`);
+    }
+    // Attacker-controlled: check the shape pacote and arborist rely on before they see it.
+    if (!isRecord(doc) || !isRecord(doc.versions) || (doc['dist-tags'] !== undefined && !isRecord(doc['dist-tags']))) {
+      throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered a package document of the wrong shape`);
+    }
+    for (const manifest of Object.values(doc.versions)) {
+      if (!isRecord(manifest) || (manifest.dist !== undefined && !isRecord(manifest.dist))) {
+        throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered a package document of the wrong shape`);
+      }
+    }
+    doc._contentLength = body.length;
+    return doc;
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** npm-registry-fetch with redirects followed by hand: each hop is checked (see net.ts). */
+async function followRedirects(
+  url: string,
+  flat: NpmFlatOptions,
+  extra: Record<string, unknown>,
+  privateRegistry: { value?: boolean },
+  signal: AbortSignal | undefined,
+  shown?: string,
+): Promise<Awaited<ReturnType<typeof npmFetch>>> {
+  let current = url;
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    await assertNotPrivateHop(flat.registry, current, privateRegistry);
+    let res: Awaited<ReturnType<typeof npmFetch>>;
+    try {
+      res = await npmFetch(current, { ...flat, ...extra, redirect: 'manual', signal } as npmFetch.Options);
+    } catch (error) {
+      throw mapNpmError(error, current, shown ?? current, signal);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      const location = res.headers.get('location');
+      res.body?.resume?.();
+      if (!location) throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${registryOrigin(current)} answered a redirect without a location`);
+      current = new URL(location, current).toString();
+      continue;
+    }
+    return res;
+  }
+  throw new ArtifactError('server', 'REGISTRY_UNREACHABLE', `registry ${registryOrigin(url)}: more than ${MAX_REDIRECTS} redirects`);
+}
+
+/**
+ * Downloads the top tarball (into npm's cache, where the launch finds it) and checks it against
+ * the integrity the packument lists: a re-published or tampered tarball is refused by name.
+ */
+async function verifyTarball(
+  top: { name: string; version: string; integrity: string; resolved: string; registry: string },
+  flat: NpmFlatOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const id = `${printable(top.name, 120)}@${printable(top.version, 40)}`;
+  const res = await followRedirects(top.resolved, { ...flat, registry: top.registry }, { integrity: top.integrity, headers: { accept: '*/*' } }, {}, signal, id);
+  try {
+    await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_TARBALL_BYTES, `the tarball of ${id}`, registryOrigin(top.registry));
+  } catch (error) {
+    if (error instanceof ArtifactError) throw error;
+    if ((error as { code?: string }).code === 'EINTEGRITY') {
+      throw new ArtifactError('server', 'INTEGRITY_MISMATCH', `the tarball of ${id} from ${registryOrigin(top.registry)} does not match the integrity its registry lists; refused`, { cause: error });
+    }
+    throw mapNpmError(error, top.registry, id, signal);
+  }
+}
+
+/** The tree npx installs for these packages: arborist's ideal tree in a private empty folder, scripts off. */
+async function resolveTree(
+  manifests: { dependencyName: string; name: string; version: string }[],
+  common: Record<string, unknown>,
+  signal: AbortSignal | undefined,
+): Promise<PackagePin[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'mcptrust-pin-'));
+  try {
+    const dependencies: Record<string, string> = {};
+    for (const m of manifests) dependencies[m.dependencyName] = m.dependencyName === m.name ? m.version : `npm:${m.name}@${m.version}`;
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'mcptrust-pin', version: '0.0.0', private: true, dependencies }));
+    const arborist = new Arborist({ ...common, path: dir, ignoreScripts: true, audit: false, fund: false, save: false, workspacesEnabled: false, progress: false });
+    let tree: Awaited<ReturnType<Arborist['buildIdealTree']>>;
+    try {
+      tree = await arborist.buildIdealTree({});
+    } catch (error) {
+      throw mapNpmError(error, String(common.registry), manifests.map((m) => `${m.name}@${m.version}`).join(' '), signal);
+    }
+    const pins: PackagePin[] = [];
+    for (const node of tree.inventory.values()) {
+      if (node.isProjectRoot || node.location === '') continue;
+      if (pins.length >= MAX_TREE_PACKAGES) {
+        throw new ArtifactError('server', 'TOO_LARGE', `the dependency tree of ${printable(manifests[0]!.name, 120)} has more than ${MAX_TREE_PACKAGES} packages; refused`);
+      }
+      // A bundled dependency ships inside its parent's tarball: the parent's integrity covers it.
+      if (node.inBundle) continue;
+      if (!node.integrity) {
+        throw new ArtifactError('server', 'REGISTRY_GARBAGE', `no integrity is listed for ${printable(node.packageName, 120)}@${printable(node.version, 40)}`);
+      }
+      pins.push({ path: node.location, name: node.packageName, version: node.version, integrity: node.integrity });
+    }
+    pins.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return pins;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
