@@ -12,6 +12,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const argv = process.argv.slice(2);
+// The shipped bin is a bundle (scripts/bundle.mjs) with source maps beside it. Stack traces are
+// only printed under --debug, so only then are the maps read (reading them costs every other run
+// start-up time); the modules imported below are loaded after this line, so their frames name
+// the TypeScript sources. Without a map (tsc's dist/cmd/main.js) nothing changes.
+if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   const { VERSION } = await import('../src/version.js');
   process.stdout.write(`${VERSION}\n`);

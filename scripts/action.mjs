@@ -247,7 +247,7 @@ const MAX_LOCKFILE_BYTES = 512 * 1024 * 1024;
 
 function mcptrust(version, args, options) {
   if (version) return spawnSync('npx', ['--yes', `mcptrust@${version}`, ...args], options);
-  return spawnSync(process.execPath, [join(process.env.MCPTRUST_ACTION_PATH ?? '.', 'dist', 'cmd', 'main.js'), ...args], options);
+  return spawnSync(process.execPath, [join(process.env.MCPTRUST_ACTION_PATH ?? '.', 'dist', 'bin', 'mcptrust.js'), ...args], options);
 }
 
 function writeStep(outputs, summary) {

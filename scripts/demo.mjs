@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: a guided tour on the example server that ships in testdata/, with no network.
 // Each scripts/demo/NN-*.mjs step exports `run(ctx)`; they run in name order in one temp folder.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const dir = mkdtempSync(join(tmpdir(), 'mcptrust-demo-'));
-const cli = join(root, 'dist', 'cmd', 'main.js');
+const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.mcptrust);
 const exampleServer = ['node', join(root, 'testdata', 'servers', 'example-server.mjs')];
 
 /** Runs mcptrust, echoing the command line and its output like a terminal session. */

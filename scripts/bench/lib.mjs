@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cli = join(root, 'dist', 'cmd', 'main.js');
+/** The shipped bin (package.json "bin"), as a user runs it. */
+export const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.mcptrust);
 
 /** Runs a command `runs` times; returns the median wall time and the largest peak RSS. */
 export function measure(command, args, { runs = 5, cwd, env, input } = {}) {
@@ -32,6 +33,29 @@ export function measure(command, args, { runs = 5, cwd, env, input } = {}) {
   }
   times.sort((a, b) => a - b);
   return { wallMs: times[Math.floor(times.length / 2)], peakRssMb: peakKb ? peakKb / 1024 : undefined, status: last.status, stdout: last.stdout, stderr: last.stderr };
+}
+
+/**
+ * Runs `node -e 0` and the command alternately `pairs` times (A B A B…), so that a machine busy
+ * with other work slows both alike; returns both medians, their ratio and the command's last
+ * result. A command whose exit code is not `status` is an error, not a timing.
+ */
+export function measurePaired(command, args, { pairs = 11, cwd, env, status = 0 } = {}) {
+  const nodeTimes = [];
+  const times = [];
+  let peakRssMb;
+  let last;
+  for (let i = 0; i < pairs; i++) {
+    nodeTimes.push(measure(process.execPath, ['-e', '0'], { runs: 1 }).wallMs);
+    last = measure(command, args, { runs: 1, cwd, env });
+    if (last.status !== status) throw new Error(`${args.join(' ')}: exit ${last.status}, expected ${status}: ${last.stderr}`);
+    times.push(last.wallMs);
+    if (last.peakRssMb !== undefined) peakRssMb = Math.max(peakRssMb ?? 0, last.peakRssMb);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const wallMs = median(times);
+  const nodeMs = median(nodeTimes);
+  return { wallMs, nodeMs, ratio: wallMs / nodeMs, peakRssMb, stdout: last.stdout, stderr: last.stderr };
 }
 
 export async function createBenchContext() {

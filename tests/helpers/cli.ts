@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { IO } from '../../cmd/io.js';
 import { run } from '../../cmd/program.js';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
-export const builtCli = join(repoRoot, 'dist', 'cmd', 'main.js');
+/** The shipped bin (package.json "bin": the bundle scripts/bundle.mjs writes), built by `npm run build`. */
+export const builtCli = join(repoRoot, (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: { mcptrust: string } }).bin.mcptrust);
 
 export interface CliResult {
   code: number;
@@ -34,7 +35,7 @@ export async function runCli(argv: string[], options: { cwd: string; env?: NodeJ
   return { code, stdout, stderr, ms: performance.now() - start };
 }
 
-/** Runs the built CLI (dist/) as a real process: for what only a process shows (exit, signals, TTY). */
+/** Runs the shipped bin (the bundle in dist/bin/) as a real process: for what only a process shows (exit, signals, TTY). */
 export function spawnCli(argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
