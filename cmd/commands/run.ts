@@ -53,15 +53,6 @@ mcptrust writes nothing on stdout while the server runs; its own messages go to 
     });
 }
 
-/** A registry URL as messages show it: its origin only (a URL may carry a token or a user). */
-function origin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'the configured registry';
-  }
-}
-
 /** Where verified installs are kept: the user's cache folder (private, 0700). */
 function installRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, tmp: string, join: (...p: string[]) => string): string {
   const home = env.HOME ?? env.USERPROFILE;
@@ -121,45 +112,9 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
   return env;
 }
 
-/**
- * npm's fetch options as npm itself would read them for this launch: `npm_config_*` from the
- * server's environment over the user's, the user's .npmrc, and any `--registry` on the launch line.
- */
-async function npmFetchOptions(env: NodeJS.ProcessEnv, lineConfig: Record<string, string>): Promise<{ options: Record<string, unknown>; registry: string }> {
-  const [{ readFileSync }, { join }] = await Promise.all([import('node:fs'), import('node:path')]);
-  const home = env.HOME ?? env.USERPROFILE ?? '';
-  const config: Record<string, string> = {};
-  const userconfig = env.npm_config_userconfig ?? env.NPM_CONFIG_USERCONFIG ?? (home ? join(home, '.npmrc') : undefined);
-  if (userconfig) {
-    let text = '';
-    try {
-      text = readFileSync(userconfig, 'utf8').slice(0, 1024 * 1024);
-    } catch {
-      // no user config
-    }
-    for (const raw of text.split(/\r?\n/)) {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-      const eq = line.indexOf('=');
-      if (eq <= 0) continue;
-      // ${VAR} in .npmrc values is expanded from the environment, as npm does.
-      config[line.slice(0, eq).trim()] = line.slice(eq + 1).trim().replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => env[n] ?? '');
-    }
-  }
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined || !/^npm_config_/i.test(key)) continue;
-    const name = key.slice('npm_config_'.length);
-    config[name.startsWith('//') ? name : name.toLowerCase().replaceAll('_', '-')] = value;
-  }
-  Object.assign(config, lineConfig);
-  const registry = config.registry ?? 'https://registry.npmjs.org/';
-  const cache = join(config.cache ?? (home ? join(home, '.npm') : '.npm'), '_cacache');
-  return { options: { ...config, registry, cache, fetchRetries: 1 }, registry };
-}
-
 async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfile }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
+  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfile }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
     await Promise.all([
       import('node:path'),
       import('node:os'),
@@ -214,28 +169,51 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     // The server's own arguments follow the package spec (or the bin named with --package).
     const after = launch.command === undefined ? launch.packageArgIndexes[0]! + 1 : args.indexOf(launch.command, Math.max(...launch.packageArgIndexes) + 1) + 1;
     if (after <= 0) throw new RunError('NOT_PINNED', `${who}: cannot tell the server's arguments from its npm launch line; lock it again`);
-    const npm = await npmFetchOptions({ ...io.env, ...declared }, launch.config);
+    // npm's own configuration for this launch: the launch line, npm_config_* of the server's
+    // environment over the user's, the project's, user's and global .npmrc.
+    const [{ readNpmConfig, flattenNpmConfig }, { registryOrigin }] = await Promise.all([import('../../src/artifact/npm-config.js'), import('../../src/artifact/errors.js')]);
+    const npmEnv = { ...io.env, ...declared };
+    const config = readNpmConfig({ cwd: lockDir, env: npmEnv, line: launch.config });
+    const fetch = flattenNpmConfig(config, npmEnv);
+    // npm's retry settings, as npm would apply them to these fetches.
+    for (const [key, flat] of [['fetch-retries', 'fetchRetries'], ['fetch-retry-mintimeout', 'fetchRetryMintimeout'], ['fetch-retry-maxtimeout', 'fetchRetryMaxtimeout'], ['fetch-timeout', 'timeout']] as const) {
+      const value = config[key] === undefined ? Number.NaN : Number(config[key]);
+      if (Number.isSafeInteger(value) && value >= 0) fetch[flat] = value;
+    }
     const installed = await installNpmArtifact(artifact, name, {
       root: installRoot(io.env, process.platform, tmpdir(), join),
-      fetch: npm.options,
-      registryShown: origin(npm.registry),
+      fetch,
+      registryShown: registryOrigin(fetch.registry),
       bin: launch.command,
     });
     start = installed.bin.node ? { command: process.execPath, args: [installed.bin.path, ...args.slice(after)] } : { command: installed.bin.path, args: args.slice(after) };
     Object.assign(report, { package: `${artifact.name}@${artifact.version}`, packages: installed.packages, files: installed.files, reused: installed.reused, dir: installed.dir, bin: installed.bin.name });
   } else {
-    // local: each pinned file must still be the file that was locked, then the line runs as written.
-    const lookup = (recorded: string) => {
-      if (isAbsolute(recorded)) return recorded;
-      if (recorded.includes('/') || recorded.includes('\\')) return resolve(lockDir, recorded);
-      for (const dir of (env.PATH ?? '').split(delimiter)) if (dir !== '') {
-        const candidate = join(dir, recorded);
-        if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    // local: each pinned file must still be the file that was locked, then the line runs as
+    // written, from the lockfile's folder (where lock records relative paths from). A command
+    // found on PATH is started by the very file that was verified.
+    const onPath = (name: string): string | undefined => {
+      for (const dir of (env.PATH ?? '').split(delimiter)) {
+        if (dir === '') continue;
+        const candidate = resolve(lockDir, dir, name);
+        try {
+          if (statSync(candidate).isFile()) {
+            if (process.platform !== 'win32') accessSync(candidate, fsConstants.X_OK);
+            return candidate;
+          }
+        } catch {
+          // not here: keep looking
+        }
       }
-      return resolve(lockDir, recorded);
+      return undefined;
+    };
+    const lookup = (recorded: string) => {
+      const path = expandVariables(recorded, io.env, `${who} pinned file`, undefined, substituted);
+      if (isAbsolute(path) || path.includes('/') || path.includes('\\')) return resolve(lockDir, path);
+      return onPath(path) ?? resolve(lockDir, path);
     };
     const files = verifyLocalFiles(artifact, name, lookup);
-    start = { command, args };
+    start = { command: launch.kind === 'path' ? (onPath(command) ?? command) : command, args };
     Object.assign(report, { files: files.length });
   }
   report.command = [start.command, ...start.args];
