@@ -41,7 +41,10 @@ export interface NpmRegistryFixture {
   republish(pkg: FixturePackage, options?: { tag?: string }): Published;
   /** The packument's integrity of name@version no longer matches the tarball it serves. */
   corruptIntegrity(name: string, version: string): void;
-  /** Serves `bundleJson` (the registry's `{ attestations: [...] }` document) for name@version. */
+  /**
+   * Serves `bundleJson` (the registry's `{ attestations: [...] }` document) for name@version and,
+   * when that version is published, announces it in its `dist.attestations` as the registry does.
+   */
   attestations(name: string, version: string, bundleJson: unknown): void;
   /** Answers requests for `path` (exact pathname, percent-decoded) with `handler` instead. */
   route(path: string, handler: RouteHandler): void;
@@ -108,7 +111,8 @@ export async function startNpmRegistry(): Promise<NpmRegistryFixture> {
     const packument = packuments.get(path.slice(1));
     if (packument) {
       const body = JSON.stringify(packument);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      // As the public registry does: packuments may be reused for five minutes.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'public, max-age=300' });
       return res.end(req.method === 'HEAD' ? undefined : body);
     }
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -157,6 +161,9 @@ export async function startNpmRegistry(): Promise<NpmRegistryFixture> {
     },
     attestations(name, version, bundleJson) {
       attestationDocs.set(`${name}@${version}`, JSON.stringify(bundleJson));
+      // The public registry announces attestations in the version's dist, as here.
+      const dist = packuments.get(name)?.versions[version]?.dist as Record<string, unknown> | undefined;
+      if (dist) dist.attestations = { url: new URL(`-/npm/v1/attestations/${name}@${version}`, url).toString(), provenance: { predicateType: 'https://slsa.dev/provenance/v1' } };
     },
     route(path, handler) {
       routes.set(path, handler);
