@@ -43,7 +43,7 @@ export async function pinLaunch(launch: LaunchInput, options: PinOptions): Promi
     case 'npm': {
       const writtenSpecs = same && written.kind === 'npm' && written.packages.length === started.packages.length ? written.packages : undefined;
       if (!writtenSpecs && launch.written) return unmatched(started);
-      return pinNpm(started, { cwd: options.cwd, env: options.env, signal: options.signal, writtenSpecs });
+      return pinNpm(started, { cwd: options.cwd, env: options.env, signal: options.signal, writtenSpecs, expectedSource: options.expectedSource });
     }
     case 'pypi': {
       if (launch.written && !(same && written.kind === 'pypi')) return unmatched(started);

@@ -18,6 +18,7 @@ import { printable } from '../util/text.js';
 import { ArtifactError, registryOrigin } from './errors.js';
 import { assertNotPrivateHop, MAX_REDIRECTS, readBounded, REQUEST_TIMEOUT_MS, unreachable } from './net.js';
 import { flattenNpmConfig, readNpmConfig, type NpmFlatOptions } from './npm-config.js';
+import { npmProvenance } from './provenance.js';
 import type { ArtifactPin, PackagePin } from './types.js';
 
 /** A packument larger than this is refused (the largest real ones, full documents, are ~50 MB). */
@@ -36,6 +37,8 @@ export interface NpmPinOptions {
   signal?: AbortSignal;
   /** The specs as the config wrote them (recorded), one per `launch.packages` entry. */
   writtenSpecs?: string[];
+  /** `--expected-source`: the verified provenance's source repository must match it. */
+  expectedSource?: RegExp;
 }
 
 /** The resolved registry options of a launch (what provenance fetching reuses). */
@@ -73,7 +76,7 @@ export async function pinNpm(launch: NpmLaunch, options: NpmPinOptions): Promise
   const loader = new PackumentLoader(flat, options.signal);
   const common = { ...flat, packumentCache: loader, fullMetadata: false, signal: options.signal };
 
-  const manifests: { dependencyName: string; name: string; version: string; integrity: string; resolved: string; registry: string }[] = [];
+  const manifests: { dependencyName: string; name: string; version: string; integrity: string; resolved: string; registry: string; attested: boolean }[] = [];
   for (const result of parsed) {
     const registry = registryFor(result, flat);
     let manifest: Awaited<ReturnType<typeof pacote.manifest>>;
@@ -92,13 +95,18 @@ export async function pinNpm(launch: NpmLaunch, options: NpmPinOptions): Promise
       integrity: manifest._integrity,
       resolved: manifest._resolved,
       registry,
+      // The registry announces a version's attestations in its dist (npm's own audit reads this).
+      attested: isRecord((manifest as { dist?: { attestations?: unknown } }).dist?.attestations),
     });
   }
 
   const top = manifests[0]!;
   await verifyTarball(top, flat, options.signal);
   const dependencies = await resolveTree(manifests, common, options.signal);
-  return { type: 'npm', spec, name: top.name, version: top.version, integrity: top.integrity, dependencies };
+  // One request more, for the top package only and only when its registry announces
+  // attestations: they are verified offline (provenance.ts).
+  const provenance = top.attested ? await npmProvenance(top, { registry: flat, expectedSource: options.expectedSource, signal: options.signal }) : undefined;
+  return { type: 'npm', spec, name: top.name, version: top.version, integrity: top.integrity, dependencies, ...(provenance ? { provenance } : {}) };
 }
 
 function registryFor(result: npa.Result, flat: NpmFlatOptions): string {

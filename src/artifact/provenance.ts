@@ -235,6 +235,10 @@ export function verifyProvenanceBundle(
   if (typeof claims === 'string') return unverified(claims);
 
   const identity = certificateIdentity(signer);
+  // Everything recorded is written into the lockfile and shown in reports: one printable line, bounded.
+  if (![claims.repository, claims.workflow, claims.builder, identity.repository, identity.commit].every(isRecordable)) {
+    return unverified(`the provenance names a source, workflow or builder that is not one line of at most ${MAX_RECORDED_CHARS} characters`);
+  }
   const mismatch = compareIdentity(claims, identity);
   if (mismatch) return unverified(mismatch);
   // From here the certificate and the predicate agree: the record holds the certified values.
@@ -416,6 +420,14 @@ function sigstoreReason(error: unknown): string {
     default:
       return 'the provenance bundle does not verify';
   }
+}
+
+/** The longest source, commit, workflow or builder recorded (real ones are well under 200). */
+export const MAX_RECORDED_CHARS = 1024;
+
+function isRecordable(value: string | undefined): boolean {
+  // eslint-disable-next-line no-control-regex
+  return value === undefined || (value.length > 0 && value.length <= MAX_RECORDED_CHARS && !/[\u0000-\u001f\u007f-\u009f]/.test(value));
 }
 
 function unverified(reason: string): ProvenanceRecord {

@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinLaunch } from '../../src/artifact/index.js';
 import { ArtifactError } from '../../src/artifact/errors.js';
 import { MAX_ATTESTATIONS_BYTES, npmProvenance } from '../../src/artifact/provenance.js';
-import { startNpmRegistry, type NpmRegistryFixture } from '../helpers/npm-registry.js';
+import { tempDir } from '../helpers/cli.js';
+import { npmEnv, startNpmRegistry, type NpmRegistryFixture } from '../helpers/npm-registry.js';
 import { slsaV1Statement, sriOf, startMockSigstore } from './provenance-mock.js';
 
 const REAL = readFileSync(new URL('../../testdata/provenance/playwright-cli-0.1.1-attestations.json', import.meta.url), 'utf8');
@@ -124,5 +126,47 @@ describe('npmProvenance through a registry', () => {
     expect(error).toBeInstanceOf(ArtifactError);
     expect(error).toMatchObject({ kind: 'server', code: 'REGISTRY_UNREACHABLE' });
     expect((error as Error).message).toBe(`registry http://127.0.0.1:${port} could not be reached (ECONNREFUSED)`);
+  });
+});
+
+describe('pinning an npm launch records artifact.provenance (one request, only when announced)', () => {
+  const ci = { repository: 'https://github.com/acme/fx-attested', commit: 'b'.repeat(40), workflow: '.github/workflows/release.yml', ref: 'refs/tags/v1.0.0' };
+  const files = { 'index.js': 'module.exports = 1;\n' };
+  let home: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    home = tempDir('mcptrust-prov-');
+  });
+  afterAll(() => home.cleanup());
+  const pin = (spec: string) => pinLaunch({ command: 'npx', args: ['-y', spec] }, { cwd: home.dir, lockDir: home.dir, env: npmEnv(registry.url, home.dir) });
+  const attestationRequests = (from: number) => registry.requests.slice(from).filter((r) => r.includes('/-/npm/v1/attestations/'));
+
+  it('a package whose registry announces attestations gets them checked: a mock-Sigstore bundle is recorded as not verified', async () => {
+    registry.publish({ name: 'fx-attested', version: '1.0.0', files });
+    const sigstore = await startMockSigstore();
+    const tarball = registry.packument('fx-attested') as { versions: Record<string, { dist: { integrity: string } }> };
+    const sha512Hex = Buffer.from(tarball.versions['1.0.0']!.dist.integrity.slice('sha512-'.length), 'base64').toString('hex');
+    const bundle = await sigstore.bundle(slsaV1Statement('fx-attested', '1.0.0', { sha512Hex }, ci), ci);
+    registry.attestations('fx-attested', '1.0.0', { attestations: [{ predicateType: 'https://slsa.dev/provenance/v1', bundle }] });
+    const before = registry.requests.length;
+    const result = await pin('fx-attested');
+    expect(result).toMatchObject({ type: 'npm', name: 'fx-attested', version: '1.0.0', provenance: { verified: false } });
+    expect(result.provenance?.reason).toMatch(/^the (signing certificate is not trusted|transparency-log entry does not verify)/);
+    expect(attestationRequests(before)).toEqual(['GET /-/npm/v1/attestations/fx-attested@1.0.0']);
+  });
+
+  it('the real attestation served for a look-alike tarball of the same name and version is refused: another tarball', async () => {
+    registry.publish({ name: '@playwright/cli', version: '0.1.1', files });
+    registry.attestations('@playwright/cli', '0.1.1', JSON.parse(REAL));
+    const result = await pin('@playwright/cli@0.1.1');
+    expect(result.provenance).toEqual({ verified: false, reason: 'the provenance subject is another tarball (its sha512 is not the pinned integrity)' });
+  });
+
+  it('a package without announced attestations costs no request and records no provenance', async () => {
+    registry.publish({ name: 'fx-plain', version: '1.0.0', files });
+    const before = registry.requests.length;
+    const result = await pin('fx-plain');
+    expect(result).toMatchObject({ type: 'npm', name: 'fx-plain' });
+    expect(result).not.toHaveProperty('provenance');
+    expect(attestationRequests(before)).toEqual([]);
   });
 });

@@ -142,6 +142,14 @@ describe('npm provenance verified offline (mock Sigstore, injected trust root)',
     );
   });
 
+  it('a claim that is not one printable line is refused (it would be written into the lockfile)', async () => {
+    const b = await sigstore.bundle(slsaV1Statement(NAME, VERSION, TARBALL, { ...CI, workflow: '.github/workflows/a\nb.yml' }), CI);
+    expect(verifyNpmAttestations(doc(b), PKG, { trustedRoot: sigstore.trustedRoot })).toEqual({
+      verified: false,
+      reason: 'the provenance names a source, workflow or builder that is not one line of at most 1024 characters',
+    });
+  });
+
   it('--expected-source must match the certified source repository', () => {
     const ok = verifyNpmAttestations(doc(good), PKG, { trustedRoot: sigstore.trustedRoot, expectedSource: /^https:\/\/github\.com\/acme\// });
     expect(ok?.verified).toBe(true);
