@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pinLaunch } from '../../src/artifact/index.js';
 import type { ArtifactPin } from '../../src/artifact/types.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { randomBytes } from 'node:crypto';
@@ -91,12 +92,12 @@ function publishPackage(c: Case, name: string): ArtifactPin {
 }
 
 /** Writes a one-server lockfile (`srv`) into the case folder, with the given launch and artifact. */
-function writeLock(c: Case, artifact: ArtifactPin | undefined, transport: { command: string; args: string[] }): string {
+function writeLock(c: Case, artifact: ArtifactPin | undefined, transport: { command: string; args: string[]; env?: string[] }): string {
   const tools = Object.create(null) as Record<string, JsonObject>;
   tools.echo = { name: 'echo', description: 'Echo the text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } } } };
   const server: LockedServer = {
     name: 'srv',
-    transport: { type: 'stdio', ...transport, env: ['FIXTURE_MARKER'] },
+    transport: { type: 'stdio', command: transport.command, args: transport.args, env: transport.env ?? ['FIXTURE_MARKER'] },
     surface: {
       identity: { serverInfo: { name: 'npm-fixture', version: '1.0.0' }, protocolVersion: '2025-06-18', capabilities: { tools: {} } },
       tools,
@@ -167,6 +168,34 @@ describe('mcptrust run (npm)', () => {
     const pid = Number(/started (\d+)/.exec(readFileSync(c.marker, 'utf8'))![1]);
     expect(pidAlive(pid)).toBe(false);
     expect(registry.requests.length).toBe(asked);
+  });
+
+  it('starts from the pin that the lock resolver (pinLaunch) records for the same launch', async () => {
+    const c = newCase();
+    publishPackage(c, 'fx-run-resolved');
+    const pin = await pinLaunch({ command: 'npx', args: ['-y', 'fx-run-resolved@^1'] }, { cwd: c.dir, lockDir: c.dir, env: c.env });
+    expect(pin).toMatchObject({ type: 'npm', name: 'fx-run-resolved', version: '1.0.0' });
+    writeLock(c, pin, { command: 'npx', args: ['-y', 'fx-run-resolved@^1', '--port', '1'] });
+    const result = await run(c, '--dry-run', '--format', 'json');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { packages: number; command: string[] };
+    expect(report.packages).toBe(2);
+    expect(report.command.slice(-3)).toEqual([join(JSON.parse(result.stdout).dir, 'node_modules', 'fx-run-resolved', 'server.mjs'), '--port', '1']);
+    expectNothingRan(c);
+  });
+
+  it('expands ${VAR} in the recorded arguments as lock does, and never prints the value', async () => {
+    const c = newCase();
+    const pin = publishPackage(c, 'fx-run-vars');
+    writeLock(c, pin, { command: 'npx', args: ['-y', 'fx-run-vars', '--token=${FX_TOKEN}'] });
+    const unset = await run(c, '--dry-run');
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('${FX_TOKEN}');
+    const result = await runCli(['run', '--dry-run'], { cwd: c.dir, env: { ...c.env, FX_TOKEN: 'sk-very-secret-value' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--token=[REDACTED]');
+    expect(result.stdout + result.stderr).not.toContain('sk-very-secret-value');
   });
 
   it('--dry-run verifies and installs, prints what would start, and starts nothing', async () => {
@@ -277,6 +306,56 @@ describe('mcptrust run (npm)', () => {
     expect((await run(c, '--env', 'OTHER=1', '--dry-run')).code).toBe(2);
     expect((await run(c, '--bogus')).code).toBe(2);
     expectNothingRan(c);
+  });
+});
+
+describe('mcptrust run (process)', () => {
+  // A local server that starts a grandchild (a long sleep), records both pids, and exits on
+  // end of input or on SIGTERM with a code of its own.
+  const treeServer = [
+    "import { spawn } from 'node:child_process';",
+    "import { writeFileSync } from 'node:fs';",
+    "const grandchild = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });",
+    "writeFileSync(process.env.FIXTURE_MARKER, `${process.pid} ${grandchild.pid}\\n`);",
+    "process.on('SIGTERM', () => process.exit(42));",
+    "process.stdin.on('data', () => {}).on('end', () => process.exit(0));",
+  ].join('\n');
+
+  async function startTree(c: Case) {
+    const script = join(c.dir, 'tree.mjs');
+    writeFileSync(script, treeServer);
+    const { createHash } = await import('node:crypto');
+    writeLock(c, { type: 'local', files: [{ path: './tree.mjs', integrity: `sha256-${createHash('sha256').update(treeServer).digest('base64')}` }] }, { command: process.execPath, args: ['./tree.mjs'] });
+    const child = spawn(process.execPath, [builtCli, 'run'], { cwd: c.dir, env: c.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 200 && !existsSync(c.marker); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
+    const [server, grandchild] = readFileSync(c.marker, 'utf8').trim().split(' ').map(Number) as [number, number];
+    return { child, closed, server, grandchild, stderr: () => stderr };
+  }
+
+  it('end of input ends the server, and what it left running in its group ends with it', async () => {
+    const c = newCase();
+    const { child, closed, server, grandchild, stderr } = await startTree(c);
+    expect(pidAlive(grandchild)).toBe(true);
+    child.stdin.end();
+    expect(await closed).toBe(0);
+    expect(stderr()).toBe('');
+    expect(pidAlive(server)).toBe(false);
+    for (let i = 0; i < 40 && pidAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pidAlive(grandchild)).toBe(false);
+  });
+
+  it('SIGTERM to mcptrust reaches the server; mcptrust exits with the server\'s code', async () => {
+    const c = newCase();
+    const { child, closed, server, grandchild } = await startTree(c);
+    child.kill('SIGTERM');
+    expect(await closed).toBe(42);
+    expect(pidAlive(server)).toBe(false);
+    for (let i = 0; i < 40 && pidAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pidAlive(grandchild)).toBe(false);
   });
 });
 
