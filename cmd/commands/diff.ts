@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { relative, resolve, sep } from 'node:path';
-import type { JsonValue } from '../../src/canonical/index.js';
 import { DEFAULT_LOCKFILE, MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -78,20 +77,26 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     throw new UsageError('USAGE', '--name, --header, --env and --server only go with a live server, not with --against');
   }
 
-  // The diff compares definitions themselves, never the digests written next to them, so the
-  // digests need not be recomputed here (the hot path on large lockfiles); a hand-edited
-  // definition shows up as a change whatever its digest says, and the signature covers the bytes.
-  const parseOptions = { checkDigests: false };
-  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES);
+  // The diff never trusts the digests written next to the definitions: it computes each
+  // definition's own digest while reading (cheap for a file in canonical key order) and compares
+  // those, looking inside only the items whose digests differ; a hand-edited definition shows up
+  // as a change whatever its written digest says, and the signature covers the bytes.
+  // Each file is read once and parsed once. The same bytes on both sides (a pull request that
+  // leaves the lockfile alone) are compared as they are read and parse to the one lockfile:
+  // nothing to compare, so no digest is computed.
+  const { readLockfileBytes, readLockfileBytesUnlessSame } = await import('../lockfile-read.js');
+  const lockBytes = readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES);
+  const otherBytes = options.against === undefined ? undefined : readLockfileBytesUnlessSame(io.cwd, options.against, MAX_LOCKFILE_BYTES, lockBytes);
+  // Two different files: every definition's digest is computed while reading (the comparison
+  // and the approval digests use them). A live side has none to compare with.
+  const parseOptions = { checkDigests: false, computeDigests: otherBytes !== undefined };
   const lockText = lockBytes.toString('utf8');
   let before = parseLockfile(lockText, options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    const otherBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.against, MAX_LOCKFILE_BYTES);
-    // The same bytes (a pull request that leaves the lockfile alone) parse to the same lockfile.
-    after = otherBytes.equals(lockBytes) ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
+    after = otherBytes === undefined ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
     afterLabel = options.against;
   } else {
     const { readLiveAligned } = await import('../servers.js');
@@ -104,11 +109,11 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
 
   // Equal lockfiles (every server's transport and surface) have no change to classify: the
   // engine, its text analysis and jsondiffpatch are loaded only when something differs.
-  const [{ sameJson }, { emptyReport }] = await Promise.all([import('../../src/diff/json.js'), import('../../src/diff/types.js')]);
+  const [{ sameLockfiles }, { emptyReport }] = await Promise.all([import('../../src/diff/same.js'), import('../../src/diff/types.js')]);
   let report = emptyReport();
   let failed = false;
   let servers: import('../../src/report/diff-servers.js').ServerDigest[] = [];
-  if (after !== before && !sameJson(before.servers as unknown as JsonValue, after.servers as unknown as JsonValue)) {
+  if (!sameLockfiles(before, after)) {
     const { diffLockfiles, failsOn, REVIEW_DIFF } = await import('../../src/diff/index.js');
     // The transport is compared too: the same surface behind another program or host is drift.
     report = diffLockfiles(before, after, REVIEW_DIFF);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** A JSON value as JSON.parse produces it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -39,7 +39,7 @@ export function canonicalInfo(value: unknown): CanonicalInfo {
   const sorted = sortedCopy(value);
   const text = sorted === NO_FAST_PATH ? printCanonical(value, 0) : JSON.stringify(sorted);
   const info = {
-    digest: `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`,
+    digest: sha256Text(text),
     bytes: Buffer.byteLength(text, 'utf8'),
     sorted: sorted === NO_FAST_PATH ? value : sorted,
   };
@@ -47,9 +47,40 @@ export function canonicalInfo(value: unknown): CanonicalInfo {
   return info;
 }
 
+/** `sha256:<hex>` of a string's UTF-8 bytes; the one-shot hash (no Hash object per item). */
+function sha256Text(text: string): string {
+  return `sha256:${hash('sha256', text, 'hex')}`;
+}
+
 /** `sha256:<hex>` over the UTF-8 bytes of the RFC 8785 canonical form. */
 export function digestOf(value: unknown): string {
   return canonicalInfo(value).digest;
+}
+
+/**
+ * digestOf for a value read from JSON whose keys the caller knows to enumerate in RFC 8785
+ * order at every level (parseJsonStrict's `keyOrdered`): its JSON.stringify is then already the
+ * canonical form, because JSON.stringify prints strings and finite numbers as RFC 8785 §3.2.2
+ * does and keys in enumeration order, so it is hashed without building a sorted copy. The result
+ * is remembered like canonicalInfo's, so later digestOf calls on the same object are free.
+ * tests/canonical checks it against digestOf on the published vectors and on random documents.
+ */
+export function digestOfKeyOrdered(value: JsonObject): string {
+  const hit = infoCache.get(value);
+  if (hit) return hit.digest;
+  const text = JSON.stringify(value);
+  const info = { digest: sha256Text(text), bytes: Buffer.byteLength(text, 'utf8'), sorted: value };
+  infoCache.set(value, info);
+  return info.digest;
+}
+
+/**
+ * The digest already computed for this object (by digestOf, canonicalInfo or
+ * digestOfKeyOrdered), or undefined: lets a comparison use digests when both sides have them
+ * and fall back to comparing the values otherwise, without hashing anything new.
+ */
+export function knownDigest(value: object): string | undefined {
+  return infoCache.get(value)?.digest;
 }
 
 /** `sha256:<hex>` over raw bytes. */

@@ -5,6 +5,7 @@ import { asciiSkeleton, capabilityHints, compareSeverity } from '../safety/index
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
+import { sameItem } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
 import { gradeAddress, gradeCapabilities, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, textLeaves } from './grade.js';
@@ -588,7 +589,8 @@ export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOp
       for (const key of Object.keys(oldItems)) {
         const next = newItems[key];
         if (next === undefined) changes.push(removedItem(server, kind, key));
-        else if (!sameJson(oldItems[key], next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
+        // Digests first (free for lockfiles read with them): only a differing item is looked into.
+        else if (!sameItem(oldItems[key]!, next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
       }
       let lookalikes: Map<string, string[]> | undefined;
       for (const key of Object.keys(newItems)) {

@@ -1,4 +1,4 @@
-import { digestOf, type JsonObject, type JsonValue } from '../canonical/index.js';
+import { digestOf, digestOfKeyOrdered, type JsonObject, type JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import { MAX_ITEM_DEPTH, parseJsonStrict } from '../util/json.js';
 import { createRecord, type NameRecord } from '../util/record.js';
@@ -101,6 +101,12 @@ export const MAX_LOCKFILE_DEPTH = MAX_ITEM_DEPTH + LOCKFILE_ITEM_WRAP;
 export interface ParseOptions {
   /** Recompute every digest and refuse a mismatch (default true). */
   checkDigests?: boolean;
+  /**
+   * With checkDigests false: still compute every definition's digest, without refusing a
+   * mismatch, so that later digestOf calls on the definitions (the diff's per-item comparison,
+   * approval digests) are free. Implied by checkDigests.
+   */
+  computeDigests?: boolean;
 }
 
 /**
@@ -110,11 +116,17 @@ export interface ParseOptions {
  */
 export function parseLockfile(text: string, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
   const checkDigests = options.checkDigests ?? true;
+  const computeDigests = checkDigests || options.computeDigests === true;
   const parsed = parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH });
   if ('problem' in parsed) {
     const code = parsed.problem.kind === 'duplicate-key' ? 'DUPLICATE_KEY' : 'MALFORMED_JSON';
     throw new LockfileError(code, `${source} is not valid JSON: ${parsed.problem.message}`);
   }
+  // A file whose keys are in RFC 8785 order everywhere (every file lock writes) holds each
+  // definition in canonical key order already: its digest is the hash of its JSON.stringify,
+  // with no sorted copy. Any other order (hand-edited, another writer) takes digestOf, which
+  // sorts: both give the RFC 8785 digest, so a wrong digest is caught the same way on each path.
+  const digestOfItem: (definition: JsonObject) => string = parsed.keyOrdered ? digestOfKeyOrdered : digestOf;
   const root = parsed.value;
   if (!isObject(root)) throw new LockfileError('INVALID_STRUCTURE', `${source}: the top level must be an object`);
   if (!('lockfileVersion' in root)) throw new LockfileError('UNKNOWN_VERSION', `${source} has no lockfileVersion: not an mcptrust lockfile`);
@@ -159,7 +171,7 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
         const entry = raw as JsonObject;
         const digest = entry.digest as string;
         const definition = entry.definition as JsonObject;
-        if (checkDigests && digestOf(definition) !== digest) {
+        if (computeDigests && digestOfItem(definition) !== digest && checkDigests) {
           throw new LockfileError(
             'DIGEST_MISMATCH',
             `${source}: ${kind} ${JSON.stringify(printable(key, 80))} does not match its digest (edited by hand? re-run mcptrust lock)`,

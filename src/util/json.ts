@@ -213,11 +213,14 @@ function countMemberNames(text: string): number {
 
 /**
  * Counts the member names of a parsed value, without recursion (a hostile file may nest a
- * million levels deep). Its depth needs no check here: a text JSON.parse accepted nests exactly
+ * million levels deep), and says whether every object's keys enumerate in RFC 8785 order
+ * (UTF-16 code units, ascending): then JSON.stringify of any part of the value is its canonical
+ * form (src/canonical). Its depth needs no check here: a text JSON.parse accepted nests exactly
  * as deep as its value, and parseJsonStrict counts that on the text before parsing.
  */
-function countParsedKeys(root: JsonValue): number {
+function walkParsedKeys(root: JsonValue): { keys: number; keyOrdered: boolean } {
   let sum = 0;
+  let ordered = true;
   const values: JsonValue[] = [root];
   while (values.length > 0) {
     const value = values.pop()!;
@@ -228,13 +231,60 @@ function countParsedKeys(root: JsonValue): number {
       }
       continue;
     }
+    let previous: string | undefined;
     for (const key in value as Record<string, JsonValue>) {
       sum++;
+      // Code-unit order, as Array.prototype.sort and RFC 8785 §3.2.3 compare; equal keys cannot
+      // occur (one object), so `<` is the whole test.
+      if (previous !== undefined && !(previous < key)) ordered = false;
+      previous = key;
       const child = (value as Record<string, JsonValue>)[key]!;
       if (typeof child === 'object' && child !== null) values.push(child);
     }
   }
-  return sum;
+  return { keys: sum, keyOrdered: ordered };
+}
+
+function countParsedKeys(root: JsonValue): number {
+  return walkParsedKeys(root).keys;
+}
+
+/**
+ * One pass over a JSON text, before JSON.parse sees it: whether it nests deeper than
+ * `maxDepth` (JSON.parse would build every level first: a 20 MB file of "[" took 38 s and
+ * 1.4 GB), and the number of colons outside strings, which in a text JSON.parse accepts is the
+ * number of member names (a colon only ever follows one). Strings are skipped from quote to
+ * quote with indexOf (memchr-fast); a quote after an odd run of backslashes is escaped. Any
+ * text, valid or not; brackets and colons inside strings do not count. Linear: each backslash
+ * run is counted once, by the one quote that ends it.
+ */
+function scanJsonText(text: string, maxDepth: number): { tooDeep: boolean; names: number } {
+  const n = text.length;
+  let depth = 0;
+  let names = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let close = text.indexOf('"', i + 1);
+      while (close !== -1) {
+        let backslashes = 0;
+        for (let k = close - 1; text.charCodeAt(k) === 0x5c; k--) backslashes++;
+        if ((backslashes & 1) === 0) break;
+        close = text.indexOf('"', close + 1);
+      }
+      // An unterminated string: nothing after its opening quote is structure.
+      if (close === -1) break;
+      i = close + 1;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return { tooDeep: true, names };
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x3a) names++;
+    i++;
+  }
+  return { tooDeep: false, names };
 }
 
 /** A duplicated member name: the path of the object holding it, the name, and its offset in the text. */
@@ -350,18 +400,32 @@ export function nestingExceeds(text: string, maxDepth: number): boolean {
   return false;
 }
 
+/** What parseJsonStrict returns for a text it accepts. */
+export interface StrictJsonValue {
+  value: JsonValue;
+  /**
+   * Every object's keys enumerate in RFC 8785 order (UTF-16 code units), at every level: then
+   * JSON.stringify of the value, or of any part of it, is that part's RFC 8785 canonical form
+   * (digestOfKeyOrdered in src/canonical hashes it without sorting a copy first). False for
+   * any other order, and for integer-like keys JavaScript enumerates first ("10" after "9").
+   */
+  keyOrdered: boolean;
+}
+
 /**
  * JSON.parse that refuses what JSON.parse accepts silently: duplicate member names (RFC 8259
  * says they make behaviour unpredictable; RFC 7493 I-JSON forbids them), and nesting deeper
  * than `maxDepth`. Returns the value or a problem naming its line and column; never quotes the
- * text, never throws on bad input.
+ * text, never throws on bad input. Three linear passes, each once: one over the text (depth,
+ * member names), JSON.parse, one over the value (member names, key order); the duplicate is
+ * looked for only when the two counts differ.
  */
-export function parseJsonStrict(text: string, options: { maxDepth?: number } = {}): { value: JsonValue } | { problem: StrictJsonProblem } {
+export function parseJsonStrict(text: string, options: { maxDepth?: number } = {}): StrictJsonValue | { problem: StrictJsonProblem } {
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
-  // Counted before JSON.parse, which would build every level first: a 20 MB file of "[" took
-  // 38 s and 1.4 GB, and the lockfile size limit is 512 MiB. A syntax error before the level
-  // that is too deep is still named by line and column.
-  if (nestingExceeds(text, maxDepth)) {
+  // Counted before JSON.parse, which would build every level first. A syntax error before the
+  // level that is too deep is still named by line and column.
+  const scanned = scanJsonText(text, maxDepth);
+  if (scanned.tooDeep) {
     const found = locateJsonSyntaxError(text, maxDepth);
     const depth = `nested more than ${maxDepth} levels deep`;
     if (!found || found.reason === depth) return { problem: { kind: 'syntax', message: depth } };
@@ -377,8 +441,8 @@ export function parseJsonStrict(text: string, options: { maxDepth?: number } = {
     const { line, column } = lineColumnAt(text, found.offset);
     return { problem: { kind: 'syntax', message: `${found.reason} at line ${line}, column ${column}`, line, column } };
   }
-  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value) : 0;
-  if (countMemberNames(text) !== parsedKeys) {
+  const walked = value !== null && typeof value === 'object' ? walkParsedKeys(value) : { keys: 0, keyOrdered: true };
+  if (scanned.names !== walked.keys) {
     const found = findDuplicate(text);
     if (!found) return { problem: { kind: 'duplicate-key', message: 'duplicate key (location unknown)' } };
     const { line, column } = lineColumnAt(text, found.offset);
@@ -386,5 +450,5 @@ export function parseJsonStrict(text: string, options: { maxDepth?: number } = {
       problem: { kind: 'duplicate-key', message: `duplicate key ${printable(formatJsonPath(found.path, found.truncated), 200)}: "${printable(found.key, 80)}" at line ${line}, column ${column}`, line, column },
     };
   }
-  return { value };
+  return { value, keyOrdered: walked.keyOrdered };
 }
