@@ -121,6 +121,7 @@ export async function readLive(
   targets: NamedTarget[],
   options: { timeout: number; maxItems: number; discover?: boolean; config?: string },
   io: IO,
+  hooks: Pick<import('../src/mcp/surface.js').ReadHooks, 'onItem'> = {},
 ): Promise<{ lock: import('../src/lockfile/types.js').Lockfile; notes: { server: string; note: string }[] }> {
   const [{ readServers, DEFAULT_LIMITS }, { redactUrl }, { createLockfile }, { startProgress }, { printable }] = await Promise.all([
     import('../src/mcp/index.js'),
@@ -134,6 +135,7 @@ export async function readLive(
   try {
     read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
       parentEnv: io.env,
+      onItem: hooks.onItem,
       // The label may be a config name or a URL: escaped, and the URL without its secrets.
       onServer: (label, message) => progress.update(`${printable(redactUrl(label), 60)}: ${message}`),
     });

@@ -76,19 +76,21 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     throw new UsageError('FILE_WRITE', `cannot write ${options.output}: its folder does not exist`);
   }
 
-  const read = await readLive(targets, options, io);
+  // Each item's lockfile text is printed as its page arrives (the next one is already asked for).
+  const build = await import('../../src/lockfile/build.js');
+  const read = await readLive(targets, options, io, { onItem: (_kind, item) => void build.definitionText(item) });
   // A server may echo a secret it was given into its surface, even into its own name (then the
   // lockfile's server key): the lockfile holds it (a note says so), the screen never does.
   const hideDeep = (await import('../redact.js')).targetsRedactor(targets);
   const hide = (text: string) => hideDeep(text);
-  const [{ serializeLockfile, createLockfile }, { paint, colorEnabled }] = await Promise.all([import('../../src/lockfile/build.js'), import('../io.js')]);
+  const { lockfileChunks, createLockfile } = build;
+  const { paint, colorEnabled } = await import('../io.js');
   const live = read.lock;
   const updated = Object.keys(live.servers);
   // What is written: the live servers, and in a partial lock every other locked server as it was
   // (parsed with its digests checked, so it prints back to the same canonical bytes).
   const kept = partial && existing ? Object.keys(existing.lock.servers).filter((name) => live.servers[name] === undefined) : [];
   const lock = kept.length > 0 ? createLockfile([...kept.map((name) => existing!.lock.servers[name]!), ...Object.values(live.servers)]) : live;
-  const text = serializeLockfile(lock);
   const p = paint(colorEnabled(io, io.stdout));
 
   // Judge the change, with the one engine every command uses: only the servers being written
@@ -126,8 +128,9 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const { writeFileAtomic } = await import('../../src/util/fs.js');
   // A signature file next to the lockfile signs its old bytes: say so when they change, as
   // verify and check will refuse the new lockfile until it is signed again.
-  const staleSignature = signatureGoesStale(output, text);
-  writeFileAtomic(output, text);
+  const staleSignature = signatureGoesStale(output, () => lockfileChunks(lock));
+  // Streamed: the ~10 MB of a 10,000-tool lockfile is written in pieces, never built as one string.
+  writeFileAtomic(output, lockfileChunks(lock));
   if (staleSignature) {
     io.stderr.write(
       `note: ${printable(options.output, 200)} changed, so the signatures in ${printable(`${options.output}.sig`, 200)} no longer verify it: review it, then sign it again (mcptrust sign)\n`,
@@ -153,10 +156,11 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   return EXIT.OK;
 }
 
-/** Whether writing `text` to `path` changes the bytes a `PATH.sig` beside it signed. */
-function signatureGoesStale(path: string, text: string): boolean {
+/** Whether writing `chunks()` to `path` changes the bytes a `PATH.sig` beside it signed. */
+function signatureGoesStale(path: string, chunks: () => Iterable<string>): boolean {
   if (!existsSync(`${path}.sig`)) return false;
   try {
+    const text = [...chunks()].join('');
     const size = statSync(path).size;
     return size !== Buffer.byteLength(text) || readFileSync(path, 'utf8') !== text;
   } catch {

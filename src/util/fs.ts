@@ -13,12 +13,18 @@ export interface WriteOptions {
   exclusive?: boolean;
 }
 
+/** Bytes of text pieces gathered into one write (a streamed write). */
+const WRITE_BATCH = 1 << 20;
+
 /**
  * Writes a file so that readers see either the old content or the whole new content, never a
  * half-written file: a temporary file in the same folder, fsync, then rename over the target
- * (or, `exclusive`, a hard link that refuses an existing name).
+ * (or, `exclusive`, a hard link that refuses an existing name). `data` may be text pieces (a
+ * large lockfile, see lockfileChunks): they are written in batches as they come, never joined
+ * into one string; if producing them throws, the temporary file is removed and the error is
+ * rethrown as it was, and the target is untouched.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteOptions = {}): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<string>, options: WriteOptions = {}): void {
   const mode = options.mode ?? 0o644;
   holdSignals();
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
@@ -27,9 +33,37 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
   try {
     fd = openSync(tmp, 'wx', mode);
     fchmodSync(fd, mode);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    const out = fd;
+    const write = (bytes: Uint8Array) => {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(out, bytes, offset, bytes.length - offset);
+    };
+    if (typeof data === 'string') write(Buffer.from(data, 'utf8'));
+    else if (data instanceof Uint8Array) write(data);
+    else {
+      // Each piece is encoded straight into one reused buffer (no joined string): a UTF-16 unit
+      // takes at most 3 UTF-8 bytes, so a piece that may not fit flushes the buffer first.
+      const batch = Buffer.allocUnsafe(WRITE_BATCH);
+      let used = 0;
+      const iterator = data[Symbol.iterator]();
+      for (;;) {
+        let next: IteratorResult<string>;
+        try {
+          next = iterator.next();
+        } catch (error) {
+          throw new ProducerError(error);
+        }
+        if (next.done) break;
+        const piece = next.value;
+        if (used + piece.length * 3 > WRITE_BATCH) {
+          write(batch.subarray(0, used));
+          used = 0;
+        }
+        if (piece.length * 3 > WRITE_BATCH) write(Buffer.from(piece, 'utf8'));
+        else used += batch.write(piece, used, 'utf8');
+      }
+      if (used > 0) write(batch.subarray(0, used));
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -38,12 +72,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, options
     placed = !options.exclusive;
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
+    // Not a file-system failure: what was to be written could not be produced.
+    if (error instanceof ProducerError) throw error.cause;
     const code = (error as NodeJS.ErrnoException).code;
     if (options.exclusive && code === 'EEXIST') throw new UsageError('FILE_EXISTS', `${path} already exists`, { cause: error });
     throw new UsageError('FILE_WRITE', `cannot write ${path}: ${code ?? String(error)}`, { cause: error });
   } finally {
     if (!placed) rmSync(tmp, { force: true });
   }
+}
+
+/** Wraps an error thrown by the pieces of a streamed write, to tell it from a write failure. */
+class ProducerError {
+  constructor(readonly cause: unknown) {}
 }
 
 // A signal with no listener ends the process at once, even in the middle of the synchronous
