@@ -18,7 +18,6 @@ import { printable } from '../util/text.js';
 import { ArtifactError, registryOrigin } from './errors.js';
 import { assertNotPrivateHop, MAX_REDIRECTS, readBounded, REQUEST_TIMEOUT_MS, unreachable } from './net.js';
 import { flattenNpmConfig, readNpmConfig, type NpmFlatOptions } from './npm-config.js';
-import { npmProvenance } from './provenance.js';
 import type { ArtifactPin, PackagePin } from './types.js';
 
 /** A packument larger than this is refused (the largest real ones, full documents, are ~50 MB). */
@@ -73,7 +72,9 @@ export async function pinNpm(launch: NpmLaunch, options: NpmPinOptions): Promise
   }
 
   const flat = npmRegistryOptions(launch, options);
-  const loader = new PackumentLoader(flat, options.signal);
+  // The launched packages' own packuments are asked fresh, as npx asks them (a new `latest` is
+  // seen at once); their dependencies' come from npm's cache while it is fresh, as npx's install does.
+  const loader = new PackumentLoader(flat, options.signal, new Set(parsed.map((p) => packageName(p))));
   const common = { ...flat, packumentCache: loader, fullMetadata: false, signal: options.signal };
 
   const manifests: { dependencyName: string; name: string; version: string; integrity: string; resolved: string; registry: string; attested: boolean }[] = [];
@@ -104,13 +105,22 @@ export async function pinNpm(launch: NpmLaunch, options: NpmPinOptions): Promise
   await verifyTarball(top, flat, options.signal);
   const dependencies = await resolveTree(manifests, common, options.signal);
   // One request more, for the top package only and only when its registry announces
-  // attestations: they are verified offline (provenance.ts).
-  const provenance = top.attested ? await npmProvenance(top, { registry: flat, expectedSource: options.expectedSource, signal: options.signal }) : undefined;
+  // attestations: they are verified offline (provenance.ts, loaded only then: the Sigstore
+  // verifier is not needed otherwise).
+  let provenance: ArtifactPin['provenance'];
+  if (top.attested) {
+    const { npmProvenance } = await import('./provenance.js');
+    provenance = await npmProvenance(top, { registry: flat, expectedSource: options.expectedSource, signal: options.signal });
+  }
   return { type: 'npm', spec, name: top.name, version: top.version, integrity: top.integrity, dependencies, ...(provenance ? { provenance } : {}) };
 }
 
+function packageName(result: npa.Result): string | undefined {
+  return result.type === 'alias' ? (result as npa.Result & { subSpec: npa.Result }).subSpec.name ?? undefined : result.name ?? undefined;
+}
+
 function registryFor(result: npa.Result, flat: NpmFlatOptions): string {
-  const name = result.type === 'alias' ? (result as npa.Result & { subSpec: npa.Result }).subSpec.name : result.name;
+  const name = packageName(result);
   const scope = name?.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
   const scoped = scope ? flat[`${scope}:registry`] : undefined;
   return typeof scoped === 'string' ? scoped : flat.registry;
@@ -140,9 +150,12 @@ class PackumentLoader {
   readonly #signal: AbortSignal | undefined;
   readonly #memo = new Map<string, Promise<Record<string, unknown>>>();
   readonly #privateRegistry: { value?: boolean } = {};
-  constructor(flat: NpmFlatOptions, signal: AbortSignal | undefined) {
+  readonly #online: ReadonlySet<string | undefined>;
+
+  constructor(flat: NpmFlatOptions, signal: AbortSignal | undefined, online: ReadonlySet<string | undefined>) {
     this.#flat = flat;
     this.#signal = signal;
+    this.#online = online;
   }
 
   has(key: string): boolean {
@@ -174,7 +187,8 @@ class PackumentLoader {
     const accept = full ? 'application/json' : 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
     // Named in messages by the package only: the URL may carry the registry's userinfo.
     const name = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
-    const res = await followRedirects(url, this.#flat, { headers: { accept }, integrity: null }, this.#privateRegistry, this.#signal, name);
+    const fresh = this.#online.has(name) ? { preferOnline: true } : {};
+    const res = await followRedirects(url, this.#flat, { headers: { accept }, integrity: null, ...fresh }, this.#privateRegistry, this.#signal, name);
     const body = await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_PACKUMENT_BYTES, 'a package document', origin).catch((error: unknown) => {
       throw mapNpmError(error, url, name, this.#signal);
     });
