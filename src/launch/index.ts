@@ -64,7 +64,22 @@ export function parseLaunch(command: string, args: readonly string[]): Launch {
     case 'tsx':
     case 'ts-node':
       return parseInterpreter(name, args, TSX);
+    case 'sh':
+    case 'bash':
+    case 'zsh':
+    case 'dash':
+      return parseInterpreter(name, args, SHELL);
+    case 'ruby':
+    case 'perl':
+    case 'php':
+      return parseInterpreter(name, args, SCRIPT);
+    case 'java':
+      if (args[0] === '-jar' && args[1] !== undefined) return { kind: 'local', interpreter: 'java', file: args[1], fileArgIndex: 1 };
+      return unknownForm('java', args);
     default:
+      // General-purpose runners: what they start is not named by a file of theirs, and the tool
+      // itself differs between machines (digesting it would be drift on every other machine).
+      if (RUNNERS.has(name.toLowerCase())) return unknownForm(name, args);
       if (isPython(name)) return parseInterpreter(name, args, PYTHON);
       if (isPathLike(command)) return { kind: 'local', file: command, fileArgIndex: -1 };
       return { kind: 'path', command };
@@ -274,6 +289,23 @@ const UV_RUN: InterpreterTable = {
   flags: set('--script', '-s', '--no-project', '--isolated', '-q', '--quiet', '--frozen', '--locked', '--no-sync', '--offline'),
   inline: set('-m', '--module', '-'),
 };
+
+/** Shells: `bash server.sh`; `-c` code, `-s`/`-i` input is not a file. */
+const SHELL: InterpreterTable = {
+  values: set('-o', '+o', '--rcfile', '--init-file'),
+  flags: set('-e', '-u', '-x', '-v', '-l', '-p', '--norc', '--noprofile', '--login', '--posix'),
+  inline: set('-c', '-s', '-i', '-'),
+  bundles: true,
+};
+/** Script interpreters: `ruby server.rb`, `perl server.pl`, `php server.php`; `-e`/`-r` code is not a file. */
+const SCRIPT: InterpreterTable = {
+  values: set('-I', '-d', '-c'),
+  flags: set('-w', '-W', '-T', '-t', '-n', '-q', '-U'),
+  inline: set('-e', '-E', '-r', '-i', '-'),
+};
+
+/** Commands that run something they do not name as a file (or whose target is a build, a service). */
+const RUNNERS = new Set(['env', 'sudo', 'doas', 'cmd', 'powershell', 'pwsh', 'go', 'cargo', 'dotnet', 'make', 'just', 'npm-run-all', 'exec', 'nohup', 'time', 'xargs', 'ssh', 'kubectl', 'nix', 'mise', 'asdf']);
 
 /**
  * `node [opts] <script> [args]` and the like. The Deno-style permission flags that carry their

@@ -130,6 +130,43 @@ describe('npm resolver', () => {
     }
   });
 
+  it('a tarball over the bound is refused by its declared length and while streaming, exit 3', async () => {
+    const declared = registry.publish(pkg('fx-big-declared', '1.0.0'));
+    registry.route(new URL(declared.tarball).pathname, (_req, res) => {
+      res.writeHead(200, { 'content-length': String(10 * 1024 * 1024 * 1024) });
+      res.end();
+    });
+    await expect(pin(['-y', 'fx-big-declared'])).rejects.toMatchObject({ kind: 'server', code: 'TOO_LARGE', message: expect.stringContaining('fx-big-declared@1.0.0') });
+    const streamed = registry.publish(pkg('fx-big-streamed', '1.0.0'));
+    let written = 0;
+    registry.route(new URL(streamed.tarball).pathname, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(1024 * 1024);
+      const pump = () => {
+        while (written < 300 && !res.destroyed && res.write(chunk)) written++;
+        if (written < 300 && !res.destroyed) res.once('drain', pump);
+        else res.end();
+      };
+      res.on('close', () => (written = 1000));
+      pump();
+    });
+    await expect(pin(['-y', 'fx-big-streamed'])).rejects.toMatchObject({ kind: 'server', code: 'TOO_LARGE' });
+  });
+
+  it('a registry redirect (loopback to loopback) is followed, each hop checked', async () => {
+    const moved = registry.publish(pkg('fx-moved', '1.0.0'));
+    const path = new URL(moved.tarball).pathname;
+    const bytes = await (await fetch(moved.tarball)).arrayBuffer();
+    registry.route(path, (_req, res) => {
+      res.writeHead(302, { location: '/elsewhere/fx-moved.tgz' });
+      res.end();
+    });
+    registry.route('/elsewhere/fx-moved.tgz', (_req, res) => res.end(Buffer.from(bytes)));
+    const result = await pin(['-y', 'fx-moved'], { npm_config_cache: join(home.dir, 'cache-moved') });
+    expect(result).toMatchObject({ version: '1.0.0', integrity: moved.integrity });
+    expect(registry.requests).toContain('GET /elsewhere/fx-moved.tgz');
+  });
+
   it('a packument with thousands of versions still resolves', async () => {
     const versions: Record<string, unknown> = {};
     const published = registry.publish(pkg('fx-many', '3000.0.0'));

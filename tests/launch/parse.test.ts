@@ -73,6 +73,10 @@ const local: Row[] = [
   ['./server --stdio', { kind: 'local', file: './server', fileArgIndex: -1 }],
   ['/usr/local/bin/mcp-server', { kind: 'local', file: '/usr/local/bin/mcp-server', fileArgIndex: -1 }],
   ['C:\\tools\\srv.exe', { kind: 'local', file: 'C:\\tools\\srv.exe', fileArgIndex: -1 }],
+  ['bash ./start-server.sh', { kind: 'local', interpreter: 'bash', file: './start-server.sh', fileArgIndex: 0 }],
+  ['sh -e run.sh', { kind: 'local', interpreter: 'sh', file: 'run.sh', fileArgIndex: 1 }],
+  ['java -jar mcp-server.jar --stdio', { kind: 'local', interpreter: 'java', file: 'mcp-server.jar', fileArgIndex: 1 }],
+  ['ruby server.rb', { kind: 'local', interpreter: 'ruby', file: 'server.rb' }],
 ];
 
 const path: Row[] = [
@@ -105,6 +109,13 @@ const unknown: Row[] = [
   ['uv run --with mcp server.py', { kind: 'unknown' }],
   ['pipx install x', { kind: 'unknown' }],
   ['pnpm dlx --shell-mode "a b"', { kind: 'unknown' }],
+  ['bash -c exec-something', { kind: 'unknown' }],
+  ['env FOO=1 node server.js', { kind: 'unknown' }],
+  ['cmd /c npx -y pkg', { kind: 'unknown' }],
+  ['go run ./cmd/server', { kind: 'unknown' }],
+  ['cargo run --release', { kind: 'unknown' }],
+  ['dotnet run', { kind: 'unknown' }],
+  ['java -cp lib Main', { kind: 'unknown' }],
 ];
 
 describe('parseLaunch', () => {
