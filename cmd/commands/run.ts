@@ -33,7 +33,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--lock <file>', 'lockfile to start from', DEFAULT_LOCKFILE)
     .option('--server <name>', 'the server to start (needed when the lockfile holds several)')
     .option('--dry-run', 'verify and install, print what would start, start nothing')
-    .option('--env <NAME=value>', 'value of an environment variable the lock declares (default: taken from the environment; repeatable)', collect)
+    .option('--env <NAME=value>', 'value of an environment variable the lock declares, or NAME alone to take it from the environment (the default; repeatable)', collect)
     .option('--key <file...>', 'verify the lockfile signature with these trusted public keys first (repeatable)')
     .option('--keyring <dir>', 'verify the lockfile signature with every *.pub key in this folder first')
     .option('--sig <file>', 'signature file (default: the lockfile name + .sig)')
@@ -93,13 +93,18 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
   const { UsageError } = await import('../../src/errors.js');
   const flags: Record<string, string> = {};
   for (const [i, pair] of given.entries()) {
+    // NAME=value, or NAME alone: its value from mcptrust's own environment (as proxy takes it).
     const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq) : '';
+    const key = eq > 0 ? pair.slice(0, eq) : eq === -1 ? pair : '';
     // The value is never echoed; the name only when it is one.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${i + 1} must look like NAME=value (NAME: letters, digits, _)`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${i + 1} must look like NAME=value or NAME (NAME: letters, digits, _)`);
     if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
     if (!names.includes(key)) throw new UsageError('USAGE', `--env ${key}: server "${printable(server, 60)}" declares no such variable in the lock (it declares: ${names.length === 0 ? 'none' : names.map((n) => printable(n, 60)).join(', ')})`);
-    flags[key] = pair.slice(eq + 1);
+    if (eq === -1) {
+      const value = io.env[key];
+      if (value === undefined) throw new UsageError('USAGE', `--env ${key}: not set in the environment (give --env ${key}=value)`);
+      flags[key] = value;
+    } else flags[key] = pair.slice(eq + 1);
   }
   const env: Record<string, string> = {};
   for (const name of names) {

@@ -204,7 +204,9 @@ async function fetchPinned(pkg: PackagePin, options: InstallOptions): Promise<Bu
           stream.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > MAX_TARBALL_BYTES) {
-              reject(new RunError('TOO_LARGE', `the tarball of ${id} is over ${MAX_TARBALL_BYTES / 1024 / 1024} MiB`));
+              reject(new RunError('TOO_LARGE', `the tarball of ${id} is over ${MAX_TARBALL_BYTES / 1024 / 1024} MiB; nothing was started`));
+              // Stop the download too, not only the collecting.
+              (stream as unknown as { destroy?: () => void }).destroy?.();
               return;
             }
             chunks.push(chunk);

@@ -298,6 +298,25 @@ describe('mcptrust run (npm)', () => {
     expect(changed.stderr).toContain('the signature does not verify');
   });
 
+  it('gives the server the variables the lock declares (from --env or the environment) and only the allow-listed rest', async () => {
+    const c = newCase();
+    const script = join(c.dir, 'env.mjs');
+    const source = "import { writeFileSync } from 'node:fs';\nwriteFileSync(process.env.FIXTURE_MARKER, JSON.stringify(process.env));\n";
+    writeFileSync(script, source);
+    const { createHash } = await import('node:crypto');
+    writeLock(c, { type: 'local', files: [{ path: './env.mjs', integrity: `sha256-${createHash('sha256').update(source).digest('base64')}` }] }, { command: process.execPath, args: ['./env.mjs'], env: ['FIXTURE_MARKER', 'FX_DECLARED'] });
+    const missing = await run(c);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('declares the environment variable FX_DECLARED, which is not set');
+    const { spawnCli } = await import('../helpers/cli.js');
+    const result = await spawnCli(['run', '--env', 'FX_DECLARED=given'], { cwd: c.dir, env: { ...c.env, FX_UNDECLARED: 'leak' } });
+    expect(result.code).toBe(0);
+    const seen = JSON.parse(readFileSync(c.marker, 'utf8')) as Record<string, string>;
+    expect(seen.FX_DECLARED).toBe('given');
+    expect(seen.FX_UNDECLARED).toBeUndefined();
+    expect(seen.npm_config_registry).toBeUndefined();
+  });
+
   it('refuses bad flags and a server the lock does not hold (exit 2)', async () => {
     const c = newCase();
     writeLock(c, publishPackage(c, 'fx-run-flags'), { command: 'npx', args: ['-y', 'fx-run-flags'] });
