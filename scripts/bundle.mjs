@@ -1,16 +1,23 @@
-// The shipped CLI: cmd/main.ts bundled by esbuild into dist/bin/ (package.json "bin"), so that
-// start-up reads a few files instead of hundreds of modules. Code splitting keeps every lazy
-// `import()` lazy: each command of cmd/program.ts's table (and each lazily imported library)
-// becomes its own chunk, and code that several of them use sits in shared chunks, so
-// `mcptrust verify` loads the verify chunk and what it shares, nothing else. A command added to
-// the table is picked up with no change here. Source maps point at the TypeScript sources; the
-// bin reads them only under --debug (cmd/main.ts).
+// The shipped CLI, bundled by esbuild into dist/bin/ (package.json "bin"), so that start-up reads
+// a few files instead of a hundred modules and their packages' files:
+//   dist/bin/mcptrust.js        the bin (cmd/main.ts, one file): --version answers from it alone;
+//                               otherwise it imports the program build for the command named
+//   dist/bin/NAME/program.js    cmd/program.ts with only command NAME in it (the others left out,
+//                               as createProgram registers only the named command anyway),
+//                               split only where that command imports a library lazily
+//   dist/bin/all/program.js     every command, for help, suggestions and unknown commands
+// Within a build, esbuild makes every `import()` target a chunk and cuts the code shared by
+// several targets into more chunks; one build for everything gave `verify` 24 files to load, its
+// own build about ten. A process loads one program build, so no module is instantiated twice.
+// Commands are read from cmd/program.ts's table: one added there gets its build with no change
+// here. Source maps point at the TypeScript sources; the bin reads them only under --debug
+// (cmd/main.ts).
 //
 // `npm run build` runs tsc first (it type-checks and still emits dist/cmd and dist/src, which
 // tests and benchmarks import), then this script, then post-build.mjs.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,7 +42,135 @@ export const EXTERNAL = [
   '@sigstore/*',
 ];
 
-/** Builds the bin named by package.json into its folder, replacing the previous build whole. */
+/**
+ * A lazy `import()` of a small module of this project (a helper, an error class, a renderer)
+ * saves nothing in a bundle and costs a file: each `import()` target is a split point, and with a
+ * hundred of them esbuild cuts the shared code into a hundred small chunks, each a file that
+ * Node must resolve, read, compile and link at start-up (about 0.5–1 ms each). So the bundle
+ * keeps `import()` lazy only where it pays: the commands of cmd/program.ts's table, every
+ * package, and every module whose static imports reach more than INLINE_MAX_BYTES of source.
+ * The others become static imports of the module that asked (evaluated with it rather than on
+ * first use; they are plain modules without start-up side effects). The sources are unchanged:
+ * tsc's dist/ keeps every lazy import, and no module knows it is bundled.
+ */
+export const INLINE_MAX_BYTES = 48 * 1024;
+
+/** `importer → (specifier → resolved path)` of the lazy imports to make static. */
+function inlinePlan(metafile) {
+  const inputs = metafile.inputs;
+  const closure = new Map();
+  const reach = (path) => {
+    let seen = closure.get(path);
+    if (seen) return seen;
+    seen = new Set([path]);
+    closure.set(path, seen);
+    for (const im of inputs[path]?.imports ?? []) {
+      if (im.external || !(im.kind === 'import-statement' || im.kind === 'require-call')) continue;
+      for (const p of reach(im.path)) seen.add(p);
+    }
+    return seen;
+  };
+  const project = (path) => /^(cmd|src)\//.test(path);
+  const plan = new Map();
+  for (const [importer, input] of Object.entries(inputs)) {
+    // The bin's own imports stay lazy: --version answers, and --debug enables source maps,
+    // before anything else loads.
+    if (!project(importer) || importer === 'cmd/main.ts') continue;
+    for (const im of input.imports) {
+      if (im.kind !== 'dynamic-import' || im.external || !project(im.path) || im.path.startsWith('cmd/commands/')) continue;
+      const reached = reach(im.path);
+      const bytes = [...reached].reduce((sum, p) => sum + (inputs[p]?.bytes ?? 0), 0);
+      // Never a new cycle: a module that (statically) leads back to its importer stays lazy.
+      if (bytes > INLINE_MAX_BYTES || reached.has(importer)) continue;
+      if (!plan.has(importer)) plan.set(importer, new Map());
+      plan.get(importer).set(im.original, im.path);
+    }
+  }
+  return plan;
+}
+
+/** The esbuild plugin that rewrites the planned `import('x')` into a static `import * as`. */
+function inlineLazyImports(plan, root) {
+  return {
+    name: 'inline-small-lazy-imports',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const importer = relative(root, args.path).split(sep).join('/');
+        const specs = plan.get(importer);
+        if (!specs) return undefined;
+        // Types first gone (`import('x').T` is a type, not a load), the map back to the .ts kept
+        // inline for esbuild to chain.
+        const ts = await transform(readFileSync(args.path, 'utf8'), { loader: 'ts', sourcefile: args.path, sourcemap: 'inline', target: 'node20', format: 'esm' });
+        let text = ts.code;
+        const hoisted = [];
+        for (const spec of specs.keys()) {
+          const name = `__mcptrustInlined${hoisted.length}`;
+          const pattern = new RegExp(`\\bimport\\(\\s*(['"])${spec.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\1\\s*\\)`, 'g');
+          const replaced = text.replace(pattern, `Promise.resolve(${name})`);
+          if (replaced === text) continue;
+          text = replaced;
+          hoisted.push(`import * as ${name} from ${JSON.stringify(spec)};`);
+        }
+        // Static imports are hoisted wherever they stand: at the end, no line or column moves.
+        const map = text.lastIndexOf('//# sourceMappingURL=');
+        return { contents: `${text.slice(0, map)}${hoisted.join('\n')}\n${text.slice(map)}`, loader: 'js', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
+
+/** The command names of cmd/program.ts's table and the file each loads (`name → file`). */
+function commandTable(root) {
+  const program = readFileSync(join(root, 'cmd', 'program.ts'), 'utf8');
+  const table = new Map();
+  for (const m of program.matchAll(/^\s*'?([a-z][a-z0-9-]*)'?:\s*async\s*\(\)\s*=>\s*\(await import\('\.\/commands\/([a-z0-9-]+)\.js'\)\)/gm)) table.set(m[1], m[2]);
+  return table;
+}
+
+/** Leaves out of a one-command build every command module but `keep` (they are never loaded). */
+function onlyCommand(keep) {
+  return {
+    name: 'only-one-command',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/commands\/[a-z0-9-]+\.js$/ }, (args) =>
+        args.importer.endsWith(`${sep}cmd${sep}program.ts`) && args.path !== `./commands/${keep}.js` ? { path: args.path, namespace: 'left-out-command' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'left-out-command' }, () => ({ contents: 'export {};', loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * The bin itself (cmd/main.ts) with its `import('./program.js')` and `import('./io.js')` sent to
+ * the program build for the command on the command line (the one `createProgram` registers),
+ * or to the whole program for help, a mistyped command or none.
+ */
+function dispatch(commands) {
+  const source = `const commands = new Set(${JSON.stringify([...commands])});
+const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+// Beside this file: not bundled here (a path computed at run time).
+const path = commands.has(named) ? \`./\${named}/program.js\` : './all/program.js';
+const program = await import(path);
+export const run = program.run;
+export const nodeIO = program.nodeIO;
+`;
+  return {
+    name: 'dispatch-to-command-build',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/(program|io)\.js$/ }, (args) => (args.importer.endsWith(`${sep}cmd${sep}main.ts`) ? { path: 'dispatch', namespace: 'dispatch' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'dispatch' }, () => ({ contents: source, loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * Builds the bin named by package.json into its folder, replacing the previous build whole:
+ * the bin (cmd/main.ts), then one program build per command of the table (`NAME/program.js`
+ * and its chunks: that command only, the others left out) and one with every command
+ * (`all/program.js`, for help). Each build is split only at its own lazy imports, so a command
+ * loads its own few files; a process only ever loads one program build, so no module is
+ * instantiated twice.
+ */
 export async function bundle() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const bin = join(root, pkg.bin.mcptrust);
@@ -45,16 +180,12 @@ export async function bundle() {
   const staging = `${outdir}.${process.pid}.new`;
   const retired = `${outdir}.${process.pid}.old`;
   rmSync(staging, { recursive: true, force: true });
-  const result = await build({
+  const common = {
     absWorkingDir: root,
-    entryPoints: { [basename(bin, '.js')]: 'cmd/main.ts' },
-    outdir: staging,
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    chunkNames: 'chunks/[name]-[hash]',
     external: EXTERNAL.flatMap((name) => (name.endsWith('/*') ? [name] : [name, `${name}/*`])),
     sourcemap: 'linked',
     // The maps name the sources (cmd/…, src/…, relative to the map); their text is in the checkout.
@@ -63,9 +194,29 @@ export async function bundle() {
     logLevel: 'warning',
     metafile: true,
     banner: { js: "import { createRequire as __mcptrustCreateRequire } from 'node:module';\nconst require = __mcptrustCreateRequire(import.meta.url);" },
-  });
-  // MCPTRUST_BUNDLE_META=FILE keeps esbuild's metafile (which input went to which chunk) for profiling.
-  if (process.env.MCPTRUST_BUNDLE_META) writeFileSync(process.env.MCPTRUST_BUNDLE_META, JSON.stringify(result.metafile));
+  };
+  const commands = commandTable(root);
+  // The bin: one file (its own lazy imports are small and evaluated on demand in it).
+  await build({ ...common, entryPoints: { [basename(bin, '.js')]: 'cmd/main.ts' }, outdir: staging, splitting: false, plugins: [dispatch(commands.keys())] });
+  const program = {
+    ...common,
+    stdin: { contents: "export { run } from './cmd/program.ts';\nexport { nodeIO } from './cmd/io.ts';\n", resolveDir: root, sourcefile: 'program-entry.js', loader: 'js' },
+    splitting: true,
+    entryNames: 'program',
+    // Chunks beside program.js: code that finds the package's policies/ and schemas/ walks up
+    // from its own file a few folders.
+    chunkNames: '[name]-[hash]',
+  };
+  // A first pass, written nowhere, gives the import graph that decides which lazy imports stay.
+  const graph = await build({ ...program, outdir: join(staging, 'all'), write: false });
+  const plan = inlinePlan(graph.metafile);
+  const all = await build({ ...program, outdir: join(staging, 'all'), plugins: [inlineLazyImports(plan, root)] });
+  // MCPTRUST_BUNDLE_META=FILE keeps esbuild's metafile of the whole program (which input went to
+  // which chunk) for profiling.
+  if (process.env.MCPTRUST_BUNDLE_META) writeFileSync(process.env.MCPTRUST_BUNDLE_META, JSON.stringify(all.metafile));
+  await Promise.all(
+    [...commands].map(([name, file]) => build({ ...program, outdir: join(staging, name), plugins: [onlyCommand(file), inlineLazyImports(plan, root)] })),
+  );
   chmodSync(join(staging, basename(bin)), 0o755);
   try {
     renameSync(outdir, retired);
