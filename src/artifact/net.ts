@@ -84,6 +84,8 @@ export async function readBounded(
   max: number,
   what: string,
   origin: string,
+  /** False: count and drop the bytes (a tarball checked by its stream, not needed in memory). */
+  keep = true,
 ): Promise<Buffer> {
   const tooLarge = () => new ArtifactError('server', 'TOO_LARGE', `${what} from ${origin} is larger than the ${formatBytes(max)} bound; refused`);
   if (contentLength !== null && Number(contentLength) > max) throw tooLarge();
@@ -98,10 +100,10 @@ export async function readBounded(
         stream.destroy?.();
         throw tooLarge();
       }
-      chunks.push(buf);
+      if (keep) chunks.push(buf);
     }
   }
-  return Buffer.concat(chunks, size);
+  return keep ? Buffer.concat(chunks, size) : Buffer.alloc(0);
 }
 
 export function formatBytes(bytes: number): string {

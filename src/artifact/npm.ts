@@ -149,7 +149,8 @@ class PackumentLoader {
   readonly #flat: NpmFlatOptions;
   readonly #signal: AbortSignal | undefined;
   readonly #memo = new Map<string, Promise<Record<string, unknown>>>();
-  readonly #privateRegistry: { value?: boolean } = {};
+  /** Per registry origin: whether it is itself on a private address (see net.ts). */
+  readonly #privateByOrigin = new Map<string, { value?: boolean }>();
   readonly #online: ReadonlySet<string | undefined>;
 
   constructor(flat: NpmFlatOptions, signal: AbortSignal | undefined, online: ReadonlySet<string | undefined>) {
@@ -188,7 +189,11 @@ class PackumentLoader {
     // Named in messages by the package only: the URL may carry the registry's userinfo.
     const name = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
     const fresh = this.#online.has(name) ? { preferOnline: true } : {};
-    const res = await followRedirects(url, this.#flat, { headers: { accept }, integrity: null, ...fresh }, this.#privateRegistry, this.#signal, name);
+    // The first URL is built by pacote from the configured registries (a scoped one may be
+    // private while the default is public): each is judged against itself, hops against it.
+    let memo = this.#privateByOrigin.get(origin);
+    if (!memo) this.#privateByOrigin.set(origin, (memo = {}));
+    const res = await followRedirects(url, url, this.#flat, { headers: { accept }, integrity: null, ...fresh }, memo, this.#signal, name);
     const body = await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_PACKUMENT_BYTES, 'a package document', origin).catch((error: unknown) => {
       throw mapNpmError(error, url, name, this.#signal);
     });
@@ -217,6 +222,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /** npm-registry-fetch with redirects followed by hand: each hop is checked (see net.ts). */
 async function followRedirects(
   url: string,
+  registry: string,
   flat: NpmFlatOptions,
   extra: Record<string, unknown>,
   privateRegistry: { value?: boolean },
@@ -225,7 +231,7 @@ async function followRedirects(
 ): Promise<Awaited<ReturnType<typeof npmFetch>>> {
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    await assertNotPrivateHop(flat.registry, current, privateRegistry);
+    await assertNotPrivateHop(registry, current, privateRegistry);
     let res: Awaited<ReturnType<typeof npmFetch>>;
     try {
       res = await npmFetch(current, { ...flat, ...extra, redirect: 'manual', signal } as npmFetch.Options);
@@ -254,9 +260,10 @@ async function verifyTarball(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const id = `${printable(top.name, 120)}@${printable(top.version, 40)}`;
-  const res = await followRedirects(top.resolved, { ...flat, registry: top.registry }, { integrity: top.integrity, headers: { accept: '*/*' } }, {}, signal, id);
+  // The tarball URL comes from the packument (attacker-controlled): judged against the registry that served it.
+  const res = await followRedirects(top.resolved, top.registry, flat, { integrity: top.integrity, headers: { accept: '*/*' } }, {}, signal, id);
   try {
-    await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_TARBALL_BYTES, `the tarball of ${id}`, registryOrigin(top.registry));
+    await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_TARBALL_BYTES, `the tarball of ${id}`, registryOrigin(top.registry), false);
   } catch (error) {
     if (error instanceof ArtifactError) throw error;
     if ((error as { code?: string }).code === 'EINTEGRITY') {

@@ -233,6 +233,18 @@ describe('npm resolver', () => {
     }
   });
 
+  it('a private scoped registry next to a public default registry is used, not taken for a redirect', async () => {
+    const scoped = await startNpmRegistry();
+    try {
+      scoped.publish(pkg('@inhouse/srv', '1.0.0'));
+      // The default registry (a public address) is never contacted: the package is scoped.
+      const result = await pin(['-y', '@inhouse/srv'], { npm_config_registry: 'http://93.184.216.34/', 'npm_config_@inhouse:registry': scoped.url });
+      expect(result).toMatchObject({ name: '@inhouse/srv', version: '1.0.0' });
+    } finally {
+      await scoped.close();
+    }
+  });
+
   it('a registry line option (npx --registry=URL) wins over the environment', async () => {
     const other = await startNpmRegistry();
     try {
