@@ -35,7 +35,10 @@ Examples:
   mcptrust sign --key ~/.config/mcptrust/alice.key --lock agents/mcp-lock.json
   mcptrust sign --key-env MCPTRUST_SIGNING_KEY          # CI: the key from a secret
   pass show mcptrust/alice | mcptrust sign --key -      # the key from standard input
-Give exactly one of --key FILE, --key - and --key-env NAME.`,
+Give exactly one of --key FILE, --key - and --key-env NAME.
+Before signing, the lockfile is read as every command reads it (strict JSON: no duplicate key,
+bounded depth; a supported lockfileVersion; only known fields; every digest recomputed): a file
+no command would accept is never signed. Then its exact bytes are signed.`,
     )
     .action(async (options: SignOptions) => {
       ctx.setExitCode(await runSign(options, ctx));
@@ -70,7 +73,9 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
     }
   }
   const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES);
-  // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand).
+  // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand):
+  // the full strict read, in one pass (its digests hashed without sorted copies when the file is
+  // in canonical key order, as every file lock writes is); then the same bytes are signed.
   const { parseLockfile } = await import('../../src/lockfile/parse.js');
   parseLockfile(lockBytes.toString('utf8'), options.lock);
 

@@ -73,6 +73,38 @@ export function signEd25519(message: Uint8Array, seed: Uint8Array): Uint8Array {
   return ed.sign(message, seed);
 }
 
+/**
+ * The same RFC 8032 §5.1.6 signature as signEd25519, over the concatenation of `parts`, each
+ * hashed in order where it lies: a many-MiB lockfile is never copied into one message (noble's
+ * sign copies it three times). The steps, with noble's expanded key (`prefix`, scalar `s`, `A`):
+ *  1. r = SHA-512(prefix || M) mod L
+ *  2. R = [r]B
+ *  3. k = SHA-512(R || A || M) mod L
+ *  4. S = (r + k·s) mod L; the signature is R || S (S little-endian, 32 bytes).
+ * tests/crypto/ed25519-parts.test.ts checks it byte for byte against noble's sign on the
+ * RFC 8032 vectors and on random messages split at random places.
+ */
+export function signEd25519Parts(parts: readonly Uint8Array[], seed: Uint8Array): Uint8Array {
+  const { prefix, scalar, pointBytes } = ed.utils.getExtendedPublicKey(seed);
+  const nonce = createHash('sha512').update(prefix);
+  for (const part of parts) nonce.update(part);
+  const r = littleEndianToBigInt(nonce.digest()) % L;
+  // As noble's sign: multiply refuses r = 0 rather than sign with the identity point.
+  const rBytes = ed.Point.BASE.multiply(r).toBytes();
+  const challenge = createHash('sha512').update(rBytes).update(pointBytes);
+  for (const part of parts) challenge.update(part);
+  const k = littleEndianToBigInt(challenge.digest()) % L;
+  const sBig = (r + k * scalar) % L;
+  const out = new Uint8Array(SIGNATURE_LENGTH);
+  out.set(rBytes, 0);
+  let v = sBig;
+  for (let i = 32; i < 64; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
 /** The point -B: multiplying it (rather than B) by L - s gives [s]B without noble's 4,224-point base table. */
 const NEG_BASE = ed.Point.BASE.negate();
 let verifications = 0;

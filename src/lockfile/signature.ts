@@ -8,7 +8,7 @@
 // lockfile (verification is over bytes) and imports neither the canonicalizer nor the MCP SDK.
 import { createHash } from 'node:crypto';
 import { constantTimeEqual } from '../crypto/constant-time.js';
-import { signEd25519, verifyEd25519, verifyEd25519Noble } from '../crypto/ed25519.js';
+import { signEd25519Parts, verifyEd25519 } from '../crypto/ed25519.js';
 import { KEY_ALGORITHM, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { BaseError, type ErrorCategory } from '../errors.js';
 import { parseJsonStrict } from '../util/json.js';
@@ -198,14 +198,15 @@ export interface SignOutcome {
  * Adds `key`'s signature over `lockfile` to `existing` (or to a new envelope). Another key's
  * signature over the same bytes is kept; this key's own is replaced; signatures over other
  * bytes (the lockfile changed since) no longer approve anything and are dropped. The new
- * signature is verified before it is returned.
+ * signature is verified, by the verification `mcptrust verify` runs, before it is returned.
+ * The PAE is signed in its two parts (header, lockfile): the lockfile is never copied.
  */
 export function signLockfile(lockfile: Uint8Array, key: PrivateKey, existing?: SignatureEnvelope): SignOutcome {
   const lockfileDigest = digestBytes(lockfile);
   const keyid = key.publicKey.keyId;
-  const message = preAuthEncoding(SIGNATURE_VERSION, KEY_ALGORITHM, keyid, lockfileDigest, lockfile);
-  const signature = signEd25519(message, key.seed);
-  if (!verifyEd25519Noble(signature, message, key.publicKey.raw) || !verifyEd25519(signature, message, key.publicKey.raw)) {
+  const message = preAuthParts(SIGNATURE_VERSION, KEY_ALGORITHM, keyid, lockfileDigest, lockfile);
+  const signature = signEd25519Parts(message, key.seed);
+  if (!verifyEd25519(signature, message, key.publicKey.raw)) {
     throw new SignatureError('SIGNING_FAILED', 'the signature just made does not verify; nothing written');
   }
   let kept: SignatureEntry[] = [];
