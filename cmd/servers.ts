@@ -15,6 +15,34 @@ export interface ServerOptions {
   server: string[];
   env: string[];
   name?: string;
+  /**
+   * How each live stdio server's launch is pinned (which code it runs). Undefined: pinned, with
+   * the current folder as the lockfile's folder (lock, diff and check pass the real one).
+   */
+  pinning?: PinSettings;
+}
+
+/** Artifact pinning of live launches (src/artifact): lock, diff and check share it. */
+export interface PinSettings {
+  /** False under --no-pin: no registry is asked; each stdio server records `unpinned`. */
+  enabled: boolean;
+  /** The lockfile's folder: local files and paths inside it are recorded relative to it. */
+  lockDir: string;
+  /** --expected-source: handed to provenance verification. */
+  expectedSource?: RegExp;
+}
+
+/** The `unpinned` note of a server whose launch was not pinned because --no-pin was given. */
+export const NO_PIN_NOTE = 'pinning skipped (--no-pin)';
+
+/** --expected-source REGEX, compiled (a pattern that does not compile is a usage error, exit 2). */
+export function expectedSourcePattern(raw: string | undefined): RegExp | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return new RegExp(raw);
+  } catch {
+    throw new UsageError('USAGE', '--expected-source is not a valid regular expression');
+  }
 }
 
 /**
@@ -119,10 +147,12 @@ async function discoveredEntries(io: IO): Promise<{ name: string; entry: import(
  */
 export async function readLive(
   targets: NamedTarget[],
-  options: { timeout: number; maxItems: number; discover?: boolean; config?: string },
+  options: { timeout: number; maxItems: number; discover?: boolean; config?: string; pinning?: PinSettings },
   io: IO,
   hooks: Pick<import('../src/mcp/surface.js').ReadHooks, 'onItem'> = {},
 ): Promise<{ lock: import('../src/lockfile/types.js').Lockfile; notes: { server: string; note: string }[] }> {
+  // Pinning (registry round trips, file digests) runs while the servers are read.
+  const pinning = pinLaunches(targets, options.pinning ?? { enabled: true, lockDir: io.cwd }, io);
   const [{ readServers, DEFAULT_LIMITS }, { redactUrl }, { createLockfile }, { startProgress }, { printable }] = await Promise.all([
     import('../src/mcp/index.js'),
     import('../src/mcp/target.js'),
@@ -139,9 +169,20 @@ export async function readLive(
       // The label may be a config name or a URL: escaped, and the URL without its secrets.
       onServer: (label, message) => progress.update(`${printable(redactUrl(label), 60)}: ${message}`),
     });
+  } catch (error) {
+    pinning.abort();
+    throw error;
   } finally {
     progress.stop();
   }
+  const pins = await pinning.result;
+  const { portableTransport } = await import('../src/lockfile/launch-paths.js');
+  const lockDir = (options.pinning ?? { lockDir: io.cwd }).lockDir;
+  read.servers.forEach((server, i) => {
+    if (pins[i] === undefined) return;
+    server.artifact = pins[i];
+    server.transport = portableTransport(server.transport, lockDir);
+  });
   const names = new Set<string>();
   for (const server of read.servers) {
     if (names.has(server.name)) {
@@ -185,4 +226,41 @@ export async function readLiveAligned(
     notes: [...aligned.notes, ...read.notes.map(({ server, note }) => `${server}: ${note}`)],
     servers: targets.length,
   };
+}
+
+/**
+ * Starts pinning every stdio target's launch (HTTP servers have no artifact): each settles to its
+ * pin, and the first failure (a registry that cannot be used: exit 3; a bad spec: exit 2) is
+ * thrown by `result`, naming the server when there are several. `abort` stops the registry work
+ * when the servers could not be read anyway.
+ */
+function pinLaunches(targets: NamedTarget[], settings: PinSettings, io: IO): { result: Promise<(import('../src/artifact/types.js').ArtifactPin | undefined)[]>; abort: () => void } {
+  const controller = new AbortController();
+  const result = (async () => {
+    if (!settings.enabled) return targets.map((t) => (t.target.kind === 'stdio' ? { type: 'unpinned' as const, note: NO_PIN_NOTE } : undefined));
+    const { pinLaunch, ArtifactError } = await import('../src/artifact/index.js');
+    const settled = await Promise.allSettled(
+      targets.map(async ({ target }) => {
+        if (target.kind !== 'stdio') return undefined;
+        return pinLaunch(
+          { command: target.command, args: target.args, written: target.written },
+          { cwd: target.cwd ?? io.cwd, lockDir: settings.lockDir, env: { ...io.env, ...target.env }, signal: controller.signal, expectedSource: settings.expectedSource },
+        );
+      }),
+    );
+    const failed = settled.findIndex((s) => s.status === 'rejected');
+    if (failed !== -1) {
+      const error = (settled[failed] as PromiseRejectedResult).reason;
+      if (targets.length > 1 && error instanceof ArtifactError) {
+        const target = targets[failed]!;
+        const label = target.name ?? (target.target.kind === 'stdio' ? (target.target.written?.command ?? target.target.command) : '');
+        throw new ArtifactError(error.kind as 'server' | 'input', error.code, `server "${printable(label, 60)}": ${error.message}`);
+      }
+      throw error;
+    }
+    return settled.map((s) => (s as PromiseFulfilledResult<import('../src/artifact/types.js').ArtifactPin | undefined>).value);
+  })();
+  // Awaited only after the servers were read: a failure must not go unhandled meanwhile.
+  result.catch(() => undefined);
+  return { result, abort: () => controller.abort() };
 }

@@ -25,6 +25,9 @@ interface CheckOptions extends LiveOptions {
   json?: string;
   markdown?: string;
   sarif?: string;
+  /** False under --no-pin. */
+  pin: boolean;
+  expectedSource?: string;
 }
 
 export function registerCheck(program: Command, ctx: CommandContext): void {
@@ -58,7 +61,9 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     .option('--junit <file>', 'also write the JUnit XML report to this file (same run, whatever --format)')
     .option('--json <file>', 'also write the --format json report to this file (same run)')
     .option('--markdown <file>', 'also write a markdown summary (the checks, then the drift as diff --format markdown) to this file')
-    .option('--sarif <file>', 'also write the drift as SARIF 2.1.0 (as diff --format sarif) to this file, for code scanning');
+    .option('--sarif <file>', 'also write the drift as SARIF 2.1.0 (as diff --format sarif) to this file, for code scanning')
+    .option('--no-pin', 'do not pin the live launch (no registry is asked); a lockfile that pins an artifact then fails the check')
+    .option('--expected-source <regex>', "fail unless each stdio server's pinned package has verified provenance from a source repository matching this");
   addServerOptions(command)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')
     .addHelpText(
@@ -78,7 +83,7 @@ Examples:
 
 async function runCheck(argv: string[], options: CheckOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [support, { UsageError, BaseError }, { resolve }, model] = await Promise.all([
+  const [support, { UsageError, BaseError }, { resolve, dirname }, model] = await Promise.all([
     import('../policy-support.js'),
     import('../../src/errors.js'),
     import('node:path'),
@@ -91,6 +96,9 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   if (!support.hasLiveSource(argv, options)) {
     throw new UsageError('USAGE', 'check compares the live server with the lockfile: give -- CMD ARGS..., --url URL or --config FILE');
   }
+  const { expectedSourcePattern } = await import('../servers.js');
+  const expectedSource = expectedSourcePattern(options.expectedSource);
+  if (expectedSource !== undefined && !options.pin) throw new UsageError('USAGE', '--expected-source checks the pinned provenance; it does not go with --no-pin');
   const wantsPolicy = options.policy.length + options.preset.length > 0;
   const parts: CheckPart[] = [];
 
@@ -151,7 +159,11 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   } else {
     // 4. The live server against the lock.
     const started = performance.now();
-    const { live, before, report: diff } = await support.readLiveAndDiff(argv, options, lock, io);
+    // The live launch is pinned as lock pins it, relative to the lockfile's folder: a changed
+    // launch identity (package, version, bytes, local script) is drift like a surface change.
+    const pinning = { enabled: options.pin, lockDir: dirname(resolve(io.cwd, options.lock)), expectedSource };
+    const { live, before, report: compared } = await support.readLiveAndDiff(argv, { ...options, pinning }, lock, io);
+    const diff = expectedSource === undefined ? compared : (await import('../../src/diff/artifact.js')).withExpectedSource(compared, Object.values(live.servers), expectedSource);
     const [{ failsOn }, { changedServerDigests }] = await Promise.all([import('../../src/diff/index.js'), import('../../src/report/diff-servers.js')]);
     const servers = changedServerDigests(before, live, diff.changes);
     parts.push(model.driftPart(diff, options.failOn, failsOn, performance.now() - started, servers));

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { DEFAULT_LOCKFILE, MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -15,6 +15,8 @@ interface DiffOptions extends ServerOptions {
   output?: string;
   timeout: number;
   maxItems: number;
+  /** False under --no-pin. */
+  pin: boolean;
 }
 
 /** Largest lockfile read (the same bound as sign/verify). */
@@ -43,7 +45,8 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
         .choices(['any', 'breaking', 'security', 'none'])
         .default('any'),
     )
-    .option('-o, --output <file>', 'write the report to this file instead of stdout');
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .option('--no-pin', 'do not pin the live launch (no registry is asked); a lockfile that pins an artifact then shows it as no longer pinned');
   addServerOptions(command)
     .addHelpText(
       'after',
@@ -100,7 +103,9 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     afterLabel = options.against;
   } else {
     const { readLiveAligned } = await import('../servers.js');
-    const aligned = await readLiveAligned(argv, options, before, options.lock, io);
+    // The live launch is pinned relative to the lockfile's folder, as lock pinned it.
+    const pinning = { enabled: options.pin, lockDir: dirname(resolve(io.cwd, options.lock)) };
+    const aligned = await readLiveAligned(argv, { ...options, pinning }, before, options.lock, io);
     before = aligned.before;
     after = aligned.after;
     notes.push(...aligned.notes);

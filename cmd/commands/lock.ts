@@ -15,6 +15,9 @@ interface LockOptions extends ServerOptions {
   format: 'text' | 'json';
   timeout: number;
   maxItems: number;
+  /** False under --no-pin. */
+  pin: boolean;
+  expectedSource?: string;
 }
 
 export function registerLock(program: Command, ctx: CommandContext): void {
@@ -34,7 +37,9 @@ export function registerLock(program: Command, ctx: CommandContext): void {
     .option('--force', 'write whatever the servers offer now, over a lockfile that pins something else')
     .option('--approve <digest>', "write only if each changed server's live digest is one of these (repeatable; printed by lock's refusal, diff and check)", collect)
     .addOption(formatOption(['text', 'json']))
-    .option('--discover', 'every MCP server configured for the agents on this machine (see mcptrust discover), named AGENT:FILE:NAME');
+    .option('--discover', 'every MCP server configured for the agents on this machine (see mcptrust discover), named AGENT:FILE:NAME')
+    .option('--no-pin', 'do not pin which code each stdio server runs (no registry is asked); records it as unpinned')
+    .option('--expected-source <regex>', "refuse (exit 1) unless each stdio server's package has verified provenance from a source repository matching this");
   addServerOptions(command)
     .addHelpText(
       'after',
@@ -78,7 +83,11 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
 
   // Each item's lockfile text is printed as its page arrives (the next one is already asked for).
   const build = await import('../../src/lockfile/build.js');
-  const read = await readLive(targets, options, io, { onItem: (_kind, item) => void build.definitionText(item) });
+  const { expectedSourcePattern } = await import('../servers.js');
+  const expectedSource = expectedSourcePattern(options.expectedSource);
+  if (expectedSource !== undefined && !options.pin) throw new UsageError('USAGE', '--expected-source checks the pinned provenance; it does not go with --no-pin');
+  const pinning = { enabled: options.pin, lockDir: dirname(output), expectedSource };
+  const read = await readLive(targets, { ...options, pinning }, io, { onItem: (_kind, item) => void build.definitionText(item) });
   // A server may echo a secret it was given into its surface, even into its own name (then the
   // lockfile's server key): the lockfile holds it (a note says so), the screen never does.
   const hideDeep = (await import('../redact.js')).targetsRedactor(targets);
@@ -92,6 +101,16 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const kept = partial && existing ? Object.keys(existing.lock.servers).filter((name) => live.servers[name] === undefined) : [];
   const lock = kept.length > 0 ? createLockfile([...kept.map((name) => existing!.lock.servers[name]!), ...Object.values(live.servers)]) : live;
   const p = paint(colorEnabled(io, io.stdout));
+  if (expectedSource !== undefined) {
+    // The source is checked before anything is written: a lock must not approve code from elsewhere.
+    const { expectedSourceProblems } = await import('../../src/diff/artifact.js');
+    const problems = expectedSourceProblems(Object.values(live.servers), expectedSource);
+    if (problems.length > 0) {
+      for (const problem of problems) io.stderr.write(`${hide(problem)}\n`);
+      io.stderr.write(`nothing written to ${printable(options.output, 200)}: the pinned source does not match --expected-source\n`);
+      return EXIT.CHECK_FAILED;
+    }
+  }
 
   // Judge the change, with the one engine every command uses: only the servers being written
   // (a partial lock judges the named ones); with --approve, a first lock judges every server

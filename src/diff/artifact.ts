@@ -9,8 +9,10 @@
 import type { ArtifactPin, FilePin, PackagePin, ProvenanceRecord } from '../artifact/types.js';
 import { artifactJson } from '../lockfile/artifact.js';
 import { printable } from '../util/text.js';
+import { compareSeverity } from '../safety/index.js';
 import type { Grade } from './grade.js';
 import { sameJson } from './json.js';
+import type { DiffReport, Severity } from './types.js';
 
 /** Changed dependencies, files or distributions named one by one in a change's reasons; the rest are counted. */
 const LISTED = 8;
@@ -82,7 +84,8 @@ export function artifactChanges(grade: Grade, fields: string[], before: Artifact
     fields.push('artifact.version');
     const behind = after.spec !== undefined ? ` behind ${quote(after.spec)}` : '';
     grade.add('high', `a new ${before.type === 'oci' ? 'tag' : 'version'}${behind} is run: ${printable(before.version ?? 'none', 60)} → ${printable(after.version ?? 'none', 60)}`);
-  } else if (before.integrity !== after.integrity) {
+  } else if (before.integrity !== after.integrity && !(before.type === 'local' && before.files !== undefined && after.files !== undefined)) {
+    // (A local pin's integrity is its file's: the file change below names the path.)
     fields.push('artifact.integrity');
     if (registry) {
       // A registry version is immutable: the same version with other bytes is a re-publish (or a
@@ -195,4 +198,40 @@ export function expectedSourceProblems(servers: Iterable<{ name: string; artifac
     }
   }
   return problems;
+}
+
+/**
+ * The report with each `--expected-source` problem (expectedSourceProblems) added as a high
+ * reason on its server's change (a new change when the server had none), so check's drift part
+ * fails on it at its default threshold and under `--fail-on security`, and every format shows it.
+ */
+export function withExpectedSource(report: DiffReport, servers: Iterable<{ name: string; artifact?: ArtifactPin; transport: { type: string } }>, expected: RegExp): DiffReport {
+  const changes = [...report.changes];
+  for (const server of servers) {
+    const [problem] = expectedSourceProblems([server], expected);
+    if (problem === undefined) continue;
+    const at = changes.findIndex((c) => c.server === server.name && c.kind === 'server' && c.change === 'modified');
+    if (at !== -1) {
+      const c = changes[at]!;
+      changes[at] = { ...c, severity: compareSeverity(c.severity, 'high') >= 0 ? c.severity : 'high', reasons: [...c.reasons, problem] };
+    } else {
+      changes.push({
+        server: server.name,
+        kind: 'server',
+        name: server.name,
+        change: 'modified',
+        severity: 'high',
+        breaking: false,
+        reasons: [problem],
+        detail: { fields: ['artifact.provenance'], paths: ['/artifact/provenance'], texts: [], schema: [] },
+      });
+    }
+  }
+  const bySeverity = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+  let top: Severity | null = null;
+  for (const c of changes) {
+    bySeverity[c.severity]++;
+    if (top === null || compareSeverity(c.severity, top) > 0) top = c.severity;
+  }
+  return { drift: changes.length > 0, changes, summary: { changes: changes.length, breaking: changes.filter((c) => c.breaking).length, maxSeverity: top, bySeverity } };
 }

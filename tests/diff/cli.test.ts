@@ -30,8 +30,11 @@ beforeAll(async () => {
   expect(all.code, all.stderr).toBe(0);
   // In-memory lockfiles for single switches, written in the same canonical form, launched the
   // same way as the real lock (diff compares transports too).
-  const transport = parseLockfile(readFileSync(join(scratch.dir, 'mcp-lock.json'), 'utf8')).servers['drift-fixture']!.transport;
-  for (const name of ['desc-reword', 'required-param', 'new-tool', 'enum-widen']) writeFileSync(join(scratch.dir, `${name}.json`), serializeLockfile(driftLock([name], 'drift-fixture', transport)));
+  const locked = parseLockfile(readFileSync(join(scratch.dir, 'mcp-lock.json'), 'utf8')).servers['drift-fixture']!;
+  const transport = locked.transport;
+  // And running the same pinned code (the artifact pin): only the surface switches differ.
+  const pinned = (lock: ReturnType<typeof driftLock>) => (Object.values(lock.servers).forEach((s) => (s.artifact = locked.artifact)), lock);
+  for (const name of ['desc-reword', 'required-param', 'new-tool', 'enum-widen']) writeFileSync(join(scratch.dir, `${name}.json`), serializeLockfile(pinned(driftLock([name], 'drift-fixture', transport))));
 }, 60_000);
 afterAll(() => scratch.cleanup());
 

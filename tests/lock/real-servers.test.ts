@@ -38,8 +38,9 @@ describe('lock against real servers from npm', () => {
   it('locks server-everything started with npx, exactly as the SDK lists it, and byte-identically twice', async () => {
     const dir = join(scratch.dir, 'everything');
     mkdirSync(dir);
-    const argv = ['lock', '--', 'npx', '-y', '@modelcontextprotocol/server-everything'];
-    // npx resolves the package from the project's node_modules (no network), as for a user.
+    // --no-pin: pinning would ask the registry; npx resolves the package from the project's
+    // node_modules (no network), as for a user. (tests/pin pins against a loopback registry.)
+    const argv = ['lock', '--no-pin', '--', 'npx', '-y', '@modelcontextprotocol/server-everything'];
     const first = await runCli([...argv.slice(0, 1), '-o', join(dir, 'mcp-lock.json'), ...argv.slice(1)], { cwd: repoRoot, env });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -65,9 +66,11 @@ describe('lock against real servers from npm', () => {
     expect(readFileSync(join(dir, 'mcp-lock.json'))).toEqual(bytes);
     const second = await runCli(['lock', '--force', '-o', join(dir, 'mcp-lock.json'), '--', process.execPath, everythingBin], { cwd: repoRoot, env });
     expect(second.code).toBe(0);
-    // Only the transport differs (node path instead of npx), so compare the surfaces' bytes.
+    // Only the launch differs (node path instead of npx, and its pin), so compare the surfaces' bytes.
+    const surfaceOf = (text: string) => JSON.stringify({ ...JSON.parse(text).servers['mcp-servers/everything'], transport: null, artifact: null });
     const again = readFileSync(join(dir, 'mcp-lock.json'), 'utf8');
-    expect(again.replace(/"transport": \{[^}]*\}/s, '')).toBe(bytes.toString('utf8').replace(/"transport": \{[^}]*\}/s, ''));
+    expect(JSON.parse(again).servers['mcp-servers/everything'].artifact).toMatchObject({ type: 'local', files: [{ path: everythingBin }] });
+    expect(surfaceOf(again)).toBe(surfaceOf(bytes.toString('utf8')));
   });
 
   it('locks server-filesystem with its allowed directory argument', async () => {
@@ -79,7 +82,8 @@ describe('lock against real servers from npm', () => {
     const lock = parseLockfile(readFileSync(join(scratch.dir, 'fs.json'), 'utf8'));
     const tools = Object.keys(lock.servers.files!.surface.tools);
     expect(tools).toEqual(expect.arrayContaining(['read_text_file', 'write_file', 'edit_file', 'list_directory', 'move_file']));
-    expect(lock.servers.files!.transport).toMatchObject({ type: 'stdio', args: [filesystemBin, root] });
+    // The allowed directory is inside the lockfile's folder: recorded relative to it (portable).
+    expect(lock.servers.files!.transport).toMatchObject({ type: 'stdio', args: [filesystemBin, './fs-root'] });
   });
 
   it('locks server-memory', async () => {
