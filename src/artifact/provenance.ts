@@ -82,6 +82,18 @@ export function publicGoodTrustedRoot(): TrustedRootJson {
   return publicGood;
 }
 
+const verifiers = new WeakMap<TrustedRootJson, Verifier>();
+
+/** One verifier per trust root (parsing its certificates and keys is most of a verification's cost). */
+function verifierFor(root: TrustedRootJson): Verifier {
+  let verifier = verifiers.get(root);
+  if (!verifier) {
+    verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)));
+    verifiers.set(root, verifier);
+  }
+  return verifier;
+}
+
 export interface NpmPackageVersion {
   name: string;
   version: string;
@@ -207,8 +219,7 @@ export function verifyProvenanceBundle(
 
   let signer: Signer;
   try {
-    const root = TrustedRoot.fromJSON(options.trustedRoot ?? publicGoodTrustedRoot());
-    signer = new Verifier(toTrustMaterial(root)).verify(toSignedEntity(bundle));
+    signer = verifierFor(options.trustedRoot ?? publicGoodTrustedRoot()).verify(toSignedEntity(bundle));
   } catch (error) {
     return unverified(sigstoreReason(error));
   }
