@@ -220,7 +220,7 @@ export function mtfServerDoc(scan: LiveServerScan): JsonObject {
 export interface BuildOptions {
   /**
    * The identifiers the rules use (see referencedNames). The costly derived fields —
-   * `descriptionSignals`, `capabilities`/`risk_level`/`risk_reasons`, and `mtf` — are computed
+   * `descriptionSignals`, `capabilities`/`risk_level`/`risk_reasons`, `shadows` and `mtf` — are computed
    * only when a rule names them, and left out otherwise: a rule that reaches one in some
    * unforeseen way (say `t["risk" + "_level"]`) gets a missing-field error and fails, closed.
    * Default (no names): every field, as `mcptrust policy input` prints it.
@@ -231,15 +231,17 @@ export interface BuildOptions {
 interface Eager {
   signals: boolean;
   risk: boolean;
+  shadows: boolean;
   mtf: boolean;
 }
 
 function eagerness(options: BuildOptions): Eager {
   const n = options.names;
-  if (n === undefined) return { signals: true, risk: true, mtf: true };
+  if (n === undefined) return { signals: true, risk: true, shadows: true, mtf: true };
   return {
     signals: n.has('descriptionSignals'),
     risk: n.has('risk_level') || n.has('risk_reasons') || n.has('capabilities'),
+    shadows: n.has('shadows'),
     mtf: n.has('mtf'),
   };
 }
@@ -374,7 +376,7 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
   };
   if (description !== '') add('', scanText(description));
   for (const field of sortedKeys(definition)) {
-    const label = printable(field, 40);
+    const label = fieldLabel(field);
     add(`${label} (key)`, scanText(field));
     if (field === 'description' || skip.has(field)) continue;
     const walk = readableTexts(definition[field], { schema: SCHEMA_FIELDS.has(field) });
@@ -384,6 +386,18 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
     }
   }
   return out.length === 0 ? NO_SIGNALS : out;
+}
+
+// The printable label of a definition's field, per field name: the same few names ("inputSchema",
+// "annotations"…) label every item of a 10,000-tool input. Bounded, as a server picks the names.
+const FIELD_LABELS = new Map<string, string>();
+function fieldLabel(field: string): string {
+  let label = FIELD_LABELS.get(field);
+  if (label === undefined) {
+    label = printable(field, 40);
+    if (FIELD_LABELS.size < 1_000) FIELD_LABELS.set(field, label);
+  }
+  return label;
 }
 
 const TOOL_SKIP = new Set(['name']);
@@ -413,7 +427,7 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager, shadows: 
   derived(doc, 'capabilities', () => risk().capabilities, eager.risk);
   doc.flags = nameFlags(nameSignals);
   doc.nameSignals = signalDocs(nameSignals);
-  doc.shadows = shadows;
+  derived(doc, 'shadows', () => shadows, eager.shadows);
   derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, TOOL_SKIP), eager.signals);
   return doc;
 }
@@ -557,9 +571,9 @@ export function buildPolicyInput(sources: PolicyInputSources, options: BuildOpti
   const source = sources.mtf;
   const mtf = once(() => (typeof source === 'function' ? source() : source));
   // Cross-server shadowing, grouped by name skeleton: linear in the number of tools.
-  const shadowIndex = indexShadows(findCollisions(serverTools(sources.lock.servers)));
+  const shadowIndex = eager.shadows ? indexShadows(findCollisions(serverTools(sources.lock.servers))) : undefined;
   const shadowCache = new Map<object, string[]>();
-  const shadows = (server: string, name: string) => shadowsOf(shadowIndex, shadowCache, server, name);
+  const shadows = (server: string, name: string) => (shadowIndex ? shadowsOf(shadowIndex, shadowCache, server, name) : NO_SHADOWS);
   const servers = names.map((name) => serverDoc(sources.lock.servers[name]!, () => mtf()?.get(name) ?? null, eager, shadows));
   const tools = servers.flatMap((s) => s.tools);
   const prompts = servers.flatMap((s) => s.prompts);
