@@ -34,8 +34,10 @@ export function readNpmConfig(options: { cwd: string; env: Record<string, string
   }
   const home = env.HOME || env.USERPROFILE || homedir();
   const project = join(projectRoot(options.cwd), '.npmrc');
-  const user = fromEnv.userconfig ? resolve(options.cwd, expandHome(fromEnv.userconfig, home)) : join(home, '.npmrc');
-  const globalFile = fromEnv.globalconfig ? resolve(options.cwd, expandHome(fromEnv.globalconfig, home)) : undefined;
+  // Where the user and global files are may itself be set on the line or in the environment.
+  const located = { ...fromEnv, ...(options.line ?? {}) };
+  const user = located.userconfig ? resolve(options.cwd, expandHome(located.userconfig, home)) : join(home, '.npmrc');
+  const globalFile = located.globalconfig ? resolve(options.cwd, expandHome(located.globalconfig, home)) : undefined;
   const layers = [options.line ?? {}, fromEnv, readNpmrc(project, env), user === project ? {} : readNpmrc(user, env), globalFile ? readNpmrc(globalFile, env) : {}];
   const merged: Record<string, string> = {};
   for (const layer of layers.reverse()) Object.assign(merged, layer);

@@ -245,6 +245,18 @@ describe('npm resolver', () => {
     }
   });
 
+  it('a --userconfig on the launch line names the .npmrc that is read', async () => {
+    const other = await startNpmRegistry();
+    try {
+      other.publish(pkg('@cfg/srv', '4.0.0'));
+      const rc = join(home.dir, 'line-npmrc');
+      writeFileSync(rc, `@cfg:registry=${other.url}\n`);
+      expect(await pin(['-y', `--userconfig=${rc}`, '@cfg/srv'])).toMatchObject({ name: '@cfg/srv', version: '4.0.0' });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a registry line option (npx --registry=URL) wins over the environment', async () => {
     const other = await startNpmRegistry();
     try {
