@@ -22,13 +22,16 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .command('run')
     .summary('start a locked server only from its pinned artifact bytes, over stdio (npm first)')
     .description(
-      "Start a server of the lockfile from exactly the bytes its artifact pins, and pass the agent's\n" +
-        'stdio straight through to it (an agent config launches `mcptrust run` instead of `npx -y pkg`).\n' +
-        'npm: every package of the pinned tree is fetched, checked against its integrity before it is\n' +
-        'read, and written into a private folder (install scripts never run); a verified install is\n' +
-        'kept and re-verified before reuse. local: every pinned file must still match its digest.\n' +
-        'Anything that does not match stops before any of its code runs (exit 1); pypi and oci\n' +
-        'artifacts are not supported by run yet (exit 2). Once started, the exit code is the server\'s.',
+      'Start a server of the lockfile from exactly the bytes its artifact pins, and\n' +
+        "pass the agent's stdio straight through to it (an agent config launches\n" +
+        'mcptrust run instead of npx -y pkg).\n' +
+        'npm: every package of the pinned tree is fetched, checked against its integrity\n' +
+        'before it is read, and written into a private folder; install scripts never run.\n' +
+        'A verified install is kept, and re-verified before it is reused.\n' +
+        'local: every pinned file must still match its digest.\n' +
+        'Anything that does not match stops before any of its code runs (exit 1);\n' +
+        'pypi and oci artifacts are not supported by run yet (exit 2). Once started,\n' +
+        "the exit code is the server's.",
     )
     .option('--lock <file>', 'lockfile to start from', DEFAULT_LOCKFILE)
     .option('--server <name>', 'the server to start (needed when the lockfile holds several)')

@@ -149,6 +149,21 @@ function privateFolder(root: string): void {
   }
 }
 
+/** A partial install older than this was left by a run that died mid-install: removed. */
+const STALE_PARTIAL_MS = 60 * 60 * 1000;
+
+function removeStalePartials(root: string): void {
+  try {
+    for (const name of readdirSync(root)) {
+      if (!name.startsWith('.') || !name.endsWith('.partial')) continue;
+      const path = join(root, name);
+      if (Date.now() - lstatSync(path).mtimeMs > STALE_PARTIAL_MS) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // best effort: a leftover folder is never used, only wasted space
+  }
+}
+
 interface Manifest {
   version: number;
   key: string;
@@ -302,6 +317,7 @@ export async function installNpmArtifact(pin: ArtifactPin, server: string, optio
   const { top, packages } = checkNpmPin(pin, server);
   const key = digestOf({ type: 'npm', dependencies: packages.map((p) => ({ path: p.path, name: p.name, version: p.version, integrity: p.integrity })) }).replace(':', '-');
   privateFolder(options.root);
+  removeStalePartials(options.root);
   const dir = join(options.root, key);
 
   try {

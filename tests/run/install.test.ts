@@ -80,6 +80,13 @@ describe('installNpmArtifact', () => {
     expect(statSync(opts.root).mode & 0o777).toBe(0o700);
   });
 
+  it('installs scoped packages at their scoped paths', async () => {
+    const pin = publishTree('@fx/scoped');
+    const installed = await installNpmArtifact(pin, 'srv', options());
+    expect(installed.bin).toMatchObject({ name: 'scoped', path: join(installed.dir, 'node_modules', '@fx', 'scoped', 'server.mjs') });
+    expect(existsSync(join(installed.dir, 'node_modules', '@fx', 'scoped-dep', 'index.js'))).toBe(true);
+  });
+
   it('reuses a kept install without the registry, and reinstalls one whose files changed', async () => {
     const pin = publishTree('fx-reuse');
     const opts = options();
