@@ -58,6 +58,9 @@ const IN_TOTO_STATEMENTS = new Set(['https://in-toto.io/Statement/v1', 'https://
 const OID_SOURCE_REPOSITORY_URI = '1.3.6.1.4.1.57264.1.12';
 const OID_SOURCE_REPOSITORY_DIGEST = '1.3.6.1.4.1.57264.1.13';
 const OID_BUILD_CONFIG_URI = '1.3.6.1.4.1.57264.1.18';
+const OID_LEGACY_GITHUB_SHA = '1.3.6.1.4.1.57264.1.3';
+const OID_LEGACY_GITHUB_REPOSITORY = '1.3.6.1.4.1.57264.1.5';
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 
 /** A trusted root in its JSON form (`application/vnd.dev.sigstore.trustedroot+json`). */
 export type TrustedRootJson = Record<string, unknown>;
@@ -377,21 +380,35 @@ interface CertificateIdentity {
 
 /** The CI identity Fulcio put in the signing certificate (DER UTF8String extension values). */
 function certificateIdentity(signer: Signer): CertificateIdentity {
-  const values = new Map<string, string>();
+  const der = new Map<string, string | undefined>();
+  const raw = new Map<string, string | undefined>();
   for (const { oid, value } of signer.identity?.oids ?? []) {
     const id = oid?.id.join('.');
-    if (!id || values.has(id)) continue;
+    if (!id) continue;
+    const bytes = Buffer.from(value);
+    // An extension given twice is not trusted either way (fail closed: read as absent).
+    if (raw.has(id)) {
+      der.set(id, undefined);
+      raw.set(id, undefined);
+      continue;
+    }
+    raw.set(id, bytes.toString('utf8'));
     try {
-      const obj = ASN1Obj.parseBuffer(Buffer.from(value));
-      if (obj.tag.number === 12) values.set(id, obj.value.toString('utf8'));
+      const obj = ASN1Obj.parseBuffer(bytes);
+      der.set(id, obj.tag.number === 12 ? obj.value.toString('utf8') : undefined);
     } catch {
-      // Not a DER string: not one of the extensions read here.
+      der.set(id, undefined);
     }
   }
+  const fromGitHub = signer.identity?.extensions?.issuer === GITHUB_ACTIONS_ISSUER;
+  // Certificates Fulcio issued before its v2 extensions (early 2023) carry the GitHub-only
+  // legacy ones as raw strings: repository as `owner/repo`, the commit, and the workflow in
+  // the subject alternative name (`https://github.com/owner/repo/<path>@<ref>`).
+  const legacyRepository = fromGitHub ? raw.get(OID_LEGACY_GITHUB_REPOSITORY) : undefined;
   return {
-    repository: values.get(OID_SOURCE_REPOSITORY_URI),
-    commit: values.get(OID_SOURCE_REPOSITORY_DIGEST),
-    buildConfig: values.get(OID_BUILD_CONFIG_URI),
+    repository: der.get(OID_SOURCE_REPOSITORY_URI) ?? (legacyRepository ? `https://github.com/${legacyRepository}` : undefined),
+    commit: der.get(OID_SOURCE_REPOSITORY_DIGEST) ?? (fromGitHub ? raw.get(OID_LEGACY_GITHUB_SHA) : undefined),
+    buildConfig: der.get(OID_BUILD_CONFIG_URI) ?? (fromGitHub ? signer.identity?.subjectAlternativeName : undefined),
   };
 }
 

@@ -16,7 +16,7 @@ export interface MockSigstore {
   /** When the certificates are issued (the mock CA's clock). */
   issuedAt: Date;
   /** Signs `statement` as GitHub Actions for `identity` and returns the Sigstore bundle (JSON). */
-  bundle(statement: unknown, identity: CiIdentity, options?: { logAt?: Date }): Promise<Record<string, unknown>>;
+  bundle(statement: unknown, identity: CiIdentity, options?: { logAt?: Date; legacyExtensions?: boolean }): Promise<Record<string, unknown>>;
 }
 
 export interface CiIdentity {
@@ -28,6 +28,9 @@ export interface CiIdentity {
 }
 
 const OIDS = {
+  legacyIssuer: '1.3.6.1.4.1.57264.1.1',
+  legacySha: '1.3.6.1.4.1.57264.1.3',
+  legacyRepository: '1.3.6.1.4.1.57264.1.5',
   issuer: '1.3.6.1.4.1.57264.1.8',
   buildSigner: '1.3.6.1.4.1.57264.1.9',
   sourceRepository: '1.3.6.1.4.1.57264.1.12',
@@ -98,13 +101,21 @@ export async function startMockSigstore(clock = new Date(Math.floor(Date.now() /
           await ca.issueCertificate({
             publicKey: new Uint8Array(spki(signing.publicKey)),
             subjectAltName: workflowRef,
-            extensions: [
-              { oid: OIDS.issuer, value: ISSUER },
-              { oid: OIDS.buildSigner, value: workflowRef },
-              { oid: OIDS.sourceRepository, value: identity.repository },
-              { oid: OIDS.sourceDigest, value: identity.commit },
-              { oid: OIDS.buildConfig, value: workflowRef },
-            ],
+            // Fulcio's v2 extensions (DER strings), or only the legacy GitHub ones (raw strings)
+            // of certificates issued before them.
+            extensions: options.legacyExtensions
+              ? [
+                  { oid: OIDS.legacyIssuer, value: ISSUER, legacy: true },
+                  { oid: OIDS.legacySha, value: identity.commit, legacy: true },
+                  { oid: OIDS.legacyRepository, value: new URL(identity.repository).pathname.slice(1), legacy: true },
+                ]
+              : [
+                  { oid: OIDS.issuer, value: ISSUER },
+                  { oid: OIDS.buildSigner, value: workflowRef },
+                  { oid: OIDS.sourceRepository, value: identity.repository },
+                  { oid: OIDS.sourceDigest, value: identity.commit },
+                  { oid: OIDS.buildConfig, value: workflowRef },
+                ],
           })
         ).buffer,
       );

@@ -53,6 +53,18 @@ describe('npm provenance verified offline (mock Sigstore, injected trust root)',
     });
   });
 
+  it('a certificate with only the legacy GitHub extensions (issued before Fulcio v2 ones) verifies from them and its SAN', async () => {
+    const b = await sigstore.bundle(slsaV1Statement(NAME, VERSION, TARBALL, CI), CI, { legacyExtensions: true });
+    expect(verifyNpmAttestations(doc(b), PKG, { trustedRoot: sigstore.trustedRoot })).toMatchObject({
+      verified: true,
+      sourceRepository: CI.repository,
+      sourceCommit: CI.commit,
+      workflow: CI.workflow,
+    });
+    const other = await sigstore.bundle(slsaV1Statement(NAME, VERSION, TARBALL, { ...CI, repository: 'https://github.com/trusted/project' }), CI, { legacyExtensions: true });
+    expect(verifyNpmAttestations(doc(other), PKG, { trustedRoot: sigstore.trustedRoot })?.verified).toBe(false);
+  });
+
   it('a bundle for another package is refused', async () => {
     const b = await sigstore.bundle(slsaV1Statement('@acme/other', VERSION, TARBALL, CI), CI);
     const record = verifyNpmAttestations(doc(b), PKG, { trustedRoot: sigstore.trustedRoot });
