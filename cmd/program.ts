@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   check: async () => (await import('./commands/check.js')).registerCheck,
   proxy: async () => (await import('./commands/proxy.js')).registerProxy,
   scan: async () => (await import('./commands/scan.js')).registerScan,
+  run: async () => (await import('./commands/run.js')).registerRun,
   discover: async () => (await import('./commands/discover.js')).registerDiscover,
   init: async () => (await import('./commands/init.js')).registerInit,
 };
