@@ -170,8 +170,10 @@ export async function readLive(
       onServer: (label, message) => progress.update(`${printable(redactUrl(label), 60)}: ${message}`),
     });
   } catch (error) {
+    // A registry that could not be used says more than the server launch that failed with it.
+    const pinFailure = await pinning.failure();
     pinning.abort();
-    throw error;
+    throw pinFailure ?? error;
   } finally {
     progress.stop();
   }
@@ -234,7 +236,11 @@ export async function readLiveAligned(
  * thrown by `result`, naming the server when there are several. `abort` stops the registry work
  * when the servers could not be read anyway.
  */
-function pinLaunches(targets: NamedTarget[], settings: PinSettings, io: IO): { result: Promise<(import('../src/artifact/types.js').ArtifactPin | undefined)[]>; abort: () => void } {
+function pinLaunches(
+  targets: NamedTarget[],
+  settings: PinSettings,
+  io: IO,
+): { result: Promise<(import('../src/artifact/types.js').ArtifactPin | undefined)[]>; abort: () => void; failure: () => Promise<unknown> } {
   const controller = new AbortController();
   const result = (async () => {
     if (!settings.enabled) return targets.map((t) => (t.target.kind === 'stdio' ? { type: 'unpinned' as const, note: NO_PIN_NOTE } : undefined));
@@ -261,6 +267,12 @@ function pinLaunches(targets: NamedTarget[], settings: PinSettings, io: IO): { r
     return settled.map((s) => (s as PromiseFulfilledResult<import('../src/artifact/types.js').ArtifactPin | undefined>).value);
   })();
   // Awaited only after the servers were read: a failure must not go unhandled meanwhile.
-  result.catch(() => undefined);
-  return { result, abort: () => controller.abort() };
+  let failed: unknown;
+  result.catch((error: unknown) => (failed = error));
+  // The pinning error, if pinning fails within a moment of the servers failing (else undefined).
+  const failure = async () => {
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    return failed;
+  };
+  return { result, abort: () => controller.abort(), failure };
 }
