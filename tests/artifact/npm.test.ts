@@ -130,27 +130,14 @@ describe('npm resolver', () => {
     }
   });
 
-  it('a tarball over the bound is refused by its declared length and while streaming, exit 3', async () => {
+  it('a tarball over the bound (10 GiB declared) is refused before its body is read, exit 3', async () => {
     const declared = registry.publish(pkg('fx-big-declared', '1.0.0'));
     registry.route(new URL(declared.tarball).pathname, (_req, res) => {
       res.writeHead(200, { 'content-length': String(10 * 1024 * 1024 * 1024) });
       res.end();
     });
     await expect(pin(['-y', 'fx-big-declared'])).rejects.toMatchObject({ kind: 'server', code: 'TOO_LARGE', message: expect.stringContaining('fx-big-declared@1.0.0') });
-    const streamed = registry.publish(pkg('fx-big-streamed', '1.0.0'));
-    let written = 0;
-    registry.route(new URL(streamed.tarball).pathname, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      const chunk = Buffer.alloc(1024 * 1024);
-      const pump = () => {
-        while (written < 300 && !res.destroyed && res.write(chunk)) written++;
-        if (written < 300 && !res.destroyed) res.once('drain', pump);
-        else res.end();
-      };
-      res.on('close', () => (written = 1000));
-      pump();
-    });
-    await expect(pin(['-y', 'fx-big-streamed'])).rejects.toMatchObject({ kind: 'server', code: 'TOO_LARGE' });
+    // The bound while streaming (no length declared) is the same reader's: see the huge packument.
   });
 
   it('a registry redirect (loopback to loopback) is followed, each hop checked', async () => {
