@@ -119,6 +119,26 @@ function inlineLazyImports(plan, root) {
   };
 }
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands
+ * (`git-style` bins), which mcptrust has none of; loading it costs every command a few ms of
+ * start-up (child_process, net, dgram). In the bundle it is required on first use instead. If
+ * commander's line ever changes, the file is bundled as it is.
+ */
+function lazyCommanderChildProcess() {
+  const line = "const childProcess = require('node:child_process');";
+  return {
+    name: 'lazy-commander-child-process',
+    setup(b) {
+      b.onLoad({ filter: /[/\\]node_modules[/\\]commander[/\\]lib[/\\]command\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(line)) return undefined;
+        return { contents: text.replace(line, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+      });
+    },
+  };
+}
+
 /** The command names of cmd/program.ts's table and the file each loads (`name → file`). */
 function commandTable(root) {
   const program = readFileSync(join(root, 'cmd', 'program.ts'), 'utf8');
@@ -210,12 +230,12 @@ export async function bundle() {
   // A first pass, written nowhere, gives the import graph that decides which lazy imports stay.
   const graph = await build({ ...program, outdir: join(staging, 'all'), write: false });
   const plan = inlinePlan(graph.metafile);
-  const all = await build({ ...program, outdir: join(staging, 'all'), plugins: [inlineLazyImports(plan, root)] });
+  const all = await build({ ...program, outdir: join(staging, 'all'), plugins: [inlineLazyImports(plan, root), lazyCommanderChildProcess()] });
   // MCPTRUST_BUNDLE_META=FILE keeps esbuild's metafile of the whole program (which input went to
   // which chunk) for profiling.
   if (process.env.MCPTRUST_BUNDLE_META) writeFileSync(process.env.MCPTRUST_BUNDLE_META, JSON.stringify(all.metafile));
   await Promise.all(
-    [...commands].map(([name, file]) => build({ ...program, outdir: join(staging, name), plugins: [onlyCommand(file), inlineLazyImports(plan, root)] })),
+    [...commands].map(([name, file]) => build({ ...program, outdir: join(staging, name), plugins: [onlyCommand(file), inlineLazyImports(plan, root), lazyCommanderChildProcess()] })),
   );
   chmodSync(join(staging, basename(bin)), 0o755);
   try {
