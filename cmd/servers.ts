@@ -170,10 +170,11 @@ export async function readLive(
       onServer: (label, message) => progress.update(`${printable(redactUrl(label), 60)}: ${message}`),
     });
   } catch (error) {
-    // A registry that could not be used says more than the server launch that failed with it.
+    // A registry that could not be used (exit 3 too) says more than the server launch that
+    // failed with it; a launch that cannot be pinned because it cannot start stays exit 3.
     const pinFailure = await pinning.failure();
     pinning.abort();
-    throw pinFailure ?? error;
+    throw pinFailure instanceof Error && (pinFailure as { kind?: string }).kind === 'server' ? pinFailure : error;
   } finally {
     progress.stop();
   }
