@@ -230,7 +230,8 @@ export async function bundle() {
   // A first pass, written nowhere, gives the import graph that decides which lazy imports stay.
   const graph = await build({ ...program, outdir: join(staging, 'all'), write: false });
   const plan = inlinePlan(graph.metafile);
-  const all = await build({ ...program, outdir: join(staging, 'all'), plugins: [inlineLazyImports(plan, root), lazyCommanderChildProcess()] });
+  // Help registers every command and runs none: there the lazy imports stay lazy.
+  const all = await build({ ...program, outdir: join(staging, 'all'), plugins: [lazyCommanderChildProcess()] });
   // MCPTRUST_BUNDLE_META=FILE keeps esbuild's metafile of the whole program (which input went to
   // which chunk) for profiling.
   if (process.env.MCPTRUST_BUNDLE_META) writeFileSync(process.env.MCPTRUST_BUNDLE_META, JSON.stringify(all.metafile));
