@@ -1,9 +1,11 @@
 // mcptrust diff --against: two 10,000-tool lockfiles with 1% of the tools changed (descriptions
-// reworded or poisoned, schemas given a new required property), against bare node start-up
-// (target: within 3×). Both files are parsed and validated in full (strict JSON, duplicate keys,
-// structure); digests are not recomputed, since the diff compares the definitions themselves.
-// A second row diffs a lockfile against a byte-identical copy (the common CI case: a pull
-// request that leaves the lockfile alone), where the engine is never loaded.
+// reworded or poisoned, schemas given a new required property), against bare node start-up.
+// Both files are parsed and validated in full (strict JSON, duplicate keys, structure) and each
+// definition's digest is computed (the written ones are not trusted); only items whose digests
+// differ are looked into. A second row diffs a lockfile against a byte-identical copy (the
+// common CI case: a pull request that leaves the lockfile alone; target within 2.5×): the copy
+// is compared as it is read, one file is parsed, no digest is computed, the engine never loaded.
+// Each command alternates with `node -e 0` (A B A B…); the ratio is of the medians of the pairs.
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure, writeSyntheticLock } from './lib.mjs';
@@ -39,16 +41,28 @@ export async function run(ctx) {
   const after = join(ctx.dir, 'diff-after.json');
   await writeSyntheticLock(before, TOOLS, (i) => tool(i, false), 'inventory');
   await writeSyntheticLock(after, TOOLS, (i) => tool(i, i % (TOOLS / CHANGED) === 0), 'inventory');
-  const r = measure(process.execPath, [ctx.cli, 'diff', '--lock', before, '--against', after, '--fail-on', 'none'], { runs: 5, cwd: ctx.dir });
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const paired = (args, runs) => {
+    const times = [];
+    const nodeTimes = [];
+    let last;
+    for (let i = 0; i < runs; i++) {
+      nodeTimes.push(measure(process.execPath, ['-e', '0'], { runs: 1 }).wallMs);
+      last = measure(process.execPath, [ctx.cli, ...args], { cwd: ctx.dir, runs: 1 });
+      times.push(last.wallMs);
+    }
+    return { ...last, wallMs: median(times), nodeMs: median(nodeTimes) };
+  };
+  const r = paired(['diff', '--lock', before, '--against', after, '--fail-on', 'none'], 7);
   if (r.status !== 0 || !r.stdout.includes(`${CHANGED} changes`)) throw new Error(`diff bench: unexpected result (exit ${r.status}): ${r.stderr.slice(0, 300)}`);
-  const ratio = r.wallMs / ctx.nodeBaselineMs;
   const copy = join(ctx.dir, 'diff-before-copy.json');
   copyFileSync(before, copy);
-  const same = measure(process.execPath, [ctx.cli, 'diff', '--lock', before, '--against', copy], { runs: 5, cwd: ctx.dir });
+  const same = paired(['diff', '--lock', before, '--against', copy], 7);
   if (same.status !== 0 || !same.stdout.startsWith('no drift')) throw new Error(`diff bench: unexpected result (exit ${same.status}): ${same.stderr.slice(0, 300)}`);
-  const sameRatio = same.wallMs / ctx.nodeBaselineMs;
+  const ratio = r.wallMs / r.nodeMs;
+  const sameRatio = same.wallMs / same.nodeMs;
   return [
-    { name: `diff --against, ${TOOLS} tools, ${CHANGED} changed`, wallMs: r.wallMs, peakRssMb: r.peakRssMb, ratio, target: '≤3× node', ok: ratio <= 3 },
-    { name: `diff --against, ${TOOLS} tools, no drift`, wallMs: same.wallMs, peakRssMb: same.peakRssMb, ratio: sameRatio, target: '≤3× node', ok: sameRatio <= 3 },
+    { name: `diff --against, ${TOOLS} tools, ${CHANGED} changed`, wallMs: r.wallMs, peakRssMb: r.peakRssMb, ratio, note: `node -e 0 ${r.nodeMs.toFixed(0)} ms alternately (reported, no target)` },
+    { name: `diff --against, ${TOOLS} tools, no drift`, wallMs: same.wallMs, peakRssMb: same.peakRssMb, ratio: sameRatio, target: '≤2.5× node', ok: sameRatio <= 2.5, note: `node -e 0 ${same.nodeMs.toFixed(0)} ms alternately` },
   ];
 }
