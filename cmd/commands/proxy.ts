@@ -123,7 +123,7 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
     return EXIT.CHECK_FAILED;
   }
 
-  const [{ Enforcer, LineChannel, ProxySession, renderAuditLine }, { openUpstream, parseJsonRpc }, { DEFAULT_LIMITS, ServerError }] = await Promise.all([
+  const [{ Enforcer, LineChannel, ProxySession, renderAuditLine }, { openUpstream }, { DEFAULT_LIMITS, ServerError }] = await Promise.all([
     import('../../src/proxy/index.js'),
     import('../../src/mcp/upstream.js'),
     import('../../src/mcp/index.js'),
@@ -136,7 +136,6 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
     enforcer: new Enforcer(locked),
     upstream: upstream.transport,
     downstream: new LineChannel(process.stdin, process.stdout, limits.maxMessageBytes),
-    parse: parseJsonRpc,
     auditOnly,
     timeoutMs: options.timeout,
     instructions: locked.surface.identity.instructions,

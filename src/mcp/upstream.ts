@@ -1,5 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerError } from './errors.js';
 import { createBoundedFetch } from './http.js';
 import type { Limits } from './limits.js';
@@ -58,10 +58,4 @@ export async function openUpstream(target: ServerTarget, limits: Limits, parentE
   }
   state.onFailure = () => void transport.close().catch(() => {});
   return { transport, failure: () => state.failure, exit: () => undefined, stderrText: () => '' };
-}
-
-/** Whether a parsed JSON value is one JSON-RPC 2.0 message (request, notification, response). */
-export function parseJsonRpc(value: unknown): JSONRPCMessage | undefined {
-  const parsed = JSONRPCMessageSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
 }

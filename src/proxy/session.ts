@@ -12,8 +12,8 @@ export interface SessionOptions {
   upstream: Transport;
   /** The agent's side. */
   downstream: LineChannel;
-  /** JSON-RPC 2.0 validation of what the agent sends (the SDK's schema, from src/mcp). */
-  parse: (value: unknown) => JSONRPCMessage | undefined;
+  /** JSON-RPC 2.0 validation of what the agent sends (default: isJsonRpcMessage). */
+  parse?: (value: unknown) => JSONRPCMessage | undefined;
   /** Log what would be blocked or withheld, but forward it. */
   auditOnly: boolean;
   /** How long a request may wait for the server's answer before the agent gets an error. */
@@ -47,6 +47,30 @@ const LIST_CHANGED = new Set(['notifications/tools/list_changed', 'notifications
 const CLIENT_NOTIFICATIONS = new Set(['notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One JSON-RPC 2.0 message (request, notification, result or error response), checked by shape
+ * on the hot path (every call crosses it): `jsonrpc` "2.0", a string method with object or
+ * array params (or none), an id that is a string or a number, a response with exactly one of
+ * `result` (an object) and `error` (code and message). Other members are kept, as the SDK does.
+ */
+export function isJsonRpcMessage(value: unknown): JSONRPCMessage | undefined {
+  if (!isObject(value) || value.jsonrpc !== '2.0') return undefined;
+  const hasId = value.id !== undefined;
+  if (hasId && !isId(value.id)) return undefined;
+  if (value.method !== undefined) {
+    if (typeof value.method !== 'string') return undefined;
+    if (value.params !== undefined && !isObject(value.params)) return undefined;
+    return value as unknown as JSONRPCMessage;
+  }
+  if (!hasId) return undefined;
+  const hasResult = value.result !== undefined;
+  const hasError = value.error !== undefined;
+  if (hasResult === hasError) return undefined;
+  if (hasResult) return isObject(value.result) ? (value as unknown as JSONRPCMessage) : undefined;
+  const error = value.error;
+  return isObject(error) && Number.isInteger(error.code) && typeof error.message === 'string' ? (value as unknown as JSONRPCMessage) : undefined;
+}
 const keyOf = (id: Id) => `${typeof id}:${id}`;
 const isId = (v: unknown): v is Id => typeof v === 'string' || typeof v === 'number';
 
@@ -118,7 +142,7 @@ export class ProxySession {
       this.toAgent({ id: null, error: { code: -32600, message: 'Invalid Request: batches are not supported' } });
       return;
     }
-    const message = this.options.parse(incoming.message) as unknown as Message | undefined;
+    const message = (this.options.parse ?? isJsonRpcMessage)(incoming.message) as unknown as Message | undefined;
     if (!message) {
       const id = isObject(incoming.message) && isId(incoming.message.id) ? incoming.message.id : null;
       this.toAgent({ id, error: { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message' } });

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // A raw newline-delimited JSON-RPC MCP server (no SDK) whose misbehaviour is chosen by its first
-// argument, for the proxy tests. A second argument, when given, is a file the server writes its
-// pid to (so a test can check that the process is gone).
-import { writeFileSync } from 'node:fs';
+// argument, for the proxy tests. When PIDFILE is set, the server appends its pid to that file (so
+// a test can check that every process it started is gone); an environment variable, because the
+// lockfile records the arguments but only the names of variables.
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const mode = process.argv[2] ?? 'plain';
-if (process.argv[3]) writeFileSync(process.argv[3], String(process.pid));
+if (process.env.PIDFILE) appendFileSync(process.env.PIDFILE, `${process.pid}\n`);
 
 const send = (message) => process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
 const read = { name: 'read', description: 'Read a note by name.', inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } };
@@ -52,6 +53,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       send({ id: 'srv-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });
       answer();
     } else answer();
+  } else if (method === 'ping') {
+    send({ id, result: {} });
   } else if (id !== undefined) {
     send({ id, error: { code: -32601, message: 'Method not found' } });
   }

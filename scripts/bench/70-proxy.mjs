@@ -1,0 +1,94 @@
+// The proxy's cost (issue 11): 1,000 sequential tools/call through `mcptrust proxy` against the
+// same calls sent straight to the same server, in one run (target: at most 2× direct, the proxy
+// adding two pipe hops), and the proxy's peak RSS after 10,000 and 100,000 calls (target: flat).
+// The server is the raw fixture in testdata/proxy-servers (plain mode), so the server's own
+// time is small and the proxy's share shows.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const CALLS = 1_000;
+const LONG = 100_000;
+
+function lineClient(command, args, cwd) {
+  const child = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+  let buffer = '';
+  const waiting = new Map();
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf('\n')) !== -1) {
+      const message = JSON.parse(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      const resolve = waiting.get(message.id);
+      if (resolve) {
+        waiting.delete(message.id);
+        resolve(message);
+      }
+    }
+  });
+  const request = (id, method, params) =>
+    new Promise((resolve) => {
+      waiting.set(id, resolve);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    });
+  return { child, request };
+}
+
+async function session(command, args, cwd) {
+  const client = lineClient(command, args, cwd);
+  await client.request(0, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } });
+  client.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+  return client;
+}
+
+async function calls(client, from, count) {
+  const start = process.hrtime.bigint();
+  for (let id = from; id < from + count; id++) {
+    const answer = await client.request(id, 'tools/call', { name: 'read', arguments: { name: `n${id}` } });
+    if (!answer.result) throw new Error(`tools/call ${id} failed: ${JSON.stringify(answer.error)}`);
+  }
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const peakRssMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+export async function run(ctx) {
+  const server = [process.execPath, join(ctx.root, 'testdata', 'proxy-servers', 'fixture-server.mjs'), 'plain'];
+  const locked = spawnSync(process.execPath, [ctx.cli, 'lock', '-o', 'proxy-lock.json', '--', ...server], { cwd: ctx.dir, encoding: 'utf8' });
+  if (locked.status !== 0) throw new Error(`lock failed: ${locked.stderr}`);
+
+  // Both sessions stay open and take turns (direct, proxy, direct…), five rounds of 1,000 calls
+  // each, so that a machine busy with other work slows both alike; the medians are compared.
+  const direct = await session(server[0], server.slice(1), ctx.dir);
+  const proxied = await session(process.execPath, [ctx.cli, 'proxy', '--lock', 'proxy-lock.json', '--', ...server], ctx.dir);
+  await calls(direct, 1, 200); // warm-up
+  await calls(proxied, 1, 200);
+  const directTimes = [];
+  const proxyTimes = [];
+  let next = 1_000;
+  for (let round = 0; round < 5; round++) {
+    directTimes.push(await calls(direct, next, CALLS));
+    proxyTimes.push(await calls(proxied, next, CALLS));
+    next += CALLS;
+  }
+  direct.child.kill();
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const directMs = median(directTimes);
+  const proxyMs = median(proxyTimes);
+  const rows = [
+    { name: `proxy: ${CALLS} tools/call direct (median of 5)`, wallMs: directMs },
+    { name: `proxy: ${CALLS} tools/call through the proxy (median of 5)`, wallMs: proxyMs, ratio: proxyMs / directMs, target: '≤ 2× direct', ok: proxyMs <= 2 * directMs },
+  ];
+  if (process.platform === 'linux') {
+    // Calls made so far: 200 + 5,000. Up to 10,000, then up to 100,000.
+    await calls(proxied, 10_000, 10_000 - 5_200);
+    const at10k = peakRssMb(proxied.child.pid);
+    await calls(proxied, 20_000, LONG - 10_000);
+    const at100k = peakRssMb(proxied.child.pid);
+    rows.push({ name: 'proxy: peak RSS after 10,000 calls', wallMs: 0, peakRssMb: at10k });
+    rows.push({ name: 'proxy: peak RSS after 100,000 calls', wallMs: 0, peakRssMb: at100k, ratio: at100k / at10k, target: 'flat (≈ 1×)' });
+  }
+  proxied.child.stdin.end();
+  return rows;
+}
