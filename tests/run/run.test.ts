@@ -185,6 +185,24 @@ describe('mcptrust run (npm)', () => {
     expectNothingRan(c);
   });
 
+  it('starts what `mcptrust lock -- npx -y pkg` pinned, end to end', async () => {
+    const c = newCase();
+    registry.publish({ name: 'fx-run-e2e', version: '1.0.0', files: { 'server.mjs': serverSource }, bin: { 'fx-run-e2e': 'server.mjs' } });
+    // npx (started by lock) sees only the loopback registry and private folders, as the server's declared env.
+    const npmFlags = ['npm_config_registry', 'npm_config_cache', 'npm_config_userconfig', 'npm_config_globalconfig', 'npm_config_update_notifier'].flatMap((k) => ['--env', `${k}=${c.env[k]}`]);
+    const locked = await runCli(['lock', ...npmFlags, '--env', `FIXTURE_MARKER=${join(c.dir, 'lock-ran')}`, '--', 'npx', '-y', 'fx-run-e2e'], { cwd: c.dir, env: c.env });
+    expect(locked.stderr).toBe('');
+    expect(locked.code).toBe(0);
+    const pinned = JSON.parse(readFileSync(join(c.dir, 'mcp-lock.json'), 'utf8')) as { servers: Record<string, { artifact: ArtifactPin }> };
+    const [name, server] = Object.entries(pinned.servers)[0]!;
+    expect(server.artifact).toMatchObject({ type: 'npm', name: 'fx-run-e2e', version: '1.0.0' });
+    const result = await run(c, '--server', name, '--dry-run', '--format', 'json');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verified: true, started: false, package: 'fx-run-e2e@1.0.0' });
+    expectNothingRan(c);
+  });
+
   it('expands ${VAR} in the recorded arguments as lock does, and never prints the value', async () => {
     const c = newCase();
     const pin = publishPackage(c, 'fx-run-vars');
