@@ -81,13 +81,14 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
     throw new UsageError('FILE_WRITE', `cannot write ${options.output}: its folder does not exist`);
   }
 
-  // Each item's lockfile text is printed as its page arrives (the next one is already asked for).
+  // Each definition's lockfile text is printed at write time: printing it as its page arrived
+  // (the onItem hook) cost more CPU and memory than it saved (measured; see the commit).
   const build = await import('../../src/lockfile/build.js');
   const { expectedSourcePattern } = await import('../servers.js');
   const expectedSource = expectedSourcePattern(options.expectedSource);
   if (expectedSource !== undefined && !options.pin) throw new UsageError('USAGE', '--expected-source checks the pinned provenance; it does not go with --no-pin');
   const pinning = { enabled: options.pin, lockDir: dirname(output), expectedSource };
-  const read = await readLive(targets, { ...options, pinning }, io, { onItem: (_kind, item) => void build.definitionText(item) });
+  const read = await readLive(targets, { ...options, pinning }, io);
   // A server may echo a secret it was given into its surface, even into its own name (then the
   // lockfile's server key): the lockfile holds it (a note says so), the screen never does.
   const hideDeep = (await import('../redact.js')).targetsRedactor(targets);
