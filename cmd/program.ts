@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   policy: async () => (await import('./commands/policy.js')).registerPolicy,
   check: async () => (await import('./commands/check.js')).registerCheck,
   proxy: async () => (await import('./commands/proxy.js')).registerProxy,
+  wrap: async () => (await import('./commands/wrap.js')).registerWrap,
+  unwrap: async () => (await import('./commands/wrap.js')).registerUnwrap,
   scan: async () => (await import('./commands/scan.js')).registerScan,
   run: async () => (await import('./commands/run.js')).registerRun,
   discover: async () => (await import('./commands/discover.js')).registerDiscover,
