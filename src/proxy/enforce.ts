@@ -85,7 +85,11 @@ export class Enforcer {
     const list = Enforcer.listOf(method);
     if (!list || !isObject(result)) return { result, decisions: [] };
     const items = result[list.field];
-    if (!Array.isArray(items)) return { result, decisions: [{ method, verdict: 'allowed', reason: `the result has no ${list.field} array` }] };
+    // Not an array (an object keyed "0", a string, absent): nothing in it can be judged item by
+    // item, so all of it is withheld and the agent gets an empty list (never the field as it was).
+    if (!Array.isArray(items)) {
+      return { result: { ...result, [list.field]: [] }, decisions: [{ method, kind: list.kind, verdict: 'withheld', reason: `the result's ${list.field} is not an array` }] };
+    }
     const kept: unknown[] = [];
     const decisions: Decision[] = [];
     for (const item of items) {
