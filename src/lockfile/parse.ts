@@ -117,7 +117,7 @@ export interface ParseOptions {
 export function parseLockfile(text: string, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
   const checkDigests = options.checkDigests ?? true;
   const computeDigests = checkDigests || options.computeDigests === true;
-  const parsed = parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH });
+  const parsed = parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH, finiteNumbers: true });
   if ('problem' in parsed) {
     const code = parsed.problem.kind === 'duplicate-key' ? 'DUPLICATE_KEY' : 'MALFORMED_JSON';
     throw new LockfileError(code, `${source} is not valid JSON: ${parsed.problem.message}`);

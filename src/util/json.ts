@@ -218,9 +218,12 @@ function countMemberNames(text: string): number {
  * form (src/canonical). Its depth needs no check here: a text JSON.parse accepted nests exactly
  * as deep as its value, and parseJsonStrict counts that on the text before parsing.
  */
-function walkParsedKeys(root: JsonValue): { keys: number; keyOrdered: boolean } {
+function walkParsedKeys(root: JsonValue): { keys: number; keyOrdered: boolean; finite: boolean } {
   let sum = 0;
   let ordered = true;
+  // JSON.parse reads a number beyond a double's range (1e400) as Infinity, which no JSON text
+  // or RFC 8785 form can hold (JSON.stringify prints it as null).
+  let finite = true;
   const values: JsonValue[] = [root];
   while (values.length > 0) {
     const value = values.pop()!;
@@ -228,6 +231,7 @@ function walkParsedKeys(root: JsonValue): { keys: number; keyOrdered: boolean } 
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
         if (typeof item === 'object' && item !== null) values.push(item);
+        else if (typeof item === 'number' && !Number.isFinite(item)) finite = false;
       }
       continue;
     }
@@ -240,9 +244,10 @@ function walkParsedKeys(root: JsonValue): { keys: number; keyOrdered: boolean } 
       previous = key;
       const child = (value as Record<string, JsonValue>)[key]!;
       if (typeof child === 'object' && child !== null) values.push(child);
+      else if (typeof child === 'number' && !Number.isFinite(child)) finite = false;
     }
   }
-  return { keys: sum, keyOrdered: ordered };
+  return { keys: sum, keyOrdered: ordered, finite };
 }
 
 function countParsedKeys(root: JsonValue): number {
@@ -420,7 +425,7 @@ export interface StrictJsonValue {
  * member names), JSON.parse, one over the value (member names, key order); the duplicate is
  * looked for only when the two counts differ.
  */
-export function parseJsonStrict(text: string, options: { maxDepth?: number } = {}): StrictJsonValue | { problem: StrictJsonProblem } {
+export function parseJsonStrict(text: string, options: { maxDepth?: number; finiteNumbers?: boolean } = {}): StrictJsonValue | { problem: StrictJsonProblem } {
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   // Counted before JSON.parse, which would build every level first. A syntax error before the
   // level that is too deep is still named by line and column.
@@ -441,7 +446,7 @@ export function parseJsonStrict(text: string, options: { maxDepth?: number } = {
     const { line, column } = lineColumnAt(text, found.offset);
     return { problem: { kind: 'syntax', message: `${found.reason} at line ${line}, column ${column}`, line, column } };
   }
-  const walked = value !== null && typeof value === 'object' ? walkParsedKeys(value) : { keys: 0, keyOrdered: true };
+  const walked = value !== null && typeof value === 'object' ? walkParsedKeys(value) : { keys: 0, keyOrdered: true, finite: typeof value !== 'number' || Number.isFinite(value) };
   if (scanned.names !== walked.keys) {
     const found = findDuplicate(text);
     if (!found) return { problem: { kind: 'duplicate-key', message: 'duplicate key (location unknown)' } };
@@ -449,6 +454,11 @@ export function parseJsonStrict(text: string, options: { maxDepth?: number } = {
     return {
       problem: { kind: 'duplicate-key', message: `duplicate key ${printable(formatJsonPath(found.path, found.truncated), 200)}: "${printable(found.key, 80)}" at line ${line}, column ${column}`, line, column },
     };
+  }
+  // Asked for by readers that digest or sign what they read (the lockfile): such a number has
+  // no canonical form, so it is refused rather than digested as null.
+  if (options.finiteNumbers === true && !walked.finite) {
+    return { problem: { kind: 'syntax', message: 'a number too large for a double-precision value (it has no RFC 8785 form)' } };
   }
   return { value, keyOrdered: walked.keyOrdered };
 }
