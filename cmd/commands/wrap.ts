@@ -93,13 +93,13 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
       import('../../src/lockfile/types.js'),
     ]);
     const lock = parseLockfile(readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES).toString('utf8'), options.lock);
-    outcome = wrap.wrapConfigText(text, shown, {
+    outcome = wrap.wrapConfigText(text, options.config!, {
       launcher: words,
       lockArg: wrap.lockArgFor(configPath, lockPath),
       lockedNames: new Set(Object.keys(lock.servers)),
       only: options.server,
     });
-  } else outcome = wrap.unwrapConfigText(text, shown, options.server);
+  } else outcome = wrap.unwrapConfigText(text, options.config!, options.server);
 
   let backup: string | undefined;
   let madeBackup = false;
