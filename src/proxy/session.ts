@@ -235,9 +235,12 @@ export class ProxySession {
 
   private fromServer(message: Message): void {
     if (this.ended) return;
-    if (typeof message.method === 'string' && isId(message.id)) this.serverRequest(message.id, message.method, message.params);
-    else if (typeof message.method === 'string') this.serverNotification(message.method, message.params);
-    else this.serverResponse(message);
+    // What the proxy did not ask for (requests, responses to ids not pending) shares the
+    // notifications' bound: past it, dropped unanswered and counted, never logged one by one.
+    if (typeof message.method === 'string' && isId(message.id)) {
+      if (this.withinFloodBound(message.method)) this.serverRequest(message.id, message.method, message.params);
+    } else if (typeof message.method === 'string') this.serverNotification(message.method, message.params);
+    else if ((typeof message.id === 'number' && this.pending.has(message.id)) || this.withinFloodBound('(response)')) this.serverResponse(message);
   }
 
   private serverResponse(message: Message): void {
@@ -362,14 +365,15 @@ export class ProxySession {
     const now = Date.now();
     if (now - this.windowStart >= 1000) {
       if (this.windowDropped > 0) {
-        this.decide({ method: 'notifications', verdict: 'dropped', reason: `${this.windowDropped} notifications dropped: more than ${this.options.maxNotificationsPerSecond ?? 1000} a second` });
+        this.decide({ method: 'notifications', verdict: 'dropped', reason: `${this.windowDropped} messages dropped: more than ${this.options.maxNotificationsPerSecond ?? 1000} a second` });
       }
       this.windowStart = now;
       this.windowCount = 0;
       this.windowDropped = 0;
     }
     if (++this.windowCount <= (this.options.maxNotificationsPerSecond ?? 1000)) return true;
-    if (this.windowDropped++ === 0) this.decide({ method, verdict: 'dropped', reason: `more than ${this.options.maxNotificationsPerSecond ?? 1000} notifications a second from the server` });
+    const what = method.startsWith('notifications/') ? 'notifications' : 'unsolicited messages';
+    if (this.windowDropped++ === 0) this.decide({ method, verdict: 'dropped', reason: `more than ${this.options.maxNotificationsPerSecond ?? 1000} ${what} a second from the server` });
     return false;
   }
 
