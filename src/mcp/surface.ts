@@ -103,12 +103,31 @@ interface Session {
   secrets: readonly string[];
   /** "MCP error <code>: <message>" of every JSON-RPC error the server sent (see guardTransport). */
   serverErrors: Set<string>;
+  /** The stdio command is an npm package runner (npx, npm exec, …): see silentExitHint. */
+  npmRunner?: boolean;
 }
 
 function stderrDetails(session: Session): string[] {
   const text = redactSecrets(session.stdio?.stderrText() ?? '', session.secrets);
   const lines = printableLines(text, 10);
   return lines.length > 0 ? ['server stderr (last lines):', ...lines.map((l) => `  ${l}`)] : [];
+}
+
+const NPM_RUNNERS = new Set(['npx', 'npm', 'pnpm', 'pnpx', 'yarn', 'bunx', 'bun']);
+
+/**
+ * What to do about a server that failed and wrote nothing on stderr. npx (npm 10, 11) ends with
+ * the failing code and no message when an install script of a package it installs fails: the
+ * reason is only in npm's debug log.
+ */
+function silentExitHint(session: Session): string[] {
+  const exit = session.stdio?.exit;
+  if (!exit || exit.code === 0) return [];
+  const lines = ['the server wrote nothing on stderr; start its command line yourself to see why'];
+  if (session.npmRunner) {
+    lines.push("npx and npm exec exit this way when an install script of the package (or of a dependency) fails: npm writes the reason only to its debug log, in the _logs folder of npm's cache (~/.npm/_logs by default)");
+  }
+  return lines;
 }
 
 function describeExit(session: Session): string {
@@ -133,7 +152,7 @@ function toServerError(error: unknown, phase: string, session: Session): ServerE
       return new ServerError('TIMEOUT', `server did not answer ${phase} within ${seconds} (raise --timeout if it is just slow)`, { cause: error, details });
     }
     if (error.code === ErrorCode.ConnectionClosed) {
-      return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details });
+      return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details: details.length > 0 ? details : silentExitHint(session) });
     }
   }
   if (error instanceof McpError) {
@@ -152,7 +171,7 @@ function toServerError(error: unknown, phase: string, session: Session): ServerE
   if (err?.name === 'ZodError' || err?.name === '$ZodError') {
     return new ServerError('PROTOCOL', `server sent an invalid ${phase} result: ${printable(redactSecrets(err.message ?? '', session.secrets), 200)}`, { cause: error, details });
   }
-  if (session.stdio?.exit) return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details });
+  if (session.stdio?.exit) return new ServerError('EXITED', `server ${describeExit(session)} during ${phase}`, { cause: error, details: details.length > 0 ? details : silentExitHint(session) });
   return new ServerError('PROTOCOL', `server broke the protocol during ${phase}: ${printable(redactSecrets(err?.message ?? String(error), session.secrets), 200)}`, { cause: error, details });
 }
 
@@ -175,7 +194,8 @@ async function openSession(
       secrets,
     });
     const serverErrors = new Set<string>();
-    const session: Session = { transport: guardTransport(stdio, limits.timeoutMs, serverErrors), stdio, limits, secrets, serverErrors };
+    const runner = target.command.slice(Math.max(target.command.lastIndexOf('/'), target.command.lastIndexOf('\\')) + 1).replace(/\.(?:exe|cmd|bat|ps1)$/i, '');
+    const session: Session = { transport: guardTransport(stdio, limits.timeoutMs, serverErrors), stdio, limits, secrets, serverErrors, npmRunner: NPM_RUNNERS.has(runner) };
     const record: TransportRecord = { type: 'stdio', command: target.command, args: target.args, env: Object.keys(target.env) };
     const client = await connectClient(session, 'initialize');
     return { client, session, record };
