@@ -11,6 +11,7 @@ import { constantTimeEqual } from '../crypto/constant-time.js';
 import { signEd25519Parts, verifyEd25519 } from '../crypto/ed25519.js';
 import { KEY_ALGORITHM, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { BaseError, type ErrorCategory } from '../errors.js';
+import { MAX_LOCKFILE_BYTES } from './types.js';
 import { parseJsonStrict } from '../util/json.js';
 import { printable } from '../util/text.js';
 
@@ -22,8 +23,8 @@ export const SIGNATURE_CONTEXT = 'mcptrust-lockfile-signature';
 /** A bound on signatures in one envelope (and so on verification work). */
 export const MAX_SIGNATURES = 64;
 export const MAX_SIGNATURE_FILE_BYTES = 1024 * 1024;
-/** The largest lockfile sign and verify read (10,000 large tools fit with room to spare). */
-export const MAX_SIGNED_LOCKFILE_BYTES = 512 * 1024 * 1024;
+/** The largest lockfile sign and verify read (10,000 large tools fit with room to spare): the one lockfile bound. */
+export const MAX_SIGNED_LOCKFILE_BYTES = MAX_LOCKFILE_BYTES;
 
 export type SignatureErrorCode = 'MALFORMED_SIGNATURE_FILE' | 'UNKNOWN_SIGNATURE_VERSION' | 'SIGNING_FAILED';
 
@@ -234,6 +235,24 @@ export interface VerifyOptions {
   threshold?: number;
   /** Ignore (rather than fail on) signatures by keys that are not trusted; they never count. */
   allowUnknownSigners?: boolean;
+  /**
+   * How many bytes just before `lockfile` in its buffer belong to the caller and may be
+   * overwritten (see PAE_ROOM): each PAE header is written there, so each signed message is one
+   * buffer and the lockfile is never copied. 0 (the default): the message is passed in parts.
+   */
+  room?: number;
+}
+
+/** Room to leave before the lockfile's bytes for the PAE header (about 200 bytes in version 1). */
+export const PAE_ROOM = 512;
+
+/** The PAE for one signature: in place in the caller's room when it fits, else as two parts. */
+function paeMessage(version: number, algorithm: string, keyid: string, lockfileDigest: string, lockfile: Uint8Array, room: number): Uint8Array | Uint8Array[] {
+  const header = preAuthPrefix(version, algorithm, keyid, lockfileDigest, lockfile.length);
+  if (header.length > room || header.length > lockfile.byteOffset) return [header, lockfile];
+  const whole = new Uint8Array(lockfile.buffer, lockfile.byteOffset - header.length, header.length + lockfile.length);
+  whole.set(header, 0);
+  return whole;
 }
 
 export interface VerifyResult {
@@ -298,7 +317,7 @@ export function verifyLockfileSignature(
       }
       continue;
     }
-    const message = preAuthParts(envelope.signatureVersion, entry.algorithm, entry.keyid, envelope.lockfileDigest, lockfile);
+    const message = paeMessage(envelope.signatureVersion, entry.algorithm, entry.keyid, envelope.lockfileDigest, lockfile, options.room ?? 0);
     if (!verifyEd25519(entry.signature, message, key.raw)) {
       result.problems.push({ code: 'INVALID_SIGNATURE', keyid: entry.keyid, message: `the signature by ${entry.keyid} does not verify` });
       continue;

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import type { ArtifactPin } from '../artifact/types.js';
 import type { JsonObject } from '../canonical/index.js';
 import type { NameRecord } from '../util/record.js';
@@ -6,8 +7,12 @@ import type { NameRecord } from '../util/record.js';
 export const LOCKFILE_VERSION = 1;
 export const SUPPORTED_LOCKFILE_VERSIONS: readonly number[] = [1];
 export const DEFAULT_LOCKFILE = 'mcp-lock.json';
-/** Largest lockfile read (10,000 items of up to 1 MiB each would not fit; real ones are far smaller). */
-export const MAX_LOCKFILE_BYTES = 512 * 1024 * 1024;
+/**
+ * Largest lockfile read (10,000 items of up to 1 MiB each would not fit; real ones are far
+ * smaller): 512 MiB, or less where the JavaScript engine's longest string is shorter (V8's is
+ * 24 bytes short of 512 MiB), since every reader but verify decodes the file into one string.
+ */
+export const MAX_LOCKFILE_BYTES = Math.min(512 * 1024 * 1024, constants.MAX_STRING_LENGTH);
 
 /** The four kinds of item a server lists, with the field that names each item. */
 export const ITEM_KINDS = ['tool', 'prompt', 'resource', 'resourceTemplate'] as const;
