@@ -80,8 +80,11 @@ function inlinePlan(metafile) {
       if (im.kind !== 'dynamic-import' || im.external || !project(im.path) || im.path.startsWith('cmd/commands/')) continue;
       const reached = reach(im.path);
       const bytes = [...reached].reduce((sum, p) => sum + (inputs[p]?.bytes ?? 0), 0);
-      // Never a new cycle: a module that (statically) leads back to its importer stays lazy.
-      if (bytes > INLINE_MAX_BYTES || reached.has(importer)) continue;
+      // Never a new cycle: a module that (statically) leads back to its importer stays lazy; so
+      // does one that statically imports a package left in node_modules (EXTERNAL: pacote,
+      // arborist, sigstore), whose loading is what the lazy import defers.
+      const external = [...reached].some((p) => (inputs[p]?.imports ?? []).some((i) => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:')));
+      if (bytes > INLINE_MAX_BYTES || reached.has(importer) || external) continue;
       if (!plan.has(importer)) plan.set(importer, new Map());
       plan.get(importer).set(im.original, im.path);
     }

@@ -2,12 +2,10 @@
  * Pinning a stdio launch: which exact bytes it runs. The launch line is classified (src/launch/)
  * and handed to the resolver of its kind; what is recorded comes from the line as the config
  * wrote it (never an expanded `${VAR}` value), what is resolved from the line as started.
+ * Each resolver is imported when its kind is hit: the npm one brings pacote, arborist and (for
+ * provenance) sigstore, seconds of start-up that `lock -- node server.js` must not pay.
  */
 import { parseLaunch, type Launch } from '../launch/index.js';
-import { pinLocal } from './local.js';
-import { pinNpm } from './npm.js';
-import { pinOci } from './oci.js';
-import { pinPypi } from './pypi.js';
 import type { ArtifactPin } from './types.js';
 
 export { ArtifactError, type ArtifactErrorCode } from './errors.js';
@@ -43,20 +41,24 @@ export async function pinLaunch(launch: LaunchInput, options: PinOptions): Promi
     case 'npm': {
       const writtenSpecs = same && written.kind === 'npm' && written.packages.length === started.packages.length ? written.packages : undefined;
       if (!writtenSpecs && launch.written) return unmatched(started);
+      const { pinNpm } = await import('./npm.js');
       return pinNpm(started, { cwd: options.cwd, env: options.env, signal: options.signal, writtenSpecs, expectedSource: options.expectedSource });
     }
     case 'pypi': {
       if (launch.written && !(same && written.kind === 'pypi')) return unmatched(started);
+      const { pinPypi } = await import('./pypi.js');
       return pinPypi(started, { env: options.env, signal: options.signal, writtenSpec: written.kind === 'pypi' ? written.spec : started.spec });
     }
     case 'oci': {
       if (launch.written && !(same && written.kind === 'oci')) return unmatched(started);
+      const { pinOci } = await import('./oci.js');
       return pinOci(started, { signal: options.signal, writtenImage: written.kind === 'oci' ? written.image : started.image });
     }
     case 'local':
     case 'path': {
       if (launch.written && !same) return unmatched(started);
       const writtenFile = written.kind === 'local' ? written.file : written.kind === 'path' ? written.command : undefined;
+      const { pinLocal } = await import('./local.js');
       return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, signal: options.signal });
     }
     case 'unknown':
