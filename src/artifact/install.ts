@@ -60,6 +60,12 @@ export class RunError extends BaseError<RunErrorCode> {
 export const MAX_TARBALL_BYTES = 256 * 1024 * 1024;
 /** Most packages in one pinned tree. */
 export const MAX_PACKAGES = 5000;
+/**
+ * Most bytes of one pinned tree, counted twice: its tarballs as fetched, and their files as
+ * unpacked. Every tarball is held until all are checked, so without this a tree of many large
+ * (or gzip-bomb) packages, each within its own bound, would take memory without limit.
+ */
+export const MAX_TREE_BYTES = 1024 * 1024 * 1024;
 /** Tarballs fetched at once. */
 const FETCH_CONCURRENCY = 8;
 const MANIFEST = '.mcptrust-install.json';
@@ -87,6 +93,8 @@ export interface InstallOptions {
   /** The bin the launch named (`npx -p pkg BIN`, `npm exec --package pkg -- BIN`), if any. */
   bin?: string;
   signal?: AbortSignal;
+  /** The tree's byte bound (MAX_TREE_BYTES unless given; tests give a small one). */
+  maxTreeBytes?: number;
 }
 
 const SEGMENT = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-z0-9._~-]*$/i;
@@ -126,6 +134,8 @@ export function checkNpmPin(pin: ArtifactPin, server: string): { top: PackagePin
   if (top.integrity !== pin.integrity) throw new RunError('MALFORMED_PIN', `${who}: the top package's integrity differs between the artifact and its tree; the lock is inconsistent`);
   return { top, packages: [...packages].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
 }
+
+const formatMiB = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${bytes} bytes`);
 
 function sha256(data: Uint8Array): string {
   return `sha256-${createHash('sha256').update(data).digest('base64')}`;
@@ -204,7 +214,7 @@ function keptInstallIntact(dir: string, key: string): boolean {
 type FetchError = Error & { code?: string; statusCode?: number };
 
 /** The tarball of one pinned package, fetched and checked against its integrity before use. */
-async function fetchPinned(pkg: PackagePin, options: InstallOptions): Promise<Buffer> {
+async function fetchPinned(pkg: PackagePin, options: InstallOptions, tree: { fetched: number; limit: number }): Promise<Buffer> {
   const pacote = (await import('pacote')).default;
   const ssri = (await import('ssri')).default;
   const id = `${printable(pkg.name, 100)}@${printable(pkg.version, 40)}`;
@@ -218,6 +228,12 @@ async function fetchPinned(pkg: PackagePin, options: InstallOptions): Promise<Bu
           let size = 0;
           stream.on('data', (chunk: Buffer) => {
             size += chunk.length;
+            tree.fetched += chunk.length;
+            if (tree.fetched > tree.limit) {
+              reject(new RunError('TOO_LARGE', `the pinned tree's tarballs are over ${formatMiB(tree.limit)} in total (at ${id}); nothing was started`));
+              (stream as unknown as { destroy?: () => void }).destroy?.();
+              return;
+            }
             if (size > MAX_TARBALL_BYTES) {
               reject(new RunError('TOO_LARGE', `the tarball of ${id} is over ${MAX_TARBALL_BYTES / 1024 / 1024} MiB; nothing was started`));
               // Stop the download too, not only the collecting.
@@ -333,17 +349,22 @@ export async function installNpmArtifact(pin: ArtifactPin, server: string, optio
   }
 
   // 1. Every tarball fetched and checked against its pin before any is read.
-  const tarballs = await mapLimited(packages, FETCH_CONCURRENCY, (p) => fetchPinned(p, options));
+  const tree = { fetched: 0, limit: options.maxTreeBytes ?? MAX_TREE_BYTES };
+  const tarballs: (Buffer | undefined)[] = await mapLimited(packages, FETCH_CONCURRENCY, (p) => fetchPinned(p, options, tree));
   // 2. Every tarball read (links, devices, escaping paths refused) before anything is written.
   const written = new Map<string, TarFile>();
+  let unpacked = 0;
   packages.forEach((p, i) => {
     let files: TarFile[];
     try {
       files = readPackageTarball(tarballs[i]!);
+      tarballs[i] = undefined;
     } catch (error) {
       if (!(error instanceof TarballError)) throw error;
       throw new RunError('UNSAFE_TARBALL', `${printable(p.name, 100)}@${printable(p.version, 40)}: refused its tarball: ${error.message}; nothing was started`);
     }
+    for (const f of files) unpacked += f.data.length;
+    if (unpacked > tree.limit) throw new RunError('TOO_LARGE', `the pinned tree unpacks to over ${formatMiB(tree.limit)} in total (at ${printable(p.name, 100)}@${printable(p.version, 40)}); nothing was started`);
     for (const f of files) {
       const rel = `${p.path}/${f.path}`;
       if (written.has(rel)) throw new RunError('UNSAFE_TARBALL', `${printable(p.name, 100)}@${printable(p.version, 40)}: its file ${printable(f.path, 200)} is also installed by another pinned package`);
