@@ -120,8 +120,17 @@ export class ProxySession {
   }
 
   private toServer(message: Record<string, unknown>): void {
-    this.options.upstream.send({ jsonrpc: '2.0', ...message } as JSONRPCMessage).catch(() => {
-      // The server has gone: its transport closes, and end() answers what is pending.
+    this.options.upstream.send({ jsonrpc: '2.0', ...message } as JSONRPCMessage).catch((error: unknown) => {
+      // A stdio server that has gone closes its transport, and end() answers what is pending.
+      // Over HTTP the transport stays open: a request the server refused (an HTTP error, a
+      // connection refused) is answered now rather than left to time out. Only the status is
+      // told, never the error's text (it may carry a redirect address or the server's body).
+      const entry = typeof message.id === 'number' && typeof message.method === 'string' ? this.settle(message.id) : undefined;
+      if (!entry || this.ended) return;
+      const status = (error as { code?: unknown } | undefined)?.code;
+      const http = typeof status === 'number' && status >= 100 && status <= 599 ? ` (HTTP ${status})` : '';
+      this.decide({ method: entry.method, verdict: 'dropped', reason: `could not be delivered to the server${http}` });
+      this.toAgent({ id: entry.clientId, error: { code: -32000, message: `mcptrust proxy: could not deliver ${entry.method} to the server${http}` } });
     });
   }
 
