@@ -101,6 +101,9 @@ function unsafeValue(op: string, value: string | string[]): string | undefined {
     if (v.includes('\0')) return 'a template value contains NUL';
     if (RESERVED.has(op) || op === '/') {
       if (v.split(/[\\/]/).some((s) => s === '.' || s === '..')) return 'a template value holds a dot segment (. or ..)';
+      // A value starting with a slash is an absolute path: a server joining it to its root
+      // (path.resolve, os.path.join) reads outside the template, as with `..`.
+      if (RESERVED.has(op) && /^[\\/]/.test(v)) return 'a template value is an absolute path (starts with / or \\)';
       if (op !== '/' && /%(?:2f|5c|2e)/i.test(v)) return 'a template value holds an encoded slash or dot';
     }
     if (!RESERVED.has(op)) {
