@@ -2,7 +2,7 @@ import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { printable } from '../util/text.js';
 import { ConfigError, normalizeEntry, parseConfigDocument, readingFor, type FileReading } from './agent-config.js';
-import { stripJsonc } from './jsonc.js';
+import { parseJsonOrJsonc, stripJsonc } from './jsonc.js';
 
 /**
  * `wrap` / `unwrap`: puts `mcptrust proxy` in front of each stdio server of a JSON or JSONC
@@ -67,76 +67,100 @@ const MAX_LAUNCHER_WORDS = 6;
 // ---------------------------------------------------------------------------------------------
 // A positional view of a JSON text (comments already blanked, so offsets are the file's).
 
-interface Node {
-  start: number;
-  end: number;
-  kind: 'object' | 'array' | 'string' | 'other';
-  members?: { key: string; value: Node }[];
-  items?: Node[];
+/**
+ * One value of a JSON text, found lazily: its span is known at once (a scan that allocates
+ * nothing), its members or items only when asked for (one level at a time). A 30 MB
+ * ~/.claude.json is walked only along the path to its servers.
+ */
+class Node {
+  readonly kind: 'object' | 'array' | 'string' | 'other';
+  readonly end: number;
+  #members?: { key: string; value: Node }[];
+  #items?: Node[];
+
+  constructor(
+    private readonly text: string,
+    readonly start: number,
+  ) {
+    const c = text.charCodeAt(start);
+    this.kind = c === 0x7b ? 'object' : c === 0x5b ? 'array' : c === 0x22 ? 'string' : 'other';
+    this.end = skipValue(text, start);
+  }
+
+  get members(): { key: string; value: Node }[] | undefined {
+    if (this.kind !== 'object') return undefined;
+    if (!this.#members) {
+      this.#members = [];
+      let i = skipSpace(this.text, this.start + 1);
+      while (this.text.charCodeAt(i) !== 0x7d) {
+        const keyEnd = skipValue(this.text, i);
+        const key = JSON.parse(this.text.slice(i, keyEnd)) as string;
+        i = skipSpace(this.text, skipSpace(this.text, keyEnd) + 1); // past ':'
+        const value = new Node(this.text, i);
+        this.#members.push({ key, value });
+        i = skipSpace(this.text, value.end);
+        if (this.text.charCodeAt(i) === 0x2c) i = skipSpace(this.text, i + 1);
+      }
+    }
+    return this.#members;
+  }
+
+  get items(): Node[] | undefined {
+    if (this.kind !== 'array') return undefined;
+    if (!this.#items) {
+      this.#items = [];
+      let i = skipSpace(this.text, this.start + 1);
+      while (this.text.charCodeAt(i) !== 0x5d) {
+        const item = new Node(this.text, i);
+        this.#items.push(item);
+        i = skipSpace(this.text, item.end);
+        if (this.text.charCodeAt(i) === 0x2c) i = skipSpace(this.text, i + 1);
+      }
+    }
+    return this.#items;
+  }
 }
 
-/** Parses JSON already known to be valid (parseConfigDocument ran first), keeping offsets. */
-function locate(text: string): Node {
-  let i = 0;
-  const ws = () => {
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff) i++;
-      else return;
-    }
-  };
-  const str = (): Node => {
-    const start = i;
-    i++;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c === 0x5c) i += 2;
-      else if (c === 0x22) {
-        i++;
-        break;
-      } else i++;
-    }
-    return { start, end: i, kind: 'string' };
-  };
-  const value = (): Node => {
-    ws();
+function skipSpace(text: string, i: number): number {
+  for (;;) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) return str();
-    if (c === 0x7b) {
-      const start = i++;
-      const members: { key: string; value: Node }[] = [];
-      ws();
-      while (text.charCodeAt(i) !== 0x7d) {
-        const k = str();
-        ws();
-        i++; // ':'
-        const v = value();
-        members.push({ key: JSON.parse(text.slice(k.start, k.end)) as string, value: v });
-        ws();
-        if (text.charCodeAt(i) === 0x2c) i++;
-        ws();
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff) i++;
+    else return i;
+  }
+}
+
+/** The end of the value starting at `i` of a text known to be valid JSON: one flat scan. */
+function skipValue(text: string, i: number): number {
+  const n = text.length;
+  let depth = 0;
+  do {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i += 2;
+        else if (d === 0x22) break;
+        else i++;
       }
       i++;
-      return { start, end: i, kind: 'object', members };
-    }
-    if (c === 0x5b) {
-      const start = i++;
-      const items: Node[] = [];
-      ws();
-      while (text.charCodeAt(i) !== 0x5d) {
-        items.push(value());
-        ws();
-        if (text.charCodeAt(i) === 0x2c) i++;
-        ws();
-      }
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
       i++;
-      return { start, end: i, kind: 'array', items };
-    }
-    const start = i;
-    while (i < text.length && !',]} \t\r\n'.includes(text[i]!)) i++;
-    return { start, end: i, kind: 'other' };
-  };
-  return value();
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      i++;
+    } else if (depth === 0) {
+      // A number, true, false or null at the top: up to the next delimiter.
+      while (i < n && !',]} \t\r\n'.includes(text[i]!)) i++;
+    } else i++;
+  } while (depth > 0 && i < n);
+  return i;
+}
+
+/** The root value of JSON text already known to be valid (parseConfigDocument ran first). */
+function locate(text: string): Node {
+  return new Node(text, skipSpace(text, 0));
 }
 
 const member = (node: Node | undefined, key: string): Node | undefined => node?.members?.find((m) => m.key === key)?.value;
@@ -208,15 +232,20 @@ function wrappedShape(args: JsonValue | undefined): { proxyAt: number; dashDash:
   return { proxyAt, dashDash };
 }
 
-/** The parsed config, strictly, with its positional tree (comments blanked, offsets kept). */
+/** The parsed config, strictly, with its positional view (comments blanked, offsets kept). */
 function readDocument(text: string, path: string, reading: FileReading): { root: JsonValue; tree: Node } {
   if (reading.format !== 'json' && reading.format !== 'jsonc') {
     throw new ConfigError('UNSUPPORTED', `${path}: wrap rewrites JSON agent configs (Claude Desktop, Claude Code, Cursor, VS Code), not ${reading.format.toUpperCase()}`);
   }
   const root = parseConfigDocument(text, path, reading.format);
+  return { root, tree: locateText(text, path, reading) };
+}
+
+/** The positional view of a config text that parsed: comments blanked (JSONC), offsets kept. */
+function locateText(text: string, path: string, reading: FileReading): Node {
   const blanked = reading.format === 'jsonc' ? stripJsonc(text) : { text };
   if ('problem' in blanked) throw new ConfigError('MALFORMED_CONFIG', `${path}: is not valid JSON with comments`);
-  return { root, tree: locate(blanked.text) };
+  return locate(blanked.text);
 }
 
 /** The edits that wrap one entry, or why it is left as it is. */
@@ -269,6 +298,18 @@ function unwrapEdits(text: string, entry: Located): { edits: Edit[]; command: st
   return { edits, command: (entry.value.args as string[])[shape.dashDash + 1]!, kept: rest };
 }
 
+/** Whether unwrapping one entry's wrapped text gives back its text exactly. */
+function entryRoundTrips(text: string, entry: Located, edits: Edit[], reading: FileReading): boolean {
+  const { start, end } = entry.node;
+  const before = text.slice(start, end);
+  const after = applyEdits(before, edits.map((e) => ({ at: e.at - start, end: e.end - start, text: e.text })));
+  const parsed = parseJsonOrJsonc(after, reading.format === 'jsonc');
+  const blanked = reading.format === 'jsonc' ? stripJsonc(after) : { text: after };
+  if (!('value' in parsed) || 'problem' in blanked) return false;
+  const undo = unwrapEdits(after, { name: entry.name, node: locate(blanked.text), value: parsed.value });
+  return undo !== undefined && applyEdits(after, undo.edits) === before;
+}
+
 function checkNames(entries: Located[], only: string[], path: string): void {
   const known = new Set(entries.map((e) => e.name));
   for (const name of only) {
@@ -300,9 +341,9 @@ export function wrapConfigText(text: string, path: string, options: WrapOptions)
       servers.push({ ...base, status: planned.status, reason: planned.reason });
       continue;
     }
-    // Each entry must come back exactly by itself (an `"args": []` right after the command would not).
-    const alone = applyEdits(text, planned.edits);
-    if (unwrapConfigText(alone, path).text !== text) {
+    // Each entry must come back exactly by itself (an `"args": []` right after the command would
+    // not). Checked on the entry's own text, so a large ~/.claude.json is not re-read per server.
+    if (!entryRoundTrips(text, entry, planned.edits, reading)) {
       servers.push({ ...base, status: 'skipped', reason: 'its text could not be unwrapped back exactly; left as it is' });
       continue;
     }
@@ -310,15 +351,18 @@ export function wrapConfigText(text: string, path: string, options: WrapOptions)
     servers.push({ ...base, status: 'wrapped', launch: planned.launch, keptArgs: planned.kept });
   }
   const out = applyEdits(text, edits);
-  if (edits.length > 0) verifyRoundTrip(text, out, path, reading, root, servers);
+  if (edits.length > 0) verifyRoundTrip(text, out, path, reading, root, entries, servers);
   return { text: out, changed: out !== text, servers };
 }
 
 /** Unwraps every wrapped entry of a JSON/JSONC agent config (or only `only`). Pure. */
 export function unwrapConfigText(text: string, path: string, only: string[] = []): WrapOutcome {
   const reading = readingFor(path);
-  const { root, tree } = readDocument(text, path, reading);
-  const entries = locateEntries(root, tree, reading, path);
+  return unwrapParsed(text, path, reading, readDocument(text, path, reading).root, only, true);
+}
+
+function unwrapParsed(text: string, path: string, reading: FileReading, root: JsonValue, only: string[], check: boolean): WrapOutcome {
+  const entries = locateEntries(root, locateText(text, path, reading), reading, path);
   checkNames(entries, only, path);
   const servers: WrapServerResult[] = [];
   const edits: Edit[] = [];
@@ -334,10 +378,9 @@ export function unwrapConfigText(text: string, path: string, only: string[] = []
     servers.push({ ...base, status: 'unwrapped', launch: [planned.command], keptArgs: planned.kept });
   }
   const out = applyEdits(text, edits);
-  if (edits.length > 0) {
-    // The result must parse, and as a config this time (an edit that broke the file is refused).
-    parseAgain(out, path, reading);
-  }
+  // The result must parse, and as a config (an edit that broke the file is refused). Skipped
+  // inside wrap's check, whose unwrapped text must equal a text that already parsed.
+  if (edits.length > 0 && check) parseAgain(out, path, reading);
   return { text: out, changed: out !== text, servers };
 }
 
@@ -354,31 +397,28 @@ function parseAgain(text: string, path: string, reading: FileReading): JsonValue
  * each wrapped entry's command and args replaced, nothing else), and unwrap gives back the old
  * bytes exactly.
  */
-function verifyRoundTrip(before: string, after: string, path: string, reading: FileReading, root: JsonValue, servers: WrapServerResult[]): void {
+function verifyRoundTrip(before: string, after: string, path: string, reading: FileReading, root: JsonValue, entries: Located[], servers: WrapServerResult[]): void {
   const parsed = parseAgain(after, path, reading);
-  const intended = structuredClone(root);
-  const { tree } = readDocument(before, path, reading);
-  const located = locateEntries(intended, tree, reading, path);
+  // The intended document: the old one (parsed once, not used after this) with each wrapped
+  // entry's command and args replaced.
   for (const s of servers) {
     if (s.status !== 'wrapped') continue;
-    const e = located.find((l) => l.name === s.name && l.project === s.project)!;
-    const obj = e.value as JsonObject;
-    const origArgs = Array.isArray(obj.args) ? (obj.args as string[]) : [];
-    obj.args = [...s.launch!.slice(1), ...origArgs];
+    const obj = entries.find((l) => l.name === s.name && l.project === s.project)!.value as JsonObject;
+    obj.args = [...s.launch!.slice(1), ...(Array.isArray(obj.args) ? obj.args : [])];
     obj.command = s.launch![0]!;
   }
-  const sameCommandAndArgs = JSON.stringify(sortKeys(parsed)) === JSON.stringify(sortKeys(intended));
-  if (!sameCommandAndArgs || unwrapConfigText(after, path).text !== before) {
+  if (!sameJson(parsed, root) || unwrapParsed(after, path, reading, parsed, [], false).text !== before) {
     throw new ConfigError('MALFORMED_CONFIG', `${path}: this config cannot be rewritten and restored exactly; nothing was written`);
   }
 }
 
-function sortKeys(v: JsonValue): JsonValue {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!isObject(v)) return v;
-  const out: JsonObject = {};
-  for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]!);
-  return out;
+/** Deep equality of two parsed JSON values (member order aside); depth bounded by the parse. */
+function sameJson(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]!));
+  if (!isObject(a) || !isObject(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k]!, b[k]!));
 }
 
 /**
