@@ -62,7 +62,8 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
   const trusted = await loadTrustedKeys(io.cwd, options.key ?? [], options.keyring);
   const sig = options.sig ?? `${options.lock}.sig`;
 
-  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES);
+  // One read, into a buffer with room for each signature's PAE header in front of the bytes.
+  const { bytes: lockBytes, room } = (await import('../lockfile-read.js')).readLockfileBytesWithRoom(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, signature.PAE_ROOM);
   let sigBytes: Buffer;
   try {
     sigBytes = readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file');
@@ -80,7 +81,7 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
     lockBytes,
     envelope,
     trusted.map((t) => t.key),
-    { threshold: options.threshold, allowUnknownSigners: options.allowUnknownSigners },
+    { threshold: options.threshold, allowUnknownSigners: options.allowUnknownSigners, room },
   );
 
   const files = new Map<string, string[]>();

@@ -1,9 +1,9 @@
 // Ed25519 (RFC 8032, PureEdDSA) through @noble/ed25519, in its strict mode: noble derives keys,
-// signs, decodes points and does the curve arithmetic of verification (see verifyEd25519 for why
-// its verification equation is spelled out here). node:crypto only provides SHA-512 (which noble
-// v3 asks the caller to supply for its synchronous API) and randomness; it never signs or
-// verifies here.
-import { createHash, randomBytes } from 'node:crypto';
+// signs, decodes points and does the curve arithmetic of verification (see verifyEd25519Reference
+// for why its verification equation is spelled out here). node:crypto provides SHA-512 (which
+// noble v3 asks the caller to supply for its synchronous API), randomness, and a native first try
+// of each verification (verifyEd25519): its "yes" is only taken where it implies the reference's.
+import { createHash, createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { constantTimeEqual } from './constant-time.js';
 
@@ -142,7 +142,7 @@ function multiplyBase(s: bigint): InstanceType<typeof ed.Point> {
  * (twice) nor made to wait for noble's base-point table (about 17 ms at start-up), which is what
  * keeps `mcptrust verify` close to bare node start-up time.
  */
-export function verifyEd25519(signature: Uint8Array, message: Uint8Array | readonly Uint8Array[], publicKey: Uint8Array): boolean {
+export function verifyEd25519Reference(signature: Uint8Array, message: Uint8Array | readonly Uint8Array[], publicKey: Uint8Array): boolean {
   let valid = false;
   try {
     if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return false;
@@ -163,6 +163,99 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array | reado
     valid = false;
   }
   return valid;
+}
+
+/**
+ * The canonical encodings of the eight points of small order (the torsion subgroup), the only
+ * encodings a canonical small-order A or R can have. tests/crypto/ed25519-native.test.ts
+ * recomputes them with noble.
+ */
+export const SMALL_ORDER_ENCODINGS: readonly string[] = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+];
+const SMALL_ORDER_HEX = new Set(SMALL_ORDER_ENCODINGS);
+
+/** L in 32 little-endian bytes, for the byte-wise S < L test. */
+const L_BYTES = (() => {
+  const out = new Uint8Array(32);
+  let v = L;
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+})();
+
+/**
+ * True when the 32 bytes are a canonical point encoding as far as bytes alone can tell (y < p, no
+ * x = 0 with the sign bit set, which happens only for y = 1 and y = p - 1) and not one of the
+ * small-order encodings. Whether the point exists at all is left to the equation that uses it.
+ */
+function plausibleLargeOrderEncoding(bytes: Uint8Array): boolean {
+  // y >= p = 2^255 - 19 only for y in [2^255 - 19, 2^255 - 1]: top byte 0x7f, the middle 0xff, the first >= 0xed.
+  let allOnes = (bytes[31]! & 0x7f) === 0x7f;
+  for (let i = 1; allOnes && i < 31; i++) allOnes = bytes[i] === 0xff;
+  if (allOnes && bytes[0]! >= 0xed) return false;
+  const sign = bytes[31]! & 0x80;
+  if (sign !== 0) {
+    // y = 1 or y = p - 1 (x = 0) with the sign bit set: "negative zero".
+    let oneRest = bytes[0] === 0x01 || bytes[0] === 0xec;
+    for (let i = 1; oneRest && i < 31; i++) oneRest = bytes[i] === (bytes[0] === 0x01 ? 0 : 0xff);
+    if (oneRest && (bytes[31]! & 0x7f) === (bytes[0] === 0x01 ? 0 : 0x7f)) return false;
+  }
+  return !SMALL_ORDER_HEX.has(Buffer.from(bytes.buffer, bytes.byteOffset, 32).toString('hex'));
+}
+
+/** S < L, read little-endian. */
+function scalarBelowOrder(s: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    if (s[i]! !== L_BYTES[i]!) return s[i]! < L_BYTES[i]!;
+  }
+  return false;
+}
+
+/**
+ * node:crypto's (OpenSSL's) Ed25519 verification, taken only as a "yes" that implies
+ * verifyEd25519Reference's: OpenSSL checks S < L, decodes A and accepts only when
+ * encode([S]B - [k]A) equals R byte for byte, k = SHA-512(R || A || M) mod L (the cofactorless
+ * equation). Equality with an encoding the library produced makes R the canonical encoding of a
+ * curve point, and the cofactorless equation implies the cofactored one ([8]·0 = 0). The rest of
+ * the reference's strict rules are checked here on the bytes first: S < L, A canonical and not of
+ * small order, R not of small order (its canonical small-order encodings are listed). Anything
+ * OpenSSL refuses, or any error, is decided by the reference path, so the answer is the
+ * reference's in every case; only valid signatures skip its BigInt arithmetic.
+ */
+function nativeAccepts(signature: Uint8Array, message: Uint8Array | readonly Uint8Array[], publicKey: Uint8Array): boolean {
+  try {
+    if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return false;
+    if (!scalarBelowOrder(signature.subarray(32, 64))) return false;
+    if (!plausibleLargeOrderEncoding(publicKey) || !plausibleLargeOrderEncoding(signature.subarray(0, 32))) return false;
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+    const bytes = message instanceof Uint8Array ? message : message.length === 1 ? message[0]! : Buffer.concat(message);
+    return nodeVerify(null, bytes, key, signature) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Strict RFC 8032 §5.1.7 verification of `signature` over the concatenation of `message`, with
+ * exactly verifyEd25519Reference's answer: node:crypto's native verification first (see
+ * nativeAccepts for why its "yes" implies the reference's), the reference for every "no". A valid
+ * signature costs one native check instead of two BigInt scalar multiplications; an invalid one
+ * costs both. The native check needs the message in one buffer: parts are joined for it (pass one
+ * buffer, as verify does with its PAE, to avoid that copy).
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array | readonly Uint8Array[], publicKey: Uint8Array): boolean {
+  if (nativeAccepts(signature, message, publicKey)) return true;
+  return verifyEd25519Reference(signature, message, publicKey);
 }
 
 /** noble's own strict verify (one contiguous message): sign checks each new signature with it. */
