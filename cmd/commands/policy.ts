@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption, parseTimeout } from '../options.js';
@@ -181,7 +182,9 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
     subject = (await support.readLockfile(options.against, io)).lock;
     drift = { against: 'lockfile', changes: diffLockfiles(lock, subject, REVIEW_DIFF).changes };
   } else if (live) {
-    const read = await support.readLiveAndDiff(argv, options, lock, io);
+    // `./…` paths in the lock are relative to its folder, wherever policy check runs from.
+    const pinning = { enabled: true, lockDir: dirname(resolve(io.cwd, options.lock)) };
+    const read = await support.readLiveAndDiff(argv, { ...options, pinning }, lock, io);
     subject = read.live;
     drift = { against: 'live', changes: read.report.changes };
   }

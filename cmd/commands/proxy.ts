@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DEFAULT_LOCKFILE, MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -79,12 +79,21 @@ async function runProxy(argv: string[], given: ProxyOptions, ctx: CommandContext
 
   // The audit file is opened first: a path that cannot be written is an input error before any
   // server starts. Appended to (an agent starts the proxy many times), created private.
+  // Never through a symlink (someone else's link in a shared folder would send the lines to the
+  // file it names) and only a regular file (a FIFO would block, non-blocking it is refused).
   let auditFd: number | undefined;
   if (options.audit !== undefined) {
+    const { O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_WRONLY } = fsConstants;
     try {
-      auditFd = openSync(resolve(io.cwd, options.audit), 'a', 0o600);
+      auditFd = openSync(resolve(io.cwd, options.audit), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
     } catch (error) {
-      throw new UsageError('FILE_WRITE', `cannot open the audit file ${printable(options.audit, 200)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ELOOP' ? 'it is a symlink' : code === 'ENXIO' ? 'it is not a regular file' : (code ?? 'error');
+      throw new UsageError('FILE_WRITE', `cannot open the audit file ${printable(options.audit, 200)}: ${why}`);
+    }
+    if (!fstatSync(auditFd).isFile()) {
+      closeSync(auditFd);
+      throw new UsageError('FILE_WRITE', `cannot open the audit file ${printable(options.audit, 200)}: it is not a regular file`);
     }
   }
   try {
@@ -108,7 +117,9 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
   if (targets.length !== 1) throw new UsageError('USAGE', `a proxy runs one server; ${printable(options.config ?? 'the config', 200)} has ${targets.length}: pick one with --server NAME`);
 
   // Preflight: the whole live surface, diffed against the lock by the one diff engine.
-  const aligned = await servers.readLiveAligned(argv, options, lock, options.lock, io);
+  // `./…` paths in the lock are relative to its folder, wherever the proxy is started from.
+  const pinning = { enabled: true, lockDir: dirname(resolve(io.cwd, options.lock)) };
+  const aligned = await servers.readLiveAligned(argv, { ...options, pinning }, lock, options.lock, io);
   const liveName = Object.keys(aligned.after.servers)[0];
   const locked = liveName === undefined ? undefined : aligned.before.servers[liveName];
   if (!locked) throw new UsageError('USAGE', `${printable(options.lock, 200)} has no server to enforce for this one; name it with --server NAME`);
