@@ -263,6 +263,9 @@ function wrapEdits(text: string, entry: Located, options: WrapOptions, where: st
   if (spec.envFile !== undefined) {
     return { status: 'skipped', reason: 'uses "envFile": the proxy passes on only the variables it is told by name, and the file is not read; list them in "env" instead' };
   }
+  // The proxy takes `--env NAME` for names of letters, digits and _ only; it would refuse to start.
+  const oddName = Object.keys(spec.env).find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  if (oddName !== undefined) return { status: 'skipped', reason: `its env declares "${printable(oddName, 60)}", a name the proxy cannot pass on (letters, digits and _ only)` };
   if (!options.lockedNames.has(entry.name)) return { status: 'not-in-lock', reason: 'not in the lockfile: lock it first (mcptrust lock --config FILE), then wrap' };
   const commandNode = member(entry.node, 'command')!;
   const argsNode = member(entry.node, 'args');

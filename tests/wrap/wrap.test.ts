@@ -258,6 +258,64 @@ describe('refusals write nothing', () => {
     expect(existsSync(path)).toBe(true);
   });
   it('errors are ConfigErrors with codes', () => {
-    expect(() => wrapConfigText('{"mcpServers":{}}', join(dir, '.mcp.json'), { launcher: ['m'], lockArg: '/l', lockedNames: new Set(), only: ['x'] })).toThrow(ConfigError);
+    const attempt = (text: string, path: string, only: string[] = []) => {
+      try {
+        wrapConfigText(text, join(dir, path), { launcher: ['m'], lockArg: '/l', lockedNames: new Set(), only });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).code;
+      }
+      return 'no error';
+    };
+    expect(attempt('{"mcpServers":{}}', '.mcp.json', ['x'])).toBe('UNKNOWN_SERVER');
+    expect(attempt('{"mcpServers":{"a":{"command":"x"},"a":{"command":"y"}}}', '.mcp.json')).toBe('MALFORMED_CONFIG');
+    expect(attempt('[mcp_servers.a]\ncommand = "x"\n', '.codex/config.toml')).toBe('UNSUPPORTED');
+    expect(attempt('{"mcpServers":{"a":{"command":"x","args":"not a list"}}}', '.mcp.json')).toBe('MALFORMED_CONFIG');
+  });
+});
+
+describe('edge cases', () => {
+  const opts = { launcher: ['mcptrust'], lockArg: '/l.json', lockedNames: new Set(['memory', 'a"b']), only: [] as string[] };
+
+  it('comments inside the entry and between args, args before command, a quote in the name: round trip', () => {
+    const text = '{\n  "servers": {\n    "memory": {\n      "args": [ // first\n        "-y", /* mid */ "pkg", // last\n      ],\n      "command": /* c */ "npx", // trailing\n    },\n    "a\\"b": {"command": "x"} // no args\n  }\n}\n';
+    const path = join(dir, '.vscode', 'mcp.json');
+    const out = wrapConfigText(text, path, opts);
+    expect(out.servers.map((s) => s.status)).toEqual(['wrapped', 'wrapped']);
+    expect(out.text).toContain('"args": [ // first\n        "proxy", "--lock", "/l.json", "--server", "memory", "--", "npx", "-y", /* mid */ "pkg", // last\n');
+    expect(out.text).toContain('"a\\"b": {"command": "mcptrust", "args": ["proxy", "--lock", "/l.json", "--server", "a\\"b", "--", "x"]} // no args');
+    expect(unwrapConfigText(out.text, path).text).toBe(text);
+    expect(wrapConfigText(out.text, path, opts).text).toBe(out.text);
+  });
+
+  it('an env name the proxy cannot pass on leaves the entry as it is, with the reason', () => {
+    const text = '{"mcpServers":{"memory":{"command":"npx","env":{"MY-VAR":"1"}}}}';
+    const out = wrapConfigText(text, join(dir, '.mcp.json'), opts);
+    expect(out.changed).toBe(false);
+    expect(out.servers[0]).toMatchObject({ status: 'skipped', reason: expect.stringContaining('"MY-VAR"') });
+  });
+
+  it('an entry wrapped with "npx -y mcptrust" is recognised as wrapped by a later wrap with the default launcher', () => {
+    const text = '{"mcpServers":{"memory":{"command":"npx","args":["pkg"]}}}';
+    const path = join(dir, '.mcp.json');
+    const once = wrapConfigText(text, path, { ...opts, launcher: ['npx', '-y', 'mcptrust'] });
+    const twice = wrapConfigText(once.text, path, opts);
+    expect(twice.changed).toBe(false);
+    expect(twice.servers[0]!.status).toBe('already-wrapped');
+  });
+
+  it('unwrap --dry-run writes nothing; unwrap --server restores only that server', async () => {
+    const text = '{\n  "mcpServers": {\n    "memory": {"command": "npx", "args": ["pkg"]},\n    "github": {"command": "gh", "args": ["repo"]}\n  }\n}\n';
+    const path = write('u/.mcp.json', text);
+    expect((await cli('wrap', '--config', path, '--lock', lock)).code).toBe(0);
+    const wrapped = readFileSync(path, 'utf8');
+    const dry = await cli('unwrap', '--config', path, '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('"memory": would be unwrapped');
+    expect(readFileSync(path, 'utf8')).toBe(wrapped);
+    expect((await cli('unwrap', '--config', path, '--server', 'memory')).code).toBe(0);
+    const partly = readFileSync(path, 'utf8');
+    expect(partly).toContain('"memory": {"command": "npx", "args": ["pkg"]}');
+    expect(partly).toContain('"github": {"command": "mcptrust"');
   });
 });
