@@ -17,6 +17,7 @@ import { digestOf } from '../canonical/index.js';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { BaseError, type ErrorCategory } from '../errors.js';
 import { printable } from '../util/text.js';
+import { ArtifactError } from './errors.js';
 import { readPackageTarball, TarballError, type TarFile } from './tarball.js';
 import type { ArtifactPin, FilePin, PackagePin } from './types.js';
 
@@ -214,7 +215,7 @@ function keptInstallIntact(dir: string, key: string): boolean {
 type FetchError = Error & { code?: string; statusCode?: number };
 
 /** The tarball of one pinned package, fetched and checked against its integrity before use. */
-async function fetchPinned(pkg: PackagePin, options: InstallOptions, tree: { fetched: number; limit: number }): Promise<Buffer> {
+async function fetchPinned(pkg: PackagePin, options: InstallOptions, tree: { fetched: number; limit: number; packuments: unknown }): Promise<Buffer> {
   const pacote = (await import('pacote')).default;
   const ssri = (await import('ssri')).default;
   const id = `${printable(pkg.name, 100)}@${printable(pkg.version, 40)}`;
@@ -248,10 +249,15 @@ async function fetchPinned(pkg: PackagePin, options: InstallOptions, tree: { fet
             resolve();
           });
         }),
-      { ...options.fetch, integrity: pkg.integrity, signal: options.signal } as Parameters<typeof pacote.tarball.stream>[2],
+      // Package documents through lock's bounded loader (size, JSON shape, redirects), never unbounded.
+      { ...options.fetch, packumentCache: tree.packuments, integrity: pkg.integrity, signal: options.signal } as Parameters<typeof pacote.tarball.stream>[2],
     );
   } catch (error) {
     if (error instanceof RunError) throw error;
+    if (error instanceof ArtifactError) {
+      if (error.code === 'NOT_FOUND') throw new RunError('VERSION_UNAVAILABLE', `${id}: ${options.registryShown} no longer has this version; nothing was started`);
+      throw new RunError('REGISTRY_UNUSABLE', `cannot fetch ${id} from ${options.registryShown}: ${error.message}`, { cause: error });
+    }
     const e = error as FetchError;
     if (e.code === 'EINTEGRITY') {
       throw new RunError('INTEGRITY_MISMATCH', `${id}: the registry serves other bytes than the lock pinned (integrity mismatch); nothing was started`, {
@@ -349,7 +355,9 @@ export async function installNpmArtifact(pin: ArtifactPin, server: string, optio
   }
 
   // 1. Every tarball fetched and checked against its pin before any is read.
-  const tree = { fetched: 0, limit: options.maxTreeBytes ?? MAX_TREE_BYTES };
+  const { PackumentLoader } = await import('./npm.js');
+  const packuments = new PackumentLoader(options.fetch as ConstructorParameters<typeof PackumentLoader>[0], options.signal, new Set());
+  const tree = { fetched: 0, limit: options.maxTreeBytes ?? MAX_TREE_BYTES, packuments };
   const tarballs: (Buffer | undefined)[] = await mapLimited(packages, FETCH_CONCURRENCY, (p) => fetchPinned(p, options, tree));
   // 2. Every tarball read (links, devices, escaping paths refused) before anything is written.
   const written = new Map<string, TarFile>();
