@@ -63,7 +63,7 @@ export function registerUnwrap(program: Command, ctx: CommandContext): void {
 
 async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ existsSync, statSync, rmSync }, { resolve }, { readFileBounded, writeFileAtomic }, { UsageError }, { printable, safeJson }, wrap, { MAX_CONFIG_BYTES }] = await Promise.all([
+  const [{ existsSync, statSync, rmSync, realpathSync }, { resolve }, { readFileBounded, writeFileAtomic }, { UsageError }, { printable, safeJson }, wrap, { MAX_CONFIG_BYTES }] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../../src/util/fs.js'),
@@ -104,10 +104,17 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
   let backup: string | undefined;
   let madeBackup = false;
   if (outcome.changed && !options.dryRun) {
-    const mode = statSync(configPath).mode & 0o7777;
+    // A config kept as a symlink (dotfiles) is written where it points, and stays a symlink.
+    const target = realpathSync(configPath);
+    // Agents rewrite their configs (~/.claude.json on every start): a file that changed since it
+    // was read is not overwritten with an edit of its older bytes.
+    if (!readFileBounded(target, MAX_CONFIG_BYTES, 'agent config').equals(bytes)) {
+      throw new UsageError('FILE_WRITE', `${shown} changed while it was being rewritten (is the agent running?); nothing was written: run again`);
+    }
+    const mode = statSync(target).mode & 0o7777;
     if (action === 'wrap') {
       // The backup is the one copy of the file as the user had it: never replaced by another.
-      backup = `${configPath}.mcptrust-bak`;
+      backup = `${target}.mcptrust-bak`;
       if (existsSync(backup)) {
         const old = readFileBounded(backup, MAX_CONFIG_BYTES, 'backup');
         if (!old.equals(bytes)) {
@@ -119,7 +126,7 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
       }
     }
     try {
-      writeFileAtomic(configPath, Buffer.from(outcome.text, 'utf8'), { mode });
+      writeFileAtomic(target, Buffer.from(outcome.text, 'utf8'), { mode });
     } catch (error) {
       // The config is untouched (writeFileAtomic replaces it whole or not at all).
       if (madeBackup) rmSync(backup!, { force: true });

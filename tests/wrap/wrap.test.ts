@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAgentConfig, resolveEntry } from '../../src/config/agent-config.js';
@@ -317,5 +317,20 @@ describe('edge cases', () => {
     const partly = readFileSync(path, 'utf8');
     expect(partly).toContain('"memory": {"command": "npx", "args": ["pkg"]}');
     expect(partly).toContain('"github": {"command": "mcptrust"');
+  });
+});
+
+describe('where the file is written', () => {
+  it('a config that is a symlink stays one: the file it points to is rewritten, the backup sits next to it', async () => {
+    const real = write('dotfiles/claude.json', '{"mcpServers":{"memory":{"command":"npx","args":["pkg"]}}}\n');
+    mkdirSync(join(dir, 'home'), { recursive: true });
+    const link = join(dir, 'home', '.claude.json');
+    symlinkSync(real, link);
+    const r = await cli('wrap', '--config', link, '--lock', lock);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toContain('"command":"mcptrust"');
+    expect(existsSync(`${real}.mcptrust-bak`)).toBe(true);
+    expect(readdirSync(join(dir, 'home'))).toEqual(['.claude.json']);
   });
 });
