@@ -3,7 +3,7 @@
 // for why its verification equation is spelled out here). node:crypto provides SHA-512 (which
 // noble v3 asks the caller to supply for its synchronous API), randomness, and a native first try
 // of each verification (verifyEd25519): its "yes" is only taken where it implies the reference's.
-import { createHash, createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { constantTimeEqual } from './constant-time.js';
 
@@ -52,10 +52,62 @@ export function publicKeyProblem(publicKey: Uint8Array): string | undefined {
   const point = decodeCanonicalPoint(publicKey);
   if (!point) return 'is not a canonical encoding of a curve point';
   if (point.isSmallOrder()) return 'is a point of small order';
-  // [L]A must be the identity. noble computes [L]A as [L/2]A doubled plus A (its multiply takes
-  // scalars below L only); about 1.5 ms per key.
-  if (!point.isTorsionFree()) return 'is not in the prime-order subgroup ([L]A is not the identity: it has a torsion component, so one secret could stand behind several key ids)';
+  // [L]A must be the identity: decided natively by isTorsionFree below (noble's own
+  // point.isTorsionFree(), a BigInt [L/2]A, is the cross-check in tests/crypto/torsion-native).
+  if (!isTorsionFree(publicKey)) return 'is not in the prime-order subgroup ([L]A is not the identity: it has a torsion component, so one secret could stand behind several key ids)';
   return undefined;
+}
+
+const P = 2n ** 255n - 19n;
+
+function bigIntToLe32(n: bigint): Buffer {
+  const out = Buffer.alloc(32);
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return out;
+}
+
+/** a^-1 mod p by the extended Euclidean algorithm (a not 0 mod p). */
+function invertModP(a: bigint): bigint {
+  let [t, newT, r, newR] = [0n, 1n, P, ((a % P) + P) % P];
+  while (newR !== 0n) {
+    const q = r / newR;
+    [t, newT] = [newT, t - q * newT];
+    [r, newR] = [newR, r - q * newR];
+  }
+  return t < 0n ? t + P : t;
+}
+
+/** DER prefixes of an X25519 PKCS#8 private key and SPKI public key (RFC 8410), each followed by 32 bytes. */
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+let lMinusOneKey: KeyObject | undefined;
+
+/**
+ * Whether the point encoded by `publicKey` (already known to be a canonical encoding of a point
+ * that is not of small order) lies in the prime-order subgroup, with one native X25519 scalar
+ * multiplication instead of noble's BigInt [L]A. Write A = A' + T (A' of order L, T of order
+ * dividing 8) and k = 5L - 1. k is -1 mod L and a multiple of 8, so [k]A = -A'; and k lies
+ * between 2^254 and 2^255 with its low three bits clear, so X25519's clamping leaves it unchanged.
+ * X25519 works on u = (1 + y) / (1 - y), the Montgomery image of A (an isomorphism of the groups),
+ * and u(P) = u(-P). So X25519(k, u(A)) = u(A') equals u(A) exactly when A = ±A', that is when
+ * T = 0 (A = -A' would need T = -2A', impossible for A' not the identity). Any error means "not".
+ */
+function isTorsionFree(publicKey: Uint8Array): boolean {
+  try {
+    const yBytes = Buffer.from(publicKey);
+    yBytes[31]! &= 0x7f;
+    let y = 0n;
+    for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(yBytes[i]!);
+    const u = bigIntToLe32((((1n + y) * invertModP(1n - y)) % P + P) % P);
+    lMinusOneKey ??= createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, bigIntToLe32(5n * L - 1n)]), format: 'der', type: 'pkcs8' });
+    const publicU = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, u]), format: 'der', type: 'spki' });
+    return constantTimeEqual(diffieHellman({ privateKey: lMinusOneKey, publicKey: publicU }), u);
+  } catch {
+    return false;
+  }
 }
 
 /** A fresh 32-byte secret seed from the operating system's CSPRNG. */
