@@ -308,8 +308,8 @@ export function selectBin(manifest: unknown, name: string, wanted?: string): { n
   return { name: pick[0], file };
 }
 
-function binOf(dir: string, top: PackagePin, wanted: string | undefined, files: ReadonlyMap<string, { data: Buffer }> | undefined): NpmInstall['bin'] & { rel: string } {
-  const base = `node_modules/${top.name}`;
+function binOf(dir: string, top: PackagePin, wanted: string | undefined, files: ReadonlyMap<string, { data: Buffer }> | undefined, packages: readonly PackagePin[]): NpmInstall['bin'] & { rel: string } {
+  let base = `node_modules/${top.name}`;
   const read = (rel: string) => files?.get(rel)?.data ?? readFileSync(join(dir, rel));
   let manifest: unknown;
   try {
@@ -317,7 +317,18 @@ function binOf(dir: string, top: PackagePin, wanted: string | undefined, files: 
   } catch {
     throw new RunError('NO_BIN', `${printable(top.name, 100)}: its package.json is missing or not JSON`);
   }
-  const { name, file } = selectBin(manifest, top.name, wanted);
+  let picked: { name: string; file: string };
+  try {
+    picked = selectBin(manifest, top.name, wanted);
+  } catch (error) {
+    // A bin named on the line (`npx -p a -p b b-cmd`) may be another top-level package's: npx
+    // puts the bins of the packages at the top of its tree on PATH (not those of nested ones).
+    const other = wanted === undefined ? undefined : otherTopBin(packages, top, wanted, read);
+    if (!other) throw error;
+    base = other.base;
+    picked = other;
+  }
+  const { name, file } = picked;
   const rel = `${base}/${file}`;
   let head: Buffer;
   try {
@@ -328,6 +339,19 @@ function binOf(dir: string, top: PackagePin, wanted: string | undefined, files: 
   const firstLine = head.toString('utf8').split('\n', 1)[0] ?? '';
   const node = /\.(?:c|m)?js$/.test(file) || (firstLine.startsWith('#!') && /\bnode(?:\s|$)/.test(firstLine));
   return { name, path: join(dir, ...rel.split('/')), node, rel };
+}
+
+function otherTopBin(packages: readonly PackagePin[], top: PackagePin, wanted: string, read: (rel: string) => Buffer): { base: string; name: string; file: string } | undefined {
+  for (const p of packages) {
+    if (p.path === top.path || p.path.slice('node_modules/'.length).includes('/node_modules/')) continue;
+    try {
+      const manifest: unknown = JSON.parse(read(`${p.path}/package.json`).toString('utf8'));
+      return { base: p.path, ...selectBin(manifest, p.name, wanted) };
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -345,7 +369,7 @@ export async function installNpmArtifact(pin: ArtifactPin, server: string, optio
   try {
     lstatSync(dir);
     if (keptInstallIntact(dir, key)) {
-      const { rel: _, ...bin } = binOf(dir, top, options.bin, undefined);
+      const { rel: _, ...bin } = binOf(dir, top, options.bin, undefined, packages);
       return { dir, reused: true, packages: packages.length, files: (listFiles(dir)?.length ?? 1) - 1, bin };
     }
     // Changed, partial or foreign: never used. It is replaced by a fresh install below.
@@ -379,7 +403,7 @@ export async function installNpmArtifact(pin: ArtifactPin, server: string, optio
       written.set(rel, f);
     }
   });
-  const { rel: binRel, ...bin } = binOf(dir, top, options.bin, written);
+  const { rel: binRel, ...bin } = binOf(dir, top, options.bin, written, packages);
 
   // 3. Written into a fresh folder, then moved into place in one rename.
   const staging = join(options.root, `.${key}.${randomBytes(6).toString('hex')}.partial`);
