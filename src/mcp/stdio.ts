@@ -320,6 +320,10 @@ export class BoundedStdioTransport implements Transport {
       this.fail(duplicate);
       return;
     }
+    if (isPlainJsonRpcMessage(json)) {
+      this.onmessage?.(json);
+      return;
+    }
     const parsed = JSONRPCMessageSchema.safeParse(json);
     if (!parsed.success) {
       this.fail(new ServerError('PROTOCOL', `server sent a message that is not JSON-RPC 2.0: ${shown()}`));
@@ -377,6 +381,38 @@ export class BoundedStdioTransport implements Transport {
     child.stderr.destroy();
     child.unref();
   }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRequestId = (v: unknown) => typeof v === 'string' || Number.isSafeInteger(v);
+
+/** Whether every own key of `value` is one of `allowed` (a strict zod object refuses any other). */
+function keysWithin(value: Record<string, unknown>, allowed: readonly string[]): boolean {
+  for (const key in value) if (!allowed.includes(key)) return false;
+  return true;
+}
+
+/**
+ * The common shapes of a JSON-RPC 2.0 message, checked by hand on the hot path (the proxy
+ * crosses it twice per call): a request, notification, result or error response whose members
+ * are exactly the ones JSONRPCMessageSchema allows, with no `_meta` in params or result and no
+ * member of `error` beyond code, message and data. Every message it accepts is one the schema
+ * accepts and would return unchanged (same members, same values); anything else, valid or not,
+ * goes to the schema, which decides (tests/proxy/perf-jsonrpc-shape.test.ts pins both).
+ */
+export function isPlainJsonRpcMessage(value: unknown): value is JSONRPCMessage {
+  if (!isRecord(value) || value.jsonrpc !== '2.0') return false;
+  if (typeof value.method === 'string') {
+    const params = value.params;
+    if (params !== undefined && (!isRecord(params) || '_meta' in params)) return false;
+    return value.id === undefined ? keysWithin(value, ['jsonrpc', 'method', 'params']) : isRequestId(value.id) && keysWithin(value, ['jsonrpc', 'id', 'method', 'params']);
+  }
+  if (value.result !== undefined) {
+    return isRequestId(value.id) && isRecord(value.result) && !('_meta' in value.result) && keysWithin(value, ['jsonrpc', 'id', 'result']);
+  }
+  const error = value.error;
+  if (!isRecord(error) || !Number.isSafeInteger(error.code) || typeof error.message !== 'string' || !keysWithin(error, ['code', 'message', 'data'])) return false;
+  return (value.id === undefined || isRequestId(value.id)) && keysWithin(value, ['jsonrpc', 'id', 'error']);
 }
 
 function tooLarge(size: number, max: number, partial = false): ServerError {
