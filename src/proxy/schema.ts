@@ -12,7 +12,10 @@ export type CompiledSchema = { validate(value: unknown): SchemaCheck } | { error
 /** Deepest argument or structuredContent value validated (ajv recurses; a deeper value is refused). */
 export const MAX_VALUE_DEPTH = MAX_ITEM_DEPTH;
 
-type AjvLike = { compile(schema: object): ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } };
+type AjvLike = {
+  compile(schema: object): ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
+  removeSchema(): unknown;
+};
 const require = createRequire(import.meta.url);
 let engines: { draft7: AjvLike; draft2020: AjvLike } | undefined;
 
@@ -57,8 +60,15 @@ export function compileSchema(schema: unknown): CompiledSchema {
     if (dialect === undefined || (typeof dialect === 'string' && dialect.includes('2020-12'))) engine = draft2020;
     else if (typeof dialect === 'string' && /draft-0[67]\/schema#?$/.test(dialect)) engine = draft7;
     else return { error: 'the locked schema names a JSON Schema dialect the proxy does not validate' };
-    // Each schema is compiled on its own: a copy, so ids in different tools never collide.
-    const validate = engine.compile(structuredClone(schema) as object);
+    // Each schema is compiled on its own: a copy, and the engine forgets every schema it was
+    // given once compiled (meta-schemas kept), so two tools' equal `$id`s never collide and a
+    // `$ref` never resolves to another tool's schema compiled earlier.
+    let validate: ReturnType<AjvLike['compile']>;
+    try {
+      validate = engine.compile(structuredClone(schema) as object);
+    } finally {
+      engine.removeSchema();
+    }
     return {
       validate(value) {
         if (measureNesting(value, MAX_VALUE_DEPTH).tooDeep) return { ok: false, reason: `nests deeper than ${MAX_VALUE_DEPTH} levels` };
