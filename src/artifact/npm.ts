@@ -16,6 +16,7 @@ import pacote from 'pacote';
 import type { NpmLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError, registryOrigin } from './errors.js';
+import { pinLocalNpm } from './local-npm.js';
 import { assertNotPrivateHop, MAX_REDIRECTS, readBounded, REQUEST_TIMEOUT_MS, unreachable } from './net.js';
 import { flattenNpmConfig, readNpmConfig, type NpmFlatOptions } from './npm-config.js';
 import type { ArtifactPin, PackagePin } from './types.js';
@@ -70,6 +71,9 @@ export async function pinNpm(launch: NpmLaunch, options: NpmPinOptions): Promise
     }
     parsed.push(result);
   }
+  // A package already installed in the project runs from there: pinned from the install, no registry asked.
+  const local = await pinLocalNpm(launch, parsed, { cwd: options.cwd, spec, maxPackages: MAX_TREE_PACKAGES });
+  if (local) return local;
 
   const flat = npmRegistryOptions(launch, options);
   // The launched packages' own packuments are asked fresh, as npx asks them (a new `latest` is

@@ -38,10 +38,12 @@ describe('lock against real servers from npm', () => {
   it('locks server-everything started with npx, exactly as the SDK lists it, and byte-identically twice', async () => {
     const dir = join(scratch.dir, 'everything');
     mkdirSync(dir);
-    // --no-pin: pinning would ask the registry; npx resolves the package from the project's
-    // node_modules (no network), as for a user. (tests/pin pins against a loopback registry.)
-    const argv = ['lock', '--no-pin', '--', 'npx', '-y', '@modelcontextprotocol/server-everything'];
-    const first = await runCli([...argv.slice(0, 1), '-o', join(dir, 'mcp-lock.json'), ...argv.slice(1)], { cwd: repoRoot, env });
+    // npx runs the project's installed copy (no network), as for a user, and that is what is
+    // pinned, from npm's install record: no registry is asked (a registry on a closed loopback
+    // port would fail the lock with exit 3). tests/pin/local-install.test.ts asserts the pin.
+    const npxEnv = { PATH: process.env.PATH, HOME: dir, npm_config_cache: join(dir, 'npm-cache'), npm_config_registry: 'http://127.0.0.1:9/', npm_config_update_notifier: 'false' };
+    const argv = ['lock', '--', 'npx', '-y', '@modelcontextprotocol/server-everything'];
+    const first = await runCli([...argv.slice(0, 1), '-o', join(dir, 'mcp-lock.json'), ...argv.slice(1)], { cwd: repoRoot, env: npxEnv });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/locked 1 server into .*mcp-lock\.json/);
@@ -49,6 +51,8 @@ describe('lock against real servers from npm', () => {
     const lock = parseLockfile(bytes.toString('utf8'));
     const server = lock.servers['mcp-servers/everything']!;
     expect(server.transport).toEqual({ type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'], env: [] });
+    const installed = JSON.parse(readFileSync(join(repoRoot, 'node_modules', '@modelcontextprotocol', 'server-everything', 'package.json'), 'utf8')) as { version: string };
+    expect(server.artifact).toMatchObject({ type: 'npm', name: '@modelcontextprotocol/server-everything', version: installed.version });
 
     const truth = await listWithSdk([everythingBin]);
     expect(server.surface.identity.serverInfo).toEqual(truth.info);
