@@ -1,8 +1,8 @@
-import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { Environment, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import type { Policy, PolicyRule, SourcePosition } from './load.js';
-import { checkAgainstInputSchema } from './typecheck.js';
+import { checkAgainstInputSchema, readsWholeObjects } from './typecheck.js';
 
 /**
  * Structural bounds applied when an expression is parsed (cel-js limits). With the per-rule
@@ -112,8 +112,28 @@ function compileRule(rule: PolicyRule): { program: ParseResult } | { problem: Co
  */
 export function referencedNames(...policies: Policy[]): Set<string> {
   const names = new Set<string>();
-  for (const policy of policies) for (const rule of policy.rules) for (const m of rule.expr.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0]);
+  for (const policy of policies) {
+    for (const rule of policy.rules) {
+      for (const m of rule.expr.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) names.add(m[0]);
+      // A rule that enumerates, counts or compares an object whole (`t.all(k, …)`, `size(t)`,
+      // `k in t`, `t[k]`, `a == b`) sees its fields without naming them: all of them are built.
+      const ast = parsedAst(rule.expr);
+      if (ast === undefined || readsWholeObjects(ast)) for (const name of DERIVED_FIELDS) names.add(name);
+    }
+  }
   return names;
+}
+
+/** The names of the input's derived fields (src/policy/input.ts builds each only when named). */
+const DERIVED_FIELDS = ['descriptionSignals', 'risk_level', 'risk_reasons', 'capabilities', 'shadows', 'mtf'] as const;
+
+/** The AST of an expression, or undefined when it does not parse (compilePolicy reports that). */
+function parsedAst(expr: string): ASTNode | undefined {
+  try {
+    return celEnvironment().parse(expr).ast;
+  } catch {
+    return undefined;
+  }
 }
 
 /** "org.yaml:12:11: rule "no exec" does not compile: Unexpected token (at 1:14 in the expression)" */

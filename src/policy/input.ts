@@ -221,8 +221,9 @@ export interface BuildOptions {
   /**
    * The identifiers the rules use (see referencedNames). The costly derived fields —
    * `descriptionSignals`, `capabilities`/`risk_level`/`risk_reasons`, `shadows` and `mtf` — are computed
-   * only when a rule names them, and left out otherwise: a rule that reaches one in some
-   * unforeseen way (say `t["risk" + "_level"]`) gets a missing-field error and fails, closed.
+   * only when a rule names them, and left out otherwise (a rule that reads an object whole, such
+   * as `t.all(k, …)` or `size(t)`, names them all: see referencedNames); a rule that reaches one
+   * in some other unforeseen way gets a missing-field error and fails, closed.
    * Default (no names): every field, as `mcptrust policy input` prints it.
    */
   names?: ReadonlySet<string>;

@@ -131,8 +131,26 @@ function literalKind(value: unknown): string {
 
 const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 59)}…` : s);
 
+/**
+ * Whether a value of this type may be an object (a map) as a whole: its schema says so, or it
+ * is not known (dynamic). Literals are never one.
+ */
+function mayBeObject(node: ASTNode, t: StaticType): boolean {
+  if (node.op === 'value' || node.op === 'list') return false;
+  if (t.schema === undefined) return true;
+  const kinds = kindsOf(t.schema);
+  return kinds === undefined || kinds.has('map');
+}
+
 class Checker {
   readonly problems: TypeProblem[] = [];
+  /**
+   * The expression uses some object as a whole rather than field by field: it enumerates its
+   * keys (a comprehension over a map), counts them (size), tests a computed key (`k in t`,
+   * `t[k]`), compares it whole, or passes it to a function. Such a rule can see a field
+   * without naming it (src/policy/compile.ts referencedNames).
+   */
+  wholeObjects = false;
 
   private problem(offset: number, message: string): void {
     this.problems.push({ offset, message });
@@ -220,6 +238,7 @@ class Checker {
         const [object, index] = node.args;
         const t = this.typeOf(object, scope);
         this.typeOf(index, scope);
+        if (index.op !== 'value' && mayBeObject(object, t) && resolveRef(t.schema)?.type !== 'array') this.wholeObjects = true;
         const s = resolveRef(t.schema);
         if (s?.type === 'array') return { schema: s.items as Schema | undefined, where: `${t.where}[]` };
         if (index.op === 'value' && typeof index.args === 'string') return this.select(t, index.args, index.start);
@@ -228,7 +247,7 @@ class Checker {
       }
       case 'call': {
         const [, args] = node.args;
-        for (const a of args) this.typeOf(a, scope);
+        for (const a of args) if (mayBeObject(a, this.typeOf(a, scope))) this.wholeObjects = true;
         return DYN;
       }
       case 'rcall': {
@@ -238,12 +257,16 @@ class Checker {
           return this.typeOf(args[2]!, new Map(scope).set(args[0]!.args as string, bound));
         }
         const t = this.typeOf(receiver, scope);
+        if (mayBeObject(receiver, t)) this.wholeObjects = true;
         if (COMPREHENSIONS.has(name) && args.length >= 2 && args[0]!.op === 'id') {
           const inner = new Map(scope).set(args[0]!.args as string, this.element(t));
           for (const a of args.slice(1)) this.typeOf(a, inner);
-          return DYN;
+          // A filtered list holds the same elements, a mapped one is a list: `.filter(…).size()`
+          // and `.map(…).size()` stay field by field.
+          if (name === 'filter' && isList(t)) return t;
+          return name === 'map' ? { schema: { type: 'array' }, where: `${t.where}.map(…)` } : DYN;
         }
-        for (const a of args) this.typeOf(a, scope);
+        for (const a of args) if (mayBeObject(a, this.typeOf(a, scope))) this.wholeObjects = true;
         return DYN;
       }
       case '==':
@@ -253,12 +276,14 @@ class Checker {
         const r = this.typeOf(right, scope);
         this.compare(l, right);
         this.compare(r, left);
+        if (left.op !== 'value' && right.op !== 'value' && (mayBeObject(left, l) || mayBeObject(right, r) || isList(l) || isList(r))) this.wholeObjects = true;
         return DYN;
       }
       case 'in': {
         const [left, right] = node.args;
         const l = this.typeOf(left, scope);
-        this.typeOf(right, scope);
+        const r = this.typeOf(right, scope);
+        if (left.op !== 'value' && mayBeObject(right, r)) this.wholeObjects = true;
         if (right.op === 'list') for (const item of right.args) this.compare(l, item);
         return DYN;
       }
@@ -284,6 +309,10 @@ class Checker {
   }
 }
 
+function isList(t: StaticType): boolean {
+  return resolveRef(t.schema)?.type === 'array';
+}
+
 function isNode(value: unknown): value is ASTNode {
   return typeof value === 'object' && value !== null && typeof (value as { op?: unknown }).op === 'string' && 'args' in value;
 }
@@ -296,4 +325,14 @@ export function checkAgainstInputSchema(ast: ASTNode): TypeProblem[] {
   const checker = new Checker();
   checker.typeOf(ast, new Map());
   return checker.problems;
+}
+
+/**
+ * Whether an expression may read some input object as a whole (see Checker.wholeObjects): the
+ * input builder then computes every field, since such a rule can reach one it never names.
+ */
+export function readsWholeObjects(ast: ASTNode): boolean {
+  const checker = new Checker();
+  checker.typeOf(ast, new Map());
+  return checker.wholeObjects;
 }
