@@ -19,11 +19,12 @@ export function registerWrap(program: Command, ctx: CommandContext): void {
     .command('wrap')
     .summary('rewrite an agent config so each stdio server starts through mcptrust proxy')
     .description(
-      'Rewrite each stdio server of an agent config (Claude Desktop, Claude Code .mcp.json and\n' +
-        '~/.claude.json, Cursor, VS Code mcp.json and settings.json) so the agent launches it as\n' +
-        '`mcptrust proxy --lock LOCK --server NAME [--env K]... -- CMD ARGS...`. env, headers,\n' +
-        'comments, formatting and unknown fields are kept; remote (HTTP/SSE) entries are left as\n' +
-        'they are. The file is replaced atomically, after a backup to FILE.mcptrust-bak.',
+      'Rewrite each stdio server of an agent config (Claude Desktop, Claude Code\n' +
+        '.mcp.json and ~/.claude.json, Cursor, VS Code mcp.json and settings.json)\n' +
+        'so the agent launches it as mcptrust proxy --lock LOCK --server NAME\n' +
+        '[--env K]... -- CMD ARGS.... env, headers, comments, formatting and unknown\n' +
+        'fields are kept; remote (HTTP/SSE) entries are left as they are. The file\n' +
+        'is replaced atomically, after a backup to FILE.mcptrust-bak.',
     )
     .requiredOption('--config <file>', 'the agent config to rewrite')
     .option('--lock <file>', 'the lockfile the proxy enforces (every wrapped server must be in it)', DEFAULT_LOCKFILE)
@@ -34,9 +35,10 @@ export function registerWrap(program: Command, ctx: CommandContext): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 done (or nothing to do) · 1 a server is not in the lockfile (lock it first; the
-others are wrapped) · 2 the config or lockfile cannot be read, or cannot be rewritten exactly.
-Idempotent: a server already launched through mcptrust proxy is left alone. Undo: mcptrust unwrap.
+Exit codes: 0 done (or nothing to do) · 1 a server is not in the lockfile
+(lock it first; the others are wrapped) · 2 the config or lockfile cannot be
+read, or cannot be rewritten exactly. Idempotent: a server already launched
+through mcptrust proxy is left alone. Undo: mcptrust unwrap.
 Examples:
   mcptrust lock --config .mcp.json && mcptrust wrap --config .mcp.json
   mcptrust wrap --config .vscode/mcp.json --lock mcp-lock.json --dry-run
@@ -51,7 +53,7 @@ export function registerUnwrap(program: Command, ctx: CommandContext): void {
   program
     .command('unwrap')
     .summary('undo wrap: restore each server of an agent config to its own command')
-    .description('Take mcptrust proxy out of every wrapped server of an agent config, restoring the\ncommand and args that follow its `--` exactly. Idempotent.')
+    .description('Take mcptrust proxy out of every wrapped server of an agent config,\nrestoring the command and args that follow its -- exactly. Idempotent.')
     .requiredOption('--config <file>', 'the agent config to restore')
     .option('--server <name>', 'only this server (repeatable)', collect, [])
     .option('--dry-run', 'print what would change, write nothing')
