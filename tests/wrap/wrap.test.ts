@@ -233,6 +233,10 @@ describe('refusals write nothing', () => {
   it('a comment in a plain-JSON config', () => refuse('d/.mcp.json', '{ // c\n"mcpServers": {}}', /is not valid JSON/));
   it('a TOML config', () => refuse('e/.codex/config.toml', '[mcp_servers.memory]\ncommand = "npx"\n', /wrap rewrites JSON agent configs/));
   it('a lockfile that does not exist', () => refuse('f/.mcp.json', MCP_JSON, /make one first|no such file/, ['--lock', join(dir, 'missing.json')]));
+  it('a lockfile that is not a lockfile', async () => {
+    writeFileSync(lock, '{"lockfileVersion": 99}');
+    await refuse('f2/.mcp.json', MCP_JSON, /lockfileVersion|version/i);
+  });
   it('a different backup already there', async () => {
     const path = write('g/.mcp.json', MCP_JSON);
     writeFileSync(`${path}.mcptrust-bak`, 'older');
