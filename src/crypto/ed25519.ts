@@ -284,12 +284,17 @@ function scalarBelowOrder(s: Uint8Array): boolean {
  * OpenSSL refuses, or any error, is decided by the reference path, so the answer is the
  * reference's in every case; only valid signatures skip its BigInt arithmetic.
  */
+/** The KeyObject of the last public key checked natively (verify checks several signatures by few keys). */
+let lastNativeKey: { x: string; key: KeyObject } | undefined;
+
 function nativeAccepts(signature: Uint8Array, message: Uint8Array | readonly Uint8Array[], publicKey: Uint8Array): boolean {
   try {
     if (signature.length !== SIGNATURE_LENGTH || publicKey.length !== PUBLIC_KEY_LENGTH) return false;
     if (!scalarBelowOrder(signature.subarray(32, 64))) return false;
     if (!plausibleLargeOrderEncoding(publicKey) || !plausibleLargeOrderEncoding(signature.subarray(0, 32))) return false;
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+    const x = Buffer.from(publicKey.buffer, publicKey.byteOffset, PUBLIC_KEY_LENGTH).toString('base64url');
+    if (lastNativeKey?.x !== x) lastNativeKey = { x, key: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' }) };
+    const key = lastNativeKey.key;
     const bytes = message instanceof Uint8Array ? message : message.length === 1 ? message[0]! : Buffer.concat(message);
     return nodeVerify(null, bytes, key, signature) === true;
   } catch {
