@@ -34,7 +34,8 @@ interface Pending {
   method: string;
   tool?: string;
   progress?: { proxy: number; client: Id };
-  timer: NodeJS.Timeout;
+  /** Date.now() past which the agent gets a timeout error (moved on by progress). */
+  deadline: number;
 }
 
 const SERVER_REQUEST_CAPABILITY: Record<string, string> = {
@@ -95,6 +96,12 @@ export class ProxySession {
   private windowCount = 0;
   private windowDropped = 0;
   private readonly listChanged = new Map<string, { timer: NodeJS.Timeout; again: boolean }>();
+  /**
+   * One timer for every pending request, not one each: a timer set and cleared per call cost
+   * about a tenth of the proxy's time per call (timer lists and their queue rebuilt each time).
+   * It fires at the earliest deadline it was armed for, times out what is due, and re-arms.
+   */
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SessionOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -191,8 +198,10 @@ export class ProxySession {
       forwarded = { ...params, _meta: { ...params._meta, progressToken: proxyId } };
     }
     const tool = method === 'tools/call' && isObject(params) && typeof params.name === 'string' ? params.name : undefined;
-    const timer = setTimeout(() => this.timeOut(proxyId), this.options.timeoutMs);
-    this.pending.set(proxyId, { clientId: id, method, tool, progress, timer });
+    const deadline = Date.now() + this.options.timeoutMs;
+    this.pending.set(proxyId, { clientId: id, method, tool, progress, deadline });
+    // Every deadline is now + the same timeout: an armed sweep is due no later than this one.
+    this.sweep ??= setTimeout(() => this.sweepTimeouts(), this.options.timeoutMs);
     this.byClientId.set(keyOf(id), proxyId);
     this.toServer(forwarded === undefined ? { id: proxyId, method } : { id: proxyId, method, params: forwarded });
   }
@@ -200,11 +209,25 @@ export class ProxySession {
   private settle(proxyId: number): Pending | undefined {
     const entry = this.pending.get(proxyId);
     if (!entry) return undefined;
-    clearTimeout(entry.timer);
     this.pending.delete(proxyId);
     this.byClientId.delete(keyOf(entry.clientId));
     if (entry.progress) this.progress.delete(entry.progress.proxy);
     return entry;
+  }
+
+  /** Times out every pending request past its deadline, then waits for the next deadline. */
+  private sweepTimeouts(): void {
+    this.sweep = undefined;
+    if (this.ended) return;
+    const now = Date.now();
+    const due: number[] = [];
+    let next = Infinity;
+    for (const [proxyId, entry] of this.pending) {
+      if (entry.deadline <= now) due.push(proxyId);
+      else next = Math.min(next, entry.deadline);
+    }
+    for (const proxyId of due) this.timeOut(proxyId);
+    if (next !== Infinity && !this.ended) this.sweep = setTimeout(() => this.sweepTimeouts(), Math.max(1, next - now));
   }
 
   private timeOut(proxyId: number): void {
@@ -315,7 +338,7 @@ export class ProxySession {
         return;
       }
       // Progress keeps a long request alive (the SDK's resetTimeoutOnProgress).
-      entry.timer.refresh();
+      entry.deadline = Date.now() + this.options.timeoutMs;
       this.toAgent({ method, params: { ...p, progressToken: entry.progress.client } });
       return;
     }
@@ -390,6 +413,8 @@ export class ProxySession {
     if (this.ended) return;
     this.ended = true;
     for (const held of this.listChanged.values()) clearTimeout(held.timer);
+    clearTimeout(this.sweep);
+    this.sweep = undefined;
     for (const proxyId of [...this.pending.keys()]) {
       const entry = this.settle(proxyId)!;
       if (how === 'server') this.toAgent({ id: entry.clientId, error: { code: -32000, message: `mcptrust proxy: the server closed the connection before answering ${entry.method}` } });
