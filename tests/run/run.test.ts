@@ -69,11 +69,14 @@ function newCase(): Case {
 /** Publishes `name` (bin + an install script that writes the install marker) with one dependency; returns its pin. */
 function publishPackage(c: Case, name: string): ArtifactPin {
   const dep = registry.publish({ name: `${name}-dep`, version: '2.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
-  const script = `node -e "require('fs').writeFileSync(${JSON.stringify(c.installMarker)}, 'x')"`;
+  // The install script is a file of the package (no shell quoting to get wrong): run by hand in
+  // the package folder, `node install-marker.cjs` writes the marker, so "no install script ran"
+  // can fail.
+  const script = 'node install-marker.cjs';
   const main = registry.publish({
     name,
     version: '1.0.0',
-    files: { 'server.mjs': serverSource },
+    files: { 'server.mjs': serverSource, 'install-marker.cjs': `require('fs').writeFileSync(${JSON.stringify(c.installMarker)}, 'x');\n` },
     bin: { [name]: 'server.mjs' },
     dependencies: { [`${name}-dep`]: '^2.0.0' },
     scripts: { preinstall: script, install: script, postinstall: script },
