@@ -22,6 +22,8 @@ afterAll(() => scratch.cleanup());
 function withTransport(file: string, transport: unknown): string {
   const json = JSON.parse(readFileSync(lockPath, 'utf8'));
   json.servers.s.transport = transport;
+  // An artifact pin belongs to a launched (stdio) server only; the reader refuses it elsewhere.
+  if ((transport as { type: string }).type !== 'stdio') delete json.servers.s.artifact;
   const path = join(scratch.dir, file);
   writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
   return path;

@@ -12,7 +12,16 @@ beforeAll(async () => {
   // Locked from the live example server (the clean lock's surface), so it is launched as this
   // machine launches it: check compares the transport too, as diff and lock do.
   expect((await runCli(['lock', '--', ...fixtureServer('example-server.mjs')], { cwd: dir })).code).toBe(0);
-  expect(readFileSync(join(dir, 'mcp-lock.json'), 'utf8').replace(/"transport": \{[^}]*\}/s, '')).toBe(readFileSync(join(fixtures, 'clean.lock.json'), 'utf8').replace(/"transport": \{[^}]*\}/s, ''));
+  // The surface is the clean lock's; how it is launched (transport, artifact pin) is this machine's.
+  const surfaceOnly = (file: string) => {
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    for (const server of Object.values(json.servers) as Record<string, unknown>[]) {
+      delete server.transport;
+      delete server.artifact;
+    }
+    return json;
+  };
+  expect(surfaceOnly(join(dir, 'mcp-lock.json'))).toEqual(surfaceOnly(join(fixtures, 'clean.lock.json')));
   expect((await runCli(['keygen', '--name', 'team'], { cwd: dir })).code).toBe(0);
   expect((await runCli(['sign', '--key', 'team.key'], { cwd: dir })).code).toBe(0);
   writeFileSync(join(dir, 'prefix.yaml'), 'name: prefix\nrules:\n  - name: approved_prefix\n    expr: \'input.tools.all(t, t.name.startsWith("notes_"))\'\n    failure_msg: tools must be namespaced notes_\n');
