@@ -102,7 +102,9 @@ function integrityShape(type: ArtifactType): [RegExp, string] {
  * Reads a server's `artifact` field. `fail` throws the caller's error naming the file and the
  * path; nothing is returned until every field passed.
  */
-export function parseArtifact(v: JsonValue | undefined, path: string, fail: ArtifactFail): ArtifactPin {
+export function parseArtifact(v: JsonValue | undefined, path: string, fail: ArtifactFail, transportType?: string): ArtifactPin {
+  // Only a stdio launch runs code on this machine: a server reached over HTTP has no artifact.
+  if (transportType !== undefined && transportType !== 'stdio') fail(path, `is recorded for stdio servers only; this server is reached over ${transportType}`);
   if (!isObject(v)) fail(path, 'must be an object');
   const type = v.type;
   if (typeof type !== 'string' || !(ARTIFACT_TYPES as readonly string[]).includes(type)) fail(`${path}.type`, `must be one of ${ARTIFACT_TYPES.map((t) => `"${t}"`).join(', ')}`);

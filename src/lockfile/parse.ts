@@ -185,7 +185,7 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
       throw new LockfileError('DIGEST_MISMATCH', `${source}: server ${JSON.stringify(printable(name, 80))} does not match its surface digest (edited by hand? re-run mcptrust lock)`);
     }
     servers[name] = { name, transport: parseTransport(source, `${path}.transport`, s.transport), surface };
-    if (s.artifact !== undefined) servers[name].artifact = parseArtifact(s.artifact, `${path}.artifact`, (at, what) => fail(source, at, what));
+    if (s.artifact !== undefined) servers[name].artifact = parseArtifact(s.artifact, `${path}.artifact`, (at, what) => fail(source, at, what), servers[name].transport.type);
   }
   return { lockfileVersion: root.lockfileVersion, servers };
 }
