@@ -222,14 +222,43 @@ function applyEdits(text: string, edits: Edit[]): string {
   return out + text.slice(from);
 }
 
-/** The proxy part of a wrapped entry's args: where `proxy` and `--` are, or undefined. */
-function wrappedShape(args: JsonValue | undefined): { proxyAt: number; dashDash: number } | undefined {
+/** Proxy options that take a value (`--lock FILE`), and those that take none. */
+const PROXY_VALUE_FLAGS = new Set(['--lock', '--server', '--env', '--audit', '--fail-on', '--timeout', '--max-items']);
+const PROXY_SWITCHES = new Set(['--audit-only']);
+
+/**
+ * Whether a word launches mcptrust: its last path part is `mcptrust`, optionally with a version
+ * (`mcptrust@0.1.0`, as npx takes it) or an extension (`mcptrust.js`, `.cmd`, `.exe`).
+ */
+function isMcptrustWord(word: JsonValue | undefined): boolean {
+  if (typeof word !== 'string') return false;
+  let name = word.slice(Math.max(word.lastIndexOf('/'), word.lastIndexOf('\\')) + 1);
+  const at = name.indexOf('@', 1);
+  if (at !== -1) name = name.slice(0, at);
+  for (const ext of ['.js', '.mjs', '.cjs', '.cmd', '.exe']) if (name.toLowerCase().endsWith(ext)) name = name.slice(0, -ext.length);
+  return name.toLowerCase() === 'mcptrust';
+}
+
+/**
+ * Where `proxy` and its `--` are in a wrapped entry, or undefined. Wrapped means: the word
+ * before `proxy` (the command, or an arg of a launcher such as `npx -y mcptrust`) starts
+ * mcptrust, and only proxy options sit between `proxy` and `--`. An entry that merely looks
+ * like it (`node proxy --lock x -- server.js`, a repository's own ./proxy script) is not.
+ */
+function wrappedShape(command: JsonValue | undefined, args: JsonValue | undefined): { proxyAt: number; dashDash: number } | undefined {
   if (!Array.isArray(args)) return undefined;
   const proxyAt = args.findIndex((a, i) => i <= MAX_LAUNCHER_WORDS && a === PROXY_WORD && args[i + 1] === '--lock');
-  if (proxyAt === -1) return undefined;
-  const dashDash = args.indexOf('--', proxyAt + 1);
-  if (dashDash === -1 || dashDash + 1 >= args.length || typeof args[dashDash + 1] !== 'string') return undefined;
-  return { proxyAt, dashDash };
+  if (proxyAt === -1 || !isMcptrustWord(proxyAt === 0 ? command : args[proxyAt - 1])) return undefined;
+  let i = proxyAt + 1;
+  while (i < args.length && args[i] !== '--') {
+    const word = args[i];
+    if (typeof word !== 'string') return undefined;
+    if (PROXY_VALUE_FLAGS.has(word)) i += 2;
+    else if (PROXY_SWITCHES.has(word) || PROXY_VALUE_FLAGS.has(word.slice(0, word.indexOf('=')))) i += 1;
+    else return undefined;
+  }
+  if (i + 1 >= args.length || typeof args[i + 1] !== 'string') return undefined;
+  return { proxyAt, dashDash: i };
 }
 
 /** The parsed config, strictly, with its positional view (comments blanked, offsets kept). */
@@ -259,7 +288,7 @@ function wrapEdits(text: string, entry: Located, options: WrapOptions, where: st
       reason: 'a remote (HTTP/SSE) server: wrapping would turn it into a stdio entry and move its headers into the proxy\'s arguments; left as it is (check it with mcptrust diff --config)',
     };
   }
-  if (wrappedShape(obj.args)) return { status: 'already-wrapped', reason: 'already launched through mcptrust proxy' };
+  if (wrappedShape(obj.command, obj.args)) return { status: 'already-wrapped', reason: 'already launched through mcptrust proxy' };
   if (spec.envFile !== undefined) {
     return { status: 'skipped', reason: 'uses "envFile": the proxy passes on only the variables it is told by name, and the file is not read; list them in "env" instead' };
   }
@@ -269,7 +298,9 @@ function wrapEdits(text: string, entry: Located, options: WrapOptions, where: st
   if (!options.lockedNames.has(entry.name)) return { status: 'not-in-lock', reason: 'not in the lockfile: lock it first (mcptrust lock --config FILE), then wrap' };
   const commandNode = member(entry.node, 'command')!;
   const argsNode = member(entry.node, 'args');
-  const proxyWords = [...options.launcher.slice(1), PROXY_WORD, '--lock', options.lockArg, '--server', entry.name];
+  // A name that starts with "-" goes as --server=NAME, so the proxy cannot take it for an option.
+  const server = entry.name.startsWith('-') ? [`--server=${entry.name}`] : ['--server', entry.name];
+  const proxyWords = [...options.launcher.slice(1), PROXY_WORD, '--lock', options.lockArg, ...server];
   // The server gets the variables its entry declares only if the proxy passes them on by name.
   for (const name of Object.keys(spec.env)) proxyWords.push('--env', name);
   proxyWords.push('--');
@@ -285,7 +316,7 @@ function wrapEdits(text: string, entry: Located, options: WrapOptions, where: st
 /** The edits that unwrap one wrapped entry (undefined when it is not wrapped). */
 function unwrapEdits(text: string, entry: Located): { edits: Edit[]; command: string; kept: number } | undefined {
   if (!isObject(entry.value)) return undefined;
-  const shape = wrappedShape(entry.value.args);
+  const shape = wrappedShape(entry.value.command, entry.value.args);
   const commandNode = member(entry.node, 'command');
   const argsNode = member(entry.node, 'args');
   if (!shape || !commandNode || commandNode.kind !== 'string' || !argsNode?.items) return undefined;

@@ -292,6 +292,14 @@ describe('edge cases', () => {
     expect(wrapConfigText(out.text, path, opts).text).toBe(out.text);
   });
 
+  it('a server named "--" is wrapped and unwrapped by the structure of the proxy options, not by the first "--"', () => {
+    const text = '{"mcpServers":{"--":{"command":"npx","args":["pkg"]}}}';
+    const path = join(dir, '.mcp.json');
+    const out = wrapConfigText(text, path, { ...opts, lockedNames: new Set(['--']) });
+    expect(out.text).toBe('{"mcpServers":{"--":{"command":"mcptrust","args":["proxy", "--lock", "/l.json", "--server=--", "--", "npx", "pkg"]}}}');
+    expect(unwrapConfigText(out.text, path).text).toBe(text);
+  });
+
   it('an env name the proxy cannot pass on leaves the entry as it is, with the reason', () => {
     const text = '{"mcpServers":{"memory":{"command":"npx","env":{"MY-VAR":"1"}}}}';
     const out = wrapConfigText(text, join(dir, '.mcp.json'), opts);
