@@ -71,8 +71,8 @@ export async function pinLocalNpm(launch: NpmLaunch, parsed: npa.Result[], optio
     if (ownBin(project, bin)) return unpinned(`the project's own bin "${printable(bin, 80)}"`);
     const found = localBin(project, bin);
     // A bin of that name runs whatever package installed it; pinned below only when it is
-    // the bin of the installed package of that very name.
-    if (found && !binOfPackage(found, parsed[0]!.name ?? undefined)) return unpinned(`${printable(found.shown, 200)}`);
+    // the bin of the package of that very name installed in the project folder itself.
+    if (found && (found.dir !== project || !binOfPackage(found, parsed[0]!.name ?? undefined))) return unpinned(`${printable(found.shown, 200)}`);
   }
   if (parsed.some((p) => p.type === 'tag')) return undefined;
   if (!isDir(join(project, 'node_modules'))) return undefined;
@@ -154,7 +154,8 @@ function localBin(project: string, bin: string): { dir: string; file: string; sh
   if (bin.includes('\0')) return undefined;
   for (let dir = project; ; dir = dirname(dir)) {
     const file = join(dir, 'node_modules', '.bin', bin);
-    if (exists(file)) return { dir, file, shown: `the bin ${file}` };
+    // Named without this machine's folders (the note is written into the lockfile).
+    if (isFile(file)) return { dir, file, shown: `the bin node_modules/.bin/${bin}${dir === project ? '' : ' of a folder above the project'}` };
     if (dirname(dir) === dir) return undefined;
   }
 }
@@ -188,6 +189,14 @@ function readProjectLock(project: string): Record<string, { version?: unknown; i
 
 function exists(path: string): boolean {
   return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isDir(path: string): boolean {

@@ -93,6 +93,16 @@ describe('pinning a local install (fixture projects)', () => {
     expect(asked).toEqual([]);
   });
 
+  it('a bin of that name in a node_modules/.bin above the project runs instead: unpinned, naming it', async () => {
+    const dir = project({
+      'node_modules/.bin/mcp-thing': '#!/bin/sh\n',
+      'proj/package.json': JSON.stringify({ name: 'proj', version: '1.0.0' }),
+    });
+    const result = await pin(join(dir, 'proj'), ['-y', 'mcp-thing']);
+    expect(result).toEqual({ type: 'unpinned', spec: 'mcp-thing', note: 'runs a local install: the bin node_modules/.bin/mcp-thing of a folder above the project; not pinned' });
+    expect(asked).toEqual([]);
+  });
+
   it("the integrity comes from the project's package-lock.json when node_modules has no install record; a version the range excludes goes to the registry", async () => {
     const dir = project({
       'package.json': JSON.stringify({ name: 'proj', version: '1.0.0', dependencies: { 'mcp-thing': '^1.0.0' } }),
