@@ -173,7 +173,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
   let start: { command: string; args: string[] };
   const report: Record<string, unknown> = { server: name, artifact: artifact.type };
   if (artifact.type === 'npm') {
-    if (launch.kind !== 'npm') throw new RunError('NOT_PINNED', `${who}: the lock pins an npm package but its launch line is not an npm launch; lock it again`);
+    if (launch.kind !== 'npm') throw new RunError('NOT_PINNED', `${who}: the lock pins an npm package but its launch line is not an npm launch; lock it again. Nothing was started`);
     // The server's own arguments follow the package spec (or the bin named with --package).
     const after = launch.command === undefined ? launch.packageArgIndexes[0]! + 1 : args.indexOf(launch.command, Math.max(...launch.packageArgIndexes) + 1) + 1;
     if (after <= 0) throw new RunError('NOT_PINNED', `${who}: cannot tell the server's arguments from its npm launch line; lock it again`);
@@ -197,6 +197,9 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     start = installed.bin.node ? { command: process.execPath, args: [installed.bin.path, ...args.slice(after)] } : { command: installed.bin.path, args: args.slice(after) };
     Object.assign(report, { package: `${artifact.name}@${artifact.version}`, packages: installed.packages, files: installed.files, reused: installed.reused, dir: installed.dir, bin: installed.bin.name });
   } else {
+    // The launch line must be the kind the artifact pins: a local pin says nothing of what an
+    // npx (or any other launcher) line would fetch and run.
+    if (launch.kind !== 'local' && launch.kind !== 'path') throw new RunError('NOT_PINNED', `${who}: the lock pins local files but its launch line is not a local launch (${launch.kind === 'unknown' ? printable(launch.note, 200) : `${launch.kind} launch`}); lock it again. Nothing was started`);
     // local: each pinned file must still be the file that was locked, then the line runs as
     // written, from the lockfile's folder (where lock records relative paths from). A command
     // found on PATH is started by the very file that was verified.
