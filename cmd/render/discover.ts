@@ -14,6 +14,7 @@ export function discoveryJson(d: Discovery) {
       ...(s.project !== undefined ? { project: s.project } : {}),
       name: s.name,
       transport: s.transport,
+      ...(s.wrapped ? { wrapped: true } : {}),
     })),
     files: d.files,
     errors: d.problems,
@@ -57,7 +58,7 @@ export function renderDiscovery(d: Discovery, where: { home?: string; cwd: strin
     let width = 0;
     for (const id of ids) width = Math.max(width, id.length);
     width = Math.min(60, width);
-    servers.forEach((s, i) => lines.push(`  ${ids[i]!.padEnd(width)}  ${describeTransport(s.transport)}`));
+    servers.forEach((s, i) => lines.push(`  ${ids[i]!.padEnd(width)}  ${describeTransport(s.transport)}${s.wrapped ? `  ${p.dim('(wrapped: through mcptrust proxy)')}` : ''}`));
   }
   const n = d.servers.length;
   if (n === 0) lines.push('no MCP servers found in the agent configs of this machine and folder');

@@ -9,6 +9,7 @@ import { printable } from '../util/text.js';
 import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
 import { parseJsonOrJsonc } from './jsonc.js';
+import { wrappedShape } from './wrap.js';
 
 export type ConfigErrorCode = 'MALFORMED_CONFIG' | 'NO_SERVERS' | 'UNKNOWN_SERVER' | 'UNSET_VARIABLE' | 'UNSUPPORTED';
 
@@ -149,6 +150,21 @@ export interface ConfigEntry {
   workspace: string;
   /** A command starting with `./` or `../` is started from `workspace` (the agent runs it there). */
   relativeCommand: boolean;
+  /** Launched through `mcptrust proxy` (wrap): `spec` is the server after its `--`. */
+  wrapped?: boolean;
+}
+
+/**
+ * A stdio entry that `wrap` put `mcptrust proxy … --` in front of, read as the server it
+ * launches: the command and args after `--` (env, cwd as the entry has them), so a wrapped and
+ * an unwrapped config lock alike. The same strict rule as wrap's: an entry that only looks
+ * wrapped (`node proxy --lock x -- server.js`) is read as written.
+ */
+function unwrappedSpec(spec: EntrySpec): EntrySpec | undefined {
+  if (spec.kind !== 'stdio') return undefined;
+  const shape = wrappedShape(spec.command, spec.args);
+  if (!shape) return undefined;
+  return { ...spec, command: spec.args[shape.dashDash + 1]!, args: spec.args.slice(shape.dashDash + 2) };
 }
 
 /** How to read a file: its format, where its servers sit, the dialect of its entries. */
@@ -381,8 +397,10 @@ export function readConfigEntries(text: string, path: string, reading: FileReadi
   for (const raw of found.entries) {
     const where = `${path}: server "${printable(raw.name, 60)}"${raw.project !== undefined ? ` of project ${printable(raw.project, 120)}` : ''}`;
     try {
-      const spec = normalizeEntry(raw.value, reading.dialect, where);
+      let spec = normalizeEntry(raw.value, reading.dialect, where);
       if (!spec) continue;
+      const inner = unwrappedSpec(spec);
+      if (inner) spec = inner;
       const entry: ConfigEntry = {
         name: raw.name,
         where,
@@ -391,6 +409,7 @@ export function readConfigEntries(text: string, path: string, reading: FileReadi
         relativeCommand: reading.workspace === true || raw.project !== undefined,
       };
       if (raw.project !== undefined) entry.project = raw.project;
+      if (inner) entry.wrapped = true;
       entries.push(entry);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

@@ -34,6 +34,8 @@ export interface DiscoveredServer {
   project?: string;
   name: string;
   transport: DiscoveredTransport;
+  /** Launched through `mcptrust proxy` (wrap): `transport` is the server the proxy starts. */
+  wrapped?: true;
   /** For lock: the entry to expand and start. Not rendered. */
   entry: ConfigEntry;
 }
@@ -117,6 +119,7 @@ export function discoverServers(found: FoundFile[], home: string | undefined): D
         entry,
       };
       if (entry.project !== undefined) s.project = entry.project;
+      if (entry.wrapped) s.wrapped = true;
       servers.push(s);
     }
   }

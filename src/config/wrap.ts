@@ -245,7 +245,7 @@ function isMcptrustWord(word: JsonValue | undefined): boolean {
  * mcptrust, and only proxy options sit between `proxy` and `--`. An entry that merely looks
  * like it (`node proxy --lock x -- server.js`, a repository's own ./proxy script) is not.
  */
-function wrappedShape(command: JsonValue | undefined, args: JsonValue | undefined): { proxyAt: number; dashDash: number } | undefined {
+export function wrappedShape(command: JsonValue | undefined, args: JsonValue | undefined): { proxyAt: number; dashDash: number } | undefined {
   if (!Array.isArray(args)) return undefined;
   const proxyAt = args.findIndex((a, i) => i <= MAX_LAUNCHER_WORDS && a === PROXY_WORD && args[i + 1] === '--lock');
   if (proxyAt === -1 || !isMcptrustWord(proxyAt === 0 ? command : args[proxyAt - 1])) return undefined;

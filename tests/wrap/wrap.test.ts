@@ -95,17 +95,17 @@ describe('wrap and unwrap: Claude Code .mcp.json', () => {
     expect(readFileSync(path, 'utf8')).toBe(MCP_JSON);
   });
 
-  it('the wrapped config, read back by the config reader, launches the proxy with the original command after --', () => {
+  it('the wrapped config launches the proxy with the original command after --; the config reader reads it as that server', () => {
     const path = join(dir, 'proj', '.mcp.json');
     const out = wrapConfigText(MCP_JSON, path, { launcher: ['mcptrust'], lockArg: '/locks/mcp-lock.json', lockedNames: new Set(['memory', 'notes-ü']), only: [] });
-    const entries = readAgentConfig(out.text, path, join(dir, 'proj'));
-    const memory = resolveEntry(entries.find((e) => e.name === 'memory')!, { HOME: '/home/u' });
-    expect(memory.target).toMatchObject({
-      kind: 'stdio',
+    expect(JSON.parse(out.text).mcpServers.memory).toMatchObject({
       command: 'mcptrust',
       args: ['proxy', '--lock', '/locks/mcp-lock.json', '--server', 'memory', '--env', 'MEMORY_FILE_PATH', '--', 'npx', '-y', '@modelcontextprotocol/server-memory'],
-      env: { MEMORY_FILE_PATH: '/home/u/memory.json' },
     });
+    // lock/diff/check --config read the server the proxy starts (tests/wrap/reader.test.ts).
+    const entries = readAgentConfig(out.text, path, join(dir, 'proj'));
+    const memory = resolveEntry(entries.find((e) => e.name === 'memory')!, { HOME: '/home/u' });
+    expect(memory.target).toMatchObject({ kind: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { MEMORY_FILE_PATH: '/home/u/memory.json' } });
   });
 
   it('a server missing from the lockfile is not wrapped (exit 1, says lock it first); the others are', async () => {
@@ -178,9 +178,10 @@ describe('wrap and unwrap: other formats', () => {
     expect(readFileSync(path, 'utf8')).toBe(wrapped);
     expect((await cli('unwrap', '--config', path)).code).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(VSCODE);
-    // Read back: the reader expands ${workspaceFolder} to the project.
+    // Read back: the reader reads the wrapped entry as the server after --.
     const entries = readAgentConfig(wrapped, path, join(dir, 'proj'));
-    expect(resolveEntry(entries[0]!, {}).target).toMatchObject({ command: 'mcptrust', args: ['proxy', '--lock', projLock, '--server', 'memory', '--', 'npx', '-y', '@modelcontextprotocol/server-memory'] });
+    expect(entries[0]!.wrapped).toBe(true);
+    expect(resolveEntry(entries[0]!, {}).target).toMatchObject({ command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] });
   });
 
   it('VS Code settings.json "mcp": { "servers" } is wrapped in place; the other settings are untouched', () => {
