@@ -59,7 +59,7 @@ export async function pinLaunch(launch: LaunchInput, options: PinOptions): Promi
       if (launch.written && !same) return unmatched(started);
       const writtenFile = written.kind === 'local' ? written.file : written.kind === 'path' ? written.command : undefined;
       const { pinLocal } = await import('./local.js');
-      return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, signal: options.signal });
+      return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, writtenPreloads: written.kind === 'local' ? written.preloads?.map((p) => p.file) : undefined, signal: options.signal });
     }
     case 'unknown':
       return { type: 'unpinned', note: started.note };

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LocalLaunch, PathLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError } from './errors.js';
@@ -22,6 +23,8 @@ export interface LocalPinOptions {
   env: Record<string, string | undefined>;
   /** The file as the config wrote it (may hold `${VAR}`): recorded when it lies outside lockDir. */
   written?: string;
+  /** The path-valued preloads as the config wrote them, in order (same rule as `written`). */
+  writtenPreloads?: string[];
   signal?: AbortSignal;
 }
 
@@ -38,8 +41,31 @@ export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalP
     recorded = recordedPath(absolute, options.lockDir, options.written ?? launch.file);
   }
   const integrity = await digestFile(absolute, options.written ?? (launch.kind === 'path' ? launch.command : launch.file), options.signal);
-  const file: FilePin = { path: recorded, integrity };
-  return { type: 'local', spec: recorded, integrity, files: [file] };
+  const files: FilePin[] = [{ path: recorded, integrity }];
+  // Code loaded before the script by path (`node -r ./pre.js`, `--import`, `bun --preload`) runs
+  // as much as the script does: each is pinned the same way. A preload named as a module
+  // (`-r dotenv/config`) resolves from node_modules, which is not pinned (nor is anything the
+  // script or a preload imports).
+  if (launch.kind === 'local') {
+    for (const [i, preload] of (launch.preloads ?? []).entries()) {
+      const written = options.writtenPreloads?.[i] ?? preload.file;
+      const path = preload.file.startsWith('file:') ? fileUrlPath(preload.file, written) : preload.file;
+      const absolutePreload = resolve(options.cwd, path);
+      const pin: FilePin = { path: recordedPath(absolutePreload, options.lockDir, written), integrity: await digestFile(absolutePreload, written, options.signal) };
+      if (!files.some((f) => f.path === pin.path)) files.push(pin);
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { type: 'local', spec: recorded, integrity, files };
+}
+
+/** The path of a `file:` URL preload; a URL that is not a local file cannot be pinned (input error). */
+function fileUrlPath(url: string, shown: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    throw new ArtifactError('input', 'FILE_UNREADABLE', `${printable(shown, 160)} is not a local file URL; it cannot be pinned`);
+  }
 }
 
 /** `./server.js` when the file is inside lockDir (a moved checkout is not drift), else as written. */

@@ -256,12 +256,27 @@ function parseContainer(launcher: 'docker' | 'podman', args: readonly string[]):
 interface InterpreterTable extends OptionTable {
   /** Options after which the code is not a file (`-e`, `-c`, `-m`): nothing to digest. */
   inline: ReadonlySet<string>;
+  /** Options whose value is code loaded before the script (`-r`, `--import`, `--preload`). */
+  preload?: ReadonlySet<string>;
+}
+
+/**
+ * Whether a preload value names a file rather than a module: `./x`, `../x`, `/x`, `C:\x`, a
+ * `file:` URL (Node's rule for require and import specifiers). `dotenv/config` is a module.
+ */
+export function isPathSpecifier(value: string): boolean {
+  if (value.startsWith('./') || value.startsWith('../') || value.startsWith('/') || value.startsWith('.\\') || value.startsWith('..\\') || value.startsWith('\\')) return true;
+  if (value === '.' || value === '..') return true;
+  if (value.startsWith('file:')) return true;
+  const drive = value.charCodeAt(0) | 0x20;
+  return value.length > 2 && drive >= 0x61 && drive <= 0x7a && value[1] === ':' && (value[2] === '\\' || value[2] === '/');
 }
 
 const NODE: InterpreterTable = {
   values: set('-r', '--require', '--import', '--loader', '--experimental-loader', '--env-file', '--env-file-if-exists', '--conditions', '-C', '--input-type', '--title', '--max-old-space-size', '--stack-size', '--inspect-port', '--secure-heap', '--disable-warning', '--watch-path', '--localstorage-file', '--experimental-specifier-resolution', '--unhandled-rejections', '--experimental-default-type'),
   flags: set('--no-warnings', '--enable-source-maps', '--experimental-strip-types', '--experimental-transform-types', '--no-experimental-strip-types', '--no-deprecation', '--trace-warnings', '--inspect', '--inspect-brk', '--experimental-vm-modules', '--watch', '--expose-gc', '--trace-uncaught', '--preserve-symlinks'),
   inline: set('-e', '--eval', '-p', '--print', '-i', '--interactive', '-', '--test'),
+  preload: set('-r', '--require', '--import', '--loader', '--experimental-loader'),
 };
 const PYTHON: InterpreterTable = {
   values: set('-X', '-W', '--check-hash-based-pycs'),
@@ -278,11 +293,13 @@ const BUN: InterpreterTable = {
   values: set('--cwd', '-r', '--preload', '--env-file', '--config', '-c', '--tsconfig-override', '--conditions', '--define', '-d', '--install'),
   flags: set('--bun', '--silent', '--smol', '--watch', '--hot', '--no-install', '-i'),
   inline: set('-e', '--eval', '-p', '--print'),
+  preload: set('-r', '--preload'),
 };
 const TSX: InterpreterTable = {
   values: set('--tsconfig', '--env-file', '--import', '--require', '-r'),
   flags: set('--no-cache', '--watch', '--esm', '--transpile-only', '-T', '--swc'),
   inline: set('-e', '--eval', '-p', '--print'),
+  preload: set('--import', '--require', '-r'),
 };
 const UV_RUN: InterpreterTable = {
   values: set('--with', '-w', '--python', '-p', '--directory', '--project', '--env-file', '--index-url', '--extra-index-url', '--index'),
@@ -312,6 +329,8 @@ const RUNNERS = new Set(['env', 'sudo', 'doas', 'cmd', 'powershell', 'pwsh', 'go
  * value attached (`--allow-net=host`, `--allow-read`) are accepted as flags.
  */
 function parseInterpreter(interpreter: string, args: readonly string[], table: InterpreterTable, offset = 0): Launch {
+  const preloads: { file: string; argIndex: number }[] = [];
+  const modulePreloads: string[] = [];
   let i = 0;
   while (i < args.length) {
     const arg = args[i]!;
@@ -322,6 +341,11 @@ function parseInterpreter(interpreter: string, args: readonly string[], table: I
     }
     if (interpreter === 'uv run' && (arg.startsWith('--with') || arg === '-w')) return { kind: 'unknown', note: `uv run ${clip(arg)}: adds packages this version does not pin` };
     const scan = scanOptions(args, i, table);
+    for (const option of scan.options) {
+      if (option.value === undefined || !table.preload?.has(option.name)) continue;
+      if (isPathSpecifier(option.value)) preloads.push({ file: option.value, argIndex: option.index + offset });
+      else modulePreloads.push(option.value);
+    }
     if (scan.unknown === undefined || scan.dashDash) {
       i = scan.positional;
       break;
@@ -334,5 +358,5 @@ function parseInterpreter(interpreter: string, args: readonly string[], table: I
   const file = args[i];
   if (file === undefined) return { kind: 'unknown', note: `${interpreter}: no script given` };
   if (file.includes('://') || file.startsWith('npm:') || file.startsWith('jsr:')) return { kind: 'unknown', note: `${interpreter}: runs a remote module (${clip(file)}); not pinned` };
-  return { kind: 'local', interpreter, file, fileArgIndex: i + offset };
+  return { kind: 'local', interpreter, file, fileArgIndex: i + offset, ...(preloads.length > 0 ? { preloads } : {}), ...(modulePreloads.length > 0 ? { modulePreloads } : {}) };
 }

@@ -50,6 +50,16 @@ export interface LocalLaunch {
   file: string;
   /** Index into args of the file; -1 when the file is the command itself. */
   fileArgIndex: number;
+  /**
+   * Code the interpreter loads before the script, named by a path (`node -r ./pre.js`,
+   * `--import /abs/hook.mjs`, `bun --preload ./p.ts`): pinned like the script. Absent when none.
+   */
+  preloads?: { file: string; argIndex: number }[];
+  /**
+   * Preloads named as a module (`-r dotenv/config`): they resolve from node_modules, which a
+   * local pin does not digest. Recorded so a caller can say so; absent when none.
+   */
+  modulePreloads?: string[];
 }
 
 /** A bare command name (`mcp-server-git`): the file found on PATH is what runs. */
