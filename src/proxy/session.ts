@@ -327,6 +327,12 @@ export class ProxySession {
   }
 
   private serverNotification(method: string, params: unknown): void {
+    // list_changed is coalesced to one a quiet period on its own, so it is judged before the
+    // flood bound: a flood of log messages must not hide that the server's lists changed.
+    if (LIST_CHANGED.has(method)) {
+      this.coalesceListChanged(method);
+      return;
+    }
     if (!this.withinFloodBound(method)) return;
     const p = isObject(params) ? params : {};
     if (method === 'notifications/progress') {
@@ -357,10 +363,6 @@ export class ProxySession {
         return;
       }
       this.toAgent({ method, params });
-      return;
-    }
-    if (LIST_CHANGED.has(method)) {
-      this.coalesceListChanged(method);
       return;
     }
     if (method === 'notifications/message') {
