@@ -143,7 +143,7 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
     return code;
   }
   const name = (s: { name: string; project?: string }) => `"${printable(s.name, 60)}"${s.project !== undefined ? ` (project ${printable(s.project, 120)})` : ''}`;
-  const q = (w: string) => JSON.stringify(printable(w, 200));
+  const q = (w: string) => safeJson(printable(w, 200));
   if (options.dryRun && outcome.changed) {
     io.stdout.write(`--- ${shown}\n+++ ${shown} (${action === 'wrap' ? 'wrapped' : 'unwrapped'})\n`);
     for (const s of outcome.servers) {

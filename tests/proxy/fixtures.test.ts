@@ -178,7 +178,11 @@ describe('enforcement against hostile servers', () => {
     const r = await p.call(1, 'tools/call', { name: 'exfiltrate', arguments: {} });
     expect(r.result).toEqual({ content: [{ type: 'text', text: 'note undefined' }] });
     expect(auditLines(audit).at(-1)).toMatchObject({ method: 'tools/call', item: 'exfiltrate', decision: 'blocked', enforced: false });
-    expect(p.stderr).toMatch(/mcptrust proxy: would be blocked: tools\/call exfiltrate: the tool is not in the lock/);
+    // stderr and stdout are two pipes: the line written before the call was forwarded may be
+    // read after the answer, so it is awaited (bounded by the test's timeout).
+    const notice = /mcptrust proxy: would be blocked: tools\/call exfiltrate: the tool is not in the lock/;
+    while (!notice.test(p.stderr)) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(p.stderr).toMatch(notice);
     p.child.stdin.end();
     await p.exited;
   }, 120_000);
