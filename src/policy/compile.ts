@@ -2,7 +2,7 @@ import { Environment, type ASTNode, type ParseResult } from '@marcbachmann/cel-j
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import type { Policy, PolicyRule, SourcePosition } from './load.js';
-import { checkAgainstInputSchema, readsWholeObjects } from './typecheck.js';
+import { checkAgainstInputSchema, DERIVED_FIELDS, readsWholeObjects } from './typecheck.js';
 
 /**
  * Structural bounds applied when an expression is parsed (cel-js limits). With the per-rule
@@ -123,9 +123,6 @@ export function referencedNames(...policies: Policy[]): Set<string> {
   }
   return names;
 }
-
-/** The names of the input's derived fields (src/policy/input.ts builds each only when named). */
-const DERIVED_FIELDS = ['descriptionSignals', 'risk_level', 'risk_reasons', 'capabilities', 'shadows', 'mtf'] as const;
 
 /** The AST of an expression, or undefined when it does not parse (compilePolicy reports that). */
 function parsedAst(expr: string): ASTNode | undefined {

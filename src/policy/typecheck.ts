@@ -22,6 +22,12 @@ interface StaticType {
   schema: Schema | undefined;
   /** A readable path, such as `input.tools[]`, for messages. */
   where: string;
+  /**
+   * The value is known to hold no derived field even though its schema is not known: it lies
+   * inside an object whose schema holds none (a server's own data, such as `inputSchema` or
+   * `annotations`).
+   */
+  underived?: boolean;
 }
 
 export interface TypeProblem {
@@ -31,6 +37,8 @@ export interface TypeProblem {
 }
 
 const DYN: StaticType = { schema: undefined, where: '' };
+/** A value of unknown schema inside the server's own data: it holds no derived field. */
+const UNDERIVED: StaticType = { schema: undefined, where: '', underived: true };
 const ROOT: StaticType = { schema: POLICY_INPUT_SCHEMA as unknown as Schema, where: 'input' };
 const DEFINITIONS = POLICY_INPUT_SCHEMA.definitions as unknown as Record<string, Schema>;
 
@@ -132,11 +140,62 @@ function literalKind(value: unknown): string {
 const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 59)}…` : s);
 
 /**
- * Whether a value of this type may be an object (a map) as a whole: its schema says so, or it
- * is not known (dynamic). Literals are never one.
+ * The input's derived fields (src/policy/input.ts builds each only when a rule names it, see
+ * src/policy/compile.ts referencedNames).
+ */
+export const DERIVED_FIELDS = ['descriptionSignals', 'risk_level', 'risk_reasons', 'capabilities', 'shadows', 'mtf'] as const;
+
+const derivedMemo = new WeakMap<Schema, boolean>();
+
+/**
+ * Whether a value of this schema may hold a derived field anywhere below it. A list of unknown
+ * elements may; an open object of the lockfile (`{type: 'object'}`: `inputSchema`, `annotations`)
+ * holds the server's own data only.
+ */
+function mayHoldDerived(schema: Schema, seen: Set<Schema> = new Set()): boolean {
+  const memo = derivedMemo.get(schema);
+  if (memo !== undefined) return memo;
+  if (seen.has(schema)) return false;
+  seen.add(schema);
+  let result = false;
+  const ref = schema.$ref;
+  if (typeof ref === 'string') {
+    const target = ref.startsWith('#/definitions/') ? DEFINITIONS[ref.slice('#/definitions/'.length)] : undefined;
+    result = target === undefined || mayHoldDerived(target, seen);
+  }
+  const properties = schema.properties as Record<string, Schema> | undefined;
+  if (!result && properties !== undefined) {
+    for (const [name, sub] of Object.entries(properties)) {
+      if ((DERIVED_FIELDS as readonly string[]).includes(name) || mayHoldDerived(sub, seen)) {
+        result = true;
+        break;
+      }
+    }
+  }
+  const additional = schema.additionalProperties;
+  if (!result && typeof additional === 'object' && additional !== null) result = mayHoldDerived(additional as Schema, seen);
+  if (!result && schema.type === 'array') result = typeof schema.items !== 'object' || schema.items === null || mayHoldDerived(schema.items as Schema, seen);
+  for (const key of ['oneOf', 'anyOf', 'allOf']) {
+    const branches = schema[key];
+    if (!result && Array.isArray(branches)) result = (branches as Schema[]).some((b) => mayHoldDerived(b, seen));
+  }
+  derivedMemo.set(schema, result);
+  return result;
+}
+
+/** Whether a value of this type is known to hold no derived field. */
+function underived(t: StaticType): boolean {
+  return t.underived === true || (t.schema !== undefined && !mayHoldDerived(t.schema));
+}
+
+/**
+ * Whether a value of this type may be an object (a map) as a whole that may hold a derived
+ * field: its schema says so, or it is not known (dynamic). Literals are never one, and neither
+ * is the server's own data (`t.inputSchema.properties`, `t.annotations`), which holds none.
  */
 function mayBeObject(node: ASTNode, t: StaticType): boolean {
   if (node.op === 'value' || node.op === 'list') return false;
+  if (underived(t)) return false;
   if (t.schema === undefined) return true;
   const kinds = kindsOf(t.schema);
   return kinds === undefined || kinds.has('map');
@@ -159,7 +218,7 @@ class Checker {
   /** `object.name` (or `object["name"]`): the field's type, or a problem when it cannot exist. */
   private select(object: StaticType, name: string, offset: number): StaticType {
     const s = resolveRef(object.schema);
-    if (s === undefined) return DYN;
+    if (s === undefined) return underived(object) ? UNDERIVED : DYN;
     const where = `${object.where}.${name}`;
     if (object === ROOT && MCPTRUST_ABSENT_FIELDS.includes(name)) return { schema: undefined, where };
     const properties = s.properties as Record<string, Schema> | undefined;
@@ -182,13 +241,13 @@ class Checker {
       this.problem(offset, `${object.where} is ${what}, it has no field ${quote(name)}${hint}`);
       return DYN;
     }
-    return { schema: undefined, where };
+    return { schema: undefined, where, ...(underived(object) ? { underived: true } : {}) };
   }
 
   /** The type of a list's elements, or of a map's keys (what a comprehension variable holds). */
   private element(t: StaticType): StaticType {
     const s = resolveRef(t.schema);
-    if (s === undefined) return DYN;
+    if (s === undefined) return underived(t) ? UNDERIVED : DYN;
     if (s.type === 'array') return { schema: s.items as Schema | undefined, where: `${t.where}[]` };
     if (s.type === 'object' || s.properties !== undefined) return { schema: { type: 'string' }, where: `a key of ${t.where}` };
     return DYN;
@@ -243,7 +302,8 @@ class Checker {
         if (s?.type === 'array') return { schema: s.items as Schema | undefined, where: `${t.where}[]` };
         if (index.op === 'value' && typeof index.args === 'string') return this.select(t, index.args, index.start);
         const additional = s?.additionalProperties;
-        return typeof additional === 'object' && additional !== null ? { schema: additional as Schema, where: `${t.where}[…]` } : DYN;
+        if (typeof additional === 'object' && additional !== null) return { schema: additional as Schema, where: `${t.where}[…]` };
+        return underived(t) ? UNDERIVED : DYN;
       }
       case 'call': {
         const [, args] = node.args;
@@ -276,7 +336,7 @@ class Checker {
         const r = this.typeOf(right, scope);
         this.compare(l, right);
         this.compare(r, left);
-        if (left.op !== 'value' && right.op !== 'value' && (mayBeObject(left, l) || mayBeObject(right, r) || isList(l) || isList(r))) this.wholeObjects = true;
+        if (left.op !== 'value' && right.op !== 'value' && (mayBeObject(left, l) || mayBeObject(right, r) || (isList(l) && !underived(l)) || (isList(r) && !underived(r)))) this.wholeObjects = true;
         return DYN;
       }
       case 'in': {

@@ -61,4 +61,19 @@ describe('a rule that reads a tool whole', () => {
       expect(names.has('mtf')).toBe(false);
     }
   });
+
+  it("reading the server's own data whole (inputSchema, annotations) keeps the lean input; a tool or a mapped list read whole does not", () => {
+    const lean = [
+      'input.tools.all(t, !has(t.inputSchema.properties) || size(t.inputSchema.properties) <= 5)',
+      '!input.tools.exists(t, has(t.annotations.destructiveHint) && t.annotations.destructiveHint)',
+      'input.tools.all(t, t.inputSchema.properties.all(k, k != "cmd"))',
+      'input.tools.all(t, !("cmd" in t.inputSchema.properties))',
+    ];
+    for (const expr of lean) {
+      const names = referencedNames(compile(expr).policy);
+      expect([expr, names.has('descriptionSignals'), names.has('shadows'), names.has('mtf')]).toEqual([expr, false, false, false]);
+    }
+    const whole = ['input.tools.map(t, t) == []', 'input.tools.exists(t, t.annotations == t)', 'input.tools.exists(t, size(t.inputSchema.properties) == size(t))'];
+    for (const expr of whole) expect([expr, referencedNames(compile(expr).policy).has('shadows')]).toEqual([expr, true]);
+  });
 });
