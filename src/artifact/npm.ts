@@ -6,6 +6,7 @@
  * loader (size, JSON shape, redirects, timeout) handed to pacote and arborist as their
  * packument cache: each packument is fetched once, and nothing unbounded reaches them.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import Arborist from '@npmcli/arborist';
 import npa from 'npm-package-arg';
 import npmFetch from 'npm-registry-fetch';
 import pacote from 'pacote';
+import ssri from 'ssri';
 import type { NpmLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError, registryOrigin } from './errors.js';
@@ -265,15 +267,40 @@ async function verifyTarball(
 ): Promise<void> {
   const id = `${printable(top.name, 120)}@${printable(top.version, 40)}`;
   // The tarball URL comes from the packument (attacker-controlled): judged against the registry that served it.
-  const res = await followRedirects(top.resolved, top.registry, flat, { integrity: top.integrity, headers: { accept: '*/*' } }, {}, signal, id);
-  try {
-    await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_TARBALL_BYTES, `the tarball of ${id}`, registryOrigin(top.registry), false);
-  } catch (error) {
-    if (error instanceof ArtifactError) throw error;
-    if ((error as { code?: string }).code === 'EINTEGRITY') {
-      throw new ArtifactError('server', 'INTEGRITY_MISMATCH', `the tarball of ${id} from ${registryOrigin(top.registry)} does not match the integrity its registry lists; refused`, { cause: error });
+  // A tarball of this URL already in npm's cache (the launch, run alongside, may have fetched it
+  // first) is read from there, not asked again. The bytes are checked against the packument's
+  // integrity whichever way they came; cached bytes that do not match (an older copy of a
+  // re-published version) are not trusted: the registry is asked.
+  const expected = ssri.parse(top.integrity);
+  const algorithm = expected.pickAlgorithm();
+  for (const cached of [true, false]) {
+    const fetchOptions = cached ? { preferOffline: true } : { preferOnline: true };
+    const res = await followRedirects(top.resolved, top.registry, flat, { integrity: top.integrity, ...fetchOptions, headers: { accept: '*/*' } }, {}, signal, id);
+    const fromCache = cached && /^(hit|stale)$/.test(res.headers.get('x-local-cache-status') ?? '');
+    const hash = createHash(algorithm);
+    async function* hashed(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+      try {
+        for await (const chunk of body) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      } finally {
+        (body as { destroy?: () => void }).destroy?.();
+      }
     }
-    throw mapNpmError(error, top.registry, id, signal);
+    try {
+      await readBounded(hashed(res.body as AsyncIterable<Buffer>), res.headers.get('content-length'), MAX_TARBALL_BYTES, `the tarball of ${id}`, registryOrigin(top.registry), false);
+      if (expected.match(`${algorithm}-${hash.digest('base64')}`)) return;
+      if (fromCache) continue;
+      throw Object.assign(new Error('integrity mismatch'), { code: 'EINTEGRITY' });
+    } catch (error) {
+      if (error instanceof ArtifactError) throw error;
+      if ((error as { code?: string }).code === 'EINTEGRITY') {
+        if (fromCache) continue;
+        throw new ArtifactError('server', 'INTEGRITY_MISMATCH', `the tarball of ${id} from ${registryOrigin(top.registry)} does not match the integrity its registry lists; refused`, { cause: error });
+      }
+      throw mapNpmError(error, top.registry, id, signal);
+    }
   }
 }
 
