@@ -4,7 +4,7 @@
  * nothing but the line. Launch lines are attacker-influenced text (a shared config): no RegExp
  * here is built from them, and every pattern is linear.
  */
-import { scanOptions, set, type OptionTable } from './options.js';
+import { scanOptions, set, type OptionTable, type ScannedOptions } from './options.js';
 import type { Launch } from './types.js';
 
 export type { Launch, NpmLaunch, PythonLaunch, ContainerLaunch, LocalLaunch, PathLaunch, UnknownLaunch } from './types.js';
@@ -118,16 +118,10 @@ const NPX: OptionTable = {
 function parseNpx(launcher: string, args: readonly string[], start: number): Launch {
   const scan = scanOptions(args, start, NPX);
   if (scan.unknown !== undefined) return { kind: 'unknown', note: `${launcher}: option ${clip(scan.unknown)} is not one this version understands` };
-  const packages: string[] = [];
-  const indexes: number[] = [];
+  const { packages, indexes } = packageOptions(scan);
   const config: Record<string, string> = {};
   for (const option of scan.options) {
-    if (option.name === '-p' || option.name === '--package') {
-      packages.push(option.value!);
-      indexes.push(option.index);
-    } else if (NPM_VALUE_CONFIG.includes(option.name) && option.value !== undefined) {
-      config[option.name.slice(2)] = option.value;
-    }
+    if (NPM_VALUE_CONFIG.includes(option.name) && option.value !== undefined) config[option.name.slice(2)] = option.value;
   }
   if (scan.options.some((o) => o.name === '--no' || o.name === '--no-yes' || o.name === '--no-install' || o.name === '--offline')) {
     return { kind: 'unknown', note: `${launcher}: runs only what is already installed (--no / --offline): nothing to pin from a registry` };
@@ -139,6 +133,19 @@ function parseNpx(launcher: string, args: readonly string[], start: number): Lau
   }
   if (first === undefined) return { kind: 'unknown', note: `${launcher}: --package given without a command to run` };
   return { kind: 'npm', launcher, packages, packageArgIndexes: indexes, command: first, config };
+}
+
+/** The `-p`/`--package` values of a scan and the argument index of each. */
+function packageOptions(scan: ScannedOptions): { packages: string[]; indexes: number[] } {
+  const packages: string[] = [];
+  const indexes: number[] = [];
+  for (const option of scan.options) {
+    if (option.name === '-p' || option.name === '--package') {
+      packages.push(option.value!);
+      indexes.push(option.index);
+    }
+  }
+  return { packages, indexes };
 }
 
 const PNPM_DLX: OptionTable = {
@@ -154,14 +161,10 @@ function parseDlx(launcher: string, args: readonly string[], start: number, tabl
   if (scan.unknown !== undefined) return { kind: 'unknown', note: `${launcher}: option ${clip(scan.unknown)} is not one this version understands` };
   if (scan.options.some((o) => o.name === '-c' || o.name === '--shell-mode')) return { kind: 'unknown', note: `${launcher}: runs a shell command (--shell-mode): not pinned` };
   if (scan.options.some((o) => o.name === '--no-install')) return { kind: 'unknown', note: `${launcher}: runs only what is already installed (--no-install): nothing to pin from a registry` };
-  const packages: string[] = [];
-  const indexes: number[] = [];
+  const { packages, indexes } = packageOptions(scan);
   const config: Record<string, string> = {};
   for (const option of scan.options) {
-    if (option.name === '-p' || option.name === '--package') {
-      packages.push(option.value!);
-      indexes.push(option.index);
-    } else if ((option.name === '--registry' || option.name === '--config.registry') && option.value !== undefined) config.registry = option.value;
+    if ((option.name === '--registry' || option.name === '--config.registry') && option.value !== undefined) config.registry = option.value;
   }
   const first = args[scan.positional];
   if (first === undefined) return { kind: 'unknown', note: `${launcher}: no package given` };
