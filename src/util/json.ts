@@ -180,6 +180,22 @@ export function locateJsonSyntaxError(text: string, maxDepth = Infinity): { offs
 }
 
 /**
+ * The offset of the quote that closes the string opened at `open`, or -1 when it is never
+ * closed. Jumps from quote to quote with indexOf (memchr-fast); a quote preceded by an odd
+ * number of backslashes is escaped: part of the string.
+ */
+function closingQuote(text: string, open: number): number {
+  let close = text.indexOf('"', open + 1);
+  while (close !== -1) {
+    let backslashes = 0;
+    for (let k = close - 1; text.charCodeAt(k) === 0x5c; k--) backslashes++;
+    if ((backslashes & 1) === 0) break;
+    close = text.indexOf('"', close + 1);
+  }
+  return close;
+}
+
+/**
  * Counts the member names in a JSON text: strings followed (after white space) by a colon.
  * Only called on text JSON.parse accepted, so every quote outside a string opens one; the
  * scan jumps from quote to quote with indexOf (memchr-fast) instead of visiting every char.
@@ -190,14 +206,7 @@ function countMemberNames(text: string): number {
   const n = text.length;
   let open = text.indexOf('"');
   while (open !== -1) {
-    let close = text.indexOf('"', open + 1);
-    // A quote preceded by an odd number of backslashes is escaped: part of the string.
-    while (close !== -1) {
-      let backslashes = 0;
-      for (let k = close - 1; text.charCodeAt(k) === 0x5c; k--) backslashes++;
-      if ((backslashes & 1) === 0) break;
-      close = text.indexOf('"', close + 1);
-    }
+    const close = closingQuote(text, open);
     if (close === -1) break;
     let j = close + 1;
     while (j < n) {
@@ -271,13 +280,7 @@ function scanJsonText(text: string, maxDepth: number): { tooDeep: boolean; names
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      let close = text.indexOf('"', i + 1);
-      while (close !== -1) {
-        let backslashes = 0;
-        for (let k = close - 1; text.charCodeAt(k) === 0x5c; k--) backslashes++;
-        if ((backslashes & 1) === 0) break;
-        close = text.indexOf('"', close + 1);
-      }
+      const close = closingQuote(text, i);
       // An unterminated string: nothing after its opening quote is structure.
       if (close === -1) break;
       i = close + 1;
