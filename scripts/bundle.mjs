@@ -29,7 +29,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * bundled; CommonJS code in the bundle gets a real `require` (createRequire, see the banner) for
  * the Node built-ins it asks for.
  */
-export const EXTERNAL = [
+const EXTERNAL = [
   'eslint',
   'eslint-plugin-security',
   '@typescript-eslint/*',
@@ -53,7 +53,7 @@ export const EXTERNAL = [
  * first use; they are plain modules without start-up side effects). The sources are unchanged:
  * tsc's dist/ keeps every lazy import, and no module knows it is bundled.
  */
-export const INLINE_MAX_BYTES = 48 * 1024;
+const INLINE_MAX_BYTES = 48 * 1024;
 
 /** `importer → (specifier → resolved path)` of the lazy imports to make static. */
 function inlinePlan(metafile) {
@@ -194,7 +194,7 @@ export const nodeIO = program.nodeIO;
  * loads its own few files; a process only ever loads one program build, so no module is
  * instantiated twice.
  */
-export async function bundle() {
+async function bundle() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const bin = join(root, pkg.bin.mcptrust);
   const outdir = dirname(bin);
@@ -230,11 +230,10 @@ export async function bundle() {
     // from its own file a few folders.
     chunkNames: '[name]-[hash]',
   };
-  // A first pass, written nowhere, gives the import graph that decides which lazy imports stay.
-  const graph = await build({ ...program, outdir: join(staging, 'all'), write: false });
-  const plan = inlinePlan(graph.metafile);
-  // Help registers every command and runs none: there the lazy imports stay lazy.
+  // Help registers every command and runs none: there the lazy imports stay lazy. Its import
+  // graph (every command, nothing inlined) decides which lazy imports the command builds keep.
   const all = await build({ ...program, outdir: join(staging, 'all'), plugins: [lazyCommanderChildProcess()] });
+  const plan = inlinePlan(all.metafile);
   // MCPTRUST_BUNDLE_META=FILE keeps esbuild's metafile of the whole program (which input went to
   // which chunk) for profiling.
   if (process.env.MCPTRUST_BUNDLE_META) writeFileSync(process.env.MCPTRUST_BUNDLE_META, JSON.stringify(all.metafile));
@@ -251,5 +250,4 @@ export async function bundle() {
   rmSync(retired, { recursive: true, force: true });
 }
 
-// Imported (tests read EXTERNAL) it builds nothing; run as a script it builds.
-if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle();
+await bundle();
