@@ -9,7 +9,7 @@ import { printable } from '../util/text.js';
 import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
 import { parseJsonOrJsonc } from './jsonc.js';
-import { wrappedShape } from './wrap.js';
+import { wrappedShape } from './wrapped.js';
 
 export type ConfigErrorCode = 'MALFORMED_CONFIG' | 'NO_SERVERS' | 'UNKNOWN_SERVER' | 'UNSET_VARIABLE' | 'UNSUPPORTED';
 
