@@ -48,6 +48,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       for (let i = 0; i < 5000; i++) send({ method: 'notifications/message', params: { level: 'info', data: `log ${i}` } });
       for (let i = 0; i < 500; i++) send({ method: 'notifications/tools/list_changed' });
       answer();
+    } else if (mode === 'bogus-flood') {
+      // Responses for ids the proxy never sent, and requests of a method it does not pass.
+      for (let i = 0; i < 20000; i++) send({ id: 1_000_000 + i, result: {} });
+      for (let i = 0; i < 20000; i++) send({ id: `r${i}`, method: 'evil/method', params: {} });
+      answer();
     } else if (mode === 'sampling') {
       // Asks the agent for a completion before answering.
       send({ id: 'srv-1', method: 'sampling/createMessage', params: { messages: [], maxTokens: 1 } });

@@ -2,25 +2,24 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
-import { ProxyProcess } from '../proxy/harness.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { fixture, ProxyProcess } from '../proxy/harness.js';
 
 // --audit appends to a path. When that path is a symlink (planted by someone else in a shared
 // folder such as /tmp), the proxy appended its JSON lines, with agent-chosen text in them, to
 // whatever file the link names (a shell profile…); a FIFO there made it block before serving.
 // The audit file must be a regular file the proxy opens without following a link.
-const server = join(repoRoot, 'tests', 'attack', 'fixtures', 'proxy-hostile.mjs');
 const scratch = tempDir('mcptrust-proxy-audit-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 
 beforeAll(async () => {
-  const r = await runCli(['lock', '-o', 'plain.json', '--', process.execPath, server, 'plain'], { cwd: scratch.dir, env });
+  const r = await runCli(['lock', '-o', 'plain.json', '--', ...fixture('plain')], { cwd: scratch.dir, env });
   expect(r.code, r.stderr).toBe(0);
 }, 120_000);
 afterAll(() => scratch.cleanup());
 
 async function runWithAudit(audit: string) {
-  const p = new ProxyProcess(['--lock', 'plain.json', '--audit', audit, '--', process.execPath, server, 'plain'], scratch.dir);
+  const p = new ProxyProcess(['--lock', 'plain.json', '--audit', audit, '--', ...fixture('plain')], scratch.dir);
   p.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'a', version: '1' } } });
   p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: '$(touch /tmp/pwned)', arguments: {} } });
   p.child.stdin.end();
