@@ -57,9 +57,6 @@ export interface WrapOptions {
   only: string[];
 }
 
-/** The default launcher: the `mcptrust` on the agent's PATH (see docs/proxy.md). */
-export const DEFAULT_LAUNCHER = ['mcptrust'];
-
 // ---------------------------------------------------------------------------------------------
 // A positional view of a JSON text (comments already blanked, so offsets are the file's).
 
