@@ -315,12 +315,3 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array | reado
   return verifyEd25519Reference(signature, message, publicKey);
 }
 
-/** noble's own strict verify (one contiguous message): sign checks each new signature with it. */
-export function verifyEd25519Noble(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  try {
-    if (publicKeyProblem(publicKey) !== undefined) return false;
-    return ed.verify(signature, message, publicKey, { zip215: false }) === true;
-  } catch {
-    return false;
-  }
-}
