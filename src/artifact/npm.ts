@@ -199,7 +199,9 @@ export class PackumentLoader {
     // private while the default is public): each is judged against itself, hops against it.
     let memo = this.#privateByOrigin.get(origin);
     if (!memo) this.#privateByOrigin.set(origin, (memo = {}));
-    const res = await followRedirects(url, url, this.#flat, { headers: { accept }, integrity: null, ...fresh }, memo, this.#signal, name);
+    const res = await followRedirects(url, url, this.#flat, { headers: { accept }, integrity: null, ...fresh }, memo, this.#signal, (error, at) =>
+      mapNpmError(error, at, name, this.#signal),
+    );
     const body = await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_PACKUMENT_BYTES, 'a package document', origin).catch((error: unknown) => {
       throw mapNpmError(error, url, name, this.#signal);
     });
@@ -225,15 +227,18 @@ export class PackumentLoader {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** npm-registry-fetch with redirects followed by hand: each hop is checked (see net.ts). */
-async function followRedirects(
+/**
+ * npm-registry-fetch with redirects followed by hand: each hop is checked (see net.ts). A
+ * failed request is thrown as `mapError` makes it (given the URL of that hop).
+ */
+export async function followRedirects(
   url: string,
   registry: string,
-  flat: NpmFlatOptions,
+  flat: Record<string, unknown>,
   extra: Record<string, unknown>,
   privateRegistry: { value?: boolean },
   signal: AbortSignal | undefined,
-  shown?: string,
+  mapError: (error: unknown, url: string) => unknown,
 ): Promise<Awaited<ReturnType<typeof npmFetch>>> {
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -242,7 +247,7 @@ async function followRedirects(
     try {
       res = await npmFetch(current, { ...flat, ...extra, redirect: 'manual', signal } as npmFetch.Options);
     } catch (error) {
-      throw mapNpmError(error, current, shown ?? current, signal);
+      throw mapError(error, current);
     }
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get('location');
@@ -275,7 +280,7 @@ async function verifyTarball(
   const algorithm = expected.pickAlgorithm();
   for (const cached of [true, false]) {
     const fetchOptions = cached ? { preferOffline: true } : { preferOnline: true };
-    const res = await followRedirects(top.resolved, top.registry, flat, { integrity: top.integrity, ...fetchOptions, headers: { accept: '*/*' } }, {}, signal, id);
+    const res = await followRedirects(top.resolved, top.registry, flat, { integrity: top.integrity, ...fetchOptions, headers: { accept: '*/*' } }, {}, signal, (error, at) => mapNpmError(error, at, id, signal));
     const fromCache = cached && /^(hit|stale)$/.test(res.headers.get('x-local-cache-status') ?? '');
     const hash = createHash(algorithm);
     async function* hashed(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {

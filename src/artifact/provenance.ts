@@ -32,11 +32,11 @@ import { ASN1Obj } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toSignedEntity, toTrustMaterial, type Signer } from '@sigstore/verify';
 import npa from 'npm-package-arg';
-import npmFetch from 'npm-registry-fetch';
 import ssri from 'ssri';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { ArtifactError, registryOrigin } from './errors.js';
-import { assertNotPrivateHop, MAX_REDIRECTS, readBounded, unreachable } from './net.js';
+import { readBounded, unreachable } from './net.js';
+import { followRedirects } from './npm.js';
 import type { ProvenanceRecord } from './types.js';
 
 /**
@@ -138,33 +138,21 @@ async function fetchAttestations(
   const origin = registryOrigin(base);
   // `@scope/name` → `@scope%2fname`, as npm asks for it.
   const escaped = pkg.name.replace('/', '%2f');
-  const privateRegistry: { value?: boolean } = {};
-  let current = new URL(`-/npm/v1/attestations/${escaped}@${encodeURIComponent(pkg.version)}`, base).toString();
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+  const url = new URL(`-/npm/v1/attestations/${escaped}@${encodeURIComponent(pkg.version)}`, base).toString();
+  let res: Awaited<ReturnType<typeof followRedirects>>;
+  try {
     // Each hop is checked: a public registry may not send us to a private address.
-    await assertNotPrivateHop(base, current, privateRegistry);
-    let res: Awaited<ReturnType<typeof npmFetch>>;
-    try {
-      res = await npmFetch(current, { ...registry, redirect: 'manual', signal } as npmFetch.Options);
-    } catch (error) {
-      if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
-      throw unreachable(origin, error, signal);
-    }
-    if (res.status >= 300 && res.status < 400) {
-      const location = res.headers.get('location');
-      res.body?.resume?.();
-      if (!location) throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered a redirect without a location`);
-      current = new URL(location, current).toString();
-      continue;
-    }
-    try {
-      return await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_ATTESTATIONS_BYTES, 'the attestations document', origin);
-    } catch (error) {
-      if (error instanceof ArtifactError && error.code === 'TOO_LARGE') return 'too-large';
-      throw unreachable(origin, error, signal);
-    }
+    res = await followRedirects(url, base, registry, {}, {}, signal, (error) => error);
+  } catch (error) {
+    if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+    throw unreachable(origin, error, signal);
   }
-  throw new ArtifactError('server', 'REGISTRY_UNREACHABLE', `registry ${origin}: more than ${MAX_REDIRECTS} redirects`);
+  try {
+    return await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_ATTESTATIONS_BYTES, 'the attestations document', origin);
+  } catch (error) {
+    if (error instanceof ArtifactError && error.code === 'TOO_LARGE') return 'too-large';
+    throw unreachable(origin, error, signal);
+  }
 }
 
 /** The registry this package is fetched from: its scope's registry, else the default one. */
