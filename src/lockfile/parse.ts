@@ -171,11 +171,15 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
         const entry = raw as JsonObject;
         const digest = entry.digest as string;
         const definition = entry.definition as JsonObject;
-        if (computeDigests && digestOfItem(definition) !== digest && checkDigests) {
-          throw new LockfileError(
-            'DIGEST_MISMATCH',
-            `${source}: ${kind} ${JSON.stringify(printable(key, 80))} does not match its digest (edited by hand? re-run mcptrust lock)`,
-          );
+        // Computed (and remembered by src/canonical) even when a mismatch is not refused.
+        if (computeDigests) {
+          const actual = digestOfItem(definition);
+          if (checkDigests && actual !== digest) {
+            throw new LockfileError(
+              'DIGEST_MISMATCH',
+              `${source}: ${kind} ${JSON.stringify(printable(key, 80))} does not match its digest (edited by hand? re-run mcptrust lock)`,
+            );
+          }
         }
         target[key] = definition;
       }
