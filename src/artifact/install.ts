@@ -18,6 +18,7 @@ import { constantTimeEqual } from '../crypto/constant-time.js';
 import { BaseError, type ErrorCategory } from '../errors.js';
 import { printable } from '../util/text.js';
 import { ArtifactError } from './errors.js';
+import { formatBytes } from './net.js';
 import { readPackageTarball, TarballError, type TarFile } from './tarball.js';
 import type { ArtifactPin, FilePin, PackagePin } from './types.js';
 
@@ -136,8 +137,6 @@ export function checkNpmPin(pin: ArtifactPin, server: string): { top: PackagePin
   return { top, packages: [...packages].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
 }
 
-const formatMiB = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${bytes} bytes`);
-
 function sha256(data: Uint8Array): string {
   return `sha256-${createHash('sha256').update(data).digest('base64')}`;
 }
@@ -231,12 +230,12 @@ async function fetchPinned(pkg: PackagePin, options: InstallOptions, tree: { fet
             size += chunk.length;
             tree.fetched += chunk.length;
             if (tree.fetched > tree.limit) {
-              reject(new RunError('TOO_LARGE', `the pinned tree's tarballs are over ${formatMiB(tree.limit)} in total (at ${id}); nothing was started`));
+              reject(new RunError('TOO_LARGE', `the pinned tree's tarballs are over ${formatBytes(tree.limit)} in total (at ${id}); nothing was started`));
               (stream as unknown as { destroy?: () => void }).destroy?.();
               return;
             }
             if (size > MAX_TARBALL_BYTES) {
-              reject(new RunError('TOO_LARGE', `the tarball of ${id} is over ${MAX_TARBALL_BYTES / 1024 / 1024} MiB; nothing was started`));
+              reject(new RunError('TOO_LARGE', `the tarball of ${id} is over ${formatBytes(MAX_TARBALL_BYTES)}; nothing was started`));
               // Stop the download too, not only the collecting.
               (stream as unknown as { destroy?: () => void }).destroy?.();
               return;
@@ -396,7 +395,7 @@ export async function installNpmArtifact(pin: ArtifactPin, server: string, optio
       throw new RunError('UNSAFE_TARBALL', `${printable(p.name, 100)}@${printable(p.version, 40)}: refused its tarball: ${error.message}; nothing was started`);
     }
     for (const f of files) unpacked += f.data.length;
-    if (unpacked > tree.limit) throw new RunError('TOO_LARGE', `the pinned tree unpacks to over ${formatMiB(tree.limit)} in total (at ${printable(p.name, 100)}@${printable(p.version, 40)}); nothing was started`);
+    if (unpacked > tree.limit) throw new RunError('TOO_LARGE', `the pinned tree unpacks to over ${formatBytes(tree.limit)} in total (at ${printable(p.name, 100)}@${printable(p.version, 40)}); nothing was started`);
     for (const f of files) {
       const rel = `${p.path}/${f.path}`;
       if (written.has(rel)) throw new RunError('UNSAFE_TARBALL', `${printable(p.name, 100)}@${printable(p.version, 40)}: its file ${printable(f.path, 200)} is also installed by another pinned package`);
