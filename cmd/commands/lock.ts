@@ -148,9 +148,11 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const { writeFileAtomic } = await import('../../src/util/fs.js');
   // A signature file next to the lockfile signs its old bytes: say so when they change, as
   // verify and check will refuse the new lockfile until it is signed again.
-  const staleSignature = signatureGoesStale(output, () => lockfileChunks(lock));
-  // Streamed: the ~10 MB of a 10,000-tool lockfile is written in pieces, never built as one string.
-  writeFileAtomic(output, lockfileChunks(lock));
+  // Then the new bytes are built once, compared, and written as they are; otherwise streamed:
+  // the ~10 MB of a 10,000-tool lockfile is written in pieces, never built as one string.
+  const signed = existsSync(`${output}.sig`) ? [...lockfileChunks(lock)].join('') : undefined;
+  const staleSignature = signed !== undefined && bytesDiffer(output, signed);
+  writeFileAtomic(output, signed ?? lockfileChunks(lock));
   if (staleSignature) {
     io.stderr.write(
       `note: ${printable(options.output, 200)} changed, so the signatures in ${printable(`${options.output}.sig`, 200)} no longer verify it: review it, then sign it again (mcptrust sign)\n`,
@@ -176,11 +178,9 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   return EXIT.OK;
 }
 
-/** Whether writing `chunks()` to `path` changes the bytes a `PATH.sig` beside it signed. */
-function signatureGoesStale(path: string, chunks: () => Iterable<string>): boolean {
-  if (!existsSync(`${path}.sig`)) return false;
+/** Whether writing `text` to `path` changes its bytes (an unreadable file counts as changed). */
+function bytesDiffer(path: string, text: string): boolean {
   try {
-    const text = [...chunks()].join('');
     const size = statSync(path).size;
     return size !== Buffer.byteLength(text) || readFileSync(path, 'utf8') !== text;
   } catch {
