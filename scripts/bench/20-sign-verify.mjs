@@ -6,7 +6,7 @@
 // is of the medians of the pairs.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { measure, writeSyntheticLock } from './lib.mjs';
+import { measurePaired, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 
@@ -17,20 +17,8 @@ export async function run(ctx) {
   const keygen = spawnSync(process.execPath, [ctx.cli, 'keygen', '--out-dir', dir, '--name', 'bench'], { encoding: 'utf8' });
   if (keygen.status !== 0) throw new Error(`keygen failed: ${keygen.stderr}`);
 
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  /** `runs` alternations of `node -e 0` and the command: medians of each, and the last result. */
-  const paired = (args, runs) => {
-    const times = [];
-    const nodeTimes = [];
-    let last;
-    for (let i = 0; i < runs; i++) {
-      nodeTimes.push(measure(process.execPath, ['-e', '0'], { runs: 1 }).wallMs);
-      last = measure(process.execPath, [ctx.cli, ...args], { cwd: dir, runs: 1 });
-      if (last.status !== 0) throw new Error(`${args[0]} failed: ${last.stderr}`);
-      times.push(last.wallMs);
-    }
-    return { ...last, wallMs: median(times), nodeMs: median(nodeTimes) };
-  };
+  /** `runs` alternations of `node -e 0` and the command: medians of each. */
+  const paired = (args, runs) => measurePaired(process.execPath, [ctx.cli, ...args], { pairs: runs, cwd: dir });
   const sign = paired(['sign', '--key', 'bench.key'], 7);
   const verify = paired(['verify', '--key', 'bench.pub'], 9);
   // The same with a 3-tool lockfile: start-up, the key check and one signature check.

@@ -8,7 +8,7 @@
 // Each command alternates with `node -e 0` (A B A B…); the ratio is of the medians of the pairs.
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { measure, writeSyntheticLock } from './lib.mjs';
+import { measurePaired, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 const CHANGED = 100;
@@ -41,24 +41,13 @@ export async function run(ctx) {
   const after = join(ctx.dir, 'diff-after.json');
   await writeSyntheticLock(before, TOOLS, (i) => tool(i, false), 'inventory');
   await writeSyntheticLock(after, TOOLS, (i) => tool(i, i % (TOOLS / CHANGED) === 0), 'inventory');
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const paired = (args, runs) => {
-    const times = [];
-    const nodeTimes = [];
-    let last;
-    for (let i = 0; i < runs; i++) {
-      nodeTimes.push(measure(process.execPath, ['-e', '0'], { runs: 1 }).wallMs);
-      last = measure(process.execPath, [ctx.cli, ...args], { cwd: ctx.dir, runs: 1 });
-      times.push(last.wallMs);
-    }
-    return { ...last, wallMs: median(times), nodeMs: median(nodeTimes) };
-  };
+  const paired = (args, runs) => measurePaired(process.execPath, [ctx.cli, ...args], { pairs: runs, cwd: ctx.dir });
   const r = paired(['diff', '--lock', before, '--against', after, '--fail-on', 'none'], 7);
-  if (r.status !== 0 || !r.stdout.includes(`${CHANGED} changes`)) throw new Error(`diff bench: unexpected result (exit ${r.status}): ${r.stderr.slice(0, 300)}`);
+  if (!r.stdout.includes(`${CHANGED} changes`)) throw new Error(`diff bench: unexpected result : ${r.stderr.slice(0, 300)}`);
   const copy = join(ctx.dir, 'diff-before-copy.json');
   copyFileSync(before, copy);
   const same = paired(['diff', '--lock', before, '--against', copy], 7);
-  if (same.status !== 0 || !same.stdout.startsWith('no drift')) throw new Error(`diff bench: unexpected result (exit ${same.status}): ${same.stderr.slice(0, 300)}`);
+  if (!same.stdout.startsWith('no drift')) throw new Error(`diff bench: unexpected result : ${same.stderr.slice(0, 300)}`);
   const ratio = r.wallMs / r.nodeMs;
   const sameRatio = same.wallMs / same.nodeMs;
   return [
