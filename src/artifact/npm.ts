@@ -19,7 +19,7 @@ import type { NpmLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError, registryOrigin } from './errors.js';
 import { pinLocalNpm } from './local-npm.js';
-import { assertNotPrivateHop, MAX_REDIRECTS, readBounded, REQUEST_TIMEOUT_MS, unreachable } from './net.js';
+import { assertNotPrivateHop, MAX_REDIRECTS, parseRegistryJson, readBounded, REQUEST_TIMEOUT_MS, unreachable } from './net.js';
 import { flattenNpmConfig, readNpmConfig, type NpmFlatOptions } from './npm-config.js';
 import type { ArtifactPin, PackagePin } from './types.js';
 
@@ -205,12 +205,7 @@ export class PackumentLoader {
     const body = await readBounded(res.body as AsyncIterable<Buffer>, res.headers.get('content-length'), MAX_PACKUMENT_BYTES, 'a package document', origin).catch((error: unknown) => {
       throw mapNpmError(error, url, name, this.#signal);
     });
-    let doc: unknown;
-    try {
-      doc = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered something that is not a package document (not JSON)`);
-    }
+    const doc = parseRegistryJson(body, 'a package document', origin);
     // Attacker-controlled: check the shape pacote and arborist rely on before they see it.
     if (!isRecord(doc) || !isRecord(doc.versions) || (doc['dist-tags'] !== undefined && !isRecord(doc['dist-tags']))) {
       throw new ArtifactError('server', 'REGISTRY_GARBAGE', `${origin} answered a package document of the wrong shape`);
