@@ -5,7 +5,7 @@
 // runs with --no-pin: pinning the launch (hashing the server file) is not what this row measures
 // (62-pin does), and a local launch loads no registry client either way.
 import { join } from 'node:path';
-import { measure } from './lib.mjs';
+import { measure, median } from './lib.mjs';
 
 /** Runs A and B alternately `runs` times each: both medians, B's peak memory and last result. */
 function alternate(a, b, runs, cwd) {
@@ -23,7 +23,6 @@ function alternate(a, b, runs, cwd) {
     peakA = Math.max(peakA, lastA.peakRssMb ?? 0);
     peakB = Math.max(peakB, lastB.peakRssMb ?? 0);
   }
-  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   return [
     { ...lastA, wallMs: median(at), peakRssMb: peakA || undefined },
     { ...lastB, wallMs: median(bt), peakRssMb: peakB || undefined },

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { median } from './lib.mjs';
 
 const RUNS = 5;
 
@@ -66,7 +67,6 @@ export async function run(ctx) {
           times.push(r.wallMs);
           counts.push(registry.requests.length - before);
         }
-        const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
         return { wallMs: median(times), requests: Math.max(...counts) };
       };
       const bare = await lockRun(['--no-pin']);
@@ -111,7 +111,6 @@ export async function run(ctx) {
         await (await fetch(new URL('fx-bench-server', registry.url))).arrayBuffer();
         fetchTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
       }
-      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       rows.push({ name: 'one packument fetch (loopback)', wallMs: median(fetchTimes) });
       rows.push({ name: 'pinLaunch npx -y (3 packages, cold cache)', wallMs: median(times), ratio: median(times) / median(fetchTimes), note: `${requests} registry requests (3 packuments + top tarball)` });
     }

@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './lib.mjs';
 
 const CALLS = 1_000;
 const LONG = 100_000;
@@ -73,7 +74,6 @@ export async function run(ctx) {
     next += CALLS;
   }
   direct.child.kill();
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const directMs = median(directTimes);
   const proxyMs = median(proxyTimes);
   const rows = [

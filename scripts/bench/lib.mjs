@@ -40,6 +40,9 @@ export function measure(command, args, { runs = 5, cwd, env, input } = {}) {
  * with other work slows both alike; returns both medians, their ratio and the command's last
  * result. A command whose exit code is not `status` is an error, not a timing.
  */
+/** The middle value of `xs` (the upper middle of an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export function measurePaired(command, args, { pairs = 11, cwd, env, status = 0 } = {}) {
   const nodeTimes = [];
   const times = [];
@@ -52,7 +55,6 @@ export function measurePaired(command, args, { pairs = 11, cwd, env, status = 0 
     times.push(last.wallMs);
     if (last.peakRssMb !== undefined) peakRssMb = Math.max(peakRssMb ?? 0, last.peakRssMb);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const wallMs = median(times);
   const nodeMs = median(nodeTimes);
   return { wallMs, nodeMs, ratio: wallMs / nodeMs, peakRssMb, stdout: last.stdout, stderr: last.stderr };
