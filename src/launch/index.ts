@@ -91,6 +91,10 @@ function unknownForm(launcher: string, args: readonly string[]): Launch {
   return { kind: 'unknown', note: `${launcher}${sub}: not a launch form this version pins` };
 }
 
+function unknownOption(launcher: string, option: string): Launch {
+  return { kind: 'unknown', note: `${launcher}: option ${clip(option)} is not one this version understands` };
+}
+
 const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 /** `python`, `python3`, `python3.12`, `py` (the Windows launcher). */
@@ -117,7 +121,7 @@ const NPX: OptionTable = {
  */
 function parseNpx(launcher: string, args: readonly string[], start: number): Launch {
   const scan = scanOptions(args, start, NPX);
-  if (scan.unknown !== undefined) return { kind: 'unknown', note: `${launcher}: option ${clip(scan.unknown)} is not one this version understands` };
+  if (scan.unknown !== undefined) return unknownOption(launcher, scan.unknown);
   const { packages, indexes } = packageOptions(scan);
   const config: Record<string, string> = {};
   for (const option of scan.options) {
@@ -158,7 +162,7 @@ const BUNX: OptionTable = { values: set('-p', '--package'), flags: set('--bun', 
 /** `pnpm dlx`, `yarn dlx`, `bunx`: like npx, their `--package` values come before the command. */
 function parseDlx(launcher: string, args: readonly string[], start: number, table: OptionTable): Launch {
   const scan = scanOptions(args, start, table);
-  if (scan.unknown !== undefined) return { kind: 'unknown', note: `${launcher}: option ${clip(scan.unknown)} is not one this version understands` };
+  if (scan.unknown !== undefined) return unknownOption(launcher, scan.unknown);
   if (scan.options.some((o) => o.name === '-c' || o.name === '--shell-mode')) return { kind: 'unknown', note: `${launcher}: runs a shell command (--shell-mode): not pinned` };
   if (scan.options.some((o) => o.name === '--no-install')) return { kind: 'unknown', note: `${launcher}: runs only what is already installed (--no-install): nothing to pin from a registry` };
   const { packages, indexes } = packageOptions(scan);
@@ -195,7 +199,7 @@ const PIPX: OptionTable = {
 /** `uvx [opts] <pkg>[==v] [args]`, `uvx --from <req> <cmd> [args]`, `pipx run [--spec <req>] <pkg|cmd> [args]`. */
 function parsePython(launcher: string, args: readonly string[], start: number, table: OptionTable): Launch {
   const scan = scanOptions(args, start, table);
-  if (scan.unknown !== undefined) return { kind: 'unknown', note: `${launcher}: option ${clip(scan.unknown)} is not one this version understands` };
+  if (scan.unknown !== undefined) return unknownOption(launcher, scan.unknown);
   let from: { value: string; index: number } | undefined;
   let indexUrl: string | undefined;
   for (const option of scan.options) {
@@ -248,7 +252,7 @@ function parseContainer(launcher: 'docker' | 'podman', args: readonly string[]):
   else if (args[0] === 'container' && args[1] === 'run') start = 2;
   else return unknownForm(launcher, args);
   const scan = scanOptions(args, start, CONTAINER);
-  if (scan.unknown !== undefined) return { kind: 'unknown', note: `${launcher} run: option ${clip(scan.unknown)} is not one this version understands` };
+  if (scan.unknown !== undefined) return unknownOption(`${launcher} run`, scan.unknown);
   if (scan.options.some((o) => o.name === '--rootfs')) return { kind: 'unknown', note: `${launcher} run --rootfs: runs a folder, not an image` };
   const image = args[scan.positional];
   if (image === undefined) return { kind: 'unknown', note: `${launcher} run: no image given` };
@@ -355,7 +359,7 @@ function parseInterpreter(interpreter: string, args: readonly string[], table: I
     }
     // Stopped on an option the table does not know: look at it above (Deno's permission flags,
     // an inline-code option), or give up if it is the very first one.
-    if (scan.positional === i) return { kind: 'unknown', note: `${interpreter}: option ${clip(scan.unknown)} is not one this version understands` };
+    if (scan.positional === i) return unknownOption(interpreter, scan.unknown);
     i = scan.positional;
   }
   const file = args[i];
