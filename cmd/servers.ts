@@ -149,7 +149,6 @@ export async function readLive(
   targets: NamedTarget[],
   options: { timeout: number; maxItems: number; discover?: boolean; config?: string; pinning?: PinSettings },
   io: IO,
-  hooks: Pick<import('../src/mcp/surface.js').ReadHooks, 'onItem'> = {},
 ): Promise<{ lock: import('../src/lockfile/types.js').Lockfile; notes: { server: string; note: string }[] }> {
   // Pinning (registry round trips, file digests) runs while the servers are read.
   const pinning = pinLaunches(targets, options.pinning ?? { enabled: true, lockDir: io.cwd }, io);
@@ -165,7 +164,6 @@ export async function readLive(
   try {
     read = await readServers(targets, { ...DEFAULT_LIMITS, timeoutMs: options.timeout, maxItems: options.maxItems }, {
       parentEnv: io.env,
-      onItem: hooks.onItem,
       // The label may be a config name or a URL: escaped, and the URL without its secrets.
       onServer: (label, message) => progress.update(`${printable(redactUrl(label), 60)}: ${message}`),
     });

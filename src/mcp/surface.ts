@@ -33,12 +33,6 @@ export interface ReadHooks {
   parentEnv?: NodeJS.ProcessEnv;
   /** The surface size budget, when several servers share one (readServers); else one per read. */
   budget?: SurfaceBudget;
-  /**
-   * Called with each item once it is validated and within every bound, while the next page is
-   * already requested: `lock` prints the item's lockfile text there (definitionText), so the
-   * work overlaps the server preparing that page. An error it throws fails the read.
-   */
-  onItem?: (kind: ItemKind, item: JsonObject) => void;
 }
 
 /** Indentation level of an item definition in the lockfile: document, servers, server, collection, entry. */
@@ -370,7 +364,6 @@ async function listAll(client: Client, spec: ListSpec, session: Session, budget:
       }
       spend(budget, written + Buffer.byteLength(JSON.stringify(key)) + ENTRY_OVERHEAD, named, session);
       items[key] = item;
-      hooks.onItem?.(spec.kind, item);
     }
     if (!prefetch) return items;
     pending = prefetch;
