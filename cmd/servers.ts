@@ -108,16 +108,9 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
     return [{ name: options.name, target: { kind: 'http', url: options.url, headers, transport: options.transport } }];
   }
   const env: Record<string, string> = {};
-  for (const pair of options.env) {
-    const eq = pair.indexOf('=');
-    // `--env NAME` alone passes NAME through from mcptrust's own environment, so a secret need
-    // not sit in an agent config's args.
-    const key = eq > 0 ? pair.slice(0, eq) : eq === -1 ? pair : '';
-    // The value is never echoed; the name only when it is one.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${options.env.indexOf(pair) + 1} must look like NAME=value or NAME (NAME: letters, digits, _)`);
-    const value = eq === -1 ? io.env[key] : pair.slice(eq + 1);
+  for (const [i, pair] of options.env.entries()) {
+    const { key, value = io.env[key] } = parseEnvFlag(pair, i);
     if (value === undefined) throw new UsageError('USAGE', `--env ${key}: ${key} is not set in mcptrust's environment (give NAME=value, or export it)`);
-    if (value.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
     env[key] = value;
   }
   const [cmd, ...args] = command;
@@ -227,6 +220,20 @@ export async function readLiveAligned(
     notes: [...aligned.notes, ...read.notes.map(({ server, note }) => `${server}: ${note}`)],
     servers: targets.length,
   };
+}
+
+/**
+ * One --env flag (lock, diff, check, proxy, run): `NAME=value`, or `NAME` alone, whose value
+ * (undefined here) comes from mcptrust's own environment, so a secret need not sit in an agent
+ * config's args. A bad name or a NUL is a usage error; the value is never echoed, the name only
+ * when it is one.
+ */
+export function parseEnvFlag(pair: string, index: number): { key: string; value: string | undefined } {
+  const eq = pair.indexOf('=');
+  const key = eq > 0 ? pair.slice(0, eq) : eq === -1 ? pair : '';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${index + 1} must look like NAME=value or NAME (NAME: letters, digits, _)`);
+  if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
+  return { key, value: eq === -1 ? undefined : pair.slice(eq + 1) };
 }
 
 /**

@@ -93,21 +93,14 @@ async function verifySignature(options: RunOptions, lockBytes: Buffer, io: IO): 
 
 /** The declared env of the server: each name the lock records, its value from --env or the environment. */
 async function declaredEnv(names: readonly string[], given: readonly string[], io: IO, server: string): Promise<Record<string, string>> {
-  const { UsageError } = await import('../../src/errors.js');
+  const [{ UsageError }, { parseEnvFlag }] = await Promise.all([import('../../src/errors.js'), import('../servers.js')]);
   const flags: Record<string, string> = {};
   for (const [i, pair] of given.entries()) {
-    // NAME=value, or NAME alone: its value from mcptrust's own environment (as proxy takes it).
-    const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq) : eq === -1 ? pair : '';
-    // The value is never echoed; the name only when it is one.
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${i + 1} must look like NAME=value or NAME (NAME: letters, digits, _)`);
-    if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
+    const { key, value } = parseEnvFlag(pair, i);
     if (!names.includes(key)) throw new UsageError('USAGE', `--env ${key}: server "${printable(server, 60)}" declares no such variable in the lock (it declares: ${names.length === 0 ? 'none' : names.map((n) => printable(n, 60)).join(', ')})`);
-    if (eq === -1) {
-      const value = io.env[key];
-      if (value === undefined) throw new UsageError('USAGE', `--env ${key}: not set in the environment (give --env ${key}=value)`);
-      flags[key] = value;
-    } else flags[key] = pair.slice(eq + 1);
+    if (value !== undefined) flags[key] = value;
+    else if (io.env[key] !== undefined) flags[key] = io.env[key];
+    else throw new UsageError('USAGE', `--env ${key}: not set in the environment (give --env ${key}=value)`);
   }
   const env: Record<string, string> = {};
   for (const name of names) {
