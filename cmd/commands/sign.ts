@@ -72,7 +72,8 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
       warn(`${keyShown} is readable or writable by group or others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${keyShown}`);
     }
   }
-  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES);
+  // One read, into a buffer with room for the PAE header in front of the bytes (as verify reads).
+  const { bytes: lockBytes, room } = (await import('../lockfile-read.js')).readLockfileBytesWithRoom(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, signature.PAE_ROOM);
   // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand):
   // the full strict read, in one pass (its digests hashed without sorted copies when the file is
   // in canonical key order, as every file lock writes is); then the same bytes are signed.
@@ -90,7 +91,7 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
     }
   }
   if (existing && !existing.canonical) warn(`${out} was not in the canonical form sign writes (verify refuses it); it is rewritten in that form`);
-  const outcome = signature.signLockfile(lockBytes, key, existing);
+  const outcome = signature.signLockfile(lockBytes, key, existing, { room });
   if (outcome.dropped.length > 0) {
     warn(
       `${out} held ${outcome.dropped.length} signature${outcome.dropped.length === 1 ? '' : 's'} over a different version of ${options.lock}; dropped (those keys must sign again)`,

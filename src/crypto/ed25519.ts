@@ -3,7 +3,7 @@
 // for why its verification equation is spelled out here). node:crypto provides SHA-512 (which
 // noble v3 asks the caller to supply for its synchronous API), randomness, and a native first try
 // of each verification (verifyEd25519): its "yes" is only taken where it implies the reference's.
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { constantTimeEqual } from './constant-time.js';
 
@@ -115,9 +115,36 @@ export function generateSeed(): Uint8Array {
   return new Uint8Array(randomBytes(SEED_LENGTH));
 }
 
-/** The public key of a 32-byte secret seed (RFC 8032 §5.1.5). */
+/** DER prefix of an Ed25519 PKCS#8 v1 private key (RFC 8410 §7), followed by the 32-byte seed. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4), followed by the 32-byte key. */
+const ED25519_SPKI_PREFIX_LENGTH = 12;
+
+/** node:crypto's KeyObject of a seed (a few microseconds: no curve arithmetic until it is used). */
+function nativePrivateKey(seed: Uint8Array): KeyObject {
+  if (seed.length !== SEED_LENGTH) throw new RangeError(`an Ed25519 seed is ${SEED_LENGTH} bytes`);
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/**
+ * The public key of a 32-byte secret seed (RFC 8032 §5.1.5), derived natively (OpenSSL): the
+ * same 32 bytes noble's getPublicKey gives (tests/crypto/ed25519.test.ts checks the RFC 8032
+ * vectors and random seeds against noble), without its BigInt scalar multiplication.
+ */
 export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
-  return ed.getPublicKey(seed);
+  const spki = createPublicKey(nativePrivateKey(seed)).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX_LENGTH));
+}
+
+/**
+ * A deterministic RFC 8032 Ed25519 signature of `message` (one buffer), made natively
+ * (OpenSSL's PureEdDSA): byte for byte the signature signEd25519 and signEd25519Parts give, as
+ * Ed25519 signing has exactly one result per key and message (tests/crypto/ed25519-parts.test.ts
+ * checks all three on the RFC 8032 vectors and random messages). Two native SHA-512 passes over
+ * the message and no BigInt arithmetic: what `mcptrust sign` uses on a many-MiB lockfile.
+ */
+export function signEd25519Native(message: Uint8Array, seed: Uint8Array): Uint8Array {
+  return new Uint8Array(nodeSign(null, message, nativePrivateKey(seed)));
 }
 
 /** A deterministic RFC 8032 Ed25519 signature of `message`. */

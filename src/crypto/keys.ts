@@ -52,10 +52,19 @@ export function publicKeyFromRaw(raw: Uint8Array, source = 'public key'): Public
   return { raw: new Uint8Array(raw), spki, keyId: keyIdOf(spki) };
 }
 
-/** The key pair of a 32-byte secret seed. */
+/**
+ * The key pair of a 32-byte secret seed. Its public key is [a]B for the seed's clamped scalar a
+ * (RFC 8032 §5.1.5): always a canonical encoding (the library encodes it), in the prime-order
+ * subgroup (a multiple of B), and never of small order (a lies in [2^254, 2^255) and is a
+ * multiple of 8, so it is no multiple of the odd L, and [a]B is not the identity). So the checks
+ * publicKeyFromRaw makes on a key from a file (publicKeyProblem) cannot fail here and are not
+ * repeated (tests/crypto/keys.test.ts checks random seeds against them).
+ */
 export function privateKeyFromSeed(seed: Uint8Array): PrivateKey {
   if (seed.length !== SEED_LENGTH) throw new KeyError('MALFORMED_KEY', `an Ed25519 seed is ${SEED_LENGTH} bytes, not ${seed.length}`);
-  return { seed: new Uint8Array(seed), publicKey: publicKeyFromRaw(publicKeyFromSeed(seed)) };
+  const raw = publicKeyFromSeed(seed);
+  const spki = new Uint8Array(Buffer.concat([SPKI_PREFIX, raw]));
+  return { seed: new Uint8Array(seed), publicKey: { raw, spki, keyId: keyIdOf(spki) } };
 }
 
 function toPem(label: string, der: Uint8Array): string {

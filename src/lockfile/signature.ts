@@ -8,7 +8,7 @@
 // lockfile (verification is over bytes) and imports neither the canonicalizer nor the MCP SDK.
 import { createHash } from 'node:crypto';
 import { constantTimeEqual } from '../crypto/constant-time.js';
-import { signEd25519Parts, verifyEd25519 } from '../crypto/ed25519.js';
+import { signEd25519Native, verifyEd25519 } from '../crypto/ed25519.js';
 import { KEY_ALGORITHM, type PrivateKey, type PublicKey } from '../crypto/keys.js';
 import { BaseError, type ErrorCategory } from '../errors.js';
 import { MAX_LOCKFILE_BYTES } from './types.js';
@@ -77,11 +77,6 @@ export function preAuthEncoding(version: number, algorithm: string, keyid: strin
   out.set(prefix, 0);
   out.set(lockfile, prefix.length);
   return out;
-}
-
-/** The PAE as two parts, the header and the lockfile itself, so a large lockfile is never copied. */
-export function preAuthParts(version: number, algorithm: string, keyid: string, lockfileDigest: string, lockfile: Uint8Array): Uint8Array[] {
-  return [preAuthPrefix(version, algorithm, keyid, lockfileDigest, lockfile.length), lockfile];
 }
 
 function preAuthPrefix(version: number, algorithm: string, keyid: string, lockfileDigest: string, lockfileLength: number): Uint8Array {
@@ -200,13 +195,16 @@ export interface SignOutcome {
  * signature over the same bytes is kept; this key's own is replaced; signatures over other
  * bytes (the lockfile changed since) no longer approve anything and are dropped. The new
  * signature is verified, by the verification `mcptrust verify` runs, before it is returned.
- * The PAE is signed in its two parts (header, lockfile): the lockfile is never copied.
+ * The PAE is one buffer, signed and checked natively: with `options.room` (see PAE_ROOM) its
+ * header is written in the caller's room just before the lockfile, which is then never copied;
+ * without it the two are joined into a new buffer.
  */
-export function signLockfile(lockfile: Uint8Array, key: PrivateKey, existing?: SignatureEnvelope): SignOutcome {
+export function signLockfile(lockfile: Uint8Array, key: PrivateKey, existing?: SignatureEnvelope, options: { room?: number } = {}): SignOutcome {
   const lockfileDigest = digestBytes(lockfile);
   const keyid = key.publicKey.keyId;
-  const message = preAuthParts(SIGNATURE_VERSION, KEY_ALGORITHM, keyid, lockfileDigest, lockfile);
-  const signature = signEd25519Parts(message, key.seed);
+  const pae = paeMessage(SIGNATURE_VERSION, KEY_ALGORITHM, keyid, lockfileDigest, lockfile, options.room ?? 0);
+  const message = pae instanceof Uint8Array ? pae : preAuthEncoding(SIGNATURE_VERSION, KEY_ALGORITHM, keyid, lockfileDigest, lockfile);
+  const signature = signEd25519Native(message, key.seed);
   if (!verifyEd25519(signature, message, key.publicKey.raw)) {
     throw new SignatureError('SIGNING_FAILED', 'the signature just made does not verify; nothing written');
   }

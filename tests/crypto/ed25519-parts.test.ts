@@ -1,12 +1,14 @@
 // signEd25519Parts (src/crypto/ed25519.ts): the RFC 8032 signature of a message given in parts,
 // hashed where they lie. It must be byte for byte noble's signEd25519 of the joined message: on
 // the RFC 8032 §7.1 vectors (testdata/rfc8032) and on random seeds and messages cut at random
-// places, and accepted by OpenSSL (node:crypto) too.
+// places, and accepted by OpenSSL (node:crypto) too. signEd25519Native (OpenSSL's signer, what
+// sign uses) and publicKeyFromSeed (OpenSSL's derivation) must give the same bytes as noble.
 import { createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { publicKeyFromSeed, signEd25519, signEd25519Parts, verifyEd25519 } from '../../src/crypto/ed25519.js';
+import * as ed from '@noble/ed25519';
+import { publicKeyFromSeed, signEd25519, signEd25519Native, signEd25519Parts, verifyEd25519 } from '../../src/crypto/ed25519.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const { vectors } = JSON.parse(readFileSync(join(repoRoot, 'testdata', 'rfc8032', 'vectors.json'), 'utf8')) as {
@@ -50,5 +52,28 @@ describe('signEd25519Parts', () => {
         expect(nodeVerify(null, message, key, signature)).toBe(true);
       }
     }
+  });
+});
+
+describe('signEd25519Native and publicKeyFromSeed (OpenSSL) against the RFC and noble', () => {
+  for (const v of vectors) {
+    it(`${v.name}: the RFC public key and signature`, () => {
+      expect(hex(publicKeyFromSeed(bytes(v.secretKey)))).toBe(v.publicKey);
+      expect(hex(signEd25519Native(bytes(v.message), bytes(v.secretKey)))).toBe(v.signature);
+    });
+  }
+
+  it('equals noble getPublicKey and sign for 200 random seeds and messages', () => {
+    for (let i = 0; i < 200; i++) {
+      const seed = new Uint8Array(randomBytes(32));
+      const message = new Uint8Array(randomBytes(Math.floor(Math.random() * 3000)));
+      expect(hex(publicKeyFromSeed(seed))).toBe(hex(ed.getPublicKey(seed)));
+      expect(hex(signEd25519Native(message, seed))).toBe(hex(signEd25519(message, seed)));
+    }
+  });
+
+  it('refuses a seed that is not 32 bytes', () => {
+    expect(() => signEd25519Native(new Uint8Array(1), new Uint8Array(31))).toThrow(RangeError);
+    expect(() => publicKeyFromSeed(new Uint8Array(33))).toThrow(RangeError);
   });
 });

@@ -1,16 +1,17 @@
 // Key files: PEM PKCS#8 / SPKI for Ed25519, read and written byte-compatible with OpenSSL (the
 // real openssl binary), every other key type refused by name.
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signEd25519, verifyEd25519 } from '../../src/crypto/ed25519.js';
+import { publicKeyProblem, signEd25519, verifyEd25519 } from '../../src/crypto/ed25519.js';
 import { KeyError, type KeyErrorCode } from '../../src/crypto/errors.js';
 import {
   encodePrivateKeyPem,
   encodePublicKeyPem,
   keyIdOf,
+  publicKeyFromRaw,
   parsePrivateKeyPem,
   parsePublicKeyPem,
   privateKeyFromSeed,
@@ -147,5 +148,22 @@ describe('refusals', () => {
       `-----BEGIN PUBLIC KEY-----\n${Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(raw, 'hex')]).toString('base64')}\n-----END PUBLIC KEY-----\n`;
     expectKeyError(() => parsePublicKeyPem(text(spki('01' + '00'.repeat(31))), 'id.pub'), 'INVALID_PUBLIC_KEY', /small order/);
     expectKeyError(() => parsePublicKeyPem(text(spki('ee' + 'ff'.repeat(30) + '7f')), 'nc.pub'), 'INVALID_PUBLIC_KEY', /not a canonical encoding/);
+  });
+});
+
+describe('privateKeyFromSeed', () => {
+  // It skips publicKeyProblem for the key it derives (see its comment): these seeds show the
+  // checks would have passed, and the key is exactly the one publicKeyFromRaw builds.
+  it('gives, for 100 random seeds and the edge seeds, the public key publicKeyFromRaw accepts', () => {
+    const seeds = [new Uint8Array(32), new Uint8Array(32).fill(0xff), ...Array.from({ length: 100 }, () => new Uint8Array(randomBytes(32)))];
+    for (const seed of seeds) {
+      const key = privateKeyFromSeed(seed);
+      expect(publicKeyProblem(key.publicKey.raw)).toBeUndefined();
+      expect(key.publicKey).toEqual(publicKeyFromRaw(key.publicKey.raw));
+    }
+  });
+
+  it('refuses a seed that is not 32 bytes with MALFORMED_KEY', () => {
+    expectKeyError(() => privateKeyFromSeed(new Uint8Array(31)), 'MALFORMED_KEY', /32 bytes, not 31/);
   });
 });

@@ -53,6 +53,23 @@ describe('the PAE written in place before the lockfile', () => {
   });
 });
 
+describe('sign with the PAE written in place (sign reads with room, as verify does)', () => {
+  const lock = new Uint8Array(Buffer.from(oneToolLockText({ description: 'sign room' }), 'utf8'));
+
+  it('makes the same signature as without room, leaves the lockfile bytes alone, and verify accepts it', () => {
+    const plain = signLockfile(lock, alice);
+    for (const room of [PAE_ROOM, 10]) {
+      const viewed = withRoom(lock, room);
+      const inPlace = signLockfile(viewed, alice, undefined, { room });
+      expect(inPlace).toEqual(plain);
+      expect(Buffer.compare(Buffer.from(viewed), Buffer.from(lock))).toBe(0);
+    }
+    expect(verifyLockfileSignature(lock, plain.envelope, [alice.publicKey]).verified).toBe(true);
+    // Room claimed beyond the buffer (offset 0): the joined copy, no write outside the buffer.
+    expect(signLockfile(lock, alice, undefined, { room: PAE_ROOM })).toEqual(plain);
+  });
+});
+
 describe('readLockfileBytesWithRoom', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcptrust-room-'));
   const text = oneToolLockText({ description: 'read' });
