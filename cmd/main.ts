@@ -17,10 +17,14 @@ const argv = process.argv.slice(2);
 // start-up time); the modules imported below are loaded after this line, so their frames name
 // the TypeScript sources. Without a map (tsc's dist/cmd/main.js) nothing changes.
 if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  const { VERSION } = await import('../src/version.js');
-  process.stdout.write(`${VERSION}\n`);
-} else {
-  const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
-  process.exitCode = await run(argv, nodeIO());
+// No top-level await: the bundle of the bin is a CommonJS script (scripts/bundle.mjs).
+async function main(): Promise<void> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    const { VERSION } = await import('../src/version.js');
+    process.stdout.write(`${VERSION}\n`);
+  } else {
+    const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
+    process.exitCode = await run(argv, nodeIO());
+  }
 }
+void main();

@@ -16,7 +16,9 @@
 // `npm run build` runs tsc first (it type-checks and still emits dist/cmd and dist/src, which
 // tests and benchmarks import), then this script, then post-build.mjs.
 import { build, transform } from 'esbuild';
-import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -169,11 +171,12 @@ function onlyCommand(keep) {
  * or to the whole program for help, a mistyped command or none.
  */
 function dispatch(commands) {
-  const source = `const commands = new Set(${JSON.stringify([...commands])});
-const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const source = `const { loadProgram } = require('./load.js');
+const commands = new Set(${JSON.stringify([...commands])});
+const argv = process.argv.slice(2);
+const named = argv.find((a) => !a.startsWith('-'));
 // Beside this file: not bundled here (a path computed at run time).
-const path = commands.has(named) ? \`./\${named}/program.js\` : './all/program.js';
-const program = await import(path);
+const program = loadProgram(\`\${__dirname}/\${commands.has(named) ? named : 'all'}/program.js\`, argv.includes('--debug'));
 export const run = program.run;
 export const nodeIO = program.nodeIO;
 `;
@@ -181,18 +184,93 @@ export const nodeIO = program.nodeIO;
     name: 'dispatch-to-command-build',
     setup(b) {
       b.onResolve({ filter: /^\.\/(program|io)\.js$/ }, (args) => (args.importer.endsWith(`${sep}cmd${sep}main.ts`) ? { path: 'dispatch', namespace: 'dispatch' } : undefined));
+      b.onResolve({ filter: /^\.\/load\.js$/ }, (args) => (args.namespace === 'dispatch' ? { path: args.path, external: true } : undefined));
       b.onLoad({ filter: /.*/, namespace: 'dispatch' }, () => ({ contents: source, loader: 'js' }));
     },
   };
 }
 
+const ESM_BANNER = "import { createRequire as __mcptrustCreateRequire } from 'node:module';\nconst require = __mcptrustCreateRequire(import.meta.url);";
+const IMPORT_META_URL = '__mcptrustImportMetaUrl';
+
+/**
+ * Rewrites a program build (esbuild splits only in ESM) as CommonJS files in place, so that
+ * dist/bin/load.js can compile them with V8's code cache (Node 20 has none for ES modules).
+ * Each file keeps its semantics: strict mode as in a module, `import.meta.url` its own file URL,
+ * `import()` of a chunk or a package a `require` on first use as before; its source map is
+ * chained through the rewrite to the TypeScript sources.
+ */
+async function toCommonJS(dir) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  await Promise.all(
+    files.map(async (name) => {
+      const file = join(dir, name);
+      const map = readFileSync(`${file}.map`, 'utf8');
+      const code = readFileSync(file, 'utf8').replace(ESM_BANNER, '').replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+      const out = await transform(`${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(map).toString('base64')}\n`, {
+        format: 'cjs',
+        platform: 'node',
+        target: 'node20',
+        supported: { 'dynamic-import': false },
+        define: { 'import.meta.url': IMPORT_META_URL },
+        banner: `'use strict';var ${IMPORT_META_URL} = require('node:url').pathToFileURL(__filename).href;`,
+        sourcemap: 'external',
+        sourcefile: name,
+        logLevel: 'error',
+      });
+      writeFileSync(file, `${out.code}//# sourceMappingURL=${name}.map\n`);
+      writeFileSync(`${file}.map`, out.map);
+    }),
+  );
+}
+
+/**
+ * The runs whose compiled code the build keeps as V8 code caches (scripts/bin-load.cjs): the
+ * offline commands on a small signed lockfile, as a CI job or a hook runs them, and --help.
+ * A command not run here (or a file its run did not load) compiles from source as usual.
+ */
+const TRAINING = [
+  ['keygen', '--name', 'train'],
+  ['sign', '--key', 'train.key'],
+  ['verify', '--key', 'train.pub'],
+  ['diff', '--against', 'other.json'],
+  ['policy', 'check', '--preset', 'strict'],
+  ['--help'],
+];
+
+/**
+ * Runs TRAINING against the staged bin in a scratch folder. The lockfiles are made by tsc's
+ * dist/src (built just before this script). A run that fails leaves its files without a cache
+ * (slower, never different), and the build says so.
+ */
+async function trainCompileCache(bin) {
+  const scratch = mkdtempSync(join(tmpdir(), 'mcptrust-train-'));
+  try {
+    const { writeSyntheticLock, syntheticTool } = await import('./bench/lib.mjs');
+    await writeSyntheticLock(join(scratch, 'mcp-lock.json'), 3);
+    await writeSyntheticLock(join(scratch, 'other.json'), 3, (i) => ({ ...syntheticTool(i), ...(i === 1 ? { description: 'Reworded.' } : {}) }));
+    for (const argv of TRAINING) {
+      const r = spawnSync(process.execPath, [join(root, 'scripts', 'train-compile-cache.cjs'), bin, ...argv], {
+        cwd: scratch,
+        env: { PATH: process.env.PATH, HOME: scratch, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      if (r.status === null || r.status > 1) console.warn(`bundle: no code cache from \`mcptrust ${argv.join(' ')}\` (exit ${r.status ?? r.signal}): ${r.stderr.trim().split('\n')[0]}`);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 /**
  * Builds the bin named by package.json into its folder, replacing the previous build whole:
- * the bin (cmd/main.ts), then one program build per command of the table (`NAME/program.js`
- * and its chunks: that command only, the others left out) and one with every command
- * (`all/program.js`, for help). Each build is split only at its own lazy imports, so a command
- * loads its own few files; a process only ever loads one program build, so no module is
- * instantiated twice.
+ * the bin (cmd/main.ts, CommonJS), then one program build per command of the table
+ * (`NAME/program.js` and its chunks: that command only, the others left out) and one with every
+ * command (`all/program.js`, for help), each rewritten as CommonJS (toCommonJS) and loaded by
+ * dist/bin/load.js with the code caches of the TRAINING runs. Each build is split only at its
+ * own lazy imports, so a command loads its own few files; a process only ever loads one program
+ * build, so no module is instantiated twice.
  */
 async function bundle() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -216,11 +294,14 @@ async function bundle() {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    banner: { js: "import { createRequire as __mcptrustCreateRequire } from 'node:module';\nconst require = __mcptrustCreateRequire(import.meta.url);" },
+    banner: { js: ESM_BANNER },
   };
   const commands = commandTable(root);
-  // The bin: one file (its own lazy imports are small and evaluated on demand in it).
-  await build({ ...common, entryPoints: { [basename(bin, '.js')]: 'cmd/main.ts' }, outdir: staging, splitting: false, plugins: [dispatch(commands.keys())] });
+  // The bin: one CommonJS file (its own lazy imports are small and evaluated on demand in it);
+  // dist/bin/package.json makes the folder's .js files CommonJS.
+  await build({ ...common, format: 'cjs', banner: {}, entryPoints: { [basename(bin, '.js')]: 'cmd/main.ts' }, outdir: staging, splitting: false, plugins: [dispatch(commands.keys())] });
+  writeFileSync(join(staging, 'package.json'), '{ "type": "commonjs" }\n');
+  copyFileSync(join(root, 'scripts', 'bin-load.cjs'), join(staging, 'load.js'));
   const program = {
     ...common,
     stdin: { contents: "export { run } from './cmd/program.ts';\nexport { nodeIO } from './cmd/io.ts';\n", resolveDir: root, sourcefile: 'program-entry.js', loader: 'js' },
@@ -240,7 +321,9 @@ async function bundle() {
   await Promise.all(
     [...commands].map(([name, file]) => build({ ...program, outdir: join(staging, name), plugins: [onlyCommand(file), inlineLazyImports(plan, root), lazyCommanderChildProcess()] })),
   );
+  await Promise.all(['all', ...commands.keys()].map((name) => toCommonJS(join(staging, name))));
   chmodSync(join(staging, basename(bin)), 0o755);
+  if (existsSync(join(root, 'dist', 'src', 'lockfile', 'build.js'))) await trainCompileCache(join(staging, basename(bin)));
   try {
     renameSync(outdir, retired);
   } catch (error) {

@@ -73,21 +73,33 @@ describe('the shipped bin is the bundle', () => {
     writeFileSync(lockPath, signed);
   }, 60_000);
 
-  it('verify, diff --against, policy check and --help load no file from outside the bundle', () => {
+  it('verify, diff --against, policy check and --help load no file from outside the bundle, with its code caches', () => {
     // Depends on the lockfile and keys of the test above. A loader hook reports every ES module
-    // loaded; NODE_DEBUG=module reports every CommonJS file required.
+    // loaded; NODE_DEBUG=module reports every CommonJS file Node requires; a preload reports every
+    // file read with readFileSync, which is how dist/bin/load.js reads the program build's files
+    // and their code caches.
     const hook = join(scratch.dir, 'hook.mjs');
     writeFileSync(hook, "import { writeSync } from 'node:fs';\nexport async function load(url, context, next) { writeSync(2, `LOADED ${url}\\n`); return next(url, context); }\n");
     const register = join(scratch.dir, 'register.mjs');
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+    const reads = join(scratch.dir, 'reads.cjs');
+    writeFileSync(reads, "const fs = require('node:fs');\nconst read = fs.readFileSync;\nfs.readFileSync = function (path, ...rest) { if (typeof path === 'string') fs.writeSync(2, `READ ${path}\\n`); return read.call(this, path, ...rest); };\n");
     const binUrl = `${pathToFileURL(binDir).href}/`;
     for (const argv of [['verify', '--key', 'bundle.pub'], ['diff', '--against', 'mcp-lock.json'], ['policy', 'check', '--preset', 'strict'], ['--help']]) {
-      const r = spawnSync(process.execPath, ['--import', register, builtCli, ...argv], { cwd: scratch.dir, env: { ...env(), NODE_DEBUG: 'module' }, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--require', reads, '--import', register, builtCli, ...argv], { cwd: scratch.dir, env: { ...env(), NODE_DEBUG: 'module' }, encoding: 'utf8' });
       expect({ argv, status: r.status }).toEqual({ argv, status: 0 });
       const esm = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
       expect(esm).toContain(pathToFileURL(builtCli).href);
       expect({ argv, outside: esm.filter((url) => !url.startsWith(binUrl) && !url.startsWith('node:')) }).toEqual({ argv, outside: [] });
-      expect({ argv, required: [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1]!) }).toEqual({ argv, required: [] });
+      const required = [...new Set([...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1]!))].filter((path) => path !== reads);
+      expect({ argv, required }).toEqual({ argv, required: [builtCli, join(binDir, 'load.js')] });
+      const code = [...r.stderr.matchAll(/^READ (\S+\.(?:js|cjs|mjs|cache))$/gm)].map((m) => m[1]!).filter((path) => !required.includes(path));
+      const build = join(binDir, argv[0] === '--help' ? 'all' : argv[0]!);
+      expect({ argv, outside: code.filter((path) => !path.startsWith(`${build}/`)) }).toEqual({ argv, outside: [] });
+      // Every file the run compiled had its cache from the build's own runs of these commands.
+      const sources = code.filter((path) => path.endsWith('.js'));
+      expect(sources).toContain(join(build, 'program.js'));
+      expect({ argv, cached: code.filter((path) => path.endsWith('.cache')) }).toEqual({ argv, cached: sources.map((path) => `${path}.cache`) });
     }
   }, 60_000);
 

@@ -1,0 +1,71 @@
+// dist/bin/load.js compiles the program build's files with the V8 code caches the build made
+// (scripts/bin-load.cjs, scripts/bundle.mjs TRAINING). A cache may only ever change how soon code
+// runs, never what runs: these tests change a file after its cache was made and check that the
+// new text runs, and that the build's own caches are ones this node accepts.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, tempDir } from '../helpers/cli.js';
+
+const binDir = join(repoRoot, 'dist', 'bin');
+
+/** Runs `code` in a plain node (the flags a user's run has), in `cwd`. */
+function node(code: string, cwd: string) {
+  const r = spawnSync(process.execPath, ['-e', code], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the code-cache loader of the bin', () => {
+  let scratch: ReturnType<typeof tempDir>;
+  beforeAll(() => {
+    scratch = tempDir();
+    writeFileSync(join(scratch.dir, 'package.json'), '{ "type": "commonjs" }\n');
+    copyFileSync(join(repoRoot, 'scripts', 'bin-load.cjs'), join(scratch.dir, 'load.js'));
+  });
+  afterAll(() => scratch.cleanup());
+
+  const entry = () => join(scratch.dir, 'program.js');
+  const chunk = () => join(scratch.dir, 'chunk.js');
+  const run = () => node(`process.stdout.write(require('./load.js').loadProgram(${JSON.stringify(entry())}, false).say())`, scratch.dir);
+
+  it('records a cache per compiled file, named by the SHA-256 of its source, and runs the files with it', () => {
+    writeFileSync(chunk(), "'use strict';\nexports.word = () => 'AAAA';\n");
+    writeFileSync(entry(), "'use strict';\nconst { word } = require('./chunk.js');\nexports.say = () => `said ${word()}`;\n");
+    const record = node(`const l = require('./load.js'); l.record(); process.stdout.write(l.loadProgram(${JSON.stringify(entry())}, false).say());`, scratch.dir);
+    expect(record).toEqual({ status: 0, stdout: 'said AAAA', stderr: '' });
+    for (const file of [entry(), chunk()]) {
+      const cache = readFileSync(`${file}.cache`);
+      expect(cache.subarray(0, 32).equals(createHash('sha256').update(readFileSync(file, 'utf8')).digest())).toBe(true);
+      expect(cache.length).toBeGreaterThan(32);
+    }
+    expect(run()).toEqual({ status: 0, stdout: 'said AAAA', stderr: '' });
+  });
+
+  it('a file changed after its cache was made, to another text of the same length, runs its new text', () => {
+    const before = readFileSync(chunk(), 'utf8');
+    const after = before.replace('AAAA', 'BBBB');
+    expect(after.length).toBe(before.length);
+    writeFileSync(chunk(), after);
+    expect(run()).toEqual({ status: 0, stdout: 'said BBBB', stderr: '' });
+    // A cache cut short or of another file is ignored the same way.
+    writeFileSync(`${chunk()}.cache`, readFileSync(`${entry()}.cache`));
+    expect(run().stdout).toBe('said BBBB');
+    writeFileSync(`${chunk()}.cache`, Buffer.alloc(8));
+    expect(run().stdout).toBe('said BBBB');
+  });
+
+  it('the build ships load.js as written and caches this node accepts for the trained commands', () => {
+    expect(readFileSync(join(binDir, 'load.js'), 'utf8')).toBe(readFileSync(join(repoRoot, 'scripts', 'bin-load.cjs'), 'utf8'));
+    for (const command of ['verify', 'diff', 'policy', 'sign', 'keygen', 'all']) {
+      const file = join(binDir, command, 'program.js');
+      const check = `const { Script } = require('node:vm'); const { wrap } = require('node:module'); const fs = require('node:fs');
+const source = fs.readFileSync(${JSON.stringify(file)}, 'utf8'); const cache = fs.readFileSync(${JSON.stringify(`${file}.cache`)});
+const ok = cache.subarray(0, 32).equals(require('node:crypto').createHash('sha256').update(source).digest());
+const script = new Script(wrap(source), { filename: ${JSON.stringify(file)}, cachedData: cache.subarray(32) });
+process.stdout.write(JSON.stringify({ hash: ok, rejected: script.cachedDataRejected }));`;
+      expect({ command, ...JSON.parse(node(check, scratch.dir).stdout) }).toEqual({ command, hash: true, rejected: false });
+    }
+  });
+});
