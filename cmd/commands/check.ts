@@ -144,7 +144,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   try {
     // Digests are not recomputed (see readLockfile in policy-support.ts): a hand-edited
     // definition shows up as drift against the live server, and as a bad signature.
-    lock = parseLockfile(lockBytes, options.lock, { checkDigests: false });
+    lock = parseLockfile(lockBytes.toString('utf8'), options.lock, { checkDigests: false });
   } catch (error) {
     if (!(error instanceof BaseError) || parts[0]?.status !== 'fail') throw error;
     unreadable = error.message;

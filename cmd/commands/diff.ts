@@ -93,14 +93,13 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // Two different files: every definition's digest is computed while reading (the comparison
   // and the approval digests use them). A live side has none to compare with.
   const parseOptions = { checkDigests: false, computeDigests: otherBytes !== undefined };
-  const { decodeUtf8 } = await import('../../src/util/json.js');
-  const lockText = decodeUtf8(lockBytes);
+  const lockText = lockBytes.toString('utf8');
   let before = parseLockfile(lockText, options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    after = otherBytes === undefined ? before : parseLockfile(otherBytes, options.against, parseOptions);
+    after = otherBytes === undefined ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
     afterLabel = options.against;
   } else {
     const { readLiveAligned } = await import('../servers.js');

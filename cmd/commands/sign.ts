@@ -78,7 +78,7 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
   // the full strict read, in one pass (its digests hashed without sorted copies when the file is
   // in canonical key order, as every file lock writes is); then the same bytes are signed.
   const { parseLockfile } = await import('../../src/lockfile/parse.js');
-  parseLockfile(lockBytes, options.lock);
+  parseLockfile(lockBytes.toString('utf8'), options.lock);
 
   let existing;
   if (existsSync(outPath)) {

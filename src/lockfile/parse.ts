@@ -1,6 +1,6 @@
 import { digestOf, digestOfKeyOrdered, type JsonObject, type JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
-import { decodeUtf8, MAX_ITEM_DEPTH, parseJsonStrict } from '../util/json.js';
+import { MAX_ITEM_DEPTH, parseJsonStrict } from '../util/json.js';
 import { createRecord, type NameRecord } from '../util/record.js';
 import { printable } from '../util/text.js';
 import { parseArtifact } from './artifact.js';
@@ -110,13 +110,11 @@ export interface ParseOptions {
 }
 
 /**
- * Parses and validates `mcp-lock.json` (its text, or its bytes, read as UTF-8). Attacker-controlled:
- * the file may be truncated, hand-edited or crafted, so every field is checked against an
- * allow-list, the version against the supported versions, and every digest recomputed, before
- * anything else uses it.
+ * Parses and validates `mcp-lock.json` bytes. Attacker-controlled: the file may be truncated,
+ * hand-edited or crafted, so every field is checked against an allow-list, the version against
+ * the supported versions, and every digest recomputed, before anything else uses it.
  */
-export function parseLockfile(input: string | Uint8Array, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
-  const text = typeof input === 'string' ? input : decodeUtf8(input);
+export function parseLockfile(text: string, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
   const checkDigests = options.checkDigests ?? true;
   const computeDigests = checkDigests || options.computeDigests === true;
   const parsed = parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH, finiteNumbers: true });

@@ -8,7 +8,7 @@ import { digestOf, digestOfKeyOrdered, knownDigest, prettyCanonical } from '../.
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { LockfileError, parseLockfile } from '../../src/lockfile/parse.js';
 import type { ServerSurface } from '../../src/lockfile/types.js';
-import { decodeUtf8, parseJsonStrict } from '../../src/util/json.js';
+import { parseJsonStrict } from '../../src/util/json.js';
 import { createRecord } from '../../src/util/record.js';
 
 function surface(tools: Record<string, object>): ServerSurface {
@@ -190,35 +190,5 @@ describe('parseLockfile: the fast digest path refuses what the slow one refuses'
     expect(echo.description).toBe('Echo the input, edited');
     expect(knownDigest(echo)).toBe(digestOf(JSON.parse(JSON.stringify(echo))));
     expect(knownDigest(echo)).not.toBe(parseLockfile(text).servers.demo!.surface.tools.echo && digestOf(parseLockfile(text).servers.demo!.surface.tools.echo));
-  });
-});
-
-describe('decodeUtf8: ASCII bytes copied as Latin-1, anything else decoded as UTF-8', () => {
-  it('gives exactly Buffer.toString("utf8") for ASCII, non-ASCII, invalid UTF-8 and views at an offset', () => {
-    const samples = [
-      Buffer.from(lockText(), 'utf8'),
-      Buffer.from(lockText({ echo: { description: 'Écho — 😀 \u2028' } }), 'utf8'),
-      Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xc3, 0x22, 0x7d]),
-      Buffer.from([0xe2, 0x82]),
-      Buffer.from([0x00, 0x7f, 0x80]),
-      Buffer.alloc(0),
-    ];
-    for (const bytes of samples) {
-      expect(decodeUtf8(bytes)).toBe(bytes.toString('utf8'));
-      const padded = new Uint8Array(bytes.length + 7);
-      padded.set(bytes, 5);
-      expect(decodeUtf8(padded.subarray(5, 5 + bytes.length))).toBe(bytes.toString('utf8'));
-    }
-  });
-
-  it('parseLockfile reads bytes as it reads their text: the same lockfile, the same refusals', () => {
-    const text = lockText({ echo: { description: 'Écho 😀' } });
-    expect(parseLockfile(Buffer.from(text, 'utf8'))).toEqual(parseLockfile(text));
-    const edited = text.replace('Écho', 'Echo');
-    expect(() => parseLockfile(Buffer.from(edited, 'utf8'))).toThrow(/tool "echo" does not match its digest/);
-    // A byte that is not UTF-8 inside a description: decoded as U+FFFD, as toString does, so the digest no longer matches.
-    const bytes = Buffer.from(text, 'utf8');
-    bytes[bytes.indexOf(Buffer.from('É'))] = 0xff;
-    expect(() => parseLockfile(bytes)).toThrow(/tool "echo" does not match its digest/);
   });
 });
