@@ -26,7 +26,14 @@ export function nodeIO(): IO {
     stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
     env: process.env,
     cwd: process.cwd(),
-    stdin: { read: readProcessStdin, isTTY: process.stdin.isTTY === true },
+    // Asked for only when a command reads it: creating process.stdin (a pipe in CI) costs
+    // start-up time that the commands that never read it should not pay.
+    stdin: {
+      read: readProcessStdin,
+      get isTTY() {
+        return process.stdin.isTTY === true;
+      },
+    },
   };
 }
 

@@ -14,7 +14,7 @@
 // - `./NAME` requires resolve beside the requiring file (the build's chunks); anything else
 //   (node: built-ins, packages left in node_modules) goes to Node's require from that file.
 const { createHash } = require('node:crypto');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { wrap, createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
@@ -64,6 +64,10 @@ exports.loadProgram = (file, debug) => (debug ? require(file) : load(file));
 exports.record = () => {
   recorded = [];
   process.on('exit', () => {
-    for (const { file, script, hash } of recorded) writeFileSync(`${file}.cache`, Buffer.concat([hash, script.createCachedData()]));
+    // Written whole, then renamed over: a run that starts meanwhile reads the old cache or none.
+    for (const { file, script, hash } of recorded) {
+      writeFileSync(`${file}.cache.${process.pid}`, Buffer.concat([hash, script.createCachedData()]));
+      renameSync(`${file}.cache.${process.pid}`, `${file}.cache`);
+    }
   });
 };

@@ -323,7 +323,6 @@ async function bundle() {
   );
   await Promise.all(['all', ...commands.keys()].map((name) => toCommonJS(join(staging, name))));
   chmodSync(join(staging, basename(bin)), 0o755);
-  if (existsSync(join(root, 'dist', 'src', 'lockfile', 'build.js'))) await trainCompileCache(join(staging, basename(bin)));
   try {
     renameSync(outdir, retired);
   } catch (error) {
@@ -331,6 +330,8 @@ async function bundle() {
   }
   renameSync(staging, outdir);
   rmSync(retired, { recursive: true, force: true });
+  // In place: V8 keeps the path a script was compiled under in its cache (stack frames name it).
+  if (existsSync(join(root, 'dist', 'src', 'lockfile', 'build.js'))) await trainCompileCache(bin);
 }
 
 await bundle();
