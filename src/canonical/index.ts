@@ -6,8 +6,9 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** RFC 8785 (JCS) canonical form of a JSON value. */
 export function canonicalize(value: unknown): string {
-  const sorted = sortedCopy(value);
-  return sorted === NO_FAST_PATH ? printCanonical(value, 0) : JSON.stringify(sorted);
+  const writer = new CanonicalWriter(false, Infinity);
+  writer.write(value, 0, 0);
+  return writer.compact;
 }
 
 export interface CanonicalInfo {
@@ -15,13 +16,17 @@ export interface CanonicalInfo {
   digest: string;
   /** Size of the canonical form in UTF-8 bytes. */
   bytes: number;
-  /** The value with keys in canonical order (for printing without sorting again). */
-  sorted: unknown;
+}
+
+/** canonicalInfo plus the pretty text `canonicalEntry` printed at `level` (see cachedPretty). */
+interface CachedInfo extends CanonicalInfo {
+  pretty?: string;
+  level?: number;
 }
 
 // Definitions are never mutated once read (from a server or a file), and the same object is
 // digested by the size check, the item digest and the surface digest: remember per object.
-const infoCache = new WeakMap<object, CanonicalInfo>();
+const infoCache = new WeakMap<object, CachedInfo>();
 
 /** Digest and size of a value's RFC 8785 canonical form (computed once per object). */
 export function canonicalInfo(value: unknown): CanonicalInfo {
@@ -30,21 +35,45 @@ export function canonicalInfo(value: unknown): CanonicalInfo {
     const hit = infoCache.get(value);
     if (hit) return hit;
   }
-  // JSON.stringify of a key-sorted copy is the RFC 8785 form (its string and number
-  // serialization is the one §3.2.2 prescribes) and is several times faster than the library;
-  // documents JavaScript cannot key-order (integer-like keys) go through the hand-written
-  // printer. Not through json-canonicalize: it prints any object with a "toJSON" member with
-  // plain JSON.stringify, unsorted (a server could make digests depend on key order).
-  // tests/canonical checks both paths on the published vectors and on random documents.
-  const sorted = sortedCopy(value);
-  const text = sorted === NO_FAST_PATH ? printCanonical(value, 0) : JSON.stringify(sorted);
-  const info = {
-    digest: sha256Text(text),
-    bytes: Buffer.byteLength(text, 'utf8'),
-    sorted: sorted === NO_FAST_PATH ? value : sorted,
-  };
+  const text = canonicalize(value);
+  const info: CachedInfo = { digest: sha256Text(text), bytes: Buffer.byteLength(text, 'utf8') };
   if (cacheable) infoCache.set(value, info);
   return info;
+}
+
+export interface CanonicalEntry extends CanonicalInfo {
+  /** The pretty text (see prettyCanonical), its lines indented for nesting level `level`. */
+  pretty: string;
+  /** Its size in UTF-8 bytes. */
+  prettyBytes: number;
+}
+
+/**
+ * One walk over a value read from a server: refuses it (undefined) when it nests deeper than
+ * `maxDepth` (a scalar is 0 levels, `{}` is 1; the walk stops there, so an attacker's 100,000
+ * levels cost no stack), else its canonical digest and size and its pretty text as printed at
+ * indentation `level` of a document. The result is remembered like canonicalInfo's, and the
+ * text is given back by cachedPretty, so the lockfile is written by joining texts.
+ */
+export function canonicalEntry(value: unknown, maxDepth: number, level: number): CanonicalEntry | undefined {
+  const writer = new CanonicalWriter(true, maxDepth);
+  if (!writer.write(value, level, 0)) return undefined;
+  const { compact, pretty } = writer;
+  // The pretty text is kept until the lockfile is written: flatten it now (reading a character
+  // makes V8 flatten a concatenated string), or it stays a tree of a hundred or so pieces per
+  // item, which doubled the heap and the garbage collector's work on a 10,000-tool listing.
+  pretty.charCodeAt(0);
+  const bytes = Buffer.byteLength(compact, 'utf8');
+  // The pretty text adds only ASCII white space to the canonical one.
+  const entry = { digest: sha256Text(compact), bytes, pretty, prettyBytes: bytes + pretty.length - compact.length, level };
+  if (typeof value === 'object' && value !== null) infoCache.set(value, entry);
+  return entry;
+}
+
+/** The pretty text canonicalEntry printed for this object at this level, if it did. */
+export function cachedPretty(value: object, level: number): string | undefined {
+  const hit = infoCache.get(value);
+  return hit?.level === level ? hit.pretty : undefined;
 }
 
 /** `sha256:<hex>` of a string's UTF-8 bytes; the one-shot hash (no Hash object per item). */
@@ -61,21 +90,21 @@ export function digestOf(value: unknown): string {
  * digestOf for a value read from JSON whose keys the caller knows to enumerate in RFC 8785
  * order at every level (parseJsonStrict's `keyOrdered`): its JSON.stringify is then already the
  * canonical form, because JSON.stringify prints strings and finite numbers as RFC 8785 §3.2.2
- * does and keys in enumeration order, so it is hashed without building a sorted copy. The result
- * is remembered like canonicalInfo's, so later digestOf calls on the same object are free.
+ * does and keys in enumeration order, so it is hashed without walking it key by key. The
+ * result is remembered like canonicalInfo's, so later digestOf calls on the same object are free.
  * tests/canonical checks it against digestOf on the published vectors and on random documents.
  */
 export function digestOfKeyOrdered(value: JsonObject): string {
   const hit = infoCache.get(value);
   if (hit) return hit.digest;
   const text = JSON.stringify(value);
-  const info = { digest: sha256Text(text), bytes: Buffer.byteLength(text, 'utf8'), sorted: value };
+  const info = { digest: sha256Text(text), bytes: Buffer.byteLength(text, 'utf8') };
   infoCache.set(value, info);
   return info.digest;
 }
 
 /**
- * The digest already computed for this object (by digestOf, canonicalInfo or
+ * The digest already computed for this object (by digestOf, canonicalInfo, canonicalEntry or
  * digestOfKeyOrdered), or undefined: lets a comparison use digests when both sides have them
  * and fall back to comparing the values otherwise, without hashing anything new.
  */
@@ -88,118 +117,116 @@ export function digestBytes(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-// RFC 8785 §3.2.3: properties sorted by their names as arrays of UTF-16 code units, which is
-// exactly what the default Array.prototype.sort comparison does on strings.
-function sortedKeys(object: object): string[] {
-  return Object.keys(object).sort();
-}
-
-const INTEGER_LIKE = /^(?:0|[1-9]\d*)$/;
-
-/**
- * A copy with object keys inserted in RFC 8785 order, or undefined when some key is
- * integer-like: JavaScript puts such keys ("10", "9") first in numeric order whatever the
- * insertion order, so only the hand-written printer can order them.
- */
-function sortedCopy(node: unknown): unknown {
-  if (node === null || typeof node !== 'object') {
-    if (typeof node === 'number' && !Number.isFinite(node)) throw new TypeError('non-finite number in JSON');
-    return node;
-  }
-  // A copy this function made is already in order: reuse it rather than walk it again.
-  if (sortedCopies.has(node)) return node;
-  if (Array.isArray(node)) {
-    const out = new Array(node.length);
-    for (let i = 0; i < node.length; i++) {
-      const item = sortedCopy(node[i]);
-      if (item === NO_FAST_PATH) return NO_FAST_PATH;
-      out[i] = item === undefined ? null : item;
-    }
-    sortedCopies.add(out);
-    return out;
-  }
-  const out: Record<string, unknown> = {};
-  const keys = Object.keys(node);
-  if (keys.length > 1) keys.sort();
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    // Only keys starting with a digit or "_" can be the trouble cases; test those alone.
-    const first = key.charCodeAt(0);
-    if ((first >= 0x30 && first <= 0x39 && INTEGER_LIKE.test(key)) || (first === 0x5f && key === '__proto__')) return NO_FAST_PATH;
-    const value = (node as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    const item = sortedCopy(value);
-    if (item === NO_FAST_PATH) return NO_FAST_PATH;
-    out[key] = item;
-  }
-  sortedCopies.add(out);
-  return out;
-}
-const NO_FAST_PATH = Symbol('no fast path');
-const sortedCopies = new WeakSet<object>();
-
 /**
  * Pretty-printed JSON whose property order, string escaping and number formatting are those
  * of RFC 8785, so that removing the insignificant whitespace gives back the canonical form.
- * JSON.stringify already formats strings and finite numbers as RFC 8785 §3.2.2 prescribes;
- * what it cannot do is order integer-like keys, so such documents take the slow printer.
+ * `level` indents every line after the first for a value printed at that nesting level of a
+ * larger document (as JSON.stringify(document, null, indent) would print it there).
  */
-export function prettyCanonical(value: unknown, indent = 2): string {
-  const fast = sortedCopy(value);
-  if (fast !== NO_FAST_PATH) return JSON.stringify(fast, null, indent);
-  return printCanonical(value, indent);
+export function prettyCanonical(value: unknown, indent = 2, level = 0): string {
+  const writer = new CanonicalWriter(true, Infinity, indent);
+  writer.write(value, level, 0);
+  return writer.pretty;
+}
+
+const BREAKS: string[] = [];
+/** A line break and the indentation of nesting level `level`, two spaces a level. */
+function lineBreak(level: number): string {
+  return (BREAKS[level] ??= `\n${'  '.repeat(level)}`);
 }
 
 /**
- * The hand-written RFC 8785 printer: keys sorted by UTF-16 code units whatever JavaScript's
- * own property order, strings and numbers as JSON.stringify (= §3.2.2) prints them. With
- * `indent` 0 it prints the canonical form itself; otherwise the same, pretty-printed.
+ * The RFC 8785 printer: one walk that writes the canonical text and, when asked, the same
+ * document pretty-printed, straight from the value, without a key-sorted copy. Properties in
+ * the order of their names as arrays of UTF-16 code units (§3.2.3), which is what the default
+ * Array.prototype.sort comparison does on strings, whatever JavaScript's own property order
+ * (integer-like keys come first in it) and whatever the names ("__proto__", "toJSON" are
+ * ordinary names: the value is read, never rebuilt). Strings and finite numbers as
+ * JSON.stringify prints them, which is the serialization §3.2.2 prescribes (-0 as 0, 1e+21,
+ * lone surrogates escaped). What JSON.stringify leaves out (undefined, functions, symbols) is
+ * left out of objects and is null in arrays, as JSON.stringify does; non-finite numbers throw.
+ * Not json-canonicalize: it prints any object with a "toJSON" member through plain
+ * JSON.stringify, unsorted (a server could make digests depend on key order).
+ * tests/canonical checks it on the published vectors and against the library on random and
+ * adversarial documents.
  */
-function printCanonical(value: unknown, indent: number): string {
-  const compact = indent === 0;
-  const pad = ' '.repeat(indent);
-  const out: string[] = [];
-  const write = (node: unknown, depth: number): void => {
-    if (node === null || typeof node !== 'object') {
-      if (typeof node === 'number' && !Number.isFinite(node)) throw new TypeError('non-finite number in JSON');
-      if (node === undefined) throw new TypeError('undefined in JSON');
-      out.push(JSON.stringify(node));
-      return;
+class CanonicalWriter {
+  compact = '';
+  pretty = '';
+
+  constructor(
+    private readonly withPretty: boolean,
+    private readonly maxDepth: number,
+    private readonly indent = 2,
+  ) {}
+
+  private lineBreak(level: number): string {
+    return this.indent === 2 ? lineBreak(level) : `\n${' '.repeat(this.indent * level)}`;
+  }
+
+  /** Writes `node` (at pretty indentation `level`, `depth` containers deep); false when too deep. */
+  write(node: unknown, level: number, depth: number): boolean {
+    if (typeof node !== 'object' || node === null) {
+      const text = scalarText(node);
+      this.compact += text;
+      if (this.withPretty) this.pretty += text;
+      return true;
     }
-    const inner = compact ? '' : pad.repeat(depth + 1);
-    const open = compact ? '' : '\n';
-    const comma = compact ? ',' : ',\n';
-    const close = compact ? '' : `\n${pad.repeat(depth)}`;
+    if (depth >= this.maxDepth) return false;
+    const pretty = this.withPretty;
     if (Array.isArray(node)) {
-      if (node.length === 0) {
-        out.push('[]');
-        return;
+      const length = node.length;
+      if (length === 0) {
+        this.compact += '[]';
+        if (pretty) this.pretty += '[]';
+        return true;
       }
-      out.push('[', open);
-      for (let i = 0; i < node.length; i++) {
-        out.push(inner);
-        // As JSON.stringify does: a hole or undefined in an array is null.
-        write(node[i] === undefined ? null : node[i], depth + 1);
-        if (i < node.length - 1) out.push(comma);
+      const inner = pretty ? this.lineBreak(level + 1) : '';
+      for (let i = 0; i < length; i++) {
+        this.compact += i === 0 ? '[' : ',';
+        if (pretty) this.pretty += (i === 0 ? '[' : ',') + inner;
+        const item: unknown = node[i];
+        if (!this.write(isOmitted(item) ? null : item, level + 1, depth + 1)) return false;
       }
-      out.push(close, ']');
-      return;
+      this.compact += ']';
+      if (pretty) this.pretty += `${this.lineBreak(level)}]`;
+      return true;
     }
-    const keys = sortedKeys(node).filter((k) => (node as Record<string, unknown>)[k] !== undefined);
-    if (keys.length === 0) {
-      out.push('{}');
-      return;
+    const keys = Object.keys(node);
+    if (keys.length > 1) keys.sort();
+    const inner = pretty ? this.lineBreak(level + 1) : '';
+    let first = true;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value: unknown = (node as Record<string, unknown>)[key];
+      if (isOmitted(value)) continue;
+      const name = JSON.stringify(key);
+      this.compact += `${first ? '{' : ','}${name}:`;
+      if (pretty) this.pretty += `${first ? '{' : ','}${inner}${name}: `;
+      first = false;
+      if (!this.write(value, level + 1, depth + 1)) return false;
     }
-    out.push('{', open);
-    keys.forEach((key, i) => {
-      out.push(inner, JSON.stringify(key), compact ? ':' : ': ');
-      write((node as Record<string, unknown>)[key], depth + 1);
-      if (i < keys.length - 1) out.push(comma);
-    });
-    out.push(close, '}');
-  };
-  write(value, 0);
-  return out.join('');
+    if (first) {
+      this.compact += '{}';
+      if (pretty) this.pretty += '{}';
+    } else {
+      this.compact += '}';
+      if (pretty) this.pretty += `${this.lineBreak(level)}}`;
+    }
+    return true;
+  }
+}
+
+/** What JSON.stringify leaves out of an object (and prints as null in an array). */
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+function scalarText(node: unknown): string {
+  if (typeof node === 'number' && !Number.isFinite(node)) throw new TypeError('non-finite number in JSON');
+  if (isOmitted(node)) throw new TypeError('undefined in JSON');
+  // A bigint throws here, as JSON.stringify does.
+  return JSON.stringify(node);
 }
 
 export interface Nesting {

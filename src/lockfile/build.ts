@@ -1,4 +1,4 @@
-import { canonicalInfo, digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
+import { cachedPretty, canonicalEntry, canonicalInfo, digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
 import { createRecord, sortedRecord, type NameRecord } from '../util/record.js';
 import { artifactJson } from './artifact.js';
 import {
@@ -85,8 +85,9 @@ export function lockfileJson(lock: Lockfile): JsonObject {
       const items = server.surface[collection];
       const written: JsonObject = createRecord();
       for (const key of Object.keys(items).sort()) {
-        const info = canonicalInfo(items[key]);
-        written[key] = { digest: info.digest, definition: info.sorted as JsonObject };
+        // The definition as read: every printer here orders its keys (RFC 8785) as it prints.
+        const definition = items[key]!;
+        written[key] = { digest: canonicalInfo(definition).digest, definition };
       }
       entry[collection] = written;
     }
@@ -106,27 +107,15 @@ export function serializeLockfile(lock: Lockfile): string {
 
 /** Nesting depth of an item definition in the lockfile: document, servers, server, collection, entry, definition. */
 const DEFINITION_DEPTH = 5;
-const DEFINITION_BREAK = `\n${'  '.repeat(DEFINITION_DEPTH)}`;
-// Pretty text of each definition at its depth in the lockfile, keyed by the definition as read
-// and by its key-sorted copy (the one lockfileJson places). Definitions are never mutated once
-// read (see canonicalInfo), so the text stays theirs.
-const definitionTexts = new WeakMap<object, string>();
 
 /**
  * An item definition as `serializeLockfile` prints it inside the lockfile (its lines indented
- * for their depth), computed once per object: `lock` calls it as each page of a listing
- * arrives, so that writing the file after the last page only joins texts. JSON text holds no
- * raw line break inside a string, so indenting after each one re-indents the whole value.
+ * for their depth): the text `lock` printed as the definition's page arrived (canonicalEntry,
+ * in the same walk as its digest) when there is one, else printed now.
  */
 export function definitionText(definition: JsonObject): string {
-  let text = definitionTexts.get(definition);
-  if (text === undefined) {
-    const { sorted } = canonicalInfo(definition);
-    text = prettyCanonical(sorted).replaceAll('\n', DEFINITION_BREAK);
-    definitionTexts.set(definition, text);
-    if (typeof sorted === 'object' && sorted !== null) definitionTexts.set(sorted, text);
-  }
-  return text;
+  // Printed once (and remembered); a definition was depth-checked when it was read.
+  return cachedPretty(definition, DEFINITION_DEPTH) ?? canonicalEntry(definition, Infinity, DEFINITION_DEPTH)!.pretty;
 }
 
 /**
@@ -142,13 +131,9 @@ export function* lockfileChunks(lock: Lockfile): Generator<string> {
 
 function* prettyChunks(node: unknown, depth: number): Generator<string> {
   if (typeof node !== 'object' || node === null || Array.isArray(node) || depth >= DEFINITION_DEPTH) {
-    const cached = depth === DEFINITION_DEPTH && typeof node === 'object' && node !== null ? definitionTexts.get(node) : undefined;
-    if (cached !== undefined) yield cached;
-    else {
-      // Any other value below the descended levels: printed whole, re-indented for its depth.
-      const text = prettyCanonical(node);
-      yield depth === 0 ? text : text.replaceAll('\n', `\n${'  '.repeat(depth)}`);
-    }
+    const cached = depth === DEFINITION_DEPTH && typeof node === 'object' && node !== null ? cachedPretty(node, DEFINITION_DEPTH) : undefined;
+    // Any other value below the descended levels: printed whole, indented for its depth.
+    yield cached ?? prettyCanonical(node, 2, depth);
     return;
   }
   const record = node as Record<string, unknown>;
