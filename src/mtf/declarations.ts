@@ -4,7 +4,7 @@
  * JSON: every access is typed, bounded (schema walk depth and node count) and no text from it
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
-import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietText, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 import type { Finding } from './types.js';
@@ -43,31 +43,40 @@ const TITLES: Record<TextSignal['kind'], string> = {
  * CD-03 phrases that MTF-0.1 §3.5 lists by name (instruction override "disregard user request";
  * data transmission "exfiltrate", "transmit", "POST to" / "send to" a URL) and that the shared
  * analyzer (src/safety) does not report on its own. Fixed patterns, bounded gaps, free text only.
+ * `gates`: groups of lower-case words, a word of each of which every match spells (see src/safety
+ * Rule.gates); a pattern is tried only on a text that holds them. The first group of each is in
+ * src/safety's SPEC_PHRASE_WORDS, so a text quietText passes matches none (tests/mtf/phrase-gates).
  */
-const SPEC_PHRASES: { kind: 'model-instruction' | 'network-egress' | 'sensitive-path' | 'encoded-blob'; severity: 'critical' | 'high'; pattern: RegExp; title: string }[] = [
+export const SPEC_PHRASES: {
+  kind: 'model-instruction' | 'network-egress' | 'sensitive-path' | 'encoded-blob';
+  severity: 'critical' | 'high';
+  pattern: RegExp;
+  title: string;
+  gates: readonly (readonly string[])[];
+}[] = [
   // §3.5 "File exfiltration" ("read ~/.ssh", "cat /etc/passwd", "include contents of") is CRITICAL;
   // the shared analyzer rates a sensitive path high and "include contents of" medium, so the
   // spec's phrases raise it: an access verb before a credential path, or "include the contents
   // of" a file, key or credential.
-  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:read|cat|open|include|send|upload|attach|copy|print|dump|load|access)\b[^.\n]{0,40}?(?:~\/\.ssh|\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\/etc\/(?:passwd|shadow|sudoers)\b|\.aws\/credentials|\.netrc\b|\.npmrc\b|\.pgpass\b|\.kube\/config|\.docker\/config\.json|\.gnupg\b)/i },
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:read|cat|open|include|send|upload|attach|copy|print|dump|load|access)\b[^.\n]{0,40}?(?:~\/\.ssh|\.ssh\/|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\/etc\/(?:passwd|shadow|sudoers)\b|\.aws\/credentials|\.netrc\b|\.npmrc\b|\.pgpass\b|\.kube\/config|\.docker\/config\.json|\.gnupg\b)/i, gates: [['.ssh', 'id_', '/etc/', '.aws', '.netrc', '.npmrc', '.pgpass', '.kube', '.docker', '.gnupg'], ['read', 'cat', 'open', 'include', 'send', 'upload', 'attach', 'copy', 'print', 'dump', 'load', 'access']] },
   // "include the contents of" is exfiltration when the target is a credential, or when the
   // contents are to be smuggled into a parameter ("…in the notes parameter"); "can include the
   // contents of subdirectories and files" is an ordinary archive tool and must pass.
-  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\binclude\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+of\b[^.\n]{0,40}?(?:~\/|\/etc\/|\.env\b|\.ssh|\.aws|\.npmrc|\.netrc|\bcredentials?\b|\b(?:private|api|ssh)\s+keys?\b|\bsecrets?\b|\btokens?\b|\bpasswords?\b)/i },
-  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:include|put|pass|embed|append|add)\s+(?:the\s+|its\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+(?:of\b[^.\n]{0,60}?)?\b(?:in|into|as)\s+(?:the\s+|your\s+|a\s+)?['"`]?\w+['"`]?\s+(?:parameter|argument|field|param|arg)\b/i },
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\binclude\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+of\b[^.\n]{0,40}?(?:~\/|\/etc\/|\.env\b|\.ssh|\.aws|\.npmrc|\.netrc|\bcredentials?\b|\b(?:private|api|ssh)\s+keys?\b|\bsecrets?\b|\btokens?\b|\bpasswords?\b)/i, gates: [['content'], ['include']] },
+  { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:include|put|pass|embed|append|add)\s+(?:the\s+|its\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+(?:of\b[^.\n]{0,60}?)?\b(?:in|into|as)\s+(?:the\s+|your\s+|a\s+)?['"`]?\w+['"`]?\s+(?:parameter|argument|field|param|arg)\b/i, gates: [['content'], ['param', 'arg', 'field']] },
   // §3.5 "Obfuscation: hex escapes" (HIGH, BLOCK): a run of \xHH or \uHHHH escapes written out
   // as text (the analyzer decodes base64, not escapes).
-  { kind: 'encoded-blob', severity: 'high', title: 'Escaped (hex / unicode) text', pattern: /(?:\\x[0-9a-f]{2}){4,}|(?:\\u[0-9a-f]{4}){4,}|(?:\\u\{[0-9a-f]{1,6}\}){4,}/i },
-  { kind: 'model-instruction', severity: 'critical', title: 'Instruction override', pattern: /\bdisregard\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:previous|prior|earlier|above|user'?s?|system)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|rules?)\b/i },
-  { kind: 'network-egress', severity: 'critical', title: 'Data exfiltration', pattern: /\bexfiltrat\w*/i },
+  { kind: 'encoded-blob', severity: 'high', title: 'Escaped (hex / unicode) text', pattern: /(?:\\x[0-9a-f]{2}){4,}|(?:\\u[0-9a-f]{4}){4,}|(?:\\u\{[0-9a-f]{1,6}\}){4,}/i, gates: [['\\']] },
+  { kind: 'model-instruction', severity: 'critical', title: 'Instruction override', pattern: /\bdisregard\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:previous|prior|earlier|above|user'?s?|system)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|rules?)\b/i, gates: [['disregard']] },
+  { kind: 'network-egress', severity: 'critical', title: 'Data exfiltration', pattern: /\bexfiltrat\w*/i, gates: [['exfiltrat']] },
   // §3.5 "Data transmission" ("send to URL", "POST to", "transmit") is CRITICAL. It must not hit a
   // tool describing its own job ("Upload a file to the server", "Send a JSON payload to
   // https://hooks…", "Sends the request to https://api…"): the destination must be a literal URL
   // or the author's own server ("our server"), and what is sent must not be the tool's input
   // (an indefinite "a/an …", or the request/payload/query/body).
   // …and whatever the destination, sending secrets, credentials or the conversation somewhere.
-  { kind: 'network-egress', severity: 'critical', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak|submit|report|copy)\w*\s+[^.\n]{0,30}?\b(?:secrets?|credentials?|tokens?|api[\s_-]?keys?|passwords?|private\s+keys?|ssh\s+keys?|cookies|conversation|chat\s+history|environment\s+variables|env\s+vars?)\b[^.\n]{0,40}?\bto\s+(?:https?:\/\/|(?:(?:the|an?|our|my|some|this|that)\s+)?(?:remote\s+|external\s+|third[\s-]party\s+|own\s+)?(?:server|endpoint|url|host|collector|webhook|address)\b)/i },
-  { kind: 'network-egress', severity: 'critical', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak|submit|report)\w*\s+(?!(?:an?|one|each)\s)(?!(?:the\s+|this\s+|your\s+)?(?:json\s+)?(?:request|payload|query|body|webhook|http\s+request)\b)[^.\n]{0,60}?\bto\s+(?:https?:\/\/|(?:our|my)\s+(?:own\s+)?(?:server|endpoint|url|collector|backend|api)\b|(?:this|that)\s+(?:url|endpoint|address|webhook)\b)/i },
+  { kind: 'network-egress', severity: 'critical', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak|submit|report|copy)\w*\s+[^.\n]{0,30}?\b(?:secrets?|credentials?|tokens?|api[\s_-]?keys?|passwords?|private\s+keys?|ssh\s+keys?|cookies|conversation|chat\s+history|environment\s+variables|env\s+vars?)\b[^.\n]{0,40}?\bto\s+(?:https?:\/\/|(?:(?:the|an?|our|my|some|this|that)\s+)?(?:remote\s+|external\s+|third[\s-]party\s+|own\s+)?(?:server|endpoint|url|host|collector|webhook|address)\b)/i, gates: [['transmit', 'send', 'post', 'upload', 'forward', 'leak', 'submit', 'report', 'copy'], ['secret', 'credential', 'token', 'api', 'password', 'private', 'ssh', 'cookies', 'conversation', 'chat', 'env']] },
+  { kind: 'network-egress', severity: 'critical', title: 'Data transmission', pattern: /\b(?:transmit|send|post|upload|forward|leak|submit|report)\w*\s+(?!(?:an?|one|each)\s)(?!(?:the\s+|this\s+|your\s+)?(?:json\s+)?(?:request|payload|query|body|webhook|http\s+request)\b)[^.\n]{0,60}?\bto\s+(?:https?:\/\/|(?:our|my)\s+(?:own\s+)?(?:server|endpoint|url|collector|backend|api)\b|(?:this|that)\s+(?:url|endpoint|address|webhook)\b)/i, gates: [['transmit', 'send', 'post', 'upload', 'forward', 'leak', 'submit', 'report'], ['http', 'our', 'my', 'this', 'that']] },
 ];
 
 const READ_ONLY_VERBS = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'status', 'info', 'fetch']);
@@ -193,6 +202,29 @@ function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
   }
 }
 
+const PRINTABLE_NAME = /^[\x20-\x7e]*$/;
+
+/**
+ * Whether no text of `item` can give a CD-03 finding: every string and key at any depth is quiet
+ * (src/safety quietDefinition, which also bounds the walk) and every text read as a name (the
+ * name, the arguments' names; property names are keys, which quietDefinition requires to be
+ * printable ASCII) is printable ASCII, so scanName finds nothing in it either.
+ */
+function quietItem(item: SurfaceItem): boolean {
+  const v = asRecord(item.value);
+  if (!v || !quietDefinition(v)) return false;
+  const name = itemName(item);
+  if (name !== undefined && !PRINTABLE_NAME.test(name)) return false;
+  const args = asArray(field(v, 'arguments'));
+  if (args) {
+    for (const arg of args) {
+      const n = typeof arg === 'string' ? arg : asString(field(asRecord(arg), 'name'));
+      if (n !== undefined && !PRINTABLE_NAME.test(n)) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * CD-03 over a surface: instruction overrides, concealment, sensitive paths, internal addresses,
  * obfuscation, invisible / bidi / look-alike characters in every name, description, prompt text,
@@ -214,7 +246,10 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
   const phrases = (where: string, text: string) => {
     // The whole text: every phrase is linear in it (bounded gaps; tests/safety/linear.test.ts).
     const bounded = text;
+    let lower: string | undefined;
+    const mentions = (words: readonly string[]) => words.some((w) => (lower ??= text.toLowerCase()).includes(w));
     for (const rule of SPEC_PHRASES) {
+      if (!rule.gates.every(mentions)) continue;
       const m = rule.pattern.exec(bounded);
       if (!m) continue;
       const key = `${where}\u0000${rule.title}`;
@@ -237,11 +272,16 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
     }
   };
   for (const { where, text } of surface.texts) {
+    if (quietText(text)) continue;
     for (const s of scanText(text)) add(where, s);
     phrases(where, text);
   }
   for (const item of surface.items) {
-    for (const t of itemTexts(item)) {
+    // A definition whose every string and key is quiet (src/safety quietText: no analyser rule
+    // and no phrase above can match) and whose names are printable ASCII yields no finding from
+    // its texts: the walk is skipped. The policy input shares the verdict (one pass per definition).
+    const quiet = quietItem(item);
+    for (const t of quiet ? [] : itemTexts(item)) {
       if (t.incomplete) {
         f.add('high', 'Text not analysed', `${t.where} has more than ${MAX_READABLE_NODES} JSON nodes: its text was not all analysed.`, {
           ...(surface.file ? { file: surface.file } : {}),
@@ -249,9 +289,12 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
         });
         continue;
       }
-      const signals = t.name ? scanName(t.text) : scanText(t.text);
-      for (const s of signals) add(t.where, s);
-      if (!t.name) phrases(t.where, t.text);
+      if (t.name) {
+        for (const s of scanName(t.text)) add(t.where, s);
+      } else if (!quietText(t.text)) {
+        for (const s of scanText(t.text)) add(t.where, s);
+        phrases(t.where, t.text);
+      }
     }
     if (item.kind === 'resource' || item.kind === 'resource template') {
       // A URI whose path climbs out of its root (resource://files/../../secrets) asks the server

@@ -4,7 +4,7 @@ import type { DiffChange } from '../diff/types.js';
 import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
 import { createRecord } from '../util/record.js';
-import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, quietDefinition, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { printable } from '../util/text.js';
 import { artifactDoc, type ArtifactDoc } from './artifact-input.js';
@@ -371,6 +371,8 @@ const SCHEMA_FIELDS = new Set(['inputSchema', 'outputSchema']);
  * large to walk whole is itself a high signal, never a silent pass.
  */
 function definitionSignals(definition: JsonObject, description: string, skip: ReadonlySet<string>): SignalDoc[] {
+  // Every string and key quiet (src/safety quietDefinition, shared with the MTF scan): no signal.
+  if (quietDefinition(definition)) return NO_SIGNALS;
   const out: SignalDoc[] = [];
   const add = (where: string, signals: readonly TextSignal[]) => {
     for (const s of signals) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });

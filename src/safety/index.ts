@@ -75,46 +75,50 @@ const HAS_TAG_CHAR = new RegExp(TAG_CHARS.source, 'u');
 const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
 const HAS_BIDI = new RegExp(BIDI.source, 'u');
 
-interface Rule {
+export interface Rule {
   kind: SignalKind;
   severity: Severity;
   pattern: RegExp;
   /**
-   * Lower-case words, one of which the text must contain before the pattern is tried: a cheap
-   * prefilter (includes() scans like memchr), since most descriptions trip no rule at all.
+   * Groups of lower-case words: the pattern is tried only on a text that holds a word of every
+   * group (includes() scans like memchr), since most descriptions trip no rule at all. Each
+   * group must be one the pattern cannot match without — every alternative of the pattern spells
+   * one of its words — so the prefilter never hides a match (tests/safety/gates.test.ts). The
+   * first group also makes quietText's one-pass prefilter, where a word that starts with a letter
+   * or digit must start a word (`\b`): every match spells one of them at the start of a word.
    */
-  hints: readonly string[];
+  gates: readonly (readonly string[])[];
 }
 
 // Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
-const INSTRUCTION_RULES: Rule[] = [
+export const INSTRUCTION_RULES: readonly Rule[] = [
   {
     kind: 'model-instruction',
     severity: 'critical',
-    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu, hints: ['ignore', 'disregard', 'forget', 'override', 'bypass'],
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu, gates: [['ignore', 'disregard', 'forget', 'override', 'bypass']],
   },
   // MTF-0.1 §3.5 names "disregard user request" as an instruction override.
-  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, hints: ['disregard', 'ignore'] },
-  { kind: 'network-egress', severity: 'high', pattern: /\bexfiltrat\w*/giu, hints: ['exfiltrat'] },
-  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu, hints: ['follow', 'obey', 'listen'] },
-  { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu, hints: ['<', '[inst', '[/inst'] },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu, hints: ['you are now', 'instruction', 'system prompt', 'from now on'] },
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, gates: [['disregard', 'ignore'], ['user', 'human']] },
+  { kind: 'network-egress', severity: 'high', pattern: /\bexfiltrat\w*/giu, gates: [['exfiltrat']] },
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu, gates: [['follow', 'obey', 'listen'], ['not', "n't", 'dont', 'never'], ['user', 'system', 'previous']] },
+  { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu, gates: [['<', '[inst', '[/inst']] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu, gates: [['now', 'instruction', 'prompt'], ['you', 'new', 'system']] },
   {
     kind: 'model-instruction',
     severity: 'high',
-    pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu, hints: ['before', 'prior', 'after'],
+    pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu, gates: [['before', 'prior', 'after'], ['using', 'calling', 'answering', 'responding', 'running', 'invoking', 'executing']],
   },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, hints: ['instead', 'rather', 'use this tool'] },
-  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu, hints: ['must', 'should', 'shall', 'needs'] },
-  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:conversation|chat\s+history|previous\s+messages|system\s+prompt|api\s+keys?|credentials|access\s+tokens?|secrets?|passwords?)\s+(?:of|from|in|into)\b/giu, hints: ['include', 'put', 'embed', 'append'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, gates: [['instead', 'rather', 'always', 'only'], ['using', 'calling', 'invoking', 'tool']] },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu, gates: [['must', 'should', 'shall', 'needs'], ['always', 'first', 'never', 'also']] },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:conversation|chat\s+history|previous\s+messages|system\s+prompt|api\s+keys?|credentials|access\s+tokens?|secrets?|passwords?)\s+(?:of|from|in|into)\b/giu, gates: [['conversation', 'chat', 'previous', 'system', 'api', 'credentials', 'access', 'secret', 'password'], ['include', 'put', 'embed', 'append']] },
   {
     kind: 'concealment',
     severity: 'critical',
-    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t)\s+(?:tell|inform|mention|reveal|show|notify|alert|disclose|let)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['not', "n't", 'never', 'dont'],
+    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t)\s+(?:tell|inform|mention|reveal|show|notify|alert|disclose|let)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator)s?\b/giu, gates: [['not', 'don', 'never', 'mustn', 'shouldn'], ['user', 'human', 'operator']],
   },
-  { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['without'] },
-  { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu, hints: ['user', 'human'] },
-  { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu, hints: ['secretly', 'covertly', 'silently', 'surreptitiously', 'quietly', 'hide', 'conceal'] },
+  { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu, gates: [['without'], ['user', 'human', 'operator']] },
+  { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu, gates: [['must', 'should'], ['user', 'human'], ['not', 'never']] },
+  { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu, gates: [['secretly', 'covertly', 'silently', 'surreptitiously', 'quietly', 'hide', 'conceal']] },
   // Steering the model's choice or order of tools ("Always call this tool first", "use this tool
   // instead of …", "do not use other tools", "before answering any question"): the description
   // addresses the model, not the user, and takes calls from the tools the user chose.
@@ -125,7 +129,7 @@ const INSTRUCTION_RULES: Rule[] = [
     severity: 'high',
     pattern:
       /\b(?:always|must|should|first)\s{1,8}(?:call|invoke|run)\s{1,8}this\s{1,8}tool\b|\b(?:must|should|first)\s{1,8}use\s{1,8}this\s{1,8}tool\b|(?<!\b(?:always|only)\s{1,8})\b(?:call|use|invoke|run)\s{1,8}this\s{1,8}tool\s{1,8}(?:first|before|instead|for\s{1,8}(?:all|every|any)|whenever)\b|\bthis\s{1,8}tool\s{1,8}(?:must|should|has\s{1,8}to)\s{1,8}(?:always\s{1,8})?be\s{1,8}(?:called|used|invoked|run)\s{1,8}(?:first|before|instead)\b|\b(?:do\s{1,8}not|don'?t|never)\s{1,8}(?:use|call|invoke)\s{1,8}(?:any\s{1,8})?(?:other|another|different)\s{1,8}tools?\b|\bprefer\s{1,8}this\s{1,8}tool\s{1,8}(?:over|to)\b/giu,
-    hints: ['tool'],
+    gates: [['this', 'other', 'another', 'different'], ['tool']],
   },
   // Secrets or the conversation sent to an address or smuggled into a parameter ("send the chat
   // history to https://…", "include the user's API keys in the query parameter"). One bounded
@@ -135,9 +139,12 @@ const INSTRUCTION_RULES: Rule[] = [
     severity: 'high',
     pattern:
       /\b(?:send|post|upload|forward|transmit|leak|include|embed|append|pass|copy)\w{0,3}\s{1,8}[^.\n]{0,40}?\b(?:api\s{1,8}keys?|credentials?|secrets?|passwords?|access\s{1,8}tokens?|private\s{1,8}keys?|ssh\s{1,8}keys?|chat\s{1,8}history|conversation|environment\s{1,8}variables|system\s{1,8}prompt)\s{1,8}(?:to\s{1,8}(?:https?:\/\/|(?:this|that|our|my)\s{1,8}(?:url|endpoint|server|webhook|address)\b)|in(?:to)?\s{1,8}(?:the\s{1,8}|a\s{1,8})?[\w'"`-]{1,40}\s{1,8}(?:parameter|argument|field|param|arg)\b)/giu,
-    hints: ['send', 'post', 'upload', 'forward', 'transmit', 'leak', 'include', 'embed', 'append', 'pass', 'copy'],
+    gates: [
+      ['api', 'credential', 'secret', 'password', 'access', 'private', 'ssh', 'chat', 'conversation', 'environment', 'system'],
+      ['send', 'post', 'upload', 'forward', 'transmit', 'leak', 'include', 'embed', 'append', 'pass', 'copy'],
+    ],
   },
-  { kind: 'model-instruction', severity: 'high', pattern: /\bbefore\s{1,8}(?:answering|responding\s{1,8}to|replying\s{1,8}to)\s{1,8}(?:any|every|each|all|the\s{1,8}user'?s?|a)\s{1,8}(?:questions?|requests?|prompts?|messages?|queries)\b/giu, hints: ['before'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\bbefore\s{1,8}(?:answering|responding\s{1,8}to|replying\s{1,8}to)\s{1,8}(?:any|every|each|all|the\s{1,8}user'?s?|a)\s{1,8}(?:questions?|requests?|prompts?|messages?|queries)\b/giu, gates: [['before'], ['answering', 'responding', 'replying']] },
 ];
 
 const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.pypirc', '.kube', '.docker', '.gnupg', '/proc/', 'wallet.dat', 'claude_desktop_config', 'mcp.json', 'login', 'cookies.binarycookies', 'keychain'];
@@ -214,7 +221,27 @@ function bareHostUrls(text: string, skip: readonly [number, number][]): { index:
   return out;
 }
 
+/** Words without which BARE_INTERNAL cannot match (each alternative spells one). */
+const BARE_INTERNAL_HINTS = ['169.254.', 'metadata.google.internal', '127.', 'localhost:'];
 const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.internal|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost:\d+)\b/giu;
+/** Shortest run of BASE64_RUN's characters it matches; HEX_RUN's first form needs a longer one. */
+const MIN_BLOB_RUN = 48;
+const isBlobChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
+
+/**
+ * Whether `text` holds MIN_BLOB_RUN base64 characters in a row: without such a run neither
+ * BASE64_RUN nor HEX_RUN's digit form can match (HEX_RUN's `\\xHH` form is tested apart).
+ * One pass, no pattern.
+ */
+function hasLongRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (!isBlobChar(text.charCodeAt(i))) run = 0;
+    else if (++run >= MIN_BLOB_RUN) return true;
+  }
+  return false;
+}
+
 // Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
 // SHA-256 so digests are not flagged.
 const BASE64_RUN = /[A-Za-z0-9+/_-]{48,}={0,2}/gu;
@@ -365,6 +392,86 @@ function decodeBase64(run: string): string | undefined {
 // it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
 const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
 
+const NO_TEXT_SIGNALS: readonly TextSignal[] = Object.freeze([]);
+
+/**
+ * Words of the MTF description check's own phrases (src/mtf/declarations.ts SPEC_PHRASES): the
+ * first gate of each phrase, so that a text quietText passes matches none of them either
+ * (tests/mtf/phrase-gates.test.ts proves each phrase's first gate is in this list).
+ */
+export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard', 'exfiltrat', 'transmit', 'send', 'post', 'upload', 'forward', 'leak', 'submit', 'report', 'copy', '.ssh', 'id_', '/etc/', '.aws', '.netrc', '.npmrc', '.pgpass', '.kube', '.docker', '.gnupg'];
+
+const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+/**
+ * One case-insensitive alternation of every word a signal needs: the first gate of every
+ * instruction rule, the sensitive-path, URL and internal-address words, a backslash (escaped
+ * text), and SPEC_PHRASE_WORDS. A word that starts with a letter or digit is looked for at the
+ * start of a word only ("not" in "do not", never in "annotations"): each pattern spells such a
+ * word after `\b` or white space. Applied only to printable ASCII, where `i` is exactly ASCII
+ * case folding and `\b` means what it means in the patterns. A fixed alternation of literals:
+ * linear.
+ */
+const TRIGGER = new RegExp(
+  [...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', ...SPEC_PHRASE_WORDS])]
+    .map((w) => (/^\w/.test(w) ? `\\b${escapeWord(w)}` : escapeWord(w)))
+    .join('|'),
+  'i',
+);
+
+/**
+ * True when `text` is printable ASCII (with ordinary white space) in which no rule of
+ * scanText and no MTF description phrase can match: no word any of them needs, no run of
+ * base64 characters long enough for a blob. scanText of such a text is empty. One pass for the
+ * words (a fixed alternation) and one for the runs: linear, and cheap enough to run per text.
+ */
+export function quietText(text: string): boolean {
+  return text.length === 0 || (PLAIN_TEXT.test(text) && !TRIGGER.test(text) && !hasLongRun(text));
+}
+
+const PRINTABLE_KEY = /^[\x20-\x7e]*$/;
+// Verdicts of quietDefinition, per definition object: the policy input and the MTF description
+// check ask about the same lockfile objects, so the walk runs once per definition.
+const QUIET_DEFINITIONS = new WeakMap<object, boolean>();
+
+/**
+ * True when every string (quietText) and every object key (quietText, and printable ASCII, as
+ * a property name is read as a name) of `value`, at any depth, is quiet: then scanText finds
+ * nothing in any text of it, nor do the MTF phrases. False for a value of more than
+ * MAX_READABLE_NODES nodes (its walks would be incomplete: a finding the callers must make), and
+ * for anything but plain JSON. The verdict is kept per object (lockfile objects are never
+ * changed after parsing). Linear in the value.
+ */
+export function quietDefinition(value: object): boolean {
+  let verdict = QUIET_DEFINITIONS.get(value);
+  if (verdict === undefined) {
+    verdict = quietValue(value);
+    QUIET_DEFINITIONS.set(value, verdict);
+  }
+  return verdict;
+}
+
+function quietValue(value: unknown): boolean {
+  let budget = MAX_READABLE_NODES;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    if (--budget < 0) return false;
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (!quietText(node)) return false;
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) stack.push(node[i]);
+    } else if (typeof node === 'object' && node !== null) {
+      if (node instanceof Map) return false;
+      const record = node as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        if (!PRINTABLE_KEY.test(key) || !quietText(key)) return false;
+        stack.push(record[key]);
+      }
+    }
+  }
+  return true;
+}
+
 // The policy input and the MTF description checks both analyse every description of a
 // lockfile; a run analyses each distinct text once. Results are frozen (callers only read them);
 // only texts up to 16 KiB are kept, at most 50,000 of them, so the cache stays small.
@@ -379,6 +486,9 @@ const CACHE_ENTRIES = 50_000;
  * there is no prefix bound that poison could hide behind.
  */
 export function scanText(input: string): readonly TextSignal[] {
+  // Most texts (every plain description of a 10,000-tool lockfile) are proven clean by one
+  // pass: no cache entry for them, no analysis.
+  if (quietText(input)) return NO_TEXT_SIGNALS;
   if (input.length > CACHE_TEXT_LIMIT) return analyseText(input);
   const hit = SCAN_CACHE.get(input);
   if (hit) return hit;
@@ -408,7 +518,7 @@ function analyseText(input: string): TextSignal[] {
   const folded = plain ? text : foldForMatching(text);
   const lower = folded.toLowerCase();
   const mentions = (hints: readonly string[]) => hints.some((h) => lower.includes(h));
-  for (const rule of INSTRUCTION_RULES) if (mentions(rule.hints)) collect(folded, rule.pattern, rule.kind, rule.severity, found);
+  for (const rule of INSTRUCTION_RULES) if (rule.gates.every(mentions)) collect(folded, rule.pattern, rule.kind, rule.severity, found);
   if (mentions(SENSITIVE_PATH_HINTS)) collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', found);
 
   // Every URL (with a scheme, or a bare www. host), each distinct one a value.
@@ -430,13 +540,14 @@ function analyseText(input: string): TextSignal[] {
   }
   // Bare internal addresses outside those URLs (a URL's own host was classified above).
   const urlCursor = { at: 0 };
-  for (const m of folded.matchAll(BARE_INTERNAL)) {
+  for (const m of mentions(BARE_INTERNAL_HINTS) ? folded.matchAll(BARE_INTERNAL) : []) {
     if (inRanges(urlRanges, urlCursor, m.index)) continue;
     found.add('internal-address', 'high', phraseValue(m[0]), () => excerpt(folded, m.index, m[0].length), m.index);
   }
 
   const blobRanges: [number, number][] = [];
-  for (const m of folded.matchAll(BASE64_RUN)) {
+  const longRun = hasLongRun(folded);
+  for (const m of longRun ? folded.matchAll(BASE64_RUN) : []) {
     if (!looksLikeBase64(m[0])) continue;
     blobRanges.push([m.index, m.index + m[0].length]);
     const decoded = decodeBase64(m[0]);
@@ -451,7 +562,7 @@ function analyseText(input: string): TextSignal[] {
   }
   // Hex runs outside those blobs.
   const blobCursor = { at: 0 };
-  for (const m of folded.matchAll(HEX_RUN)) {
+  for (const m of longRun || folded.includes('\\x') ? folded.matchAll(HEX_RUN) : []) {
     if (inRanges(blobRanges, blobCursor, m.index)) continue;
     found.add('encoded-blob', 'medium', m[0].toLowerCase(), () => excerpt(folded, m.index, m[0].length), m.index);
   }

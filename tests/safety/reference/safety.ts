@@ -1,0 +1,894 @@
+// The text analysis as it was before the prefilters were tightened (src/safety/index.ts at
+// a9f9a2d), with every prefilter removed: each rule's pattern is tried on every text. The
+// oracle of tests/safety/differential.test.ts: the shipped analyser must say exactly what this
+// one says, so a prefilter that hides a match fails there. Test-only; never imported by src/.
+/* eslint-disable */
+import { printable } from '../../../src/util/text.js';
+import { CONFUSABLE_TO_ASCII } from '../../../src/safety/confusables.js';
+
+/**
+ * Text-safety analysis shared by `diff` (security axis), the MTF description controls (CD-03,
+ * `scan --lock`) and the policy input's derived flags. All patterns are fixed here, compiled
+ * once; nothing from the analysed text ever becomes a pattern.
+ */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+export type SignalKind =
+  | 'model-instruction'
+  | 'concealment'
+  | 'sensitive-path'
+  | 'url'
+  | 'internal-address'
+  | 'encoded-blob'
+  | 'invisible-char'
+  | 'bidi-control'
+  | 'confusable'
+  | 'non-ascii'
+  | 'command-execution'
+  | 'file-write'
+  | 'network-egress';
+
+export interface TextSignal {
+  kind: SignalKind;
+  severity: Severity;
+  /** A printable excerpt around what was found. */
+  evidence: string;
+  /** UTF-16 index in the analysed text. */
+  index?: number;
+  /**
+   * What was found, normalised (the URL, the path, the phrase, the blob, the hidden code point):
+   * two signals of one kind and severity with the same value are the same finding, so a diff
+   * compares old and new values as sets. Absent on a signal that says a bound was hit.
+   */
+  value?: string;
+}
+
+const ORDER: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/** > 0 when `a` is more severe than `b`. */
+export function compareSeverity(a: Severity, b: Severity): number {
+  return ORDER[a] - ORDER[b];
+}
+
+/** The most severe of some severities (info for none). */
+export function maxSeverity(severities: Iterable<Severity>): Severity {
+  let top: Severity = 'info';
+  for (const s of severities) if (ORDER[s] > ORDER[top]) top = s;
+  return top;
+}
+
+// Hidden characters, derived from Unicode properties (UAX #44) like src/util/text.ts's escaping,
+// so the set follows the engine's Unicode version instead of a hand list that misses some:
+// format characters (Cf: zero-width space/joiners, word joiner, invisible operators, BOM, soft
+// hyphen, Arabic number signs, interlinear annotations…), Default_Ignorable_Code_Point (combining
+// grapheme joiner, Hangul fillers, reserved ignorables such as U+2065 and U+E0080–E0FFF) and the
+// variation selectors. Two subsets are graded apart: tag characters (U+E0000–E007F), which can
+// spell out a whole hidden ASCII message ("ASCII smuggling"), and the bidi controls. One
+// character class (and a one-character look-ahead) per character: linear.
+const INVISIBLE = /(?![\u{e0000}-\u{e007f}\p{Bidi_Control}])[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}]/gu;
+const TAG_CHARS = /[\u{e0000}-\u{e007f}]+/gu;
+// Bidirectional controls (Bidi_Control): embeddings/overrides, isolates, and the directional
+// marks (Trojan Source, CVE-2021-42574).
+const BIDI = /\p{Bidi_Control}/gu;
+// Other characters no honest identifier holds: controls (C0, DEL, C1), line and paragraph
+// separators, lone surrogates, noncharacters.
+const NAME_CONTROL = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/u;
+const BIDI_OVERRIDE = /[\u202a-\u202e\u2066-\u2069]/u;
+// Non-global copies for a yes/no test (no lastIndex state), built once.
+const HAS_TAG_CHAR = new RegExp(TAG_CHARS.source, 'u');
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
+const HAS_BIDI = new RegExp(BIDI.source, 'u');
+
+interface Rule {
+  kind: SignalKind;
+  severity: Severity;
+  pattern: RegExp;
+  /**
+   * Lower-case words, one of which the text must contain before the pattern is tried: a cheap
+   * prefilter (includes() scans like memchr), since most descriptions trip no rule at all.
+   */
+  hints: readonly string[];
+}
+
+// Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
+const INSTRUCTION_RULES: Rule[] = [
+  {
+    kind: 'model-instruction',
+    severity: 'critical',
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu, hints: ['ignore', 'disregard', 'forget', 'override', 'bypass'],
+  },
+  // MTF-0.1 §3.5 names "disregard user request" as an instruction override.
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, hints: ['disregard', 'ignore'] },
+  { kind: 'network-egress', severity: 'high', pattern: /\bexfiltrat\w*/giu, hints: ['exfiltrat'] },
+  { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu, hints: ['follow', 'obey', 'listen'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu, hints: ['<', '[inst', '[/inst'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu, hints: ['you are now', 'instruction', 'system prompt', 'from now on'] },
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu, hints: ['before', 'prior', 'after'],
+  },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, hints: ['instead', 'rather', 'use this tool'] },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu, hints: ['must', 'should', 'shall', 'needs'] },
+  { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:conversation|chat\s+history|previous\s+messages|system\s+prompt|api\s+keys?|credentials|access\s+tokens?|secrets?|passwords?)\s+(?:of|from|in|into)\b/giu, hints: ['include', 'put', 'embed', 'append'] },
+  {
+    kind: 'concealment',
+    severity: 'critical',
+    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|mustn'?t|should\s+not|shouldn'?t)\s+(?:tell|inform|mention|reveal|show|notify|alert|disclose|let)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['not', "n't", 'never', 'dont'],
+  },
+  { kind: 'concealment', severity: 'critical', pattern: /\bwithout\s+(?:telling|informing|notifying|alerting|asking|mentioning\s+(?:it\s+|this\s+)?to)\s+(?:the\s+)?(?:user|human|operator)s?\b/giu, hints: ['without'] },
+  { kind: 'concealment', severity: 'critical', pattern: /\b(?:the\s+)?(?:user|human)\s+(?:must|should)\s+(?:not|never)\s+(?:know|see|notice|be\s+told|find\s+out)\b/giu, hints: ['user', 'human'] },
+  { kind: 'concealment', severity: 'high', pattern: /\b(?:secretly|covertly|silently|surreptitiously|quietly)\s+(?:read|send|call|include|upload|copy|forward|exfiltrate|collect|run|execute)\b|\b(?:hide|conceal)\s+(?:this|it|the\s+\w+)\s+from\s+(?:the\s+)?user/giu, hints: ['secretly', 'covertly', 'silently', 'surreptitiously', 'quietly', 'hide', 'conceal'] },
+  // Steering the model's choice or order of tools ("Always call this tool first", "use this tool
+  // instead of …", "do not use other tools", "before answering any question"): the description
+  // addresses the model, not the user, and takes calls from the tools the user chose.
+  // Bounded white space (\s{1,8}) between fixed words: each start position costs O(1). "Always
+  // (or only) use this tool instead / for all" is the rule above; the look-behind keeps it one signal.
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern:
+      /\b(?:always|must|should|first)\s{1,8}(?:call|invoke|run)\s{1,8}this\s{1,8}tool\b|\b(?:must|should|first)\s{1,8}use\s{1,8}this\s{1,8}tool\b|(?<!\b(?:always|only)\s{1,8})\b(?:call|use|invoke|run)\s{1,8}this\s{1,8}tool\s{1,8}(?:first|before|instead|for\s{1,8}(?:all|every|any)|whenever)\b|\bthis\s{1,8}tool\s{1,8}(?:must|should|has\s{1,8}to)\s{1,8}(?:always\s{1,8})?be\s{1,8}(?:called|used|invoked|run)\s{1,8}(?:first|before|instead)\b|\b(?:do\s{1,8}not|don'?t|never)\s{1,8}(?:use|call|invoke)\s{1,8}(?:any\s{1,8})?(?:other|another|different)\s{1,8}tools?\b|\bprefer\s{1,8}this\s{1,8}tool\s{1,8}(?:over|to)\b/giu,
+    hints: ['tool'],
+  },
+  // Secrets or the conversation sent to an address or smuggled into a parameter ("send the chat
+  // history to https://…", "include the user's API keys in the query parameter"). One bounded
+  // gap per start position: linear.
+  {
+    kind: 'network-egress',
+    severity: 'high',
+    pattern:
+      /\b(?:send|post|upload|forward|transmit|leak|include|embed|append|pass|copy)\w{0,3}\s{1,8}[^.\n]{0,40}?\b(?:api\s{1,8}keys?|credentials?|secrets?|passwords?|access\s{1,8}tokens?|private\s{1,8}keys?|ssh\s{1,8}keys?|chat\s{1,8}history|conversation|environment\s{1,8}variables|system\s{1,8}prompt)\s{1,8}(?:to\s{1,8}(?:https?:\/\/|(?:this|that|our|my)\s{1,8}(?:url|endpoint|server|webhook|address)\b)|in(?:to)?\s{1,8}(?:the\s{1,8}|a\s{1,8})?[\w'"`-]{1,40}\s{1,8}(?:parameter|argument|field|param|arg)\b)/giu,
+    hints: ['send', 'post', 'upload', 'forward', 'transmit', 'leak', 'include', 'embed', 'append', 'pass', 'copy'],
+  },
+  { kind: 'model-instruction', severity: 'high', pattern: /\bbefore\s{1,8}(?:answering|responding\s{1,8}to|replying\s{1,8}to)\s{1,8}(?:any|every|each|all|the\s{1,8}user'?s?|a)\s{1,8}(?:questions?|requests?|prompts?|messages?|queries)\b/giu, hints: ['before'] },
+];
+
+const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.pypirc', '.kube', '.docker', '.gnupg', '/proc/', 'wallet.dat', 'claude_desktop_config', 'mcp.json', 'login', 'cookies.binarycookies', 'keychain'];
+
+// Paths and files that hold credentials or keys. Matched as path-ish tokens, not words, so
+// "Get the API key status" is not a sensitive path.
+const SENSITIVE_PATH = new RegExp(
+  [
+    String.raw`~\/\.ssh\b`,
+    String.raw`\.ssh\/[\w.-]*`,
+    String.raw`\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b`,
+    String.raw`\/etc\/(?:passwd|shadow|sudoers)\b`,
+    String.raw`\.aws\/(?:credentials|config)\b`,
+    String.raw`(?:^|[\s"'\x60(\/~])\.env(?:\.\w+)?\b`,
+    String.raw`\.(?:npmrc|netrc|pgpass|git-credentials|pypirc)\b`,
+    String.raw`\.kube\/config\b`,
+    String.raw`\.docker\/config\.json\b`,
+    String.raw`\.gnupg\b`,
+    String.raw`\/proc\/self\/environ\b`,
+    String.raw`\bwallet\.dat\b`,
+    String.raw`\b(?:claude_desktop_config|mcp)\.json\b`,
+    String.raw`\bLogin\s+Data\b|\bCookies\.binarycookies\b|\bkeychain\b`,
+  ].join('|'),
+  'giu',
+);
+
+// A URL with a scheme, or a bare `www.` host (`www.evil.example/collect`, `WWW.…`: what GFM
+// autolinks and what a model reads as an address). A fixed prefix then one character class to
+// the next delimiter: each match consumes what it scans, so the pattern is linear.
+const URL_PATTERN = /\b(?:https?|ftp|wss?|file|gopher|dict|ldap|smb):\/\/[^\s<>"'\x60)\]]+|(?<![\w.@/:-])www\.[\p{L}\p{N}][^\s<>"'\x60)\]]*/giu;
+// A bare host with a path and no scheme (`evil.example/collect?data=`) is a URL too when its last
+// label is a common top-level domain (or RFC 2606's `example`): a list, so that prose and file
+// names — "Node.js/Deno", "index.ts/", "user.read/write", "e.g./" — are not taken for hosts.
+const BARE_HOST_TLDS = new Set([
+  'com', 'net', 'org', 'io', 'co', 'ai', 'dev', 'app', 'xyz', 'info', 'biz', 'me', 'cc', 'tk', 'top', 'site', 'online', 'live', 'link', 'click',
+  'cloud', 'tech', 'store', 'shop', 'us', 'uk', 'de', 'ru', 'cn', 'fr', 'nl', 'eu', 'ca', 'au', 'jp', 'br', 'ch', 'se', 'es', 'it', 'example',
+]);
+const isHostChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46;
+/** Characters after which a bare host may start: the start, white space, opening punctuation. */
+const isHostLead = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 40 || c === 34 || c === 39 || c === 60 || c === 91 || c === 96 || c === 44 || c === 59 || c === 58 || c === 61;
+const isUrlEnd = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 60 || c === 62 || c === 34 || c === 39 || c === 96 || c === 41 || c === 93;
+
+function isBareHost(host: string): boolean {
+  if (host.length > 253) return false;
+  const labels = host.split('.');
+  if (labels.length < 2) return false;
+  for (const label of labels) if (label.length === 0 || label.length > 63 || label.startsWith('-') || label.endsWith('-')) return false;
+  return BARE_HOST_TLDS.has(labels[labels.length - 1]!.toLowerCase());
+}
+
+/**
+ * Bare hosts followed by a path (`evil.example/x?data=`), outside `skip` (the URLs found with a
+ * scheme or `www.`). A hand-written scanner: from each "/", back over host characters to the
+ * previous "/" or delimiter (so each character is walked back over at most once), then forward to
+ * the end of the URL, resuming after it. Linear in the text.
+ */
+function bareHostUrls(text: string, skip: readonly [number, number][]): { index: number; url: string }[] {
+  const out: { index: number; url: string }[] = [];
+  const cursor = { at: 0 };
+  let floor = 0;
+  for (let slash = text.indexOf('/'); slash >= 0; slash = text.indexOf('/', slash + 1)) {
+    let start = slash;
+    while (start > floor && isHostChar(text.charCodeAt(start - 1))) start--;
+    const lowerBound = floor;
+    floor = slash + 1;
+    if (start === slash || (start > 0 && !isHostLead(text.charCodeAt(start - 1))) || (start === lowerBound && start > 0 && text.charCodeAt(start - 1) === 47)) continue;
+    if (inRanges(skip, cursor, start) || !isBareHost(text.slice(start, slash))) continue;
+    let end = slash + 1;
+    while (end < text.length && !isUrlEnd(text.charCodeAt(end))) end++;
+    out.push({ index: start, url: text.slice(start, end) });
+    floor = end;
+    slash = end - 1;
+  }
+  return out;
+}
+
+const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.internal|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost:\d+)\b/giu;
+// Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
+// SHA-256 so digests are not flagged.
+const BASE64_RUN = /[A-Za-z0-9+/_-]{48,}={0,2}/gu;
+const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){48,}\b|(?:\\x[0-9a-fA-F]{2}){12,}/gu;
+
+function excerpt(text: string, index: number, length: number): string {
+  const start = Math.max(0, index - 20);
+  const end = Math.min(text.length, index + Math.max(length, 1) + 20);
+  return `${start > 0 ? '…' : ''}${printable(text.slice(start, end), 90)}${end < text.length ? '…' : ''}`;
+}
+
+/**
+ * Most distinct values of one kind (URLs, paths, phrases, blobs…) a text's analysis keeps. It
+ * bounds the signals of a text (and so the diff's set comparison) by a count no honest text
+ * reaches; past it, one high signal says the text has too many to compare.
+ */
+export const MAX_DISTINCT_VALUES = 10_000;
+
+const PLURAL: Record<SignalKind, string> = {
+  'model-instruction': 'instructions aimed at the model',
+  concealment: 'concealment phrases',
+  'sensitive-path': 'sensitive paths',
+  url: 'URLs',
+  'internal-address': 'internal addresses',
+  'encoded-blob': 'encoded blobs',
+  'invisible-char': 'invisible characters',
+  'bidi-control': 'bidirectional control characters',
+  confusable: 'look-alike words',
+  'non-ascii': 'non-ASCII words',
+  'command-execution': 'command-execution phrases',
+  'file-write': 'file-writing phrases',
+  'network-egress': 'network-egress phrases',
+};
+
+/**
+ * The signals of one text: one per distinct value of each kind and severity, however many the
+ * text holds, up to MAX_DISTINCT_VALUES per kind — past that, one high signal says so (a bound
+ * that is hit is reported, never silent). Set look-ups on values that are slices of the text:
+ * linear in its length.
+ */
+class SignalSet {
+  readonly out: TextSignal[] = [];
+  private readonly values = new Map<SignalKind, Set<string>>();
+  private readonly full = new Set<SignalKind>();
+
+  add(kind: SignalKind, severity: Severity, value: string, evidence: () => string, index: number): void {
+    let values = this.values.get(kind);
+    if (values === undefined) this.values.set(kind, (values = new Set()));
+    const key = `${severity}\u0000${value}`;
+    if (values.has(key)) return;
+    if (values.size >= MAX_DISTINCT_VALUES) {
+      if (!this.full.has(kind)) {
+        this.full.add(kind);
+        this.out.push({ kind, severity: 'high', evidence: `more than ${MAX_DISTINCT_VALUES.toLocaleString('en-US')} distinct ${PLURAL[kind]}: too many to compare; review by hand`, index });
+      }
+      return;
+    }
+    values.add(key);
+    this.out.push({ kind, severity, evidence: evidence(), index, value });
+  }
+}
+
+/** A phrase or path as a set value: lower case, white space runs as one space. */
+const phraseValue = (s: string) => s.toLowerCase().replace(/\s+/gu, ' ').trim();
+/** A URL as a set value: without the sentence punctuation that follows it. */
+function urlValue(s: string): string {
+  let end = s.length;
+  while (end > 0 && '.,;:!?'.includes(s[end - 1]!)) end--;
+  return s.slice(0, end);
+}
+const codePointName = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Every hit of `pattern` in `text`, one value per distinct hit. matchAll works on a clone of the
+ * pattern, so no shared lastIndex state between calls (scanText recurses into decoded blobs).
+ * Overlapping or adjacent hits (at most one character apart: "~/.ssh" then "/id_rsa") are one
+ * hit. Returns the [start, end) range of each hit, in order.
+ */
+function collect(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, found: SignalSet): [number, number][] {
+  const ranges: [number, number][] = [];
+  let start = -1;
+  let end = -2;
+  const flush = () => {
+    if (start < 0) return;
+    const [s0, e0] = [start, end];
+    ranges.push([s0, e0]);
+    found.add(kind, severity, phraseValue(text.slice(s0, e0)), () => excerpt(text, s0, e0 - s0), s0);
+  };
+  for (const m of text.matchAll(pattern)) {
+    const mEnd = m.index + m[0].length;
+    if (m.index <= end + 1) {
+      end = Math.max(end, mEnd);
+      continue;
+    }
+    flush();
+    start = m.index;
+    end = mEnd;
+  }
+  flush();
+  return ranges;
+}
+
+/** Each distinct hidden character of `pattern` in `text` (its code point is the value). */
+function collectCodePoints(text: string, pattern: RegExp, kind: SignalKind, severity: Severity, found: SignalSet): void {
+  const seen = new Set<string>();
+  for (const m of text.matchAll(pattern)) {
+    if (seen.has(m[0])) continue;
+    seen.add(m[0]);
+    found.add(kind, severity, codePointName(m[0]), () => `${codePointName(m[0])} ${excerpt(text, m.index, m[0].length)}`, m.index);
+  }
+}
+
+/** Whether `index` falls in one of `ranges` (in order), moving `cursor` forward: linear over a scan. */
+function inRanges(ranges: readonly [number, number][], cursor: { at: number }, index: number): boolean {
+  while (cursor.at < ranges.length && ranges[cursor.at]![1] <= index) cursor.at++;
+  const r = ranges[cursor.at];
+  return r !== undefined && r[0] <= index;
+}
+
+/** Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for pattern matching. */
+function foldForMatching(text: string): string {
+  if (PLAIN_TEXT.test(text)) return text;
+  return text.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '').normalize('NFKC');
+}
+
+function looksLikeBase64(run: string): boolean {
+  // Words joined by separators (long_snake_case names, paths) are not blobs: require a mix of
+  // upper case, lower case and digits, and few separators.
+  const upper = /[A-Z]/.test(run);
+  const lower = /[a-z]/.test(run);
+  const digit = /[0-9]/.test(run);
+  const separators = (run.match(/[_/-]/g) ?? []).length;
+  return upper && lower && digit && separators <= run.length / 16;
+}
+
+function decodeBase64(run: string): string | undefined {
+  try {
+    const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    // Only decoded text that is mostly printable can carry a hidden instruction.
+    const printableChars = text.replace(/[^\x20-\x7e\n]/g, '').length;
+    return printableChars >= text.length * 0.9 ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Printable ASCII with ordinary white space: no hidden, bidi or look-alike character can be in
+// it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
+const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
+
+// The policy input and the MTF description checks both analyse every description of a
+// lockfile; a run analyses each distinct text once. Results are frozen (callers only read them);
+// only texts up to 16 KiB are kept, at most 50,000 of them, so the cache stays small.
+const SCAN_CACHE = new Map<string, readonly TextSignal[]>();
+const CACHE_TEXT_LIMIT = 16 * 1024;
+const CACHE_ENTRIES = 50_000;
+
+/**
+ * Signals in free text: descriptions, instructions, prompt text, schema descriptions, object
+ * keys. Attacker-controlled; the whole text is analysed, in time linear in its length: every
+ * pattern has bounded gaps and no overlapping unbounded quantifiers (tests/safety/linear), so
+ * there is no prefix bound that poison could hide behind.
+ */
+export function scanText(input: string): readonly TextSignal[] {
+  if (input.length > CACHE_TEXT_LIMIT) return analyseText(input);
+  const hit = SCAN_CACHE.get(input);
+  if (hit) return hit;
+  const signals = Object.freeze(analyseText(input).map((signal) => Object.freeze(signal)));
+  if (SCAN_CACHE.size >= CACHE_ENTRIES) SCAN_CACHE.clear();
+  SCAN_CACHE.set(input, signals);
+  return signals;
+}
+
+function analyseText(input: string): TextSignal[] {
+  const text = input;
+  if (text.length === 0) return [];
+  // One signal per distinct value of each kind, however many the text holds (see SignalSet).
+  const found = new SignalSet();
+
+  const plain = PLAIN_TEXT.test(text);
+  // Hidden characters are judged on the raw text.
+  if (!plain) {
+    for (const run of text.matchAll(TAG_CHARS)) {
+      const hidden = [...run[0]].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0xe0000)).join('');
+      found.add('invisible-char', 'critical', `tags\u0000${hidden}`, () => `Unicode tag characters spelling "${printable(hidden, 60)}"`, run.index);
+    }
+    collectCodePoints(text, INVISIBLE, 'invisible-char', 'high', found);
+    collectCodePoints(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', found);
+  }
+
+  const folded = plain ? text : foldForMatching(text);
+  const lower = folded.toLowerCase();
+  const mentions = (_hints: readonly string[]) => true;
+  for (const rule of INSTRUCTION_RULES) if (mentions(rule.hints)) collect(folded, rule.pattern, rule.kind, rule.severity, found);
+  if (mentions(SENSITIVE_PATH_HINTS)) collect(folded, SENSITIVE_PATH, 'sensitive-path', 'high', found);
+
+  // Every URL (with a scheme, or a bare www. host), each distinct one a value.
+  const urlRanges: [number, number][] = [];
+  for (const m of folded.matchAll(URL_PATTERN)) {
+    urlRanges.push([m.index, m.index + m[0].length]);
+    const url = urlValue(m[0]);
+    const address = classifyAddress(url.includes('://') ? url : `http://${url}`);
+    if (address) found.add('internal-address', 'high', url, () => `${address} address ${excerpt(folded, m.index, m[0].length)}`, m.index);
+    else found.add('url', 'low', url, () => excerpt(folded, m.index, m[0].length), m.index);
+  }
+  {
+    for (const { index, url: raw } of bareHostUrls(folded, urlRanges)) {
+      const url = urlValue(raw);
+      const address = classifyAddress(`http://${url}`);
+      if (address) found.add('internal-address', 'high', url, () => `${address} address ${excerpt(folded, index, raw.length)}`, index);
+      else found.add('url', 'low', url, () => excerpt(folded, index, raw.length), index);
+    }
+  }
+  // Bare internal addresses outside those URLs (a URL's own host was classified above).
+  const urlCursor = { at: 0 };
+  for (const m of folded.matchAll(BARE_INTERNAL)) {
+    if (inRanges(urlRanges, urlCursor, m.index)) continue;
+    found.add('internal-address', 'high', phraseValue(m[0]), () => excerpt(folded, m.index, m[0].length), m.index);
+  }
+
+  const blobRanges: [number, number][] = [];
+  for (const m of folded.matchAll(BASE64_RUN)) {
+    if (!looksLikeBase64(m[0])) continue;
+    blobRanges.push([m.index, m.index + m[0].length]);
+    const decoded = decodeBase64(m[0]);
+    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    found.add(
+      'encoded-blob',
+      inner.length > 0 ? 'high' : 'medium',
+      m[0],
+      () => (inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`),
+      m.index,
+    );
+  }
+  // Hex runs outside those blobs.
+  const blobCursor = { at: 0 };
+  for (const m of folded.matchAll(HEX_RUN)) {
+    if (inRanges(blobRanges, blobCursor, m.index)) continue;
+    found.add('encoded-blob', 'medium', m[0].toLowerCase(), () => excerpt(folded, m.index, m[0].length), m.index);
+  }
+
+  // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
+  if (!plain) {
+    for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
+      if (/^[\x00-\x7f]*$/.test(word[0])) continue;
+      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
+    }
+  }
+  return found.out;
+}
+
+/** A name without its invisible, tag and bidi-control characters: what a reader sees of it. */
+export function visibleName(name: string): string {
+  return name.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '');
+}
+
+/** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
+export function asciiSkeleton(name: string): string | undefined {
+  let out = '';
+  for (const ch of name.normalize('NFKC')) {
+    if (ch.charCodeAt(0) < 0x80) out += ch;
+    else {
+      const mapped = CONFUSABLE_TO_ASCII.get(ch);
+      if (mapped === undefined) return undefined;
+      out += mapped;
+    }
+  }
+  return out;
+}
+
+function isMixedScriptSpoof(word: string): boolean {
+  const hasAsciiLetter = /[A-Za-z]/.test(word);
+  const skeleton = asciiSkeleton(word);
+  return hasAsciiLetter && skeleton !== undefined && skeleton !== word;
+}
+
+/**
+ * Signals in an identifier (tool, prompt, argument or property name). Any invisible, bidi or
+ * look-alike character in a name is critical: two tools that look the same to a reviewer must
+ * not be told apart by the model alone.
+ */
+export function scanName(name: string): TextSignal[] {
+  const out: TextSignal[] = [];
+  if (/^[\x20-\x7e]*$/.test(name)) return out;
+  // Every format, default-ignorable and variation-selector character (tags included), and every
+  // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
+  // separator, lone surrogate or noncharacter: never part of an honest name.
+  if (HAS_TAG_CHAR.test(name) || HAS_INVISIBLE.test(name)) {
+    out.push({ kind: 'invisible-char', severity: 'critical', evidence: `invisible characters in name "${printable(name, 80)}"` });
+  }
+  if (NAME_CONTROL.test(name)) {
+    out.push({ kind: 'invisible-char', severity: 'critical', evidence: `control characters in name "${printable(name, 80)}"` });
+  }
+  if (HAS_BIDI.test(name)) {
+    out.push({ kind: 'bidi-control', severity: 'critical', evidence: `bidirectional control characters in name "${printable(name, 80)}"` });
+  }
+  const visible = visibleName(name);
+  const skeleton = asciiSkeleton(visible);
+  if (skeleton !== undefined && skeleton !== visible) {
+    out.push({ kind: 'confusable', severity: 'critical', evidence: `name "${printable(name, 80)}" looks like "${printable(skeleton, 80)}"` });
+  }
+  if (/[^\x00-\x7f]/.test(name)) {
+    out.push({ kind: 'non-ascii', severity: 'medium', evidence: `non-ASCII characters in name "${printable(name, 80)}"` });
+  }
+  return out;
+}
+
+/**
+ * What a tool can do, as its name, description and annotations say it:
+ * - `command-execution`: runs commands, scripts or code;
+ * - `file-write`: writes, moves or deletes files on the machine the server runs on;
+ * - `network-egress`: reaches a network address the caller chooses (fetch a URL, HTTP
+ *   requests, webhooks, uploads, e-mail) — a channel out for data;
+ * - `remote-write`: changes data held by another system (push, create, update, delete, send,
+ *   publish, merge, post, comment… in a repository, an issue tracker, a chat, a store).
+ */
+export type Capability = 'command-execution' | 'file-write' | 'network-egress' | 'remote-write';
+
+/** Behaviour hints of a tool (MCP `annotations`), as the server wrote them. */
+export interface CapabilityAnnotations {
+  readOnlyHint?: unknown;
+  destructiveHint?: unknown;
+}
+
+// Word sets, matched on lower-case words; no pattern here ever backtracks. A name is split at
+// separators and camelCase; a description is read once, word by word (see eachWord).
+const EXEC_NAME = new Set(['exec', 'execute', 'shell', 'bash', 'sh', 'zsh', 'cmd', 'powershell', 'pwsh', 'terminal', 'spawn', 'eval', 'subprocess', 'popen', 'repl']);
+/** Name words that are command execution only next to a run verb (run_command) or alone (command). */
+const EXEC_NAME_OBJECT = new Set(['command', 'commands', 'script', 'scripts', 'code', 'system', 'process', 'program']);
+const RUN_NAME = new Set(['run', 'runs', 'exec', 'execute', 'invoke', 'eval', 'launch', 'start']);
+const WRITE_NAME = new Set(['write', 'delete', 'remove', 'rm', 'unlink', 'move', 'mv', 'rename', 'overwrite', 'truncate', 'chmod', 'chown', 'mkdir', 'rmdir', 'edit', 'patch', 'save', 'append', 'create', 'update', 'copy', 'cp']);
+const FILE_CONTEXT = new Set(['file', 'files', 'dir', 'dirs', 'directory', 'directories', 'folder', 'folders', 'path', 'fs', 'disk']);
+/** Words that put files in another system: a file written there is a remote write, not a local one. */
+const REMOTE_CONTEXT = new Set(['repository', 'repositories', 'repo', 'repos', 'github', 'gitlab', 'bitbucket', 'gist', 'gists', 'bucket', 'buckets', 's3', 'remote', 'branch', 'commit']);
+const NET_NAME = new Set(['http', 'https', 'curl', 'wget', 'webhook', 'webhooks', 'url', 'urls', 'browse', 'navigate', 'email', 'mail', 'smtp', 'sms', 'socket', 'ftp', 'upload', 'download']);
+/** Name words that are egress only with a web object (fetch_url) or alone (fetch): fetch_issues reads the server's own data. */
+const NET_NAME_WEAK = new Set(['fetch', 'request', 'scrape', 'crawl']);
+const WEB_OBJECT = new Set(['url', 'urls', 'web', 'webpage', 'webpages', 'page', 'pages', 'website', 'websites', 'site', 'internet', 'remote', 'http', 'https', 'html', 'uri']);
+const REMOTE_WRITE_NAME = new Set([
+  'create', 'update', 'delete', 'remove', 'push', 'merge', 'send', 'post', 'publish', 'comment', 'add', 'fork', 'close', 'reopen',
+  'put', 'patch', 'insert', 'upsert', 'write', 'edit', 'rename', 'move', 'archive', 'assign', 'approve', 'submit', 'reply', 'react',
+  'invite', 'transfer', 'drop', 'truncate', 'cancel', 'deploy', 'revert', 'share', 'set', 'upload', 'subscribe',
+  'unsubscribe', 'kick', 'ban',
+]);
+/** First words of a tool name that say it only reads: they lower what weak evidence counts. */
+const READ_ONLY_VERB = new Set(['get', 'list', 'read', 'search', 'find', 'query', 'lookup', 'show', 'describe', 'view', 'count', 'check', 'fetch', 'open', 'browse', 'inspect', 'explain', 'echo', 'retrieve', 'load', 'summarize', 'analyze', 'validate', 'preview', 'download', 'export', 'watch', 'monitor']);
+
+const EXEC_VERB = new Set(['run', 'runs', 'running', 'ran', 'execute', 'executes', 'executing', 'executed', 'execution', 'invoke', 'invokes', 'invoking', 'spawn', 'spawns', 'spawning', 'eval', 'evals']);
+const EXEC_OBJECT = new Set(['command', 'commands', 'script', 'scripts', 'code', 'process', 'processes', 'program', 'programs', 'javascript', 'executable', 'executables', 'binary', 'binaries']);
+const WRITE_VERB = new Set([
+  'write', 'writes', 'writing', 'written', 'delete', 'deletes', 'deleting', 'remove', 'removes', 'removing', 'overwrite', 'overwrites', 'overwriting',
+  'modify', 'modifies', 'modifying', 'create', 'creates', 'creating', 'move', 'moves', 'moving', 'rename', 'renames', 'renaming', 'edit', 'edits',
+  'editing', 'truncate', 'truncates', 'truncating', 'save', 'saves', 'saving', 'append', 'appends', 'appending',
+]);
+const FILE_OBJECT = new Set(['file', 'files', 'directory', 'directories', 'folder', 'folders', 'path', 'paths', 'disk']);
+const FETCH_VERB = new Set(['fetch', 'fetches', 'fetching', 'download', 'downloads', 'downloading', 'navigate', 'navigates', 'navigating', 'browse', 'browses', 'browsing', 'visit', 'visits', 'visiting', 'crawl', 'crawls', 'crawling', 'scrape', 'scrapes', 'scraping', 'request', 'requests', 'requesting', 'call', 'calls', 'calling', 'open', 'opens', 'opening', 'load', 'loads', 'loading']);
+const FETCH_OBJECT = new Set(['url', 'urls', 'webpage', 'webpages', 'website', 'websites', 'internet', 'remote', 'link', 'links', 'endpoint', 'endpoints', 'uri', 'uris']);
+const SEND_VERB = new Set(['send', 'sends', 'sending', 'post', 'posts', 'posting', 'upload', 'uploads', 'uploading', 'transmit', 'transmits', 'transmitting', 'forward', 'forwards', 'forwarding']);
+const SEND_OBJECT = new Set(['request', 'requests', 'data', 'payload', 'payloads', 'email', 'emails', 'json', 'file', 'files', 'body']);
+/** First words of a sentence that say the tool changes data somewhere (only counted when its name does not say it reads). */
+const REMOTE_WRITE_LEAD = new Set([
+  'create', 'creates', 'update', 'updates', 'delete', 'deletes', 'remove', 'removes', 'push', 'pushes', 'merge', 'merges', 'send', 'sends', 'post', 'posts',
+  'publish', 'publishes', 'add', 'adds', 'fork', 'forks', 'close', 'closes', 'reply', 'replies', 'comment', 'comments', 'submit', 'submits', 'insert', 'inserts',
+  'write', 'writes', 'edit', 'edits', 'modify', 'modifies', 'upload', 'uploads', 'deploy', 'deploys', 'archive', 'archives', 'approve', 'approves',
+]);
+
+/** How many words may stand between a verb and its object ("run a shell command", "create a new file"). */
+const VERB_WINDOW = 4;
+
+function nameTokens(name: string): string[] {
+  const out: string[] = [];
+  let word = '';
+  let prev = '';
+  // One pass: split at anything but ASCII letters and digits, and before an upper-case letter
+  // that follows a lower-case letter or digit (runScript → run script).
+  for (const ch of name) {
+    const lowerCh = ch >= 'A' && ch <= 'Z' ? ch.toLowerCase() : ch;
+    const isWordChar = (lowerCh >= 'a' && lowerCh <= 'z') || (ch >= '0' && ch <= '9');
+    const boundary = !isWordChar || (ch >= 'A' && ch <= 'Z' && ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9')));
+    if (boundary && word !== '') {
+      out.push(word);
+      word = '';
+    }
+    if (isWordChar) word += lowerCh;
+    prev = ch;
+  }
+  if (word !== '') out.push(word);
+  return out;
+}
+
+/**
+ * Calls `visit` with each lower-case ASCII word of `text` and the number of the sentence it is
+ * in (a sentence ends at . ! ? ; : or a line break). One linear pass, no regular expression:
+ * attacker text (runs of white space, a keyword repeated a million times) costs O(length).
+ */
+function eachWord(text: string, visit: (word: string, sentence: number) => void): void {
+  let sentence = 0;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const isWordChar = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39;
+    if (isWordChar) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) {
+      // An apostrophe is kept inside a word (don't) but not at its ends.
+      let s = start;
+      let e = i;
+      while (s < e && text.charCodeAt(s) === 39) s++;
+      while (e > s && text.charCodeAt(e - 1) === 39) e--;
+      if (e > s) visit(text.slice(s, e).toLowerCase(), sentence);
+      start = -1;
+    }
+    if (c === 46 || c === 33 || c === 63 || c === 59 || c === 58 || c === 10 || c === 13) {
+      // "e.g." or "v1.2" end no sentence worth a reset; a period followed by a space or the end does.
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 32;
+      if (c !== 46 || next === 32 || next === 10 || next === 13 || next === 9) sentence++;
+    }
+  }
+}
+
+/** What a description says, read in one pass with verb → object word windows. */
+interface TextCapabilities {
+  exec: boolean;
+  write: boolean;
+  egress: boolean;
+  /** It names another system (a repository, a bucket): files it writes are there. */
+  remote: boolean;
+  /** A sentence starts with a verb that changes data ("Create a new issue…"). */
+  lead: boolean;
+}
+
+function textCapabilities(text: string): TextCapabilities {
+  const found: TextCapabilities = { exec: false, write: false, egress: false, remote: false, lead: false };
+  // Word number and sentence of the last verb of each kind (a verb counts for the VERB_WINDOW
+  // words after it, in its sentence); constant state per word, so the pass stays linear.
+  let index = 0;
+  let exec = { at: -1, sentence: -1 };
+  let write = { at: -1, sentence: -1 };
+  let fetch = { at: -1, sentence: -1 };
+  let send = { at: -1, sentence: -1 };
+  let sent = { at: -1, sentence: -1 };
+  let upload = { at: -1, sentence: -1 };
+  let commandLineSentence = -1;
+  let previous = '';
+  let previousSentence = -1;
+  const near = (verb: { at: number; sentence: number }, sentence: number, window = VERB_WINDOW) => verb.at >= 0 && verb.sentence === sentence && index - verb.at <= window;
+  eachWord(text, (word, sentence) => {
+    const after = sentence === previousSentence ? previous : '';
+    if (sentence !== previousSentence && REMOTE_WRITE_LEAD.has(word)) found.lead = true;
+    if (REMOTE_CONTEXT.has(word)) found.remote = true;
+    // Command execution: "run a shell command", "execute arbitrary code", "shell commands",
+    // "command line … executes".
+    if (EXEC_OBJECT.has(word) && near(exec, sentence)) found.exec = true;
+    if ((word === 'command' || word === 'commands') && after === 'shell') found.exec = true;
+    if (word === 'code' && after === 'arbitrary') found.exec = true;
+    if (word === 'line' && after === 'command') commandLineSentence = sentence;
+    if (word.startsWith('execut') && commandLineSentence === sentence) found.exec = true;
+    // File writing: "create a new file", "move or rename files and directories".
+    if (FILE_OBJECT.has(word) && near(write, sentence)) found.write = true;
+    // Egress: "fetch a URL", "navigate to a URL", "HTTP requests", "send data to", "upload to",
+    // "send an email", webhooks, "arbitrary URLs".
+    if (FETCH_OBJECT.has(word) && near(fetch, sentence)) found.egress = true;
+    if ((word === 'page' || word === 'pages') && after === 'web' && near(fetch, sentence)) found.egress = true;
+    if ((word === 'request' || word === 'requests') && (after === 'http' || after === 'https')) found.egress = true;
+    if (word === 'webhook' || word === 'webhooks' || word === 'outbound') found.egress = true;
+    if ((word === 'url' || word === 'urls') && (after === 'arbitrary' || after === 'any')) found.egress = true;
+    if ((word === 'email' || word === 'emails') && near(send, sentence)) found.egress = true;
+    if (word === 'to' && (near(sent, sentence, 2) || near(upload, sentence, 1))) found.egress = true;
+    if ((word === 'file' || word === 'files') && near(upload, sentence)) found.egress = true;
+    if (SEND_OBJECT.has(word) && near(send, sentence)) sent = { at: index, sentence };
+    if (EXEC_VERB.has(word)) exec = { at: index, sentence };
+    if (WRITE_VERB.has(word)) write = { at: index, sentence };
+    if (FETCH_VERB.has(word)) fetch = { at: index, sentence };
+    if (SEND_VERB.has(word)) send = { at: index, sentence };
+    if (word === 'upload' || word === 'uploads' || word === 'uploading') upload = { at: index, sentence };
+    previous = word;
+    previousSentence = sentence;
+    index++;
+  });
+  return found;
+}
+
+/**
+ * What a tool's name, description and annotations say it can do. Linear in the length of its
+ * input (one pass over the words, set look-ups, no backtracking pattern). Read-only evidence —
+ * `readOnlyHint: true`, or a name that starts with a read-only verb (get, list, read, search…) —
+ * lowers the weak evidence only (a "fetch" of the server's own data, a description that starts
+ * "Creates…"); what the name or description plainly says is kept, so a tool cannot talk its way
+ * out of a capability by annotating itself read-only.
+ */
+export function capabilityHints(name: string, description: string, annotations: CapabilityAnnotations = {}): Capability[] {
+  const tokens = nameTokens(asciiSkeleton(name) ?? name);
+  const has = (words: Set<string>) => tokens.some((t) => words.has(t));
+  const text = textCapabilities(foldForMatching(description));
+  const readOnlyVerb = tokens.length > 0 && READ_ONLY_VERB.has(tokens[0]!);
+  const readOnly = readOnlyVerb || annotations.readOnlyHint === true;
+  const remote = text.remote || has(REMOTE_CONTEXT);
+
+  const exec = has(EXEC_NAME) || (has(EXEC_NAME_OBJECT) && (has(RUN_NAME) || tokens.length === 1)) || text.exec;
+  // A write verb counts as file writing only next to a file-system noun (write_file, rm_dir, a
+  // bare "rm"; delete_entities edits a knowledge graph) and when the files are not in another
+  // system (create_or_update_file "in a GitHub repository" is a remote write).
+  const writeByName = has(WRITE_NAME) && (has(FILE_CONTEXT) || (tokens.length === 1 && (tokens[0] === 'rm' || tokens[0] === 'write')));
+  const writesFiles = (writeByName || text.write) && !remote;
+  const egressByName = has(NET_NAME) || (has(NET_NAME_WEAK) && (has(WEB_OBJECT) || tokens.length === 1));
+  const egress = egressByName || text.egress;
+  const remoteWrite =
+    !writesFiles &&
+    ((!readOnlyVerb && has(REMOTE_WRITE_NAME) && !(egressByName && !has(REMOTE_CONTEXT))) || ((writeByName || text.write) && remote) || (text.lead && !readOnly && !egress));
+
+  const hints: Capability[] = [];
+  if (exec) hints.push('command-execution');
+  if (writesFiles) hints.push('file-write');
+  if (egress) hints.push('network-egress');
+  if (remoteWrite) hints.push('remote-write');
+  return hints;
+}
+
+function ipv4Class(host: string): 'link-local' | 'loopback' | 'private' | undefined {
+  const parts = host.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  const [a, b] = parts as [number, number, number, number];
+  if (a === 127) return 'loopback';
+  if (a === 169 && b === 254) return 'link-local';
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a === 0) return 'private';
+  return undefined;
+}
+
+function ipv6Class(host: string): 'link-local' | 'loopback' | 'private' | undefined {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === '::1') return 'loopback';
+  if (h === '::') return 'private';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+  if (mapped) return ipv4Class(mapped[1]!);
+  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  if (hexMapped) {
+    const hi = parseInt(hexMapped[1]!, 16);
+    const lo = parseInt(hexMapped[2]!, 16);
+    return ipv4Class(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
+  if (/^fe[89ab][0-9a-f]:/.test(h)) return 'link-local';
+  if (/^f[cd][0-9a-f]{2}:/.test(h)) return 'private';
+  return undefined;
+}
+
+/**
+ * Where a URI or URI template points: link-local (cloud metadata), loopback, a private range,
+ * a local file — or undefined for anything else. The WHATWG URL parser normalises the tricks
+ * (decimal or hex IPv4 such as http://2852039166/, IPv4-mapped IPv6) before the check.
+ */
+export function classifyAddress(uri: string): 'link-local' | 'loopback' | 'private' | 'file' | undefined {
+  // [^{}] and not [^}]: an unclosed "{{{{…" then costs one step per brace, not a scan to the end each.
+  const concrete = uri.replace(/\{[^{}]*\}/g, 'x');
+  if (/^file:/i.test(concrete)) return 'file';
+  let url: URL;
+  try {
+    url = new URL(concrete);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  if (host === '') return undefined;
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
+  if (host === 'metadata.google.internal' || host === 'metadata' || host === 'instance-data') return 'link-local';
+  if (host.endsWith('.internal') || host.endsWith('.local') || host.endsWith('.lan') || host.endsWith('.intranet') || host.endsWith('.corp')) return 'private';
+  if (host.startsWith('[')) return ipv6Class(host);
+  return ipv4Class(host);
+}
+
+// Percent-encodings of the characters that make a path climb (".", "/", "\"), their overlong
+// UTF-8 forms, and "%25" (an encoded "%": double encoding). Fixed-length alternatives: linear.
+const ENCODED_PATH_CHAR = /%(?:2e|2f|5c|25|c0%ae|c0%af|c1%9c|e0%80%ae)/giu;
+const DECODED_PATH_CHAR: Record<string, string> = { '%2e': '.', '%2f': '/', '%5c': '\\', '%25': '%', '%c0%ae': '.', '%c0%af': '/', '%c1%9c': '\\', '%e0%80%ae': '.' };
+
+/**
+ * Whether the path of a resource URI or URI template climbs out of its root with `..` segments
+ * (`resource://files/../../secrets`, `file:///../etc/passwd`): the root is `scheme://authority/`,
+ * or `scheme:` for a URI without an authority. Percent-encoded (`%2e%2e`, `%252e`, overlong UTF-8)
+ * and full-width dots and slashes, and backslashes, count as what they stand for; a template
+ * expression (`{name}`) counts as one segment. A `..` that stays inside the root (`a/../b`) is
+ * not reported. Attacker-controlled; linear in the URI's length.
+ */
+export function pathTraversal(uri: string): { root: string } | undefined {
+  let text = uri;
+  // Three rounds undo double and triple encoding; a fourth would change nothing a client does.
+  for (let round = 0; round < 3; round++) {
+    const decoded = text.replace(ENCODED_PATH_CHAR, (m) => DECODED_PATH_CHAR[m.toLowerCase()] ?? m);
+    if (decoded === text) break;
+    text = decoded;
+  }
+  if (!text.includes('.') && !/[\uff0e\u2024]/u.test(text)) return undefined;
+  text = text.normalize('NFKC').replace(/\u2024/gu, '.').replace(/\\/g, '/').replace(/\{[^{}]*\}/g, 'x');
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]{0,63}:/.exec(text);
+  let rest = scheme ? text.slice(scheme[0].length) : text;
+  let root = scheme ? scheme[0] : '';
+  const end = (s: string) => {
+    const q = s.search(/[?#]/);
+    return q < 0 ? s : s.slice(0, q);
+  };
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2);
+    const authority = end(slash < 0 ? rest.slice(2) : rest.slice(2, slash));
+    if (authority === '..') return { root: `${root}//` };
+    root = `${root}//${authority}/`;
+    rest = slash < 0 ? '' : rest.slice(slash);
+  } else if (rest.startsWith('/')) root = `${root}/`;
+  let depth = 0;
+  for (const segment of end(rest).split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (--depth < 0) return { root: printable(root, 80) };
+    } else depth++;
+  }
+  return undefined;
+}
+
+/** A string a model may read inside a definition: a value, or an object key. */
+export interface ReadableText {
+  /** JSON Pointer (RFC 6901) of the value, or of the member whose key this is; each token made printable and cut to 40 characters. */
+  pointer: string;
+  text: string;
+  /** True for an object key (a property name, a `_meta` or `annotations` key…). */
+  key: boolean;
+  /** The key of the object that holds this member ("properties" for a schema property name). */
+  parentKey?: string;
+}
+
+/** In a JSON Schema, keywords whose string values are syntax, not prose (their keys still count). */
+const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'required']);
+/** Most nodes one walk visits; past it the walk says it is incomplete (a finding for the caller). */
+export const MAX_READABLE_NODES = 200_000;
+
+const SIMPLE_TOKEN = /^[\w$.@:+-]{0,40}$/;
+const pointerToken = (key: string) => (SIMPLE_TOKEN.test(key) ? key : printable(key, 40).replace(/~/g, '~0').replace(/\//g, '~1'));
+
+/**
+ * Every string a model may read inside a JSON value — values and object keys alike — in a
+ * depth-first walk with an explicit stack (no recursion limit), keys in UTF-16 order. With
+ * `schema`, the values of syntax keywords (`type`, `$ref`, `required`…) are left out; their keys
+ * are not. Bounded by `maxNodes`: `complete` is false when the walk had to stop, and the caller
+ * must report that rather than pass what it did not see.
+ */
+export function readableTexts(value: unknown, options: { schema?: boolean; maxNodes?: number } = {}): { texts: ReadableText[]; complete: boolean } {
+  const texts: ReadableText[] = [];
+  let budget = options.maxNodes ?? MAX_READABLE_NODES;
+  const stack: { node: unknown; pointer: string; parentKey: string | undefined }[] = [{ node: value, pointer: '', parentKey: undefined }];
+  while (stack.length > 0) {
+    if (--budget < 0) return { texts, complete: false };
+    const { node, pointer, parentKey } = stack.pop()!;
+    if (typeof node === 'string') {
+      if (!(options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.push({ pointer, text: node, key: false });
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
+    } else if (typeof node === 'object' && node !== null) {
+      const map = node instanceof Map ? (node as Map<string, unknown>) : undefined;
+      const keys = map ? [...map.keys()].sort() : Object.keys(node).sort();
+      const tokens = keys.map(pointerToken);
+      for (let i = 0; i < keys.length; i++) {
+        const member: ReadableText = { pointer: `${pointer}/${tokens[i]!}`, text: keys[i]!, key: true };
+        if (parentKey !== undefined) member.parentKey = parentKey;
+        texts.push(member);
+      }
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        stack.push({ node: map ? map.get(k) : (node as Record<string, unknown>)[k], pointer: `${pointer}/${tokens[i]!}`, parentKey: k });
+      }
+    }
+  }
+  return { texts, complete: true };
+}
