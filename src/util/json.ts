@@ -278,19 +278,21 @@ function scanJsonText(text: string, maxDepth: number): { tooDeep: boolean; names
   let names = 0;
   let i = 0;
   while (i < n) {
-    const c = text.charCodeAt(i);
+    const c = text.charCodeAt(i++);
+    // White space (and any other control character, which is no structure either) first: most
+    // of a pretty-printed file outside its strings is indentation.
+    if (c <= 0x20) continue;
     if (c === 0x22) {
-      const close = closingQuote(text, i);
+      const close = closingQuote(text, i - 1);
       // An unterminated string: nothing after its opening quote is structure.
       if (close === -1) break;
       i = close + 1;
       continue;
     }
-    if (c === 0x7b || c === 0x5b) {
+    if (c === 0x3a) names++;
+    else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) return { tooDeep: true, names };
     } else if (c === 0x7d || c === 0x5d) depth--;
-    else if (c === 0x3a) names++;
-    i++;
   }
   return { tooDeep: false, names };
 }

@@ -192,3 +192,116 @@ describe('parseLockfile: the fast digest path refuses what the slow one refuses'
     expect(knownDigest(echo)).not.toBe(parseLockfile(text).servers.demo!.surface.tools.echo && digestOf(parseLockfile(text).servers.demo!.surface.tools.echo));
   });
 });
+
+describe('parseJsonStrict: the verdicts of the text pass and the walk on random documents', () => {
+  // Documents built as member lists (so duplicates and order are known without a parser), printed
+  // with random white space; the truth is computed from the lists, never by the code under test.
+  type Doc = { obj: [string, Doc][] } | { arr: Doc[] } | { raw: string };
+  const rawNumbers = ['1', '-0.5', '0', '10', '1e2', '2E-3', '1e400', '-1e400', '9'.repeat(299), '9'.repeat(310), `${'9'.repeat(300)}.5`, '0.' + '1'.repeat(320)];
+  const keys = ['a', 'b', 'ab', '', 'B', '_', 'é', '\\u00e9', 'a\\\\b', '9', '10', '0x', '\\"q', 'z:{', 'true'];
+  const finite = (raw: string) => Number.isFinite(Number(raw));
+  function truth(d: Doc): { dup: boolean; ordered: boolean; finite: boolean } {
+    if ('raw' in d) return { dup: false, ordered: true, finite: !/^-?\d/.test(d.raw) || finite(d.raw) };
+    const parts = ('obj' in d ? d.obj.map(([, v]) => v) : d.arr).map(truth);
+    let dup = parts.some((p) => p.dup);
+    let ordered = parts.every((p) => p.ordered);
+    if ('obj' in d) {
+      const names = d.obj.map(([k]) => JSON.parse(`"${k}"`) as string);
+      if (new Set(names).size !== names.length) dup = true;
+      // Enumeration order of the parsed object (integer-like names first), as the walk sees it.
+      const o: Record<string, number> = {};
+      for (const n of names) o[n] = 1;
+      const order = Object.keys(o);
+      for (let i = 1; i < order.length; i++) if (!(order[i - 1]! < order[i]!)) ordered = false;
+    }
+    return { dup, ordered, finite: parts.every((p) => p.finite) };
+  }
+  let seed = 11;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const ws = () => pick(['', ' ', '\n  ', '\t', '\r\n']);
+  function make(depth: number): Doc {
+    const k = rnd();
+    if (depth > 3 || k < 0.35) return { raw: pick([...rawNumbers, '"s"', '"a\\\\"', 'true', 'false', 'null', '"x:{[\\"y"']) };
+    if (k < 0.5) return { arr: Array.from({ length: Math.floor(rnd() * 3) }, () => make(depth + 1)) };
+    const members: [string, Doc][] = [];
+    const sortedKeys = [...keys].sort((x, y) => ((JSON.parse(`"${x}"`) as string) < (JSON.parse(`"${y}"`) as string) ? -1 : 1));
+    const plain = rnd() < 0.7;
+    let at = 0;
+    for (let i = Math.floor(rnd() * 5); i > 0; i--) {
+      // Mostly ascending names (the fast path), sometimes any name (duplicates, disorder).
+      const name = plain ? sortedKeys[(at += 1 + Math.floor(rnd() * 2)) % sortedKeys.length]! : pick(keys);
+      members.push([name, make(depth + 1)]);
+    }
+    return { obj: members };
+  }
+  function print(d: Doc): string {
+    if ('raw' in d) return d.raw;
+    if ('arr' in d) return `[${ws()}${d.arr.map(print).join(`${ws()},${ws()}`)}${ws()}]`;
+    return `{${ws()}${d.obj.map(([k, v]) => `"${k}"${ws()}:${ws()}${print(v)}`).join(`${ws()},${ws()}`)}${ws()}}`;
+  }
+
+  it('gives the walk\'s verdict (duplicate, key order, finite numbers) on 3,000 random documents', () => {
+    let orderedSeen = 0;
+    for (let i = 0; i < 3000; i++) {
+      const doc = make(0);
+      const text = print(doc);
+      const t = truth(doc);
+      const result = parseJsonStrict(text, { finiteNumbers: true });
+      if (t.dup) {
+        expect('problem' in result && result.problem.kind, text).toBe('duplicate-key');
+      } else if (!t.finite) {
+        expect('problem' in result && result.problem.message, text).toMatch(/too large for a double/);
+      } else {
+        expect('value' in result, text).toBe(true);
+        if ('value' in result) {
+          expect(result.keyOrdered, text).toBe(t.ordered);
+          expect(result.value).toEqual(JSON.parse(text));
+        }
+        if (t.ordered) orderedSeen++;
+      }
+      // Without finiteNumbers a huge number is accepted (as Infinity), duplicates still refused.
+      const loose = parseJsonStrict(text);
+      expect('problem' in loose && loose.problem.kind === 'duplicate-key', text).toBe(t.dup);
+    }
+    expect(orderedSeen).toBeGreaterThan(500);
+  });
+
+  it('refuses a duplicate in ascending neighbours and after an escaped or digit-led name', () => {
+    for (const text of ['{"a": 1, "b": {"c": 1, "c": 2}}', '{"a": 1, "a": 2}', '{"\\u0061": 1, "a": 2}', '{"1": 1, "1": 2, "b": 3}', '{"a": [{"x": 1}, {"x": 1, "x": 2}]}']) {
+      const result = parseJsonStrict(text);
+      expect('problem' in result && result.problem.kind, text).toBe('duplicate-key');
+    }
+  });
+
+  it('names in descending order anywhere make the value not key-ordered, and hide no duplicate', () => {
+    for (const text of ['{"b": 1, "a": 2}', '{"a": {"y": 1, "x": 2}}', '{"B": 1, "A": 2}', '{"a": [1, {"ab": 1, "aa": 2}]}']) {
+      const result = parseJsonStrict(text);
+      expect('value' in result && result.keyOrdered, text).toBe(false);
+    }
+    const hidden = parseJsonStrict('{"b": 1, "a": 2, "b": 3}');
+    expect('problem' in hidden && hidden.problem.kind).toBe('duplicate-key');
+  });
+
+  it('a name that is a prefix of the one before is out of order; one after is in order', () => {
+    const after = parseJsonStrict('{"ab": 1, "abc": 2}');
+    expect('value' in after && after.keyOrdered).toBe(true);
+    const before = parseJsonStrict('{"abc": 1, "ab": 2}');
+    expect('value' in before && before.keyOrdered).toBe(false);
+  });
+
+  it('refuses 1e400 and a 310-digit number with finiteNumbers, in a file otherwise in order', () => {
+    for (const n of ['1e400', '9'.repeat(310), '-1E+999']) {
+      const result = parseJsonStrict(`{"a": 1, "b": ${n}}`, { finiteNumbers: true });
+      expect('problem' in result && result.problem.message).toMatch(/too large for a double/);
+    }
+  });
+
+  it('a lockfile lock writes is key-ordered, and its digests and duplicates are still checked', () => {
+    const text = lockText();
+    const parsed = parseJsonStrict(text, { finiteNumbers: true });
+    expect('value' in parsed && parsed.keyOrdered).toBe(true);
+    expect(codeOf(text.replace('Echo the input', 'Echo the inputs'))).toBe('DIGEST_MISMATCH');
+    expect(codeOf(replaceAfter(text, '"echo"', '"description": "Echo the input",', '"description": "Echo the input",\n            "description": "Echo the input",'))).toBe('DUPLICATE_KEY');
+  });
+});
