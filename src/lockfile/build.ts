@@ -30,13 +30,44 @@ function digestItems(items: NameRecord<JsonObject>): NameRecord<string> {
  * count as a change of what it offers.
  */
 export function surfaceDigest(surface: ServerSurface): string {
-  return digestOf({
+  const parts = surfaceParts(surface);
+  const memo = surfaceDigests.get(surface);
+  if (memo !== undefined && sameParts(memo.parts, parts)) return memo.digest;
+  const digest = digestOf({
     identity: identityJson(surface),
     tools: digestItems(surface.tools),
     prompts: digestItems(surface.prompts),
     resources: digestItems(surface.resources),
     resourceTemplates: digestItems(surface.resourceTemplates),
   });
+  surfaceDigests.set(surface, { digest, parts });
+  return digest;
+}
+
+// lock prints the surface digest in the lockfile, its summary and the approval digest: each
+// was a canonical walk over every item's digest (tens of milliseconds at 10,000 tools). It is
+// remembered per surface, with what it was computed from: the identity's members and every
+// collection's names and definition objects, compared by identity on each call, so a surface
+// whose items were added, removed or replaced is digested again. (Definitions themselves are
+// never mutated once read: see canonicalInfo.)
+const surfaceDigests = new WeakMap<ServerSurface, { digest: string; parts: unknown[] }>();
+
+function surfaceParts(surface: ServerSurface): unknown[] {
+  const { identity } = surface;
+  const parts: unknown[] = [identity, identity.serverInfo, identity.protocolVersion, identity.capabilities, identity.instructions];
+  for (const kind of ITEM_KINDS) {
+    const items = surface[ITEM_COLLECTION[kind]];
+    const keys = Object.keys(items);
+    parts.push(items, keys.length);
+    for (let i = 0; i < keys.length; i++) parts.push(keys[i], items[keys[i]!]);
+  }
+  return parts;
+}
+
+function sameParts(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
