@@ -200,7 +200,7 @@ class CanonicalWriter {
       const key = keys[i]!;
       const value: unknown = (node as Record<string, unknown>)[key];
       if (isOmitted(value)) continue;
-      const name = JSON.stringify(key);
+      const name = quote(key);
       this.compact += `${first ? '{' : ','}${name}:`;
       if (pretty) this.pretty += `${first ? '{' : ','}${inner}${name}: `;
       first = false;
@@ -222,7 +222,18 @@ function isOmitted(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
+// What JSON.stringify escapes in a string: '"', '\\', control characters, and lone surrogates
+// (any surrogate is sent to it here, which leaves a valid pair as it is). One character class:
+// linear in the string, whatever it holds.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string's JSON text, as JSON.stringify prints it; quoted directly when nothing needs escaping. */
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 function scalarText(node: unknown): string {
+  if (typeof node === 'string') return quote(node);
   if (typeof node === 'number' && !Number.isFinite(node)) throw new TypeError('non-finite number in JSON');
   if (isOmitted(node)) throw new TypeError('undefined in JSON');
   // A bigint throws here, as JSON.stringify does.

@@ -33,6 +33,16 @@ describe('canonicalize on adversarial documents: byte-identical to json-canonica
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('prints every string as JSON.stringify does: each code unit 0-0x80, quotes, backslash, U+2028, lone and paired surrogates', () => {
+    const units = Array.from({ length: 0x81 }, (_, i) => String.fromCharCode(i)).concat('\u2028', '\u2029', '\ud800', '\udfff', '\ud83d\ude02', '\ude02\ud83d', '\ufffe');
+    for (const unit of units) {
+      for (const text of [unit, `a${unit}`, `${unit}z`, `key ${unit} value`]) {
+        expect(canonicalize([text])).toBe(JSON.stringify([text]));
+        expect(canonicalize({ [text]: text })).toBe(libraryCanonicalize({ [text]: text }));
+      }
+    }
+  });
+
   it('a value nested exactly at the item depth bound is printed; one level more is refused without recursing', () => {
     const atBound = `${'['.repeat(MAX_ITEM_DEPTH)}-0${']'.repeat(MAX_ITEM_DEPTH)}`;
     const expected = libraryCanonicalize(JSON.parse(atBound));
