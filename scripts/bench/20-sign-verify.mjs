@@ -1,7 +1,8 @@
 // mcptrust sign and verify on a 10,000-tool lockfile, as processes, against bare node start-up.
 // Targets: verify within 1.5× of `node -e 0` (verify checks bytes: it never parses the lockfile
 // and loads neither the canonicalizer nor the MCP SDK); sign within 2× (one strict read of the
-// lockfile, digests hashed without sorted copies, then the bytes signed where they lie). Each
+// lockfile, digests hashed without sorted copies, then the bytes signed and checked natively,
+// the signed header written in room before them so they are never copied). Each
 // command alternates with `node -e 0` (A B A B…), so a busy machine slows both alike; the ratio
 // is of the medians of the pairs.
 import { spawnSync } from 'node:child_process';

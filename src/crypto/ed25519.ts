@@ -1,8 +1,10 @@
-// Ed25519 (RFC 8032, PureEdDSA) through @noble/ed25519, in its strict mode: noble derives keys,
-// signs, decodes points and does the curve arithmetic of verification (see verifyEd25519Reference
-// for why its verification equation is spelled out here). node:crypto provides SHA-512 (which
-// noble v3 asks the caller to supply for its synchronous API), randomness, and a native first try
-// of each verification (verifyEd25519): its "yes" is only taken where it implies the reference's.
+// Ed25519 (RFC 8032, PureEdDSA). node:crypto (OpenSSL) derives public keys from seeds and makes
+// the signatures `sign` writes (signEd25519Native, publicKeyFromSeed: deterministic, so byte for
+// byte noble's, which the tests check). @noble/ed25519, in its strict mode, decodes points and
+// does the curve arithmetic of verification (see verifyEd25519Reference for why its verification
+// equation is spelled out here). node:crypto also provides SHA-512 (which noble v3 asks the caller
+// to supply for its synchronous API), randomness, and a native first try of each verification
+// (verifyEd25519): its "yes" is only taken where it implies the reference's.
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { constantTimeEqual } from './constant-time.js';
