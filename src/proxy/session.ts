@@ -2,6 +2,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '../mcp/upstream.js';
 import type { LineChannel, Incoming } from './downstream.js';
 import { BLOCKED_CODE, BLOCKED_PREFIX, Enforcer, type Decision } from './enforce.js';
+import { IdTable } from './id-table.js';
 
 type Id = string | number;
 type Message = Record<string, unknown> & { jsonrpc: '2.0' };
@@ -30,10 +31,12 @@ export interface SessionOptions {
 }
 
 interface Pending {
+  proxyId: number;
   clientId: Id;
   method: string;
   tool?: string;
-  progress?: { proxy: number; client: Id };
+  /** The agent's progress token, when it asked for progress (the server is sent the proxy's id instead). */
+  progressToken?: Id;
   /** Date.now() past which the agent gets a timeout error (moved on by progress). */
   deadline: number;
 }
@@ -83,9 +86,9 @@ const isId = (v: unknown): v is Id => typeof v === 'string' || typeof v === 'num
  */
 export class ProxySession {
   private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly byClientId = new Map<string, number>();
-  private readonly progress = new Map<number, number>();
+  /** Requests in flight by the proxy's id, and the same by the agent's id (tables that do not allocate per call). */
+  private readonly pending = new IdTable<Pending>();
+  private readonly byClientId = new IdTable<number>();
   private readonly serverRequests = new Set<string>();
   private clientCapabilities: Record<string, unknown> = {};
   private ended = false;
@@ -170,7 +173,7 @@ export class ProxySession {
   }
 
   private agentRequest(id: Id, method: string, params: unknown): void {
-    if (this.byClientId.has(keyOf(id))) {
+    if (this.byClientId.has(id)) {
       this.toAgent({ id, error: { code: -32600, message: 'Invalid Request: this id is already in use by a request in flight' } });
       return;
     }
@@ -191,27 +194,31 @@ export class ProxySession {
     }
     const proxyId = this.nextId++;
     let forwarded = params;
-    let progress: Pending['progress'];
+    let progressToken: Id | undefined;
     if (isObject(params) && isObject(params._meta) && isId(params._meta.progressToken)) {
-      progress = { proxy: proxyId, client: params._meta.progressToken };
-      this.progress.set(proxyId, proxyId);
+      progressToken = params._meta.progressToken;
       forwarded = { ...params, _meta: { ...params._meta, progressToken: proxyId } };
     }
     const tool = method === 'tools/call' && isObject(params) && typeof params.name === 'string' ? params.name : undefined;
     const deadline = Date.now() + this.options.timeoutMs;
-    this.pending.set(proxyId, { clientId: id, method, tool, progress, deadline });
+    this.pending.set(proxyId, { proxyId, clientId: id, method, tool, progressToken, deadline });
     // Every deadline is now + the same timeout: an armed sweep is due no later than this one.
     this.sweep ??= setTimeout(() => this.sweepTimeouts(), this.options.timeoutMs);
-    this.byClientId.set(keyOf(id), proxyId);
+    this.byClientId.set(id, proxyId);
     this.toServer(forwarded === undefined ? { id: proxyId, method } : { id: proxyId, method, params: forwarded });
   }
 
+  /** The requests in flight, oldest first (the order they were sent in). */
+  private inFlight(): Pending[] {
+    return this.pending
+      .entries()
+      .map(([, entry]) => entry)
+      .sort((a, b) => a.proxyId - b.proxyId);
+  }
+
   private settle(proxyId: number): Pending | undefined {
-    const entry = this.pending.get(proxyId);
-    if (!entry) return undefined;
-    this.pending.delete(proxyId);
-    this.byClientId.delete(keyOf(entry.clientId));
-    if (entry.progress) this.progress.delete(entry.progress.proxy);
+    const entry = this.pending.delete(proxyId);
+    if (entry) this.byClientId.delete(entry.clientId);
     return entry;
   }
 
@@ -222,7 +229,8 @@ export class ProxySession {
     const now = Date.now();
     const due: number[] = [];
     let next = Infinity;
-    for (const [proxyId, entry] of this.pending) {
+    for (const entry of this.inFlight()) {
+      const proxyId = entry.proxyId;
       if (entry.deadline <= now) due.push(proxyId);
       else next = Math.min(next, entry.deadline);
     }
@@ -246,7 +254,7 @@ export class ProxySession {
     }
     if (method === 'notifications/cancelled') {
       const requestId = isObject(params) ? params.requestId : undefined;
-      const proxyId = isId(requestId) ? this.byClientId.get(keyOf(requestId)) : undefined;
+      const proxyId = isId(requestId) ? this.byClientId.get(requestId) : undefined;
       if (proxyId === undefined) return;
       this.settle(proxyId);
       this.toServer({ method, params: { ...(params as object), requestId: proxyId } });
@@ -337,15 +345,15 @@ export class ProxySession {
     const p = isObject(params) ? params : {};
     if (method === 'notifications/progress') {
       const token = p.progressToken;
-      const proxyId = typeof token === 'number' ? this.progress.get(token) : undefined;
-      const entry = proxyId === undefined ? undefined : this.pending.get(proxyId);
-      if (!entry?.progress) {
+      // The proxy's progress token is the proxy's id of the request it was sent with.
+      const entry = typeof token === 'number' ? this.pending.get(token) : undefined;
+      if (entry?.progressToken === undefined) {
         this.decide({ method, verdict: 'dropped', reason: 'progress for a token the proxy never sent' });
         return;
       }
       // Progress keeps a long request alive (the SDK's resetTimeoutOnProgress).
       entry.deadline = Date.now() + this.options.timeoutMs;
-      this.toAgent({ method, params: { ...p, progressToken: entry.progress.client } });
+      this.toAgent({ method, params: { ...p, progressToken: entry.progressToken } });
       return;
     }
     if (method === 'notifications/cancelled') {
@@ -417,7 +425,7 @@ export class ProxySession {
     for (const held of this.listChanged.values()) clearTimeout(held.timer);
     clearTimeout(this.sweep);
     this.sweep = undefined;
-    for (const proxyId of [...this.pending.keys()]) {
+    for (const { proxyId } of this.inFlight()) {
       const entry = this.settle(proxyId)!;
       if (how === 'server') this.toAgent({ id: entry.clientId, error: { code: -32000, message: `mcptrust proxy: the server closed the connection before answering ${entry.method}` } });
     }
