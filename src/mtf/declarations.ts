@@ -311,11 +311,12 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
     if (item.kind === 'tool') {
       const name = itemName(item) ?? '';
       const description = asString(field(asRecord(item.value), 'description')) ?? '';
-      const verb = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/)[0] ?? '';
+      const parts = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
+      const verb = parts[0] ?? '';
       // §3.5's example: "a tool named get_weather with a description about file access". A tool
       // whose name has nothing to do with files, folders, code or documents, but whose
       // description says it reads files / the disk / the home folder, is a semantic mismatch.
-      const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+      const words = parts.filter(Boolean);
       if (words.length > 0 && !words.some((w) => STORAGE_WORDS.has(w)) && FILE_ACCESS.test(description)) {
         f.add('high', 'Semantic mismatch', `tool ${quote(name, 60)} is not named after files, but its description speaks of file or disk access.`, {
           ...(surface.file ? { file: surface.file } : {}),

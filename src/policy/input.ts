@@ -424,14 +424,17 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager, shadows: 
     outputSchema: celJson(obj(definition.outputSchema)),
     annotations,
   } as ToolDoc;
-  const risk = once(() => assessRisk(name, description, annotations));
-  derived(doc, 'risk_level', () => risk().level, eager.risk);
-  derived(doc, 'risk_reasons', () => risk().reasons, eager.risk);
-  derived(doc, 'capabilities', () => risk().capabilities, eager.risk);
+  // The derived fields, in the same order as ever (it is the order `policy input` prints).
+  if (eager.risk) {
+    const risk = assessRisk(name, description, annotations);
+    doc.risk_level = risk.level;
+    doc.risk_reasons = risk.reasons;
+    doc.capabilities = risk.capabilities;
+  }
   doc.flags = nameFlags(nameSignals);
   doc.nameSignals = signalDocs(nameSignals);
-  derived(doc, 'shadows', () => shadows, eager.shadows);
-  derived(doc, 'descriptionSignals', () => definitionSignals(definition, description, TOOL_SKIP), eager.signals);
+  if (eager.shadows) doc.shadows = shadows;
+  if (eager.signals) doc.descriptionSignals = definitionSignals(definition, description, TOOL_SKIP);
   return doc;
 }
 

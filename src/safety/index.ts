@@ -450,6 +450,26 @@ export function quietDefinition(value: object): boolean {
   return verdict;
 }
 
+// Keys and short values ("type", "string", "properties"…) repeat across the definitions of a
+// lockfile: their verdicts are kept (bounded), so each distinct one is tested once.
+const SHORT_TEXT = 40;
+const QUIET_KEYS = new Map<string, boolean>();
+const QUIET_VALUES = new Map<string, boolean>();
+
+/** quietText, and for a key printable ASCII too; remembered for short texts (keys of any length are remembered: few distinct). */
+function quietShort(text: string, key: boolean): boolean {
+  const cache = key ? QUIET_KEYS : QUIET_VALUES;
+  let verdict = cache.get(text);
+  if (verdict === undefined) {
+    verdict = (!key || PRINTABLE_KEY.test(text)) && quietText(text);
+    if (text.length <= 1024) {
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(text, verdict);
+    }
+  }
+  return verdict;
+}
+
 function quietValue(value: unknown): boolean {
   let budget = MAX_READABLE_NODES;
   const stack: unknown[] = [value];
@@ -457,14 +477,14 @@ function quietValue(value: unknown): boolean {
     if (--budget < 0) return false;
     const node = stack.pop();
     if (typeof node === 'string') {
-      if (!quietText(node)) return false;
+      if (!(node.length <= SHORT_TEXT ? quietShort(node, false) : quietText(node))) return false;
     } else if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) stack.push(node[i]);
     } else if (typeof node === 'object' && node !== null) {
       if (node instanceof Map) return false;
       const record = node as Record<string, unknown>;
       for (const key of Object.keys(record)) {
-        if (!PRINTABLE_KEY.test(key) || !quietText(key)) return false;
+        if (!quietShort(key, true)) return false;
         stack.push(record[key]);
       }
     }
@@ -584,6 +604,8 @@ export function visibleName(name: string): string {
 
 /** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
 export function asciiSkeleton(name: string): string | undefined {
+  // ASCII is its own skeleton (NFKC leaves it as it is).
+  if (ASCII_ONLY.test(name)) return name;
   let out = '';
   for (const ch of name.normalize('NFKC')) {
     if (ch.charCodeAt(0) < 0x80) out += ch;
@@ -595,6 +617,8 @@ export function asciiSkeleton(name: string): string | undefined {
   }
   return out;
 }
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 function isMixedScriptSpoof(word: string): boolean {
   const hasAsciiLetter = /[A-Za-z]/.test(word);
@@ -609,7 +633,7 @@ function isMixedScriptSpoof(word: string): boolean {
  */
 export function scanName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
-  if (/^[\x20-\x7e]*$/.test(name)) return out;
+  if (PRINTABLE_KEY.test(name)) return out;
   // Every format, default-ignorable and variation-selector character (tags included), and every
   // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
   // separator, lone surrogate or noncharacter: never part of an honest name.
@@ -692,27 +716,39 @@ const REMOTE_WRITE_LEAD = new Set([
   'write', 'writes', 'edit', 'edits', 'modify', 'modifies', 'upload', 'uploads', 'deploy', 'deploys', 'archive', 'archives', 'approve', 'approves',
 ]);
 
+/**
+ * Every word textCapabilities tests for (its sets, and the words it names one by one), but for
+ * the "execut…" prefix: any other word only moves its window on.
+ */
+const CAPABILITY_WORDS = new Set([
+  ...REMOTE_WRITE_LEAD, ...REMOTE_CONTEXT, ...EXEC_OBJECT, ...FILE_OBJECT, ...FETCH_OBJECT, ...SEND_OBJECT, ...EXEC_VERB, ...WRITE_VERB, ...FETCH_VERB, ...SEND_VERB,
+  'command', 'commands', 'shell', 'code', 'arbitrary', 'line', 'page', 'pages', 'web', 'request', 'requests', 'http', 'https', 'webhook', 'webhooks', 'outbound',
+  'url', 'urls', 'any', 'email', 'emails', 'to', 'file', 'files', 'upload', 'uploads', 'uploading',
+]);
+
 /** How many words may stand between a verb and its object ("run a shell command", "create a new file"). */
 const VERB_WINDOW = 4;
 
 function nameTokens(name: string): string[] {
   const out: string[] = [];
-  let word = '';
-  let prev = '';
-  // One pass: split at anything but ASCII letters and digits, and before an upper-case letter
-  // that follows a lower-case letter or digit (runScript → run script).
-  for (const ch of name) {
-    const lowerCh = ch >= 'A' && ch <= 'Z' ? ch.toLowerCase() : ch;
-    const isWordChar = (lowerCh >= 'a' && lowerCh <= 'z') || (ch >= '0' && ch <= '9');
-    const boundary = !isWordChar || (ch >= 'A' && ch <= 'Z' && ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9')));
-    if (boundary && word !== '') {
-      out.push(word);
-      word = '';
+  let start = -1;
+  let prev = 0;
+  // One pass over the code units: split at anything but ASCII letters and digits (each half of
+  // a surrogate pair is such a character), and before an upper-case letter that follows a
+  // lower-case letter or digit (runScript → run script).
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const upper = c >= 65 && c <= 90;
+    const isWordChar = upper || (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    const boundary = !isWordChar || (upper && ((prev >= 97 && prev <= 122) || (prev >= 48 && prev <= 57)));
+    if (boundary && start >= 0) {
+      out.push(name.slice(start, i).toLowerCase());
+      start = -1;
     }
-    if (isWordChar) word += lowerCh;
-    prev = ch;
+    if (isWordChar && start < 0) start = i;
+    prev = c;
   }
-  if (word !== '') out.push(word);
+  if (start >= 0) out.push(name.slice(start).toLowerCase());
   return out;
 }
 
@@ -775,6 +811,13 @@ function textCapabilities(text: string): TextCapabilities {
   let previousSentence = -1;
   const near = (verb: { at: number; sentence: number }, sentence: number, window = VERB_WINDOW) => verb.at >= 0 && verb.sentence === sentence && index - verb.at <= window;
   eachWord(text, (word, sentence) => {
+    if (!CAPABILITY_WORDS.has(word) && !word.startsWith('execut')) {
+      // A word no test below looks at (most of them): it only moves the window on.
+      previous = word;
+      previousSentence = sentence;
+      index++;
+      return;
+    }
     const after = sentence === previousSentence ? previous : '';
     if (sentence !== previousSentence && REMOTE_WRITE_LEAD.has(word)) found.lead = true;
     if (REMOTE_CONTEXT.has(word)) found.remote = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quietText, scanName, scanText } from '../../src/safety/index.js';
+import { asciiSkeleton, capabilityHints, quietDefinition, quietText, scanName, scanText } from '../../src/safety/index.js';
 import * as reference from './reference/safety.js';
 import { fullCorpus } from './corpus.js';
 
@@ -38,8 +38,39 @@ describe('text analysis: prefilters change no result', () => {
     expect(quietText('readOnlyHint')).toBe(true);
   });
 
-  it('scanName is unchanged', () => {
-    for (const text of corpus) expect(JSON.stringify(scanName(text))).toBe(JSON.stringify(reference.scanName(text)));
+  it('scanName and asciiSkeleton are unchanged', () => {
+    for (const text of corpus) {
+      expect(JSON.stringify(scanName(text))).toBe(JSON.stringify(reference.scanName(text)));
+      expect(asciiSkeleton(text)).toBe(reference.asciiSkeleton(text));
+    }
+  });
+
+  it('capabilityHints is unchanged (names, descriptions, read-only annotations)', () => {
+    const names = ['', 'get_weather', 'run_command', 'write_file', 'fetch', 'fetch_url', 'create_issue', 'list_items', 'rm', 'exec', 'runScript', 'HTTPRequest', 'get2File', '\u{1d41a}run_cmd', 'r\u0443n_shell'];
+    for (const [i, text] of corpus.entries()) {
+      const name = names[i % names.length]!;
+      for (const annotations of [{}, { readOnlyHint: true }]) {
+        expect(capabilityHints(name, text, annotations), `${name} ${JSON.stringify(text)}`).toEqual(reference.capabilityHints(name, text, annotations));
+        expect(capabilityHints(text, '', annotations)).toEqual(reference.capabilityHints(text, '', annotations));
+      }
+    }
+  });
+
+  it('quietDefinition: a quiet definition has no signal in any string or key', () => {
+    let quiet = 0;
+    for (const t of corpus) {
+      const definition = { name: t, description: t, inputSchema: { type: 'object', properties: { [t]: { description: t, enum: [t] } } }, annotations: { [t]: t } };
+      if (!quietDefinition(definition)) continue;
+      quiet++;
+      expect(reference.scanText(t)).toEqual([]);
+      expect(reference.scanName(t)).toEqual([]);
+    }
+    expect(quiet).toBeGreaterThan(50);
+    // Past the node bound a definition is never quiet (its walks would be incomplete).
+    expect(quietDefinition({ list: Array.from({ length: 200_001 }, () => 1) })).toBe(false);
+    // A key that is not printable ASCII (a property name read as a name) is not quiet.
+    expect(quietDefinition({ properties: { 'a\tb': {} } })).toBe(false);
+    expect(quietDefinition({ properties: { ab: { description: 'plain words' } } })).toBe(true);
   });
 
   // Spellings the earlier prefilter words missed (a phrase word with two spaces, "mustnt"): the

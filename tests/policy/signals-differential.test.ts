@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createLockfile } from '../../src/lockfile/build.js';
+import { serializeLockfile } from '../../src/lockfile/build.js';
+import { parseLockfile } from '../../src/lockfile/parse.js';
+import type { LockedServer } from '../../src/lockfile/types.js';
+import { buildPolicyInput } from '../../src/policy/input.js';
+import { readableTexts } from '../../src/safety/index.js';
+import * as reference from '../safety/reference/safety.js';
+import { baseCorpus, mutations } from '../safety/corpus.js';
+
+// The policy input's descriptionSignals (which skips definitions src/safety's quietDefinition
+// proves clean, and otherwise analyses each text with the gated analyser) against the documented
+// walk run with the ungated reference analyser: description first, then every field's key, then
+// every string and key of each field but the description and the name (schema syntax values
+// left out), each evidence prefixed with where it was found.
+function expected(definition: Record<string, unknown>): { kind: string; severity: string; evidence: string }[] {
+  const out: { kind: string; severity: string; evidence: string }[] = [];
+  const add = (where: string, text: string) => {
+    for (const s of reference.scanText(text)) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
+  };
+  const description = typeof definition.description === 'string' ? definition.description : '';
+  if (description !== '') add('', description);
+  for (const field of Object.keys(definition).sort()) {
+    add(`${field} (key)`, field);
+    if (field === 'description' || field === 'name') continue;
+    const walk = readableTexts(definition[field], { schema: field === 'inputSchema' || field === 'outputSchema' });
+    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text);
+  }
+  return out;
+}
+
+describe('policy input descriptionSignals: the quiet skip changes no signal', () => {
+  const texts = baseCorpus().flatMap((s) => mutations(s).slice(0, 3));
+  const tools: Record<string, Record<string, unknown>> = Object.create(null);
+  texts.forEach((t, i) => {
+    const name = `tool_${i}`;
+    tools[name] =
+      i % 2 === 0
+        ? { name, description: t, inputSchema: { type: 'object', properties: { id: { type: 'string', description: 'record id' } } } }
+        : { name, title: 'T', description: `Reads ${i}.`, inputSchema: { type: 'object', properties: { [t.slice(0, 60) || 'x']: { type: 'string', description: t, enum: [t] } } }, annotations: { readOnlyHint: true }, _meta: { note: t } };
+  });
+  const server = {
+    name: 'corpus',
+    transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
+    surface: {
+      identity: { serverInfo: { name: 'corpus', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+      tools,
+      prompts: Object.create(null),
+      resources: Object.create(null),
+      resourceTemplates: Object.create(null),
+    },
+  } as unknown as LockedServer;
+  // Through the lockfile writer and the strict reader, as `policy check` sees it.
+  const lock = parseLockfile(serializeLockfile(createLockfile([server])), 'corpus.json');
+
+  it('every tool of a corpus lockfile', () => {
+    const input = buildPolicyInput({ lock }, { names: new Set(['descriptionSignals']) });
+    expect(input.tools.length).toBeGreaterThan(1000);
+    let signals = 0;
+    for (const tool of input.tools) {
+      const definition = lock.servers.corpus!.surface.tools[tool.name]!;
+      expect(tool.descriptionSignals, tool.name).toEqual(expected(definition as Record<string, unknown>));
+      signals += tool.descriptionSignals.length;
+    }
+    expect(signals).toBeGreaterThan(1000);
+  });
+});
