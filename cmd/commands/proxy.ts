@@ -134,7 +134,7 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
     return EXIT.CHECK_FAILED;
   }
 
-  const [{ Enforcer, LineChannel, ProxySession, renderAuditLine }, { openUpstream }, { DEFAULT_LIMITS, ServerError }] = await Promise.all([
+  const [{ Enforcer, LineChannel, ProxySession, renderAuditLine, warmSchemaEngine }, { openUpstream }, { DEFAULT_LIMITS, ServerError }] = await Promise.all([
     import('../../src/proxy/index.js'),
     import('../../src/mcp/upstream.js'),
     import('../../src/mcp/index.js'),
@@ -143,8 +143,9 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
   const upstream = await openUpstream(targets[0]!.target, limits, io.env);
   const server = locked.name;
   const auditOnly = options.auditOnly === true;
+  const enforcer = new Enforcer(locked);
   const session = new ProxySession({
-    enforcer: new Enforcer(locked),
+    enforcer,
     upstream: upstream.transport,
     downstream: new LineChannel(process.stdin, process.stdout, limits.maxMessageBytes),
     auditOnly,
@@ -164,6 +165,12 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
   } catch (error) {
     throw error instanceof ServerError ? error : new ServerError('SPAWN_FAILED', `could not start the server: ${printable(String((error as Error)?.message ?? error), 200)}`);
   }
+  // While the server boots, the schema engine loads and every locked tool's schemas are compiled,
+  // synchronously: the agent's initialize (read on a later turn of the event loop) is answered
+  // after this, and no tools/call pays for it (a schema that cannot be compiled still blocks its
+  // tool, with the reason).
+  warmSchemaEngine();
+  enforcer.compileAll();
   const how = await session.finished;
   if (how === 'agent') {
     await upstream.transport.close().catch(() => {});

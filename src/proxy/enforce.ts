@@ -68,6 +68,18 @@ export class Enforcer {
     return digest;
   }
 
+  /**
+   * Compiles every locked tool's inputSchema and outputSchema now (the proxy does it before it
+   * answers the agent's initialize), instead of on each tool's first call. A schema that
+   * cannot be compiled is kept as its error, which blocks the tool's calls as before.
+   */
+  compileAll(): void {
+    for (const [name, tool] of Object.entries(this.server.surface.tools)) {
+      if (!this.inputs.has(name)) this.inputs.set(name, compileSchema(tool.inputSchema));
+      if (tool.outputSchema !== undefined && !this.outputs.has(name)) this.outputs.set(name, compileSchema(tool.outputSchema));
+    }
+  }
+
   /** The method's list field and kind, when `method` is one of the four list methods. */
   static listOf(method: string): (typeof LISTS)[string] | undefined {
     return Object.hasOwn(LISTS, method) ? LISTS[method] : undefined;

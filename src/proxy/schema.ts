@@ -46,6 +46,15 @@ function loadEngines(): { draft7: AjvLike; draft2020: AjvLike } {
 }
 
 /**
+ * Loads the schema engine and compiles JSON Schema 2020-12's meta-schema (ajv compiles it the
+ * first time it is given a schema of that dialect; most of a tenth of a second), so that no
+ * call pays for it. The proxy runs this while its preflight waits for the server.
+ */
+export function warmSchemaEngine(): void {
+  compileSchema({ type: 'object' });
+}
+
+/**
  * Compiles a locked `inputSchema` or `outputSchema`. The dialect is the one `$schema` names
  * (draft-07 or draft-06 → ajv's draft-07 engine); without `$schema`, JSON Schema 2020-12, the
  * MCP default. Any failure (an unknown dialect such as draft-04, a `$ref` that does not resolve
