@@ -4,28 +4,50 @@
 // lock…) so that a machine busy with other work slows both alike; medians are compared. `lock`
 // runs with --no-pin: pinning the launch (hashing the server file) is not what this row measures
 // (62-pin does), and a local launch loads no registry client either way.
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure, median } from './lib.mjs';
 
-/** Runs A and B alternately `runs` times each: both medians, B's peak memory and last result. */
-function alternate(a, b, runs, cwd) {
+/** Runs one command with the CPU preload: its result and its own CPU time (ms, not the server's). */
+function measureCpu(args, cwd, cpuFile) {
+  rmSync(cpuFile, { force: true });
+  const env = { ...process.env, MCPTRUST_BENCH_CPU: cpuFile };
+  const result = measure(process.execPath, ['-r', join(cwd, 'scripts', 'bench', 'cpu-usage.cjs'), ...args], { runs: 1, cwd, env });
+  let cpuMs;
+  try {
+    cpuMs = Number(readFileSync(cpuFile, 'utf8').trim());
+  } catch {
+    cpuMs = Number.NaN;
+  }
+  return { ...result, cpuMs };
+}
+
+/**
+ * Runs A and B alternately `runs` times each: both medians (wall, and the CPU of the process
+ * itself), the peak memory of each and their last results.
+ */
+function alternate(a, b, runs, cwd, cpuFile) {
   const at = [];
   const bt = [];
+  const ac = [];
+  const bc = [];
   let lastA;
   let lastB;
   let peakA = 0;
   let peakB = 0;
   for (let i = 0; i < runs; i++) {
-    lastA = measure(process.execPath, a, { runs: 1, cwd });
-    lastB = measure(process.execPath, b, { runs: 1, cwd });
+    lastA = measureCpu(a, cwd, cpuFile);
+    lastB = measureCpu(b, cwd, cpuFile);
     at.push(lastA.wallMs);
     bt.push(lastB.wallMs);
+    ac.push(lastA.cpuMs);
+    bc.push(lastB.cpuMs);
     peakA = Math.max(peakA, lastA.peakRssMb ?? 0);
     peakB = Math.max(peakB, lastB.peakRssMb ?? 0);
   }
   return [
-    { ...lastA, wallMs: median(at), peakRssMb: peakA || undefined },
-    { ...lastB, wallMs: median(bt), peakRssMb: peakB || undefined },
+    { ...lastA, wallMs: median(at), cpuMs: median(ac), peakRssMb: peakA || undefined },
+    { ...lastB, wallMs: median(bt), cpuMs: median(bc), peakRssMb: peakB || undefined },
   ];
 }
 
@@ -38,11 +60,11 @@ export async function run(ctx) {
     const runs = n === 10000 ? 5 : 7;
     const out = join(ctx.dir, `lock-${n}.json`);
     const lockArgs = [ctx.cli, 'lock', '--force', '--no-pin', '--name', 'synthetic', '-o', out, '--', process.execPath, ...serverArgs];
-    const [base, lock] = alternate([bare, ...serverArgs], lockArgs, runs, ctx.root);
+    const [base, lock] = alternate([bare, ...serverArgs], lockArgs, runs, ctx.root, join(ctx.dir, 'cpu.txt'));
     if (base.status !== 0) throw new Error(`bare client failed: ${base.stderr}`);
     if (lock.status !== 0) throw new Error(`lock failed: ${lock.stderr}`);
     const ratio = lock.wallMs / base.wallMs;
-    rows.push({ name: `bare SDK listing, ${n} tools`, wallMs: base.wallMs, peakRssMb: base.peakRssMb });
+    rows.push({ name: `bare SDK listing, ${n} tools`, wallMs: base.wallMs, peakRssMb: base.peakRssMb, note: `CPU ${base.cpuMs.toFixed(0)} ms (the client process)` });
     rows.push({
       name: `mcptrust lock, ${n} tools`,
       wallMs: lock.wallMs,
@@ -50,6 +72,7 @@ export async function run(ctx) {
       ratio,
       target: n === 10000 ? '≤1.15× bare' : undefined,
       ok: n === 10000 ? ratio <= 1.15 : undefined,
+      note: `CPU ${lock.cpuMs.toFixed(0)} ms (${(lock.cpuMs / base.cpuMs).toFixed(2)}× the bare client's)`,
     });
   }
   return rows;
