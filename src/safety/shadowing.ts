@@ -62,8 +62,11 @@ const byServerThenName = (a: ServerTool, b: ServerTool) =>
  * sorted by skeleton, then by their first server.
  */
 export function findCollisions(tools: Iterable<ServerTool>): Collision[] {
+  const list = Array.isArray(tools) ? (tools as readonly ServerTool[]) : [...tools];
+  // A group needs tools of two servers: with one server (the common lock) there is none.
+  if (list.every((t) => t.server === list[0]!.server)) return [];
   const groups = new Map<string, { looksLike: string; tools: ServerTool[]; servers: Set<string> }>();
-  for (const tool of tools) {
+  for (const tool of list) {
     const looksLike = shadowKey(tool.name);
     const key = `${agentScope(tool.server)}\u0000${looksLike}`;
     let group = groups.get(key);
@@ -120,6 +123,7 @@ export function indexShadows(collisions: readonly Collision[], limit = MAX_SHADO
       for (const t of collision.tools) if (t.server === server) index.set(key(t.server, t.name), entry);
     }
   }
+  if (index.size === 0) return { of: () => NONE };
   return { of: (server, name) => index.get(key(server, name)) ?? NONE };
 }
 
