@@ -51,7 +51,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export class Enforcer {
   private readonly inputs = new Map<string, CompiledSchema>();
   private readonly outputs = new Map<string, CompiledSchema>();
-  private readonly digests = new Map<string, string>();
+  /** Locked digests by kind, then key (no key string built per call). */
+  private readonly digests: Record<ItemKind, Map<string, string>> = { tool: new Map(), prompt: new Map(), resource: new Map(), resourceTemplate: new Map() };
   private templates: { template: string; parts: ReturnType<typeof parseTemplate> }[] | undefined;
 
   constructor(readonly server: LockedServer) {}
@@ -62,9 +63,9 @@ export class Enforcer {
   }
 
   private digest(kind: ItemKind, key: string, item: JsonObject): string {
-    const id = `${kind}\0${key}`;
-    let digest = this.digests.get(id);
-    if (digest === undefined) this.digests.set(id, (digest = digestOf(item)));
+    const digests = this.digests[kind];
+    let digest = digests.get(key);
+    if (digest === undefined) digests.set(key, (digest = digestOf(item)));
     return digest;
   }
 
