@@ -4,6 +4,8 @@
 // On Linux it also reports the CPU time (user + system, every thread) the proxy process spends
 // per 1,000 calls against what the server itself spends on the same calls sent direct: a figure
 // that a machine busy with other work skews far less than wall time.
+// A third session goes through scripts/bench/relay.mjs, a relay in plain Node that parses and
+// checks nothing: the floor of the two pipe hops for any proxy written in Node.
 // The server is the raw fixture in testdata/proxy-servers (plain mode), so the server's own
 // time is small and the proxy's share shows.
 import { spawn, spawnSync } from 'node:child_process';
@@ -77,10 +79,13 @@ export async function run(ctx) {
   // each, so that a machine busy with other work slows both alike; the medians are compared.
   const direct = await session(server[0], server.slice(1), ctx.dir);
   const proxied = await session(process.execPath, [ctx.cli, 'proxy', '--lock', 'proxy-lock.json', '--', ...server], ctx.dir);
+  const relayed = await session(process.execPath, [join(ctx.root, 'scripts', 'bench', 'relay.mjs'), '--', ...server], ctx.dir);
   await calls(direct, 1, 200); // warm-up
   await calls(proxied, 1, 200);
+  await calls(relayed, 1, 200);
   const directTimes = [];
   const proxyTimes = [];
+  const relayTimes = [];
   const serverCpu = [];
   const proxyCpu = [];
   let next = 1_000;
@@ -91,14 +96,18 @@ export async function run(ctx) {
     const proxyBefore = linux ? cpuMs(proxied.child.pid) : 0;
     proxyTimes.push(await calls(proxied, next, CALLS));
     if (linux) proxyCpu.push(cpuMs(proxied.child.pid) - proxyBefore);
+    relayTimes.push(await calls(relayed, next, CALLS));
     next += CALLS;
   }
   direct.child.kill();
+  relayed.child.stdin.end();
   const directMs = median(directTimes);
   const proxyMs = median(proxyTimes);
+  const relayMs = median(relayTimes);
   const rows = [
     { name: `proxy: ${CALLS} tools/call direct (median of 5)`, wallMs: directMs },
     { name: `proxy: ${CALLS} tools/call through the proxy (median of 5)`, wallMs: proxyMs, ratio: proxyMs / directMs, target: '≤ 2× direct', ok: proxyMs <= 2 * directMs },
+    { name: `proxy: ${CALLS} tools/call through a Node relay that checks nothing (median of 5)`, wallMs: relayMs, ratio: relayMs / directMs, note: `the floor of two pipe hops in Node; the proxy is ${(proxyMs / relayMs).toFixed(2)}× it` },
   ];
   if (linux) {
     const server = median(serverCpu);
