@@ -1,3 +1,5 @@
+import { fstatSync, writeSync } from 'node:fs';
+
 /** Everything a command may touch of the process: tests pass their own. */
 export interface OutputStream {
   write(text: string): void;
@@ -20,10 +22,90 @@ export interface IO {
   stdin?: InputStream;
 }
 
+/**
+ * A reader that goes away (`mcptrust diff | head`) is not an error worth a stack trace; the
+ * rest of the output is dropped and the command still ends with its own exit code, so that
+ * drift piped into `head` under `set -o pipefail` still fails the step.
+ */
+function onStreamError(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+  throw error;
+}
+
+const guarded = new Set<NodeJS.WriteStream>();
+
+/**
+ * process.stdout (fd 1) or process.stderr (fd 2), with the EPIPE guard. Node creates them on
+ * first use, and for a pipe (CI logs, `| head`, a parent process) that loads its socket and
+ * stream modules: a few milliseconds a short command need not pay, so what writes plain text
+ * writes through nodeIO (fdWriter) and only a spinner, the proxy's channel or a full pipe asks
+ * for the stream.
+ */
+export function processStream(fd: 1 | 2): NodeJS.WriteStream {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', onStreamError);
+  }
+  return stream;
+}
+
+/**
+ * Writes text to fd 1 or 2 synchronously, as Node's own stdout does for files, pipes and
+ * terminals on POSIX, without creating the stream. A pipe left non-blocking by the parent that
+ * is full (EAGAIN), or any other error but EPIPE, hands the rest and every later write to the
+ * stream, which waits and reports as before; after EPIPE the rest is dropped (onStreamError).
+ */
+function fdWriter(fd: 1 | 2): (text: string) => void {
+  let stream: NodeJS.WriteStream | undefined;
+  let gone = false;
+  return (text) => {
+    if (gone) return;
+    if (stream) {
+      stream.write(text);
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    let at = 0;
+    try {
+      while (at < bytes.length) at += writeSync(fd, bytes, at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+        gone = true;
+        return;
+      }
+      stream = processStream(fd);
+      stream.write(bytes.subarray(at));
+    }
+  };
+}
+
+/** Whether fd is a terminal: only a character device can be, and only then is the stream asked. */
+function isTerminal(fd: 0 | 1 | 2): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (fd === 0 ? process.stdin : processStream(fd)).isTTY === true;
+}
+
+/** An output stream of the process: written through fdWriter, its isTTY asked once, when read. */
+function processOutput(fd: 1 | 2): OutputStream {
+  let tty: boolean | undefined;
+  return {
+    write: fdWriter(fd),
+    get isTTY() {
+      tty ??= isTerminal(fd);
+      return tty;
+    },
+  };
+}
+
 export function nodeIO(): IO {
   return {
-    stdout: { write: (s) => void process.stdout.write(s), isTTY: process.stdout.isTTY === true },
-    stderr: { write: (s) => void process.stderr.write(s), isTTY: process.stderr.isTTY === true },
+    stdout: processOutput(1),
+    stderr: processOutput(2),
     env: process.env,
     cwd: process.cwd(),
     // Asked for only when a command reads it: creating process.stdin (a pipe in CI) costs
@@ -31,7 +113,7 @@ export function nodeIO(): IO {
     stdin: {
       read: readProcessStdin,
       get isTTY() {
-        return process.stdin.isTTY === true;
+        return isTerminal(0);
       },
     },
   };

@@ -3,13 +3,10 @@
 // invocation where that start-up cost would be most of the run); everything else goes
 // through the program.
 
-// A reader that goes away (`mcptrust diff | head`) is not an error worth a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
+import { writeSync } from 'node:fs';
+
+// process.stdout and process.stderr are created on first use (cmd/io.ts processStream, which
+// also guards them against EPIPE): most commands write through nodeIO without them.
 
 const argv = process.argv.slice(2);
 // The shipped bin is a bundle (scripts/bundle.mjs) with source maps beside it. Stack traces are
@@ -21,7 +18,12 @@ if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
 async function main(): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     const { VERSION } = await import('../src/version.js');
-    process.stdout.write(`${VERSION}\n`);
+    try {
+      writeSync(1, `${VERSION}\n`);
+    } catch (error) {
+      // A reader that went away is no error; a full non-blocking pipe gets Node's stream.
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') process.stdout.write(`${VERSION}\n`);
+    }
   } else {
     const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
     process.exitCode = await run(argv, nodeIO());

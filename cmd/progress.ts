@@ -1,4 +1,4 @@
-import type { IO } from './io.js';
+import { type IO, processStream } from './io.js';
 
 export interface Progress {
   update(text: string): void;
@@ -13,9 +13,9 @@ const silent: Progress = { update: () => {}, stop: () => {} };
  * gets none: ora divides by the width to count the lines it must clear, and loops forever.
  */
 export async function startProgress(io: IO, text: string): Promise<Progress> {
-  if (!io.stderr.isTTY || io.env.CI || !((process.stderr.columns ?? 0) > 0)) return silent;
+  if (!io.stderr.isTTY || io.env.CI || !((processStream(2).columns ?? 0) > 0)) return silent;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: process.stderr, color: io.env.NO_COLOR ? false : 'cyan' } as Parameters<typeof ora>[0]).start();
+  const spinner = ora({ text, stream: processStream(2), color: io.env.NO_COLOR ? false : 'cyan' } as Parameters<typeof ora>[0]).start();
   return {
     update: (t) => {
       spinner.text = t;
