@@ -218,7 +218,13 @@ async function toCommonJS(dir) {
         sourcefile: name,
         logLevel: 'error',
       });
-      writeFileSync(file, `${out.code}//# sourceMappingURL=${name}.map\n`);
+      // A package (or built-in) is read as Node's import reads it: its `default` is its
+      // module.exports even when it sets __esModule (@typescript-eslint/parser, sigstore), which
+      // esbuild's transform, not knowing the file was a module, would read the Babel way
+      // (`default` undefined). The build's own chunks (`./…`, ES modules made CommonJS here)
+      // keep their own `default` (ora's).
+      const cjs = out.code.replace(/__toESM\(require\(("(?!\.\/)[^"\\\n]+")\)\)/g, '__toESM(require($1), 1)');
+      writeFileSync(file, `${cjs}//# sourceMappingURL=${name}.map\n`);
       writeFileSync(`${file}.map`, out.map);
     }),
   );
