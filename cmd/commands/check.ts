@@ -7,6 +7,7 @@ import type { LiveOptions } from '../policy-support.js';
 import type { CheckPart, CheckReport } from '../../src/report/check.js';
 import { DEFAULT_LOCKFILE } from '../../src/lockfile/types.js';
 import { printable, safeJson } from '../../src/util/text.js';
+import { nowMs } from '../../src/util/clock.js';
 
 interface CheckOptions extends LiveOptions {
   lock: string;
@@ -115,7 +116,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   if (!hasKeys) {
     parts.push({ id: 'signature', status: 'skip', summary: 'not checked (no --key or --keyring given)', details: [], ms: 0 });
   } else {
-    const started = performance.now();
+    const started = nowMs();
     const sig = options.sig ?? `${options.lock}.sig`;
     // lstat, not exists: a symlink loop or a dangling link is a broken file (read below, exit
     // 2 naming it), not a missing signature.
@@ -132,7 +133,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
         allowUnknownSigners: options.allowUnknownSigners,
       });
       verification = { verified: result.verified, signers: result.signers };
-      parts.push(model.signaturePart(result, performance.now() - started));
+      parts.push(model.signaturePart(result, nowMs() - started));
     }
   }
 
@@ -158,7 +159,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     report = model.checkReport(options.lock, parts);
   } else {
     // 4. The live server against the lock.
-    const started = performance.now();
+    const started = nowMs();
     // The live launch is pinned as lock pins it, relative to the lockfile's folder: a changed
     // launch identity (package, version, bytes, local script) is drift like a surface change.
     const pinning = { enabled: options.pin, lockDir: dirname(resolve(io.cwd, options.lock)), expectedSource };
@@ -166,12 +167,12 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     const diff = expectedSource === undefined ? compared : (await import('../../src/diff/artifact.js')).withExpectedSource(compared, Object.values(live.servers), expectedSource);
     const [{ failsOn }, { changedServerDigests }] = await Promise.all([import('../../src/diff/index.js'), import('../../src/report/diff-servers.js')]);
     const servers = changedServerDigests(before, live, diff.changes);
-    parts.push(model.driftPart(diff, options.failOn, failsOn, performance.now() - started, servers));
+    parts.push(model.driftPart(diff, options.failOn, failsOn, nowMs() - started, servers));
 
     // 5. The policy over the live surface, the drift and the signature result.
     let policy;
     if (compiled) {
-      const policyStarted = performance.now();
+      const policyStarted = nowMs();
       const [{ buildPolicyInput }, { evaluatePolicies }, { referencedNames }] = await Promise.all([
         import('../../src/policy/input.js'),
         import('../../src/policy/evaluate.js'),
@@ -181,7 +182,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
       const mtf = names.has('mtf') ? await (await import('../policy-mtf.js')).mtfForPolicy(live) : undefined;
       const input = buildPolicyInput({ lock: live, drift: { against: 'live', changes: diff.changes }, mtf, verification }, { names });
       policy = evaluatePolicies(compiled, input, { timeoutMs: options.ruleTimeout });
-      parts.push(model.policyPart(policy, performance.now() - policyStarted));
+      parts.push(model.policyPart(policy, nowMs() - policyStarted));
     } else {
       parts.push(model.NO_POLICY_PART);
     }

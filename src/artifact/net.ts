@@ -5,9 +5,14 @@
  * A registry that is itself on a private address (a company mirror, a test's loopback fixture)
  * may point anywhere private.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { createRequire } from 'node:module';
 import { ArtifactError, registryOrigin } from './errors.js';
+
+// node:net and node:dns are loaded on first use: this module comes with ArtifactError into
+// commands that never touch the network (an offline `diff` pays their loading otherwise).
+const require = createRequire(import.meta.url);
+let net: typeof import('node:net') | undefined;
+const isIP = (address: string): number => (net ??= require('node:net') as typeof import('node:net')).isIP(address);
 
 /** Redirects followed for one request (npm, pip and docker follow a handful). */
 export const MAX_REDIRECTS = 5;
@@ -48,6 +53,7 @@ export async function isPrivateHost(host: string): Promise<boolean> {
   if (isIP(bare)) return isPrivateAddress(bare);
   const lower = bare.toLowerCase();
   if (lower === 'localhost' || lower.endsWith('.localhost')) return true;
+  const { lookup } = await import('node:dns/promises');
   try {
     const addresses = await lookup(bare, { all: true });
     return addresses.some((a) => isPrivateAddress(a.address));

@@ -18,6 +18,7 @@ import { blockersOf, scoreResults, type Score } from './score.js';
 import { createBundleSignature } from './signature.js';
 import { declaredLevel } from './source.js';
 import type { BundleContext, ControlId, ControlResult, ScanOptions, SidecarFile, TrustedKey } from './types.js';
+import { nowMs } from '../util/clock.js';
 
 export { scanLockfile, type LiveScan, type LiveServerScan } from './live.js';
 export type { MtfReport } from './report.js';
@@ -80,7 +81,7 @@ export interface RunScanOptions extends ScanOptions {
 
 /** Scans the bundle at `path` (absolute, or relative to the process) with every control. */
 export async function runScan(path: string, options: RunScanOptions = {}): Promise<ScanResult> {
-  const started = performance.now();
+  const started = nowMs();
   const trustedKeys = readTrustedKeys(options.keys ?? []);
   const base = path.replace(/[\\/]+$/, '');
   const shown = (options.label ?? path).replace(/[\\/]+$/, '');
@@ -104,7 +105,7 @@ export async function runScan(path: string, options: RunScanOptions = {}): Promi
     const results = new Map<ControlId, ControlResult>();
     for (const control of CONTROLS) {
       options.onControl?.(control.id, control.name);
-      const t0 = performance.now();
+      const t0 = nowMs();
       let result: ControlResult;
       try {
         result = await control.run(ctx);
@@ -112,7 +113,7 @@ export async function runScan(path: string, options: RunScanOptions = {}): Promi
         // A control that crashes is an `error` (MTF-0.1 §6.6 failure modes), never a pass.
         result = { status: 'error', findings: [], error: `internal error: ${(error as Error).message ?? String(error)}`.slice(0, 300) };
       }
-      results.set(control.id, { ...result, duration_ms: result.duration_ms ?? performance.now() - t0 });
+      results.set(control.id, { ...result, duration_ms: result.duration_ms ?? nowMs() - t0 });
     }
     const score = scoreResults(results);
     const report = buildReport({
@@ -121,7 +122,7 @@ export async function runScan(path: string, options: RunScanOptions = {}): Promi
       results,
       score,
       finishedAt: new Date(),
-      durationMs: performance.now() - started,
+      durationMs: nowMs() - started,
       declaredLevel: declaredLevel(ctx.manifest),
     });
     const validate = reportValidator();

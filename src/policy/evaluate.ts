@@ -4,6 +4,7 @@ import { celEnvironment, type CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
 import { explainFailure, type Offending } from './explain.js';
 import type { PolicyMode, RuleSeverity } from './load.js';
+import { nowMs } from '../util/clock.js';
 
 /**
  * How long one rule may run before the whole evaluation is abandoned. It bounds rule evaluation
@@ -139,7 +140,7 @@ export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unk
   for (const { policy, rules: compiledRules } of compiled) {
     const own: RuleResult[] = [];
     for (const { rule, program } of compiledRules) {
-      const start = performance.now();
+      const start = nowMs();
       let value: unknown;
       try {
         value = runWithTimeout(() => program(context), timeoutMs);
@@ -175,7 +176,7 @@ export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unk
         }
       }
       if (rule.description !== undefined) result.description = rule.description;
-      result.ms = performance.now() - start;
+      result.ms = nowMs() - start;
       own.push(result);
     }
     const counts = countsOf(own);
