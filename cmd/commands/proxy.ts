@@ -165,10 +165,10 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
   } catch (error) {
     throw error instanceof ServerError ? error : new ServerError('SPAWN_FAILED', `could not start the server: ${printable(String((error as Error)?.message ?? error), 200)}`);
   }
-  // While the server boots, the schema engine loads and every locked tool's schemas are compiled,
-  // synchronously: the agent's initialize (read on a later turn of the event loop) is answered
-  // after this, and no tools/call pays for it (a schema that cannot be compiled still blocks its
-  // tool, with the reason).
+  // While the server boots, the schema engine loads and the locked tools' schemas are compiled
+  // (up to EAGER_SCHEMA_NODES; any others on first call), synchronously: the agent's initialize
+  // (read on a later turn of the event loop) is answered after this, and no tools/call pays for
+  // it (a schema that cannot be compiled still blocks its tool, with the reason).
   warmSchemaEngine();
   enforcer.compileAll();
   const how = await session.finished;

@@ -41,6 +41,27 @@ const LISTS: Record<string, { kind: ItemKind; field: 'tools' | 'prompts' | 'reso
  */
 const PASS_METHODS = new Set(['ping', 'logging/setLevel', 'resources/unsubscribe', ...Object.keys(LISTS)]);
 
+/**
+ * Most schema nodes compileAll compiles before the agent is answered: a few hundred
+ * milliseconds of ajv. Compiling keeps every validator in memory, and a lock may hold 64 MiB of
+ * schemas (10,000 tools of 90 properties: 10 s of CPU and 460 MB before the first answer), so
+ * the start-up work stays bounded whatever the lock holds; what a call pays for a tool past the
+ * bound is what every call paid before compileAll.
+ */
+export const EAGER_SCHEMA_NODES = 20_000;
+
+/** What compiling `schema` is counted as: its objects, arrays and values, plus 10 (the engine's cost per schema); stops counting past `limit`. */
+function schemaCost(schema: unknown, limit: number): number {
+  let count = 10;
+  const stack: unknown[] = [schema];
+  while (stack.length > 0 && count <= limit) {
+    const value = stack.pop();
+    count++;
+    if (typeof value === 'object' && value !== null) for (const child of Object.values(value)) stack.push(child);
+  }
+  return count;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -70,12 +91,17 @@ export class Enforcer {
   }
 
   /**
-   * Compiles every locked tool's inputSchema and outputSchema now (the proxy does it before it
-   * answers the agent's initialize), instead of on each tool's first call. A schema that
-   * cannot be compiled is kept as its error, which blocks the tool's calls as before.
+   * Compiles the locked tools' inputSchema and outputSchema now (the proxy does it before it
+   * answers the agent's initialize), instead of on each tool's first call, in lock order until
+   * `budget` schema nodes (EAGER_SCHEMA_NODES) are spent; the tools past it compile on their
+   * first call as before. A schema that cannot be compiled is kept as its error, which blocks
+   * the tool's calls as before.
    */
-  compileAll(): void {
+  compileAll(budget = EAGER_SCHEMA_NODES): void {
+    let left = budget;
     for (const [name, tool] of Object.entries(this.server.surface.tools)) {
+      left -= schemaCost(tool.inputSchema, left) + (tool.outputSchema === undefined ? 0 : schemaCost(tool.outputSchema, left));
+      if (left < 0) return;
       if (!this.inputs.has(name)) this.inputs.set(name, compileSchema(tool.inputSchema));
       if (tool.outputSchema !== undefined && !this.outputs.has(name)) this.outputs.set(name, compileSchema(tool.outputSchema));
     }
