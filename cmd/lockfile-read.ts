@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { DEFAULT_LOCKFILE } from '../src/lockfile/types.js';
@@ -35,7 +35,9 @@ export function readLockfileBytesWithRoom(cwd: string, file: string, maxBytes: n
   const path = resolve(cwd, file);
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking: open(2) of a FIFO for reading waits for a writer; this way it returns at
+    // once and fstat says it is no regular file (no effect on a regular file's reads).
+    fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
     const st = fstatSync(fd);
     if (st.isFile() && st.size <= maxBytes) {
       const buffer = Buffer.allocUnsafe(room + st.size + 1);
