@@ -27,9 +27,28 @@ export interface IO {
  * rest of the output is dropped and the command still ends with its own exit code, so that
  * drift piped into `head` under `set -o pipefail` still fails the step.
  */
-function onStreamError(error: NodeJS.ErrnoException): void {
+function onStreamError(fd: 1 | 2, error: NodeJS.ErrnoException): void {
   if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
-  throw error;
+  lost(fd, error);
+}
+
+let stdoutLost = false;
+
+/**
+ * Any other write error (a full disk, a descriptor not open for writing) loses what was asked
+ * for, but is no crash either: on stdout, one line on stderr says so and a run that would have
+ * exited 0 exits 2 (main.ts keeps a command's own non-zero code); on stderr the diagnostics are
+ * dropped and the exit code is the command's. Never a stack trace.
+ */
+function lost(fd: 1 | 2, error: NodeJS.ErrnoException): void {
+  if (fd === 2 || stdoutLost) return;
+  stdoutLost = true;
+  try {
+    writeSync(2, `mcptrust: could not write to standard output (${error.code ?? 'write error'})\n`);
+  } catch {
+    // stderr cannot be written either: the exit code says it.
+  }
+  if (!process.exitCode) process.exitCode = 2;
 }
 
 const guarded = new Set<NodeJS.WriteStream>();
@@ -45,7 +64,7 @@ export function processStream(fd: 1 | 2): NodeJS.WriteStream {
   const stream = fd === 1 ? process.stdout : process.stderr;
   if (!guarded.has(stream)) {
     guarded.add(stream);
-    stream.on('error', onStreamError);
+    stream.on('error', (error: NodeJS.ErrnoException) => onStreamError(fd, error));
   }
   return stream;
 }
@@ -53,8 +72,8 @@ export function processStream(fd: 1 | 2): NodeJS.WriteStream {
 /**
  * Writes text to fd 1 or 2 synchronously, as Node's own stdout does for files, pipes and
  * terminals on POSIX, without creating the stream. A pipe left non-blocking by the parent that
- * is full (EAGAIN), or any other error but EPIPE, hands the rest and every later write to the
- * stream, which waits and reports as before; after EPIPE the rest is dropped (onStreamError).
+ * is full (EAGAIN) hands the rest and every later write to the stream, which waits; after EPIPE
+ * the rest is dropped (onStreamError), and after any other error too (lost()).
  */
 function fdWriter(fd: 1 | 2): (text: string) => void {
   let stream: NodeJS.WriteStream | undefined;
@@ -70,12 +89,14 @@ function fdWriter(fd: 1 | 2): (text: string) => void {
     try {
       while (at < bytes.length) at += writeSync(fd, bytes, at);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
-        gone = true;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
+        stream = processStream(fd);
+        stream.write(bytes.subarray(at));
         return;
       }
-      stream = processStream(fd);
-      stream.write(bytes.subarray(at));
+      gone = true;
+      if (code !== 'EPIPE') lost(fd, error as NodeJS.ErrnoException);
     }
   };
 }

@@ -21,12 +21,23 @@ async function main(): Promise<void> {
     try {
       writeSync(1, `${VERSION}\n`);
     } catch (error) {
-      // A reader that went away is no error; a full non-blocking pipe gets Node's stream.
-      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') process.stdout.write(`${VERSION}\n`);
+      // A reader that went away is no error; a full non-blocking pipe gets Node's stream; any
+      // other error (a full disk) is one line on stderr and exit 2, as in cmd/io.ts.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') process.stdout.on('error', () => {}).write(`${VERSION}\n`);
+      else if (code !== 'EPIPE') {
+        process.exitCode = 2;
+        try {
+          writeSync(2, `mcptrust: could not write to standard output (${code ?? 'write error'})\n`);
+        } catch {
+          // stderr cannot be written either: the exit code says it.
+        }
+      }
     }
   } else {
     const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
-    process.exitCode = await run(argv, nodeIO());
+    // A run that succeeded but whose output could not be written has set exit code 2 (cmd/io.ts).
+    process.exitCode = (await run(argv, nodeIO())) || process.exitCode;
   }
 }
 void main();
