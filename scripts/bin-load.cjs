@@ -53,7 +53,14 @@ function load(file) {
     cache: nodeRequire.cache,
     main: nodeRequire.main,
   });
-  compile(file).runInThisContext().call(module.exports, module.exports, require, module, file, dir);
+  try {
+    compile(file).runInThisContext().call(module.exports, module.exports, require, module, file, dir);
+  } catch (error) {
+    // As Node's require (and an ES module's import, which throws again): a file whose evaluation
+    // threw is evaluated again when asked for again, never handed out half-made.
+    modules.delete(file);
+    throw error;
+  }
   return module.exports;
 }
 
