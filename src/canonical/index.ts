@@ -53,20 +53,25 @@ export interface CanonicalEntry extends CanonicalInfo {
  * `maxDepth` (a scalar is 0 levels, `{}` is 1; the walk stops there, so an attacker's 100,000
  * levels cost no stack), else its canonical digest and size and its pretty text as printed at
  * indentation `level` of a document. The result is remembered like canonicalInfo's, and the
- * text is given back by cachedPretty, so the lockfile is written by joining texts.
+ * text is given back by cachedPretty, so the lockfile is written by joining texts. The pretty
+ * text is kept up to `maxPrettyLength` characters only (its size, `prettyBytes`, is exact
+ * whatever the bound): a caller that refuses a longer text never has it built.
  */
-export function canonicalEntry(value: unknown, maxDepth: number, level: number): CanonicalEntry | undefined {
-  const writer = new CanonicalWriter(true, maxDepth);
+export function canonicalEntry(value: unknown, maxDepth: number, level: number, maxPrettyLength = Infinity): CanonicalEntry | undefined {
+  const writer = new CanonicalWriter(true, maxDepth, 2, maxPrettyLength);
   if (!writer.write(value, level, 0)) return undefined;
-  const { compact, pretty } = writer;
+  const { compact, pretty, prettyLength } = writer;
   // The pretty text is kept until the lockfile is written: flatten it now (reading a character
   // makes V8 flatten a concatenated string), or it stays a tree of a hundred or so pieces per
   // item, which doubled the heap and the garbage collector's work on a 10,000-tool listing.
   pretty.charCodeAt(0);
   const bytes = Buffer.byteLength(compact, 'utf8');
   // The pretty text adds only ASCII white space to the canonical one.
-  const entry = { digest: sha256Text(compact), bytes, pretty, prettyBytes: bytes + pretty.length - compact.length, level };
-  if (typeof value === 'object' && value !== null) infoCache.set(value, entry);
+  const entry = { digest: sha256Text(compact), bytes, pretty, prettyBytes: bytes + prettyLength - compact.length, level };
+  if (typeof value === 'object' && value !== null) {
+    // A text cut at the bound is no text of the value: only its digest and size are remembered.
+    infoCache.set(value, prettyLength > maxPrettyLength ? { digest: entry.digest, bytes } : entry);
+  }
   return entry;
 }
 
@@ -153,12 +158,21 @@ function lineBreak(level: number): string {
 class CanonicalWriter {
   compact = '';
   pretty = '';
+  /** Length of the whole pretty text, which is kept only up to `maxPrettyLength`. */
+  prettyLength = 0;
 
   constructor(
     private readonly withPretty: boolean,
     private readonly maxDepth: number,
     private readonly indent = 2,
+    private readonly maxPrettyLength = Infinity,
   ) {}
+
+  /** Appends to the pretty text while it is within its bound; past it, only counts. */
+  private addPretty(text: string): void {
+    this.prettyLength += text.length;
+    if (this.prettyLength <= this.maxPrettyLength) this.pretty += text;
+  }
 
   private lineBreak(level: number): string {
     return this.indent === 2 ? lineBreak(level) : `\n${' '.repeat(this.indent * level)}`;
@@ -169,7 +183,7 @@ class CanonicalWriter {
     if (typeof node !== 'object' || node === null) {
       const text = scalarText(node);
       this.compact += text;
-      if (this.withPretty) this.pretty += text;
+      if (this.withPretty) this.addPretty(text);
       return true;
     }
     if (depth >= this.maxDepth) return false;
@@ -178,18 +192,18 @@ class CanonicalWriter {
       const length = node.length;
       if (length === 0) {
         this.compact += '[]';
-        if (pretty) this.pretty += '[]';
+        if (pretty) this.addPretty('[]');
         return true;
       }
       const inner = pretty ? this.lineBreak(level + 1) : '';
       for (let i = 0; i < length; i++) {
         this.compact += i === 0 ? '[' : ',';
-        if (pretty) this.pretty += (i === 0 ? '[' : ',') + inner;
+        if (pretty) this.addPretty((i === 0 ? '[' : ',') + inner);
         const item: unknown = node[i];
         if (!this.write(isOmitted(item) ? null : item, level + 1, depth + 1)) return false;
       }
       this.compact += ']';
-      if (pretty) this.pretty += `${this.lineBreak(level)}]`;
+      if (pretty) this.addPretty(`${this.lineBreak(level)}]`);
       return true;
     }
     const keys = Object.keys(node);
@@ -202,16 +216,16 @@ class CanonicalWriter {
       if (isOmitted(value)) continue;
       const name = quote(key);
       this.compact += `${first ? '{' : ','}${name}:`;
-      if (pretty) this.pretty += `${first ? '{' : ','}${inner}${name}: `;
+      if (pretty) this.addPretty(`${first ? '{' : ','}${inner}${name}: `);
       first = false;
       if (!this.write(value, level + 1, depth + 1)) return false;
     }
     if (first) {
       this.compact += '{}';
-      if (pretty) this.pretty += '{}';
+      if (pretty) this.addPretty('{}');
     } else {
       this.compact += '}';
-      if (pretty) this.pretty += `${this.lineBreak(level)}}`;
+      if (pretty) this.addPretty(`${this.lineBreak(level)}}`);
     }
     return true;
   }

@@ -46,9 +46,12 @@ const ENTRY_OVERHEAD = 160;
  * The canonical digest and size of a value and its text as the lockfile prints it (at
  * indentation `level`), in one walk, or a ServerError when it nests deeper than the item depth
  * bound: the walk counts levels and stops there, so it never recurses deeper than the bound.
+ * The text is kept only up to what is left of the surface budget (a value past it is refused
+ * by spend, whose size is still exact): a deep, wide value is small as canonical JSON but its
+ * indented text can be hundreds of times larger, and is never built past the bound.
  */
-function lockfileEntry(value: unknown, level: number, what: () => string, session: Session): CanonicalEntry {
-  const entry = canonicalEntry(value, MAX_ITEM_DEPTH, level);
+function lockfileEntry(value: unknown, level: number, what: () => string, session: Session, budget: SurfaceBudget): CanonicalEntry {
+  const entry = canonicalEntry(value, MAX_ITEM_DEPTH, level, Math.max(0, budget.limit - budget.used));
   if (entry === undefined) {
     throw new ServerError('ITEM_TOO_DEEP', `${what()} nests more than ${MAX_ITEM_DEPTH} levels deep, over the depth limit of ${MAX_ITEM_DEPTH} levels per item`, {
       details: stderrDetails(session),
@@ -409,7 +412,7 @@ async function listAll(client: Client, spec: ListSpec, session: Session, budget:
       const key = item[keyField] as string;
       const named = () => `${spec.kind} "${printable(key, 80)}"`;
       // Depth, canonical size and digest, and the item's lockfile text, in one bounded walk.
-      const entry = lockfileEntry(item, ITEM_LEVEL, named, session);
+      const entry = lockfileEntry(item, ITEM_LEVEL, named, session, budget);
       const written = entry.prettyBytes;
       const size = entry.bytes;
       if (size > limits.maxItemBytes) {
@@ -463,7 +466,7 @@ async function readWithSecrets(target: ServerTarget, limits: Limits, hooks: Read
     const budget = hooks.budget ?? new SurfaceBudget(limits.maxSurfaceBytes);
     for (const [field, value] of [['serverInfo', serverInfo], ['capabilities', capabilities], ['instructions', instructions ?? null]] as const) {
       const what = () => `the server's ${field}`;
-      spend(budget, lockfileEntry(value, IDENTITY_LEVEL, what, session).prettyBytes, what, session);
+      spend(budget, lockfileEntry(value, IDENTITY_LEVEL, what, session, budget).prettyBytes, what, session);
     }
     const surface: ServerSurface = {
       identity,
