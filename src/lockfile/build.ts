@@ -1,4 +1,4 @@
-import { cachedPretty, canonicalEntry, canonicalInfo, digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
+import { cachedPretty, canonicalEntry, canonicalInfo, canonicalize, digestOf, prettyCanonical, type JsonObject } from '../canonical/index.js';
 import { createRecord, sortedRecord, type NameRecord } from '../util/record.js';
 import { artifactJson } from './artifact.js';
 import {
@@ -46,15 +46,17 @@ export function surfaceDigest(surface: ServerSurface): string {
 
 // lock prints the surface digest in the lockfile, its summary and the approval digest: each
 // was a canonical walk over every item's digest (tens of milliseconds at 10,000 tools). It is
-// remembered per surface, with what it was computed from: the identity's members and every
-// collection's names and definition objects, compared by identity on each call, so a surface
-// whose items were added, removed or replaced is digested again. (Definitions themselves are
+// remembered per surface, with what it was computed from: the identity's canonical text and
+// every collection's names and definition objects (compared by reference) on each call, so a
+// surface whose identity changed or whose items were added, removed or replaced is digested
+// again. (Definitions themselves are
 // never mutated once read: see canonicalInfo.)
 const surfaceDigests = new WeakMap<ServerSurface, { digest: string; parts: unknown[] }>();
 
 function surfaceParts(surface: ServerSurface): unknown[] {
-  const { identity } = surface;
-  const parts: unknown[] = [identity, identity.serverInfo, identity.protocolVersion, identity.capabilities, identity.instructions];
+  // The identity by value (its canonical text: a few hundred bytes), so a member changed in place
+  // is seen too; the collections by reference, as definitions are never mutated once read.
+  const parts: unknown[] = [canonicalize(identityJson(surface))];
   for (const kind of ITEM_KINDS) {
     const items = surface[ITEM_COLLECTION[kind]];
     const keys = Object.keys(items);

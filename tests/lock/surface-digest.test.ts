@@ -44,6 +44,9 @@ describe('surfaceDigest remembered per surface', () => {
     ['the identity replaced', (s) => (s.identity = { ...s.identity, protocolVersion: '2024-11-05' })],
     ['a member of the identity replaced', (s) => (s.identity.instructions = 'new instructions')],
     ['the serverInfo replaced', (s) => (s.identity.serverInfo = { name: 'demo', version: '2.0.0' })],
+    // Changed in place, not replaced: the identity is compared by value.
+    ['the serverInfo version changed in place', (s) => ((s.identity.serverInfo as { version: string }).version = '2.0.0')],
+    ['a capability added in place', (s) => ((s.identity.capabilities as Record<string, unknown>).prompts = {})],
   ];
 
   it.each(changes)('digests again after %s', (_what, change) => {
