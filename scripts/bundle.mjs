@@ -232,8 +232,9 @@ async function toCommonJS(dir) {
 
 /**
  * The runs whose compiled code the build keeps as V8 code caches (scripts/bin-load.cjs): the
- * offline commands on a small signed lockfile, as a CI job or a hook runs them, and --help.
- * A command not run here (or a file its run did not load) compiles from source as usual.
+ * offline commands on a small signed lockfile, as a CI job or a hook runs them, and --help;
+ * in a checkout (where testdata/ is), also `lock` and `check` of a small live server. A command
+ * not run here (or a file its run did not load) compiles from source as usual.
  */
 const TRAINING = [
   ['keygen', '--name', 'train'],
@@ -242,6 +243,11 @@ const TRAINING = [
   ['diff', '--against', 'other.json'],
   ['policy', 'check', '--preset', 'strict'],
   ['--help'],
+];
+const TRAINING_SERVER = join(root, 'testdata', 'servers', 'example-server.mjs');
+const LIVE_TRAINING = [
+  ['lock', '-o', 'live-lock.json', '--', process.execPath, TRAINING_SERVER],
+  ['check', '--lock', 'live-lock.json', '--preset', 'baseline', '--', process.execPath, TRAINING_SERVER],
 ];
 
 /**
@@ -255,7 +261,7 @@ async function trainCompileCache(bin) {
     const { writeSyntheticLock, syntheticTool } = await import('./bench/lib.mjs');
     await writeSyntheticLock(join(scratch, 'mcp-lock.json'), 3);
     await writeSyntheticLock(join(scratch, 'other.json'), 3, (i) => ({ ...syntheticTool(i), ...(i === 1 ? { description: 'Reworded.' } : {}) }));
-    for (const argv of TRAINING) {
+    for (const argv of [...TRAINING, ...(existsSync(TRAINING_SERVER) ? LIVE_TRAINING : [])]) {
       const r = spawnSync(process.execPath, [join(root, 'scripts', 'train-compile-cache.cjs'), bin, ...argv], {
         cwd: scratch,
         env: { PATH: process.env.PATH, HOME: scratch, NO_COLOR: '1' },

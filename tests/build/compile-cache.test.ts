@@ -58,7 +58,7 @@ describe('the code-cache loader of the bin', () => {
 
   it('the build ships load.js as written and caches this node accepts for the trained commands', () => {
     expect(readFileSync(join(binDir, 'load.js'), 'utf8')).toBe(readFileSync(join(repoRoot, 'scripts', 'bin-load.cjs'), 'utf8'));
-    for (const command of ['verify', 'diff', 'policy', 'sign', 'keygen', 'all']) {
+    for (const command of ['verify', 'diff', 'policy', 'sign', 'keygen', 'all', 'lock', 'check']) {
       const file = join(binDir, command, 'program.js');
       const check = `const { Script } = require('node:vm'); const { wrap } = require('node:module'); const fs = require('node:fs');
 const source = fs.readFileSync(${JSON.stringify(file)}, 'utf8'); const cache = fs.readFileSync(${JSON.stringify(`${file}.cache`)});
