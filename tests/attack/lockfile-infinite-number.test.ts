@@ -6,32 +6,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { toolsLockText } from '../helpers/lockfiles.js';
 
 let scratch: ReturnType<typeof tempDir>;
 const cli = (argv: string[]) => runCli(argv, { cwd: scratch.dir });
 
 /** A lockfile lock would write, with `maximum: null` in the tool's schema (keys in RFC 8785 order). */
 function lockWithNull(): string {
-  const tools = Object.create(null);
-  tools.read = { name: 'read', description: 'Read a note.', inputSchema: { maximum: null, type: 'object' } };
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: 'notes',
-        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 'notes', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
+  return toolsLockText([{ name: 'read', description: 'Read a note.', inputSchema: { maximum: null, type: 'object' } }], 'notes');
 }
 
 // Every digest still matches if 1e400 is hashed as JSON.stringify prints it (null).

@@ -9,29 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
-import type { JsonObject } from '../../src/canonical/index.js';
 import { builtCli, runCli, tempDir } from '../helpers/cli.js';
+import { oneToolLockText } from '../helpers/lockfiles.js';
 
-function lockOf(description: string): string {
-  const tools = Object.create(null) as Record<string, JsonObject>;
-  tools.read = { name: 'read', description, inputSchema: { type: 'object' } };
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: 'out',
-        transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 'out', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
-}
+const lockOf = (description: string) => oneToolLockText({ server: 'out', description });
 
 describe('output that cannot be written', () => {
   let scratch: ReturnType<typeof tempDir>;

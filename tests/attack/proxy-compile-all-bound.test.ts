@@ -10,27 +10,18 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
 import type { LockedServer } from '../../src/lockfile/types.js';
 import { Enforcer } from '../../src/proxy/enforce.js';
+import { lockedServer } from '../helpers/lockfiles.js';
 
 const COUNT = 2_000;
 
 function lockOf(count: number): LockedServer {
-  const tools = Object.create(null) as Record<string, JsonObject>;
+  const tools: JsonObject[] = [];
   for (let i = 0; i < count; i++) {
     const properties: Record<string, JsonObject> = {};
     for (let j = 0; j < 20; j++) properties[`p${j}`] = { type: 'string', maxLength: 10 + i + j };
-    tools[`t${i}`] = { name: `t${i}`, inputSchema: { type: 'object', properties, required: ['p0'], additionalProperties: false } };
+    tools.push({ name: `t${i}`, inputSchema: { type: 'object', properties, required: ['p0'], additionalProperties: false } });
   }
-  return {
-    name: 's',
-    transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-    surface: {
-      identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-      tools,
-      prompts: Object.create(null) as Record<string, JsonObject>,
-      resources: Object.create(null) as Record<string, JsonObject>,
-      resourceTemplates: Object.create(null) as Record<string, JsonObject>,
-    },
-  };
+  return lockedServer({ tools });
 }
 
 const compiled = (e: Enforcer) => (e as unknown as { inputs: Map<string, unknown> }).inputs;

@@ -1,32 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer } from '../../src/lockfile/types.js';
 import { Enforcer } from '../../src/proxy/enforce.js';
+import { lockedServer } from '../helpers/lockfiles.js';
 
 // Locked schemas were compiled into one shared ajv instance, which keeps every schema by its
 // `$id`. Two tools whose schemas share an `$id` (generated schemas often do): the second was
 // blocked as uncompilable. And a tool whose schema is only a `$ref` to that id compiled with
 // the other tool's schema once that had been compiled (order-dependent), though the proxy
 // promises that a `$ref` to anything outside the schema does not compile.
-const rec = (items: JsonObject[]) => {
-  const out = Object.create(null) as Record<string, JsonObject>;
-  for (const item of items) out[item.name as string] = item;
-  return out;
-};
 const a: JsonObject = { name: 'a', inputSchema: { $id: 'https://example.com/args', type: 'object', properties: { x: { type: 'string' }, next: { $ref: '#' } }, additionalProperties: false } };
 const b: JsonObject = { name: 'b', inputSchema: { $id: 'https://example.com/args', type: 'object', properties: { y: { type: 'number' } }, additionalProperties: false } };
 const c: JsonObject = { name: 'c', inputSchema: { $ref: 'https://example.com/args' } };
-const server: LockedServer = {
-  name: 's',
-  transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-  surface: {
-    identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: rec([a, b, c]),
-    prompts: Object.create(null),
-    resources: Object.create(null),
-    resourceTemplates: Object.create(null),
-  },
-};
+const server = lockedServer({ tools: [a, b, c] });
 const call = (e: Enforcer, name: string, args: unknown) => e.checkRequest('tools/call', { name, arguments: args });
 
 describe('proxy: locked schemas are compiled each on its own', () => {

@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer } from '../../src/lockfile/types.js';
 import { Enforcer } from '../../src/proxy/enforce.js';
+import { lockedServer } from '../helpers/lockfiles.js';
 
 // A reserved or path expansion whose value starts with a slash (an empty path segment) is an
 // exact expansion of the locked template, yet a server that joins the value to its root the
 // usual way (path.resolve('/data', '/etc/passwd'), Python's os.path.join) reads an absolute
 // path outside the root: the same escape as a `..` segment, which the proxy already refuses.
-const templates = Object.create(null) as Record<string, JsonObject>;
-for (const uriTemplate of ['file:///data/{+path}', 'file:///docs/{#frag}', 'file:///seg{/a,b}']) templates[uriTemplate] = { uriTemplate, name: uriTemplate };
-const server: LockedServer = {
-  name: 's',
-  transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-  surface: {
-    identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { resources: {} } },
-    tools: Object.create(null),
-    prompts: Object.create(null),
-    resources: Object.create(null),
-    resourceTemplates: templates,
-  },
-};
+const resourceTemplates = ['file:///data/{+path}', 'file:///docs/{#frag}', 'file:///seg{/a,b}'].map((uriTemplate): JsonObject => ({ uriTemplate, name: uriTemplate }));
+const server = lockedServer({ resourceTemplates, capabilities: { resources: {} } });
 const check = (uri: string) => new Enforcer(server).checkResource('resources/read', uri).verdict;
 
 describe('proxy: a template value that is an absolute path', () => {

@@ -7,32 +7,18 @@ import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'nod
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { builtCli, tempDir } from '../helpers/cli.js';
+import { toolsLockText } from '../helpers/lockfiles.js';
 
 /** A one-server lockfile of `count` tools; `suffix` changes every description. */
 function lockOf(count: number, suffix = ''): string {
-  const tools: Record<string, JsonObject> = Object.create(null);
+  const tools: JsonObject[] = [];
   for (let i = 0; i < count; i++) {
     const name = `tool_${String(i).padStart(5, '0')}`;
-    tools[name] = { name, description: `Reads record ${i} by id.${suffix}`, inputSchema: { type: 'object', properties: { id: { type: 'string' } } } };
+    tools.push({ name, description: `Reads record ${i} by id.${suffix}`, inputSchema: { type: 'object', properties: { id: { type: 'string' } } } });
   }
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: 'out',
-        transport: { type: 'stdio', command: 'node', args: ['server.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 'out', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
+  return toolsLockText(tools, 'out');
 }
 
 const readText = (path: string) => {

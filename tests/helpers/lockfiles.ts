@@ -1,5 +1,6 @@
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import type { JsonObject } from '../../src/canonical/index.js';
+import type { LockedServer } from '../../src/lockfile/types.js';
 
 /** The bytes of a real lockfile with one server and one tool, `read` (the crypto tests sign it). */
 export function oneToolLockText(options: { server?: string; description?: string; args?: string[]; capabilities?: JsonObject } = {}): string {
@@ -49,23 +50,33 @@ export function serversLockText(servers: Record<string, Record<string, string>>)
   );
 }
 
+/** Null-prototype records of `items`, keyed by `key` (as the lockfile keeps a collection). */
+function recordOf(items: JsonObject[], key: string): Record<string, JsonObject> {
+  const record = Object.create(null) as Record<string, JsonObject>;
+  for (const item of items) record[item[key] as string] = item;
+  return record;
+}
+
+/**
+ * One locked server (`s` unless named, launched as `node s.mjs`) offering the given tools and
+ * resource templates, each as the lockfile stores it: what the proxy and policy tests enforce.
+ */
+export function lockedServer(options: { tools?: JsonObject[]; resourceTemplates?: JsonObject[]; name?: string; capabilities?: JsonObject } = {}): LockedServer {
+  const { tools = [], resourceTemplates = [], name = 's', capabilities = { tools: {} } } = options;
+  return {
+    name,
+    transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
+    surface: {
+      identity: { serverInfo: { name, version: '1' }, protocolVersion: '2025-11-25', capabilities },
+      tools: recordOf(tools, 'name'),
+      prompts: Object.create(null) as Record<string, JsonObject>,
+      resources: Object.create(null) as Record<string, JsonObject>,
+      resourceTemplates: recordOf(resourceTemplates, 'uriTemplate'),
+    },
+  };
+}
+
 /** The bytes of a real lockfile with one server (`s` unless named) offering the given tools, each as the lockfile stores it. */
 export function toolsLockText(tools: JsonObject[], server = 's'): string {
-  const record = Object.create(null) as Record<string, JsonObject>;
-  for (const t of tools) record[t.name as string] = t;
-  return serializeLockfile(
-    createLockfile([
-      {
-        name: server,
-        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: server, version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-          tools: record,
-          prompts: Object.create(null),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
+  return serializeLockfile(createLockfile([lockedServer({ tools, name: server })]));
 }

@@ -5,8 +5,8 @@
 // enforcer that did decides every call and result exactly as one that compiles on first use.
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer } from '../../src/lockfile/types.js';
 import { Enforcer } from '../../src/proxy/enforce.js';
+import { lockedServer } from '../helpers/lockfiles.js';
 
 const tools: JsonObject[] = [
   { name: 'echo', inputSchema: { type: 'object', properties: { message: { type: 'string', maxLength: 20 } }, required: ['message'], additionalProperties: false } },
@@ -18,17 +18,7 @@ const tools: JsonObject[] = [
   { name: 'no-schema' },
 ];
 
-const server: LockedServer = {
-  name: 's',
-  transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-  surface: {
-    identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: Object.assign(Object.create(null) as Record<string, JsonObject>, Object.fromEntries(tools.map((t) => [t.name as string, t]))),
-    prompts: Object.create(null) as Record<string, JsonObject>,
-    resources: Object.create(null) as Record<string, JsonObject>,
-    resourceTemplates: Object.create(null) as Record<string, JsonObject>,
-  },
-};
+const server = lockedServer({ tools });
 
 const compiled = (e: Enforcer) => e as unknown as { inputs: Map<string, unknown>; outputs: Map<string, unknown> };
 

@@ -9,11 +9,11 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer } from '../../src/lockfile/types.js';
 import { LineChannel } from '../../src/proxy/downstream.js';
 import { Enforcer } from '../../src/proxy/enforce.js';
 import { IdTable } from '../../src/proxy/id-table.js';
 import { ProxySession } from '../../src/proxy/session.js';
+import { lockedServer } from '../helpers/lockfiles.js';
 
 describe('IdTable', () => {
   it('agrees with a Map on every operation for ids that share slots, strings, negatives, fractions and large integers', () => {
@@ -54,17 +54,7 @@ describe('IdTable', () => {
 });
 
 const read: JsonObject = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
-const server: LockedServer = {
-  name: 's',
-  transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-  surface: {
-    identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: Object.assign(Object.create(null) as Record<string, JsonObject>, { read }),
-    prompts: Object.create(null) as Record<string, JsonObject>,
-    resources: Object.create(null) as Record<string, JsonObject>,
-    resourceTemplates: Object.create(null) as Record<string, JsonObject>,
-  },
-};
+const server = lockedServer({ tools: [read] });
 
 /** Holds every tools/call until told to answer it (by the proxy's id), answering with the name it was called with. */
 class HoldingServer implements Transport {

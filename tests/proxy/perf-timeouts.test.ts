@@ -7,23 +7,13 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer } from '../../src/lockfile/types.js';
 import { LineChannel } from '../../src/proxy/downstream.js';
 import { Enforcer, type Decision } from '../../src/proxy/enforce.js';
 import { ProxySession } from '../../src/proxy/session.js';
+import { lockedServer } from '../helpers/lockfiles.js';
 
 const read: JsonObject = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
-const server: LockedServer = {
-  name: 's',
-  transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-  surface: {
-    identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: Object.assign(Object.create(null) as Record<string, JsonObject>, { read }),
-    prompts: Object.create(null) as Record<string, JsonObject>,
-    resources: Object.create(null) as Record<string, JsonObject>,
-    resourceTemplates: Object.create(null) as Record<string, JsonObject>,
-  },
-};
+const server = lockedServer({ tools: [read] });
 
 /** A server that answers every tools/call at once, except for arguments.name "hang" (never) and "slow" (progress every 40 ms, then the answer after 400 ms). */
 class FakeServer implements Transport {
