@@ -63,7 +63,8 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
   const sig = options.sig ?? `${options.lock}.sig`;
 
   // One read, into a buffer with room for each signature's PAE header in front of the bytes.
-  const { bytes: lockBytes, room } = (await import('../lockfile-read.js')).readLockfileBytesWithRoom(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, signature.PAE_ROOM);
+  const room = signature.PAE_ROOM;
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, room);
   let sigBytes: Buffer;
   try {
     sigBytes = readFileBounded(resolve(io.cwd, sig), signature.MAX_SIGNATURE_FILE_BYTES, 'signature file');

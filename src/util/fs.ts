@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fchmodSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -112,26 +112,39 @@ function onHeldSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
-/** Reads a whole file, bounded, as bytes; a missing or oversized file is a usage error (exit 2). */
-export function readFileBounded(path: string, maxBytes: number, what = 'file'): Buffer {
-  let size: number;
+/**
+ * Reads a whole file, bounded, as bytes; a missing, oversized or irregular file (a directory, a
+ * FIFO, a device) is a usage error (exit 2). One open, non-blocking so that a FIFO does not wait
+ * for a writer, one fstat of that descriptor, and reads into a buffer sized from it: the file is
+ * never read past the bound, and one that changed size while read is refused. With `room`, the
+ * buffer has that many spare bytes in front of the returned view (verify and sign write a PAE
+ * header there, so the signed message is one buffer without a copy of the file).
+ */
+export function readFileBounded(path: string, maxBytes: number, what = 'file', room = 0): Buffer {
+  const fail = (why: string, cause?: unknown): never => {
+    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${why}`, { cause });
+  };
+  let fd: number | undefined;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
-    size = st.size;
+    try {
+      fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : (code ?? String(error)), error);
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) return fail('not a regular file', Object.assign(new Error('not a regular file'), { code: 'EISDIR' }));
+    if (st.size > maxBytes) throw new UsageError('FILE_UNREADABLE', `${what} ${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+    // One byte more than fstat gave: a file that grew while read shows it.
+    const buffer = Buffer.allocUnsafe(room + st.size + 1);
+    let end = room;
+    for (let n = -1; n !== 0 && end < buffer.length; end += n) n = readSync(fd, buffer, end, buffer.length - end, null);
+    if (end !== room + st.size) return fail('it changed while it was read');
+    return buffer.subarray(room, end);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : (code ?? String(error));
-    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${why}`, { cause: error });
-  }
-  if (size > maxBytes) {
-    throw new UsageError('FILE_UNREADABLE', `${what} ${path} is ${size} bytes, over the ${maxBytes}-byte limit`);
-  }
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      cause: error,
-    });
+    if (error instanceof UsageError) throw error;
+    return fail((error as NodeJS.ErrnoException).code ?? String(error), error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

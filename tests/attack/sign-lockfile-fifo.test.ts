@@ -1,5 +1,5 @@
 // sign and verify read the lockfile into a buffer with room for the signed header in front
-// (cmd/lockfile-read.ts readLockfileBytesWithRoom). A lockfile path that names a FIFO (a named
+// (readFileBounded in src/util/fs.ts, as every read of a file). A lockfile path that names a FIFO (a named
 // pipe nobody writes to) must be refused as "not a regular file" (exit 2), as every other
 // command's read refuses it, and never block the command in open(2) waiting for a writer.
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// verify reads the lockfile once into a buffer with room in front (readLockfileBytesWithRoom) and
+// verify reads the lockfile once into a buffer with room in front (readLockfileBytes with room) and
 // writes each signature's PAE header there, so each signed message is one buffer. These tests
 // pin that the in-place message gives exactly the answers of the two-part one, leaves the
 // lockfile's bytes alone, and that the reader fails as readLockfileBytes does.
@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLockfileBytes, readLockfileBytesWithRoom } from '../../cmd/lockfile-read.js';
+import { readLockfileBytes } from '../../cmd/lockfile-read.js';
 import { privateKeyFromSeed } from '../../src/crypto/keys.js';
 import { PAE_ROOM, signLockfile, verifyLockfileSignature } from '../../src/lockfile/signature.js';
 import { oneToolLockText } from '../helpers/lockfiles.js';
@@ -70,21 +70,21 @@ describe('sign with the PAE written in place (sign reads with room, as verify do
   });
 });
 
-describe('readLockfileBytesWithRoom', () => {
+describe('readLockfileBytes with room', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcptrust-room-'));
   const text = oneToolLockText({ description: 'read' });
   writeFileSync(join(dir, 'mcp-lock.json'), text);
   mkdirSync(join(dir, 'folder.json'));
 
   it('reads the exact bytes with the room in front', () => {
-    const { bytes, room } = readLockfileBytesWithRoom(dir, 'mcp-lock.json', 1 << 20, PAE_ROOM);
-    expect(room).toBe(PAE_ROOM);
+    const bytes = readLockfileBytes(dir, 'mcp-lock.json', 1 << 20, PAE_ROOM);
     expect(bytes.byteOffset).toBeGreaterThanOrEqual(PAE_ROOM);
+    expect(bytes.buffer.byteLength).toBeGreaterThanOrEqual(PAE_ROOM + bytes.length);
     expect(bytes.toString('utf8')).toBe(text);
   });
 
-  it('fails with readLockfileBytes’s errors: missing file, a folder, over the bound', () => {
-    for (const [file, max] of [['nope.json', 1 << 20], ['folder.json', 1 << 20], ['mcp-lock.json', 10]] as const) {
+  it('fails with the errors it has without room: missing file, a folder, over the bound', () => {
+    for (const [file, max, why] of [['nope.json', 1 << 20, /: no such file$/], ['folder.json', 1 << 20, /: not a regular file$/], ['mcp-lock.json', 10, /over the 10-byte limit$/]] as const) {
       let want: unknown;
       let got: unknown;
       try {
@@ -93,12 +93,13 @@ describe('readLockfileBytesWithRoom', () => {
         want = error;
       }
       try {
-        readLockfileBytesWithRoom(dir, file, max, PAE_ROOM);
+        readLockfileBytes(dir, file, max, PAE_ROOM);
       } catch (error) {
         got = error;
       }
       expect(want).toBeInstanceOf(Error);
       expect(got).toBeInstanceOf(Error);
+      expect((want as Error).message).toMatch(why);
       expect((got as Error).message).toBe((want as Error).message);
       expect((got as { code?: string }).code).toBe((want as { code?: string }).code);
     }
