@@ -16,9 +16,8 @@ import { join, posix } from 'node:path';
 import { digestOf } from '../canonical/index.js';
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { BaseError, type ErrorCategory } from '../errors.js';
-import { printable } from '../util/text.js';
+import { formatBytes, printable } from '../util/text.js';
 import { ArtifactError } from './errors.js';
-import { formatBytes } from './net.js';
 import { readPackageTarball, TarballError, type TarFile } from './tarball.js';
 import type { ArtifactPin, FilePin, PackagePin } from './types.js';
 

@@ -6,6 +6,7 @@
  * may point anywhere private.
  */
 import { createRequire } from 'node:module';
+import { formatBytes } from '../util/text.js';
 import { ArtifactError, registryOrigin } from './errors.js';
 
 // node:net and node:dns are loaded on first use: this module comes with ArtifactError into
@@ -110,12 +111,6 @@ export async function readBounded(
     }
   }
   return keep ? Buffer.concat(chunks, size) : Buffer.alloc(0);
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024 * 1024) return `${bytes / (1024 * 1024 * 1024)} GiB`;
-  if (bytes >= 1024 * 1024) return `${bytes / (1024 * 1024)} MiB`;
-  return `${Math.round(bytes / 1024)} KiB`;
 }
 
 /** Parses JSON from a registry; anything else is garbage from that registry. */

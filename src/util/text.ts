@@ -168,11 +168,12 @@ export function printableLines(text: string, maxLines: number, maxWidth = 300): 
   return lines.slice(-maxLines).map((l) => printable(l, maxWidth));
 }
 
-/** "1.5 MB" style size for messages. */
+/** "1.5 MiB" style size for messages (binary units). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  const [value, unit] = n < 1024 ** 2 ? [n / 1024, 'KiB'] : n < 1024 ** 3 ? [n / 1024 ** 2, 'MiB'] : [n / 1024 ** 3, 'GiB'];
+  // Bounds are round ("64 MiB"); measured sizes get one decimal ("8.3 MiB").
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
 /** Parses "30s", "500ms", "2m" or a bare number of seconds into milliseconds. */

@@ -93,12 +93,12 @@ const CASES: HostileCase[] = [
   {
     mode: 'huge-description',
     code: 'ITEM_TOO_LARGE',
-    message: /^error: tool "big" is 8\.0 MiB, over the 1\.0 MiB limit per item$/m,
+    message: /^error: tool "big" is 8\.0 MiB, over the 1 MiB limit per item$/m,
   },
   {
     mode: 'huge-message',
     code: 'MESSAGE_TOO_LARGE',
-    message: /^error: server sent a message larger than the 16\.0 MiB limit per message \(mcptrust stopped reading there\) \(during tools\/list\)$/m,
+    message: /^error: server sent a message larger than the 16 MiB limit per message \(mcptrust stopped reading there\) \(during tools\/list\)$/m,
   },
   {
     mode: 'stderr-flood',
