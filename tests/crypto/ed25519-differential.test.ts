@@ -5,59 +5,18 @@
 // non-canonical R and A (y >= p, "negative zero"), small-order and mixed-order A and R, A = B.
 // Both of mcptrust's paths for [S]B are exercised: the double-and-add on -B of the first calls in
 // a process, and noble's base table afterwards.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import nacl from 'tweetnacl';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { publicKeyProblem, verifyEd25519 } from '../../src/crypto/ed25519.js';
-
-ed.hashes.sha512 = (m) => new Uint8Array(createHash('sha512').update(m).digest());
+import { L, T8, bytes, cat, challenge, expected, hex, le, nobleStrict, toLe } from '../helpers/ed25519.js';
 
 type Verify = typeof verifyEd25519;
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const P = 2n ** 255n - 19n;
-const le = (b: Uint8Array): bigint => {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-};
-const toLe = (n: bigint, len = 32): Uint8Array => {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < len; i++) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-};
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 const randomScalar = () => le(new Uint8Array(randomBytes(64))) % L;
-const challenge = (r: Uint8Array, a: Uint8Array, m: Uint8Array) => le(new Uint8Array(createHash('sha512').update(r).update(a).update(m).digest())) % L;
 
-/** A point of order 8 (RFC 8032 has none; this is the standard one, y = 0x26e8…fc05). */
-const T8 = ed.Point.fromBytes(bytes('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'), false);
 const B = ed.Point.BASE;
-
-function nobleStrict(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
-  try {
-    return ed.verify(sig, msg, pub, { zip215: false });
-  } catch {
-    return false;
-  }
-}
-
-/** True when the first 32 bytes of sig decode (strictly) to a point of small order. */
-function rIsSmallOrder(sig: Uint8Array): boolean {
-  try {
-    return ed.Point.fromBytes(sig.subarray(0, 32), false).isSmallOrder();
-  } catch {
-    return false;
-  }
-}
-
-/** What mcptrust must answer: noble's strict verify, with small-order R refused too. */
-const expected = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => nobleStrict(sig, msg, pub) && !rIsSmallOrder(sig);
 
 /**
  * A signature with free choice of everything: R and A given as bytes (any encoding, canonical

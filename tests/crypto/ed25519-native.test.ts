@@ -4,7 +4,7 @@
 // in every case: RFC 8032 vectors, the negative vectors, signatures OpenSSL accepts but the
 // strict rules refuse (small-order R under a torsion key), signatures OpenSSL refuses but the
 // cofactored equation accepts (mixed-order R), and random inputs against noble and tweetnacl.
-import { createHash, createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ed from '@noble/ed25519';
@@ -12,27 +12,8 @@ import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import { SMALL_ORDER_ENCODINGS, publicKeyFromSeed, signEd25519, verifyEd25519, verifyEd25519Reference } from '../../src/crypto/ed25519.js';
 import { repoRoot } from '../helpers/cli.js';
+import { L, T8, bytes, cat, challenge, expected, hex, le, rIsSmallOrder, toLe } from '../helpers/ed25519.js';
 
-ed.hashes.sha512 = (m) => new Uint8Array(createHash('sha512').update(m).digest());
-
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-const le = (b: Uint8Array): bigint => {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-};
-const toLe = (n: bigint): Uint8Array => {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-};
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const bytes = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
-const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
-const challenge = (r: Uint8Array, a: Uint8Array, m: Uint8Array) => le(new Uint8Array(createHash('sha512').update(r).update(a).update(m).digest())) % L;
 
 function opensslVerifies(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {
@@ -43,24 +24,7 @@ function opensslVerifies(signature: Uint8Array, message: Uint8Array, publicKey: 
   }
 }
 
-function nobleStrict(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
-  try {
-    return ed.verify(sig, msg, pub, { zip215: false });
-  } catch {
-    return false;
-  }
-}
-function rIsSmallOrder(sig: Uint8Array): boolean {
-  try {
-    return ed.Point.fromBytes(sig.subarray(0, 32), false).isSmallOrder();
-  } catch {
-    return false;
-  }
-}
-/** The rules: noble's strict verify with small-order R refused too (as the differential test). */
-const expected = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => nobleStrict(sig, msg, pub) && !rIsSmallOrder(sig);
 
-const T8 = ed.Point.fromBytes(bytes('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'), false);
 const B = ed.Point.BASE;
 
 const dir = join(repoRoot, 'testdata', 'rfc8032');

@@ -27,32 +27,17 @@ import {
 } from '../../src/lockfile/signature.js';
 import { readTrustedKeys } from '../../src/mtf/index.js';
 import { fixtureServer, repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { L, T8, le, toLe } from '../helpers/ed25519.js';
 import { oneToolLockText } from '../helpers/lockfiles.js';
 
-ed.hashes.sha512 = (m) => new Uint8Array(createHash('sha512').update(m).digest());
 
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const le = (b: Uint8Array): bigint => {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-};
-const toLe = (n: bigint): Uint8Array => {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-};
 const pem = (raw: Uint8Array) => `-----BEGIN PUBLIC KEY-----\n${Buffer.concat([SPKI_PREFIX, raw]).toString('base64')}\n-----END PUBLIC KEY-----\n`;
 
 const negative = JSON.parse(readFileSync(join(repoRoot, 'testdata', 'rfc8032', 'negative.json'), 'utf8')) as { smallOrderEncodings: string[] };
 const torsion = negative.smallOrderEncodings
   .map((h) => ed.Point.fromBytes(new Uint8Array(Buffer.from(h, 'hex')), false))
   .filter((t) => !t.is0());
-const T8 = ed.Point.fromBytes(new Uint8Array(Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex')), false);
 
 // Alice's real key pair (a published test seed, never a real key).
 const seed = new Uint8Array(32).fill(7);
