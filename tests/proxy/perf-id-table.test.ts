@@ -4,16 +4,11 @@
 // Pinned here: it answers exactly as a Map keyed by id would, whatever ids a peer picks
 // (colliding slots, the string "1" against the number 1, negative and fractional numbers), and a
 // session keeps two agent requests whose ids share a slot apart.
-import { PassThrough } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/canonical/index.js';
-import { LineChannel } from '../../src/proxy/downstream.js';
-import { Enforcer } from '../../src/proxy/enforce.js';
 import { IdTable } from '../../src/proxy/id-table.js';
-import { ProxySession } from '../../src/proxy/session.js';
-import { lockedServer } from '../helpers/lockfiles.js';
+import { inProcessSession } from './in-process.js';
 
 describe('IdTable', () => {
   it('agrees with a Map on every operation for ids that share slots, strings, negatives, fractions and large integers', () => {
@@ -53,8 +48,6 @@ describe('IdTable', () => {
   });
 });
 
-const read: JsonObject = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
-const server = lockedServer({ tools: [read] });
 
 /** Holds every tools/call until told to answer it (by the proxy's id), answering with the name it was called with. */
 class HoldingServer implements Transport {
@@ -77,29 +70,9 @@ class HoldingServer implements Transport {
 
 describe('a session with agent ids that share a slot', () => {
   it('answers each id with its own result, refuses a duplicate in flight, and tells 5 from "5"', async () => {
-    const agentIn = new PassThrough();
-    const agentOut = new PassThrough();
-    const received: Record<string, unknown>[] = [];
-    let buffer = '';
-    agentOut.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
-        received.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
-        buffer = buffer.slice(nl + 1);
-      }
-    });
     const upstream = new HoldingServer();
-    const session = new ProxySession({
-      enforcer: new Enforcer(server),
-      upstream,
-      downstream: new LineChannel(agentIn, agentOut, 1 << 20),
-      auditOnly: false,
-      timeoutMs: 30_000,
-      onDecision: () => {},
-      instructions: undefined,
-    });
+    const { session, call, received, end } = inProcessSession(upstream);
     await session.start();
-    const call = (id: number | string, name: string) => agentIn.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read', arguments: { name } } })}\n`);
     const settled = async (count: number) => {
       for (let i = 0; i < 200 && received.length < count; i++) await new Promise((r) => setTimeout(r, 5));
       return received;
@@ -129,6 +102,6 @@ describe('a session with agent ids that share a slot', () => {
     upstream.answer(4);
     await settled(6);
     expect(received.slice(5)).toEqual([{ jsonrpc: '2.0', id: 1029, result: { content: [{ type: 'text', text: 'reused' }] } }]);
-    agentIn.end();
+    end();
   });
 });

@@ -2,18 +2,11 @@
 // timer per call. In process, over a fake server: a request the server never answers still gets
 // its timeout error while other calls come and go (each one would have re-armed a per-call
 // timer), progress still moves a deadline on, and an answered request is never timed out.
-import { PassThrough } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/canonical/index.js';
-import { LineChannel } from '../../src/proxy/downstream.js';
-import { Enforcer, type Decision } from '../../src/proxy/enforce.js';
-import { ProxySession } from '../../src/proxy/session.js';
-import { lockedServer } from '../helpers/lockfiles.js';
+import { inProcessSession } from './in-process.js';
 
-const read: JsonObject = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
-const server = lockedServer({ tools: [read] });
 
 /** A server that answers every tools/call at once, except for arguments.name "hang" (never) and "slow" (progress every 40 ms, then the answer after 400 ms). */
 class FakeServer implements Transport {
@@ -45,30 +38,7 @@ class FakeServer implements Transport {
 }
 
 function startSession(timeoutMs: number) {
-  const agentIn = new PassThrough();
-  const agentOut = new PassThrough();
-  const received: Record<string, unknown>[] = [];
-  let buffer = '';
-  agentOut.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
-      received.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
-      buffer = buffer.slice(nl + 1);
-    }
-  });
-  const decisions: Decision[] = [];
-  const upstream = new FakeServer();
-  const session = new ProxySession({
-    enforcer: new Enforcer(server),
-    upstream,
-    downstream: new LineChannel(agentIn, agentOut, 1 << 20),
-    auditOnly: false,
-    timeoutMs,
-    onDecision: (d) => decisions.push(d),
-    instructions: undefined,
-  });
-  const call = (id: number, name: string, meta?: object) =>
-    agentIn.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read', arguments: { name }, ...(meta ? { _meta: meta } : {}) } })}\n`);
+  const { session, call, received, decisions, end } = inProcessSession(new FakeServer(), timeoutMs);
   const answerTo = async (id: number, withinMs: number) => {
     const until = Date.now() + withinMs;
     for (;;) {
@@ -78,7 +48,7 @@ function startSession(timeoutMs: number) {
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  return { session, call, answerTo, received, decisions, end: () => agentIn.end() };
+  return { session, call, answerTo, received, decisions, end };
 }
 
 describe('request timeouts with one timer', () => {
