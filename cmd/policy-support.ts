@@ -8,10 +8,12 @@ import type { DiffReport } from '../src/diff/types.js';
 import { UsageError } from '../src/errors.js';
 import type { Lockfile } from '../src/lockfile/types.js';
 import type { CompiledPolicy } from '../src/policy/compile.js';
+import { MAX_POLICY_BYTES } from '../src/policy/limits.js';
+import type { PresetName } from '../src/policy/presets.js';
 import { readFileBounded } from '../src/util/fs.js';
 import { printable } from '../src/util/text.js';
 import type { IO } from './io.js';
-import { readLive, readLiveAligned, resolveTargets, type ServerOptions } from './servers.js';
+import type { ServerOptions } from './servers.js';
 
 /** The largest lockfile read by policy and check (a 10,000-tool lock is about 8 MiB). */
 export { MAX_LOCKFILE_BYTES } from '../src/lockfile/types.js';
@@ -41,8 +43,7 @@ export interface PolicyChoice {
  * every file compiles before anything runs; the problems of all files are reported together.
  */
 export async function loadCompiledPolicies(choice: PolicyChoice, io: IO): Promise<CompiledPolicy[]> {
-  const [{ parsePolicy, MAX_POLICY_BYTES }, { compilePolicy }, { PRESETS, isPreset }, { PolicyError }] = await Promise.all([
-    import('../src/policy/load.js'),
+  const [{ compilePolicy }, { PRESETS, isPreset, parsedPreset }, { PolicyError }] = await Promise.all([
     import('../src/policy/compile.js'),
     import('../src/policy/presets.js'),
     import('../src/policy/errors.js'),
@@ -50,12 +51,12 @@ export async function loadCompiledPolicies(choice: PolicyChoice, io: IO): Promis
   if (choice.policy.length === 0 && choice.preset.length === 0) {
     throw new UsageError('USAGE', 'say which policy to apply: --policy FILE or --preset NAME (baseline, strict); both repeatable');
   }
-  const chosen: { path: string; shown: string }[] = [];
+  const chosen: { path: string; shown: string; preset?: PresetName }[] = [];
   for (const preset of choice.preset) {
     if (!isPreset(preset)) {
       throw new PolicyError('UNKNOWN_PRESET', `unknown preset "${printable(preset, 40)}"; the presets are: ${PRESETS.join(', ')}`);
     }
-    chosen.push({ path: join(presetsDir(), `${preset}.yaml`), shown: `preset:${preset}` });
+    chosen.push({ path: join(presetsDir(), `${preset}.yaml`), shown: `preset:${preset}`, preset });
   }
   for (const file of choice.policy) chosen.push({ path: resolve(io.cwd, file), shown: file });
   const seen = new Set<string>();
@@ -65,10 +66,13 @@ export async function loadCompiledPolicies(choice: PolicyChoice, io: IO): Promis
   }
   const compiled: CompiledPolicy[] = [];
   const failures: InstanceType<typeof PolicyError>[] = [];
-  for (const { path, shown } of chosen) {
-    const text = readFileBounded(path, MAX_POLICY_BYTES, 'policy').toString('utf8');
+  for (const { path, shown, preset } of chosen) {
+    const bytes = readFileBounded(path, MAX_POLICY_BYTES, 'policy');
     try {
-      compiled.push(compilePolicy(parsePolicy(text, shown)));
+      // A shipped preset, unchanged since the build, comes parsed: the YAML parser is loaded only
+      // for a policy file (or an edited preset).
+      const parsed = (preset && parsedPreset(preset, bytes)) || (await import('../src/policy/load.js')).parsePolicy(bytes.toString('utf8'), shown);
+      compiled.push(compilePolicy(parsed));
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
       failures.push(error);
@@ -109,6 +113,7 @@ export function hasLiveSource(command: string[], options: ServerOptions): boolea
  * --no-lockfile`): the surface a pre-deploy hook judges before the server is ever locked.
  */
 export async function readLiveUnlocked(command: string[], options: LiveOptions, io: IO): Promise<Lockfile> {
+  const { readLive, resolveTargets } = await import('./servers.js');
   const targets = await resolveTargets(command, options, io);
   const read = await readLive(targets, options, io);
   for (const { server, note } of read.notes) io.stderr.write(`note: ${server}: ${note}\n`);
@@ -127,7 +132,7 @@ export async function readLiveAndDiff(
   lock: Lockfile,
   io: IO,
 ): Promise<{ live: Lockfile; before: Lockfile; report: DiffReport }> {
-  const { diffLockfiles, REVIEW_DIFF } = await import('../src/diff/index.js');
+  const [{ diffLockfiles, REVIEW_DIFF }, { readLiveAligned }] = await Promise.all([import('../src/diff/index.js'), import('./servers.js')]);
   const aligned = await readLiveAligned(command, options, lock, 'the lockfile', io);
   for (const note of aligned.notes) io.stderr.write(`note: ${note}\n`);
   // Surface and transport, as `mcptrust diff` and `lock` compare: one change, one grade, one count.

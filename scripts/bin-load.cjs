@@ -13,20 +13,44 @@
 // - Under --debug, files are required by Node itself, so stack traces use their source maps.
 // - `./NAME` requires resolve beside the requiring file (the build's chunks); anything else
 //   (node: built-ins, packages left in node_modules) goes to Node's require from that file.
+const { isAscii } = require('node:buffer');
 const { createHash } = require('node:crypto');
-const { readFileSync, renameSync, writeFileSync } = require('node:fs');
-const { wrap, createRequire } = require('node:module');
+const { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 
 const HASH_BYTES = 32;
+// Each file is compiled as a function of CommonJS's five names, as Node's own loader does. The
+// text is read straight between these two pieces, so the compiled source is one string made once
+// (not a file string, then a joined copy), hashed as the file's bytes.
+const HEAD = '(function (exports, require, module, __filename, __dirname) { ';
+const TAIL = '\n});';
 const modules = new Map();
 /** Set by record(): every script compiled, for its cache to be written at exit. */
 let recorded;
 
+/** The file's bytes between HEAD and TAIL, in one buffer. */
+function readWrapped(file) {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.allocUnsafe(HEAD.length + size + TAIL.length);
+    buffer.write(HEAD, 0, 'latin1');
+    let end = HEAD.length;
+    for (let n = -1; n !== 0 && end < HEAD.length + size; end += n) n = readSync(fd, buffer, end, HEAD.length + size - end, null);
+    buffer.write(TAIL, end, 'latin1');
+    return { wrapped: buffer.subarray(0, end + TAIL.length), body: buffer.subarray(HEAD.length, end) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function compile(file) {
-  const source = readFileSync(file, 'utf8');
-  const hash = createHash('sha256').update(source).digest();
+  const { wrapped, body } = readWrapped(file);
+  const hash = createHash('sha256').update(body).digest();
+  // The build's files are mostly ASCII (read as Latin-1: the same string, made in one copy).
+  const source = isAscii(wrapped) ? wrapped.toString('latin1') : wrapped.toString('utf8');
   let cachedData;
   if (!recorded) {
     try {
@@ -36,7 +60,7 @@ function compile(file) {
       // No cache for this file (not used by the build's runs): compiled from source.
     }
   }
-  const script = new Script(wrap(source), { filename: file, cachedData });
+  const script = new Script(source, { filename: file, cachedData });
   if (recorded) recorded.push({ file, script, hash });
   return script;
 }

@@ -5,8 +5,9 @@
  * uv) is not digested: it differs from machine to machine and is not the server's code.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, constants, realpath, stat } from 'node:fs/promises';
+// node:fs's `promises`, read where used: node:fs/promises is loaded only by a command that pins a
+// local artifact (policy and check load this module for their live path, and most runs never take it).
+import { constants, createReadStream, promises as fsp } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalLaunch, PathLaunch } from '../launch/types.js';
@@ -80,8 +81,8 @@ export async function digestFile(path: string, shown: string, signal?: AbortSign
   const name = printable(shown, 160);
   let real: string;
   try {
-    real = await realpath(path);
-    const info = await stat(real);
+    real = await fsp.realpath(path);
+    const info = await fsp.stat(real);
     if (!info.isFile()) throw new ArtifactError('input', 'FILE_UNREADABLE', `${name} is not a file; it cannot be pinned`);
     if (info.size > MAX_LOCAL_FILE_BYTES) throw new ArtifactError('input', 'TOO_LARGE', `${name} is larger than ${MAX_LOCAL_FILE_BYTES / (1024 * 1024)} MiB; not digested`);
   } catch (error) {
@@ -113,9 +114,9 @@ async function findOnPath(command: string, options: LocalPinOptions): Promise<st
     for (const ext of extensions) {
       const candidate = resolve(options.cwd, join(dir, command + ext));
       try {
-        const info = await stat(candidate);
+        const info = await fsp.stat(candidate);
         if (!info.isFile()) continue;
-        if (process.platform !== 'win32') await access(candidate, constants.X_OK);
+        if (process.platform !== 'win32') await fsp.access(candidate, constants.X_OK);
         return candidate;
       } catch {
         // not here: keep looking

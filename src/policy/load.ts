@@ -38,8 +38,7 @@ export interface Policy {
   rules: PolicyRule[];
 }
 
-/** The largest policy file accepted (the CLI reads files with this bound). */
-export const MAX_POLICY_BYTES = 1024 * 1024;
+export { MAX_POLICY_BYTES } from './limits.js';
 
 /**
  * The deepest nesting a policy file may have: flow collections (`[`, `{`) open at once plus
