@@ -11,14 +11,16 @@ export interface TrustedKey {
 /**
  * Loads trusted public keys from `--key` files and every `*.pub` of a `--keyring` folder (for
  * verify, and for any command that verifies). Any unreadable, malformed or non-Ed25519 key is an
- * error naming its file (exit 2).
+ * error naming its file (exit 2). Each key is read by parsePublicKeyPemNatively, which loads no
+ * @noble/ed25519; only a key it cannot accept is read again by parsePublicKeyPem (the full check,
+ * loaded then), which gives the same key or the error that names the problem.
  */
 export async function loadTrustedKeys(cwd: string, keyFiles: readonly string[], keyring: string | undefined, command = 'verify'): Promise<TrustedKey[]> {
   const [{ readdirSync }, { join, resolve }, { readFileBounded }, keys, { UsageError }, { printable }] = await Promise.all([
     import('node:fs'),
     import('node:path'),
     import('../src/util/fs.js'),
-    import('../src/crypto/keys.js'),
+    import('../src/crypto/key-files.js'),
     import('../src/errors.js'),
     import('../src/util/text.js'),
   ]);
@@ -26,11 +28,12 @@ export async function loadTrustedKeys(cwd: string, keyFiles: readonly string[], 
     throw new UsageError('USAGE', `${command} needs the trusted public keys: --key FILE (repeatable) or --keyring DIR`);
   }
   const trusted: TrustedKey[] = [];
-  const load = (shown: string) => {
+  const load = async (shown: string) => {
     const bytes = readFileBounded(resolve(cwd, shown), keys.MAX_KEY_FILE_BYTES, 'public key');
-    trusted.push({ key: keys.parsePublicKeyPem(bytes, shown), file: shown });
+    const key = keys.parsePublicKeyPemNatively(bytes, shown) ?? (await import('../src/crypto/keys.js')).parsePublicKeyPem(bytes, shown);
+    trusted.push({ key, file: shown });
   };
-  for (const file of keyFiles) load(file);
+  for (const file of keyFiles) await load(file);
   if (keyring !== undefined) {
     let names: string[];
     try {
@@ -44,7 +47,7 @@ export async function loadTrustedKeys(cwd: string, keyFiles: readonly string[], 
     for (const name of names) {
       // File names in a keyring come with the repository: never print control characters.
       if (printable(name, 1000) !== name) throw new UsageError('FILE_UNREADABLE', `keyring ${keyring} holds a key file with an unprintable name: ${printable(name)}`);
-      load(join(keyring, name));
+      await load(join(keyring, name));
     }
   }
   return trusted;

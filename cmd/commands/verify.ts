@@ -52,11 +52,13 @@ The lockfile is checked as bytes: verify does not need the server, the network o
 async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   // The fast path: only node built-ins, the key parser and the envelope module (no lockfile
-  // parser, no canonicalizer, no MCP SDK). See scripts/bench/20-sign-verify.mjs.
+  // parser, no canonicalizer, no MCP SDK), and no @noble/ed25519: valid signatures by valid keys
+  // are answered by node:crypto; the reference is loaded for a "no" only, to decide it and say
+  // why. See scripts/bench/20-sign-verify.mjs.
   const [{ resolve }, { readFileBounded }, signature] = await Promise.all([
     import('node:path'),
     import('../../src/util/fs.js'),
-    import('../../src/lockfile/signature.js'),
+    import('../../src/lockfile/signature-envelope.js'),
   ]);
   const { loadTrustedKeys } = await import('../keys.js');
   const trusted = await loadTrustedKeys(io.cwd, options.key ?? [], options.keyring);
@@ -78,12 +80,11 @@ async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<n
     throw error;
   }
   const envelope = signature.parseSignatureEnvelope(sigBytes, sig);
-  const result = signature.verifyLockfileSignature(
-    lockBytes,
-    envelope,
-    trusted.map((t) => t.key),
-    { threshold: options.threshold, allowUnknownSigners: options.allowUnknownSigners, room },
-  );
+  const keys = trusted.map((t) => t.key);
+  const verifyOptions = { threshold: options.threshold, allowUnknownSigners: options.allowUnknownSigners, room };
+  const result =
+    signature.verifyLockfileSignatureNatively(lockBytes, envelope, keys, verifyOptions) ??
+    (await import('../../src/lockfile/signature.js')).verifyLockfileSignature(lockBytes, envelope, keys, verifyOptions);
 
   const files = new Map<string, string[]>();
   for (const t of trusted) files.set(t.key.keyId, [...(files.get(t.key.keyId) ?? []), t.file]);
