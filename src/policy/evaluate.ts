@@ -1,4 +1,4 @@
-import { createContext, Script } from 'node:vm';
+import { Script } from 'node:vm';
 import { printable } from '../util/text.js';
 import { celEnvironment, type CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
@@ -78,20 +78,21 @@ export interface EvaluateOptions {
   timeoutMs?: number;
 }
 
-// One vm context whose only use is to carry the time limit: `runInContext(…, { timeout })`
-// arms V8's watchdog, which terminates whatever JavaScript runs in the isolate, including a
-// comprehension over a huge list or a catastrophic regular expression in `matches()`.
-// The one-call script is compiled once, not once per rule.
-let sandbox: { run: (() => unknown) | null } | undefined;
+// The time limit: `runInThisContext(…, { timeout })` arms V8's watchdog, which terminates
+// whatever JavaScript runs in the isolate meanwhile, including a comprehension over a huge list or
+// a catastrophic regular expression in `matches()`. The one-call script reaches the rule through
+// a symbol-keyed global (no name a program could clash with), set only while it runs; it runs in
+// this context, so no second context is made (one costs as much as a small rule's evaluation).
+const RULE = Symbol.for('mcptrust.policy.rule');
 let caller: Script | undefined;
 function runWithTimeout<T>(fn: () => T, timeoutMs: number): T {
-  sandbox ??= createContext({ run: null }) as { run: (() => unknown) | null };
-  caller ??= new Script('run()', { filename: 'mcptrust-policy-rule' });
-  sandbox.run = fn;
+  caller ??= new Script(`globalThis[Symbol.for(${JSON.stringify(RULE.description)})]()`, { filename: 'mcptrust-policy-rule' });
+  const global = globalThis as unknown as Record<symbol, (() => unknown) | undefined>;
+  global[RULE] = fn;
   try {
-    return caller.runInContext(sandbox, { timeout: timeoutMs, displayErrors: false }) as T;
+    return caller.runInThisContext({ timeout: timeoutMs, displayErrors: false }) as T;
   } finally {
-    sandbox.run = null;
+    delete global[RULE];
   }
 }
 

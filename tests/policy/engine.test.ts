@@ -193,6 +193,18 @@ describe('evaluatePolicy', () => {
     // The same rule is quick on ordinary text, and the engine is usable after a timeout.
     expect(evaluatePolicy(policy, cleanInput(), { timeoutMs: 150 }).passed).toBe(true);
   });
+
+  it('leaves nothing on the global object, after a pass, a failure or a timeout', () => {
+    const rule = Symbol.for('mcptrust.policy.rule');
+    const before = Object.getOwnPropertySymbols(globalThis).length;
+    expect(evaluatePolicy(oneRule('size(input.tools) > 0'), cleanInput()).passed).toBe(true);
+    expect(evaluatePolicy(oneRule('size(input.tools) == 0'), cleanInput()).passed).toBe(false);
+    expect(() => evaluatePolicy(compile(fixtureText('slow.yaml'), 'slow.yaml'), buildPolicyInput({ lock: fixtureLock('redos.lock.json') }), { timeoutMs: 100 })).toThrow(
+      expect.objectContaining({ code: 'EVAL_TIMEOUT' }),
+    );
+    expect(Object.getOwnPropertySymbols(globalThis)).not.toContain(rule);
+    expect(Object.getOwnPropertySymbols(globalThis).length).toBe(before);
+  });
 });
 
 describe('the presets', () => {
