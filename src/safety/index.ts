@@ -1,4 +1,5 @@
 import { printable } from '../util/text.js';
+import { AsciiWordSet, isPlainText, isPrintableAscii } from './ascii.js';
 import { CONFUSABLE_TO_ASCII } from './confusables.js';
 
 /**
@@ -363,7 +364,7 @@ function inRanges(ranges: readonly [number, number][], cursor: { at: number }, i
 
 /** Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for pattern matching. */
 function foldForMatching(text: string): string {
-  if (PLAIN_TEXT.test(text)) return text;
+  if (isPlainText(text)) return text;
   return text.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '').normalize('NFKC');
 }
 
@@ -388,10 +389,6 @@ function decodeBase64(run: string): string | undefined {
   }
 }
 
-// Printable ASCII with ordinary white space: no hidden, bidi or look-alike character can be in
-// it and NFKC leaves it unchanged, so those checks are skipped (most descriptions are this).
-const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
-
 const NO_TEXT_SIGNALS: readonly TextSignal[] = Object.freeze([]);
 
 /**
@@ -401,34 +398,36 @@ const NO_TEXT_SIGNALS: readonly TextSignal[] = Object.freeze([]);
  */
 export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard', 'exfiltrat', 'transmit', 'send', 'post', 'upload', 'forward', 'leak', 'submit', 'report', 'copy', '.ssh', 'id_', '/etc/', '.aws', '.netrc', '.npmrc', '.pgpass', '.kube', '.docker', '.gnupg'];
 
-const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 /**
- * One case-insensitive alternation of every word a signal needs: the first gate of every
- * instruction rule, the sensitive-path, URL and internal-address words, a backslash (escaped
- * text), and SPEC_PHRASE_WORDS. A word that starts with a letter or digit is looked for at the
- * start of a word only ("not" in "do not", never in "annotations"): each pattern spells such a
- * word after `\b` or white space. Applied only to printable ASCII, where `i` is exactly ASCII
- * case folding and `\b` means what it means in the patterns. A fixed alternation of literals:
- * linear.
+ * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
+ * and internal-address words, a backslash (escaped text), and SPEC_PHRASE_WORDS. quietText looks
+ * for them case-insensitively, and for a word that starts with a letter or digit at the start of
+ * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
+ * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
+ * regular expression of these words (tests/safety/ascii-scan.test.ts).
  */
-const TRIGGER = new RegExp(
-  [...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', ...SPEC_PHRASE_WORDS])]
-    .map((w) => (/^\w/.test(w) ? `\\b${escapeWord(w)}` : escapeWord(w)))
-    .join('|'),
-  'i',
-);
+export const TRIGGER_WORDS: readonly string[] = Object.freeze([
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', ...SPEC_PHRASE_WORDS]),
+]);
+/**
+ * TRIGGER_WORDS as a hand-written scanner rather than one alternation: the same answers, without
+ * the milliseconds V8 spends compiling a case-insensitive alternation of all of them on its first use (on a
+ * small lockfile, a visible share of a whole command). Applied only to printable ASCII, where its
+ * ASCII case folding and word boundary are exactly what the patterns mean. Linear.
+ */
+const TRIGGER = new AsciiWordSet(TRIGGER_WORDS);
 
 /**
  * True when `text` is printable ASCII (with ordinary white space) in which no rule of
  * scanText and no MTF description phrase can match: no word any of them needs, no run of
- * base64 characters long enough for a blob. scanText of such a text is empty. One pass for the
- * words (a fixed alternation) and one for the runs: linear, and cheap enough to run per text.
+ * base64 characters long enough for a blob. scanText of such a text is empty. One pass each for
+ * the characters, the words (a fixed word set) and the runs, with no pattern to compile: linear,
+ * and cheap enough to run per text from the first call.
  */
 export function quietText(text: string): boolean {
-  return text.length === 0 || (PLAIN_TEXT.test(text) && !TRIGGER.test(text) && !hasLongRun(text));
+  return text.length === 0 || (isPlainText(text) && !TRIGGER.test(text) && !hasLongRun(text));
 }
 
-const PRINTABLE_KEY = /^[\x20-\x7e]*$/;
 // Verdicts of quietDefinition, per definition object: the policy input and the MTF description
 // check ask about the same lockfile objects, so the walk runs once per definition.
 const QUIET_DEFINITIONS = new WeakMap<object, boolean>();
@@ -461,7 +460,7 @@ function quietShort(text: string, key: boolean): boolean {
   const cache = key ? QUIET_KEYS : QUIET_VALUES;
   let verdict = cache.get(text);
   if (verdict === undefined) {
-    verdict = (!key || PRINTABLE_KEY.test(text)) && quietText(text);
+    verdict = (!key || isPrintableAscii(text)) && quietText(text);
     if (text.length <= 1024) {
       if (cache.size >= 10_000) cache.clear();
       cache.set(text, verdict);
@@ -524,7 +523,7 @@ function analyseText(input: string): TextSignal[] {
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
   const found = new SignalSet();
 
-  const plain = PLAIN_TEXT.test(text);
+  const plain = isPlainText(text);
   // Hidden characters are judged on the raw text.
   if (!plain) {
     for (const run of text.matchAll(TAG_CHARS)) {
@@ -633,7 +632,7 @@ function isMixedScriptSpoof(word: string): boolean {
  */
 export function scanName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
-  if (PRINTABLE_KEY.test(name)) return out;
+  if (isPrintableAscii(name)) return out;
   // Every format, default-ignorable and variation-selector character (tags included), and every
   // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
   // separator, lone surrogate or noncharacter: never part of an honest name.

@@ -1,0 +1,102 @@
+/**
+ * Hand-written scanners over ASCII text for src/safety's quiet test, in place of regular
+ * expressions: V8 compiles a pattern on its first use (to bytecode, then to native code on the
+ * next), and for a large case-insensitive alternation that costs milliseconds — a visible share
+ * of a short command such as `policy check` on a small lockfile. These loops cost nothing before
+ * their first call and answer exactly as the patterns they replace (tests/safety/ascii-scan.test.ts
+ * compares them on thousands of texts). Each is one pass: linear.
+ */
+
+/**
+ * Same answer as /^[\t\n\r\x20-\x7e]*$/.test(text): printable ASCII with ordinary white space.
+ * No hidden, bidi or look-alike character can be in such a text and NFKC leaves it unchanged, so
+ * the analysis skips those checks (most descriptions are this).
+ */
+export function isPlainText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 || c > 0x7e) && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return true;
+}
+
+/** Same answer as /^[\x20-\x7e]*$/.test(text): printable ASCII, no white space but the space. */
+export function isPrintableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/** [A-Za-z0-9_]: a word character of a regular expression without the `u` flag. */
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+/** ASCII lower case of a UTF-16 code unit (other units unchanged). */
+const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/**
+ * A fixed set of printable-ASCII words, found case-insensitively; a word that starts with a word
+ * character ([A-Za-z0-9_]) only at the start of a word. `find` answers as the regular expression
+ * `new RegExp(words.map((w) => (/^\w/.test(w) ? '\\b' : '') + escaped(w)).join('|'), 'i')`
+ * would with `search`: the index of the leftmost match, or -1. Where the text is ASCII that is
+ * plain ASCII case folding; a non-ASCII code unit never matches a word character (the pattern
+ * has no `u` flag: no case mapping crosses into ASCII, and `\w` and `\b` are ASCII-only).
+ *
+ * The words are bucketed by their lower-case first character. At each position, only the bucket
+ * of the character there is tried, and a word-initial bucket only where the previous character
+ * is not a word character; each try compares at most the word's length. So the work per
+ * position is bounded by the longest bucket's total length, a constant of the set (`maxStep`):
+ * linear in the text. Built from fixed lists only; nothing from an analysed text becomes a word.
+ */
+export class AsciiWordSet {
+  /** Per lower-case first character (0–127): the words that start with it, lower-cased. */
+  private readonly buckets: (readonly string[] | undefined)[];
+  /** Most character comparisons one position can cost: the longest bucket's total length. */
+  readonly maxStep: number;
+  /** Character comparisons the last `find` made (tests bound it to show the scan linear). */
+  steps = 0;
+
+  constructor(words: Iterable<string>) {
+    const buckets: string[][] = [];
+    for (const word of new Set([...words].map((w) => w.toLowerCase()))) {
+      if (word.length === 0 || !isPrintableAscii(word)) throw new Error(`AsciiWordSet: not a printable-ASCII word: ${JSON.stringify(word)}`);
+      (buckets[word.charCodeAt(0)] ??= []).push(word);
+    }
+    this.buckets = Array.from({ length: 128 }, (_, c) => buckets[c]);
+    this.maxStep = Math.max(0, ...buckets.filter(Boolean).map((b) => b.reduce((n, w) => n + w.length, 0)));
+  }
+
+  /** Index of the leftmost occurrence of a word of the set in `text` (see the class), or -1. */
+  find(text: string): number {
+    const n = text.length;
+    let steps = 0;
+    let found = -1;
+    scan: for (let i = 0; i < n; i++) {
+      const first = lower(text.charCodeAt(i));
+      const bucket = first < 128 ? this.buckets[first] : undefined;
+      if (bucket === undefined) continue;
+      // A word-initial word (its first character is a word character) needs `\b` before it.
+      if (isWordChar(first) && i > 0 && isWordChar(text.charCodeAt(i - 1))) continue;
+      for (const word of bucket) {
+        if (i + word.length > n) continue;
+        let j = 1;
+        steps++;
+        while (j < word.length && lower(text.charCodeAt(i + j)) === word.charCodeAt(j)) {
+          j++;
+          steps++;
+        }
+        if (j === word.length) {
+          found = i;
+          break scan;
+        }
+      }
+    }
+    this.steps = steps;
+    return found;
+  }
+
+  /** Whether `text` holds a word of the set (see the class). */
+  test(text: string): boolean {
+    return this.find(text) >= 0;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * quietText's hand-written scanners (src/safety/ascii.ts) against the regular expressions they
+ * replace (issue 13: the word alternation cost milliseconds to compile on first use). The oracle
+ * of the word test is the alternation quietText used before, built here from TRIGGER_WORDS by the
+ * same code: thousands of random and crafted texts — every word at the start, middle and end,
+ * after a word character or not, in mixed case, as the prefix of a longer word, overlapping,
+ * near-misses — must give the same leftmost match index and the same quiet verdict. Linear time
+ * is shown on a comparison counter (no wall time is asserted).
+ */
+import { describe, expect, it } from 'vitest';
+import { AsciiWordSet, isPlainText, isPrintableAscii } from '../../src/safety/ascii.js';
+import { INSTRUCTION_RULES, quietText, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
+
+// The oracle: quietText's former word test, character for character.
+const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+const ORACLE = new RegExp(TRIGGER_WORDS.map((w) => (/^\w/.test(w) ? `\\b${escapeWord(w)}` : escapeWord(w))).join('|'), 'i');
+const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const LONG_RUN = /[A-Za-z0-9+/_-]{48}/;
+/** quietText as it was: the plain-text pattern, the alternation, the base64 run. */
+const oracleQuiet = (t: string) => t.length === 0 || (PLAIN_TEXT.test(t) && !ORACLE.test(t) && !LONG_RUN.test(t));
+
+const SCANNER = new AsciiWordSet(TRIGGER_WORDS);
+
+/** Deterministic PRNG (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const PRINTABLE_CHARS = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join('') + '\t\n\r';
+const WORD_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_';
+const NON_WORD = ' \t\n\r.,;:!?-/\\\'"`()[]{}<>~@#$%^&*+=|';
+const FILLER = ['the', 'a', 'record', 'by', 'id', 'returns', 'it', 'as', 'JSON', 'with', 'paging', 'options', 'reads', 'list', 'of', 'items', 'tool', 'number'];
+
+function mixCase(word: string, random: () => number): string {
+  let out = '';
+  for (const ch of word) out += random() < 0.5 ? ch.toUpperCase() : ch.toLowerCase();
+  return out;
+}
+
+function expectSame(text: string): void {
+  expect(SCANNER.find(text), JSON.stringify(text)).toBe(text.search(ORACLE));
+  expect(quietText(text), JSON.stringify(text)).toBe(oracleQuiet(text));
+}
+
+describe('TRIGGER_WORDS', () => {
+  it('holds every word a signal needs: each rule\'s first gate, the MTF phrase words, the URL and escape words', () => {
+    const words = new Set(TRIGGER_WORDS);
+    for (const rule of INSTRUCTION_RULES) for (const w of rule.gates[0]!) expect(words.has(w), w).toBe(true);
+    for (const w of [...SPEC_PHRASE_WORDS, '/', 'www.', '\\', '.ssh', '169.254.', 'localhost:']) expect(words.has(w), w).toBe(true);
+    expect(TRIGGER_WORDS.length).toBeGreaterThan(80);
+  });
+});
+
+describe('AsciiWordSet against the alternation it replaces', () => {
+  it('every word at the start, middle and end, after a word character or not, in three cases', () => {
+    const random = rng(1);
+    let cases = 0;
+    for (const word of TRIGGER_WORDS) {
+      for (const form of [word, word.toUpperCase(), mixCase(word, random)]) {
+        for (const before of ['', ' ', 'x', 'X', '7', '_', '.', '-', '/', 'text ', 'text', 'a\n', '\t']) {
+          for (const after of ['', ' ', 's', 'ed', '_x', '.', ' end', 'text']) {
+            expectSame(`${before}${form}${after}`);
+            expectSame(`Reads a record ${before}${form}${after} and returns it.`);
+            cases += 2;
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(20_000);
+  });
+
+  it('prefixes, near-misses and overlaps of every word', () => {
+    const random = rng(2);
+    for (const word of TRIGGER_WORDS) {
+      for (let cut = 1; cut < word.length; cut++) {
+        const prefix = word.slice(0, cut);
+        expectSame(prefix);
+        expectSame(` ${prefix} `);
+        expectSame(`${prefix}${word}`);
+        expectSame(`${prefix} ${mixCase(word, random)}`);
+        // One character changed: a near-miss at every position of the word.
+        const changed = `${word.slice(0, cut)}${word[cut] === 'q' ? 'z' : 'q'}${word.slice(cut + 1)}`;
+        expectSame(changed);
+        expectSame(`x ${changed} y`);
+      }
+      expectSame(`${word}${word}`);
+      expectSame(`${word.slice(0, -1)}${word}`);
+      expectSame(`${word.slice(0, -1)} ${word.slice(0, -1)} ${word.slice(0, -1)}`);
+    }
+  });
+
+  it('random texts of filler, words, near-misses and punctuation', () => {
+    const random = rng(3);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+    let quiet = 0;
+    let loud = 0;
+    for (let n = 0; n < 6000; n++) {
+      const parts: string[] = [];
+      const count = Math.floor(random() * 12);
+      for (let k = 0; k < count; k++) {
+        const r = random();
+        const word = pick(TRIGGER_WORDS);
+        if (r < 0.35) parts.push(pick(FILLER));
+        else if (r < 0.45) parts.push(mixCase(word, random));
+        else if (r < 0.65) parts.push(word.slice(0, 1 + Math.floor(random() * Math.max(1, word.length - 1))));
+        else if (r < 0.75) parts.push(pick([...WORD_CHARS]) + word);
+        else if (r < 0.85) parts.push(pick([...NON_WORD]));
+        else parts.push(Array.from({ length: Math.floor(random() * 8) }, () => pick([...PRINTABLE_CHARS])).join(''));
+        parts.push(random() < 0.7 ? ' ' : random() < 0.5 ? '' : pick([...NON_WORD]));
+      }
+      const text = parts.join('');
+      expectSame(text);
+      if (oracleQuiet(text)) quiet++;
+      else loud++;
+    }
+    // Both verdicts are well exercised.
+    expect(quiet).toBeGreaterThan(500);
+    expect(loud).toBeGreaterThan(500);
+  });
+
+  it('random printable ASCII, and strings with non-ASCII code units', () => {
+    const random = rng(4);
+    const odd = ['\u017f', '\u212a', '\u0130', '\u0131', '\u00e9', '\ud83d', '\ude00', '\u0000', '\u007f', '\u00a0', '\u2028', '\uff53'];
+    for (let n = 0; n < 4000; n++) {
+      const length = Math.floor(random() * 60);
+      let text = '';
+      for (let k = 0; k < length; k++) text += PRINTABLE_CHARS[Math.floor(random() * PRINTABLE_CHARS.length)];
+      expectSame(text);
+      // A non-ASCII unit never matches a word character, nor makes one a word character before a word.
+      const spliced = text.slice(0, length >> 1) + odd[n % odd.length]! + 'send' + text.slice(length >> 1);
+      expectSame(spliced);
+      expectSame(`${odd[n % odd.length]!}ecretly and \u212aeep`);
+    }
+  });
+});
+
+describe('isPlainText and isPrintableAscii against their patterns', () => {
+  it('every UTF-16 code unit alone and inside printable text', () => {
+    const differ: string[] = [];
+    let plain = 0;
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const text of [ch, `ab${ch}`, `${ch}cd`, `a ${ch} b`]) {
+        if (isPlainText(text) !== PLAIN_TEXT.test(text)) differ.push(`isPlainText U+${c.toString(16)} in ${JSON.stringify(text)}`);
+        if (isPrintableAscii(text) !== PRINTABLE.test(text)) differ.push(`isPrintableAscii U+${c.toString(16)} in ${JSON.stringify(text)}`);
+      }
+      if (isPlainText(ch)) plain++;
+    }
+    expect(differ).toEqual([]);
+    expect(plain).toBe(95 + 3);
+    expect(isPlainText('')).toBe(true);
+    expect(isPrintableAscii('')).toBe(true);
+    expect(isPlainText('line one\nline two\r\n\ttab')).toBe(true);
+    expect(isPrintableAscii('line one\nline two')).toBe(false);
+    expect(isPlainText('a\u000bb')).toBe(false);
+    expect(isPlainText('\u{1f600}')).toBe(false);
+  });
+});
+
+describe('AsciiWordSet is linear', () => {
+  const MiB = 1024 * 1024;
+  const pad = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+  // Near-misses of every word that are quiet themselves (a near-miss of "/etc/" holds "/"), so
+  // the scan runs to the end: each word start tries a whole bucket, most of it many characters deep.
+  const nearMisses = TRIGGER_WORDS.map((w) => w.slice(0, -1)).filter((w) => w.length > 0 && !ORACLE.test(w));
+  const ADVERSARIES: [string, string][] = [
+    ['near-misses of every word, space-separated', nearMisses.join(' ') + ' '],
+    ['near-misses in upper case', nearMisses.join(' ').toUpperCase() + ' '],
+    ['a word start at every other character', 's c p i a e f o d r t u '],
+    ['one long near-miss over and over', 'surreptitiousl '],
+  ];
+
+  it('the work per character is bounded by a small constant of the word set', () => {
+    expect(SCANNER.maxStep).toBeGreaterThan(0);
+    expect(SCANNER.maxStep).toBeLessThan(256);
+  });
+
+  it.each(ADVERSARIES)('%s: 1 MiB and 2 MiB, no match, steps within maxStep per character and doubling with the text', (_name, unit) => {
+    const one = pad(unit, MiB);
+    const two = pad(unit, 2 * MiB);
+    expect(SCANNER.find(one)).toBe(-1);
+    const steps1 = SCANNER.steps;
+    expect(SCANNER.find(two)).toBe(-1);
+    const steps2 = SCANNER.steps;
+    expect(steps1).toBeGreaterThan(MiB / 16);
+    expect(steps1).toBeLessThanOrEqual(MiB * SCANNER.maxStep);
+    expect(steps2).toBeLessThanOrEqual(2 * MiB * SCANNER.maxStep);
+    // Twice the text, twice the work (up to the unit cut at the end).
+    expect(Math.abs(steps2 - 2 * steps1)).toBeLessThanOrEqual(unit.length * SCANNER.maxStep);
+    // And quietText gives the pattern's answer on it.
+    expect(quietText(one)).toBe(oracleQuiet(one));
+  });
+
+  it('a word after 1 MiB of near-misses is still found, at its index', () => {
+    const text = `${pad(nearMisses.join(' ') + ' ', MiB)} exfiltrate`;
+    expect(SCANNER.find(text)).toBe(text.search(ORACLE));
+    expect(SCANNER.find(text)).toBe(MiB + 1);
+    expect(quietText(text)).toBe(false);
+  });
+});
+
+describe('AsciiWordSet construction', () => {
+  it('refuses a word that is empty or not printable ASCII', () => {
+    expect(() => new AsciiWordSet(['ok', ''])).toThrow(/not a printable-ASCII word/);
+    expect(() => new AsciiWordSet(['caf\u00e9'])).toThrow(/not a printable-ASCII word/);
+    expect(() => new AsciiWordSet(['a\tb'])).toThrow(/not a printable-ASCII word/);
+  });
+
+  it('a word-initial word needs a word boundary; a punctuation-initial one does not', () => {
+    const set = new AsciiWordSet(['send', '.ssh']);
+    expect(set.find('resend')).toBe(-1);
+    expect(set.find('re-Send')).toBe(3);
+    expect(set.find('x.SSH')).toBe(1);
+    expect(set.find('sen')).toBe(-1);
+  });
+});
