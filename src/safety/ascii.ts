@@ -1,5 +1,6 @@
 /**
- * Hand-written scanners over ASCII text for src/safety's quiet test, in place of regular
+ * Hand-written scanners for src/safety's fast paths (the quiet test, the plain-text, printable
+ * and ASCII checks that let clean texts and names skip the analysis), in place of regular
  * expressions: V8 compiles a pattern on its first use (to bytecode, then to native code on the
  * next), and for a large case-insensitive alternation that costs milliseconds — a visible share
  * of a short command such as `policy check` on a small lockfile. These loops cost nothing before
@@ -29,10 +30,21 @@ export function isPrintableAscii(text: string): boolean {
   return true;
 }
 
-/** [A-Za-z0-9_]: a word character of a regular expression without the `u` flag. */
-const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
-/** ASCII lower case of a UTF-16 code unit (other units unchanged). */
-const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+/** Same answer as /^[\x00-\x7f]*$/.test(text): every code unit ASCII. */
+export function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+// Tables over ASCII (lookups, not calls: cheap even before the scan is compiled to machine code).
+/** 1 for [A-Za-z0-9_], a word character of a regular expression without the `u` flag. */
+const WORD_CHAR = new Uint8Array(128);
+/** ASCII lower case. */
+const FOLD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  WORD_CHAR[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 ? 1 : 0;
+  FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
+}
 
 /**
  * A fixed set of printable-ASCII words, found case-insensitively; a word that starts with a word
@@ -49,7 +61,7 @@ const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
  * linear in the text. Built from fixed lists only; nothing from an analysed text becomes a word.
  */
 export class AsciiWordSet {
-  /** Per lower-case first character (0–127): the words that start with it, lower-cased. */
+  /** Per first character (0–127, upper and lower case alike): the words that start with it, lower-cased. */
   private readonly buckets: (readonly string[] | undefined)[];
   /** Most character comparisons one position can cost: the longest bucket's total length. */
   readonly maxStep: number;
@@ -62,34 +74,43 @@ export class AsciiWordSet {
       if (word.length === 0 || !isPrintableAscii(word)) throw new Error(`AsciiWordSet: not a printable-ASCII word: ${JSON.stringify(word)}`);
       (buckets[word.charCodeAt(0)] ??= []).push(word);
     }
-    this.buckets = Array.from({ length: 128 }, (_, c) => buckets[c]);
+    this.buckets = Array.from({ length: 128 }, (_, c) => buckets[FOLD[c]!]);
     this.maxStep = Math.max(0, ...buckets.filter(Boolean).map((b) => b.reduce((n, w) => n + w.length, 0)));
   }
 
   /** Index of the leftmost occurrence of a word of the set in `text` (see the class), or -1. */
   find(text: string): number {
     const n = text.length;
+    const buckets = this.buckets;
     let steps = 0;
     let found = -1;
+    // Whether the character before position i is a word character (none before the start).
+    let afterWord = false;
     scan: for (let i = 0; i < n; i++) {
-      const first = lower(text.charCodeAt(i));
-      const bucket = first < 128 ? this.buckets[first] : undefined;
-      if (bucket === undefined) continue;
-      // A word-initial word (its first character is a word character) needs `\b` before it.
-      if (isWordChar(first) && i > 0 && isWordChar(text.charCodeAt(i - 1))) continue;
-      for (const word of bucket) {
-        if (i + word.length > n) continue;
-        let j = 1;
-        steps++;
-        while (j < word.length && lower(text.charCodeAt(i + j)) === word.charCodeAt(j)) {
-          j++;
-          steps++;
-        }
-        if (j === word.length) {
-          found = i;
-          break scan;
+      const c = text.charCodeAt(i);
+      const word = c < 128 && WORD_CHAR[c] === 1;
+      // A word-initial word (its first character is a word character) needs `\b` before it:
+      // inside a word, nothing can start.
+      if (!(word && afterWord)) {
+        const bucket = c < 128 ? buckets[c] : undefined;
+        if (bucket !== undefined) {
+          for (const w of bucket) {
+            if (i + w.length > n) continue;
+            let j = 1;
+            steps++;
+            for (; j < w.length; j++) {
+              const d = text.charCodeAt(i + j);
+              if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+              steps++;
+            }
+            if (j === w.length) {
+              found = i;
+              break scan;
+            }
+          }
         }
       }
+      afterWord = word;
     }
     this.steps = steps;
     return found;

@@ -1,5 +1,5 @@
 import { printable } from '../util/text.js';
-import { AsciiWordSet, isPlainText, isPrintableAscii } from './ascii.js';
+import { AsciiWordSet, isAsciiText, isPlainText, isPrintableAscii } from './ascii.js';
 import { CONFUSABLE_TO_ASCII } from './confusables.js';
 
 /**
@@ -604,7 +604,7 @@ export function visibleName(name: string): string {
 /** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
 export function asciiSkeleton(name: string): string | undefined {
   // ASCII is its own skeleton (NFKC leaves it as it is).
-  if (ASCII_ONLY.test(name)) return name;
+  if (isAsciiText(name)) return name;
   let out = '';
   for (const ch of name.normalize('NFKC')) {
     if (ch.charCodeAt(0) < 0x80) out += ch;
@@ -616,8 +616,6 @@ export function asciiSkeleton(name: string): string | undefined {
   }
   return out;
 }
-
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 function isMixedScriptSpoof(word: string): boolean {
   const hasAsciiLetter = /[A-Za-z]/.test(word);

@@ -8,7 +8,7 @@
  * is shown on a comparison counter (no wall time is asserted).
  */
 import { describe, expect, it } from 'vitest';
-import { AsciiWordSet, isPlainText, isPrintableAscii } from '../../src/safety/ascii.js';
+import { AsciiWordSet, isAsciiText, isPlainText, isPrintableAscii } from '../../src/safety/ascii.js';
 import { INSTRUCTION_RULES, quietText, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
 
 // The oracle: quietText's former word test, character for character.
@@ -16,6 +16,7 @@ const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 const ORACLE = new RegExp(TRIGGER_WORDS.map((w) => (/^\w/.test(w) ? `\\b${escapeWord(w)}` : escapeWord(w))).join('|'), 'i');
 const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 const LONG_RUN = /[A-Za-z0-9+/_-]{48}/;
 /** quietText as it was: the plain-text pattern, the alternation, the base64 run. */
 const oracleQuiet = (t: string) => t.length === 0 || (PLAIN_TEXT.test(t) && !ORACLE.test(t) && !LONG_RUN.test(t));
@@ -142,7 +143,7 @@ describe('AsciiWordSet against the alternation it replaces', () => {
   });
 });
 
-describe('isPlainText and isPrintableAscii against their patterns', () => {
+describe('isPlainText, isPrintableAscii and isAsciiText against their patterns', () => {
   it('every UTF-16 code unit alone and inside printable text', () => {
     const differ: string[] = [];
     let plain = 0;
@@ -151,6 +152,7 @@ describe('isPlainText and isPrintableAscii against their patterns', () => {
       for (const text of [ch, `ab${ch}`, `${ch}cd`, `a ${ch} b`]) {
         if (isPlainText(text) !== PLAIN_TEXT.test(text)) differ.push(`isPlainText U+${c.toString(16)} in ${JSON.stringify(text)}`);
         if (isPrintableAscii(text) !== PRINTABLE.test(text)) differ.push(`isPrintableAscii U+${c.toString(16)} in ${JSON.stringify(text)}`);
+        if (isAsciiText(text) !== ASCII_ONLY.test(text)) differ.push(`isAsciiText U+${c.toString(16)} in ${JSON.stringify(text)}`);
       }
       if (isPlainText(ch)) plain++;
     }
@@ -162,6 +164,8 @@ describe('isPlainText and isPrintableAscii against their patterns', () => {
     expect(isPrintableAscii('line one\nline two')).toBe(false);
     expect(isPlainText('a\u000bb')).toBe(false);
     expect(isPlainText('\u{1f600}')).toBe(false);
+    expect(isAsciiText('\u0000\u007f')).toBe(true);
+    expect(isAsciiText('caf\u00e9')).toBe(false);
   });
 });
 
