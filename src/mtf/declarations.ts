@@ -89,7 +89,18 @@ const STORAGE_WORDS = new Set([
   'upload', 'download', 'attachment', 'attachments', 'image', 'images', 'pdf', 'csv', 'sheet', 'spreadsheet', 'archive', 'zip',
   'backup', 'snapshot', 'volume', 'blob', 'bucket', 'object', 'objects', 'cat', 'ls', 'edit', 'write', 'read', 'open', 'load',
 ]);
-const FILE_ACCESS = /\b(?:reads?|opens?|access(?:es)?|loads?|scans?|dumps?|collects?|uploads?)\s+(?:any\s+|arbitrary\s+|all\s+|every\s+|local\s+|the\s+(?:user'?s?\s+)?|your\s+)?(?:local\s+)?(?:files?|file\s+system|filesystem|disk|home\s+(?:directory|folder))\b|\bfrom\s+(?:the\s+)?(?:local\s+)?(?:disk|file\s*system|home\s+(?:directory|folder))\b/i;
+export const FILE_ACCESS = /\b(?:reads?|opens?|access(?:es)?|loads?|scans?|dumps?|collects?|uploads?)\s+(?:any\s+|arbitrary\s+|all\s+|every\s+|local\s+|the\s+(?:user'?s?\s+)?|your\s+)?(?:local\s+)?(?:files?|file\s+system|filesystem|disk|home\s+(?:directory|folder))\b|\bfrom\s+(?:the\s+)?(?:local\s+)?(?:disk|file\s*system|home\s+(?:directory|folder))\b/i;
+
+/**
+ * FILE_ACCESS.test(text), tried only on a text that spells "file", "disk" or "home" in any ASCII
+ * case: every branch of the pattern needs one of them, and with `i` but no `u` flag no other
+ * character matches those letters, so the gate never hides a match. Most descriptions have none,
+ * and compiling the pattern is most of its cost in a short run.
+ */
+export function speaksOfFileAccess(text: string): boolean {
+  const lower = text.toLowerCase();
+  return (lower.includes('file') || lower.includes('disk') || lower.includes('home')) && FILE_ACCESS.test(text);
+}
 
 function itemName(item: SurfaceItem): string | undefined {
   return asString(field(asRecord(item.value), 'name'));
@@ -317,7 +328,7 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       // whose name has nothing to do with files, folders, code or documents, but whose
       // description says it reads files / the disk / the home folder, is a semantic mismatch.
       const words = parts.filter(Boolean);
-      if (words.length > 0 && !words.some((w) => STORAGE_WORDS.has(w)) && FILE_ACCESS.test(description)) {
+      if (words.length > 0 && !words.some((w) => STORAGE_WORDS.has(w)) && speaksOfFileAccess(description)) {
         f.add('high', 'Semantic mismatch', `tool ${quote(name, 60)} is not named after files, but its description speaks of file or disk access.`, {
           ...(surface.file ? { file: surface.file } : {}),
           remediation: 'Name the tool after what it does, or remove the hidden capability from its description.',
