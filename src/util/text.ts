@@ -11,11 +11,23 @@
 //                                    characters U+E0000–E0FFF, unassigned reserved ignorables…
 //   Variation_Selector               U+FE00–FE0F, U+E0100–E01EF, Mongolian FVS
 //   Noncharacter_Code_Point          U+FDD0–FDEF and every U+xFFFE/U+xFFFF
-// One character class, matched once per character: linear in the text.
-const UNSAFE =
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\p{Noncharacter_Code_Point}]/gu;
-const UNSAFE_ONE =
-  /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\p{Noncharacter_Code_Point}]$/u;
+// One character class, matched once per character: linear in the text. Made on first use: the
+// property sets cost a few milliseconds to build, and most runs print only ASCII text, which
+// escapeUnsafe passes through without them.
+const UNSAFE_CLASS = '[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cs}\\p{Bidi_Control}\\p{Default_Ignorable_Code_Point}\\p{Variation_Selector}\\p{Noncharacter_Code_Point}]';
+let unsafeAll: RegExp | undefined;
+let unsafeOne: RegExp | undefined;
+const UNSAFE = () => (unsafeAll ??= new RegExp(UNSAFE_CLASS, 'gu'));
+const UNSAFE_ONE = () => (unsafeOne ??= new RegExp(`^${UNSAFE_CLASS}$`, 'u'));
+
+/** True when every character is printable ASCII (U+0020–U+007E) or a tab (or, `lineFeeds`, a line feed): nothing in it is unsafe. */
+function plainAscii(text: string, lineFeeds: boolean): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && !(lineFeeds && c === 0x0a)) || c > 0x7e) return false;
+  }
+  return true;
+}
 
 const escapeCodePoint = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
 
@@ -25,7 +37,7 @@ const escapeCodePoint = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
  * included; the callers decide whether to keep those).
  */
 export function isUnsafeCodePoint(cp: number): boolean {
-  return UNSAFE_ONE.test(String.fromCodePoint(cp));
+  return UNSAFE_ONE().test(String.fromCodePoint(cp));
 }
 
 /**
@@ -33,7 +45,8 @@ export function isUnsafeCodePoint(cp: number): boolean {
  * `keepLineFeeds`, line feed. A CR is always escaped (on a terminal it rewrites the line).
  */
 export function escapeUnsafe(text: string, keepLineFeeds = false): string {
-  return text.replace(UNSAFE, (c) => (c === '\t' || (keepLineFeeds && c === '\n') ? c : escapeCodePoint(c)));
+  if (plainAscii(text, keepLineFeeds)) return text;
+  return text.replace(UNSAFE(), (c) => (c === '\t' || (keepLineFeeds && c === '\n') ? c : escapeCodePoint(c)));
 }
 
 /** Makes attacker-controlled text safe to print on one terminal line, cut to `max` characters. */
@@ -58,14 +71,14 @@ const pairMemo: (Uint8Array | undefined)[] = [];
 
 function isUnsafeUnit(unit: number): boolean {
   let m = bmpMemo[unit]!;
-  if (m === UNKNOWN) bmpMemo[unit] = m = UNSAFE_ONE.test(String.fromCharCode(unit)) ? UNSAFE_MARK : 1;
+  if (m === UNKNOWN) bmpMemo[unit] = m = UNSAFE_ONE().test(String.fromCharCode(unit)) ? UNSAFE_MARK : 1;
   return m === UNSAFE_MARK;
 }
 
 function isUnsafePair(high: number, low: number): boolean {
   const block = (pairMemo[high - 0xd800] ??= new Uint8Array(0x400));
   let m = block[low - 0xdc00]!;
-  if (m === UNKNOWN) block[low - 0xdc00] = m = UNSAFE_ONE.test(String.fromCharCode(high, low)) ? UNSAFE_MARK : 1;
+  if (m === UNKNOWN) block[low - 0xdc00] = m = UNSAFE_ONE().test(String.fromCharCode(high, low)) ? UNSAFE_MARK : 1;
   return m === UNSAFE_MARK;
 }
 
