@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
@@ -23,15 +22,6 @@ export function readLockfileBytes(cwd: string, file: string, maxBytes: number, r
       details: [`  make one first: mcptrust lock${out} --config .mcp.json (or -- CMD ARGS..., or --url URL)`],
     });
   }
-}
-
-/**
- * A lockfile's text: its bytes as UTF-8, exactly as `bytes.toString('utf8')` reads them. A file
- * of ASCII only (most lockfiles) is read as Latin-1, the same string for those bytes, made in one
- * copy without UTF-8 decoding: a third of the time for an 8 MiB lockfile.
- */
-export function lockfileText(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 /** The piece a file is compared in: small enough to stay in cache, large enough for few reads. */

@@ -94,9 +94,8 @@ export async function loadCompiledPolicies(choice: PolicyChoice, io: IO): Promis
  */
 export async function readLockfile(file: string, io: IO): Promise<{ lock: Lockfile; bytes: Buffer }> {
   const { parseLockfile } = await import('../src/lockfile/parse.js');
-  const { readLockfileBytes, lockfileText } = await import('./lockfile-read.js');
-  const bytes = readLockfileBytes(io.cwd, file, MAX_LOCKFILE_BYTES);
-  return { lock: parseLockfile(lockfileText(bytes), file, { checkDigests: false }), bytes };
+  const bytes = (await import('./lockfile-read.js')).readLockfileBytes(io.cwd, file, MAX_LOCKFILE_BYTES);
+  return { lock: parseLockfile(bytes.toString('utf8'), file, { checkDigests: false }), bytes };
 }
 
 export interface LiveOptions extends ServerOptions {

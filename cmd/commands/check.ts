@@ -111,8 +111,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   // 2. The signature, over the exact bytes (before the lockfile is parsed, so a tampered lock
   //    is reported as a bad signature rather than as a malformed file).
   const { readFileBounded } = await import('../../src/util/fs.js');
-  const { readLockfileBytes, lockfileText } = await import('../lockfile-read.js');
-  const lockBytes = readLockfileBytes(io.cwd, options.lock, support.MAX_LOCKFILE_BYTES);
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, support.MAX_LOCKFILE_BYTES);
   let verification: { verified: boolean; signers: string[] } | undefined;
   if (!hasKeys) {
     parts.push({ id: 'signature', status: 'skip', summary: 'not checked (no --key or --keyring given)', details: [], ms: 0 });
@@ -146,7 +145,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   try {
     // Digests are not recomputed (see readLockfile in policy-support.ts): a hand-edited
     // definition shows up as drift against the live server, and as a bad signature.
-    lock = parseLockfile(lockfileText(lockBytes), options.lock, { checkDigests: false });
+    lock = parseLockfile(lockBytes.toString('utf8'), options.lock, { checkDigests: false });
   } catch (error) {
     if (!(error instanceof BaseError) || parts[0]?.status !== 'fail') throw error;
     unreadable = error.message;

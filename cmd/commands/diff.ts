@@ -87,19 +87,19 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // Each file is read once and parsed once. The same bytes on both sides (a pull request that
   // leaves the lockfile alone) are compared as they are read and parse to the one lockfile:
   // nothing to compare, so no digest is computed.
-  const { readLockfileBytes, readLockfileBytesUnlessSame, lockfileText } = await import('../lockfile-read.js');
+  const { readLockfileBytes, readLockfileBytesUnlessSame } = await import('../lockfile-read.js');
   const lockBytes = readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES);
   const otherBytes = options.against === undefined ? undefined : readLockfileBytesUnlessSame(io.cwd, options.against, MAX_LOCKFILE_BYTES, lockBytes);
   // Two different files: every definition's digest is computed while reading (the comparison
   // and the approval digests use them). A live side has none to compare with.
   const parseOptions = { checkDigests: false, computeDigests: otherBytes !== undefined };
-  const lockText = lockfileText(lockBytes);
+  const lockText = lockBytes.toString('utf8');
   let before = parseLockfile(lockText, options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    after = otherBytes === undefined ? before : parseLockfile(lockfileText(otherBytes), options.against, parseOptions);
+    after = otherBytes === undefined ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
     afterLabel = options.against;
   } else {
     const { readLiveAligned } = await import('../servers.js');

@@ -74,13 +74,12 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
   }
   // One read, into a buffer with room for the PAE header in front of the bytes (as verify reads).
   const room = signature.PAE_ROOM;
-  const { readLockfileBytes, lockfileText } = await import('../lockfile-read.js');
-  const lockBytes = readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, room);
+  const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, room);
   // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand):
   // the full strict read, in one pass (its digests hashed without sorted copies when the file is
   // in canonical key order, as every file lock writes is); then the same bytes are signed.
   const { parseLockfile } = await import('../../src/lockfile/parse.js');
-  parseLockfile(lockfileText(lockBytes), options.lock);
+  parseLockfile(lockBytes.toString('utf8'), options.lock);
 
   let existing;
   if (existsSync(outPath)) {
