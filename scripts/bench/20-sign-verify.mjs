@@ -7,7 +7,7 @@
 // is of the medians of the pairs.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { measurePaired, writeSyntheticLock } from './lib.mjs';
+import { FLOORS, floorRow, measurePaired, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 
@@ -28,6 +28,7 @@ export async function run(ctx) {
   if (signSmall.status !== 0) throw new Error(`sign failed: ${signSmall.stderr}`);
   const verifySmall = paired(['verify', '--key', 'bench.pub', '--lock', 'small.json'], 15);
   const mb = (size / (1024 * 1024)).toFixed(1);
+  const floors = [floorRow(`floor of sign: read + one Ed25519 signature, ${TOOLS} tools`, FLOORS.sign, lockPath), floorRow(`floor of verify: read + one SHA-512, ${TOOLS} tools`, FLOORS.verify, lockPath)];
   return [
     {
       name: `sign ${TOOLS} tools (${mb} MiB)`,
@@ -56,5 +57,6 @@ export async function run(ctx) {
       ok: verifySmall.wallMs / verifySmall.nodeMs <= 1.3,
       note: `node -e 0 ${verifySmall.nodeMs.toFixed(0)} ms alternately; key check + one native signature check`,
     },
+    ...floors,
   ];
 }

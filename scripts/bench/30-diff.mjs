@@ -8,7 +8,7 @@
 // Each command alternates with `node -e 0` (A B A B…); the ratio is of the medians of the pairs.
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { measurePaired, writeSyntheticLock } from './lib.mjs';
+import { FLOORS, floorRow, measurePaired, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 const CHANGED = 100;
@@ -53,5 +53,7 @@ export async function run(ctx) {
   return [
     { name: `diff --against, ${TOOLS} tools, ${CHANGED} changed`, wallMs: r.wallMs, peakRssMb: r.peakRssMb, ratio, note: `node -e 0 ${r.nodeMs.toFixed(0)} ms alternately (reported, no target)` },
     { name: `diff --against, ${TOOLS} tools, no drift`, wallMs: same.wallMs, peakRssMb: same.peakRssMb, ratio: sameRatio, target: '≤2.5× node', ok: sameRatio <= 2.5, note: `node -e 0 ${same.nodeMs.toFixed(0)} ms alternately` },
+    // What any reader of the file pays: the no-drift row's floor (and, once per file, the changed row's).
+    floorRow(`floor: read + JSON.parse, ${TOOLS} tools`, FLOORS.parse, before),
   ];
 }

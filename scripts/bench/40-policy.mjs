@@ -4,7 +4,7 @@
 // every tool, the MTF description controls) and evaluating the rules.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { measure, writeSyntheticLock } from './lib.mjs';
+import { FLOORS, floorRow, measure, writeSyntheticLock } from './lib.mjs';
 
 const TOOLS = 10_000;
 
@@ -77,5 +77,6 @@ export async function run(ctx) {
     row(`policy check: ${RULES.length} rules × ${TOOLS} tools`, main, true),
     row(`policy check: ${FULL_RULES.length} rules incl. description signals + MTF`, full, false),
     row(`policy check --preset strict, ${TOOLS} tools`, strict, true),
+    floorRow(`floor: read + JSON.parse, ${TOOLS} tools`, FLOORS.parse, join(dir, 'mcp-lock.json')),
   ];
 }

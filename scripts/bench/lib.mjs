@@ -60,6 +60,26 @@ export function measurePaired(command, args, { pairs = 11, cwd, env, status = 0 
   return { wallMs, nodeMs, ratio: wallMs / nodeMs, peakRssMb, stdout: last.stdout, stderr: last.stderr };
 }
 
+/**
+ * The floor of a row: a bare node script (`-e CODE`, FILE in its argv) doing only the least any
+ * implementation must do, paired with `node -e 0` like the command. A target below its floor's
+ * ratio cannot be met by any code running on this node.
+ */
+export const FLOORS = {
+  /** Read the file and JSON.parse it: no duplicate-key, depth or field checks, no digests. */
+  parse: "JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'))",
+  /** Read the file and hash it once with SHA-512 (what one Ed25519 verification hashes). */
+  verify: "require('crypto').createHash('sha512').update(require('fs').readFileSync(process.argv[1])).digest()",
+  /** Read the file and sign it once with a fresh Ed25519 key: no validation at all. */
+  sign: "const c = require('crypto'); c.sign(null, require('fs').readFileSync(process.argv[1]), c.generateKeyPairSync('ed25519').privateKey)",
+};
+
+/** A floor row (see FLOORS) over `file`, `pairs` alternations with `node -e 0`. */
+export function floorRow(name, code, file, pairs = 7) {
+  const r = measurePaired(process.execPath, ['-e', code, file], { pairs });
+  return { name, wallMs: r.wallMs, peakRssMb: r.peakRssMb, ratio: r.wallMs / r.nodeMs, note: `floor: a bare node script; node -e 0 ${r.nodeMs.toFixed(0)} ms alternately` };
+}
+
 export async function createBenchContext() {
   const dir = mkdtempSync(join(tmpdir(), 'mcptrust-bench-'));
   const node = measure(process.execPath, ['-e', '0'], { runs: 9 });
