@@ -5,7 +5,7 @@
 // give the unedited answer, and what cannot be read as a policy must fail closed (exit 2) with the
 // reader's own message, exactly as a `--policy` file would.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoRoot, tempDir } from '../helpers/cli.js';
@@ -114,5 +114,26 @@ describe('--preset strict when policies/strict.yaml is not the shipped text', ()
     const r = check('--format', 'json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).policy).toMatchObject({ name: 'baseline', source: 'preset:strict' });
+  });
+});
+
+describe('the copied bin, one of its cached files edited after the build', () => {
+  it('a chunk changed to another text of the same length runs the new text (its cache is not used)', () => {
+    const dir = join(scratch.dir, 'dist', 'bin', 'policy');
+    const chunk = readdirSync(dir).find((name) => name.endsWith('.js') && readFileSync(join(dir, name), 'utf8').includes('policy denied: '))!;
+    expect(existsSync(join(dir, `${chunk}.cache`))).toBe(true);
+    const before = readFileSync(join(dir, chunk));
+    expect(check().stdout).toContain('policy denied: 4 rules failed');
+    const after = Buffer.from(before.toString('utf8').replace('policy denied: ', 'POLICY DENIED: '));
+    expect(after.length).toBe(before.length);
+    writeFileSync(join(dir, chunk), after);
+    try {
+      const r = check();
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('POLICY DENIED: 4 rules failed');
+      expect(r.stdout).not.toContain('policy denied');
+    } finally {
+      writeFileSync(join(dir, chunk), before);
+    }
   });
 });
