@@ -118,7 +118,8 @@ function countsOf(rules: readonly RuleResult[]): RuleCounts {
 }
 
 function errorText(error: unknown): string {
-  const e = error as { summary?: unknown; message?: unknown };
+  // Anything may be thrown, null and undefined included.
+  const e = (error ?? {}) as { summary?: unknown; message?: unknown };
   const text = typeof e.summary === 'string' && e.summary !== '' ? e.summary : String(e.message ?? error);
   return printable(text.split('\n')[0] ?? '', 200);
 }

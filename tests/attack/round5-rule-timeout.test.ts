@@ -56,9 +56,8 @@ describe('the in-context rule time limit', () => {
   });
 
   it('values thrown that are not Errors are EVAL_ERRORs naming the rule, never a crash or a verdict', () => {
-    // (null and undefined are left out: errorText reads `.summary` off the thrown value, which a
-    // CEL library never throws; unchanged by this round.)
-    for (const thrown of ['a string', 42, { message: 'an object' }, Symbol('s'), { code: 'NOT_A_TIMEOUT' }]) {
+    // null and undefined included (errorText used to read `.summary` off them: a TypeError).
+    for (const thrown of ['a string', 42, { message: 'an object' }, Symbol('s'), { code: 'NOT_A_TIMEOUT' }, null, undefined]) {
       const policy = withProgram(oneRule('true'), () => {
         throw thrown;
       });
