@@ -76,14 +76,18 @@ describe('the shipped bin is the bundle', () => {
   it('verify, diff --against, policy check and --help load no file from outside the bundle, with its code caches', () => {
     // Depends on the lockfile and keys of the test above. A loader hook reports every ES module
     // loaded; NODE_DEBUG=module reports every CommonJS file Node requires; a preload reports every
-    // file read with readFileSync, which is how dist/bin/load.js reads the program build's files
-    // and their code caches.
+    // file opened with openSync or read with readFileSync, which is how dist/bin/load.js reads the
+    // program build's files (openSync, read into the buffer they are compiled from) and their code
+    // caches (readFileSync).
     const hook = join(scratch.dir, 'hook.mjs');
     writeFileSync(hook, "import { writeSync } from 'node:fs';\nexport async function load(url, context, next) { writeSync(2, `LOADED ${url}\\n`); return next(url, context); }\n");
     const register = join(scratch.dir, 'register.mjs');
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
     const reads = join(scratch.dir, 'reads.cjs');
-    writeFileSync(reads, "const fs = require('node:fs');\nconst read = fs.readFileSync;\nfs.readFileSync = function (path, ...rest) { if (typeof path === 'string') fs.writeSync(2, `READ ${path}\\n`); return read.call(this, path, ...rest); };\n");
+    writeFileSync(
+      reads,
+      "const fs = require('node:fs');\nfor (const name of ['readFileSync', 'openSync']) {\n  const real = fs[name];\n  fs[name] = function (path, ...rest) { if (typeof path === 'string') fs.writeSync(2, `READ ${path}\\n`); return real.call(this, path, ...rest); };\n}\n",
+    );
     const binUrl = `${pathToFileURL(binDir).href}/`;
     for (const argv of [['verify', '--key', 'bundle.pub'], ['diff', '--against', 'mcp-lock.json'], ['policy', 'check', '--preset', 'strict'], ['--help']]) {
       const r = spawnSync(process.execPath, ['--require', reads, '--import', register, builtCli, ...argv], { cwd: scratch.dir, env: { ...env(), NODE_DEBUG: 'module' }, encoding: 'utf8' });
@@ -93,7 +97,8 @@ describe('the shipped bin is the bundle', () => {
       expect({ argv, outside: esm.filter((url) => !url.startsWith(binUrl) && !url.startsWith('node:')) }).toEqual({ argv, outside: [] });
       const required = [...new Set([...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => m[1]!))].filter((path) => path !== reads);
       expect({ argv, required }).toEqual({ argv, required: [builtCli, join(binDir, 'load.js')] });
-      const code = [...r.stderr.matchAll(/^READ (\S+\.(?:js|cjs|mjs|cache))$/gm)].map((m) => m[1]!).filter((path) => !required.includes(path));
+      // readFileSync opens through openSync: each path once.
+      const code = [...new Set([...r.stderr.matchAll(/^READ (\S+\.(?:js|cjs|mjs|cache))$/gm)].map((m) => m[1]!))].filter((path) => !required.includes(path));
       const build = join(binDir, argv[0] === '--help' ? 'all' : argv[0]!);
       expect({ argv, outside: code.filter((path) => !path.startsWith(`${build}/`)) }).toEqual({ argv, outside: [] });
       // Every file the run compiled had its cache from the build's own runs of these commands.
