@@ -83,10 +83,11 @@ export interface EvaluateOptions {
 // a catastrophic regular expression in `matches()`. The one-call script reaches the rule through
 // a symbol-keyed global (no name a program could clash with), set only while it runs; it runs in
 // this context, so no second context is made (one costs as much as a small rule's evaluation).
-const RULE = Symbol.for('mcptrust.policy.rule');
+const RULE_KEY = 'mcptrust.policy.rule';
+const RULE = Symbol.for(RULE_KEY);
 let caller: Script | undefined;
 function runWithTimeout<T>(fn: () => T, timeoutMs: number): T {
-  caller ??= new Script(`globalThis[Symbol.for(${JSON.stringify(RULE.description)})]()`, { filename: 'mcptrust-policy-rule' });
+  caller ??= new Script(`globalThis[Symbol.for('${RULE_KEY}')]()`, { filename: 'mcptrust-policy-rule' });
   const global = globalThis as unknown as Record<symbol, (() => unknown) | undefined>;
   global[RULE] = fn;
   try {
