@@ -93,9 +93,9 @@ export async function loadCompiledPolicies(choice: PolicyChoice, io: IO): Promis
  * what the signature (`verify`, `check --key`) proves.
  */
 export async function readLockfile(file: string, io: IO): Promise<{ lock: Lockfile; bytes: Buffer }> {
-  const { parseLockfile } = await import('../src/lockfile/parse.js');
+  const { parseLockfile, lockfileText } = await import('../src/lockfile/parse.js');
   const bytes = (await import('./lockfile-read.js')).readLockfileBytes(io.cwd, file, MAX_LOCKFILE_BYTES);
-  return { lock: parseLockfile(bytes.toString('utf8'), file, { checkDigests: false }), bytes };
+  return { lock: parseLockfile(lockfileText(bytes, file), file, { checkDigests: false }), bytes };
 }
 
 export interface LiveOptions extends ServerOptions {

@@ -139,13 +139,13 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
 
   // 3. The lockfile's meaning. If the signature already failed, a lockfile that no longer
   //    parses is part of that failure (exit 1), not a separate input error.
-  const { parseLockfile } = await import('../../src/lockfile/parse.js');
+  const { parseLockfile, lockfileText } = await import('../../src/lockfile/parse.js');
   let lock: import('../../src/lockfile/types.js').Lockfile | undefined;
   let unreadable: string | undefined;
   try {
     // Digests are not recomputed (see readLockfile in policy-support.ts): a hand-edited
     // definition shows up as drift against the live server, and as a bad signature.
-    lock = parseLockfile(lockBytes.toString('utf8'), options.lock, { checkDigests: false });
+    lock = parseLockfile(lockfileText(lockBytes, options.lock), options.lock, { checkDigests: false });
   } catch (error) {
     if (!(error instanceof BaseError) || parts[0]?.status !== 'fail') throw error;
     unreadable = error.message;

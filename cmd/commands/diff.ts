@@ -70,7 +70,7 @@ Examples:
 
 async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ parseLockfile }, { UsageError }] = await Promise.all([
+  const [{ parseLockfile, lockfileText }, { UsageError }] = await Promise.all([
     import('../../src/lockfile/parse.js'),
     import('../../src/errors.js'),
   ]);
@@ -93,13 +93,13 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // Two different files: every definition's digest is computed while reading (the comparison
   // and the approval digests use them). A live side has none to compare with.
   const parseOptions = { checkDigests: false, computeDigests: otherBytes !== undefined };
-  const lockText = lockBytes.toString('utf8');
+  const lockText = lockfileText(lockBytes, options.lock);
   let before = parseLockfile(lockText, options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    after = otherBytes === undefined ? before : parseLockfile(otherBytes.toString('utf8'), options.against, parseOptions);
+    after = otherBytes === undefined ? before : parseLockfile(lockfileText(otherBytes, options.against), options.against, parseOptions);
     afterLabel = options.against;
   } else {
     const { readLiveAligned } = await import('../servers.js');

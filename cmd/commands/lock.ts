@@ -196,7 +196,7 @@ function bytesDiffer(path: string, text: string): boolean {
 async function readExisting(path: string, shown: string, force: boolean, partial: boolean) {
   // --force replaces whatever is there: no need to read it.
   if (force || !existsSync(path)) return undefined;
-  const [{ parseLockfile }, { readFileBounded }, { MAX_LOCKFILE_BYTES }, { serializeLockfile }] = await Promise.all([
+  const [{ parseLockfile, lockfileText }, { readFileBounded }, { MAX_LOCKFILE_BYTES }, { serializeLockfile }] = await Promise.all([
     import('../../src/lockfile/parse.js'),
     import('../../src/util/fs.js'),
     import('../../src/lockfile/types.js'),
@@ -204,7 +204,7 @@ async function readExisting(path: string, shown: string, force: boolean, partial
   ]);
   try {
     // Bounded, and a folder or unreadable file is an input error naming it, not a crash.
-    const text = readFileBounded(path, MAX_LOCKFILE_BYTES, 'lockfile').toString('utf8');
+    const text = lockfileText(readFileBounded(path, MAX_LOCKFILE_BYTES, 'lockfile'), shown);
     const lock = parseLockfile(text, shown);
     return { lock, canonical: serializeLockfile(lock) === text };
   } catch (error) {

@@ -111,13 +111,13 @@ async function runScanCommand(bundle: string | undefined, options: ScanOptions, 
 async function scanLock(options: ScanOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const file = options.lock!;
-  const [{ parseLockfile }, { scanLockfile }, { paint, colorEnabled }] = await Promise.all([
+  const [{ parseLockfile, lockfileText }, { scanLockfile }, { paint, colorEnabled }] = await Promise.all([
     import('../../src/lockfile/parse.js'),
     import('../../src/mtf/live.js'),
     import('../io.js'),
   ]);
   const { MAX_LOCKFILE_BYTES } = await import('../../src/lockfile/types.js');
-  const text = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, file, MAX_LOCKFILE_BYTES).toString('utf8');
+  const text = lockfileText((await import('../lockfile-read.js')).readLockfileBytes(io.cwd, file, MAX_LOCKFILE_BYTES), file);
   const scan = scanLockfile(parseLockfile(text, file));
   const json = `${safeJson({ lockfile: file, ...scan })}\n`;
   if (options.output !== undefined) {

@@ -78,8 +78,8 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
   // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand):
   // the full strict read, in one pass (its digests hashed without sorted copies when the file is
   // in canonical key order, as every file lock writes is); then the same bytes are signed.
-  const { parseLockfile } = await import('../../src/lockfile/parse.js');
-  parseLockfile(lockBytes.toString('utf8'), options.lock);
+  const { parseLockfile, lockfileText } = await import('../../src/lockfile/parse.js');
+  parseLockfile(lockfileText(lockBytes, options.lock), options.lock);
 
   let existing;
   if (existsSync(outPath)) {

@@ -89,12 +89,12 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
     const words = (options.command ?? 'mcptrust').split(' ').filter((w) => w !== '');
     if (words.length === 0 || words.length > 4) throw new UsageError('USAGE', '--command must be one to four words (the program, then its arguments), e.g. "npx -y mcptrust"');
     const lockPath = resolve(io.cwd, options.lock);
-    const [{ readLockfileBytes }, { parseLockfile }, { MAX_LOCKFILE_BYTES }] = await Promise.all([
+    const [{ readLockfileBytes }, { parseLockfile, lockfileText }, { MAX_LOCKFILE_BYTES }] = await Promise.all([
       import('../lockfile-read.js'),
       import('../../src/lockfile/parse.js'),
       import('../../src/lockfile/types.js'),
     ]);
-    const lock = parseLockfile(readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES).toString('utf8'), options.lock);
+    const lock = parseLockfile(lockfileText(readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES), options.lock), options.lock);
     outcome = wrap.wrapConfigText(text, options.config!, {
       launcher: words,
       lockArg: wrap.lockArgFor(configPath, lockPath),

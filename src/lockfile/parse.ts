@@ -19,6 +19,59 @@ import {
 
 export type LockfileErrorCode = 'MALFORMED_JSON' | 'DUPLICATE_KEY' | 'UNKNOWN_VERSION' | 'INVALID_STRUCTURE' | 'DIGEST_MISMATCH';
 
+/**
+ * Where the first byte sequence that is not well-formed UTF-8 starts (Unicode 15, table 3-7: no
+ * overlong forms, no encoded surrogates, nothing above U+10FFFF, no cut sequence), or -1.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) length = 2;
+    else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      if (b === 0xe0) low = 0xa0;
+      else if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      if (b === 0xf0) low = 0x90;
+      else if (b === 0xf4) high = 0x8f;
+    } else return i;
+    const second = bytes[i + 1];
+    if (second === undefined || second < low || second > high) return i;
+    for (let k = 2; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < 0x80 || next > 0xbf) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A lockfile's text: its bytes as UTF-8, strictly. A byte sequence that is not UTF-8 is refused
+ * (exit 2), never read as U+FFFD: two files that differ only in such bytes would otherwise read
+ * the same to diff and policy while their signatures differ. mcptrust never writes one.
+ */
+export function lockfileText(bytes: Uint8Array, source = 'mcp-lock.json'): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+    throw new LockfileError('MALFORMED_JSON', `${source} is not valid UTF-8: the byte sequence at offset ${at} (line ${line}) is not a character`);
+  }
+}
+
 /** A lockfile that cannot be used as it is (exit 2). */
 export class LockfileError extends BaseError<LockfileErrorCode> {
   constructor(code: LockfileErrorCode, message: string) {
