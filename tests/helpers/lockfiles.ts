@@ -1,6 +1,7 @@
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer } from '../../src/lockfile/types.js';
+import type { LockedServer, ServerSurface } from '../../src/lockfile/types.js';
+import { createRecord } from '../../src/util/record.js';
 
 /** The bytes of a real lockfile with one server and one tool, `read` (the crypto tests sign it). */
 export function oneToolLockText(options: { server?: string; description?: string; args?: string[]; capabilities?: JsonObject } = {}): string {
@@ -79,4 +80,20 @@ export function lockedServer(options: { tools?: JsonObject[]; resourceTemplates?
 /** The bytes of a real lockfile with one server (`s` unless named) offering the given tools, each as the lockfile stores it. */
 export function toolsLockText(tools: JsonObject[], server = 's'): string {
   return serializeLockfile(createLockfile([lockedServer({ tools, name: server })]));
+}
+
+/**
+ * The surface of a server "demo" 1.0.0 offering `tools` (name → the rest of its definition), no
+ * prompts or resources: the input of createLockfile and surfaceDigest in the lockfile tests.
+ */
+export function demoSurface(tools: Record<string, object>): ServerSurface {
+  const s: ServerSurface = {
+    identity: { serverInfo: { name: 'demo', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
+    tools: createRecord(),
+    prompts: createRecord(),
+    resources: createRecord(),
+    resourceTemplates: createRecord(),
+  };
+  for (const [name, def] of Object.entries(tools)) s.tools[name] = { name, ...def } as never;
+  return s;
 }

@@ -2,21 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { surfaceDigest } from '../../src/lockfile/build.js';
 import type { ServerSurface } from '../../src/lockfile/types.js';
 import { createRecord } from '../../src/util/record.js';
+import { demoSurface } from '../helpers/lockfiles.js';
 
 // lock asks for a server's surface digest several times (the lockfile, its summary, the
 // approval digest), so it is remembered per surface: a surface that changed in any way must be
 // digested again, never answered from memory.
 
 function surface(): ServerSurface {
-  const s: ServerSurface = {
-    identity: { serverInfo: { name: 'demo', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: createRecord(),
-    prompts: createRecord(),
-    resources: createRecord(),
-    resourceTemplates: createRecord(),
-  };
-  s.tools.a = { name: 'a', inputSchema: { type: 'object' } };
-  s.tools.b = { name: 'b', description: 'second', inputSchema: { type: 'object' } };
+  const s = demoSurface({ a: { inputSchema: { type: 'object' } }, b: { description: 'second', inputSchema: { type: 'object' } } });
   s.prompts.p = { name: 'p' };
   return s;
 }

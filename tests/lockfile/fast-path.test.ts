@@ -7,21 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { digestOf, digestOfKeyOrdered, knownDigest, prettyCanonical } from '../../src/canonical/index.js';
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { LockfileError, parseLockfile } from '../../src/lockfile/parse.js';
-import type { ServerSurface } from '../../src/lockfile/types.js';
 import { parseJsonStrict } from '../../src/util/json.js';
-import { createRecord } from '../../src/util/record.js';
-
-function surface(tools: Record<string, object>): ServerSurface {
-  const s: ServerSurface = {
-    identity: { serverInfo: { name: 'demo', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: createRecord(),
-    prompts: createRecord(),
-    resources: createRecord(),
-    resourceTemplates: createRecord(),
-  };
-  for (const [name, def] of Object.entries(tools)) s.tools[name] = { name, ...def } as never;
-  return s;
-}
+import { demoSurface } from '../helpers/lockfiles.js';
 
 const TOOLS = {
   echo: { description: 'Echo the input', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
@@ -29,7 +16,7 @@ const TOOLS = {
 };
 
 const lockText = (tools: Record<string, object> = TOOLS) =>
-  serializeLockfile(createLockfile([{ name: 'demo', transport: { type: 'stdio', command: 'node', args: ['server.js'], env: [] }, surface: surface(tools) }]));
+  serializeLockfile(createLockfile([{ name: 'demo', transport: { type: 'stdio', command: 'node', args: ['server.js'], env: [] }, surface: demoSurface(tools) }]));
 
 function codeOf(text: string): string | undefined {
   try {

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLockfile, serializeLockfile, surfaceDigest } from '../../src/lockfile/build.js';
 import { LockfileError, parseLockfile } from '../../src/lockfile/parse.js';
-import type { ServerSurface } from '../../src/lockfile/types.js';
-import { createRecord } from '../../src/util/record.js';
-
-function surface(tools: Record<string, object>): ServerSurface {
-  const s: ServerSurface = {
-    identity: { serverInfo: { name: 'demo', version: '1.0.0' }, protocolVersion: '2025-11-25', capabilities: { tools: {} } },
-    tools: createRecord(),
-    prompts: createRecord(),
-    resources: createRecord(),
-    resourceTemplates: createRecord(),
-  };
-  for (const [name, def] of Object.entries(tools)) s.tools[name] = { name, ...def } as never;
-  return s;
-}
+import { demoSurface } from '../helpers/lockfiles.js';
 
 const sample = () =>
   serializeLockfile(
@@ -22,7 +9,7 @@ const sample = () =>
       {
         name: 'demo',
         transport: { type: 'stdio', command: 'node', args: ['server.js'], env: ['TOKEN'] },
-        surface: surface({ echo: { description: 'Echo the input', inputSchema: { type: 'object' } } }),
+        surface: demoSurface({ echo: { description: 'Echo the input', inputSchema: { type: 'object' } } }),
       },
     ]),
   );
@@ -50,7 +37,7 @@ describe('parseLockfile', () => {
 
   it('keeps a tool named __proto__ as data, not as a prototype', () => {
     const text = serializeLockfile(
-      createLockfile([{ name: 'x', transport: { type: 'stdio', command: 'n', args: [], env: [] }, surface: surface(JSON.parse('{"__proto__": {"inputSchema": {"type": "object"}}, "constructor": {"inputSchema": {"type": "object"}}}')) }]),
+      createLockfile([{ name: 'x', transport: { type: 'stdio', command: 'n', args: [], env: [] }, surface: demoSurface(JSON.parse('{"__proto__": {"inputSchema": {"type": "object"}}, "constructor": {"inputSchema": {"type": "object"}}}')) }]),
     );
     const lock = parseLockfile(text);
     expect(Object.keys(lock.servers.x!.surface.tools).sort()).toEqual(['__proto__', 'constructor']);
