@@ -4,17 +4,12 @@
 // Errors, or tampers with that global must neither change another rule's verdict nor leave
 // anything on the global object; a time-out must leave the engine usable.
 import { describe, expect, it } from 'vitest';
-import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
-import { PolicyError } from '../../src/policy/errors.js';
+import type { CompiledPolicy } from '../../src/policy/compile.js';
 import { evaluatePolicies, evaluatePolicy } from '../../src/policy/evaluate.js';
 import { buildPolicyInput } from '../../src/policy/input.js';
-import { parsePolicy } from '../../src/policy/load.js';
-import { fixtureLock, fixtureText } from '../policy/helpers.js';
+import { cleanInput, compile, fixtureLock, fixtureText, oneRule, policyError } from '../policy/helpers.js';
 
 const RULE = Symbol.for('mcptrust.policy.rule');
-const compile = (text: string, source = 'p.yaml') => compilePolicy(parsePolicy(text, source));
-const oneRule = (expr: string, name = 'r') => compile(`name: t\nrules:\n  - name: ${name}\n    expr: '${expr}'\n    failure_msg: nope\n`);
-const cleanInput = () => buildPolicyInput({ lock: fixtureLock('clean.lock.json') });
 const globalSymbols = () => Object.getOwnPropertySymbols(globalThis);
 
 /** `policy` with its first rule's program replaced by `run` (the rest of the program kept: ast, etc.). */
@@ -24,15 +19,7 @@ function withProgram(policy: CompiledPolicy, run: (context: unknown) => unknown)
   return { policy: policy.policy, rules: [{ rule: policy.rules[0]!.rule, program: program as typeof original }, ...policy.rules.slice(1)] };
 }
 
-function evalError(fn: () => unknown): PolicyError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('expected a PolicyError');
-}
+const evalError = policyError;
 
 describe('the in-context rule time limit', () => {
   it('a rule that re-enters evaluation gets its own verdict, and so does the rule it ran', () => {

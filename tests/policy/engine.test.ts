@@ -10,23 +10,10 @@ import { scanLockfile } from '../../src/mtf/live.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 
 const mtfOf = (lock: Lockfile) => new Map(scanLockfile(lock).servers.map((s) => [s.server, mtfServerDoc(s)]));
-import { parsePolicy } from '../../src/policy/load.js';
-import { fixtureLock, fixtureText, presetText } from './helpers.js';
+import { cleanInput, compile, fixtureLock, fixtureText, oneRule, policyError, presetText } from './helpers.js';
 import { withinHangGuard } from '../helpers/watchdog.js';
 
-const compile = (text: string, source = 'p.yaml') => compilePolicy(parsePolicy(text, source));
-const oneRule = (expr: string, extra = '') => compile(`name: t\n${extra}rules:\n  - name: r\n    expr: '${expr}'\n    failure_msg: nope\n`);
-const cleanInput = () => buildPolicyInput({ lock: fixtureLock('clean.lock.json') });
-
-function compileError(text: string, source: string): PolicyError {
-  try {
-    compile(text, source);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('expected a PolicyError');
-}
+const compileError = (text: string, source: string) => policyError(() => compile(text, source));
 
 describe('compilePolicy', () => {
   it('names the file, the rule and the position of a rule that does not compile', () => {

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLockfile } from '../../src/lockfile/parse.js';
+import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
+import { PolicyError } from '../../src/policy/errors.js';
+import { buildPolicyInput, type PolicyInput } from '../../src/policy/input.js';
+import { parsePolicy } from '../../src/policy/load.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 import { repoRoot } from '../helpers/cli.js';
 
@@ -16,4 +20,30 @@ export function fixtureLock(name: string): Lockfile {
 
 export function presetText(name: string): string {
   return readFileSync(join(repoRoot, 'policies', `${name}.yaml`), 'utf8');
+}
+
+/** A policy text parsed and compiled, as the CLI does. */
+export function compile(text: string, source = 'p.yaml'): CompiledPolicy {
+  return compilePolicy(parsePolicy(text, source));
+}
+
+/** A policy of one rule `name` (file p.yaml, the expression at line 4, column 11). */
+export function oneRule(expr: string, name = 'r'): CompiledPolicy {
+  return compile(`name: t\nrules:\n  - name: ${name}\n    expr: '${expr}'\n    failure_msg: nope\n`);
+}
+
+/** The policy input of testdata/policy/clean.lock.json. */
+export function cleanInput(): PolicyInput {
+  return buildPolicyInput({ lock: fixtureLock('clean.lock.json') });
+}
+
+/** The PolicyError `fn` throws; the test fails if it throws anything else, or nothing. */
+export function policyError(fn: () => unknown): PolicyError {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw new Error(`expected a PolicyError, got ${String(error)}`, { cause: error });
+    return error;
+  }
+  throw new Error('expected a PolicyError');
 }

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { describe, expect, it } from 'vitest';
-import { PolicyError } from '../../src/policy/errors.js';
 import { POLICY_INPUT_SCHEMA } from '../../src/policy/input-schema.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { POLICY_SCHEMA } from '../../src/policy/policy-schema.js';
@@ -11,17 +10,9 @@ import { validate as generatedValidate } from '../../src/policy/policy-validate.
 import { repoRoot } from '../helpers/cli.js';
 // @ts-expect-error -- a plain .mjs build script without types
 import { policyValidatorSource } from '../../scripts/policy-schemas.mjs';
-import { fixtureText, presetText } from './helpers.js';
+import { fixtureText, presetText, policyError } from './helpers.js';
 
-function parseError(text: string, source = 'p.yaml'): PolicyError {
-  try {
-    parsePolicy(text, source);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('expected a PolicyError');
-}
+const parseError = (text: string, source = 'p.yaml') => policyError(() => parsePolicy(text, source));
 
 describe('parsePolicy', () => {
   it('reads an MCPTrust-format policy, defaulting mode to strict and severity to error', () => {
