@@ -3,18 +3,16 @@
 // when it is asked for again, as an ES module import and Node's require both do; the loader kept
 // the half-evaluated module and returned its partial exports the second time, so a second
 // server in one run met "Cannot read properties of undefined" instead of the real error.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from '../helpers/cli.js';
+import { loaderScratch, runNode } from '../helpers/bin-loader.js';
+import { tempDir } from '../helpers/cli.js';
 
 describe('the bin loader and a file whose evaluation throws', () => {
   let scratch: ReturnType<typeof tempDir>;
   beforeAll(() => {
-    scratch = tempDir();
-    writeFileSync(join(scratch.dir, 'package.json'), '{ "type": "commonjs" }\n');
-    copyFileSync(join(repoRoot, 'scripts', 'bin-load.cjs'), join(scratch.dir, 'load.js'));
+    scratch = loaderScratch();
     writeFileSync(join(scratch.dir, 'chunk.js'), "'use strict';\nexports.half = () => 'half';\nthrow new Error('the package could not load');\n");
     writeFileSync(
       join(scratch.dir, 'program.js'),
@@ -25,7 +23,7 @@ describe('the bin loader and a file whose evaluation throws', () => {
 
   it('throws the same error each time it is required, never hands out partial exports', () => {
     const code = `process.stdout.write(require('./load.js').loadProgram(${JSON.stringify(join(scratch.dir, 'program.js'))}, false).twice())`;
-    const r = spawnSync(process.execPath, ['-e', code], { cwd: scratch.dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const r = runNode(code, scratch.dir);
     expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: 'the package could not load / the package could not load' });
   });
 });

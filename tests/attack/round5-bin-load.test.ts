@@ -3,26 +3,21 @@
 // decodes Latin-1 when the whole is ASCII, UTF-8 otherwise. Whatever the bytes (non-ASCII, invalid
 // UTF-8, a BOM, NUL, empty, cut short), a file must run exactly as Node's own require runs it,
 // with or without a cache, and a cache must never make an edited file run its old text.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from '../helpers/cli.js';
+import { loaderScratch, runNode } from '../helpers/bin-loader.js';
+import { tempDir } from '../helpers/cli.js';
 
 let scratch: ReturnType<typeof tempDir>;
 beforeAll(() => {
-  scratch = tempDir('mcptrust-r5-load-');
-  writeFileSync(join(scratch.dir, 'package.json'), '{ "type": "commonjs" }\n');
-  copyFileSync(join(repoRoot, 'scripts', 'bin-load.cjs'), join(scratch.dir, 'load.js'));
+  scratch = loaderScratch('mcptrust-r5-load-');
 });
 afterAll(() => scratch.cleanup());
 
 /** Runs `code` in a plain node in the scratch folder; stdout is JSON. */
-function node(code: string) {
-  const r = spawnSync(process.execPath, ['-e', code], { cwd: scratch.dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const node = (code: string) => runNode(code, scratch.dir);
 const file = (name: string) => join(scratch.dir, name);
 /** The exports' `value` as the loader gives it: with record() (writes caches), then from the caches, then as Node's require gives it. */
 function three(name: string) {

@@ -2,27 +2,21 @@
 // (scripts/bin-load.cjs, scripts/bundle.mjs TRAINING). A cache may only ever change how soon code
 // runs, never what runs: these tests change a file after its cache was made and check that the
 // new text runs, and that the build's own caches are ones this node accepts.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loaderScratch, runNode } from '../helpers/bin-loader.js';
 import { repoRoot, tempDir } from '../helpers/cli.js';
 
 const binDir = join(repoRoot, 'dist', 'bin');
 
-/** Runs `code` in a plain node (the flags a user's run has), in `cwd`. */
-function node(code: string, cwd: string) {
-  const r = spawnSync(process.execPath, ['-e', code], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const node = runNode;
 
 describe('the code-cache loader of the bin', () => {
   let scratch: ReturnType<typeof tempDir>;
   beforeAll(() => {
-    scratch = tempDir();
-    writeFileSync(join(scratch.dir, 'package.json'), '{ "type": "commonjs" }\n');
-    copyFileSync(join(repoRoot, 'scripts', 'bin-load.cjs'), join(scratch.dir, 'load.js'));
+    scratch = loaderScratch();
   });
   afterAll(() => scratch.cleanup());
 
