@@ -15,8 +15,6 @@ interface VerifyOptions {
   format: 'text' | 'json';
 }
 
-/** The most *.pub files read from one --keyring folder. */
-
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
     .command('verify')
@@ -47,7 +45,6 @@ The lockfile is checked as bytes: verify does not need the server, the network o
       ctx.setExitCode(await runVerify(options, ctx));
     });
 }
-
 
 async function runVerify(options: VerifyOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;

@@ -4,7 +4,7 @@
 // key is acceptable (publicKeyAcceptedNatively). A "no" from either is not an answer: it is
 // decided again by the reference in ./ed25519.ts (noble), which gives the message. Kept apart so
 // that `mcptrust verify` of valid signatures by valid keys never loads noble (issue 13:
-// start-up), while ./ed25519.ts keeps the whole API, re-exporting these.
+// start-up); ./ed25519.ts re-exports the few of these its importers use with the noble-based API.
 import { createPrivateKey, createPublicKey, diffieHellman, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { constantTimeEqual } from './constant-time.js';
 
@@ -72,10 +72,13 @@ export function generateSeed(): Uint8Array {
   return new Uint8Array(randomBytes(SEED_LENGTH));
 }
 
-/** DER prefix of an Ed25519 PKCS#8 v1 private key (RFC 8410 §7), followed by the 32-byte seed. */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4), followed by the 32-byte key. */
-const ED25519_SPKI_PREFIX_LENGTH = 12;
+// RFC 8410 §4 and §7: SubjectPublicKeyInfo { AlgorithmIdentifier { id-Ed25519 (1.3.101.112) },
+// BIT STRING (32 bytes) } and OneAsymmetricKey v1 { version 0, AlgorithmIdentifier,
+// OCTET STRING { OCTET STRING (32-byte seed) } }. DER allows exactly one encoding of each.
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo, followed by the 32-byte key. */
+export const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** DER prefix of an Ed25519 PKCS#8 v1 private key, followed by the 32-byte seed. */
+export const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** node:crypto's KeyObject of a seed (a few microseconds: no curve arithmetic until it is used). */
 function nativePrivateKey(seed: Uint8Array): KeyObject {
@@ -90,7 +93,7 @@ function nativePrivateKey(seed: Uint8Array): KeyObject {
  */
 export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
   const spki = createPublicKey(nativePrivateKey(seed)).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX_LENGTH));
+  return new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
 }
 
 /**
@@ -122,15 +125,7 @@ export const SMALL_ORDER_ENCODINGS: readonly string[] = [
 const SMALL_ORDER_HEX = new Set(SMALL_ORDER_ENCODINGS);
 
 /** L in 32 little-endian bytes, for the byte-wise S < L test. */
-const L_BYTES = (() => {
-  const out = new Uint8Array(32);
-  let v = L;
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-})();
+const L_BYTES = bigIntToLe32(L);
 
 /**
  * True when the 32 bytes are a canonical point encoding as far as bytes alone can tell (y < p, no
@@ -162,7 +157,6 @@ function scalarBelowOrder(s: Uint8Array): boolean {
 
 /** The KeyObject of the last public key checked natively (verify checks several signatures by few keys). */
 let lastNativeKey: { x: string; key: KeyObject } | undefined;
-
 
 /**
  * node:crypto's (OpenSSL's) Ed25519 verification, taken only as a "yes" that implies

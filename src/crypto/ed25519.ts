@@ -1,30 +1,20 @@
-// Ed25519 (RFC 8032, PureEdDSA): the whole API, with @noble/ed25519 as the reference for what
-// node:crypto cannot decide. node:crypto (OpenSSL) derives public keys from seeds and makes the
-// signatures `sign` writes (signEd25519Native, publicKeyFromSeed: deterministic, so byte for byte
-// noble's, which the tests check), and answers every valid signature and every acceptable public
-// key first (./ed25519-native.ts, which loads no noble). @noble/ed25519, in its strict mode,
-// decodes points and does the curve arithmetic of the reference verification and of the
-// public-key check, which decide every "no" and give its message (see verifyEd25519Reference for
-// why its verification equation is spelled out here). node:crypto also provides SHA-512 (which
-// noble v3 asks the caller to supply for its synchronous API) and randomness. A command that
-// must not load noble for a "yes" (verify) imports ./ed25519-native.ts and this module only
-// when the native answer is "no".
+// Ed25519 (RFC 8032, PureEdDSA): signing, verification and the public-key check, with
+// @noble/ed25519 as the reference for what node:crypto cannot decide. node:crypto (OpenSSL) derives
+// public keys from seeds and makes the signatures `sign` writes (signEd25519Native,
+// publicKeyFromSeed: deterministic, so byte for byte noble's, which the tests check), and answers
+// every valid signature and every acceptable public key first (./ed25519-native.ts, which loads no
+// noble). @noble/ed25519, in its strict mode, decodes points and does the curve arithmetic of the
+// reference verification and of the public-key check, which decide every "no" and give its message
+// (see verifyEd25519Reference for why its verification equation is spelled out here). node:crypto
+// also provides SHA-512 (which noble v3 asks the caller to supply for its synchronous API) and
+// randomness. A command that must not load noble for a "yes" (verify) imports ./ed25519-native.ts
+// and this module only when the native answer is "no".
 import { createHash } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { constantTimeEqual } from './constant-time.js';
 import { isTorsionFree, L, PUBLIC_KEY_LENGTH, publicKeyAcceptedNatively, SIGNATURE_LENGTH, verifyEd25519Native } from './ed25519-native.js';
 
-export {
-  generateSeed,
-  publicKeyAcceptedNatively,
-  publicKeyFromSeed,
-  PUBLIC_KEY_LENGTH,
-  SEED_LENGTH,
-  SIGNATURE_LENGTH,
-  signEd25519Native,
-  SMALL_ORDER_ENCODINGS,
-  verifyEd25519Native,
-} from './ed25519-native.js';
+export { generateSeed, publicKeyFromSeed, signEd25519Native, SMALL_ORDER_ENCODINGS } from './ed25519-native.js';
 
 ed.hashes.sha512 = (message) => new Uint8Array(createHash('sha512').update(message).digest());
 

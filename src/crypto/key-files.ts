@@ -10,7 +10,14 @@
 // ./keys.ts only when it cannot; issue 13).
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { constantTimeEqual } from './constant-time.js';
-import { publicKeyAcceptedNatively, publicKeyFromSeed, PUBLIC_KEY_LENGTH, SEED_LENGTH } from './ed25519-native.js';
+import {
+  ED25519_PKCS8_PREFIX as PKCS8_PREFIX,
+  ED25519_SPKI_PREFIX as SPKI_PREFIX,
+  publicKeyAcceptedNatively,
+  publicKeyFromSeed,
+  PUBLIC_KEY_LENGTH,
+  SEED_LENGTH,
+} from './ed25519-native.js';
 import { KeyError } from './errors.js';
 
 /** The only signature algorithm mcptrust uses. */
@@ -18,12 +25,6 @@ export const KEY_ALGORITHM = 'ed25519';
 
 /** The most bytes a key file may have (a 16384-bit RSA key in PEM is about 13 KiB). */
 export const MAX_KEY_FILE_BYTES = 64 * 1024;
-
-// RFC 8410 §4 and §7: SubjectPublicKeyInfo { AlgorithmIdentifier { id-Ed25519 (1.3.101.112) },
-// BIT STRING (32 bytes) } and OneAsymmetricKey v1 { version 0, AlgorithmIdentifier,
-// OCTET STRING { OCTET STRING (32-byte seed) } }. DER allows exactly one encoding of each.
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export interface PublicKey {
   /** The 32-byte Ed25519 public key (RFC 8032 encoding). */
@@ -59,6 +60,7 @@ export function publicKeyFromRawChecked(raw: Uint8Array, source: string, check: 
   return publicKeyRecord(raw);
 }
 
+/** The PublicKey record of 32 raw bytes, unchecked: callers check the point first, or derived it from a seed. */
 function publicKeyRecord(raw: Uint8Array): PublicKey {
   const spki = new Uint8Array(Buffer.concat([SPKI_PREFIX, raw]));
   return { raw: new Uint8Array(raw), spki, keyId: keyIdOf(spki) };
@@ -74,9 +76,7 @@ function publicKeyRecord(raw: Uint8Array): PublicKey {
  */
 export function privateKeyFromSeed(seed: Uint8Array): PrivateKey {
   if (seed.length !== SEED_LENGTH) throw new KeyError('MALFORMED_KEY', `an Ed25519 seed is ${SEED_LENGTH} bytes, not ${seed.length}`);
-  const raw = publicKeyFromSeed(seed);
-  const spki = new Uint8Array(Buffer.concat([SPKI_PREFIX, raw]));
-  return { seed: new Uint8Array(seed), publicKey: { raw, spki, keyId: keyIdOf(spki) } };
+  return { seed: new Uint8Array(seed), publicKey: publicKeyRecord(publicKeyFromSeed(seed)) };
 }
 
 function toPem(label: string, der: Uint8Array): string {

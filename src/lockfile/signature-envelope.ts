@@ -40,7 +40,7 @@ export class SignatureError extends BaseError<SignatureErrorCode> {
 
 export interface SignatureEntry {
   algorithm: typeof KEY_ALGORITHM;
-  /** `sha256:` + hex SHA-256 of the signer's SPKI DER (see src/crypto/keys.ts). */
+  /** `sha256:` + hex SHA-256 of the signer's SPKI DER (keyIdOf in src/crypto/key-files.ts). */
   keyid: string;
   /** The 64-byte Ed25519 signature over the pre-authentication encoding. */
   signature: Uint8Array;

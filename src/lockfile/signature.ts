@@ -1,8 +1,8 @@
 // The detached signature of a lockfile, `mcp-lock.json.sig`: the envelope format, the signed
-// pre-authentication encoding and their parsing are in ./signature-envelope.ts (re-exported here);
-// this module adds signing and the full verification, whose every "no" is decided by the
-// Ed25519 reference (@noble/ed25519, through verifyEd25519). `mcptrust verify` loads it only when
-// verifyLockfileSignatureNatively did not already succeed.
+// pre-authentication encoding and their parsing are in ./signature-envelope.ts (what callers of
+// this module use of it is re-exported here); this module adds signing and the full verification,
+// whose every "no" is decided by the Ed25519 reference (@noble/ed25519, through verifyEd25519).
+// `mcptrust verify` loads it only when verifyLockfileSignatureNatively did not already succeed.
 import { constantTimeEqual } from '../crypto/constant-time.js';
 import { signEd25519Native, verifyEd25519 } from '../crypto/ed25519.js';
 import { KEY_ALGORITHM, type PrivateKey, type PublicKey } from '../crypto/keys.js';
@@ -23,24 +23,15 @@ import {
 export {
   digestBytes,
   MAX_SIGNATURE_FILE_BYTES,
-  MAX_SIGNATURES,
   MAX_SIGNED_LOCKFILE_BYTES,
   PAE_ROOM,
   parseSignatureEnvelope,
   preAuthEncoding,
   serializeSignatureEnvelope,
-  SIGNATURE_CONTEXT,
   SIGNATURE_VERSION,
   SignatureError,
-  SUPPORTED_SIGNATURE_VERSIONS,
-  verifyLockfileSignatureNatively,
-  type Ed25519Verifier,
   type SignatureEntry,
   type SignatureEnvelope,
-  type SignatureErrorCode,
-  type VerifyOptions,
-  type VerifyProblem,
-  type VerifyProblemCode,
   type VerifyResult,
 } from './signature-envelope.js';
 

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ed from '@noble/ed25519';
 import { afterAll, describe, expect, it } from 'vitest';
-import { verifyEd25519, verifyEd25519Native } from '../../src/crypto/ed25519.js';
+import { verifyEd25519 } from '../../src/crypto/ed25519.js';
+import { verifyEd25519Native } from '../../src/crypto/ed25519-native.js';
 import { encodePublicKeyPem, KEY_ALGORITHM, privateKeyFromSeed } from '../../src/crypto/keys.js';
 import {
   digestBytes,
@@ -17,8 +18,8 @@ import {
   serializeSignatureEnvelope,
   SIGNATURE_VERSION,
   verifyLockfileSignature,
-  verifyLockfileSignatureNatively,
 } from '../../src/lockfile/signature.js';
+import { verifyLockfileSignatureNatively } from '../../src/lockfile/signature-envelope.js';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
 import { L, T8, challenge, le, toLe } from '../helpers/ed25519.js';
 import { oneToolLockText } from '../helpers/lockfiles.js';
