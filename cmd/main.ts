@@ -3,8 +3,6 @@
 // invocation where that start-up cost would be most of the run); everything else goes
 // through the program.
 
-import { writeSync } from 'node:fs';
-
 // process.stdout and process.stderr are created on first use (cmd/io.ts processStream, which
 // also guards them against EPIPE): most commands write through nodeIO without them.
 
@@ -17,23 +15,10 @@ if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
 // No top-level await: the bundle of the bin is a CommonJS script (scripts/bundle.mjs).
 async function main(): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    const { VERSION } = await import('../src/version.js');
-    try {
-      writeSync(1, `${VERSION}\n`);
-    } catch (error) {
-      // A reader that went away is no error; a full non-blocking pipe gets Node's stream; any
-      // other error (a full disk) is one line on stderr and exit 2, as in cmd/io.ts.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') process.stdout.on('error', () => {}).write(`${VERSION}\n`);
-      else if (code !== 'EPIPE') {
-        process.exitCode = 2;
-        try {
-          writeSync(2, `mcptrust: could not write to standard output (${code ?? 'write error'})\n`);
-        } catch {
-          // stderr cannot be written either: the exit code says it.
-        }
-      }
-    }
+    // Written as every command writes (cmd/io.ts): a reader that went away is no error, a full
+    // non-blocking pipe waits, any other error is one line on stderr and exit 2.
+    const [{ VERSION }, { nodeIO }] = await Promise.all([import('../src/version.js'), import('./io.js')]);
+    nodeIO().stdout.write(`${VERSION}\n`);
   } else {
     const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
     // A run that succeeded but whose output could not be written has set exit code 2 (cmd/io.ts).

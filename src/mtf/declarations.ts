@@ -5,7 +5,7 @@
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
 import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietText, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
-import { printable } from '../util/text.js';
+import { isPrintableAscii, printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 import type { Finding } from './types.js';
 
@@ -213,8 +213,6 @@ function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
   }
 }
 
-const PRINTABLE_NAME = /^[\x20-\x7e]*$/;
-
 /**
  * Whether no text of `item` can give a CD-03 finding: every string and key at any depth is quiet
  * (src/safety quietDefinition, which also bounds the walk) and every text read as a name (the
@@ -225,12 +223,12 @@ function quietItem(item: SurfaceItem): boolean {
   const v = asRecord(item.value);
   if (!v || !quietDefinition(v)) return false;
   const name = itemName(item);
-  if (name !== undefined && !PRINTABLE_NAME.test(name)) return false;
+  if (name !== undefined && !isPrintableAscii(name)) return false;
   const args = asArray(field(v, 'arguments'));
   if (args) {
     for (const arg of args) {
       const n = typeof arg === 'string' ? arg : asString(field(asRecord(arg), 'name'));
-      if (n !== undefined && !PRINTABLE_NAME.test(n)) return false;
+      if (n !== undefined && !isPrintableAscii(n)) return false;
     }
   }
   return true;

@@ -1,40 +1,14 @@
+import { isPrintableAscii } from '../util/text.js';
+
 /**
- * Hand-written scanners for src/safety's fast paths (the quiet test, the plain-text, printable
- * and ASCII checks that let clean texts and names skip the analysis), in place of regular
- * expressions: V8 compiles a pattern on its first use (to bytecode, then to native code on the
+ * A hand-written word scanner for src/safety's quiet test (which lets clean texts skip the
+ * analysis; its plain-text and printable checks are src/util/text.ts's), in place of a regular
+ * expression: V8 compiles a pattern on its first use (to bytecode, then to native code on the
  * next), and for a large case-insensitive alternation that costs milliseconds — a visible share
- * of a short command such as `policy check` on a small lockfile. These loops cost nothing before
- * their first call and answer exactly as the patterns they replace (tests/safety/ascii-scan.test.ts
- * compares them on thousands of texts). Each is one pass: linear.
+ * of a short command such as `policy check` on a small lockfile. This loop costs nothing before
+ * its first call and answers exactly as the pattern it replaces (tests/safety/ascii-scan.test.ts
+ * compares them on thousands of texts). One pass: linear.
  */
-
-/**
- * Same answer as /^[\t\n\r\x20-\x7e]*$/.test(text): printable ASCII with ordinary white space.
- * No hidden, bidi or look-alike character can be in such a text and NFKC leaves it unchanged, so
- * the analysis skips those checks (most descriptions are this).
- */
-export function isPlainText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 0x20 || c > 0x7e) && c !== 9 && c !== 10 && c !== 13) return false;
-  }
-  return true;
-}
-
-/** Same answer as /^[\x20-\x7e]*$/.test(text): printable ASCII, no white space but the space. */
-export function isPrintableAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-/** Same answer as /^[\x00-\x7f]*$/.test(text): every code unit ASCII. */
-export function isAsciiText(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
 
 // Tables over ASCII (lookups, not calls: cheap even before the scan is compiled to machine code).
 /** 1 for [A-Za-z0-9_], a word character of a regular expression without the `u` flag. */

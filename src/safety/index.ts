@@ -1,5 +1,5 @@
-import { printable } from '../util/text.js';
-import { AsciiWordSet, isAsciiText, isPlainText, isPrintableAscii } from './ascii.js';
+import { isAsciiText, isPlainText, isPrintableAscii, printable } from '../util/text.js';
+import { AsciiWordSet } from './ascii.js';
 import { CONFUSABLE_TO_ASCII } from './confusables.js';
 
 /**
@@ -589,7 +589,7 @@ function analyseText(input: string): TextSignal[] {
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
   if (!plain) {
     for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
-      if (/^[\x00-\x7f]*$/.test(word[0])) continue;
+      if (isAsciiText(word[0])) continue;
       if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
     }
   }
@@ -648,7 +648,7 @@ export function scanName(name: string): TextSignal[] {
   if (skeleton !== undefined && skeleton !== visible) {
     out.push({ kind: 'confusable', severity: 'critical', evidence: `name "${printable(name, 80)}" looks like "${printable(skeleton, 80)}"` });
   }
-  if (/[^\x00-\x7f]/.test(name)) {
+  if (!isAsciiText(name)) {
     out.push({ kind: 'non-ascii', severity: 'medium', evidence: `non-ASCII characters in name "${printable(name, 80)}"` });
   }
   return out;

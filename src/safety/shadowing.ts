@@ -1,4 +1,4 @@
-import { printable } from '../util/text.js';
+import { isPrintableAscii, printable } from '../util/text.js';
 import { CONFUSABLE_TO_ASCII } from './confusables.js';
 import { visibleName } from './index.js';
 
@@ -27,8 +27,6 @@ export interface Collision {
   confusable: boolean;
 }
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
 /**
  * What a name looks like: its visible characters (invisible, tag and bidi controls dropped),
  * NFKC-normalised (full-width and mathematical letters), each character with an ASCII look-alike
@@ -37,7 +35,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  */
 export function shadowKey(name: string): string {
   // Printable ASCII (most names) has nothing to drop, normalise or map.
-  if (PRINTABLE_ASCII.test(name)) return name;
+  if (isPrintableAscii(name)) return name;
   let out = '';
   for (const ch of visibleName(name).normalize('NFKC')) out += CONFUSABLE_TO_ASCII.get(ch) ?? ch;
   return out;

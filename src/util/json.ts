@@ -196,31 +196,6 @@ function closingQuote(text: string, open: number): number {
 }
 
 /**
- * Counts the member names in a JSON text: strings followed (after white space) by a colon.
- * Only called on text JSON.parse accepted, so every quote outside a string opens one; the
- * scan jumps from quote to quote with indexOf (memchr-fast) instead of visiting every char.
- * Used to notice duplicate keys that JSON.parse silently collapses.
- */
-function countMemberNames(text: string): number {
-  let count = 0;
-  const n = text.length;
-  let open = text.indexOf('"');
-  while (open !== -1) {
-    const close = closingQuote(text, open);
-    if (close === -1) break;
-    let j = close + 1;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) j++;
-      else break;
-    }
-    if (text.charCodeAt(j) === 0x3a) count++;
-    open = text.indexOf('"', j);
-  }
-  return count;
-}
-
-/**
  * Counts the member names of a parsed value, without recursion (a hostile file may nest a
  * million levels deep), and says whether every object's keys enumerate in RFC 8785 order
  * (UTF-16 code units, ascending): then JSON.stringify of any part of the value is its canonical
@@ -257,10 +232,6 @@ function walkParsedKeys(root: JsonValue): { keys: number; keyOrdered: boolean; f
     }
   }
   return { keys: sum, keyOrdered: ordered, finite };
-}
-
-function countParsedKeys(root: JsonValue): number {
-  return walkParsedKeys(root).keys;
 }
 
 /**
@@ -379,12 +350,13 @@ export function formatJsonPath(path: readonly (string | number)[], truncated = f
 
 /**
  * The first duplicated member name of a text that JSON.parse accepted as `value`, or undefined.
- * Linear: counts member names in the text and in the parsed value, and looks for the duplicate
- * only when they differ (JSON.parse keeps the last of duplicated names, silently).
+ * Linear: counts member names in the text (scanJsonText's colons, one per name in a text
+ * JSON.parse accepted) and in the parsed value, and looks for the duplicate only when they
+ * differ (JSON.parse keeps the last of duplicated names, silently).
  */
 export function findDuplicateKey(text: string, value: unknown): DuplicateKey | undefined {
-  const parsedKeys = value !== null && typeof value === 'object' ? countParsedKeys(value as JsonValue) : 0;
-  if (countMemberNames(text) === parsedKeys) return undefined;
+  const parsedKeys = value !== null && typeof value === 'object' ? walkParsedKeys(value as JsonValue).keys : 0;
+  if (scanJsonText(text, Infinity).names === parsedKeys) return undefined;
   // Counts differ but no duplicate found would be a scanner bug: report it at the start rather than pass.
   return findDuplicate(text) ?? { path: [], truncated: false, key: '', offset: 0 };
 }
@@ -394,20 +366,7 @@ export function findDuplicateKey(text: string, value: unknown): DuplicateKey | u
  * constant memory; brackets inside strings (escapes skipped) do not count. Any text, valid or not.
  */
 export function nestingExceeds(text: string, maxDepth: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
+  return scanJsonText(text, maxDepth).tooDeep;
 }
 
 /** What parseJsonStrict returns for a text it accepts. */

@@ -20,9 +20,42 @@ let unsafeOne: RegExp | undefined;
 const UNSAFE = () => (unsafeAll ??= new RegExp(UNSAFE_CLASS, 'gu'));
 const UNSAFE_ONE = () => (unsafeOne ??= new RegExp(`^${UNSAFE_CLASS}$`, 'u'));
 
-/** Printable ASCII and tab (and line feed): no character of these is unsafe. Simple classes, cheap to compile. */
-const PLAIN = /^[\t\x20-\x7e]*$/;
-const PLAIN_LINES = /^[\t\n\x20-\x7e]*$/;
+// Bits of the C0 controls a printable-ASCII test may let through (bit n: U+000n).
+const TAB = 1 << 0x09;
+const LINE_FEED = 1 << 0x0a;
+const CARRIAGE_RETURN = 1 << 0x0d;
+
+/**
+ * Whether every code unit of `text` is printable ASCII (U+0020–U+007E) or one of the controls
+ * whose bits are set in `controls`. One pass, no pattern to compile: the shared test behind
+ * every "is this plain ASCII" fast path (escapeUnsafe, src/safety's plain-text and name checks).
+ */
+function onlyPrintableAscii(text: string, controls: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7e || (c < 0x20 && ((controls >> c) & 1) === 0)) return false;
+  }
+  return true;
+}
+
+/** Same answer as /^[\x20-\x7e]*$/.test(text): printable ASCII, no white space but the space. */
+export function isPrintableAscii(text: string): boolean {
+  return onlyPrintableAscii(text, 0);
+}
+
+/**
+ * Same answer as /^[\t\n\r\x20-\x7e]*$/.test(text): printable ASCII with ordinary white space.
+ * No hidden, bidi or look-alike character can be in such a text and NFKC leaves it unchanged.
+ */
+export function isPlainText(text: string): boolean {
+  return onlyPrintableAscii(text, TAB | LINE_FEED | CARRIAGE_RETURN);
+}
+
+/** Same answer as /^[\x00-\x7f]*$/.test(text): every code unit ASCII. */
+export function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 const escapeCodePoint = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
 
@@ -40,7 +73,8 @@ export function isUnsafeCodePoint(cp: number): boolean {
  * `keepLineFeeds`, line feed. A CR is always escaped (on a terminal it rewrites the line).
  */
 export function escapeUnsafe(text: string, keepLineFeeds = false): string {
-  if ((keepLineFeeds ? PLAIN_LINES : PLAIN).test(text)) return text;
+  // Printable ASCII and tab (and line feed): no character of these is unsafe.
+  if (onlyPrintableAscii(text, keepLineFeeds ? TAB | LINE_FEED : TAB)) return text;
   return text.replace(UNSAFE(), (c) => (c === '\t' || (keepLineFeeds && c === '\n') ? c : escapeCodePoint(c)));
 }
 

@@ -8,7 +8,8 @@
  * is shown on a comparison counter (no wall time is asserted).
  */
 import { describe, expect, it } from 'vitest';
-import { AsciiWordSet, isAsciiText, isPlainText, isPrintableAscii } from '../../src/safety/ascii.js';
+import { AsciiWordSet } from '../../src/safety/ascii.js';
+import { isAsciiText, isPlainText, isPrintableAscii } from '../../src/util/text.js';
 import { INSTRUCTION_RULES, quietText, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
 
 // The oracle: quietText's former word test, character for character.
