@@ -260,8 +260,15 @@ const KEYS = lockOf(
       { name: 'constructor', description: 'x' },
       { name: '\u{1F600}', description: 'emoji tool' },
       { name: '\uE000', description: 'private-use tool' },
+      // Integer-like item names: JavaScript enumerates them first, in numeric order.
+      { name: '10', description: 'ten' },
+      { name: '9', description: 'nine' },
+      { name: '0' },
     ],
+    prompts: [{ name: '10' }, { name: '9' }],
   },
+  { name: '10' },
+  { name: '9', tools: [{ name: '10' }, { name: '9' }] },
   { name: 'constructor', capabilities: {}, serverInfo: obj([['__proto__', 'p'], ['name', 'c']]) },
   { name: '\u{1F600}' },
   { name: '\uE000' },
@@ -623,6 +630,7 @@ describe('targeted edits: fast ⇒ strict in both modes, and false wherever the 
     expectSound('identity members swapped', swapMembers(RICH, memberOf(alpha, 'identity')!, 0, 3), true);
     expectSound('transport members swapped', swapMembers(RICH, memberOf(alpha, 'transport')!, 0, 3), true);
     expectSound('artifact members swapped', swapMembers(RICH, memberOf(alpha, 'artifact')!, 0, 1), true);
+    expectSound('entry members swapped (digest first)', swapMembers(RICH, memberOf(memberOf(alpha, 'tools'), 'echo')!, 0, 1), true);
     // Orders that differ between UTF-8 bytes, UTF-16 units and JavaScript enumeration: each
     // printed in the other order, with its digest recomputed from the bytes as written.
     const keysRoot = spans(KEYS);
