@@ -93,8 +93,15 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // Two different files: every definition's digest is computed while reading (the comparison
   // and the approval digests use them). A live side has none to compare with.
   const parseOptions = { checkDigests: false, computeDigests: otherBytes !== undefined };
-  const lockText = lockfileText(lockBytes, options.lock);
-  let before = parseLockfile(lockText, options.lock, parseOptions);
+  // The same bytes twice: nothing can differ, so all that is left to decide is whether they are
+  // a lockfile. A file in the form lock writes is checked on its bytes against every rule of the
+  // strict read (lockfileBytesAccepted; the diff trusts no written digest, so none is checked)
+  // and never parsed; any other file is parsed, and refused with the reader's message.
+  const sameBytes = options.against !== undefined && otherBytes === undefined;
+  const { lockfileBytesAccepted } = await import('../../src/lockfile/fast-check.js');
+  const unparsed = sameBytes && lockfileBytesAccepted(lockBytes, { checkDigests: false });
+  const lockText = () => lockfileText(lockBytes, options.lock);
+  let before = unparsed ? undefined : parseLockfile(lockText(), options.lock, parseOptions);
   let after;
   let afterLabel: string;
   const notes: string[] = [];
@@ -105,7 +112,8 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     const { readLiveAligned } = await import('../servers.js');
     // The live launch is pinned relative to the lockfile's folder, as lock pinned it.
     const pinning = { enabled: options.pin, lockDir: dirname(resolve(io.cwd, options.lock)) };
-    const aligned = await readLiveAligned(argv, { ...options, pinning }, before, options.lock, io);
+    // (Parsed above: only two identical files are left unparsed.)
+    const aligned = await readLiveAligned(argv, { ...options, pinning }, before!, options.lock, io);
     before = aligned.before;
     after = aligned.after;
     notes.push(...aligned.notes);
@@ -118,7 +126,7 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   let report = emptyReport();
   let failed = false;
   let servers: import('../../src/report/diff-servers.js').ServerDigest[] = [];
-  if (!sameLockfiles(before, after)) {
+  if (before !== undefined && after !== undefined && !sameLockfiles(before, after)) {
     const { diffLockfiles, failsOn, REVIEW_DIFF } = await import('../../src/diff/index.js');
     // The transport is compared too: the same surface behind another program or host is drift.
     report = diffLockfiles(before, after, REVIEW_DIFF);
@@ -147,7 +155,7 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     const [{ renderDiffSarif }, { VERSION }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js')]);
     // SARIF locations are URI references relative to where the scan ran (the repository root in CI).
     const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
-    text = renderDiffSarif(report, { lockUri, lockText, toolVersion: VERSION, servers });
+    text = renderDiffSarif(report, { lockUri, lockText: lockText(), toolVersion: VERSION, servers });
   } else {
     const [{ renderDiffText }, { paint, colorEnabled }] = await Promise.all([import('../../src/report/diff-text.js'), import('../io.js')]);
     const stream = options.output === undefined ? io.stdout : io.stderr;

@@ -76,10 +76,14 @@ async function runSign(options: SignOptions, ctx: CommandContext): Promise<numbe
   const room = signature.PAE_ROOM;
   const lockBytes = (await import('../lockfile-read.js')).readLockfileBytes(io.cwd, options.lock, signature.MAX_SIGNED_LOCKFILE_BYTES, room);
   // Refuse to approve something that is not a readable lockfile (wrong file, broken by hand):
-  // the full strict read, in one pass (its digests hashed without sorted copies when the file is
-  // in canonical key order, as every file lock writes is); then the same bytes are signed.
-  const { parseLockfile, lockfileText } = await import('../../src/lockfile/parse.js');
-  parseLockfile(lockfileText(lockBytes, options.lock), options.lock);
+  // a file in the form lock writes is checked on its bytes against every rule of the strict
+  // read, digests included (lockfileBytesAccepted); any other file gets the strict read itself,
+  // which names what is wrong. Then the same bytes are signed.
+  const { lockfileBytesAccepted } = await import('../../src/lockfile/fast-check.js');
+  if (!lockfileBytesAccepted(lockBytes, { checkDigests: true })) {
+    const { parseLockfile, lockfileText } = await import('../../src/lockfile/parse.js');
+    parseLockfile(lockfileText(lockBytes, options.lock), options.lock);
+  }
 
   let existing;
   if (existsSync(outPath)) {

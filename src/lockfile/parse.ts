@@ -106,7 +106,7 @@ function expectStrings(source: string, path: string, v: JsonValue | undefined): 
   return v as string[];
 }
 
-function parseTransport(source: string, path: string, v: JsonValue | undefined): TransportRecord {
+export function parseTransport(source: string, path: string, v: JsonValue | undefined): TransportRecord {
   const t = expectObject(source, path, v);
   if (t.type === 'stdio') {
     onlyKeys(source, path, t, ['type', 'command', 'args', 'env']);
@@ -128,7 +128,7 @@ function parseTransport(source: string, path: string, v: JsonValue | undefined):
   return fail(source, `${path}.type`, 'must be "stdio", "streamable-http" or "sse"');
 }
 
-function parseIdentity(source: string, path: string, v: JsonValue | undefined): ServerIdentity {
+export function parseIdentity(source: string, path: string, v: JsonValue | undefined): ServerIdentity {
   const o = expectObject(source, path, v);
   onlyKeys(source, path, o, ['serverInfo', 'protocolVersion', 'capabilities', 'instructions']);
   const identity: ServerIdentity = {

@@ -1,0 +1,548 @@
+import { isUtf8 } from 'node:buffer';
+import { hash } from 'node:crypto';
+import type { JsonValue } from '../canonical/index.js';
+import { parseArtifact } from './artifact.js';
+import { MAX_LOCKFILE_DEPTH, parseIdentity, parseTransport } from './parse.js';
+import { SUPPORTED_LOCKFILE_VERSIONS } from './types.js';
+
+/**
+ * The strict lockfile read, on bytes, for files in the form `lock` writes, without building the
+ * JSON value: `sign` (which needs only a verdict before it signs the bytes) and `diff` of two
+ * identical files (which needs only "this is a lockfile") skip the parse, the decoded string and
+ * the parsed value, which at 10,000 tools are tens of megabytes of memory touched for the first
+ * time.
+ *
+ * One-sided: `true` means parseLockfile(lockfileText(bytes), …, { checkDigests }) accepts the
+ * file; `false` means "not decided here", and the caller runs the strict reader, which decides
+ * and names the problem. So this only ever says yes to a file it has checked against every
+ * rule of the strict reader:
+ * - valid UTF-8 (no BOM), RFC 8259 grammar with nothing after the value, nesting at most
+ *   MAX_LOCKFILE_DEPTH, finite numbers;
+ * - every object's keys strictly ascending in RFC 8785 order (UTF-16 code units), which also
+ *   rules out a duplicate key;
+ * - the lockfile's shape: the allow-listed fields at every level, their types, a supported
+ *   lockfileVersion, each item's key equal to its definition's name/uri/uriTemplate (the
+ *   transport and artifact, small, are parsed and checked by the reader's own functions);
+ * - with checkDigests, every item's digest and every server's surface digest.
+ *
+ * It says "not decided" to anything outside the form lock writes, where byte equality and
+ * canonical equality could part: a key holding a backslash, a string escape JSON.stringify
+ * would not write (\/, \u0041, an upper-case hex digit), a number not in JavaScript's shortest
+ * form ("1.0", "-0", "1E5"). Strings and numbers in that form are their own RFC 8785 text (RFC
+ * 8785 §3.2.2 serialises them as JSON.stringify does), so the canonical text of a definition is
+ * its bytes with the white space outside strings removed, and that is what is hashed.
+ *
+ * Linear: one pass over the bytes; each key is compared only with the one before it.
+ */
+export function lockfileBytesAccepted(bytes: Uint8Array, options: { checkDigests: boolean }): boolean {
+  if (bytes.length === 0 || !isUtf8(bytes)) return false;
+  src = bytes;
+  at = 0;
+  end = bytes.length;
+  digests = options.checkDigests;
+  try {
+    document();
+    return true;
+  } catch {
+    // A rule not met here, or anything unforeseen: the strict reader decides.
+    return false;
+  } finally {
+    src = EMPTY;
+    sink = EMPTY;
+    scratch = EMPTY;
+    surface = EMPTY;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+/** Thrown for "not decided here"; caught above. A plain object: no stack trace is captured. */
+const UNDECIDED = { undecided: true };
+
+// The one file being read (module state, so the hot loops read no closure or object field).
+let src: Uint8Array = EMPTY;
+let at = 0;
+let end = 0;
+let digests = false;
+/** Where the canonical text of the value being read goes (none: EMPTY), and how much is in it. */
+let sink: Uint8Array = EMPTY;
+let sinkAt = 0;
+/** A definition's canonical text, reused for every item (allocated once, touched as used). */
+let scratch: Uint8Array = EMPTY;
+/** A server's surface text, `{"identity":…,"prompts":{"key":"sha256:…",…},…}`, as surfaceDigest hashes it. */
+let surface: Uint8Array = EMPTY;
+let surfaceAt = 0;
+
+function undecided(): never {
+  throw UNDECIDED;
+}
+
+const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+const isHexLower = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+
+/** Set by stringEnd: whether the string just read held a backslash. */
+let escaped = false;
+
+/**
+ * The end (after the closing quote) of the string whose opening quote is at `p`, in the form
+ * JSON.stringify writes: any character from U+0020 on except the quote and backslash as
+ * itself; \" \\ \b \f \n \r \t; \u00xx (lower-case hex) for the other control characters.
+ */
+function stringEnd(s: Uint8Array, p: number): number {
+  p++;
+  escaped = false;
+  for (;;) {
+    let c = s[p]!;
+    while (c !== 0x22 && c !== 0x5c && c >= 0x20) c = s[++p]!;
+    if (c === 0x22) return p + 1;
+    // The end of the bytes (undefined >= 0x20 is false) or a raw control character.
+    if (c !== 0x5c) undecided();
+    escaped = true;
+    const e = s[p + 1];
+    if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      p += 2;
+      continue;
+    }
+    if (e !== 0x75 || s[p + 2] !== 0x30 || s[p + 3] !== 0x30) undecided();
+    const high = s[p + 4]!;
+    const low = s[p + 5]!;
+    if ((high !== 0x30 && high !== 0x31) || !isHexLower(low)) undecided();
+    // \b \t \n \f \r have their short forms in JSON.stringify's output.
+    const code = (high - 0x30) * 16 + (low <= 0x39 ? low - 0x30 : low - 0x57);
+    if (code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d) undecided();
+    p += 6;
+  }
+}
+
+/**
+ * The end of the number at `p`: RFC 8259 grammar, printed as JavaScript prints its value, which
+ * also rules out an infinite one. An integer of up to 15 digits prints as written ("-0" aside).
+ */
+function numberEnd(s: Uint8Array, p: number): number {
+  const from = p;
+  if (s[p] === 0x2d) p++;
+  if (s[p] === 0x30) p++;
+  else if (isDigit(s[p])) while (isDigit(s[p])) p++;
+  else undecided();
+  let plain = true;
+  if (s[p] === 0x2e) {
+    plain = false;
+    p++;
+    if (!isDigit(s[p])) undecided();
+    while (isDigit(s[p])) p++;
+  }
+  if (s[p] === 0x65 || s[p] === 0x45) {
+    plain = false;
+    p++;
+    if (s[p] === 0x2b || s[p] === 0x2d) p++;
+    if (!isDigit(s[p])) undecided();
+    while (isDigit(s[p])) p++;
+  }
+  if (!(plain && p - from <= 15 && !(p - from === 2 && s[from] === 0x2d))) shortestForm(from, p);
+  return p;
+}
+
+function shortestForm(from: number, to: number): void {
+  const text = latin1(from, to);
+  if (String(Number(text)) !== text) undecided();
+}
+
+function latin1(from: number, to: number): string {
+  let text = '';
+  for (let k = from; k < to; k++) text += String.fromCharCode(src[k]!);
+  return text;
+}
+
+function skipSpace(s: Uint8Array, p: number): number {
+  let c = s[p];
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s[++p];
+  return p;
+}
+
+/**
+ * Whether key a sorts strictly before key b in UTF-16 code-unit order (RFC 8785 §3.2.3), on
+ * their UTF-8 bytes (spans with quotes, no escapes). UTF-8 byte order is code-point order; the
+ * two part only where a character from U+10000 on (a surrogate pair in UTF-16, lead byte F0–F4)
+ * meets one in U+E000–U+FFFF (lead byte EE or EF): in UTF-16 the pair sorts first.
+ */
+function keyBefore(s: Uint8Array, aFrom: number, aTo: number, bFrom: number, bTo: number): boolean {
+  const aLength = aTo - aFrom;
+  const bLength = bTo - bFrom;
+  // The characters between the quotes; when one key is a prefix of the other, it sorts first.
+  const common = Math.min(aLength, bLength) - 2;
+  for (let k = 1; k <= common; k++) {
+    const x = s[aFrom + k]!;
+    const y = s[bFrom + k]!;
+    if (x === y) continue;
+    if (x >= 0xf0 && (y === 0xee || y === 0xef)) return true;
+    if (y >= 0xf0 && (x === 0xee || x === 0xef)) return false;
+    return x < y;
+  }
+  return aLength < bLength;
+}
+
+const LITERALS = [ascii('true'), ascii('false'), ascii('null')];
+
+// One slot per nesting level inside the value skipValue reads: whether it is an object, and the
+// span of the last key read at that level.
+const isObjectAt = new Uint8Array(MAX_LOCKFILE_DEPTH + 2);
+const lastKeyFrom = new Int32Array(MAX_LOCKFILE_DEPTH + 2);
+const lastKeyTo = new Int32Array(MAX_LOCKFILE_DEPTH + 2);
+
+// What may come next in skipValue (white space aside).
+const VALUE = 0;
+/** A value, or the "]" of an empty array. */
+const VALUE_OR_CLOSE = 1;
+/** "," or the container's closer. */
+const AFTER = 2;
+const KEY = 3;
+/** A key, or the "}" of an empty object. */
+const KEY_OR_CLOSE = 4;
+const COLON = 5;
+
+/**
+ * Reads any JSON value at `at` (white space first), whose container is at nesting `depth`, with
+ * every rule above; copies its canonical text to the sink when there is one. One loop with an
+ * explicit stack, which skips white space in one place: most of a lockfile's bytes are read
+ * here, and a small loop is compiled to machine code sooner. With `keyField`, the value must be
+ * an object whose member of that name is a string spelled as src[nameFrom, nameTo) (the item's
+ * key). Returns the value's first byte.
+ */
+function skipValue(depth: number, keyField?: Uint8Array, nameFrom = 0, nameTo = 0): number {
+  const s = src;
+  const out = sink;
+  const copy = out !== EMPTY;
+  let o = sinkAt;
+  let p = at;
+  let first = -1;
+  let level = 0;
+  let named = keyField === undefined;
+  let checkName = false;
+  let state = VALUE;
+  for (;;) {
+    let c = s[p]!;
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s[++p]!;
+    if (first < 0) first = c;
+    if (state === AFTER) {
+      if (level === 0) break;
+      const object = isObjectAt[level] === 1;
+      if (c === 0x2c) state = object ? KEY : VALUE;
+      else if (c === (object ? 0x7d : 0x5d)) level--;
+      else undecided();
+      if (copy) out[o++] = c;
+      p++;
+      continue;
+    }
+    if (state === COLON) {
+      if (c !== 0x3a) undecided();
+      if (copy) out[o++] = c;
+      p++;
+      state = VALUE;
+      continue;
+    }
+    if (c === 0x22) {
+      const to = stringEnd(s, p);
+      if (state >= KEY) {
+        // A backslash in a key is undecided: its escaped bytes do not sort as its characters.
+        if (escaped || (lastKeyFrom[level]! >= 0 && !keyBefore(s, lastKeyFrom[level]!, lastKeyTo[level]!, p, to))) undecided();
+        lastKeyFrom[level] = p;
+        lastKeyTo[level] = to;
+        if (level === 1 && keyField !== undefined) checkName = keyIs(p, to, keyField);
+        state = COLON;
+      } else {
+        if (checkName) {
+          if (!sameBytes(p, to, nameFrom, nameTo)) undecided();
+          named = true;
+          checkName = false;
+        }
+        state = AFTER;
+      }
+      if (copy) for (let k = p; k < to; k++) out[o++] = s[k]!;
+      p = to;
+      continue;
+    }
+    if (c === (state === KEY_OR_CLOSE ? 0x7d : state === VALUE_OR_CLOSE ? 0x5d : -1)) {
+      level--;
+      state = AFTER;
+      if (copy) out[o++] = c;
+      p++;
+      continue;
+    }
+    if (state >= KEY || checkName) undecided();
+    if (c === 0x7b || c === 0x5b) {
+      if (depth + level + 1 > MAX_LOCKFILE_DEPTH) undecided();
+      level++;
+      isObjectAt[level] = c === 0x7b ? 1 : 0;
+      lastKeyFrom[level] = -1;
+      state = c === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+      if (copy) out[o++] = c;
+      p++;
+      continue;
+    }
+    const to = c === 0x2d || (c >= 0x30 && c <= 0x39) ? numberEnd(s, p) : literalEnd(s, p);
+    if (copy) for (let k = p; k < to; k++) out[o++] = s[k]!;
+    p = to;
+    state = AFTER;
+  }
+  if (!named || (keyField !== undefined && first !== 0x7b)) undecided();
+  at = p;
+  sinkAt = o;
+  return first;
+}
+
+/** The end of `true`, `false` or `null` at `p`. */
+function literalEnd(s: Uint8Array, p: number): number {
+  const c = s[p];
+  const word = c === 0x74 ? LITERALS[0]! : c === 0x66 ? LITERALS[1]! : c === 0x6e ? LITERALS[2]! : undecided();
+  for (let k = 1; k < word.length; k++) if (s[p + k] !== word[k]) undecided();
+  return p + word.length;
+}
+
+function sameBytes(aFrom: number, aTo: number, bFrom: number, bTo: number): boolean {
+  if (aTo - aFrom !== bTo - bFrom) return false;
+  for (let k = 0; k < aTo - aFrom; k++) if (src[aFrom + k] !== src[bFrom + k]) return false;
+  return true;
+}
+
+/**
+ * An object at `at` (after white space) at nesting `depth`, for the lockfile's own levels: its
+ * keys strictly ascending, each member's value read by `visit(keyFrom, keyTo, depth)` (the key's
+ * span, quotes included), which must leave `at` after it.
+ */
+function members(depth: number, visit: (keyFrom: number, keyTo: number, depth: number) => void): void {
+  const s = src;
+  at = skipSpace(s, at);
+  if (s[at] !== 0x7b || depth > MAX_LOCKFILE_DEPTH) undecided();
+  at = skipSpace(s, at + 1);
+  if (s[at] === 0x7d) {
+    at++;
+    return;
+  }
+  let previousFrom = -1;
+  let previousTo = -1;
+  for (;;) {
+    at = skipSpace(s, at);
+    if (s[at] !== 0x22) undecided();
+    const keyFrom = at;
+    at = stringEnd(s, at);
+    if (escaped) undecided();
+    const keyTo = at;
+    if (previousFrom >= 0 && !keyBefore(s, previousFrom, previousTo, keyFrom, keyTo)) undecided();
+    previousFrom = keyFrom;
+    previousTo = keyTo;
+    at = skipSpace(s, at);
+    if (s[at] !== 0x3a) undecided();
+    at = skipSpace(s, at + 1);
+    visit(keyFrom, keyTo, depth);
+    at = skipSpace(s, at);
+    const c = s[at++];
+    if (c === 0x7d) return;
+    if (c !== 0x2c) undecided();
+  }
+}
+
+function keyIs(from: number, to: number, name: Uint8Array): boolean {
+  if (to - from !== name.length + 2) return false;
+  for (let k = 0; k < name.length; k++) if (src[from + 1 + k] !== name[k]) return false;
+  return true;
+}
+
+/** A string member's value at `at`: sets `stringFrom` to where it starts (quote included); `at` is after it. */
+function stringValue(): void {
+  if (src[at] !== 0x22) undecided();
+  stringFrom = at;
+  at = stringEnd(src, at);
+}
+
+let stringFrom = 0;
+
+/** Parses the value at `at` (after skipValue checked it) with JSON.parse: for the small parts the reader's own functions check. */
+function parsedValue(depth: number): JsonValue {
+  const from = at;
+  skipValue(depth);
+  return JSON.parse(Buffer.from(src.buffer, src.byteOffset + from, at - from).toString('utf8')) as JsonValue;
+}
+
+const LOCKFILE_VERSION = ascii('lockfileVersion');
+const SERVERS = ascii('servers');
+const ARTIFACT = ascii('artifact');
+const DIGEST = ascii('digest');
+const DEFINITION = ascii('definition');
+const IDENTITY = ascii('identity');
+const TRANSPORT = ascii('transport');
+const CAPABILITIES = ascii('capabilities');
+const INSTRUCTIONS = ascii('instructions');
+const PROTOCOL_VERSION = ascii('protocolVersion');
+const SERVER_INFO = ascii('serverInfo');
+/** The four collections in RFC 8785 order (the order of the surface text too), with the field each item is keyed by. */
+const COLLECTIONS = [
+  { name: ascii('prompts'), label: ascii(',"prompts":{'), key: ascii('name') },
+  { name: ascii('resourceTemplates'), label: ascii(',"resourceTemplates":{'), key: ascii('uriTemplate') },
+  { name: ascii('resources'), label: ascii(',"resources":{'), key: ascii('uri') },
+  { name: ascii('tools'), label: ascii(',"tools":{'), key: ascii('name') },
+];
+
+let hasVersion = false;
+let hasServers = false;
+
+function document(): void {
+  hasVersion = false;
+  hasServers = false;
+  members(1, rootMember);
+  if (!hasVersion || !hasServers || skipSpace(src, at) !== end) undecided();
+}
+
+function rootMember(from: number, to: number, depth: number): void {
+  if (keyIs(from, to, LOCKFILE_VERSION)) {
+    const valueFrom = at;
+    if (skipValue(depth) === 0x2d || !isDigit(src[valueFrom])) undecided();
+    if (!SUPPORTED_LOCKFILE_VERSIONS.includes(Number(latin1(valueFrom, at)))) undecided();
+    hasVersion = true;
+  } else if (keyIs(from, to, SERVERS)) {
+    members(depth + 1, server);
+    hasServers = true;
+  } else undecided();
+}
+
+// One server's entry as it is read.
+let digestFrom = -1;
+let digestTo = -1;
+let artifact: JsonValue | undefined;
+let transport: JsonValue | undefined;
+let hasIdentity = false;
+let collection = 0;
+
+const SURFACE_START = ascii('{"identity":');
+
+/** One server's entry, at `at`, in an object at `depth`. */
+function server(_from: number, _to: number, depth: number): void {
+  digestFrom = -1;
+  artifact = undefined;
+  transport = undefined;
+  hasIdentity = false;
+  collection = 0;
+  if (digests) {
+    if (surface === EMPTY) surface = Buffer.allocUnsafeSlow(end + 64);
+    surfaceAt = 0;
+    putBytes(SURFACE_START);
+  }
+  members(depth + 1, serverMember);
+  if (digestFrom < 0 || !hasIdentity || collection !== COLLECTIONS.length || transport === undefined) undecided();
+  // The reader's own checks for the two small parts; a LockfileError (any throw) is undecided.
+  const record = parseTransport('lockfile', 'transport', transport);
+  if (artifact !== undefined) parseArtifact(artifact, 'artifact', undecided, record.type);
+  if (digests) {
+    surface[surfaceAt++] = 0x7d;
+    if (!digestIs(digestFrom, digestTo, hash('sha256', new Uint8Array(surface.buffer, surface.byteOffset, surfaceAt), 'hex'))) undecided();
+  }
+}
+
+function serverMember(from: number, to: number, depth: number): void {
+  if (keyIs(from, to, ARTIFACT)) artifact = parsedValue(depth);
+  else if (keyIs(from, to, DIGEST)) {
+    stringValue();
+    digestFrom = stringFrom;
+    digestTo = at;
+  }
+  else if (keyIs(from, to, IDENTITY)) {
+    // Its canonical text goes straight into the surface text; the reader's own check of its shape.
+    if (digests) {
+      sink = surface;
+      sinkAt = surfaceAt;
+    }
+    const identity = parsedValue(depth);
+    if (digests) {
+      sink = EMPTY;
+      surfaceAt = sinkAt;
+    }
+    parseIdentity('lockfile', 'identity', identity);
+    hasIdentity = true;
+  } else if (collection < COLLECTIONS.length && keyIs(from, to, COLLECTIONS[collection]!.name)) {
+    // Keys ascend: the collections come in this order, after the identity, or one is missing.
+    if (!hasIdentity) undecided();
+    readCollection(COLLECTIONS[collection]!, depth);
+    collection++;
+  } else if (keyIs(from, to, TRANSPORT)) transport = parsedValue(depth);
+  else undecided();
+}
+
+/** Appends bytes to the surface text. */
+function putBytes(bytes: Uint8Array): void {
+  surface.set(bytes, surfaceAt);
+  surfaceAt += bytes.length;
+}
+
+const PREFIX = ascii('sha256:');
+
+/** Whether the string at src[from, to) (quotes included) is "sha256:" and this lower-case hex. */
+function digestIs(from: number, to: number, hex: string): boolean {
+  if (to - from !== PREFIX.length + hex.length + 2) return false;
+  for (let k = 0; k < PREFIX.length; k++) if (src[from + 1 + k] !== PREFIX[k]) return false;
+  const base = from + 1 + PREFIX.length;
+  for (let k = 0; k < hex.length; k++) if (src[base + k] !== hex.charCodeAt(k)) return false;
+  return true;
+}
+
+// The collection and item being read.
+let keyField: Uint8Array = EMPTY;
+let itemFrom = 0;
+let itemTo = 0;
+let firstItem = true;
+let computed = '';
+let hasDefinition = false;
+let hasDigest = false;
+
+const DIGEST_START = ascii(':"sha256:');
+
+/** One collection (`tools`…): each item `{"definition": {…}, "digest": "sha256:…"}`, keyed by its definition's key field. */
+function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void {
+  keyField = kind.key;
+  firstItem = true;
+  if (digests) putBytes(kind.label);
+  members(depth + 1, item);
+  if (digests) surface[surfaceAt++] = 0x7d;
+}
+
+function item(from: number, to: number, depth: number): void {
+  itemFrom = from;
+  itemTo = to;
+  hasDefinition = false;
+  hasDigest = false;
+  members(depth + 1, entryMember);
+  if (!hasDefinition || !hasDigest) undecided();
+  if (digests) {
+    // "key":"sha256:…" (the key as written: in the form JSON.stringify writes, so canonical).
+    if (!firstItem) surface[surfaceAt++] = 0x2c;
+    const out = surface;
+    let o = surfaceAt;
+    for (let k = from; k < to; k++) out[o++] = src[k]!;
+    for (let k = 0; k < DIGEST_START.length; k++) out[o++] = DIGEST_START[k]!;
+    for (let k = 0; k < computed.length; k++) out[o++] = computed.charCodeAt(k);
+    out[o++] = 0x22;
+    surfaceAt = o;
+  }
+  firstItem = false;
+}
+
+function entryMember(from: number, to: number, depth: number): void {
+  if (keyIs(from, to, DEFINITION)) {
+    if (digests) {
+      if (scratch === EMPTY) scratch = Buffer.allocUnsafeSlow(end);
+      sink = scratch;
+      sinkAt = 0;
+    }
+    skipValue(depth, keyField, itemFrom, itemTo);
+    if (digests) {
+      computed = hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, sinkAt), 'hex');
+      sink = EMPTY;
+    }
+    hasDefinition = true;
+  } else if (keyIs(from, to, DIGEST)) {
+    // After the definition (keys ascend), so its digest is known.
+    if (!hasDefinition) undecided();
+    stringValue();
+    if (digests && !digestIs(stringFrom, at, computed)) undecided();
+    hasDigest = true;
+  } else undecided();
+}
+
