@@ -98,8 +98,7 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   // strict read (lockfileBytesAccepted; the diff trusts no written digest, so none is checked)
   // and never parsed; any other file is parsed, and refused with the reader's message.
   const sameBytes = options.against !== undefined && otherBytes === undefined;
-  const { lockfileBytesAccepted } = await import('../../src/lockfile/fast-check.js');
-  const unparsed = sameBytes && lockfileBytesAccepted(lockBytes, { checkDigests: false });
+  const unparsed = sameBytes && (await import('../../src/lockfile/fast-check.js')).lockfileBytesAccepted(lockBytes, { checkDigests: false });
   const lockText = () => lockfileText(lockBytes, options.lock);
   let before = unparsed ? undefined : parseLockfile(lockText(), options.lock, parseOptions);
   let after;
