@@ -483,66 +483,77 @@ function digestIs(from: number, to: number, hex: string): boolean {
   return true;
 }
 
-// The collection and item being read.
-let keyField: Uint8Array = EMPTY;
-let itemFrom = 0;
-let itemTo = 0;
-let firstItem = true;
-let computed = '';
-let hasDefinition = false;
-let hasDigest = false;
+/** After white space, the byte `byte`, then white space: where the next token starts. */
+function past(s: Uint8Array, p: number, byte: number): number {
+  p = skipSpace(s, p);
+  if (s[p] !== byte) undecided();
+  return skipSpace(s, p + 1);
+}
 
-const DIGEST_START = ascii(':"sha256:');
+/** A key at `p` that must be `name`; returns where its value starts (after the colon). */
+function pastKey(s: Uint8Array, p: number, name: Uint8Array): number {
+  if (s[p] !== 0x22) undecided();
+  const to = stringEnd(s, p);
+  if (!keyIs(p, to, name)) undecided();
+  return past(s, to, 0x3a);
+}
 
-/** One collection (`tools`…): each item `{"definition": {…}, "digest": "sha256:…"}`, keyed by its definition's key field. */
+/**
+ * One collection (`tools`…), at `at`, in the server object at `depth`: each item
+ * `"key": {"definition": {…}, "digest": "sha256:…"}` (the only order in which both keys ascend),
+ * keyed by its definition's key field; with digests, the definition's digest is checked and
+ * `"key":"sha256:…"` added to the surface text (the key as written: in the form JSON.stringify
+ * writes, so canonical). Straight-line code for the one shape an item has, no visitor.
+ */
 function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void {
-  keyField = kind.key;
-  firstItem = true;
+  const s = src;
+  let p = past(s, at, 0x7b);
   if (digests) putBytes(kind.label);
-  members(depth + 1, item);
+  let previousFrom = -1;
+  let previousTo = -1;
+  let items = 0;
+  if (s[p] === 0x7d) p++;
+  else {
+    for (;;) {
+      if (s[p] !== 0x22) undecided();
+      const itemFrom = p;
+      p = stringEnd(s, p);
+      const itemTo = p;
+      if (escaped || (previousFrom >= 0 && !keyBefore(s, previousFrom, previousTo, itemFrom, itemTo))) undecided();
+      previousFrom = itemFrom;
+      previousTo = itemTo;
+      p = pastKey(s, past(s, past(s, p, 0x3a), 0x7b), DEFINITION);
+      if (digests) {
+        if (scratch === EMPTY) scratch = Buffer.allocUnsafeSlow(end);
+        sink = scratch;
+        sinkAt = 0;
+      }
+      at = p;
+      skipValue(depth + 2, kind.key, itemFrom, itemTo);
+      p = pastKey(s, past(s, at, 0x2c), DIGEST);
+      if (s[p] !== 0x22) undecided();
+      const digestFrom = p;
+      p = stringEnd(s, p);
+      if (digests) {
+        sink = EMPTY;
+        if (!digestIs(digestFrom, p, hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, sinkAt), 'hex'))) undecided();
+        const out = surface;
+        let o = surfaceAt;
+        if (items++ > 0) out[o++] = 0x2c;
+        for (let k = itemFrom; k < itemTo; k++) out[o++] = s[k]!;
+        out[o++] = 0x3a;
+        for (let k = digestFrom; k < p; k++) out[o++] = s[k]!;
+        surfaceAt = o;
+      }
+      p = past(s, p, 0x7d);
+      if (s[p] === 0x7d) {
+        p++;
+        break;
+      }
+      if (s[p] !== 0x2c) undecided();
+      p = skipSpace(s, p + 1);
+    }
+  }
+  at = p;
   if (digests) surface[surfaceAt++] = 0x7d;
 }
-
-function item(from: number, to: number, depth: number): void {
-  itemFrom = from;
-  itemTo = to;
-  hasDefinition = false;
-  hasDigest = false;
-  members(depth + 1, entryMember);
-  if (!hasDefinition || !hasDigest) undecided();
-  if (digests) {
-    // "key":"sha256:…" (the key as written: in the form JSON.stringify writes, so canonical).
-    if (!firstItem) surface[surfaceAt++] = 0x2c;
-    const out = surface;
-    let o = surfaceAt;
-    for (let k = from; k < to; k++) out[o++] = src[k]!;
-    for (let k = 0; k < DIGEST_START.length; k++) out[o++] = DIGEST_START[k]!;
-    for (let k = 0; k < computed.length; k++) out[o++] = computed.charCodeAt(k);
-    out[o++] = 0x22;
-    surfaceAt = o;
-  }
-  firstItem = false;
-}
-
-function entryMember(from: number, to: number, depth: number): void {
-  if (keyIs(from, to, DEFINITION)) {
-    if (digests) {
-      if (scratch === EMPTY) scratch = Buffer.allocUnsafeSlow(end);
-      sink = scratch;
-      sinkAt = 0;
-    }
-    skipValue(depth, keyField, itemFrom, itemTo);
-    if (digests) {
-      computed = hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, sinkAt), 'hex');
-      sink = EMPTY;
-    }
-    hasDefinition = true;
-  } else if (keyIs(from, to, DIGEST)) {
-    // After the definition (keys ascend), so its digest is known.
-    if (!hasDefinition) undecided();
-    stringValue();
-    if (digests && !digestIs(stringFrom, at, computed)) undecided();
-    hasDigest = true;
-  } else undecided();
-}
-
