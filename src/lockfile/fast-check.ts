@@ -143,6 +143,9 @@ function numberEnd(s: Uint8Array, p: number): number {
 }
 
 function shortestForm(from: number, to: number): void {
+  // JavaScript prints no number in more than 25 characters ("-1.2345678901234567e-308"): a
+  // longer text is not in that form, and is never decoded (a million digits would be).
+  if (to - from > 25) undecided();
   const text = latin1(from, to);
   if (String(Number(text)) !== text) undecided();
 }
@@ -394,8 +397,10 @@ function document(): void {
 
 function rootMember(from: number, to: number, depth: number): void {
   if (keyIs(from, to, LOCKFILE_VERSION)) {
+    if (!isDigit(src[at])) undecided();
     const valueFrom = at;
-    if (skipValue(depth) === 0x2d || !isDigit(src[valueFrom])) undecided();
+    // At most 25 characters: a longer number is not in shortest form (numberEnd).
+    at = numberEnd(src, at);
     if (!SUPPORTED_LOCKFILE_VERSIONS.includes(Number(latin1(valueFrom, at)))) undecided();
     hasVersion = true;
   } else if (keyIs(from, to, SERVERS)) {
