@@ -802,6 +802,21 @@ describe('targeted edits: fast ⇒ strict in both modes, and false wherever the 
     }
   });
 
+  it('numbers at the length bound: the longest shortest forms (25 characters) are accepted, a longer spelling is left to the strict reader', () => {
+    const at = (v: string) => RICH.replace('"maximum": 1.5,', `"maximum": ${v},`);
+    // The longest texts JavaScript prints for a number: 25 characters with the sign.
+    for (const v of ['-0.0000029340487610279368', '-1.2345678901234567e-308', '-123456789012345680000']) {
+      expect(JSON.stringify(Number(v))).toBe(v);
+      expectFastAccepts(`number ${v}`, redigest(at(v), 'canonical')!);
+    }
+    // The same values spelled with one more character: valid JSON the strict reader accepts
+    // (its digests recomputed), never in shortest form, so not decided here.
+    for (const v of ['-0.00000293404876102793680', '-1.23456789012345670e-308', '-123456789012345680000.0']) {
+      const edited = redigest(at(v), 'canonical')!;
+      expect(expectSound(`number ${v}`, edited, true).map((r) => r.fast)).toEqual([false, false]);
+    }
+  });
+
   it('strings: raw control characters, bad escapes, \\u escapes in every form', () => {
     const at = (raw: string) => RICH.replace('"description": "Echo the input"', `"description": "Echo${raw}"`);
     expect(at('')).not.toBe(RICH);
