@@ -40,7 +40,7 @@ export async function run(ctx) {
       ratio: sign.wallMs / sign.nodeMs,
       target: '≤2× node',
       ok: sign.wallMs / sign.nodeMs <= 2,
-      note: `node -e 0 ${sign.nodeMs.toFixed(0)} ms alternately; strict read + digests, then sign`,
+      note: `node -e 0 ${sign.nodeMs.toFixed(0)} ms alternately; the lockfile checked on its bytes, every digest recomputed, then signed`,
     },
     {
       name: `verify ${TOOLS} tools (${mb} MiB)`,
