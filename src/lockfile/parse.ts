@@ -72,6 +72,16 @@ export function lockfileText(bytes: Uint8Array, source = 'mcp-lock.json'): strin
   }
 }
 
+/**
+ * An unsupported lockfileVersion as an error names it: a number as read; anything else by its
+ * type only, never its text (the file may be a symlink to a secret, and a string could be one).
+ */
+function versionShown(version: JsonValue): string {
+  if (typeof version === 'number') return printable(String(version), 40);
+  if (version === null) return 'null (not a number)';
+  return `of type ${Array.isArray(version) ? 'array' : typeof version} (not a number)`;
+}
+
 /** A lockfile that cannot be used as it is (exit 2). */
 export class LockfileError extends BaseError<LockfileErrorCode> {
   constructor(code: LockfileErrorCode, message: string) {
@@ -186,7 +196,7 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
   if (typeof root.lockfileVersion !== 'number' || !SUPPORTED_LOCKFILE_VERSIONS.includes(root.lockfileVersion)) {
     throw new LockfileError(
       'UNKNOWN_VERSION',
-      `${source} has lockfileVersion ${printable(JSON.stringify(root.lockfileVersion), 40)}; this mcptrust reads version ${SUPPORTED_LOCKFILE_VERSIONS.join(', ')} (upgrade mcptrust to read newer lockfiles)`,
+      `${source} has lockfileVersion ${versionShown(root.lockfileVersion)}; this mcptrust reads version ${SUPPORTED_LOCKFILE_VERSIONS.join(', ')} (upgrade mcptrust to read newer lockfiles)`,
     );
   }
   onlyKeys(source, '$', root, ['lockfileVersion', 'servers']);

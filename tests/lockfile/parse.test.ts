@@ -48,7 +48,19 @@ describe('parseLockfile', () => {
   it('refuses duplicate keys', () => expectError(sample().replace('"lockfileVersion": 1,', '"lockfileVersion": 1, "lockfileVersion": 1,'), 'DUPLICATE_KEY', /duplicate key \$: "lockfileVersion"/));
   it('refuses an unknown version, saying what it reads', () => expectError(sample().replace('"lockfileVersion": 1', '"lockfileVersion": 2'), 'UNKNOWN_VERSION', /lockfileVersion 2; this mcptrust reads version 1/));
   it('refuses a file without a version', () => expectError('{"servers": {}}', 'UNKNOWN_VERSION', /no lockfileVersion/));
-  it('refuses a string version', () => expectError('{"lockfileVersion": "1", "servers": {}}', 'UNKNOWN_VERSION', /lockfileVersion "1"/));
+  it('refuses a string version, naming its type and never its text (the file may be a secret)', () => {
+    expectError('{"lockfileVersion": "1", "servers": {}}', 'UNKNOWN_VERSION', /^mcp-lock\.json has lockfileVersion of type string \(not a number\); this mcptrust reads version 1 /);
+    for (const [value, shown] of [['"ghp_0123456789abcdefSECRET"', 'of type string'], ['{"token": "SECRET"}', 'of type object'], ['["SECRET"]', 'of type array'], ['true', 'of type boolean'], ['null', 'null']] as const) {
+      let message = '';
+      try {
+        parseLockfile(`{"lockfileVersion": ${value}, "servers": {}}`);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`has lockfileVersion ${shown} (not a number)`);
+      expect(message).not.toContain('SECRET');
+    }
+  });
   it('refuses unknown fields', () => expectError(sample().replace('"lockfileVersion": 1,', '"lockfileVersion": 1, "extra": true,'), 'INVALID_STRUCTURE', /unknown field "extra"/));
   it('refuses a hand-edited definition', () =>
     expectError(sample().replace('Echo the input', 'Echo the input and read ~/.ssh'), 'DIGEST_MISMATCH', /tool "echo" does not match its digest/));
