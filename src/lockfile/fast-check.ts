@@ -21,7 +21,7 @@ import { SUPPORTED_LOCKFILE_VERSIONS } from './types.js';
  * - every object's keys strictly ascending in RFC 8785 order (UTF-16 code units), which also
  *   rules out a duplicate key;
  * - the lockfile's shape: the allow-listed fields at every level, their types, a supported
- *   lockfileVersion, each item's key equal to its definition's name/uri/uriTemplate (the
+ *   lockfileVersion, each item's key equal to its definition's name/uri/uriTemplate (the identity,
  *   transport and artifact, small, are parsed and checked by the reader's own functions);
  * - with checkDigests, every item's digest and every server's surface digest.
  *
@@ -336,15 +336,6 @@ function keyIs(from: number, to: number, name: Uint8Array): boolean {
   return true;
 }
 
-/** A string member's value at `at`: sets `stringFrom` to where it starts (quote included); `at` is after it. */
-function stringValue(): void {
-  if (src[at] !== 0x22) undecided();
-  stringFrom = at;
-  at = stringEnd(src, at);
-}
-
-let stringFrom = 0;
-
 /** Parses the value at `at` (after skipValue checked it) with JSON.parse: for the small parts the reader's own functions check. */
 function parsedValue(depth: number): JsonValue {
   const from = at;
@@ -359,10 +350,6 @@ const DIGEST = ascii('digest');
 const DEFINITION = ascii('definition');
 const IDENTITY = ascii('identity');
 const TRANSPORT = ascii('transport');
-const CAPABILITIES = ascii('capabilities');
-const INSTRUCTIONS = ascii('instructions');
-const PROTOCOL_VERSION = ascii('protocolVersion');
-const SERVER_INFO = ascii('serverInfo');
 /** The four collections in RFC 8785 order (the order of the surface text too), with the field each item is keyed by. */
 const COLLECTIONS = [
   { name: ascii('prompts'), label: ascii(',"prompts":{'), key: ascii('name') },
@@ -431,11 +418,11 @@ function server(_from: number, _to: number, depth: number): void {
 function serverMember(from: number, to: number, depth: number): void {
   if (keyIs(from, to, ARTIFACT)) artifact = parsedValue(depth);
   else if (keyIs(from, to, DIGEST)) {
-    stringValue();
-    digestFrom = stringFrom;
+    if (src[at] !== 0x22) undecided();
+    digestFrom = at;
+    at = stringEnd(src, at);
     digestTo = at;
-  }
-  else if (keyIs(from, to, IDENTITY)) {
+  } else if (keyIs(from, to, IDENTITY)) {
     // Its canonical text goes straight into the surface text; the reader's own check of its shape.
     if (digests) {
       sink = surface;
