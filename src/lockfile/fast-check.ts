@@ -411,6 +411,9 @@ function server(_from: number, _to: number, depth: number): void {
   if (artifact !== undefined) parseArtifact(artifact, 'artifact', undecided, record.type);
   if (digests) {
     surface[surfaceAt++] = 0x7d;
+    // Never reached (the text is shorter than the server's bytes), but a write past the end of
+    // a typed array is dropped silently: a text that did not fit is never hashed.
+    if (surfaceAt > surface.length) undecided();
     if (!digestIs(digestFrom, digestTo, hash('sha256', new Uint8Array(surface.buffer, surface.byteOffset, surfaceAt), 'hex'))) undecided();
   }
 }
@@ -514,7 +517,7 @@ function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void
       p = stringEnd(s, p);
       if (digests) {
         sink = EMPTY;
-        if (!digestIs(digestFrom, p, hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, sinkAt), 'hex'))) undecided();
+        if (sinkAt > scratch.length || !digestIs(digestFrom, p, hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, sinkAt), 'hex'))) undecided();
         const out = surface;
         let o = surfaceAt;
         if (items++ > 0) out[o++] = 0x2c;
