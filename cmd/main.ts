@@ -15,10 +15,7 @@ if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
 // No top-level await: the bundle of the bin is a CommonJS script (scripts/bundle.mjs).
 async function main(): Promise<void> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    // Written as every command writes (cmd/io.ts): a reader that went away is no error, a full
-    // non-blocking pipe waits, any other error is one line on stderr and exit 2.
-    const [{ VERSION }, { nodeIO }] = await Promise.all([import('../src/version.js'), import('./io.js')]);
-    nodeIO().stdout.write(`${VERSION}\n`);
+    (await import('./print-version.js')).printVersion();
   } else {
     const [{ nodeIO }, { run }] = await Promise.all([import('./io.js'), import('./program.js')]);
     // A run that succeeded but whose output could not be written has set exit code 2 (cmd/io.ts).

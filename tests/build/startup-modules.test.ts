@@ -71,6 +71,15 @@ process.on('exit', () => require('node:fs').writeSync(2, \`SCRIPTS \${JSON.strin
     expect(noble(run.sources)).toEqual(['node_modules/@noble/ed25519/index.js']);
   });
 
+  it('mcptrust --version compiles no program file: the bin answers it alone', () => {
+    const run = compiledSources(['--version']);
+    expect(run.status).toBe(0);
+    // Only the bin itself (dist/bin/mcptrust.js), which holds the version and the output code.
+    expect(run.files.map((f) => f.slice(join(builtCli, '..').length + 1))).toEqual(['mcptrust.js']);
+    expect(run.sources).toContain('cmd/print-version.ts');
+    expect(run.sources).toContain('cmd/io.ts');
+  });
+
   for (const argv of [['verify', '--key', 'startup.pub'], ['diff', '--against', 'mcp-lock.json'], ['policy', 'check', '--preset', 'strict'], ['--version']]) {
     it(`mcptrust ${argv.join(' ')}`, () => {
       // stdin, stdout and stderr are pipes, as in CI.
