@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import type { JsonValue } from '../canonical/index.js';
+import { AFTER, COLON, KEY, KEY_OR_CLOSE, VALUE, VALUE_OR_CLOSE } from '../util/json.js';
 import { parseArtifact } from './artifact.js';
 import { MAX_LOCKFILE_DEPTH, parseIdentity, parseTransport } from './parse.js';
 import { SUPPORTED_LOCKFILE_VERSIONS } from './types.js';
@@ -186,6 +187,15 @@ function keyBefore(s: Uint8Array, aFrom: number, aTo: number, bFrom: number, bTo
   return aLength < bLength;
 }
 
+/**
+ * The key just read by stringEnd, at src[from, to), must hold no backslash (its escaped bytes
+ * do not sort as its characters) and sort after the previous key of its object, at
+ * src[previousFrom, previousTo) (none when previousFrom < 0): otherwise undecided.
+ */
+function keyAfter(s: Uint8Array, previousFrom: number, previousTo: number, from: number, to: number): void {
+  if (escaped || (previousFrom >= 0 && !keyBefore(s, previousFrom, previousTo, from, to))) undecided();
+}
+
 const LITERALS = [ascii('true'), ascii('false'), ascii('null')];
 
 // One slot per nesting level inside the value skipValue reads: whether it is an object, and the
@@ -194,16 +204,6 @@ const isObjectAt = new Uint8Array(MAX_LOCKFILE_DEPTH + 2);
 const lastKeyFrom = new Int32Array(MAX_LOCKFILE_DEPTH + 2);
 const lastKeyTo = new Int32Array(MAX_LOCKFILE_DEPTH + 2);
 
-// What may come next in skipValue (white space aside).
-const VALUE = 0;
-/** A value, or the "]" of an empty array. */
-const VALUE_OR_CLOSE = 1;
-/** "," or the container's closer. */
-const AFTER = 2;
-const KEY = 3;
-/** A key, or the "}" of an empty object. */
-const KEY_OR_CLOSE = 4;
-const COLON = 5;
 
 /**
  * Reads any JSON value at `at` (white space first), whose container is at nesting `depth`, with
@@ -242,8 +242,7 @@ function skipValue(depth: number, keyField?: Uint8Array, nameFrom = 0, nameTo = 
     } else if (c === 0x22) {
       to = stringEnd(s, p);
       if (state >= KEY) {
-        // A backslash in a key is undecided: its escaped bytes do not sort as its characters.
-        if (escaped || (lastKeyFrom[level]! >= 0 && !keyBefore(s, lastKeyFrom[level]!, lastKeyTo[level]!, p, to))) undecided();
+        keyAfter(s, lastKeyFrom[level]!, lastKeyTo[level]!, p, to);
         lastKeyFrom[level] = p;
         lastKeyTo[level] = to;
         if (level === 1 && keyField !== undefined && to - p === keyField.length + 2) checkName = keyIs(p, to, keyField);
@@ -314,9 +313,8 @@ function members(depth: number, visit: (keyFrom: number, keyTo: number, depth: n
     if (s[at] !== 0x22) undecided();
     const keyFrom = at;
     at = stringEnd(s, at);
-    if (escaped) undecided();
     const keyTo = at;
-    if (previousFrom >= 0 && !keyBefore(s, previousFrom, previousTo, keyFrom, keyTo)) undecided();
+    keyAfter(s, previousFrom, previousTo, keyFrom, keyTo);
     previousFrom = keyFrom;
     previousTo = keyTo;
     at = skipSpace(s, at);
@@ -500,7 +498,7 @@ function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void
       const itemFrom = p;
       p = stringEnd(s, p);
       const itemTo = p;
-      if (escaped || (previousFrom >= 0 && !keyBefore(s, previousFrom, previousTo, itemFrom, itemTo))) undecided();
+      keyAfter(s, previousFrom, previousTo, itemFrom, itemTo);
       previousFrom = itemFrom;
       previousTo = itemTo;
       p = pastKey(s, past(s, past(s, p, 0x3a), 0x7b), DEFINITION);

@@ -39,6 +39,19 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
   return { line, column: offset - lineStart + 1 };
 }
 
+/**
+ * What may come next in a JSON text, white space aside, for the hand-written scanners
+ * (locateJsonSyntaxError here, src/lockfile/fast-check.ts on bytes): a value, a value or the
+ * "]" of an empty array, "," or the container's closer, a key, a key or the "}" of an empty
+ * object, a colon. The key states are the three highest.
+ */
+export const VALUE = 0;
+export const VALUE_OR_CLOSE = 1;
+export const AFTER = 2;
+export const KEY = 3;
+export const KEY_OR_CLOSE = 4;
+export const COLON = 5;
+
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 
@@ -52,13 +65,6 @@ export function locateJsonSyntaxError(text: string, maxDepth = Infinity): { offs
   let i = 0;
   // 0: array, 1: object
   const stack: number[] = [];
-  // What may come next: a value, a value or "]", ", or a closer", a key, a key or "}", a colon.
-  const VALUE = 0;
-  const VALUE_OR_CLOSE = 1;
-  const AFTER = 2;
-  const KEY = 3;
-  const KEY_OR_CLOSE = 4;
-  const COLON = 5;
   let state = VALUE;
   const unexpected = (at: number) =>
     text.charCodeAt(at) === 0x2f && (text.charCodeAt(at + 1) === 0x2f || text.charCodeAt(at + 1) === 0x2a)

@@ -13,6 +13,8 @@ import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { lockfileBytesAccepted } from '../../src/lockfile/fast-check.js';
 import { LockfileError, lockfileText, MAX_LOCKFILE_DEPTH, parseLockfile } from '../../src/lockfile/parse.js';
 import type { LockedServer, TransportRecord } from '../../src/lockfile/types.js';
+import { syntheticTool } from '../../scripts/bench/lib.mjs';
+import { seededRandom } from '../helpers/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // The oracle and the comparison
@@ -167,19 +169,6 @@ const LOCAL_PIN: ArtifactPin = {
 };
 const UNPINNED_PIN: ArtifactPin = { type: 'unpinned', spec: 'weird-launcher run', note: `${'n'.repeat(4094)}\u{1F600}` };
 
-function syntheticTool(i: number): JsonObject {
-  return {
-    name: `tool_${String(i).padStart(5, '0')}`,
-    title: `Tool ${i}`,
-    description: `Synthetic tool number ${i}: reads a record by id and returns it as JSON, with paging options.`,
-    inputSchema: {
-      type: 'object',
-      properties: { id: { type: 'string', description: 'record id' }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
-      required: ['id'],
-    },
-    annotations: { readOnlyHint: i % 2 === 0 },
-  };
-}
 
 const WEIRD_TEXT = 'café naïve 日本語 — 😀🎉 \uE000\uF8FF\uFFFD\uFFFF line\nbreak\ttab \u0001\u001f\u007f \b\f\r "quoted" back\\slash /slash \u2028\u2029 \u0080\u00ff';
 
@@ -1055,16 +1044,6 @@ describe('targeted edits: fast ⇒ strict in both modes, and false wherever the 
 // Random mutants
 // ---------------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = encode('{}[]:,"\\ \n\t\r0123456789-+.eEtrufalsn/ux');
 const HIGH = [0x00, 0x01, 0x1f, 0x7f, 0x80, 0xbf, 0xc0, 0xc3, 0xe2, 0xed, 0xef, 0xf0, 0xf4, 0xff];
@@ -1144,7 +1123,7 @@ function mutate(bytes: Uint8Array, rnd: () => number): Uint8Array {
 
 describe('random mutants of the corpus (seeded): fast ⇒ strict in both modes', () => {
   it('20,000 mutants, a third with every digest recomputed canonically and a third from their bytes', () => {
-    const rnd = mulberry32(0x5eed_f1);
+    const rnd = seededRandom(0x5eed_f1);
     // Small files, so that 20,000 of them take seconds (the bench lock cut to four tools).
     const small = CORPUS.filter(([, text]) => text !== SYNTHETIC);
     small.push(['4 bench tools', lockOf({ name: 'bench', tools: Array.from({ length: 4 }, (_, i) => syntheticTool(i)) })]);

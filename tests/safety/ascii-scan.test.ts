@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { AsciiWordSet } from '../../src/safety/ascii.js';
 import { isAsciiText, isPlainText, isPrintableAscii } from '../../src/util/text.js';
 import { INSTRUCTION_RULES, quietText, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
+import { seededRandom } from '../helpers/random.js';
 
 // The oracle: quietText's former word test, character for character.
 const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
@@ -24,17 +25,6 @@ const oracleQuiet = (t: string) => t.length === 0 || (PLAIN_TEXT.test(t) && !ORA
 
 const SCANNER = new AsciiWordSet(TRIGGER_WORDS);
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const PRINTABLE_CHARS = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join('') + '\t\n\r';
 const WORD_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_';
@@ -63,7 +53,7 @@ describe('TRIGGER_WORDS', () => {
 
 describe('AsciiWordSet against the alternation it replaces', () => {
   it('every word at the start, middle and end, after a word character or not, in three cases', () => {
-    const random = rng(1);
+    const random = seededRandom(1);
     let cases = 0;
     for (const word of TRIGGER_WORDS) {
       for (const form of [word, word.toUpperCase(), mixCase(word, random)]) {
@@ -80,7 +70,7 @@ describe('AsciiWordSet against the alternation it replaces', () => {
   });
 
   it('prefixes, near-misses and overlaps of every word', () => {
-    const random = rng(2);
+    const random = seededRandom(2);
     for (const word of TRIGGER_WORDS) {
       for (let cut = 1; cut < word.length; cut++) {
         const prefix = word.slice(0, cut);
@@ -100,7 +90,7 @@ describe('AsciiWordSet against the alternation it replaces', () => {
   });
 
   it('random texts of filler, words, near-misses and punctuation', () => {
-    const random = rng(3);
+    const random = seededRandom(3);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
     let quiet = 0;
     let loud = 0;
@@ -129,7 +119,7 @@ describe('AsciiWordSet against the alternation it replaces', () => {
   });
 
   it('random printable ASCII, and strings with non-ASCII code units', () => {
-    const random = rng(4);
+    const random = seededRandom(4);
     const odd = ['\u017f', '\u212a', '\u0130', '\u0131', '\u00e9', '\ud83d', '\ude00', '\u0000', '\u007f', '\u00a0', '\u2028', '\uff53'];
     for (let n = 0; n < 4000; n++) {
       const length = Math.floor(random() * 60);
