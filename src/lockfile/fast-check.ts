@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import type { JsonValue } from '../canonical/index.js';
-import { AFTER, COLON, KEY, KEY_OR_CLOSE, VALUE, VALUE_OR_CLOSE } from '../util/json.js';
+import * as STATES from '../util/json.js';
 import { parseArtifact } from './artifact.js';
 import { MAX_LOCKFILE_DEPTH, parseIdentity, parseTransport } from './parse.js';
 import { SUPPORTED_LOCKFILE_VERSIONS } from './types.js';
@@ -54,6 +54,11 @@ export function lockfileBytesAccepted(bytes: Uint8Array, options: { checkDigests
     surface = EMPTY;
   }
 }
+
+// The scanner states (src/util/json.ts), read into this module's own constants once: in the
+// bundle an imported binding is a getter on another chunk's exports, and the loops below read a
+// state for every byte (as getters, they cost half the check: tests/build/hot-imports.test.ts).
+const { VALUE, VALUE_OR_CLOSE, AFTER, KEY, KEY_OR_CLOSE, COLON } = STATES;
 
 const EMPTY = new Uint8Array(0);
 /** Thrown for "not decided here"; caught above. A plain object: no stack trace is captured. */
