@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { DEFAULT_LOCKFILE, MAX_LOCKFILE_BYTES } from '../../src/lockfile/types.js';
+import { DEFAULT_LOCKFILE, MAX_LOCKFILE_BYTES, type Lockfile } from '../../src/lockfile/types.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions } from '../options.js';
@@ -80,19 +80,18 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     throw new UsageError('USAGE', '--name, --header, --env and --server only go with a live server, not with --against');
   }
 
-  // The diff never trusts the digests written next to the definitions: it computes each
-  // definition's own digest while reading (cheap for a file in canonical key order) and compares
-  // those, looking inside only the items whose digests differ; a hand-edited definition shows up
-  // as a change whatever its written digest says, and the signature covers the bytes.
+  // The diff never trusts the digests written next to the definitions: it compares each
+  // definition's own digest, looking inside only the items whose digests differ; a hand-edited
+  // definition shows up as a change whatever its written digest says, and the signature covers
+  // the bytes. A written digest is used only where the byte check recomputed it from the
+  // definition's bytes and found it equal (src/lockfile/read.ts); any other file's digests are
+  // computed while it is parsed (cheap for a file in canonical key order).
   // Each file is read once and parsed once. The same bytes on both sides (a pull request that
   // leaves the lockfile alone) are compared as they are read and parse to the one lockfile:
   // nothing to compare, so no digest is computed.
   const { readLockfileBytes, readLockfileBytesUnlessSame } = await import('../lockfile-read.js');
   const lockBytes = readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES);
   const otherBytes = options.against === undefined ? undefined : readLockfileBytesUnlessSame(io.cwd, options.against, MAX_LOCKFILE_BYTES, lockBytes);
-  // Two different files: every definition's digest is computed while reading (the comparison
-  // and the approval digests use them). A live side has none to compare with.
-  const parseOptions = { checkDigests: false, computeDigests: otherBytes !== undefined };
   // The same bytes twice: nothing can differ, so all that is left to decide is whether they are
   // a lockfile. A file in the form lock writes is checked on its bytes against every rule of the
   // strict read (lockfileBytesAccepted; the diff trusts no written digest, so none is checked)
@@ -100,12 +99,23 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   const sameBytes = options.against !== undefined && otherBytes === undefined;
   const unparsed = sameBytes && (await import('../../src/lockfile/fast-check.js')).lockfileBytesAccepted(lockBytes, { checkDigests: false });
   const lockText = () => lockfileText(lockBytes, options.lock);
-  let before = unparsed ? undefined : parseLockfile(lockText(), options.lock, parseOptions);
-  let after;
+  let before: Lockfile | undefined;
+  let after: Lockfile | undefined;
+  if (otherBytes !== undefined) {
+    // Two different files: every definition's digest is computed while reading (the comparison
+    // and the approval digests use them), from the bytes for a file in lock's form.
+    const { parseLockfileBytes } = await import('../../src/lockfile/read.js');
+    const withDigests = { checkDigests: false, computeDigests: true };
+    before = parseLockfileBytes(lockBytes, options.lock, withDigests).lock;
+    after = parseLockfileBytes(otherBytes, options.against!, withDigests).lock;
+  } else if (!unparsed) {
+    // A live side (its digests are computed as it is compared), or the same bytes twice.
+    before = parseLockfile(lockText(), options.lock, { checkDigests: false });
+    if (sameBytes) after = before;
+  }
   let afterLabel: string;
   const notes: string[] = [];
   if (options.against !== undefined) {
-    after = otherBytes === undefined ? before : parseLockfile(lockfileText(otherBytes, options.against), options.against, parseOptions);
     afterLabel = options.against;
   } else {
     const { readLiveAligned } = await import('../servers.js');

@@ -105,14 +105,15 @@ async function runProxy(argv: string[], given: ProxyOptions, ctx: CommandContext
 
 async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext, auditFd: number | undefined): Promise<number> {
   const { io } = ctx;
-  const [{ parseLockfile, lockfileText }, { UsageError }, { readLockfileBytes }, { printable }, servers] = await Promise.all([
-    import('../../src/lockfile/parse.js'),
+  const [{ parseLockfileBytes }, { UsageError }, { readLockfileBytes }, { printable }, servers] = await Promise.all([
+    import('../../src/lockfile/read.js'),
     import('../../src/errors.js'),
     import('../lockfile-read.js'),
     import('../../src/util/text.js'),
     import('../servers.js'),
   ]);
-  const lock = parseLockfile(lockfileText(readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES), options.lock), options.lock);
+  // Checked on its bytes, every digest recomputed from them, for a file in lock's form (src/lockfile/read.ts).
+  const lock = parseLockfileBytes(readLockfileBytes(io.cwd, options.lock, MAX_LOCKFILE_BYTES), options.lock).lock;
   const targets = await servers.resolveTargets(argv, options, io);
   if (targets.length !== 1) throw new UsageError('USAGE', `a proxy runs one server; ${printable(options.config ?? 'the config', 200)} has ${targets.length}: pick one with --server NAME`);
 

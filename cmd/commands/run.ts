@@ -115,14 +115,14 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
 
 async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfile, lockfileText }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
+  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
     await Promise.all([
       import('node:path'),
       import('node:os'),
       import('node:fs'),
       import('../../src/errors.js'),
       import('../../src/artifact/install.js'),
-      import('../../src/lockfile/parse.js'),
+      import('../../src/lockfile/read.js'),
       import('../../src/lockfile/signature.js'),
       import('../lockfile-read.js'),
     ]);
@@ -132,7 +132,8 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
   // 1. The lockfile: its signature first (over the exact bytes), then its meaning.
   const lockBytes = readLockfileBytes(io.cwd, options.lock, MAX_SIGNED_LOCKFILE_BYTES);
   if (options.key !== undefined || options.keyring !== undefined) await verifySignature(options, lockBytes, io);
-  const lock = parseLockfile(lockfileText(lockBytes, options.lock), options.lock);
+  // Checked on its bytes, every digest recomputed from them, for a file in lock's form (src/lockfile/read.ts).
+  const lock = parseLockfileBytes(lockBytes, options.lock).lock;
   const lockDir = dirname(resolve(io.cwd, options.lock));
 
   // 2. The server.

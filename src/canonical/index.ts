@@ -88,7 +88,25 @@ function sha256Text(text: string): string {
 
 /** `sha256:<hex>` over the UTF-8 bytes of the RFC 8785 canonical form. */
 export function digestOf(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    const proven = provenDigests.get(value);
+    if (proven !== undefined) return proven;
+  }
   return canonicalInfo(value).digest;
+}
+
+// Digests a reader proved without computing them here: src/lockfile/read.ts, for a file whose
+// bytes lockfileBytesAccepted checked with every digest recomputed from the bytes, records each
+// definition's written digest (equal to its own, or the check would have refused the file).
+// Kept apart from infoCache, which also holds the canonical size.
+const provenDigests = new WeakMap<object, string>();
+
+/**
+ * Records `digest` as the RFC 8785 digest of `value`, for digestOf, digestOfKeyOrdered and
+ * knownDigest. Only for a digest proven to be the value's own (see provenDigests above).
+ */
+export function rememberProvenDigest(value: object, digest: string): void {
+  provenDigests.set(value, digest);
 }
 
 /**
@@ -100,6 +118,8 @@ export function digestOf(value: unknown): string {
  * tests/canonical checks it against digestOf on the published vectors and on random documents.
  */
 export function digestOfKeyOrdered(value: JsonObject): string {
+  const proven = provenDigests.get(value);
+  if (proven !== undefined) return proven;
   const hit = infoCache.get(value);
   if (hit) return hit.digest;
   const text = JSON.stringify(value);
@@ -110,11 +130,11 @@ export function digestOfKeyOrdered(value: JsonObject): string {
 
 /**
  * The digest already computed for this object (by digestOf, canonicalInfo, canonicalEntry or
- * digestOfKeyOrdered), or undefined: lets a comparison use digests when both sides have them
+ * digestOfKeyOrdered) or proven for it (rememberProvenDigest), or undefined: lets a comparison use digests when both sides have them
  * and fall back to comparing the values otherwise, without hashing anything new.
  */
 export function knownDigest(value: object): string | undefined {
-  return infoCache.get(value)?.digest;
+  return provenDigests.get(value) ?? infoCache.get(value)?.digest;
 }
 
 /** `sha256:<hex>` over raw bytes. */

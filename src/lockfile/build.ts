@@ -53,6 +53,15 @@ export function surfaceDigest(surface: ServerSurface): string {
 // never mutated once read: see canonicalInfo.)
 const surfaceDigests = new WeakMap<ServerSurface, { digest: string; parts: unknown[] }>();
 
+/**
+ * Records `digest` as the surface digest of `surface` as it is now (its parts, as above). Only
+ * for a digest proven to be its own: src/lockfile/parse.ts, for a file whose bytes
+ * lockfileBytesAccepted checked with every digest recomputed, records the written one.
+ */
+export function rememberProvenSurfaceDigest(surface: ServerSurface, digest: string): void {
+  surfaceDigests.set(surface, { digest, parts: surfaceParts(surface) });
+}
+
 function surfaceParts(surface: ServerSurface): unknown[] {
   // The identity by value (its canonical text: a few hundred bytes), so a member changed in place
   // is seen too; the collections by reference, as definitions are never mutated once read.

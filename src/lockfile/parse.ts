@@ -1,10 +1,10 @@
-import { digestOf, digestOfKeyOrdered, type JsonObject, type JsonValue } from '../canonical/index.js';
+import { digestOf, digestOfKeyOrdered, rememberProvenDigest, type JsonObject, type JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import { MAX_ITEM_DEPTH, parseJsonStrict } from '../util/json.js';
 import { createRecord, type NameRecord } from '../util/record.js';
 import { printable } from '../util/text.js';
 import { parseArtifact } from './artifact.js';
-import { surfaceDigest } from './build.js';
+import { rememberProvenSurfaceDigest, surfaceDigest } from './build.js';
 import {
   ITEM_COLLECTION,
   ITEM_KEY_FIELD,
@@ -170,6 +170,14 @@ export interface ParseOptions {
    * approval digests) are free. Implied by checkDigests.
    */
   computeDigests?: boolean;
+  /**
+   * Set only by parseLockfileBytes (./read.ts), when lockfileBytesAccepted(bytes, { checkDigests:
+   * true }) (./fast-check.ts) accepted the bytes `text` was decoded from: every rule below holds
+   * and every written digest is the one this reader would compute. The text is then JSON.parsed
+   * without the strict scans, and the written digests are recorded as the definitions' and
+   * surfaces' own instead of being computed again.
+   */
+  acceptedBytes?: true;
 }
 
 /**
@@ -180,7 +188,8 @@ export interface ParseOptions {
 export function parseLockfile(text: string, source = 'mcp-lock.json', options: ParseOptions = {}): Lockfile {
   const checkDigests = options.checkDigests ?? true;
   const computeDigests = checkDigests || options.computeDigests === true;
-  const parsed = parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH, finiteNumbers: true });
+  const accepted = options.acceptedBytes === true;
+  const parsed = accepted ? { value: JSON.parse(text) as JsonValue, keyOrdered: false } : parseJsonStrict(text, { maxDepth: MAX_LOCKFILE_DEPTH, finiteNumbers: true });
   if ('problem' in parsed) {
     const code = parsed.problem.kind === 'duplicate-key' ? 'DUPLICATE_KEY' : 'MALFORMED_JSON';
     throw new LockfileError(code, `${source} is not valid JSON: ${parsed.problem.message}`);
@@ -235,7 +244,8 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
         const digest = entry.digest as string;
         const definition = entry.definition as JsonObject;
         // Computed (and remembered by src/canonical) even when a mismatch is not refused.
-        if (computeDigests) {
+        if (accepted) rememberProvenDigest(definition, digest);
+        else if (computeDigests) {
           const actual = digestOfItem(definition);
           if (checkDigests && actual !== digest) {
             throw new LockfileError(
@@ -248,7 +258,8 @@ export function parseLockfile(text: string, source = 'mcp-lock.json', options: P
       }
     }
     const digest = expectString(source, `${path}.digest`, s.digest);
-    if (checkDigests && surfaceDigest(surface) !== digest) {
+    if (accepted) rememberProvenSurfaceDigest(surface, digest);
+    else if (checkDigests && surfaceDigest(surface) !== digest) {
       throw new LockfileError('DIGEST_MISMATCH', `${source}: server ${JSON.stringify(printable(name, 80))} does not match its surface digest (edited by hand? re-run mcptrust lock)`);
     }
     servers[name] = { name, transport: parseTransport(source, `${path}.transport`, s.transport), surface };
