@@ -31,6 +31,7 @@ export async function run(ctx) {
   const floors = [
     floorRow(`floor of sign: read + one Ed25519 signature, ${TOOLS} tools`, FLOORS.sign, lockPath),
     floorRow(`floor of sign with its digests: + ${TOOLS} SHA-256 of pieces`, FLOORS.signDigests, lockPath),
+    floorRow(`floor of sign as designed: read, JSON.parse, SHA-256, sign + verify`, FLOORS.signAsDesigned, lockPath),
     floorRow(`floor of verify: read + one SHA-512, ${TOOLS} tools`, FLOORS.verify, lockPath)];
   return [
     {
