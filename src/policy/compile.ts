@@ -2,6 +2,7 @@ import { Environment, type ASTNode, type ParseResult } from '@marcbachmann/cel-j
 import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import type { Policy, PolicyRule, SourcePosition } from './load.js';
+import { compileFast, type FastRule } from './fast-eval.js';
 import { checkAgainstInputSchema, DERIVED_FIELDS, readsWholeObjects } from './typecheck.js';
 
 /**
@@ -20,6 +21,8 @@ export const CEL_LIMITS = {
 export interface CompiledRule {
   rule: PolicyRule;
   program: ParseResult;
+  /** The expression as closures (src/policy/fast-eval.ts), when it stays in the part of CEL they model. */
+  fast?: FastRule;
 }
 
 export interface CompiledPolicy {
@@ -149,7 +152,10 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   for (const rule of policy.rules) {
     const result = compileRule(rule);
     if ('problem' in result) problems.push(result.problem);
-    else rules.push({ rule, program: result.program });
+    else {
+      const fast = compileFast(result.program.ast);
+      rules.push(fast ? { rule, program: result.program, fast } : { rule, program: result.program });
+    }
   }
   if (problems.length > 0) {
     const [first, ...rest] = problems;

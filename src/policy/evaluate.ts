@@ -3,6 +3,7 @@ import { printable } from '../util/text.js';
 import { celEnvironment, type CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
 import { explainFailure, type Offending } from './explain.js';
+import { evaluateWithFast } from './fast-eval.js';
 import type { PolicyMode, RuleSeverity } from './load.js';
 import { nowMs } from '../util/clock.js';
 
@@ -142,11 +143,11 @@ export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unk
   const policies: PolicySummary[] = [];
   for (const { policy, rules: compiledRules } of compiled) {
     const own: RuleResult[] = [];
-    for (const { rule, program } of compiledRules) {
+    for (const { rule, program, fast } of compiledRules) {
       const start = nowMs();
       let value: unknown;
       try {
-        value = runWithTimeout(() => program(context), timeoutMs);
+        value = runWithTimeout(() => evaluateWithFast(fast, () => program(context), input), timeoutMs);
       } catch (error) {
         if (isTimeout(error)) {
           throw new PolicyError(
