@@ -25,6 +25,7 @@ const KIND_LABEL: Record<SignalKind, string> = {
   'command-execution': 'command execution',
   'file-write': 'file writing',
   'network-egress': 'network egress',
+  'unanalysed-text': 'text too long to analyse',
 };
 
 export const HINT_LABEL = {

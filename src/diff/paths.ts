@@ -26,7 +26,13 @@ export function jsonPaths(before: unknown, after: unknown): string[] {
     // the bound, arrays are compared item by item instead — linear, and exact about what changed,
     // only a reordering then lists every moved index.
     if (arrayCells(before, after, { nodes: MAX_WALK }) > MAX_ARRAY_CELLS) return indexPaths(before, after);
-    const delta = differ.diff(before, after);
+    // Null-prototype copies: jsondiffpatch reads a member one side lacks as `side[name]`, which
+    // for "constructor", "toString"… of a plain object is Object.prototype's function. A member
+    // named "__proto__" it loses (its delta objects are plain): such values are compared by index.
+    const copies = { proto: false };
+    const [x, y] = [ownCopy(before, copies), ownCopy(after, copies)];
+    if (copies.proto) return indexPaths(before, after);
+    const delta = differ.diff(x, y);
     if (delta === undefined) return [];
     paths = [...new Set(format(delta).map((op) => op.path))].sort();
   } catch (error) {
@@ -61,6 +67,27 @@ function arrayCells(a: unknown, b: unknown, budget: { nodes: number }): number {
     }
   }
   return cells;
+}
+
+/** A deep copy whose objects have no prototype (only their own members), made without recursion. */
+function ownCopy(value: unknown, seen: { proto: boolean }): unknown {
+  const copy = (v: unknown): unknown => (Array.isArray(v) ? new Array<unknown>(v.length) : isRecord(v) ? Object.create(null) : v);
+  const root = copy(value);
+  const stack: [unknown, unknown][] = [[value, root]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop()!;
+    if (Array.isArray(from)) {
+      const out = to as unknown[];
+      for (let i = 0; i < from.length; i++) stack.push([from[i], (out[i] = copy(from[i]))]);
+    } else if (isRecord(from)) {
+      const out = to as Record<string, unknown>;
+      for (const k of Object.keys(from)) {
+        if (k === '__proto__') seen.proto = true;
+        stack.push([from[k], (out[k] = copy(from[k]))]);
+      }
+    }
+  }
+  return root;
 }
 
 const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

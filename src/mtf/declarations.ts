@@ -37,6 +37,7 @@ const TITLES: Record<TextSignal['kind'], string> = {
   'command-execution': 'Command execution',
   'file-write': 'File writing',
   'network-egress': 'Network egress',
+  'unanalysed-text': 'Text too long to analyse',
 };
 
 /**

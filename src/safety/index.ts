@@ -23,7 +23,9 @@ export type SignalKind =
   | 'non-ascii'
   | 'command-execution'
   | 'file-write'
-  | 'network-egress';
+  | 'network-egress'
+  /** A text the analysis could not finish (too long for a pattern's stack): reviewed by hand, never passed. */
+  | 'unanalysed-text';
 
 export interface TextSignal {
   kind: SignalKind;
@@ -275,6 +277,7 @@ const PLURAL: Record<SignalKind, string> = {
   'command-execution': 'command-execution phrases',
   'file-write': 'file-writing phrases',
   'network-egress': 'network-egress phrases',
+  'unanalysed-text': 'texts not analysed',
 };
 
 /**
@@ -508,13 +511,29 @@ export function scanText(input: string): readonly TextSignal[] {
   // Most texts (every plain description of a 10,000-tool lockfile) are proven clean by one
   // pass: no cache entry for them, no analysis.
   if (quietText(input)) return NO_TEXT_SIGNALS;
-  if (input.length > CACHE_TEXT_LIMIT) return analyseText(input);
+  if (input.length > CACHE_TEXT_LIMIT) return analyseWhole(input);
   const hit = SCAN_CACHE.get(input);
   if (hit) return hit;
-  const signals = Object.freeze(analyseText(input).map((signal) => Object.freeze(signal)));
+  const signals = Object.freeze(analyseWhole(input).map((signal) => Object.freeze(signal)));
   if (SCAN_CACHE.size >= CACHE_ENTRIES) SCAN_CACHE.clear();
   SCAN_CACHE.set(input, signals);
   return signals;
+}
+
+/**
+ * analyseText, or, when a pattern runs out of V8's backtracking stack on a run of millions of
+ * characters (a base64-alphabet or non-Latin word of several MiB: "Maximum call stack size
+ * exceeded"), one high signal that the text was not analysed: a bound that is hit is reported,
+ * and the text fails closed instead of stopping the command.
+ */
+function analyseWhole(input: string): TextSignal[] {
+  try {
+    return analyseText(input);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const chars = input.length.toLocaleString('en-US');
+    return [{ kind: 'unanalysed-text', severity: 'high', evidence: `a text of ${chars} characters too long to analyse whole; review it by hand`, index: 0 }];
+  }
 }
 
 function analyseText(input: string): TextSignal[] {

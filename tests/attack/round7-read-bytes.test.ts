@@ -20,15 +20,13 @@
 // ~500 hostile pairs (four formats), ~60 proxy/run lockfiles and 100,000 in-process mutants
 // found no difference; these are the most telling of those cases.
 //
-// The last two groups are findings that are not the byte path's, in the bins before and after
-// 9d599a1 alike, held with it.fails: diff stops with "internal error" (exit 2, no report)
-// - for a description of several million base64-alphabet characters ("Maximum call stack size
-//   exceeded": the BASE64_RUN regular expression of src/safety/index.ts analyseText overflows
-//   V8's backtracking stack);
-// - for a definition member named like an Object.prototype property ("constructor",
-//   "toString"…) that the old side has and the new side lacks ("functions are not supported":
-//   jsondiffpatch, from src/diff/paths.ts jsonPaths, reads the missing member through the
-//   prototype).
+// The last two groups are findings that were not the byte path's (the bins before and after
+// 9d599a1 alike stopped with "internal error", exit 2, no report), fixed since:
+// - a description of several million characters in one run overflowed a pattern's backtracking
+//   stack in src/safety analyseText;
+// - a definition member named like an Object.prototype property ("constructor", "toString"…)
+//   that the old side has and the new side lacks reached jsondiffpatch (src/diff/paths.ts) as
+//   the prototype's function.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -636,38 +634,61 @@ describe('proxy and run read the lock on its bytes: a changed surface is still d
   }, 60_000);
 });
 
-describe('finding (before and after 9d599a1): a description of millions of base64-alphabet characters', () => {
-  // src/safety/index.ts analyseText matches BASE64_RUN (/[A-Za-z0-9+/_-]{48,}={0,2}/gu) on the
-  // whole text; from about 6 MiB of such characters V8's regular-expression backtracking stack
-  // overflows and diff stops with "internal error: Maximum call stack size exceeded" (exit 2,
-  // no report). Reproduce: a lockfile whose tool description is 'a'.repeat(12 << 20), then
-  // `mcptrust diff --lock a.json --against b.json`. Expected: the change reported (exit 1).
-  it.fails('diff reports the change instead of an internal error', async () => {
-    const b = lockOf({ name: 'inv', tools: [{ name: 'fetch', description: 'a'.repeat(12 << 20) }] });
-    const a = lockOf({ name: 'inv', tools: [{ name: 'fetch', description: 'Fetch a record.' }] });
-    const r = await diff(folder({ 'a.json': a, 'b.json': b }), 'json');
-    expect(r.stderr).not.toContain('internal error');
+describe('a description of millions of characters in one run (found by this review, older than 9d599a1)', () => {
+  // Patterns of src/safety analyseText (BASE64_RUN /[A-Za-z0-9+/_-]{48,}={0,2}/gu, the word
+  // pattern of the look-alike check) overflow V8's backtracking stack on a run of several MiB
+  // ('a'.repeat(12 << 20); 'ж'.repeat(5 << 20)): diff stopped with "internal error: Maximum call
+  // stack size exceeded" (exit 2, no report). Such a text is now one high `unanalysed-text`
+  // signal: diff reports the change, policy and scan fail closed.
+  const small = lockOf({ name: 'inv', tools: [{ name: 'fetch', description: 'Fetch a record.' }] });
+  it.each([
+    ['base64-alphabet', 'a'.repeat(12 << 20), '12,582,912'],
+    ['Cyrillic', 'ж'.repeat(5 << 20), '5,242,880'],
+  ])('%s: diff reports it (exit 1, high), policy check --preset strict and scan --lock fail on it', async (_label, description, chars) => {
+    const dir = folder({ 'a.json': small, 'b.json': lockOf({ name: 'inv', tools: [{ name: 'fetch', description }] }) });
+    const evidence = `a text of ${chars} characters too long to analyse whole; review it by hand`;
+    const r = await diff(dir, 'json');
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-  }, 60_000);
+    const [change] = (JSON.parse(r.stdout) as { changes: { severity: string; reasons: string[] }[] }).changes;
+    expect(change!.severity).toBe('high');
+    expect(change!.reasons).toContain(`description introduces text too long to analyse: ${evidence}`);
+    const [policy, scan] = await Promise.all([
+      spawnCli(['policy', 'check', '--preset', 'strict', '--lock', 'b.json', '--format', 'json'], { cwd: dir, env: env() }),
+      spawnCli(['scan', '--lock', 'b.json', '--format', 'json'], { cwd: dir, env: env() }),
+    ]);
+    expect(policy.stderr).toBe('');
+    expect(policy.code).toBe(1);
+    expect(policy.stdout).toContain(`unanalysed-text: ${evidence.slice(0, 40)}`);
+    expect(scan.stderr).toBe('');
+    expect(scan.code).toBe(1);
+    expect(scan.stdout).toContain(evidence);
+  }, 120_000);
 });
 
-describe('finding (before and after 9d599a1): a member named like an Object.prototype property, removed', () => {
-  // The definition's own JSON is diffed by jsondiffpatch (src/diff/paths.ts jsonPaths): a member
-  // the old side has and the new side lacks is read from the new side's plain object, where
-  // "constructor", "toString", "hasOwnProperty"… are Object.prototype's functions, and diff stops
-  // with "internal error: functions are not supported" (exit 2, no report). A live server that
-  // drops such a schema property does the same to diff, check and proxy. Reproduce: a.json with
-  // a tool whose inputSchema.properties holds "constructor", b.json without it, then
-  // `mcptrust diff --lock a.json --against b.json`. Expected: the removal reported (exit 1).
+describe('a member named like an Object.prototype property, removed (found by this review, older than 9d599a1)', () => {
+  // jsondiffpatch (src/diff/paths.ts jsonPaths) read a member one side lacks as `side[name]`: for
+  // "constructor", "toString", "hasOwnProperty" that is Object.prototype's function, and diff
+  // stopped with "internal error: functions are not supported" (exit 2, no report); a live
+  // server dropping such a schema property did the same to diff, check and proxy. The removal is
+  // now reported exactly as the removal of any other property is.
   const withProperties = (properties: [string, JsonObject][]) => lockOf({ name: 's', tools: [{ name: 't', inputSchema: { type: 'object', properties: obj(properties) } }] });
-  it.fails.each([['constructor'], ['toString'], ['hasOwnProperty']])('a schema property "%s" removed: reported, not an internal error', async (name) => {
-    const r = await diff(folder({ 'a.json': withProperties([[name, { type: 'string' }]]), 'b.json': withProperties([]) }), 'json');
-    expect(r.stderr).not.toContain('internal error');
+  /** The JSON report with digests and the property's name taken out (they differ by name only). */
+  const shape = (stdout: string, name: string) => stdout.replace(/sha256:[0-9a-f]{64}/g, 'DIGEST').split(JSON.stringify(name).slice(1, -1)).join('NAME');
+  it.each([['constructor'], ['toString'], ['hasOwnProperty'], ['__proto__']])('a schema property "%s" removed: reported as any removed property is (exit 1)', async (name) => {
+    const [r, plain] = await Promise.all([
+      diff(folder({ 'a.json': withProperties([[name, { type: 'string' }]]), 'b.json': withProperties([]) }), 'json'),
+      diff(folder({ 'a.json': withProperties([['zzzz', { type: 'string' }]]), 'b.json': withProperties([]) }), 'json'),
+    ]);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`property \\"${name}\\" removed (breaks existing calls)`);
+    expect(shape(r.stdout, name)).toBe(shape(plain.stdout, 'zzzz'));
   });
-  it('the same property added is reported (exit 1): only the removal fails', async () => {
+  it('the same property added is reported (exit 1)', async () => {
     const r = await diff(folder({ 'a.json': withProperties([]), 'b.json': withProperties([['constructor', { type: 'string' }]]) }), 'json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
+    expect(r.stdout).toContain('property \\"constructor\\" added');
   });
 });
