@@ -57,7 +57,7 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
         .choices(['any', 'breaking', 'security', 'none'])
         .default('any'),
     )
-    .addOption(new Option('--rule-timeout <duration>', 'longest time one policy rule may run').argParser(parseTimeout).default(2000, '2s'))
+    .addOption(new Option('--rule-timeout <duration>', 'longest time one policy rule may run (a rule the fast evaluator leaves to cel-js gets it once more)').argParser(parseTimeout).default(2000, '2s'))
     .addOption(formatOption(['text', 'json', 'junit']))
     .option('--junit <file>', 'also write the JUnit XML report to this file (same run, whatever --format)')
     .option('--json <file>', 'also write the --format json report to this file (same run)')

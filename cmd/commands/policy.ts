@@ -59,7 +59,7 @@ export function registerPolicy(program: Command, ctx: CommandContext): void {
     .option('--lock <file>', 'lockfile to evaluate', DEFAULT_LOCKFILE)
     .addOption(new Option('--no-lockfile', 'no approved lockfile: evaluate the live server alone (drift not applicable)').conflicts(['lock', 'against']))
     .option('--against <file>', 'compare the lockfile with another lockfile instead of a live server')
-    .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run (rule evaluation; the input is built before it, in time linear in the lockfile)').argParser(parseTimeout).default(2000, '2s'))
+    .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run (rule evaluation, once more for a rule the fast evaluator leaves to cel-js; the input is built before it, in time linear in the lockfile)').argParser(parseTimeout).default(2000, '2s'))
     .addOption(formatOption(['text', 'json', 'junit']));
   addServerOptions(check)
     .option('--name <name>', 'name of the live server in the lockfile (default: its serverInfo.name)')
@@ -106,7 +106,7 @@ Examples:
     .argument('<dir>', 'folder of test cases')
     .option('--policy <file>', 'policy YAML file (repeatable)', collect, [])
     .option('--preset <name>', 'built-in policy: baseline or strict (repeatable)', collect, [])
-    .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run').argParser(parseTimeout).default(2000, '2s'))
+    .addOption(new Option('--rule-timeout <duration>', 'longest time one rule may run (once more for a rule the fast evaluator leaves to cel-js)').argParser(parseTimeout).default(2000, '2s'))
     .addOption(formatOption(['text', 'json']))
     .addHelpText('after', '\nExample:\n  mcptrust policy test policy-tests/ --policy org.yaml --preset baseline')
     .action(async (dir: string, options: TestOptions) => {

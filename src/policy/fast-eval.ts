@@ -13,7 +13,10 @@ import type { ASTNode } from '@marcbachmann/cel-js';
  * FAST_BAIL and the caller evaluates the rule with cel-js, which gives the answer or the error.
  * So a rule's value is always cel-js's: tests/policy/fast-eval.test.ts compares the two on the
  * shipped presets and on generated rules and inputs. CEL is free of side effects, so evaluating
- * again after a bail is safe; the caller's time limit covers both.
+ * again after a bail is safe. The closures evaluate in cel-js's order (a method's argument before
+ * its receiver) and do no work cel-js does not (they type a list or map by its first element only
+ * where cel-js does), so they never take longer than cel-js on the same rule; cel-js, after a
+ * bail, gets the rule's whole time limit again (src/policy/evaluate.ts).
  */
 
 /** Thrown by a fast rule that cannot decide; the caller then evaluates with cel-js. */
@@ -173,8 +176,9 @@ function matches(text: unknown, pattern: unknown): boolean {
   return re === null ? bail() : re.test(s);
 }
 
+/** A macro's list: cel-js types each element as it binds it (known), not the list. */
 function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? typedByFirst(v) : bail();
+  return Array.isArray(v) ? v : bail();
 }
 
 /** Compile-time scope: variable names to frame slots (slot 0 is `input`), and the next free slot. */
@@ -230,7 +234,8 @@ function compileNode(node: ASTNode, scope: Scope, c: Compiler): Node {
     case '[]': {
       const [of, at] = pair();
       return (frame) => {
-        const v = typedByFirst(of(frame));
+        // cel-js reads an index without typing the container (fieldAccess): neither do these.
+        const v = of(frame);
         const k = at(frame);
         if (Array.isArray(v) && typeof k === 'bigint' && k >= 0n && k < BigInt(v.length)) return known(v[Number(k)]);
         if (isMap(v) && typeof k === 'string') return field(v, k);
@@ -317,14 +322,22 @@ const STRING_TESTS: Record<string, (s: string, t: string) => boolean> = {
 function compileReceiverCall([name, receiver, params]: [string, ASTNode, ASTNode[]], scope: Scope, c: Compiler): Node {
   const of = compileNode(receiver, scope, c);
   if (name === 'size' && params.length === 0) return (frame) => sizeOf(of(frame));
+  // A method's argument is evaluated before its receiver, as cel-js does (resolveAstArray runs
+  // the list backwards): an argument that fails leaves the receiver, however costly, unevaluated.
   if (params.length === 1 && hasOwn.call(STRING_TESTS, name)) {
     const test = STRING_TESTS[name]!;
     const arg = compileNode(params[0]!, scope, c);
-    return (frame) => test(string(of(frame)), string(arg(frame)));
+    return (frame) => {
+      const t = arg(frame);
+      return test(string(of(frame)), string(t));
+    };
   }
   if (name === 'matches' && params.length === 1) {
     const arg = compileNode(params[0]!, scope, c);
-    return (frame) => matches(of(frame), arg(frame));
+    return (frame) => {
+      const pattern = arg(frame);
+      return matches(of(frame), pattern);
+    };
   }
   if (params.length !== 2 || params[0]!.op !== 'id' || typeof params[0]!.args !== 'string') return unsupported();
   // A macro: its variable takes the next slot; the body sees it, shadowing an outer one of its name.
@@ -406,17 +419,22 @@ export function compileFast(ast: ASTNode): FastRule | undefined {
   };
 }
 
+/** The fast rule's value on `input`, or FAST_BAIL when it leaves the rule to cel-js (for any reason). */
+export function fastValue(fast: FastRule | undefined, input: unknown): unknown {
+  if (fast === undefined) return FAST_BAIL;
+  try {
+    return fast(input);
+  } catch {
+    // FAST_BAIL, or anything else the closures met: cel-js decides.
+    return FAST_BAIL;
+  }
+}
+
 /**
- * The rule's value on `context.input`: the fast rule's when it decides, else `evaluate`'s
- * (cel-js, with its value or its error).
+ * The rule's value on `input`: the fast rule's when it decides, else `evaluate`'s (cel-js, with
+ * its value or its error). src/policy/evaluate.ts runs the two apart, each under the time limit.
  */
 export function evaluateWithFast(fast: FastRule | undefined, evaluate: () => unknown, input: unknown): unknown {
-  if (fast !== undefined) {
-    try {
-      return fast(input);
-    } catch {
-      // FAST_BAIL, or anything else the closures met: cel-js decides.
-    }
-  }
-  return evaluate();
+  const value = fastValue(fast, input);
+  return value === FAST_BAIL ? evaluate() : value;
 }

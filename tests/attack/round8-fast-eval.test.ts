@@ -10,19 +10,21 @@
 // No value or error differs from cel-js's: not on the hostile values, not on 600 generated
 // schema-valid rules over six hostile lockfiles, not on generated rules over mutated input
 // documents (`policy test` inputs), not through the bin (exploration ran 12,000 + 3,200 such
-// rules on more seeds; none differed). The findings are about the work done, which the time
-// limit turns into a different answer (it.fails; they pass once fixed):
-// - an index (`m[k]`, `l[i]`) types its container by its first element first (typedByFirst, a
+// rules on more seeds; none differed). The findings were about the work done, which the time
+// limit turned into a different answer; fixed since, they are plain tests:
+// - an index (`m[k]`, `l[i]`) typed its container by its first element first (typedByFirst, a
 //   for-in over every map on the way), which cel-js does not do for an index: on a map of many
-//   keys each access costs the whole map. One tool with 20,000 parameters, all required, and the
-//   rule REQUIRED_TYPED: 0.19 s and a pass before, exit 2 EVAL_TIMEOUT at the default 2 s now;
-// - the closures evaluate a method call's receiver before its argument, cel-js the argument
-//   first: when the argument errs, cel-js never evaluates the receiver, the closures do. A rule
-//   that passed (the error absorbed by `||`) now runs out of time (exit 2 EVAL_TIMEOUT), or the
-//   process dies out of memory (SIGABRT);
-// - a rule the closures leave late (the last element errs) is evaluated twice within one time
-//   limit: a rule that took 60% of --rule-timeout with cel-js alone now runs out of time.
+//   keys each access cost the whole map. One tool with 20,000 parameters, all required, and the
+//   rule REQUIRED_TYPED: 0.19 s and a pass before, exit 2 EVAL_TIMEOUT at the default 2 s;
+// - the closures evaluated a method call's receiver before its argument, cel-js the argument
+//   first: when the argument errs, cel-js never evaluates the receiver, the closures did. A rule
+//   that passed (the error absorbed by `||`) ran out of time (exit 2 EVAL_TIMEOUT), or the
+//   process died out of memory (SIGABRT);
+// - a rule the closures leave late (the last element errs) was evaluated twice within one time
+//   limit: a rule that took 60% of --rule-timeout with cel-js alone ran out of time. cel-js now
+//   gets the rule's whole time limit after a bail (the limit is armed once per evaluation).
 import { writeFileSync } from 'node:fs';
+import { Script, type RunningScriptOptions } from 'node:vm';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -675,7 +677,7 @@ const SLOW_RECEIVER_MATCHES = 'input.tools.exists(t, (t.name.matches("^(a|a)+$")
 const HUGE_RECEIVER = '(size(input.tools.map(a, input.tools.map(b, a.name))) > 0 ? "x" : "y").contains(input.tools[100000].name) || size(input.tools) > 0';
 const slowLock = () => lockOf({ name: 's', tools: [{ name: `${'a'.repeat(48)}!`, description: 'd', inputSchema: { type: 'object' } }, { name: 'b', description: 'd', inputSchema: { type: 'object' } }] });
 
-describe('finding: the closures evaluate a receiver cel-js never evaluates (its argument errs first)', () => {
+describe('finding (fixed): the closures evaluated a receiver cel-js never evaluates (its argument errs first)', () => {
   const scratch = tempDir('mcptrust-round8-order-');
   const env = { PATH: process.env.PATH, HOME: scratch.dir, NO_COLOR: '1' };
   afterAll(() => scratch.cleanup());
@@ -696,7 +698,7 @@ describe('finding: the closures evaluate a receiver cel-js never evaluates (its 
     }
   });
 
-  it.fails('the closures evaluate the receiver first, as cel-js does not', () => {
+  it('the closures evaluate the argument first, as cel-js does', () => {
     const order: string[] = [];
     const input: Record<string, unknown> = {};
     Object.defineProperty(input, 'r', { enumerable: true, get: () => (order.push('receiver'), 'abc') });
@@ -705,7 +707,7 @@ describe('finding: the closures evaluate a receiver cel-js never evaluates (its 
     expect(order).toEqual(['argument', 'receiver']);
   });
 
-  it.fails('in process: a rule cel-js alone passes at once runs out of time with the closures (EVAL_TIMEOUT)', () => {
+  it('in process: a rule cel-js alone passes at once passes with the closures too (it ran out of time, EVAL_TIMEOUT)', () => {
     const lock = parseLockfile(slowLock(), 'slow');
     for (const expr of [SLOW_RECEIVER, SLOW_RECEIVER_MATCHES]) {
       const compiled = compiledOf(expr);
@@ -714,7 +716,7 @@ describe('finding: the closures evaluate a receiver cel-js never evaluates (its 
     }
   });
 
-  it.fails('through the bin: exit 0 and a pass before, exit 2 "did not finish within 300 ms" now', async () => {
+  it('through the bin: exit 0 and a pass, as with cel-js alone (it was exit 2 "did not finish within 300 ms")', async () => {
     const lock = join(scratch.dir, 'slow.lock.json');
     const policy = join(scratch.dir, 'order.yaml');
     writeFileSync(lock, slowLock());
@@ -732,7 +734,7 @@ describe('finding: the closures evaluate a receiver cel-js never evaluates (its 
     expect({ code: shipped.code, stdout: shipped.stdout, stderr: shipped.stderr }).toEqual({ code: celAlone.code, stdout: celAlone.stdout, stderr: celAlone.stderr });
   });
 
-  it.fails('through the bin: a receiver of 36 million elements cel-js never builds kills the process (heap of 200 MB: SIGABRT, a V8 fatal error and stack)', async () => {
+  it('through the bin: a receiver of 36 million elements cel-js never builds is not built (it killed the process with a heap of 200 MB: SIGABRT)', async () => {
     const lock = join(scratch.dir, 'wide.lock.json');
     const policy = join(scratch.dir, 'huge.yaml');
     writeFileSync(lock, lockOf({ name: 's', tools: Array.from({ length: 6000 }, (_, i) => ({ name: `tool_${i}`, description: 'd', inputSchema: { type: 'object' } })) }));
@@ -751,35 +753,51 @@ describe('finding: the closures evaluate a receiver cel-js never evaluates (its 
   });
 });
 
-// A rule the closures leave late (the last element errs) is evaluated twice within one time
-// limit: the closures' work up to the bail, then cel-js's from the start. Every matches() below
-// runs twice; over costly patterns a rule that took 60% of --rule-timeout with cel-js alone now
-// runs out of time (measured through the bin: 12 tools with a 22-character description, pattern
-// "^(a|a)*b$", --rule-timeout 1300ms: exit 0 before, exit 2 EVAL_TIMEOUT now).
-describe('finding: a late bail spends the time limit twice', () => {
-  it.fails('the patterns a rule runs are cel-js\'s: counted, with and without the closures', () => {
+// A rule the closures leave late (the last element errs) was evaluated twice within one time
+// limit: the closures' work up to the bail, then cel-js's from the start. Over costly patterns a
+// rule that took 60% of --rule-timeout with cel-js alone ran out of time (through the bin: 12
+// tools with a 22-character description, pattern "^(a|a)*b$", --rule-timeout 1300ms: exit 0
+// before, exit 2 EVAL_TIMEOUT). Now each evaluation is armed with the whole limit: the closures'
+// under one, and cel-js's after a bail under another, so cel-js decides as it decides alone.
+describe('finding (fixed): a late bail spent the time limit twice', () => {
+  it('the closures and, after their bail, cel-js each run under the whole --rule-timeout', () => {
     const tools = Array.from({ length: 12 }, (_, i) => ({ name: `t${String(i).padStart(2, '0')}`, description: `${'a'.repeat(8)}c`, inputSchema: { type: 'object' } }));
     tools.push({ name: 'zz', description: 'x', inputSchema: {} as { type: string } });
     const lock = parseLockfile(lockOf({ name: 's', tools }), 'late');
     const compiled = [compilePolicy(parsePolicy(policyText(['input.tools.all(t, !t.description.matches("^(a|a)*b$") && t.inputSchema.type == "object") || size(input.tools) > 0']), 'p.yaml'))];
     const input = inputFor2(lock, compiled);
-    const count = (policies: CompiledPolicy[]) => {
-      const test = RegExp.prototype.test;
-      let n = 0;
-      RegExp.prototype.test = function (this: RegExp, s: string) {
-        n++;
-        return test.call(this, s);
-      };
-      try {
-        expect(verdict(policies, input)).toEqual({ result: expect.objectContaining({ passed: true }) });
-      } finally {
-        RegExp.prototype.test = test;
-      }
-      return n;
+    expect(compiled[0]!.rules[0]!.fast).toBeTypeOf('function');
+    const run = Script.prototype.runInThisContext;
+    const limits: unknown[] = [];
+    Script.prototype.runInThisContext = function (this: Script, options?: RunningScriptOptions) {
+      limits.push(options?.timeout);
+      return run.call(this, options);
     };
-    const celAlone = count(compiled.map(stripped));
-    expect(celAlone).toBe(13);
-    expect(count(compiled)).toBe(celAlone);
+    try {
+      expect(evaluatePolicies(compiled, input, { timeoutMs: 1300 }).passed).toBe(true);
+    } finally {
+      Script.prototype.runInThisContext = run;
+    }
+    // The closures ran until the last tool and left the rule; cel-js then ran it under a limit of its own.
+    expect(limits).toEqual([1300, 1300]);
+  });
+
+  it('a rule the closures decide is evaluated once, under one limit', () => {
+    const lock = parseLockfile(lockOf({ name: 's', tools: [{ name: 't', description: 'd', inputSchema: { type: 'object' } }] }), 'once');
+    const compiled = [compilePolicy(parsePolicy(policyText(['input.tools.all(t, t.inputSchema.type == "object")']), 'p.yaml'))];
+    const input = inputFor2(lock, compiled);
+    const run = Script.prototype.runInThisContext;
+    let calls = 0;
+    Script.prototype.runInThisContext = function (this: Script, options?: RunningScriptOptions) {
+      calls++;
+      return run.call(this, options);
+    };
+    try {
+      expect(evaluatePolicies(compiled, input, { timeoutMs: 1300 }).passed).toBe(true);
+    } finally {
+      Script.prototype.runInThisContext = run;
+    }
+    expect(calls).toBe(1);
   });
 });
 
@@ -805,7 +823,7 @@ function deepLock(required: number): string {
   return lockOf({ name: 's', tools });
 }
 
-describe('finding: an index types its container by its first element, as cel-js does not (quadratic on wide maps)', () => {
+describe('finding (fixed): an index typed its container by its first element, as cel-js does not (quadratic on wide maps)', () => {
   const scratch = tempDir('mcptrust-round8-index-');
   const env = { PATH: process.env.PATH, HOME: scratch.dir, NO_COLOR: '1' };
   afterAll(() => scratch.cleanup());
@@ -822,7 +840,7 @@ describe('finding: an index types its container by its first element, as cel-js 
     }
   });
 
-  it.fails('in process: with the closures the rule runs out of time (EVAL_TIMEOUT), cel-js alone passes it', () => {
+  it('in process: with the closures the rule passes as with cel-js alone (it ran out of time, EVAL_TIMEOUT)', () => {
     const compiled = [compilePolicy(parsePolicy(policyText([REQUIRED_TYPED]), 'p.yaml'))];
     for (const [label, lock] of cases()) {
       const input = inputFor2(lock, compiled);
@@ -830,7 +848,7 @@ describe('finding: an index types its container by its first element, as cel-js 
     }
   });
 
-  it.fails('through the bin: exit 0 and a pass before, exit 2 "did not finish within 300 ms" now', async () => {
+  it('through the bin: exit 0 and a pass, as with cel-js alone (it was exit 2 "did not finish within 300 ms")', async () => {
     const lock = join(scratch.dir, 'wide.lock.json');
     const policy = join(scratch.dir, 'typed.yaml');
     writeFileSync(lock, wideLock(8000));
