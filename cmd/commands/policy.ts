@@ -168,7 +168,7 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
     const without = options.against !== undefined ? 'not with --against' : 'give one with -- CMD ARGS..., --url URL or --config FILE';
     throw new UsageError('USAGE', `--name, --header, --env and --server only go with a live server: ${without}`);
   }
-  const { lock } = await support.readLockfile(options.lock, io).catch((error: unknown) => {
+  const { lock, bytes } = await support.readLockfile(options.lock, io).catch((error: unknown) => {
     // A server with no lockfile yet: say how to judge it anyway, or how to lock it.
     if (live && (error as { code?: unknown }).code === 'FILE_UNREADABLE' && /: no such file$/.test((error as Error).message)) {
       throw new UsageError('FILE_UNREADABLE', `${(error as Error).message}; to judge the live server without one use --no-lockfile, or lock it first (mcptrust lock -o ${options.lock} …)`, { cause: error });
@@ -188,7 +188,9 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
     subject = read.live;
     drift = { against: 'live', changes: read.report.changes };
   }
-  return buildInput(subject, drift, names, true);
+  // The lockfile alone: celJson is skipped when its bytes cannot hold a "constructor" key.
+  const plain = subject === lock && !(await import('../../src/policy/input.js')).mayHoldConstructorKey(bytes);
+  return buildInput(subject, drift, names, true, plain);
 }
 
 async function buildInput(
@@ -196,12 +198,13 @@ async function buildInput(
   drift: import('../../src/policy/input.js').PolicyInputSources['drift'],
   names: ReadonlySet<string> | undefined,
   locked: boolean,
+  noConstructorKeys = false,
 ) {
   const { buildPolicyInput } = await import('../../src/policy/input.js');
   // The MTF scanner is loaded only when some rule names `mtf` (or everything is printed).
   const needsMtf = names === undefined || names.has('mtf');
   const mtf = needsMtf ? await (await import('../policy-mtf.js')).mtfForPolicy(subject) : undefined;
-  return buildPolicyInput({ lock: subject, drift, mtf, locked }, names === undefined ? {} : { names });
+  return buildPolicyInput({ lock: subject, drift, mtf, locked }, names === undefined ? { noConstructorKeys } : { names, noConstructorKeys });
 }
 
 async function runPolicyCheck(argv: string[], options: PolicyCheckOptions, ctx: CommandContext): Promise<number> {

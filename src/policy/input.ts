@@ -227,6 +227,12 @@ export interface BuildOptions {
    * Default (no names): every field, as `mcptrust policy input` prints it.
    */
   names?: ReadonlySet<string>;
+  /**
+   * No object of the lock has an own "constructor" key, so celJson would leave every value as it
+   * is and is not run: the caller proved it on the bytes the lock was parsed from (see
+   * mayHoldConstructorKey).
+   */
+  noConstructorKeys?: boolean;
 }
 
 interface Eager {
@@ -234,17 +240,33 @@ interface Eager {
   risk: boolean;
   shadows: boolean;
   mtf: boolean;
+  /** celJson, or the identity when the lock holds no "constructor" key. */
+  cel: <T extends JsonValue>(value: T) => T;
 }
+
+const asIs = <T extends JsonValue>(value: T): T => value;
 
 function eagerness(options: BuildOptions): Eager {
   const n = options.names;
-  if (n === undefined) return { signals: true, risk: true, shadows: true, mtf: true };
+  const cel = options.noConstructorKeys === true ? asIs : celJson;
+  if (n === undefined) return { signals: true, risk: true, shadows: true, mtf: true, cel };
   return {
     signals: n.has('descriptionSignals'),
     risk: n.has('risk_level') || n.has('risk_reasons') || n.has('capabilities'),
     shadows: n.has('shadows'),
     mtf: n.has('mtf'),
+    cel,
   };
+}
+
+/**
+ * False when JSON bytes cannot hold an object key "constructor": the word is nowhere in them and
+ * no `\u` escape could spell it (JSON can write a letter of a key no other way). One native
+ * search each.
+ */
+export function mayHoldConstructorKey(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.includes('constructor') || buffer.includes('\\u');
 }
 
 function once<T>(compute: () => T): () => T {
@@ -410,8 +432,8 @@ const RESOURCE_SKIP = new Set(['uri', 'uriTemplate']);
 function toolDoc(server: string, definition: JsonObject, eager: Eager, shadows: string[] = NO_SHADOWS): ToolDoc {
   const name = str(definition.name);
   const description = str(definition.description);
-  const inputSchema = celJson(obj(definition.inputSchema) ?? {});
-  const annotations = celJson(obj(definition.annotations) ?? {});
+  const inputSchema = eager.cel(obj(definition.inputSchema) ?? {});
+  const annotations = eager.cel(obj(definition.annotations) ?? {});
   const nameSignals = scanName(name);
   const doc = {
     server,
@@ -421,7 +443,7 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager, shadows: 
     hasDescription: description.trim() !== '',
     inputSchema,
     input_schema: inputSchema,
-    outputSchema: celJson(obj(definition.outputSchema)),
+    outputSchema: eager.cel(obj(definition.outputSchema)),
     annotations,
   } as ToolDoc;
   // The derived fields, in the same order as ever (it is the order `policy input` prints).
@@ -511,14 +533,14 @@ function serverDoc(server: LockedServer, mtf: () => JsonObject | null, eager: Ea
   const doc = {
     name: server.name,
     identity: {
-      serverInfo: celJson(serverInfo),
+      serverInfo: eager.cel(serverInfo),
       name: str(serverInfo.name),
       version: str(serverInfo.version),
       protocolVersion: surface.identity.protocolVersion,
-      capabilities: celJson(surface.identity.capabilities),
+      capabilities: eager.cel(surface.identity.capabilities),
       instructions: surface.identity.instructions ?? '',
     },
-    transport: celJson(server.transport as unknown as JsonObject),
+    transport: eager.cel(server.transport as unknown as JsonObject),
     artifact: artifactDoc(server.artifact),
     tools: sortedKeys(surface.tools).map((key) => toolDoc(server.name, surface.tools[key]!, eager, shadows(server.name, key))),
     prompts: items(surface.prompts, promptDoc),
@@ -553,7 +575,7 @@ function driftDoc(drift: PolicyInputSources['drift']): DriftDoc {
 }
 
 /** MCPTrust's `input.prompts.definitions`: prompt name → {argumentsHash}. */
-function promptDefinitions(lock: Lockfile, serverNames: string[]): Record<string, { argumentsHash: string }> {
+function promptDefinitions(lock: Lockfile, serverNames: string[], eager: Eager): Record<string, { argumentsHash: string }> {
   const out = createRecord<{ argumentsHash: string }>();
   for (const server of serverNames) {
     const prompts = lock.servers[server]!.surface.prompts;
@@ -564,7 +586,7 @@ function promptDefinitions(lock: Lockfile, serverNames: string[]): Record<string
     }
   }
   // A prompt named "constructor" would otherwise hide the map from cel-js (see celJson).
-  return celJson(out as unknown as JsonObject) as unknown as Record<string, { argumentsHash: string }>;
+  return eager.cel(out as unknown as JsonObject) as unknown as Record<string, { argumentsHash: string }>;
 }
 
 /**
@@ -596,7 +618,7 @@ export function buildPolicyInput(sources: PolicyInputSources, options: BuildOpti
     servers,
     server: only ? { name: only.name, version: only.identity.version } : null,
     tools,
-    prompts: { names: [...new Set(prompts.map((p) => p.name))].sort(), definitions: promptDefinitions(sources.lock, names), items: prompts },
+    prompts: { names: [...new Set(prompts.map((p) => p.name))].sort(), definitions: promptDefinitions(sources.lock, names, eager), items: prompts },
     resources: { items: resources, templates, schemes: Object.keys(schemes).sort() },
     drift: driftDoc(sources.drift),
   } as PolicyInput;
