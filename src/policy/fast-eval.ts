@@ -15,8 +15,8 @@ import type { ASTNode } from '@marcbachmann/cel-js';
  * shipped presets and on generated rules and inputs. CEL is free of side effects, so evaluating
  * again after a bail is safe. The closures evaluate in cel-js's order (a method's argument before
  * its receiver) and do no work cel-js does not (they type a list or map by its first element only
- * where cel-js does), so they never take longer than cel-js on the same rule; cel-js, after a
- * bail, gets the rule's whole time limit again (src/policy/evaluate.ts).
+ * where cel-js does): on the same rule they do a part of cel-js's work, each step cheaper. After
+ * a bail, cel-js gets the rule's whole time limit again (src/policy/evaluate.ts).
  */
 
 /** Thrown by a fast rule that cannot decide; the caller then evaluates with cel-js. */
