@@ -188,9 +188,8 @@ async function readPolicyInput(argv: string[], options: InputOptions, ctx: Comma
     subject = read.live;
     drift = { against: 'live', changes: read.report.changes };
   }
-  // The lockfile alone: celJson is skipped when its bytes cannot hold a "constructor" key.
-  const plain = subject === lock && !(await import('../../src/policy/input.js')).mayHoldConstructorKey(bytes);
-  return buildInput(subject, drift, names, true, plain);
+  // The lockfile alone: its bytes may prove celJson needless.
+  return buildInput(subject, drift, names, true, subject === lock ? bytes : undefined);
 }
 
 async function buildInput(
@@ -198,9 +197,12 @@ async function buildInput(
   drift: import('../../src/policy/input.js').PolicyInputSources['drift'],
   names: ReadonlySet<string> | undefined,
   locked: boolean,
-  noConstructorKeys = false,
+  /** The bytes `subject` was parsed from, when it is a lockfile alone. */
+  bytes?: Uint8Array,
 ) {
-  const { buildPolicyInput } = await import('../../src/policy/input.js');
+  const { buildPolicyInput, mayHoldConstructorKey } = await import('../../src/policy/input.js');
+  // celJson is skipped when the bytes cannot hold a "constructor" key.
+  const noConstructorKeys = bytes !== undefined && !mayHoldConstructorKey(bytes);
   // The MTF scanner is loaded only when some rule names `mtf` (or everything is printed).
   const needsMtf = names === undefined || names.has('mtf');
   const mtf = needsMtf ? await (await import('../policy-mtf.js')).mtfForPolicy(subject) : undefined;

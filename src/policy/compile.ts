@@ -152,10 +152,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
   for (const rule of policy.rules) {
     const result = compileRule(rule);
     if ('problem' in result) problems.push(result.problem);
-    else {
-      const fast = compileFast(result.program.ast);
-      rules.push(fast ? { rule, program: result.program, fast } : { rule, program: result.program });
-    }
+    else rules.push({ rule, program: result.program, fast: compileFast(result.program.ast) });
   }
   if (problems.length > 0) {
     const [first, ...rest] = problems;

@@ -149,7 +149,7 @@ export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unk
       try {
         // The closures first (src/policy/fast-eval.ts); a rule they leave is cel-js's, under a
         // time limit of its own, so its verdict is the one cel-js alone gives.
-        value = runWithTimeout(() => fastValue(fast, input), timeoutMs);
+        value = fast === undefined ? FAST_BAIL : runWithTimeout(() => fastValue(fast, input), timeoutMs);
         if (value === FAST_BAIL) value = runWithTimeout(() => program(context), timeoutMs);
       } catch (error) {
         if (isTimeout(error)) {

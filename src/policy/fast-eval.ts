@@ -60,10 +60,11 @@ function known(v: unknown): unknown {
 }
 
 /**
- * Where cel-js picks an overload for a list or a map (size, in, an index, a macro's list), it
- * types the value by its first element, and that element's first one, and so on
- * (`debugTypeDeep`): an element of a type it does not know there is its error. The same walk,
- * bailing where cel-js would err (and where it might: undefined, a Map). Returns `v`.
+ * Where cel-js picks an overload for a list or a map operand (size, in), it types the value by
+ * its first element, and that element's first one, and so on (`debugTypeDeep`): an element of a
+ * type it does not know there is its error. The same walk, bailing where cel-js would err (and
+ * where it might: undefined, a Map). An index and a macro's list are not typed so (cel-js reads
+ * the one element, or types each element as it binds it). Returns `v`.
  */
 function typedByFirst<T>(v: T): T {
   let x: unknown = v;
@@ -115,9 +116,9 @@ function codePoints(s: string): number {
   return s.length - pairs;
 }
 
-// Sizes as CEL ints: the small ones made once.
-const SMALL_INTS = Array.from({ length: 4096 }, (_, i) => BigInt(i));
-const intOf = (n: number): bigint => SMALL_INTS[n] ?? BigInt(n);
+// Sizes as CEL ints: the small ones made once, when first asked for.
+const SMALL_INTS: bigint[] = [];
+const intOf = (n: number): bigint => (n < 4096 ? (SMALL_INTS[n] ??= BigInt(n)) : BigInt(n));
 
 function sizeOf(v: unknown): bigint {
   if (typeof v === 'string') return intOf(codePoints(v));
@@ -181,6 +182,17 @@ function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : bail();
 }
 
+/** The binary operators, both sides evaluated first (left, then right), as cel-js does. */
+const BINARY: Record<string, (a: unknown, b: unknown) => boolean> = {
+  '==': equal,
+  '!=': (a, b) => !equal(a, b),
+  '<': (a, b) => int(a) < int(b),
+  '<=': (a, b) => int(a) <= int(b),
+  '>': (a, b) => int(a) > int(b),
+  '>=': (a, b) => int(a) >= int(b),
+  in: within,
+};
+
 /** Compile-time scope: variable names to frame slots (slot 0 is `input`), and the next free slot. */
 interface Scope {
   names: ReadonlyMap<string, number>;
@@ -237,7 +249,7 @@ function compileNode(node: ASTNode, scope: Scope, c: Compiler): Node {
         // cel-js reads an index without typing the container (fieldAccess): neither do these.
         const v = of(frame);
         const k = at(frame);
-        if (Array.isArray(v) && typeof k === 'bigint' && k >= 0n && k < BigInt(v.length)) return known(v[Number(k)]);
+        if (Array.isArray(v) && typeof k === 'bigint' && k >= 0n && k < v.length) return known(v[Number(k)]);
         if (isMap(v) && typeof k === 'string') return field(v, k);
         return bail();
       };
@@ -258,33 +270,16 @@ function compileNode(node: ASTNode, scope: Scope, c: Compiler): Node {
       const [cond, yes, no] = (args as ASTNode[]).map(sub) as [Node, Node, Node];
       return (frame) => (bool(cond(frame)) ? yes(frame) : no(frame));
     }
-    case '==': {
-      const [l, r] = pair();
-      return (frame) => equal(l(frame), r(frame));
-    }
-    case '!=': {
-      const [l, r] = pair();
-      return (frame) => !equal(l(frame), r(frame));
-    }
-    case '<': {
-      const [l, r] = pair();
-      return (frame) => int(l(frame)) < int(r(frame));
-    }
-    case '<=': {
-      const [l, r] = pair();
-      return (frame) => int(l(frame)) <= int(r(frame));
-    }
-    case '>': {
-      const [l, r] = pair();
-      return (frame) => int(l(frame)) > int(r(frame));
-    }
-    case '>=': {
-      const [l, r] = pair();
-      return (frame) => int(l(frame)) >= int(r(frame));
-    }
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
     case 'in': {
+      const op = BINARY[node.op]!;
       const [l, r] = pair();
-      return (frame) => within(l(frame), r(frame));
+      return (frame) => op(l(frame), r(frame));
     }
     case 'call':
       return compileCall(args as [string, ASTNode[]], scope, c);
@@ -428,13 +423,4 @@ export function fastValue(fast: FastRule | undefined, input: unknown): unknown {
     // FAST_BAIL, or anything else the closures met: cel-js decides.
     return FAST_BAIL;
   }
-}
-
-/**
- * The rule's value on `input`: the fast rule's when it decides, else `evaluate`'s (cel-js, with
- * its value or its error). src/policy/evaluate.ts runs the two apart, each under the time limit.
- */
-export function evaluateWithFast(fast: FastRule | undefined, evaluate: () => unknown, input: unknown): unknown {
-  const value = fastValue(fast, input);
-  return value === FAST_BAIL ? evaluate() : value;
 }

@@ -33,12 +33,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, knownDigest, type JsonObject } from '../../src/canonical/index.js';
 import { surfaceDigest } from '../../src/lockfile/build.js';
-import { LockfileError, lockfileText, MAX_LOCKFILE_DEPTH, parseLockfile, type ParseOptions } from '../../src/lockfile/parse.js';
+import { MAX_LOCKFILE_DEPTH, type ParseOptions } from '../../src/lockfile/parse.js';
 import { parseLockfileBytes } from '../../src/lockfile/read.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 import { fixtureServer, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 import { CORPUS, KEYS, lockOf, obj, RICH } from '../helpers/lock-corpus.js';
 import { seededRandom } from '../helpers/random.js';
+import { readBothWays } from '../helpers/lockfiles.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -204,16 +205,6 @@ const MODES: [string, ParseOptions][] = [
   ['computed only (diff)', { checkDigests: false, computeDigests: true }],
 ];
 
-type Outcome = { lock: Lockfile; error?: undefined } | { error: string; lock?: undefined };
-function outcome(read: () => Lockfile): Outcome {
-  try {
-    return { lock: read() };
-  } catch (error) {
-    if (!(error instanceof LockfileError)) throw error;
-    return { error: `${error.code}: ${error.message}` };
-  }
-}
-
 interface Compared {
   /** Per mode: read on its bytes. */
   onBytes: boolean[];
@@ -226,13 +217,7 @@ function compare(label: string, text: string): Compared {
   const bytes = encode(text);
   const result: Compared = { onBytes: [], errors: [] };
   for (const [mode, options] of MODES) {
-    let onBytes = false;
-    const fast = outcome(() => {
-      const read = parseLockfileBytes(bytes, 'hostile.json', options);
-      onBytes = read.onBytes;
-      return read.lock;
-    });
-    const strict = outcome(() => parseLockfile(lockfileText(bytes, 'hostile.json'), 'hostile.json', options));
+    const { fast, strict, onBytes } = readBothWays(bytes, 'hostile.json', options);
     result.onBytes.push(onBytes);
     result.errors.push(strict.error);
     const where = `${label} (${mode})`;

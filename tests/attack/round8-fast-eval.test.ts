@@ -33,7 +33,8 @@ import { scanLockfile } from '../../src/mtf/live.js';
 import { celEnvironment, compilePolicy, referencedNames, type CompiledPolicy } from '../../src/policy/compile.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { evaluatePolicies } from '../../src/policy/evaluate.js';
-import { compileFast, evaluateWithFast, FAST_BAIL } from '../../src/policy/fast-eval.js';
+import { compileFast, FAST_BAIL, type FastRule } from '../../src/policy/fast-eval.js';
+import { evaluateWithFast } from '../policy/helpers.js';
 import { buildPolicyInput, celJson, mtfServerDoc, policyInputJson } from '../../src/policy/input.js';
 import type { JsonValue } from '../../src/canonical/index.js';
 import { parsePolicy } from '../../src/policy/load.js';
@@ -472,26 +473,36 @@ function ruleGenerator(seed: number) {
   return () => pred(3, []);
 }
 
+/**
+ * Draws rules from `next` until `count` of them pass compilePolicy (at most 200,000 draws), and
+ * calls `each` with those that compile to closures too. Returns how many passed.
+ */
+function forAcceptedRules(next: () => string, count: number, each: (expr: string, compiled: CompiledPolicy[], fast: FastRule) => void): number {
+  let accepted = 0;
+  for (let i = 0; accepted < count && i < 200_000; i++) {
+    const expr = next();
+    let compiled: CompiledPolicy[];
+    try {
+      compiled = [compilePolicy(parsePolicy(policyText([expr]), 'g.yaml'))];
+    } catch {
+      continue;
+    }
+    accepted++;
+    const fast = compiled[0]!.rules[0]!.fast;
+    if (fast !== undefined) each(expr, compiled, fast);
+  }
+  return accepted;
+}
+
 describe('generated rules over the documented input of hostile lockfiles: the same verdicts', () => {
   it('600 rules that pass compilePolicy, each alone on every hostile lockfile', () => {
     const next = ruleGenerator(Number(process.env.R8_SEED ?? 20260808));
     const locks = Object.keys(LOCKS).map(lockNamed);
     const bad: string[] = [];
-    let accepted = 0;
     let decided = 0;
     let runs = 0;
     const kinds = new Map<string, number>();
-    for (let i = 0; accepted < Number(process.env.R8_N ?? 600) && i < 200_000; i++) {
-      const expr = next();
-      let compiled: CompiledPolicy[];
-      try {
-        compiled = [compilePolicy(parsePolicy(policyText([expr]), 'g.yaml'))];
-      } catch {
-        continue;
-      }
-      accepted++;
-      const fast = compiled[0]!.rules[0]!.fast;
-      if (fast === undefined) continue;
+    const accepted = forAcceptedRules(next, Number(process.env.R8_N ?? 600), (expr, compiled, fast) => {
       for (const lock of locks) {
         const input = inputFor(lock, compiled);
         const withClosures = verdict(compiled, input);
@@ -502,7 +513,7 @@ describe('generated rules over the documented input of hostile lockfiles: the sa
         kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
         if (!isDeepStrictEqual(withClosures, celAlone)) bad.push(`${expr} on ${Object.keys(LOCKS).find((k) => lockCache.get(k) === lock)}\n  closures: ${show(withClosures)}\n  cel-js:   ${show(celAlone)}`);
       }
-    }
+    });
     expect(bad.slice(0, 5)).toEqual([]);
     expect(accepted).toBe(Number(process.env.R8_N ?? 600));
     // Every kind of verdict, and the closures deciding a good share of them.
@@ -917,20 +928,9 @@ describe('generated rules over mutated input documents (policy test\'s NAME.inpu
     const next = ruleGenerator(Number(process.env.R8_SEED ?? 7));
     const inputs = mutatedInputs(Number(process.env.R8_SEED ?? 7), Number(process.env.R8_M ?? 60));
     const bad: string[] = [];
-    let accepted = 0;
     let decided = 0;
     let runs = 0;
-    for (let i = 0; accepted < Number(process.env.R8_N2 ?? 150) && i < 200_000; i++) {
-      const expr = next();
-      let compiled: CompiledPolicy[];
-      try {
-        compiled = [compilePolicy(parsePolicy(policyText([expr]), 'g.yaml'))];
-      } catch {
-        continue;
-      }
-      accepted++;
-      const fast = compiled[0]!.rules[0]!.fast;
-      if (fast === undefined) continue;
+    const accepted = forAcceptedRules(next, Number(process.env.R8_N2 ?? 150), (expr, compiled, fast) => {
       for (const [j, input] of inputs.entries()) {
         const withClosures = verdict(compiled, input);
         const celAlone = verdict(compiled.map(stripped), input);
@@ -938,7 +938,8 @@ describe('generated rules over mutated input documents (policy test\'s NAME.inpu
         if ((outcome(() => fast(input)) as { error?: string }).error !== 'FAST_BAIL') decided++;
         if (!isDeepStrictEqual(withClosures, celAlone)) bad.push(`${expr} on input ${j}: ${show(input).slice(0, 3000)}\n  closures: ${show(withClosures)}\n  cel-js:   ${show(celAlone)}`);
       }
-    }
+    });
+    expect(accepted).toBe(Number(process.env.R8_N2 ?? 150));
     expect(bad.slice(0, 3)).toEqual([]);
     expect(decided).toBeGreaterThan(runs / 4);
   });

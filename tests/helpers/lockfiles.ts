@@ -1,6 +1,8 @@
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import type { JsonObject } from '../../src/canonical/index.js';
-import type { LockedServer, ServerSurface } from '../../src/lockfile/types.js';
+import { LockfileError, lockfileText, parseLockfile, type ParseOptions } from '../../src/lockfile/parse.js';
+import { parseLockfileBytes } from '../../src/lockfile/read.js';
+import type { LockedServer, Lockfile, ServerSurface } from '../../src/lockfile/types.js';
 import { createRecord } from '../../src/util/record.js';
 
 /** The bytes of a real lockfile with one server and one tool, `read` (the crypto tests sign it). */
@@ -96,4 +98,31 @@ export function demoSurface(tools: Record<string, object>): ServerSurface {
   };
   for (const [name, def] of Object.entries(tools)) s.tools[name] = { name, ...def } as never;
   return s;
+}
+
+/** A read's lockfile, or its LockfileError as "CODE: message" (anything else is thrown on). */
+export type ReadOutcome = { lock: Lockfile; error?: undefined } | { error: string; lock?: undefined };
+
+export function readOutcome(read: () => Lockfile): ReadOutcome {
+  try {
+    return { lock: read() };
+  } catch (error) {
+    if (!(error instanceof LockfileError)) throw error;
+    return { error: `${error.code}: ${error.message}` };
+  }
+}
+
+/**
+ * The same bytes read by parseLockfileBytes (src/lockfile/read.ts) and by the strict reader, with
+ * the same options: both outcomes, and whether the first was read on its bytes.
+ */
+export function readBothWays(bytes: Uint8Array, source: string, options: ParseOptions): { fast: ReadOutcome; strict: ReadOutcome; onBytes: boolean } {
+  let onBytes = false;
+  const fast = readOutcome(() => {
+    const read = parseLockfileBytes(bytes, source, options);
+    onBytes = read.onBytes;
+    return read.lock;
+  });
+  const strict = readOutcome(() => parseLockfile(lockfileText(bytes, source), source, options));
+  return { fast, strict, onBytes };
 }

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize, digestOf, knownDigest, type JsonObject } from '../../src/canonical/index.js';
 import { surfaceDigest } from '../../src/lockfile/build.js';
-import { LockfileError, lockfileText, parseLockfile, type ParseOptions } from '../../src/lockfile/parse.js';
+import { parseLockfile, type ParseOptions } from '../../src/lockfile/parse.js';
 import { parseLockfileBytes } from '../../src/lockfile/read.js';
 import { ITEM_COLLECTION, ITEM_KINDS, type Lockfile } from '../../src/lockfile/types.js';
 import { spawnCli, tempDir } from '../helpers/cli.js';
 import { CORPUS, lockOf, RICH, SYNTHETIC } from '../helpers/lock-corpus.js';
 import { seededRandom } from '../helpers/random.js';
+import { readBothWays } from '../helpers/lockfiles.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 /** Digests of the modes that compute them: checked (the default) and computed only (diff). */
@@ -27,17 +28,6 @@ const DIGEST_MODES: [string, ParseOptions][] = [
 
 /** The RFC 8785 digest of a value, computed here from a copy no reader has seen. */
 const ownDigest = (value: unknown) => `sha256:${createHash('sha256').update(canonicalize(structuredClone(value)), 'utf8').digest('hex')}`;
-
-type Outcome = { lock: Lockfile } | { error: string };
-
-function outcome(read: () => Lockfile): Outcome {
-  try {
-    return { lock: read() };
-  } catch (error) {
-    if (!(error instanceof LockfileError)) throw error;
-    return { error: `${error.code}: ${error.message}` };
-  }
-}
 
 /** Every definition's digest (digestOf, as the diff asks for it) and every surface digest equals one computed from the values. */
 function expectOwnDigests(label: string, lock: Lockfile): void {
@@ -53,20 +43,14 @@ function expectOwnDigests(label: string, lock: Lockfile): void {
 
 /** parseLockfileBytes against the strict reader on the same bytes and options: equal outcomes, own digests. */
 function expectSameAsStrict(label: string, bytes: Uint8Array, options: ParseOptions): { onBytes: boolean; accepted: boolean } {
-  let onBytes = false;
-  const fast = outcome(() => {
-    const read = parseLockfileBytes(bytes, 'mcp-lock.json', options);
-    onBytes = read.onBytes;
-    return read.lock;
-  });
-  const strict = outcome(() => parseLockfile(lockfileText(bytes, 'mcp-lock.json'), 'mcp-lock.json', options));
-  if ('error' in strict) {
+  const { fast, strict, onBytes } = readBothWays(bytes, 'mcp-lock.json', options);
+  if (strict.error !== undefined) {
     expect(fast, label).toEqual(strict);
     expect(onBytes, `${label}: the byte path accepted a file the strict reader refuses`).toBe(false);
     return { onBytes, accepted: false };
   }
-  expect('lock' in fast, `${label}: refused, the strict reader accepts: ${'error' in fast ? fast.error : ''}`).toBe(true);
-  const lock = (fast as { lock: Lockfile }).lock;
+  expect(fast.error, `${label}: refused, the strict reader accepts`).toBeUndefined();
+  const lock = fast.lock!;
   expect(lock, label).toEqual(strict.lock);
   expectOwnDigests(label, lock);
   return { onBytes, accepted: true };

@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { scanLockfile } from '../../src/mtf/live.js';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { celEnvironment, compilePolicy } from '../../src/policy/compile.js';
-import { compileFast, evaluateWithFast, FAST_BAIL, type FastRule } from '../../src/policy/fast-eval.js';
+import { compileFast, FAST_BAIL, type FastRule } from '../../src/policy/fast-eval.js';
 import { buildPolicyInput, mtfServerDoc } from '../../src/policy/input.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { evaluatePolicies } from '../../src/policy/evaluate.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 import { CORPUS, RICH, SYNTHETIC } from '../helpers/lock-corpus.js';
 import { seededRandom } from '../helpers/random.js';
-import { compile, fixtureLock, presetText } from './helpers.js';
+import { compile, evaluateWithFast, fixtureLock, presetText } from './helpers.js';
 
 /** The bench's rule kinds (scripts/bench/40-policy.mjs), plus the other macros and functions. */
 const RULES = [

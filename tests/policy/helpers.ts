@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
 import { PolicyError } from '../../src/policy/errors.js';
+import { FAST_BAIL, fastValue, type FastRule } from '../../src/policy/fast-eval.js';
 import { buildPolicyInput, type PolicyInput } from '../../src/policy/input.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
@@ -46,4 +47,13 @@ export function policyError(fn: () => unknown): PolicyError {
     return error;
   }
   throw new Error('expected a PolicyError');
+}
+
+/**
+ * A rule's value as evaluatePolicies takes it, without its time limits: the closures' when they
+ * decide, else `evaluate`'s (cel-js, with its value or its error).
+ */
+export function evaluateWithFast(fast: FastRule | undefined, evaluate: () => unknown, input: unknown): unknown {
+  const value = fastValue(fast, input);
+  return value === FAST_BAIL ? evaluate() : value;
 }
