@@ -691,7 +691,7 @@ export interface CapabilityAnnotations {
 }
 
 // Word sets, matched on lower-case words; no pattern here ever backtracks. A name is split at
-// separators and camelCase; a description is read once, word by word (see eachWord).
+// separators and camelCase; a description is read once, word by word (see eachCapabilityWord).
 const EXEC_NAME = new Set(['exec', 'execute', 'shell', 'bash', 'sh', 'zsh', 'cmd', 'powershell', 'pwsh', 'terminal', 'spawn', 'eval', 'subprocess', 'popen', 'repl']);
 /** Name words that are command execution only next to a run verb (run_command) or alone (command). */
 const EXEC_NAME_OBJECT = new Set(['command', 'commands', 'script', 'scripts', 'code', 'system', 'process', 'program']);
@@ -732,15 +732,70 @@ const REMOTE_WRITE_LEAD = new Set([
   'write', 'writes', 'edit', 'edits', 'modify', 'modifies', 'upload', 'uploads', 'deploy', 'deploys', 'archive', 'archives', 'approve', 'approves',
 ]);
 
-/**
- * Every word textCapabilities tests for (its sets, and the words it names one by one), but for
- * the "execut…" prefix: any other word only moves its window on.
- */
-const CAPABILITY_WORDS = new Set([
-  ...REMOTE_WRITE_LEAD, ...REMOTE_CONTEXT, ...EXEC_OBJECT, ...FILE_OBJECT, ...FETCH_OBJECT, ...SEND_OBJECT, ...EXEC_VERB, ...WRITE_VERB, ...FETCH_VERB, ...SEND_VERB,
-  'command', 'commands', 'shell', 'code', 'arbitrary', 'line', 'page', 'pages', 'web', 'request', 'requests', 'http', 'https', 'webhook', 'webhooks', 'outbound',
-  'url', 'urls', 'any', 'email', 'emails', 'to', 'file', 'files', 'upload', 'uploads', 'uploading',
+// Which of the sets above a word is in, as bits: one Map look-up per word where there would be
+// one Set look-up per set. Derived from the sets, so the sets stay the one list to edit.
+function wordBits(sets: readonly (readonly [Set<string>, number])[], words: Record<string, number> = {}): Map<string, number> {
+  const bits = new Map<string, number>();
+  const add = (word: string, bit: number) => bits.set(word, (bits.get(word) ?? 0) | bit);
+  for (const [set, bit] of sets) for (const word of set) add(word, bit);
+  for (const [word, bit] of Object.entries(words)) add(word, bit);
+  return bits;
+}
+
+// Name words (see capabilityHints).
+const N_EXEC = 1 << 0;
+const N_EXEC_OBJECT = 1 << 1;
+const N_RUN = 1 << 2;
+const N_WRITE = 1 << 3;
+const N_FILE = 1 << 4;
+const N_NET = 1 << 5;
+const N_NET_WEAK = 1 << 6;
+const N_WEB_OBJECT = 1 << 7;
+const N_REMOTE = 1 << 8;
+const N_REMOTE_WRITE = 1 << 9;
+const NAME_WORD_BITS = wordBits([
+  [EXEC_NAME, N_EXEC], [EXEC_NAME_OBJECT, N_EXEC_OBJECT], [RUN_NAME, N_RUN], [WRITE_NAME, N_WRITE], [FILE_CONTEXT, N_FILE], [NET_NAME, N_NET],
+  [NET_NAME_WEAK, N_NET_WEAK], [WEB_OBJECT, N_WEB_OBJECT], [REMOTE_CONTEXT, N_REMOTE], [REMOTE_WRITE_NAME, N_REMOTE_WRITE],
 ]);
+
+// Description words (see textCapabilities): the sets, and the words it names one by one.
+const T_LEAD = 1 << 0;
+const T_REMOTE = 1 << 1;
+const T_EXEC_OBJECT = 1 << 2;
+const T_FILE_OBJECT = 1 << 3;
+const T_FETCH_OBJECT = 1 << 4;
+const T_SEND_OBJECT = 1 << 5;
+const T_EXEC_VERB = 1 << 6;
+const T_WRITE_VERB = 1 << 7;
+const T_FETCH_VERB = 1 << 8;
+const T_SEND_VERB = 1 << 9;
+/** A word tested by name below ("shell command", "webhook", "upload to"…). */
+const T_NAMED = 1 << 10;
+/** "execut…": any word with that prefix (execute, executes, executable…). */
+const T_EXECUT = 1 << 11;
+const TEXT_WORD_BITS = wordBits(
+  [
+    [REMOTE_WRITE_LEAD, T_LEAD], [REMOTE_CONTEXT, T_REMOTE], [EXEC_OBJECT, T_EXEC_OBJECT], [FILE_OBJECT, T_FILE_OBJECT], [FETCH_OBJECT, T_FETCH_OBJECT],
+    [SEND_OBJECT, T_SEND_OBJECT], [EXEC_VERB, T_EXEC_VERB], [WRITE_VERB, T_WRITE_VERB], [FETCH_VERB, T_FETCH_VERB], [SEND_VERB, T_SEND_VERB],
+  ],
+  Object.fromEntries(
+    ['command', 'commands', 'shell', 'code', 'arbitrary', 'line', 'page', 'pages', 'web', 'request', 'requests', 'http', 'https', 'webhook', 'webhooks', 'outbound', 'url', 'urls', 'any', 'email', 'emails', 'to', 'file', 'files', 'upload', 'uploads', 'uploading'].map((w) => [w, T_NAMED]),
+  ),
+);
+
+const lowerAscii = (c: number): number => (c >= 65 && c <= 90 ? c | 0x20 : c);
+/** A word's first two code units (lower-cased) and length, hashed into CANDIDATES' range. */
+const candidateSlot = (c0: number, c1: number, length: number): number => (((c0 * 131 + c1) * 31 + length) >>> 0) & 0x3fff;
+/**
+ * For a word's first two letters and length: 1 when some word of TEXT_WORD_BITS has them (or
+ * shares its slot). A word whose slot is 0 is in no set, so it need not be cut out of the text
+ * and lower-cased: most words of a description are such words.
+ */
+const CANDIDATES = (() => {
+  const table = new Uint8Array(0x4000);
+  for (const word of TEXT_WORD_BITS.keys()) table[candidateSlot(word.charCodeAt(0), word.length > 1 ? word.charCodeAt(1) : 0, word.length)] = 1;
+  return table;
+})();
 
 /** How many words may stand between a verb and its object ("run a shell command", "create a new file"). */
 const VERB_WINDOW = 4;
@@ -769,11 +824,13 @@ function nameTokens(name: string): string[] {
 }
 
 /**
- * Calls `visit` with each lower-case ASCII word of `text` and the number of the sentence it is
- * in (a sentence ends at . ! ? ; : or a line break). One linear pass, no regular expression:
- * attacker text (runs of white space, a keyword repeated a million times) costs O(length).
+ * Calls `visit` with each ASCII word of `text` (letters, digits, inner apostrophes) and the number
+ * of the sentence it is in (a sentence ends at . ! ? ; : or a line break): the word lower-cased
+ * when it may be one textCapabilities tests for, or '' when it cannot be (CANDIDATES), which
+ * spares cutting it out. One linear pass, no regular expression: attacker text (runs of white
+ * space, a keyword repeated a million times) costs O(length).
  */
-function eachWord(text: string, visit: (word: string, sentence: number) => void): void {
+function eachCapabilityWord(text: string, visit: (word: string, sentence: number) => void): void {
   let sentence = 0;
   let start = -1;
   for (let i = 0; i <= text.length; i++) {
@@ -789,7 +846,12 @@ function eachWord(text: string, visit: (word: string, sentence: number) => void)
       let e = i;
       while (s < e && text.charCodeAt(s) === 39) s++;
       while (e > s && text.charCodeAt(e - 1) === 39) e--;
-      if (e > s) visit(text.slice(s, e).toLowerCase(), sentence);
+      if (e > s) {
+        const c0 = lowerAscii(text.charCodeAt(s));
+        const c1 = e - s > 1 ? lowerAscii(text.charCodeAt(s + 1)) : 0;
+        const execut = c0 === 101 && c1 === 120 && e - s >= 6;
+        visit(execut || CANDIDATES[candidateSlot(c0, c1, e - s)] === 1 ? text.slice(s, e).toLowerCase() : '', sentence);
+      }
       start = -1;
     }
     if (c === 46 || c === 33 || c === 63 || c === 59 || c === 58 || c === 10 || c === 13) {
@@ -826,29 +888,31 @@ function textCapabilities(text: string): TextCapabilities {
   let previous = '';
   let previousSentence = -1;
   const near = (verb: { at: number; sentence: number }, sentence: number, window = VERB_WINDOW) => verb.at >= 0 && verb.sentence === sentence && index - verb.at <= window;
-  eachWord(text, (word, sentence) => {
-    if (!CAPABILITY_WORDS.has(word) && !word.startsWith('execut')) {
-      // A word no test below looks at (most of them): it only moves the window on.
-      previous = word;
+  eachCapabilityWord(text, (word, sentence) => {
+    const bits = word === '' ? 0 : (TEXT_WORD_BITS.get(word) ?? 0) | (word.startsWith('execut') ? T_EXECUT : 0);
+    if (bits === 0) {
+      // A word no test below looks at (most of them): it only moves the window on. Every word
+      // the tests compare `previous` with has bits, so '' stands for any other.
+      previous = '';
       previousSentence = sentence;
       index++;
       return;
     }
     const after = sentence === previousSentence ? previous : '';
-    if (sentence !== previousSentence && REMOTE_WRITE_LEAD.has(word)) found.lead = true;
-    if (REMOTE_CONTEXT.has(word)) found.remote = true;
+    if (sentence !== previousSentence && (bits & T_LEAD) !== 0) found.lead = true;
+    if ((bits & T_REMOTE) !== 0) found.remote = true;
     // Command execution: "run a shell command", "execute arbitrary code", "shell commands",
     // "command line … executes".
-    if (EXEC_OBJECT.has(word) && near(exec, sentence)) found.exec = true;
+    if ((bits & T_EXEC_OBJECT) !== 0 && near(exec, sentence)) found.exec = true;
     if ((word === 'command' || word === 'commands') && after === 'shell') found.exec = true;
     if (word === 'code' && after === 'arbitrary') found.exec = true;
     if (word === 'line' && after === 'command') commandLineSentence = sentence;
-    if (word.startsWith('execut') && commandLineSentence === sentence) found.exec = true;
+    if ((bits & T_EXECUT) !== 0 && commandLineSentence === sentence) found.exec = true;
     // File writing: "create a new file", "move or rename files and directories".
-    if (FILE_OBJECT.has(word) && near(write, sentence)) found.write = true;
+    if ((bits & T_FILE_OBJECT) !== 0 && near(write, sentence)) found.write = true;
     // Egress: "fetch a URL", "navigate to a URL", "HTTP requests", "send data to", "upload to",
     // "send an email", webhooks, "arbitrary URLs".
-    if (FETCH_OBJECT.has(word) && near(fetch, sentence)) found.egress = true;
+    if ((bits & T_FETCH_OBJECT) !== 0 && near(fetch, sentence)) found.egress = true;
     if ((word === 'page' || word === 'pages') && after === 'web' && near(fetch, sentence)) found.egress = true;
     if ((word === 'request' || word === 'requests') && (after === 'http' || after === 'https')) found.egress = true;
     if (word === 'webhook' || word === 'webhooks' || word === 'outbound') found.egress = true;
@@ -856,11 +920,11 @@ function textCapabilities(text: string): TextCapabilities {
     if ((word === 'email' || word === 'emails') && near(send, sentence)) found.egress = true;
     if (word === 'to' && (near(sent, sentence, 2) || near(upload, sentence, 1))) found.egress = true;
     if ((word === 'file' || word === 'files') && near(upload, sentence)) found.egress = true;
-    if (SEND_OBJECT.has(word) && near(send, sentence)) sent = { at: index, sentence };
-    if (EXEC_VERB.has(word)) exec = { at: index, sentence };
-    if (WRITE_VERB.has(word)) write = { at: index, sentence };
-    if (FETCH_VERB.has(word)) fetch = { at: index, sentence };
-    if (SEND_VERB.has(word)) send = { at: index, sentence };
+    if ((bits & T_SEND_OBJECT) !== 0 && near(send, sentence)) sent = { at: index, sentence };
+    if ((bits & T_EXEC_VERB) !== 0) exec = { at: index, sentence };
+    if ((bits & T_WRITE_VERB) !== 0) write = { at: index, sentence };
+    if ((bits & T_FETCH_VERB) !== 0) fetch = { at: index, sentence };
+    if ((bits & T_SEND_VERB) !== 0) send = { at: index, sentence };
     if (word === 'upload' || word === 'uploads' || word === 'uploading') upload = { at: index, sentence };
     previous = word;
     previousSentence = sentence;
@@ -871,7 +935,7 @@ function textCapabilities(text: string): TextCapabilities {
 
 /**
  * What a tool's name, description and annotations say it can do. Linear in the length of its
- * input (one pass over the words, set look-ups, no backtracking pattern). Read-only evidence —
+ * input (one pass over the words, map look-ups, no backtracking pattern). Read-only evidence —
  * `readOnlyHint: true`, or a name that starts with a read-only verb (get, list, read, search…) —
  * lowers the weak evidence only (a "fetch" of the server's own data, a description that starts
  * "Creates…"); what the name or description plainly says is kept, so a tool cannot talk its way
@@ -879,23 +943,26 @@ function textCapabilities(text: string): TextCapabilities {
  */
 export function capabilityHints(name: string, description: string, annotations: CapabilityAnnotations = {}): Capability[] {
   const tokens = nameTokens(asciiSkeleton(name) ?? name);
-  const has = (words: Set<string>) => tokens.some((t) => words.has(t));
+  // The sets any name word is in.
+  let named = 0;
+  for (let i = 0; i < tokens.length; i++) named |= NAME_WORD_BITS.get(tokens[i]!) ?? 0;
+  const has = (bits: number) => (named & bits) !== 0;
   const text = textCapabilities(foldForMatching(description));
   const readOnlyVerb = tokens.length > 0 && READ_ONLY_VERB.has(tokens[0]!);
   const readOnly = readOnlyVerb || annotations.readOnlyHint === true;
-  const remote = text.remote || has(REMOTE_CONTEXT);
+  const remote = text.remote || has(N_REMOTE);
 
-  const exec = has(EXEC_NAME) || (has(EXEC_NAME_OBJECT) && (has(RUN_NAME) || tokens.length === 1)) || text.exec;
+  const exec = has(N_EXEC) || (has(N_EXEC_OBJECT) && (has(N_RUN) || tokens.length === 1)) || text.exec;
   // A write verb counts as file writing only next to a file-system noun (write_file, rm_dir, a
   // bare "rm"; delete_entities edits a knowledge graph) and when the files are not in another
   // system (create_or_update_file "in a GitHub repository" is a remote write).
-  const writeByName = has(WRITE_NAME) && (has(FILE_CONTEXT) || (tokens.length === 1 && (tokens[0] === 'rm' || tokens[0] === 'write')));
+  const writeByName = has(N_WRITE) && (has(N_FILE) || (tokens.length === 1 && (tokens[0] === 'rm' || tokens[0] === 'write')));
   const writesFiles = (writeByName || text.write) && !remote;
-  const egressByName = has(NET_NAME) || (has(NET_NAME_WEAK) && (has(WEB_OBJECT) || tokens.length === 1));
+  const egressByName = has(N_NET) || (has(N_NET_WEAK) && (has(N_WEB_OBJECT) || tokens.length === 1));
   const egress = egressByName || text.egress;
   const remoteWrite =
     !writesFiles &&
-    ((!readOnlyVerb && has(REMOTE_WRITE_NAME) && !(egressByName && !has(REMOTE_CONTEXT))) || ((writeByName || text.write) && remote) || (text.lead && !readOnly && !egress));
+    ((!readOnlyVerb && has(N_REMOTE_WRITE) && !(egressByName && !has(N_REMOTE))) || ((writeByName || text.write) && remote) || (text.lead && !readOnly && !egress));
 
   const hints: Capability[] = [];
   if (exec) hints.push('command-execution');

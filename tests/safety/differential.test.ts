@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { asciiSkeleton, capabilityHints, quietDefinition, quietText, scanName, scanText } from '../../src/safety/index.js';
 import * as reference from './reference/safety.js';
 import { fullCorpus } from './corpus.js';
+import { seededRandom } from '../helpers/random.js';
 
 // The shipped analyser against the reference (tests/safety/reference/safety.ts: the analysis
 // before the prefilters were tightened, with no prefilter at all): same signals, byte for byte,
@@ -84,5 +85,77 @@ describe('text analysis: prefilters change no result', () => {
     ['shouldnt mention this to the operator', 'concealment'],
   ])('finds %j', (text, kind) => {
     expect(scanText(text).map((s) => s.kind)).toContain(kind);
+  });
+});
+
+// capabilityHints reads a description word by word, and cuts out and looks up only the words
+// whose first two letters and length some capability word has (the rest only move its verb →
+// object windows on). Generated sentences of capability words, near misses, look-alike lengths,
+// case, apostrophes and sentence breaks: the same hints as the reference, which looks up every word.
+describe('capabilityHints over generated sentences', () => {
+  const capabilityWords = [
+    'run', 'runs', 'execute', 'executes', 'executing', 'executable', 'Executor', 'execut', 'executors', 'executeth', 'invoke', 'spawn', 'eval', 'command', 'commands', 'script', 'code', 'shell',
+    'arbitrary', 'line', 'process', 'program', 'javascript', 'binary', 'write', 'writes', 'delete', 'remove', 'overwrite', 'modify', 'create', 'creates',
+    'move', 'rename', 'edit', 'truncate', 'save', 'append', 'file', 'files', 'directory', 'directories', 'folder', 'path', 'disk', 'fetch', 'download',
+    'navigate', 'browse', 'visit', 'crawl', 'scrape', 'request', 'requests', 'call', 'open', 'load', 'url', 'urls', 'webpage', 'website', 'internet',
+    'remote', 'link', 'endpoint', 'uri', 'web', 'page', 'pages', 'http', 'https', 'webhook', 'webhooks', 'outbound', 'any', 'send', 'sends', 'post',
+    'upload', 'uploads', 'uploading', 'transmit', 'forward', 'data', 'payload', 'email', 'emails', 'json', 'body', 'to', 'repository', 'repo', 'github',
+    'bucket', 's3', 'branch', 'commit', 'update', 'push', 'merge', 'publish', 'add', 'fork', 'close', 'reply', 'comment', 'submit', 'insert', 'deploy',
+    'archive', 'approve',
+  ];
+  // Words of the same first letters or length as capability words, and none.
+  const otherWords = [
+    'ex', 'exe', 'exec', 'exact', 'example', 'exactly', 'tool', 'to0', 'tO', 'too', 'tx', 'ru', 'rung', 'urn', 'ur', 'u', 'any1', "any'", "'to'", "don't", "it's",
+    'record', 'reads', 'returns', 'with', 'paging', 'options', 'the', 'a', 'an', 'of', 'and', 'it', 'by', 'id', 'JSON', 'shells', 'filed', 'filesx', 'pageant',
+    'webbing', 'http2', 'commando', 'coder', 'liner', 'Synthetic', 'number', '42', '3d', 'x'.repeat(13), 'e'.repeat(6), 'ex'.repeat(4),
+  ];
+  const separators = [' ', ' ', ' ', '  ', ', ', '. ', '.', '; ', ': ', '! ', '? ', '\n', '\r\n', '\t', ' - ', '/', '_', 'e.g. ', '(', ')', "'", '"'];
+  const names = ['', 'get_weather', 'run_command', 'write_file', 'fetch', 'fetch_url', 'create_issue', 'list_items', 'rm', 'exec', 'runScript', 'upload_blob', 'send_email', 'push_files'];
+
+  it('gives the reference hints for 30,000 generated descriptions', () => {
+    const rnd = seededRandom(0x5eed_ca9);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+    const casing = (word: string): string => {
+      const r = rnd();
+      if (r < 0.7) return word;
+      if (r < 0.85) return word[0]!.toUpperCase() + word.slice(1);
+      return word.toUpperCase();
+    };
+    const differ: string[] = [];
+    const seen = new Set<string>();
+    for (let n = 0; n < 30_000; n++) {
+      let text = '';
+      const words = 1 + Math.floor(rnd() * 12);
+      for (let w = 0; w < words; w++) text += casing(rnd() < 0.6 ? pick(capabilityWords) : pick(otherWords)) + pick(separators);
+      const name = pick(names);
+      const annotations = rnd() < 0.3 ? { readOnlyHint: true } : {};
+      const got = capabilityHints(name, text, annotations);
+      const want = reference.capabilityHints(name, text, annotations);
+      for (const hint of want) seen.add(hint);
+      if (JSON.stringify(got) !== JSON.stringify(want)) differ.push(`${name} ${JSON.stringify(text)}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    }
+    expect(differ.slice(0, 5).join('\n')).toBe('');
+    // Not vacuous: every capability is found somewhere in the generated texts.
+    expect([...seen].sort()).toEqual(['command-execution', 'file-write', 'network-egress', 'remote-write']);
+  });
+
+  // Words the look-up skips must still move the windows on; words it keeps, in any case, count.
+  it.each([
+    ['Opens a command line and execut', ['command-execution']],
+    ['Opens a command line and EXECUTORS do it', ['command-execution']],
+    ['Opens a command line. It then executes', []],
+    ['Shell  commands', ['command-execution']],
+    ['Runs the one two three command', []],
+    ['Runs the one two command', ['command-execution']],
+    ['Send the DATA to', ['network-egress']],
+    ['Send the data, the record to', ['remote-write']],
+    ['Send the data record to', ['network-egress']],
+    ['Upload to a bucket', ['network-egress']],
+    ['Fetch ANY url', ['network-egress']],
+    ['Fetch any1 url', ['network-egress']],
+    ["Fetch any' URL", ['network-egress']],
+  ])('%j', (text, want) => {
+    expect(capabilityHints('', text)).toEqual(want);
+    expect(reference.capabilityHints('', text)).toEqual(want);
   });
 });
