@@ -38,13 +38,31 @@ export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
+ * `text` with each `${…}` (up to the first `}` after it) replaced by what `expand` makes of its
+ * inside: what /\$\{([^}]*)\}/g finds, found with two index searches per variable. The pattern
+ * rescans to the end of the text from every `${` of an unclosed `${${${…` (quadratic).
+ */
+function eachVariable(text: string, expand: (inner: string) => string): string {
+  let out = '';
+  let from = 0;
+  for (let open = text.indexOf('${'); open !== -1; open = text.indexOf('${', from)) {
+    const close = text.indexOf('}', open + 2);
+    // No `}` after this `${`: none after any later one either.
+    if (close === -1) break;
+    out += text.slice(from, open) + expand(text.slice(open + 2, close));
+    from = close + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/**
  * Expands `${VAR}`, `${VAR:-default}` and `${env:VAR}` (VS Code) from the environment and
  * `${workspaceFolder}` from the config's location. `${input:…}` needs an interactive prompt
  * and is refused with a message saying so. The values that variables (not the workspace)
  * expanded to are pushed onto `substituted`, if given: they are treated as secrets.
  */
 export function expandVariables(text: string, env: NodeJS.ProcessEnv, where: string, workspace?: string, substituted?: string[]): string {
-  return text.replace(/\$\{([^}]*)\}/g, (_, inner: string) => {
+  return eachVariable(text, (inner) => {
     if (inner === 'workspaceFolder' && workspace !== undefined) return workspace;
     if (inner.startsWith('input:')) {
       throw new ConfigError('UNSUPPORTED', `${where} uses \${${printable(inner, 40)}}, which needs an interactive prompt; put the value in an environment variable and use \${env:NAME}`);

@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { capabilityHints, classifyAddress, compareSeverity, pathTraversal, scanName, scanText, type CapabilityAnnotations, type SignalKind, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
-import type { Severity, TextChange } from './types.js';
+import type { Severity, TextChange, WordSegment } from './types.js';
 import { sortedKeys } from './json.js';
 import { diffWords } from './words.js';
 
@@ -113,6 +113,37 @@ export function introducedSignals(before: string, after: string): TextSignal[] {
   return out.sort((a, b) => compareSeverity(b.severity, a.severity));
 }
 
+/** Longest text a change's detail quotes (code units); past it the text is cut and the entry marked `truncated`. */
+export const MAX_DETAIL_TEXT = 64 * 1024;
+/** Longest label (a field, a JSON Pointer, a schema change) a change's detail quotes. */
+export const MAX_DETAIL_LABEL = 1024;
+
+/** `text` cut to `max` code units, never inside a surrogate pair. */
+function cutAt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = (text.charCodeAt(max - 1) & 0xfc00) === 0xd800 ? max - 1 : max;
+  return text.slice(0, end);
+}
+
+/** A label of the detail: whole, or its first MAX_DETAIL_LABEL code units and "…". */
+export function detailLabel(label: string): string {
+  return label.length <= MAX_DETAIL_LABEL ? label : `${cutAt(label, MAX_DETAIL_LABEL)}…`;
+}
+
+/**
+ * The detail of one changed text: both sides and the word diff, each side cut to
+ * MAX_DETAIL_TEXT. A report quotes every changed text, several times (sides, words, labels):
+ * uncut, a few texts of millions of characters pass V8's longest string and no report could be
+ * written. The reasons and the grade are made from the whole texts; only the quote is cut.
+ */
+function textChange(field: string, before: string | undefined, after: string | undefined): TextChange {
+  const cut = (before?.length ?? 0) > MAX_DETAIL_TEXT || (after?.length ?? 0) > MAX_DETAIL_TEXT;
+  const b = before === undefined ? undefined : cutAt(before, MAX_DETAIL_TEXT);
+  const a = after === undefined ? undefined : cutAt(after, MAX_DETAIL_TEXT);
+  const words: WordSegment[] = b === undefined && a !== undefined ? [{ op: 'added', text: a }] : diffWords(b ?? '', a ?? '');
+  return { field: detailLabel(field), before: b ?? null, after: a ?? null, words, ...(cut ? { truncated: true } : {}) };
+}
+
 const atLeast = (s: Severity, floor: Severity): Severity => (compareSeverity(s, floor) >= 0 ? s : floor);
 
 /**
@@ -121,7 +152,7 @@ const atLeast = (s: Severity, floor: Severity): Severity => (compareSeverity(s, 
  */
 export function gradeTextChange(grade: Grade, field: string, before: string | undefined, after: string | undefined): void {
   if (before === after) return;
-  grade.texts.push({ field, before: before ?? null, after: after ?? null, words: diffWords(before ?? '', after ?? '') });
+  grade.texts.push(textChange(field, before, after));
   const introduced = introducedSignals(before ?? '', after ?? '');
   if (introduced.length === 0) {
     const what = before === undefined ? 'added' : after === undefined ? 'removed' : 'reworded';
@@ -139,14 +170,14 @@ export function gradeIntroduced(grade: Grade, field: string, before: string | un
   if (before === after || after === undefined || after === '') return;
   const introduced = isNew ? scanText(after).filter((s) => compareSeverity(s.severity, 'low') > 0) : introducedSignals(before ?? '', after);
   if (introduced.length === 0) return;
-  grade.texts.push({ field, before: before ?? null, after, words: diffWords(before ?? '', after) });
+  grade.texts.push(textChange(field, before, after));
   for (const s of introduced) grade.addSignal(isNew ? s.severity : atLeast(s.severity, 'medium'), `${field} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
 }
 
 /** Grades the text of something new (a new tool's description): every signal counts as is. */
 export function gradeNewText(grade: Grade, field: string, text: string | undefined): void {
   if (text === undefined || text === '') return;
-  grade.texts.push({ field, before: null, after: text, words: [{ op: 'added', text }] });
+  grade.texts.push(textChange(field, undefined, text));
   for (const s of scanText(text)) {
     if (compareSeverity(s.severity, 'low') <= 0) continue;
     grade.addSignal(s.severity, `${field} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);

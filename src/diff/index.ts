@@ -8,7 +8,7 @@ import { sameJson, unionKeys } from './json.js';
 import { sameItem } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
-import { gradeAddress, gradeCapabilities, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, textLeaves } from './grade.js';
+import { gradeAddress, gradeCapabilities, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, detailLabel, textLeaves } from './grade.js';
 import { compareSchemas } from './schema.js';
 import { artifactChanges, sameArtifact } from './artifact.js';
 import type { ArtifactPin } from '../artifact/types.js';
@@ -49,7 +49,8 @@ function change(server: string, kind: ChangeKind, name: string, type: ChangeType
     severity: grade.severity,
     breaking: grade.breaking,
     reasons: grade.reasons(),
-    detail: { fields, paths, texts: grade.texts, schema },
+    // Labels quote server-chosen keys: each is cut to MAX_DETAIL_LABEL (texts are cut by the grade).
+    detail: { fields: fields.map(detailLabel), paths: paths.map(detailLabel), texts: grade.texts, schema: schema.map((s) => ({ ...s, path: detailLabel(s.path), change: detailLabel(s.change) })) },
   };
 }
 

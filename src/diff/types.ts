@@ -20,6 +20,8 @@ export interface TextChange {
   before: string | null;
   after: string | null;
   words: WordSegment[];
+  /** Present when a side was longer than the detail quotes (src/diff/grade MAX_DETAIL_TEXT): both sides and the words are cut. */
+  truncated?: true;
 }
 
 /** One JSON-Schema-level observation about an inputSchema or outputSchema change. */

@@ -66,8 +66,9 @@ export const SPEC_PHRASES: {
   { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\binclude\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+of\b[^.\n]{0,40}?(?:~\/|\/etc\/|\.env\b|\.ssh|\.aws|\.npmrc|\.netrc|\bcredentials?\b|\b(?:private|api|ssh)\s+keys?\b|\bsecrets?\b|\btokens?\b|\bpasswords?\b)/i, gates: [['content'], ['include']] },
   { kind: 'sensitive-path', severity: 'critical', title: 'File exfiltration', pattern: /\b(?:include|put|pass|embed|append|add)\s+(?:the\s+|its\s+)?(?:full\s+|entire\s+|complete\s+|raw\s+)?contents?\s+(?:of\b[^.\n]{0,60}?)?\b(?:in|into|as)\s+(?:the\s+|your\s+|a\s+)?['"`]?\w+['"`]?\s+(?:parameter|argument|field|param|arg)\b/i, gates: [['content'], ['param', 'arg', 'field']] },
   // §3.5 "Obfuscation: hex escapes" (HIGH, BLOCK): a run of \xHH or \uHHHH escapes written out
-  // as text (the analyzer decodes base64, not escapes).
-  { kind: 'encoded-blob', severity: 'high', title: 'Escaped (hex / unicode) text', pattern: /(?:\\x[0-9a-f]{2}){4,}|(?:\\u[0-9a-f]{4}){4,}|(?:\\u\{[0-9a-f]{1,6}\}){4,}/i, gates: [['\\']] },
+  // as text (the analyzer decodes base64, not escapes). Four in a row are enough to find a run:
+  // a `{4,}` over the group runs out of V8's backtracking stack on a million escapes.
+  { kind: 'encoded-blob', severity: 'high', title: 'Escaped (hex / unicode) text', pattern: /(?:\\x[0-9a-f]{2}){4}|(?:\\u[0-9a-f]{4}){4}|(?:\\u\{[0-9a-f]{1,6}\}){4}/i, gates: [['\\']] },
   { kind: 'model-instruction', severity: 'critical', title: 'Instruction override', pattern: /\bdisregard\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:previous|prior|earlier|above|user'?s?|system)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|rules?)\b/i, gates: [['disregard']] },
   { kind: 'network-egress', severity: 'critical', title: 'Data exfiltration', pattern: /\bexfiltrat\w*/i, gates: [['exfiltrat']] },
   // §3.5 "Data transmission" ("send to URL", "POST to", "transmit") is CRITICAL. It must not hit a
@@ -260,7 +261,19 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
     const mentions = (words: readonly string[]) => words.some((w) => (lower ??= text.toLowerCase()).includes(w));
     for (const rule of SPEC_PHRASES) {
       if (!rule.gates.every(mentions)) continue;
-      const m = rule.pattern.exec(bounded);
+      let m: RegExpExecArray | null;
+      try {
+        m = rule.pattern.exec(bounded);
+      } catch (error) {
+        // Out of V8's backtracking stack on a text of millions of characters: a bound that is
+        // hit is a finding, never a pass.
+        if (!(error instanceof RangeError)) throw error;
+        f.add('high', 'Text not analysed', `${where}: a text of ${text.length.toLocaleString('en-US')} characters too long to analyse whole; review it by hand.`, {
+          ...(surface.file ? { file: surface.file } : {}),
+          remediation: 'Keep descriptions short enough to review; review this one by hand.',
+        });
+        return;
+      }
       if (!m) continue;
       const key = `${where}\u0000${rule.title}`;
       if (seen.has(key)) continue;

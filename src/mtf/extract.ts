@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
-import { printable } from '../util/text.js';
+import { capMarkRuns, printable } from '../util/text.js';
 import { MtfError } from './errors.js';
 import type { ArchiveEntry, BundleFile } from './types.js';
 
@@ -263,8 +263,10 @@ function trimDotsAndSpaces(part: string): string {
 }
 
 export function collisionKey(path: string): string {
-  return path
-    .normalize('NFC')
+  // Runs of combining marks cut first: NFC is quadratic in a long one. Two paths alike up to
+  // the cut collide, and a collision is refused: the cut can only refuse more.
+  return capMarkRuns(path)
+    .text.normalize('NFC')
     .toLowerCase()
     .split('/')
     .map(trimDotsAndSpaces)

@@ -15,12 +15,25 @@ const OPERATORS = new Set(['+', '#', '/', '.', ';', '?', '&']);
 /** Operators whose expansion keeps reserved characters (`/`, `?`…) as they are (RFC 6570 §3.2.3, §3.2.4). */
 const RESERVED = new Set(['+', '#']);
 
+/** Longest locked URI template the proxy matches URIs against (see parseTemplate). */
+export const MAX_TEMPLATE_LENGTH = 8 * MAX_URI_LENGTH;
+
+/** Most variables one expression of a locked template may list (uri-template-lite builds one pattern of them). */
+export const MAX_TEMPLATE_VARIABLES = 256;
+
+/** One variable of an expression (RFC 6570 varspec): a name, then an explode or a prefix length. */
+const VARSPEC = /^[A-Za-z0-9_%.]+(?:\*|:\d{1,4})?$/;
+
 /**
  * A locked URI template, split into literals and expressions once. `undefined` when the
  * template is malformed or has two adjacent expressions without a separator the matcher can
  * find (`{a}{b}`): such a template matches nothing (fail closed).
  */
 export function parseTemplate(template: string): Part[] | undefined {
+  // A template whose text alone is many times the longest URI let through, or an expression of
+  // hundreds of variables, is no honest server's (and uri-template-lite's patterns overflow
+  // V8's stack on tens of thousands of variables): it matches nothing.
+  if (template.length > MAX_TEMPLATE_LENGTH) return undefined;
   const parts: Part[] = [];
   let i = 0;
   while (i < template.length) {
@@ -35,7 +48,10 @@ export function parseTemplate(template: string): Part[] | undefined {
     const inner = template.slice(open + 1, close);
     const op = OPERATORS.has(inner[0] ?? '') ? inner[0]! : '';
     const body = inner.slice(op.length);
-    if (!/^[A-Za-z0-9_%.]+(?:\*|:\d{1,4})?(?:,[A-Za-z0-9_%.]+(?:\*|:\d{1,4})?)*$/.test(body)) return undefined;
+    // Each variable alone: one pattern over the whole list runs out of V8's backtracking stack
+    // on a few million variables (a lockfile can hold such a template).
+    const variables = body.split(',');
+    if (variables.length > MAX_TEMPLATE_VARIABLES || !variables.every((v) => VARSPEC.test(v))) return undefined;
     const previous = parts[parts.length - 1];
     // Two expressions in a row: the second must start with its own operator character, which
     // is where the first one ends.
@@ -57,6 +73,17 @@ export function parseTemplate(template: string): Part[] | undefined {
  * reserved (`{+path}`, `{#frag}`) or path (`{/seg}`) expansion.
  */
 export function matchTemplate(parts: Part[], uri: string): { ok: true } | { ok: false; reason: string } {
+  try {
+    return matchParts(parts, uri);
+  } catch (error) {
+    // uri-template-lite's patterns out of V8's stack (a RangeError, or a SyntaxError when the
+    // pattern it builds is too large to compile): no match (fail closed), the proxy stays up.
+    if (!(error instanceof RangeError) && !(error instanceof SyntaxError)) throw error;
+    return { ok: false, reason: 'the locked template is too large to match against' };
+  }
+}
+
+function matchParts(parts: Part[], uri: string): { ok: true } | { ok: false; reason: string } {
   Template ??= require('uri-template-lite') as TemplateClass;
   const values: Record<string, string | string[]> = {};
   let pos = 0;

@@ -2,6 +2,7 @@ import type { DiffReport } from '../diff/types.js';
 import type { DiffSources } from './diff-common.js';
 import type { ServerDigest } from './diff-servers.js';
 import { safeJson } from '../util/text.js';
+import { detailLabel } from '../diff/grade.js';
 
 /** Version of the `diff --format json` document; bumped on any incompatible change. */
 export const DIFF_JSON_VERSION = 1;
@@ -20,5 +21,15 @@ export function renderDiffJson(report: DiffReport, sources: DiffSources, failOn:
     servers,
     changes: report.changes,
   };
-  return `${safeJson(doc)}\n`;
+  try {
+    return `${safeJson(doc)}\n`;
+  } catch (error) {
+    // Past V8's longest string (names of millions of characters each, many of them): the same
+    // report without the detail, names cut, and marked so. Drift, summary, severities, reasons
+    // and the exit code are those of the whole report.
+    // V8 throws a RangeError; Buffer's decoder an Error with code ERR_STRING_TOO_LONG.
+    if (!(error instanceof RangeError) && (error as { code?: unknown }).code !== 'ERR_STRING_TOO_LONG') throw error;
+    const changes = report.changes.map((c) => ({ ...c, name: detailLabel(c.name), detail: { fields: [], paths: [], texts: [], schema: [] } }));
+    return `${safeJson({ ...doc, truncated: true, servers: servers.map((s) => ({ ...s, server: detailLabel(s.server) })), changes: changes.map((c) => ({ ...c, server: detailLabel(c.server) })) })}\n`;
+  }
 }

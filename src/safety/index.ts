@@ -1,4 +1,4 @@
-import { isAsciiText, isPlainText, isPrintableAscii, printable } from '../util/text.js';
+import { capMarkRuns, isAsciiText, isPlainText, isPrintableAscii, longMarkRunAt, MAX_MARK_RUN, printable } from '../util/text.js';
 import { AsciiWordSet } from './ascii.js';
 import { CONFUSABLE_TO_ASCII } from './confusables.js';
 
@@ -65,7 +65,9 @@ export function maxSeverity(severities: Iterable<Severity>): Severity {
 // spell out a whole hidden ASCII message ("ASCII smuggling"), and the bidi controls. One
 // character class (and a one-character look-ahead) per character: linear.
 const INVISIBLE = /(?![\u{e0000}-\u{e007f}\p{Bidi_Control}])[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}]/gu;
-const TAG_CHARS = /[\u{e0000}-\u{e007f}]+/gu;
+// One tag character per match: a `+` over this astral class runs out of V8's backtracking stack
+// on a run of ~8 M (tagRuns finds the runs with a loop).
+const TAG_CHAR = /[\u{e0000}-\u{e007f}]/gu;
 // Bidirectional controls (Bidi_Control): embeddings/overrides, isolates, and the directional
 // marks (Trojan Source, CVE-2021-42574).
 const BIDI = /\p{Bidi_Control}/gu;
@@ -74,7 +76,7 @@ const BIDI = /\p{Bidi_Control}/gu;
 const NAME_CONTROL = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\p{Noncharacter_Code_Point}]/u;
 const BIDI_OVERRIDE = /[\u202a-\u202e\u2066-\u2069]/u;
 // Non-global copies for a yes/no test (no lastIndex state), built once.
-const HAS_TAG_CHAR = new RegExp(TAG_CHARS.source, 'u');
+const HAS_TAG_CHAR = new RegExp(TAG_CHAR.source, 'u');
 const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
 const HAS_BIDI = new RegExp(BIDI.source, 'u');
 
@@ -365,10 +367,34 @@ function inRanges(ranges: readonly [number, number][], cursor: { at: number }, i
   return r !== undefined && r[0] <= index;
 }
 
-/** Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for pattern matching. */
-function foldForMatching(text: string): string {
+/**
+ * Text with invisible and bidi characters removed and compatibility forms folded (NFKC), for
+ * pattern matching. Runs of combining marks are cut first (capMarkRuns: NFKC is quadratic in a
+ * long one); `onCut` hears of it, with the number of marks cut and where the first long run is.
+ */
+function foldForMatching(text: string, onCut?: (cut: number, index: number) => void): string {
   if (isPlainText(text)) return text;
-  return text.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '').normalize('NFKC');
+  const visible = text.replace(INVISIBLE, '').replace(TAG_CHAR, '').replace(BIDI, '');
+  const capped = capMarkRuns(visible);
+  if (capped.cut > 0) onCut?.(capped.cut, Math.max(0, longMarkRunAt(text)));
+  return capped.text.normalize('NFKC');
+}
+
+/** The runs of tag characters in `text`: where each starts and the ASCII it spells. A loop over code units: linear, no stack. */
+function* tagRuns(text: string): Generator<{ index: number; hidden: string }> {
+  const isTag = (i: number) => text.charCodeAt(i) === 0xdb40 && (text.charCodeAt(i + 1) & 0xff80) === 0xdc00;
+  for (let i = text.indexOf('\udb40'); i !== -1 && i < text.length; i = text.indexOf('\udb40', i)) {
+    if (!isTag(i)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const codes: number[] = [];
+    for (; isTag(i); i += 2) codes.push(text.charCodeAt(i + 1) - 0xdc00);
+    let hidden = '';
+    for (let k = 0; k < codes.length; k += 8192) hidden += String.fromCharCode(...codes.slice(k, k + 8192));
+    yield { index: start, hidden };
+  }
 }
 
 function looksLikeBase64(run: string): boolean {
@@ -545,15 +571,16 @@ function analyseText(input: string): TextSignal[] {
   const plain = isPlainText(text);
   // Hidden characters are judged on the raw text.
   if (!plain) {
-    for (const run of text.matchAll(TAG_CHARS)) {
-      const hidden = [...run[0]].map((c) => String.fromCodePoint(c.codePointAt(0)! - 0xe0000)).join('');
-      found.add('invisible-char', 'critical', `tags\u0000${hidden}`, () => `Unicode tag characters spelling "${printable(hidden, 60)}"`, run.index);
+    for (const run of tagRuns(text)) {
+      found.add('invisible-char', 'critical', `tags\u0000${run.hidden}`, () => `Unicode tag characters spelling "${printable(run.hidden, 60)}"`, run.index);
     }
     collectCodePoints(text, INVISIBLE, 'invisible-char', 'high', found);
     collectCodePoints(text, BIDI, 'bidi-control', BIDI_OVERRIDE.test(text) ? 'high' : 'medium', found);
   }
 
-  const folded = plain ? text : foldForMatching(text);
+  const folded = plain ? text : foldForMatching(text, (_cut, index) =>
+    found.add('unanalysed-text', 'high', 'marks', () => `more than ${MAX_MARK_RUN} combining marks in a row ${excerpt(text, index, 1)}: only the first ${MAX_MARK_RUN} of a run are analysed; review it by hand`, index),
+  );
   const lower = folded.toLowerCase();
   const mentions = (hints: readonly string[]) => hints.some((h) => lower.includes(h));
   for (const rule of INSTRUCTION_RULES) if (rule.gates.every(mentions)) collect(folded, rule.pattern, rule.kind, rule.severity, found);
@@ -617,7 +644,7 @@ function analyseText(input: string): TextSignal[] {
 
 /** A name without its invisible, tag and bidi-control characters: what a reader sees of it. */
 export function visibleName(name: string): string {
-  return name.replace(INVISIBLE, '').replace(TAG_CHARS, '').replace(BIDI, '');
+  return name.replace(INVISIBLE, '').replace(TAG_CHAR, '').replace(BIDI, '');
 }
 
 /** The ASCII an identifier looks like, when each character has an ASCII look-alike; else undefined. */
@@ -625,7 +652,7 @@ export function asciiSkeleton(name: string): string | undefined {
   // ASCII is its own skeleton (NFKC leaves it as it is).
   if (isAsciiText(name)) return name;
   let out = '';
-  for (const ch of name.normalize('NFKC')) {
+  for (const ch of capMarkRuns(name).text.normalize('NFKC')) {
     if (ch.charCodeAt(0) < 0x80) out += ch;
     else {
       const mapped = CONFUSABLE_TO_ASCII.get(ch);
@@ -661,6 +688,9 @@ export function scanName(name: string): TextSignal[] {
   }
   if (HAS_BIDI.test(name)) {
     out.push({ kind: 'bidi-control', severity: 'critical', evidence: `bidirectional control characters in name "${printable(name, 80)}"` });
+  }
+  if (longMarkRunAt(name) >= 0) {
+    out.push({ kind: 'unanalysed-text', severity: 'high', evidence: `more than ${MAX_MARK_RUN} combining marks in a row in name "${printable(name, 80)}": only ${MAX_MARK_RUN} of a run are compared; review it by hand` });
   }
   const visible = visibleName(name);
   const skeleton = asciiSkeleton(visible);
@@ -1045,7 +1075,7 @@ export function pathTraversal(uri: string): { root: string } | undefined {
     text = decoded;
   }
   if (!text.includes('.') && !/[\uff0e\u2024]/u.test(text)) return undefined;
-  text = text.normalize('NFKC').replace(/\u2024/gu, '.').replace(/\\/g, '/').replace(/\{[^{}]*\}/g, 'x');
+  text = capMarkRuns(text).text.normalize('NFKC').replace(/\u2024/gu, '.').replace(/\\/g, '/').replace(/\{[^{}]*\}/g, 'x');
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]{0,63}:/.exec(text);
   let rest = scheme ? text.slice(scheme[0].length) : text;
   let root = scheme ? scheme[0] : '';

@@ -1,4 +1,4 @@
-import { isPrintableAscii, printable } from '../util/text.js';
+import { capMarkRuns, isPrintableAscii, printable } from '../util/text.js';
 import { CONFUSABLE_TO_ASCII } from './confusables.js';
 import { visibleName } from './index.js';
 
@@ -37,7 +37,8 @@ export function shadowKey(name: string): string {
   // Printable ASCII (most names) has nothing to drop, normalise or map.
   if (isPrintableAscii(name)) return name;
   let out = '';
-  for (const ch of visibleName(name).normalize('NFKC')) out += CONFUSABLE_TO_ASCII.get(ch) ?? ch;
+  // Runs of combining marks cut first (NFKC is quadratic in a long one); scanName reports them.
+  for (const ch of capMarkRuns(visibleName(name)).text.normalize('NFKC')) out += CONFUSABLE_TO_ASCII.get(ch) ?? ch;
   return out;
 }
 

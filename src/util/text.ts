@@ -57,6 +57,57 @@ export function isAsciiText(text: string): boolean {
   return true;
 }
 
+/** Most combining marks in a row that normalisation is given (see capMarkRuns). */
+export const MAX_MARK_RUN = 32;
+// A combining mark, or a character whose compatibility decomposition starts with one (U+0E33,
+// U+0EB3, U+FF9E, U+FF9F: the whole list, checked against every code point in tests/safety).
+const MARK_CLASS = '[\\p{M}\\u0e33\\u0eb3\\uff9e\\uff9f]';
+let longMarkRun: RegExp | undefined;
+let markAt: RegExp | undefined;
+
+/** Where the first run of more than MAX_MARK_RUN combining marks starts in `text`, or -1. */
+export function longMarkRunAt(text: string): number {
+  if (isAsciiText(text)) return -1;
+  const m = (longMarkRun ??= new RegExp(`${MARK_CLASS}{${MAX_MARK_RUN + 1}}`, 'u')).exec(text);
+  return m ? m.index : -1;
+}
+
+/**
+ * `text` with every run of more than MAX_MARK_RUN combining marks cut to its first MAX_MARK_RUN,
+ * and the number of marks cut (0: the text itself is returned). NFC and NFKC reorder the marks of
+ * a run by their combining classes one step at a time: on a run whose classes alternate (U+0301,
+ * U+0316, U+0301…) that is quadratic in its length, and a 4 MiB run does not finish. No honest
+ * text stacks more than a few marks on one letter; callers that cut report it. A fixed-count
+ * pattern finds the first long run (linear), then one pass over the code units cuts them all.
+ */
+export function capMarkRuns(text: string): { text: string; cut: number } {
+  if (longMarkRunAt(text) < 0) return { text, cut: 0 };
+  const mark = (markAt ??= new RegExp(MARK_CLASS, 'uy'));
+  const parts: string[] = [];
+  let from = 0;
+  let run = 0;
+  let cut = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    const units = c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    let isMark = false;
+    if (c >= 0x300) {
+      mark.lastIndex = i;
+      isMark = mark.test(text);
+    }
+    if (!isMark) run = 0;
+    else if (++run > MAX_MARK_RUN) {
+      // Drop this mark: keep what came before it.
+      if (from < i) parts.push(text.slice(from, i));
+      from = i + units;
+      cut++;
+    }
+    i += units;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return { text: parts.join(''), cut };
+}
+
 const escapeCodePoint = (c: string) => `\\u{${c.codePointAt(0)!.toString(16)}}`;
 
 /**
