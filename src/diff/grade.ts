@@ -130,6 +130,9 @@ export function detailLabel(label: string): string {
   return label.length <= MAX_DETAIL_LABEL ? label : `${cutAt(label, MAX_DETAIL_LABEL)}…`;
 }
 
+/** A field as a reason names it: at most 100 code units, so what the reason says (300 at most) is not cut off by a long key. */
+const reasonLabel = (field: string) => (field.length <= 100 ? field : `${cutAt(field, 100)}…`);
+
 /**
  * The detail of one changed text: both sides and the word diff, each side cut to
  * MAX_DETAIL_TEXT. A report quotes every changed text, several times (sides, words, labels):
@@ -156,10 +159,10 @@ export function gradeTextChange(grade: Grade, field: string, before: string | un
   const introduced = introducedSignals(before ?? '', after ?? '');
   if (introduced.length === 0) {
     const what = before === undefined ? 'added' : after === undefined ? 'removed' : 'reworded';
-    grade.add('low', `${field} ${what}; it introduces no instruction, sensitive path, URL, encoded or hidden text`);
+    grade.add('low', `${reasonLabel(field)} ${what}; it introduces no instruction, sensitive path, URL, encoded or hidden text`);
     return;
   }
-  for (const s of introduced) grade.add(atLeast(s.severity, 'medium'), `${field} introduces ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+  for (const s of introduced) grade.add(atLeast(s.severity, 'medium'), `${reasonLabel(field)} introduces ${KIND_LABEL[s.kind]}: ${s.evidence}`);
 }
 
 /**
@@ -171,7 +174,7 @@ export function gradeIntroduced(grade: Grade, field: string, before: string | un
   const introduced = isNew ? scanText(after).filter((s) => compareSeverity(s.severity, 'low') > 0) : introducedSignals(before ?? '', after);
   if (introduced.length === 0) return;
   grade.texts.push(textChange(field, before, after));
-  for (const s of introduced) grade.addSignal(isNew ? s.severity : atLeast(s.severity, 'medium'), `${field} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+  for (const s of introduced) grade.addSignal(isNew ? s.severity : atLeast(s.severity, 'medium'), `${reasonLabel(field)} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
 }
 
 /** Grades the text of something new (a new tool's description): every signal counts as is. */
@@ -180,7 +183,7 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
   grade.texts.push(textChange(field, undefined, text));
   for (const s of scanText(text)) {
     if (compareSeverity(s.severity, 'low') <= 0) continue;
-    grade.addSignal(s.severity, `${field} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+    grade.addSignal(s.severity, `${reasonLabel(field)} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
   }
 }
 

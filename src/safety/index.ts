@@ -229,13 +229,13 @@ function bareHostUrls(text: string, skip: readonly [number, number][]): { index:
 /** Words without which BARE_INTERNAL cannot match (each alternative spells one). */
 const BARE_INTERNAL_HINTS = ['169.254.', 'metadata.google.internal', '127.', 'localhost:'];
 const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.internal|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost:\d+)\b/giu;
-/** Shortest run of BASE64_RUN's characters it matches; HEX_RUN's first form needs a longer one. */
+/** Shortest run of base64 characters that is a blob; a hex run must be twice as long. */
 const MIN_BLOB_RUN = 48;
 const isBlobChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 95 || c === 45;
 
 /**
- * Whether `text` holds MIN_BLOB_RUN base64 characters in a row: without such a run neither
- * BASE64_RUN nor HEX_RUN's digit form can match (HEX_RUN's `\\xHH` form is tested apart).
+ * Whether `text` holds MIN_BLOB_RUN base64 characters in a row: without such a run there is
+ * neither a base64 nor a hex run (escaped text is looked for apart).
  * One pass, no pattern.
  */
 function hasLongRun(text: string): boolean {
@@ -247,10 +247,101 @@ function hasLongRun(text: string): boolean {
   return false;
 }
 
-// Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
-// SHA-256 so digests are not flagged.
-const BASE64_RUN = /[A-Za-z0-9+/_-]{48,}={0,2}/gu;
-const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){48,}\b|(?:\\x[0-9a-fA-F]{2}){12,}/gu;
+const isHexDigit = (c: number) => hexValue(c) >= 0;
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/**
+ * The longest runs of characters that pass `test`, at least `min` long, as [start, end). A loop:
+ * `[A-Za-z0-9+/_-]{48,}` itself runs out of V8's backtracking stack on a run of a few million.
+ */
+function* runsOf(text: string, test: (c: number) => boolean, min: number): Generator<[number, number]> {
+  for (let i = 0; i < text.length; i++) {
+    if (!test(text.charCodeAt(i))) continue;
+    const start = i;
+    while (i < text.length && test(text.charCodeAt(i))) i++;
+    if (i - start >= min) yield [start, i];
+  }
+}
+
+/**
+ * Base64 (or base64url) runs long enough to carry a hidden instruction, with up to two `=`
+ * after: what /[A-Za-z0-9+/_-]{48,}={0,2}/gu finds.
+ */
+function* base64Runs(text: string): Generator<{ index: number; run: string }> {
+  for (const [start, end] of runsOf(text, isBlobChar, MIN_BLOB_RUN)) {
+    let stop = end;
+    while (stop < end + 2 && text.charCodeAt(stop) === 0x3d) stop++;
+    yield { index: start, run: text.slice(start, stop) };
+  }
+}
+
+/**
+ * Hex runs longer than a SHA-256 (so digests are not flagged), of even length, standing as a
+ * word of their own: what /\b(?:[0-9a-fA-F]{2}){48,}\b/gu finds.
+ */
+function* hexRuns(text: string): Generator<{ index: number; run: string }> {
+  for (const [start, end] of runsOf(text, isHexDigit, 2 * MIN_BLOB_RUN)) {
+    if ((end - start) % 2 !== 0 || (start > 0 && isWordChar(text.charCodeAt(start - 1))) || isWordChar(text.charCodeAt(end))) continue;
+    yield { index: start, run: text.slice(start, end) };
+  }
+}
+/** Escapes in a row that make a run: twelve `\xHH`, or four when one is a `\uHHHH` or `\u{H…}`. */
+const MIN_HEX_ESCAPES = 12;
+const MIN_UNICODE_ESCAPES = 4;
+
+const hexValue = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
+
+/**
+ * Runs of escapes written out as text (`\x69\x67…`, `\u0069\u0067…`, `\u{69}…`): where each
+ * starts and ends and the text it spells. A model reads them as the characters they stand for,
+ * so what they spell is analysed too. One pass from backslash to backslash: linear, no pattern.
+ */
+function* escapeRuns(text: string): Generator<{ index: number; end: number; decoded: string }> {
+  for (let i = text.indexOf('\\'); i !== -1; ) {
+    let j = i;
+    let count = 0;
+    let unicode = false;
+    const codes: number[] = [];
+    for (;;) {
+      if (text.charCodeAt(j) !== 0x5c) break;
+      const form = text.charCodeAt(j + 1);
+      if (form === 0x78) {
+        const hi = hexValue(text.charCodeAt(j + 2));
+        const lo = hexValue(text.charCodeAt(j + 3));
+        if (hi < 0 || lo < 0) break;
+        codes.push(hi * 16 + lo);
+        j += 4;
+      } else if (form === 0x75 && text.charCodeAt(j + 2) === 0x7b) {
+        let k = j + 3;
+        let code = 0;
+        while (k < j + 9 && hexValue(text.charCodeAt(k)) >= 0) code = code * 16 + hexValue(text.charCodeAt(k++));
+        if (k === j + 3 || text.charCodeAt(k) !== 0x7d) break;
+        if (code > 0x10ffff) codes.push(0xfffd);
+        else if (code > 0xffff) codes.push(0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff));
+        else codes.push(code);
+        unicode = true;
+        j = k + 1;
+      } else if (form === 0x75) {
+        let code = 0;
+        for (let k = j + 2; k < j + 6 && code >= 0; k++) {
+          const digit = hexValue(text.charCodeAt(k));
+          code = digit < 0 ? -1 : code * 16 + digit;
+        }
+        if (code < 0) break;
+        codes.push(code);
+        unicode = true;
+        j += 6;
+      } else break;
+      count++;
+    }
+    if (count >= MIN_HEX_ESCAPES || (unicode && count >= MIN_UNICODE_ESCAPES)) {
+      let decoded = '';
+      for (let k = 0; k < codes.length; k += 8192) decoded += String.fromCharCode(...codes.slice(k, k + 8192));
+      yield { index: i, end: j, decoded };
+    }
+    i = text.indexOf('\\', j > i ? j : i + 1);
+  }
+}
 
 function excerpt(text: string, index: number, length: number): string {
   const start = Math.max(0, index - 20);
@@ -612,24 +703,35 @@ function analyseText(input: string): TextSignal[] {
 
   const blobRanges: [number, number][] = [];
   const longRun = hasLongRun(folded);
-  for (const m of longRun ? folded.matchAll(BASE64_RUN) : []) {
-    if (!looksLikeBase64(m[0])) continue;
-    blobRanges.push([m.index, m.index + m[0].length]);
-    const decoded = decodeBase64(m[0]);
+  for (const { index, run } of longRun ? base64Runs(folded) : []) {
+    if (!looksLikeBase64(run)) continue;
+    blobRanges.push([index, index + run.length]);
+    const decoded = decodeBase64(run);
     const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
     found.add(
       'encoded-blob',
       inner.length > 0 ? 'high' : 'medium',
-      m[0],
-      () => (inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`),
-      m.index,
+      run,
+      () => (inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, index, run.length)}`),
+      index,
     );
   }
   // Hex runs outside those blobs.
   const blobCursor = { at: 0 };
-  for (const m of longRun || folded.includes('\\x') ? folded.matchAll(HEX_RUN) : []) {
-    if (inRanges(blobRanges, blobCursor, m.index)) continue;
-    found.add('encoded-blob', 'medium', m[0].toLowerCase(), () => excerpt(folded, m.index, m[0].length), m.index);
+  for (const { index, run } of longRun ? hexRuns(folded) : []) {
+    if (inRanges(blobRanges, blobCursor, index)) continue;
+    found.add('encoded-blob', 'medium', run.toLowerCase(), () => excerpt(folded, index, run.length), index);
+  }
+  // Escaped text: high when what it spells carries a signal of its own, as with base64.
+  for (const run of folded.includes('\\') ? escapeRuns(folded) : []) {
+    const inner = scanText(run.decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+    found.add(
+      'encoded-blob',
+      inner.length > 0 ? 'high' : 'medium',
+      folded.slice(run.index, run.end).toLowerCase(),
+      () => (inner.length > 0 ? `escaped text that spells: ${printable(run.decoded, 70)}` : excerpt(folded, run.index, run.end - run.index)),
+      run.index,
+    );
   }
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).

@@ -626,10 +626,9 @@ describe('a description of millions of characters in one run (found by this revi
   // stack size exceeded" (exit 2, no report). Such a text is now one high `unanalysed-text`
   // signal: diff reports the change, policy and scan fail closed.
   const small = lockOf({ name: 'inv', tools: [{ name: 'fetch', description: 'Fetch a record.' }] });
-  it.each([
-    ['base64-alphabet', 'a'.repeat(12 << 20), '12,582,912'],
-    ['Cyrillic', 'ж'.repeat(5 << 20), '5,242,880'],
-  ])('%s: diff reports it (exit 1, high), policy check --preset strict and scan --lock fail on it', async (_label, description, chars) => {
+  // Since round 10 the base64 and hex runs are found by a loop, so a run of 12 Mi 'a' is analysed
+  // whole: one medium encoded run (see the test after this one).
+  it.each([['Cyrillic', 'ж'.repeat(5 << 20), '5,242,880']])('%s: diff reports it (exit 1, high), policy check --preset strict and scan --lock fail on it', async (_label, description, chars) => {
     const dir = folder({ 'a.json': small, 'b.json': lockOf({ name: 'inv', tools: [{ name: 'fetch', description }] }) });
     const evidence = `a text of ${chars} characters too long to analyse whole; review it by hand`;
     const r = await diff(dir, 'json');
@@ -648,6 +647,24 @@ describe('a description of millions of characters in one run (found by this revi
     expect(scan.stderr).toBe('');
     expect(scan.code).toBe(1);
     expect(scan.stdout).toContain(evidence);
+  }, 120_000);
+});
+
+describe('a run of 12 Mi base64 letters is analysed whole (round 10: runs found by a loop, not a pattern)', () => {
+  it('diff reports an encoded run (exit 1, medium), no text left unanalysed; scan --lock reports it medium', async () => {
+    const small = lockOf({ name: 'inv', tools: [{ name: 'fetch', description: 'Fetch a record.' }] });
+    const dir = folder({ 'a.json': small, 'b.json': lockOf({ name: 'inv', tools: [{ name: 'fetch', description: 'a'.repeat(12 << 20) }] }) });
+    const r = await diff(dir, 'json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const [change] = (JSON.parse(r.stdout) as { changes: { severity: string; reasons: string[] }[] }).changes;
+    expect(change!.severity).toBe('medium');
+    expect(change!.reasons.join('\n')).toContain('description introduces an encoded blob');
+    expect(r.stdout).not.toContain('too long to analyse');
+    const scan = await spawnCli(['scan', '--lock', 'b.json'], { cwd: dir, env: env() });
+    expect(scan.stderr).toBe('');
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toMatch(/medium\s+Encoded or obfuscated content: tool "fetch" description: a{20}/);
   }, 120_000);
 });
 

@@ -223,7 +223,13 @@ const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.interna
 // Base64 (or base64url) runs long enough to carry a hidden instruction; hex runs longer than a
 // SHA-256 so digests are not flagged.
 const BASE64_RUN = /[A-Za-z0-9+/_-]{48,}={0,2}/gu;
-const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){48,}\b|(?:\\x[0-9a-fA-F]{2}){12,}/gu;
+const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){48,}\b/gu;
+// Escaped text (added with round 10): any run of escapes; kept when it has twelve, or four with a \u one.
+const ESCAPE_RUN = /(?:\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+/gu;
+const decodeEscapes = (run: string) =>
+  run.replace(/\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}/g, (_, x, u, b) =>
+    x ? String.fromCharCode(parseInt(x, 16)) : u ? String.fromCharCode(parseInt(u, 16)) : parseInt(b, 16) > 0x10ffff ? '\ufffd' : String.fromCodePoint(parseInt(b, 16)),
+  );
 
 function excerpt(text: string, index: number, length: number): string {
   const start = Math.max(0, index - 20);
@@ -459,6 +465,13 @@ function analyseText(input: string): TextSignal[] {
   for (const m of folded.matchAll(HEX_RUN)) {
     if (inRanges(blobRanges, blobCursor, m.index)) continue;
     found.add('encoded-blob', 'medium', m[0].toLowerCase(), () => excerpt(folded, m.index, m[0].length), m.index);
+  }
+  for (const m of folded.matchAll(ESCAPE_RUN)) {
+    const count = m[0].split('\\').length - 1;
+    if (count < 12 && !(count >= 4 && m[0].includes('\\u'))) continue;
+    const decoded = decodeEscapes(m[0]);
+    const inner = scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+    found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `escaped text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
