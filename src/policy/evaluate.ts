@@ -3,7 +3,7 @@ import { printable } from '../util/text.js';
 import { celEnvironment, type CompiledPolicy } from './compile.js';
 import { PolicyError } from './errors.js';
 import { explainFailure, type Offending } from './explain.js';
-import { FAST_BAIL, fastValue } from './fast-eval.js';
+import { FAST_BAIL, fastValue, matchesOverflow } from './fast-eval.js';
 import type { PolicyMode, RuleSeverity } from './load.js';
 import { nowMs } from '../util/clock.js';
 
@@ -119,6 +119,24 @@ function countsOf(rules: readonly RuleResult[]): RuleCounts {
   };
 }
 
+/**
+ * cel-js reports any exception of matches() as "Invalid regular expression: PATTERN", a
+ * stack overflow on a long text included: when PATTERN compiles, that is what happened, and the
+ * error says so (matchesOverflow) instead of calling a valid pattern invalid.
+ */
+function regexOverflow(error: unknown): Error | undefined {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string' || !message.startsWith(INVALID_PATTERN)) return undefined;
+  const pattern = message.slice(INVALID_PATTERN.length).split('\n')[0]!;
+  try {
+    new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+  return matchesOverflow(pattern);
+}
+const INVALID_PATTERN = 'Invalid regular expression: ';
+
 function errorText(error: unknown): string {
   // Anything may be thrown, null and undefined included.
   const e = (error ?? {}) as { summary?: unknown; message?: unknown };
@@ -159,7 +177,7 @@ export function evaluatePolicies(compiled: readonly CompiledPolicy[], input: unk
             { cause: error },
           );
         }
-        errors.push(`${policy.source}:${rule.exprPosition.line}:${rule.exprPosition.column}: rule "${printable(rule.name, 80)}" cannot be evaluated: ${errorText(error)}`);
+        errors.push(`${policy.source}:${rule.exprPosition.line}:${rule.exprPosition.column}: rule "${printable(rule.name, 80)}" cannot be evaluated: ${errorText(regexOverflow(error) ?? error)}`);
         continue;
       }
       if (value !== true && value !== false) {

@@ -1,3 +1,4 @@
+import { printable } from '../util/text.js';
 import type { ASTNode } from '@marcbachmann/cel-js';
 
 /**
@@ -174,7 +175,23 @@ function matches(text: unknown, pattern: unknown): boolean {
     if (PATTERNS.size >= 1_000) PATTERNS.clear();
     PATTERNS.set(p, re);
   }
-  return re === null ? bail() : re.test(s);
+  if (re === null) return bail();
+  try {
+    return re.test(s);
+  } catch (error) {
+    if (error instanceof RangeError) throw matchesOverflow(p, s.length);
+    throw error;
+  }
+}
+
+/**
+ * The error of a matches() whose pattern is valid but runs out of the engine's backtracking stack
+ * on a long text (a repeated group such as `(a|b)*` over millions of characters). cel-js reports
+ * it as an invalid pattern, which it is not; src/policy/evaluate.ts rewrites that to this.
+ */
+export function matchesOverflow(pattern: string, length?: number): Error {
+  const text = length === undefined ? 'a long text' : `a text of ${length.toLocaleString('en-US')} characters`;
+  return new Error(`matches("${printable(pattern, 80)}") ran out of the regular-expression engine's stack on ${text}; simplify the pattern (a repeated group such as (a|b)* backtracks once per character)`);
 }
 
 /** A macro's list: cel-js types each element as it binds it (known), not the list. */
