@@ -88,6 +88,14 @@ describe('runs of combining marks (capMarkRuns: NFKC is quadratic in a run whose
     expect(scanName(`re\u0301ad`).map((s) => s.kind)).not.toContain('unanalysed-text');
   });
 
+  it('two names alike up to the cut have one shadow key: the cut can only report more shadowing, never hide it', () => {
+    const a = `read${'\u0301\u0316'.repeat(20)}\u0300x`;
+    const b = `read${'\u0301\u0316'.repeat(20)}\u0302x`;
+    expect(shadowKey(a)).toBe(shadowKey(b));
+    // Apart before the cut, they stay apart.
+    expect(shadowKey(`reed${zalgo(20)}`)).not.toBe(shadowKey(`read${zalgo(20)}`));
+  });
+
   it('a URI and a bundle path of alternating marks: pathTraversal and collisionKey finish', () => {
     expect(pathTraversal(`file:///srv/${zalgo(M)}/../../../etc/passwd`)).toEqual({ root: 'file:///' });
     expect(pathTraversal(`file:///srv/${zalgo(M)}/../etc/passwd`)).toBeUndefined();
