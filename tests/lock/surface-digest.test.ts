@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { surfaceDigest } from '../../src/lockfile/build.js';
+import { canonicalize, digestOf, type JsonObject } from '../../src/canonical/index.js';
+import { digestRecordText, surfaceDigest } from '../../src/lockfile/build.js';
 import type { ServerSurface } from '../../src/lockfile/types.js';
 import { createRecord } from '../../src/util/record.js';
 import { demoSurface } from '../helpers/lockfiles.js';
@@ -49,5 +50,33 @@ describe('surfaceDigest remembered per surface', () => {
     const after = surfaceDigest(s);
     expect(after).not.toBe(before);
     expect(after).toBe(fresh(s));
+  });
+});
+
+describe('surfaceDigest printed through JSON.stringify where the names allow it', () => {
+  /** The digest as the canonical printer alone gives it: RFC 8785 of the whole object form. */
+  const byPrinter = (s: ServerSurface) => {
+    const digests = (items: Record<string, unknown>) => Object.fromEntries(Object.keys(items).map((k) => [k, digestOf(items[k])]));
+    const { serverInfo, protocolVersion, capabilities, instructions } = s.identity;
+    const identity = instructions === undefined ? { serverInfo, protocolVersion, capabilities } : { serverInfo, protocolVersion, capabilities, instructions };
+    return digestOf({ identity, tools: digests(s.tools), prompts: digests(s.prompts), resources: digests(s.resources), resourceTemplates: digests(s.resourceTemplates) });
+  };
+  const names: [string, string[]][] = [
+    ['plain names', ['read_file', 'write_file', 'a', 'B']],
+    ['integer-like names (JavaScript enumerates them first)', ['10', '9', '1', 'a', '$', '4294967294', '01']],
+    ['one integer-like name after a name that sorts before digits', ['$schema', '0']],
+    ['"__proto__", "constructor", unicode and escapes', ['__proto__', 'constructor', 'é', '\ud83d\ude02', '\ue000', '"quoted"', 'back\\slash', '\u0000']],
+  ];
+  it.each(names)('%s: the same digest as the printer alone', (_label, list) => {
+    const s = surface();
+    for (const name of list) {
+      s.tools[name] = { name, inputSchema: { type: 'object' } };
+      s.prompts[name] = { name };
+      s.resources[name] = { uri: name, name };
+    }
+    expect(surfaceDigest(s)).toBe(byPrinter(s));
+    const tools = createRecord<JsonObject>();
+    for (const name of list) tools[name] = { name };
+    expect(digestRecordText(tools)).toBe(canonicalize(Object.fromEntries(list.map((n) => [n, digestOf({ name: n })]))));
   });
 });
