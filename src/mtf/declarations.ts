@@ -4,8 +4,8 @@
  * JSON: every access is typed, bounded (schema walk depth and node count) and no text from it
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
-import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietText, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
-import { isPrintableAscii, printable } from '../util/text.js';
+import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietName, quietText, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 import type { Finding } from './types.js';
 
@@ -225,12 +225,12 @@ function quietItem(item: SurfaceItem): boolean {
   const v = asRecord(item.value);
   if (!v || !quietDefinition(v)) return false;
   const name = itemName(item);
-  if (name !== undefined && !isPrintableAscii(name)) return false;
+  if (name !== undefined && !quietName(name)) return false;
   const args = asArray(field(v, 'arguments'));
   if (args) {
     for (const arg of args) {
       const n = typeof arg === 'string' ? arg : asString(field(asRecord(arg), 'name'));
-      if (n !== undefined && !isPrintableAscii(n)) return false;
+      if (n !== undefined && !quietName(n)) return false;
     }
   }
   return true;

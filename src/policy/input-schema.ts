@@ -29,6 +29,18 @@ const flags = {
   },
 } as const;
 
+const toolFlags = {
+  ...flags,
+  required: [...flags.required, 'nonStandard'],
+  properties: {
+    ...flags.properties,
+    nonStandard: {
+      type: 'boolean',
+      description: 'The name is not 1 to 128 characters of A-Z, a-z, 0-9, "_", "-" and "." (the tool-name format of the MCP specification, 2025-11-25).',
+    },
+  },
+} as const;
+
 const address = {
   scheme: { type: 'string', description: 'Lower-case URI scheme, "" when there is none.' },
   address: { enum: ['link-local', 'loopback', 'private', 'file', null], description: 'Where it points when that is not the public internet.' },
@@ -125,6 +137,7 @@ export const POLICY_INPUT_SCHEMA = {
   definitions: {
     signal,
     flags,
+    toolFlags,
     server: {
       type: 'object',
       additionalProperties: false,
@@ -262,7 +275,7 @@ export const POLICY_INPUT_SCHEMA = {
         },
         risk_reasons: strings,
         capabilities: { type: 'array', items: { enum: ['command-execution', 'file-write', 'network-egress', 'remote-write'] } },
-        flags: { $ref: '#/definitions/flags' },
+        flags: { $ref: '#/definitions/toolFlags' },
         nameSignals: signals,
         descriptionSignals: signals,
         shadows: {

@@ -29,6 +29,12 @@ export interface NameFlags {
   confusable: boolean;
 }
 
+/** A tool's name flags: NameFlags, and whether the name keeps to MCP's tool-name format. */
+export interface ToolNameFlags extends NameFlags {
+  /** Not 1 to 128 characters of A-Z, a-z, 0-9, "_", "-" and "." (MCP specification 2025-11-25). */
+  nonStandard: boolean;
+}
+
 export interface SignalDoc {
   kind: string;
   severity: Severity;
@@ -51,8 +57,8 @@ export interface ToolDoc {
   risk_reasons: string[];
   /** What the name and description say the tool can do. */
   capabilities: string[];
-  flags: NameFlags;
-  /** Signals in the name (invisible, bidi, confusable, non-ascii). */
+  flags: ToolNameFlags;
+  /** Signals in the name: invisible, bidi, confusable, non-ascii, and what its text says (model instructions, sensitive paths…). */
   nameSignals: SignalDoc[];
   /**
    * Tools of other servers in this input with the same or a look-alike name, as "server/name"
@@ -289,6 +295,9 @@ function derived<T extends object>(target: T, key: string, compute: () => unknow
 // Shared, frozen values for the common case (plain ASCII names), to spare 10,000-tool inputs
 // two allocations per tool. Nothing downstream mutates the input.
 const NO_FLAGS: NameFlags = Object.freeze({ nonAscii: false, invisible: false, bidi: false, confusable: false });
+const NO_TOOL_FLAGS: ToolNameFlags = Object.freeze({ ...NO_FLAGS, nonStandard: false });
+/** MCP's tool-name format (specification 2025-11-25): 1 to 128 of these characters. Linear. */
+const STANDARD_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const NO_SIGNALS: SignalDoc[] = Object.freeze([]) as unknown as SignalDoc[];
 const NO_SHADOWS: string[] = Object.freeze([]) as unknown as string[];
 
@@ -359,6 +368,12 @@ export function policyInputJson(input: PolicyInput, space?: number): string {
 function signalDocs(signals: readonly TextSignal[]): SignalDoc[] {
   if (signals.length === 0) return NO_SIGNALS;
   return signals.map((s) => ({ kind: s.kind, severity: s.severity, evidence: s.evidence }));
+}
+
+function toolFlags(name: string, signals: TextSignal[]): ToolNameFlags {
+  const nonStandard = !STANDARD_TOOL_NAME.test(name);
+  if (signals.length === 0 && !nonStandard) return NO_TOOL_FLAGS;
+  return { ...nameFlags(signals), nonStandard };
 }
 
 function nameFlags(signals: TextSignal[]): NameFlags {
@@ -453,7 +468,7 @@ function toolDoc(server: string, definition: JsonObject, eager: Eager, shadows: 
     doc.risk_reasons = risk.reasons;
     doc.capabilities = risk.capabilities;
   }
-  doc.flags = nameFlags(nameSignals);
+  doc.flags = toolFlags(name, nameSignals);
   doc.nameSignals = signalDocs(nameSignals);
   if (eager.shadows) doc.shadows = shadows;
   if (eager.signals) doc.descriptionSignals = definitionSignals(definition, description, TOOL_SKIP);

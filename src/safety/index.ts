@@ -580,7 +580,8 @@ function quietShort(text: string, key: boolean): boolean {
   const cache = key ? QUIET_KEYS : QUIET_VALUES;
   let verdict = cache.get(text);
   if (verdict === undefined) {
-    verdict = (!key || isPrintableAscii(text)) && quietText(text);
+    // A key is read as text (scanText, the MTF phrases) and, as a property name, as a name.
+    verdict = quietText(text) && (!key || quietName(text));
     if (text.length <= 1024) {
       if (cache.size >= 10_000) cache.clear();
       cache.set(text, verdict);
@@ -771,6 +772,9 @@ function isMixedScriptSpoof(word: string): boolean {
   return hasAsciiLetter && skeleton !== undefined && skeleton !== word;
 }
 
+/** Printable-ASCII names in which scanName found nothing (bounded). */
+const QUIET_NAMES = new Set<string>();
+
 /**
  * Signals in an identifier (tool, prompt, argument or property name). Any invisible, bidi or
  * look-alike character in a name is critical: two tools that look the same to a reviewer must
@@ -778,7 +782,16 @@ function isMixedScriptSpoof(word: string): boolean {
  */
 export function scanName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
-  if (isPrintableAscii(name)) return out;
+  if (isPrintableAscii(name)) {
+    // The policy input and CD-03 both ask about every name: a plain one is analysed once.
+    if (QUIET_NAMES.has(name)) return out;
+    nameTextSignals(name, out);
+    if (out.length === 0 && name.length <= 1024) {
+      if (QUIET_NAMES.size >= 50_000) QUIET_NAMES.clear();
+      QUIET_NAMES.add(name);
+    }
+    return out;
+  }
   // Every format, default-ignorable and variation-selector character (tags included), and every
   // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
   // separator, lone surrogate or noncharacter: never part of an honest name.
@@ -802,7 +815,65 @@ export function scanName(name: string): TextSignal[] {
   if (!isAsciiText(name)) {
     out.push({ kind: 'non-ascii', severity: 'medium', evidence: `non-ASCII characters in name "${printable(name, 80)}"` });
   }
+  nameTextSignals(name, out);
   return out;
+}
+
+/**
+ * A name spelled as words: `_`, `-` and `.` runs as spaces, and a space where a lower-case
+ * letter or digit meets an upper-case one (ignorePreviousInstructions → ignore Previous
+ * Instructions). Linear (fixed character classes, no nesting).
+ */
+export function nameAsWords(name: string): string {
+  // One pass, no pattern: most names are plain words, returned as they are.
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 95 || c === 46 || c === 45) {
+      let j = i + 1;
+      while (j < name.length && isSeparator(name.charCodeAt(j))) j++;
+      out += `${name.slice(start, i)} `;
+      start = j;
+      i = j - 1;
+    } else if (c >= 65 && c <= 90 && i > start) {
+      const p = name.charCodeAt(i - 1);
+      if ((p >= 97 && p <= 122) || (p >= 48 && p <= 57)) {
+        out += `${name.slice(start, i)} `;
+        start = i;
+      }
+    }
+  }
+  return start === 0 ? name : out + name.slice(start);
+}
+
+const isSeparator = (c: number): boolean => c === 95 || c === 46 || c === 45;
+
+/**
+ * The text analysis of a name, added to `out`: a model reads a tool's name as it reads its
+ * description, so "ignore_previous_instructions" or "read ~/.ssh/id_rsa" in a name is what it
+ * would be in a description. The name is analysed as written and as words (nameAsWords); what
+ * is medium or worse and of a kind not already found in the name is kept, once per kind.
+ */
+function nameTextSignals(name: string, out: TextSignal[]): void {
+  const words = nameAsWords(name);
+  const texts = words === name ? [name] : [name, words];
+  for (const text of texts) {
+    if (quietText(text)) continue;
+    for (const s of scanText(text)) {
+      if (compareSeverity(s.severity, 'medium') < 0 || out.some((o) => o.kind === s.kind)) continue;
+      out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
+    }
+  }
+}
+
+/**
+ * True when `name` is printable ASCII and scanName finds nothing in it (whose text analysis
+ * runs only past quietText: a plain name costs two linear passes). For the walks that skip
+ * quiet definitions (src/mtf/declarations.ts).
+ */
+export function quietName(name: string): boolean {
+  return isPrintableAscii(name) && scanName(name).length === 0;
 }
 
 /**

@@ -46,7 +46,7 @@ describe('--preset strict when policies/strict.yaml is not the shipped text', ()
 
   it('the shipped file denies the drifted lockfile (4 error rules fail)', () => {
     expect(shipped.code).toBe(1);
-    expect(JSON.parse(shipped.stdout).policy.counts).toEqual({ rules: 9, passed: 5, warnings: 0, failures: 4 });
+    expect(JSON.parse(shipped.stdout).policy.counts).toEqual({ rules: 10, passed: 6, warnings: 0, failures: 4 });
   });
 
   it('an edit of the same length (every "error" severity made "warn ") is what runs', () => {
@@ -55,7 +55,7 @@ describe('--preset strict when policies/strict.yaml is not the shipped text', ()
     writeFileSync(join(policies, 'strict.yaml'), edited);
     const r = check('--format', 'json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).policy.counts).toEqual({ rules: 9, passed: 5, warnings: 4, failures: 0 });
+    expect(JSON.parse(r.stdout).policy.counts).toEqual({ rules: 10, passed: 6, warnings: 4, failures: 0 });
   });
 
   it('one rule expression changed in place (same length) is what runs', () => {
@@ -69,7 +69,7 @@ describe('--preset strict when policies/strict.yaml is not the shipped text', ()
     expect(r.code).toBe(1);
     const rules = JSON.parse(r.stdout).policy.rules as { name: string; status: string }[];
     expect(rules.find((x) => x.name === 'no_high_risk_tools')!.status).toBe('pass');
-    expect(JSON.parse(r.stdout).policy.counts).toEqual({ rules: 9, passed: 6, warnings: 0, failures: 3 });
+    expect(JSON.parse(r.stdout).policy.counts).toEqual({ rules: 10, passed: 7, warnings: 0, failures: 3 });
   });
 
   it('a symlink to the shipped text, CRLF line ends and a BOM give the shipped answer byte for byte', () => {

@@ -42,7 +42,7 @@ describe('mcptrust check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✓ signature verified: signed by 1 trusted key \(threshold 1\)/);
     expect(r.stdout).toContain('✓ drift     no drift: the live server matches the lockfile');
-    expect(r.stdout).toMatch(/✓ policy {4}strict \(preset:strict, mode strict\): 9 of 9 rules passed/);
+    expect(r.stdout).toMatch(/✓ policy {4}strict \(preset:strict, mode strict\): 10 of 10 rules passed/);
     expect(r.stdout).toContain('✓ check passed');
   }, 30_000);
 
@@ -118,8 +118,8 @@ describe('mcptrust check', () => {
   it('writes JUnit XML with one test case per check and per rule', async () => {
     const r = await check(['--key', 'team.pub', '--preset', 'strict', '--format', 'junit', ...server('--changed')]);
     expect(r.code).toBe(1);
-    expect(r.stdout.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcptrust check" tests="12" failures="7" errors="0" skipped="0">')).toBe(true);
-    expect(r.stdout.match(/<testcase /g)).toHaveLength(12);
+    expect(r.stdout.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcptrust check" tests="13" failures="7" errors="0" skipped="0">')).toBe(true);
+    expect(r.stdout.match(/<testcase /g)).toHaveLength(13);
     expect(r.stdout).toContain('<testcase name="signature" classname="mcptrust.check"');
     expect(r.stdout).toMatch(/<testcase name="drift" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="6 changes/);
     expect(r.stdout).toMatch(/<testcase name="no_drift" classname="mcptrust.policy.strict" time="[\d.]+">\n {6}<failure message="The live server differs/);
@@ -134,7 +134,7 @@ describe('mcptrust check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✗ check failed: drift, policy');
     const xml = readFileSync(join(dir, 'report.xml'), 'utf8');
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcptrust check" tests="12" failures="7" errors="0" skipped="0">')).toBe(true);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mcptrust check" tests="13" failures="7" errors="0" skipped="0">')).toBe(true);
     expect(xml).toMatch(/<testcase name="drift" classname="mcptrust.check" time="[\d.]+">\n {6}<failure message="6 changes/);
   }, 30_000);
 

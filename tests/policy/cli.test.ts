@@ -22,7 +22,7 @@ describe('mcptrust policy check', () => {
     const r = await policyCheck('--preset', 'strict', '--lock', 'lookalike.lock.json');
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✗ ascii_names [error]');
-    expect(r.stdout).toContain('→ A tool or prompt name has non-ASCII, invisible, bidi-control or look-alike characters.');
+    expect(r.stdout).toContain('→ A tool or prompt name has non-ASCII, invisible, bidi-control or look-alike characters, or a tool name is not 1 to 128 characters');
     expect(r.stdout).toContain('✗ policy denied: 2 rules failed');
   });
 

@@ -263,9 +263,9 @@ describe('buildPolicyInput', () => {
     expect(input.server).toEqual({ name: 'example-notes', version: '1.0.0' });
     expect(input.tools.map((t) => t.name)).toEqual(['read_f\u0456le', 'read_note', 'search_notes', 'search\u200bnotes', 'write_note']);
     const cyrillic = input.tools[0]!;
-    expect(cyrillic.flags).toEqual({ nonAscii: true, invisible: false, bidi: false, confusable: true });
+    expect(cyrillic.flags).toEqual({ nonAscii: true, invisible: false, bidi: false, confusable: true, nonStandard: true });
     expect(input.tools[3]!.flags).toMatchObject({ invisible: true });
-    expect(input.tools[2]!.flags).toEqual({ nonAscii: false, invisible: false, bidi: false, confusable: false });
+    expect(input.tools[2]!.flags).toEqual({ nonAscii: false, invisible: false, bidi: false, confusable: false, nonStandard: false });
     expect(input.tools[1]!.input_schema).toBe(input.tools[1]!.inputSchema);
 
     const drifted = buildPolicyInput({ lock: fixtureLock('drifted.lock.json') });

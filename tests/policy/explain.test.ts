@@ -27,8 +27,8 @@ describe('a failed rule names what failed', () => {
     const strict = compile(presetText('strict'), 'preset:strict');
     const lookalike = evaluatePolicy(strict, input('lookalike.lock.json'));
     expect(offendingOf(lookalike, 'ascii_names')!.items).toEqual([
-      { name: 'tool example-notes/read_f\u0456le', why: ['t.flags.nonAscii', 't.flags.confusable'] },
-      { name: 'tool example-notes/search\u200bnotes', why: ['t.flags.nonAscii', 't.flags.invisible'] },
+      { name: 'tool example-notes/read_f\u0456le', why: ['t.flags.nonAscii', 't.flags.confusable', 't.flags.nonStandard'] },
+      { name: 'tool example-notes/search\u200bnotes', why: ['t.flags.nonAscii', 't.flags.invisible', 't.flags.nonStandard'] },
     ]);
     const undescribed = evaluatePolicy(strict, input('undescribed.lock.json'));
     expect(names(undescribed, 'tools_have_descriptions')).toEqual(['tool example-notes/get_status']);

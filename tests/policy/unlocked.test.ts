@@ -28,7 +28,7 @@ describe('policy check --no-lockfile: the live surface of a server not locked ye
     expect(r.stdout).toContain('on the live server (no lockfile)');
     expect(r.stdout).toContain('drift not applicable (--no-lockfile: no approved lockfile to compare with)');
     // The presets pass on this server; the org rule names the live tools it refuses.
-    expect(r.stdout).toContain('preset:strict (strict, mode strict): 9 of 9 rules passed');
+    expect(r.stdout).toContain('preset:strict (strict, mode strict): 10 of 10 rules passed');
     expect(r.stdout).toMatch(/- tool memory-server\/delete_entities\n/);
     expect(r.stdout).toMatch(/- tool memory-server\/delete_observations\n/);
     const json = JSON.parse((await run('check', '--policy', 'no-delete.yaml', '--no-lockfile', '--format', 'json', ...server)).stdout);

@@ -516,7 +516,10 @@ function isMixedScriptSpoof(word: string): boolean {
  */
 export function scanName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
-  if (/^[\x20-\x7e]*$/.test(name)) return out;
+  if (/^[\x20-\x7e]*$/.test(name)) {
+    nameTextSignals(name, out);
+    return out;
+  }
   // Every format, default-ignorable and variation-selector character (tags included), and every
   // control (ESC starts terminal escape sequences that can rewrite what a reviewer sees),
   // separator, lone surrogate or noncharacter: never part of an honest name.
@@ -537,7 +540,20 @@ export function scanName(name: string): TextSignal[] {
   if (/[^\x00-\x7f]/.test(name)) {
     out.push({ kind: 'non-ascii', severity: 'medium', evidence: `non-ASCII characters in name "${printable(name, 80)}"` });
   }
+  nameTextSignals(name, out);
   return out;
+}
+
+/** The name's text, as written and as words, through scanText: medium or worse, one per kind not already found. */
+function nameTextSignals(name: string, out: TextSignal[]): void {
+  const words = name.replace(/[_.-]+/g, ' ').replace(/([a-z0-9])(?=[A-Z])/g, '$1 ');
+  const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
+  for (const text of words === name ? [name] : [name, words]) {
+    for (const s of scanText(text)) {
+      if (rank[s.severity] < rank.medium || out.some((o) => o.kind === s.kind)) continue;
+      out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
+    }
+  }
 }
 
 /**
