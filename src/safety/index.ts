@@ -820,31 +820,54 @@ export function scanName(name: string): TextSignal[] {
 }
 
 /**
- * A name spelled as words: `_`, `-` and `.` runs as spaces, and a space where a lower-case
- * letter or digit meets an upper-case one (ignorePreviousInstructions → ignore Previous
- * Instructions). Linear (fixed character classes, no nesting).
+ * A name spelled as words: runs of `_`, `-` and `.` as one space, and a space at every boundary
+ * of camelCase and digits: a lower-case letter then an upper-case one (ignorePrevious →
+ * ignore Previous), the last capital of an acronym before a word (IGNOREPrevious → IGNORE
+ * Previous), a letter then a digit and a digit then a letter (s3Upload → s 3 Upload); digits
+ * between two letters stand for a space (ignore1previous2instructions → ignore previous
+ * instructions). One pass, no pattern; linear (each character is passed once).
  */
 export function nameAsWords(name: string): string {
-  // One pass, no pattern: most names are plain words, returned as they are.
   let out = '';
   let start = 0;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c === 95 || c === 46 || c === 45) {
+    if (isSeparator(c)) {
       let j = i + 1;
       while (j < name.length && isSeparator(name.charCodeAt(j))) j++;
       out += `${name.slice(start, i)} `;
       start = j;
       i = j - 1;
-    } else if (c >= 65 && c <= 90 && i > start) {
-      const p = name.charCodeAt(i - 1);
-      if ((p >= 97 && p <= 122) || (p >= 48 && p <= 57)) {
+    } else if (isDigitCode(c) && i > 0 && isLetter(name.charCodeAt(i - 1))) {
+      // Digits between two letters stand for a space (ignore1previous2instructions).
+      let j = i + 1;
+      while (j < name.length && isDigitCode(name.charCodeAt(j))) j++;
+      if (j < name.length && isLetter(name.charCodeAt(j))) {
+        out += `${name.slice(start, i)} `;
+        start = j;
+        i = j - 1;
+      } else if (i > start) {
         out += `${name.slice(start, i)} `;
         start = i;
       }
+    } else if (i > start && wordBoundary(name.charCodeAt(i - 1), c, i + 1 < name.length ? name.charCodeAt(i + 1) : 0)) {
+      out += `${name.slice(start, i)} `;
+      start = i;
     }
   }
   return start === 0 ? name : out + name.slice(start);
+}
+
+const isLower = (c: number): boolean => c >= 97 && c <= 122;
+const isUpper = (c: number): boolean => c >= 65 && c <= 90;
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+const isLetter = (c: number): boolean => isLower(c) || isUpper(c);
+
+/** Whether a word of a name ends between `before` and `c` (`after` follows `c`; 0 at the end). */
+function wordBoundary(before: number, c: number, after: number): boolean {
+  if (isUpper(c)) return isLower(before) || isDigitCode(before) || (isUpper(before) && isLower(after));
+  if (isDigitCode(c)) return isLower(before) || isUpper(before);
+  return isLower(c) && isDigitCode(before);
 }
 
 const isSeparator = (c: number): boolean => c === 95 || c === 46 || c === 45;

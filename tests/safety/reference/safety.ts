@@ -546,7 +546,7 @@ export function scanName(name: string): TextSignal[] {
 
 /** The name's text, as written and as words, through scanText: medium or worse, one per kind not already found. */
 function nameTextSignals(name: string, out: TextSignal[]): void {
-  const words = name.replace(/[_.-]+/g, ' ').replace(/([a-z0-9])(?=[A-Z])/g, '$1 ');
+  const words = name.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
   const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
   for (const text of words === name ? [name] : [name, words]) {
     for (const s of scanText(text)) {
