@@ -285,14 +285,16 @@ function* hexRuns(text: string): Generator<{ index: number; run: string }> {
     yield { index: start, run: text.slice(start, end) };
   }
 }
-/** Escapes in a row that make a run: twelve `\xHH`, or four when one is a `\uHHHH` or `\u{H…}`. */
+const isOctal = (c: number) => c >= 0x30 && c <= 0x37;
+
+/** Escapes in a row that make a run: twelve `\xHH` or `\ooo`, or four when one is a `\uHHHH` or `\u{H…}`. */
 const MIN_HEX_ESCAPES = 12;
 const MIN_UNICODE_ESCAPES = 4;
 
 const hexValue = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1);
 
 /**
- * Runs of escapes written out as text (`\x69\x67…`, `\u0069\u0067…`, `\u{69}…`): where each
+ * Runs of escapes written out as text (`\x69\x67…`, `\151\147…`, `\u0069\u0067…`, `\u{69}…`): where each
  * starts and ends and the text it spells. A model reads them as the characters they stand for,
  * so what they spell is analysed too. One pass from backslash to backslash: linear, no pattern.
  */
@@ -310,6 +312,10 @@ function* escapeRuns(text: string): Generator<{ index: number; end: number; deco
         const lo = hexValue(text.charCodeAt(j + 3));
         if (hi < 0 || lo < 0) break;
         codes.push(hi * 16 + lo);
+        j += 4;
+      } else if (form >= 0x30 && form <= 0x33 && isOctal(text.charCodeAt(j + 2)) && isOctal(text.charCodeAt(j + 3))) {
+        // \ooo: an octal byte (\000-\377), counted as \xHH is.
+        codes.push((form - 0x30) * 64 + (text.charCodeAt(j + 2) - 0x30) * 8 + (text.charCodeAt(j + 3) - 0x30));
         j += 4;
       } else if (form === 0x75 && text.charCodeAt(j + 2) === 0x7b) {
         let k = j + 3;
@@ -340,6 +346,69 @@ function* escapeRuns(text: string): Generator<{ index: number; end: number; deco
       yield { index: i, end: j, decoded };
     }
     i = text.indexOf('\\', j > i ? j : i + 1);
+  }
+}
+
+/** `%HH` in a row that make a run (URL encoding): as many as `\xHH` escapes. */
+const MIN_PERCENT_ESCAPES = 12;
+/** HTML numeric character references in a row that make a run (`&#x69;&#103;…`). */
+const MIN_ENTITIES = 6;
+
+/**
+ * Runs of URL encoding (`%69%67…`, decoded as UTF-8) and of HTML numeric character references
+ * (`&#x69;&#103;…`) written out as text: where each starts and ends and the text it spells. A
+ * model decodes them as easily as `\x` escapes. One pass from `%` or `&` to the next: linear.
+ */
+function* entityRuns(text: string): Generator<{ index: number; end: number; decoded: string }> {
+  // The next `%` and `&#` are each searched for again only once passed: a text holding only one
+  // of them is not searched to its end for the other at every step.
+  let percentAt = -2;
+  let entityAt = -2;
+  const nextStart = (from: number): number => {
+    if (percentAt !== -1 && percentAt < from) percentAt = text.indexOf('%', from);
+    if (entityAt !== -1 && entityAt < from) entityAt = text.indexOf('&#', from);
+    return percentAt === -1 ? entityAt : entityAt === -1 ? percentAt : Math.min(percentAt, entityAt);
+  };
+  for (let i = nextStart(0); i !== -1; ) {
+    let j = i;
+    let count = 0;
+    const codes: number[] = [];
+    const percent = text.charCodeAt(i) === 0x25;
+    for (;;) {
+      if (percent) {
+        if (text.charCodeAt(j) !== 0x25) break;
+        const hi = hexValue(text.charCodeAt(j + 1));
+        const lo = hexValue(text.charCodeAt(j + 2));
+        if (hi < 0 || lo < 0) break;
+        codes.push(hi * 16 + lo);
+        j += 3;
+      } else {
+        if (text.charCodeAt(j) !== 0x26 || text.charCodeAt(j + 1) !== 0x23) break;
+        const hex = text.charCodeAt(j + 2) === 0x78 || text.charCodeAt(j + 2) === 0x58;
+        let k = hex ? j + 3 : j + 2;
+        let code = 0;
+        const digitsEnd = k + (hex ? 6 : 7);
+        for (; k < digitsEnd; k++) {
+          const c = text.charCodeAt(k);
+          const digit = hex ? hexValue(c) : c >= 0x30 && c <= 0x39 ? c - 0x30 : -1;
+          if (digit < 0) break;
+          code = code * (hex ? 16 : 10) + digit;
+        }
+        if (k === (hex ? j + 3 : j + 2) || text.charCodeAt(k) !== 0x3b) break;
+        if (code > 0x10ffff) codes.push(0xfffd);
+        else if (code > 0xffff) codes.push(0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff));
+        else codes.push(code);
+        j = k + 1;
+      }
+      count++;
+    }
+    if (count >= (percent ? MIN_PERCENT_ESCAPES : MIN_ENTITIES)) {
+      let decoded = '';
+      if (percent) decoded = Buffer.from(codes).toString('utf8');
+      else for (let k = 0; k < codes.length; k += 8192) decoded += String.fromCharCode(...codes.slice(k, k + 8192));
+      yield { index: i, end: j, decoded };
+    }
+    i = nextStart(j > i ? j : i + 1);
   }
 }
 
@@ -500,13 +569,16 @@ function looksLikeBase64(run: string): boolean {
 
 function decodeBase64(run: string): string | undefined {
   try {
-    const text = Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
-    // Only decoded text that is mostly printable can carry a hidden instruction.
-    const printableChars = text.replace(/[^\x20-\x7e\n]/g, '').length;
-    return printableChars >= text.length * 0.9 ? text : undefined;
+    return decodePrintable(Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** `text` when it is mostly printable (only such decoded text can carry a hidden instruction). */
+function decodePrintable(text: string): string | undefined {
+  const printableChars = text.replace(/[^\x20-\x7e\n]/g, '').length;
+  return printableChars >= text.length * 0.9 ? text : undefined;
 }
 
 const NO_TEXT_SIGNALS: readonly TextSignal[] = Object.freeze([]);
@@ -520,14 +592,15 @@ export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard
 
 /**
  * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
- * and internal-address words, a backslash (escaped text), and SPEC_PHRASE_WORDS. quietText looks
+ * and internal-address words, a backslash (escaped text), `%` and `&#` (URL encoding and HTML
+ * character references), and SPEC_PHRASE_WORDS. quietText looks
  * for them case-insensitively, and for a word that starts with a letter or digit at the start of
  * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
  * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
  * regular expression of these words (tests/safety/ascii-scan.test.ts).
  */
 export const TRIGGER_WORDS: readonly string[] = Object.freeze([
-  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', ...SPEC_PHRASE_WORDS]),
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS]),
 ]);
 /**
  * TRIGGER_WORDS as a hand-written scanner rather than one alternation: the same answers, without
@@ -721,7 +794,16 @@ function analyseText(input: string): TextSignal[] {
   const blobCursor = { at: 0 };
   for (const { index, run } of longRun ? hexRuns(folded) : []) {
     if (inRanges(blobRanges, blobCursor, index)) continue;
-    found.add('encoded-blob', 'medium', run.toLowerCase(), () => excerpt(folded, index, run.length), index);
+    // High when what it decodes to carries a signal of its own, as with base64.
+    const decoded = decodePrintable(Buffer.from(run, 'hex').toString('utf8'));
+    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    found.add(
+      'encoded-blob',
+      inner.length > 0 ? 'high' : 'medium',
+      run.toLowerCase(),
+      () => (inner.length > 0 ? `hex that decodes to: ${printable(decoded!, 70)}` : excerpt(folded, index, run.length)),
+      index,
+    );
   }
   // Escaped text: high when what it spells carries a signal of its own, as with base64.
   for (const run of folded.includes('\\') ? escapeRuns(folded) : []) {
@@ -731,6 +813,17 @@ function analyseText(input: string): TextSignal[] {
       inner.length > 0 ? 'high' : 'medium',
       folded.slice(run.index, run.end).toLowerCase(),
       () => (inner.length > 0 ? `escaped text that spells: ${printable(run.decoded, 70)}` : excerpt(folded, run.index, run.end - run.index)),
+      run.index,
+    );
+  }
+  // URL encoding and HTML character references, the same way.
+  for (const run of folded.includes('%') || folded.includes('&#') ? entityRuns(folded) : []) {
+    const inner = scanText(run.decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+    found.add(
+      'encoded-blob',
+      inner.length > 0 ? 'high' : 'medium',
+      folded.slice(run.index, run.end).toLowerCase(),
+      () => (inner.length > 0 ? `encoded text that spells: ${printable(run.decoded, 70)}` : excerpt(folded, run.index, run.end - run.index)),
       run.index,
     );
   }

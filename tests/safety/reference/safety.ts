@@ -225,11 +225,20 @@ const BARE_INTERNAL = /\b(?:169\.254\.\d{1,3}\.\d{1,3}|metadata\.google\.interna
 const BASE64_RUN = /[A-Za-z0-9+/_-]{48,}={0,2}/gu;
 const HEX_RUN = /\b(?:[0-9a-fA-F]{2}){48,}\b/gu;
 // Escaped text (added with round 10): any run of escapes; kept when it has twelve, or four with a \u one.
-const ESCAPE_RUN = /(?:\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+/gu;
+const ESCAPE_RUN = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+/gu;
 const decodeEscapes = (run: string) =>
-  run.replace(/\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}/g, (_, x, u, b) =>
-    x ? String.fromCharCode(parseInt(x, 16)) : u ? String.fromCharCode(parseInt(u, 16)) : parseInt(b, 16) > 0x10ffff ? '\ufffd' : String.fromCodePoint(parseInt(b, 16)),
+  run.replace(/\\x([0-9a-fA-F]{2})|\\([0-3][0-7]{2})|\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}/g, (_, x, o, u, b) =>
+    x ? String.fromCharCode(parseInt(x, 16)) : o ? String.fromCharCode(parseInt(o, 8)) : u ? String.fromCharCode(parseInt(u, 16)) : parseInt(b, 16) > 0x10ffff ? '\ufffd' : String.fromCodePoint(parseInt(b, 16)),
   );
+// URL encoding (twelve %HH) and HTML numeric character references (six) written out (added with round 11).
+const PERCENT_RUN = /(?:%[0-9a-fA-F]{2}){12,}/gu;
+const ENTITY_RUN = /(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});){6,}/gu;
+const decodePercent = (run: string) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8');
+const decodeEntities = (run: string) =>
+  run.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (_, h, d) => {
+    const code = h ? parseInt(h, 16) : parseInt(d, 10);
+    return code > 0x10ffff ? '\ufffd' : String.fromCodePoint(code);
+  });
 
 function excerpt(text: string, index: number, length: number): string {
   const start = Math.max(0, index - 20);
@@ -464,7 +473,10 @@ function analyseText(input: string): TextSignal[] {
   const blobCursor = { at: 0 };
   for (const m of folded.matchAll(HEX_RUN)) {
     if (inRanges(blobRanges, blobCursor, m.index)) continue;
-    found.add('encoded-blob', 'medium', m[0].toLowerCase(), () => excerpt(folded, m.index, m[0].length), m.index);
+    const text = Buffer.from(m[0], 'hex').toString('utf8');
+    const decoded = text.replace(/[^\x20-\x7e\n]/g, '').length >= text.length * 0.9 ? text : undefined;
+    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `hex that decodes to: ${printable(decoded!, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
   for (const m of folded.matchAll(ESCAPE_RUN)) {
     const count = m[0].split('\\').length - 1;
@@ -472,6 +484,14 @@ function analyseText(input: string): TextSignal[] {
     const decoded = decodeEscapes(m[0]);
     const inner = scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
     found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `escaped text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
+  }
+  const encoded = [
+    ...[...folded.matchAll(PERCENT_RUN)].map((m) => ({ m, decoded: decodePercent(m[0]) })),
+    ...[...folded.matchAll(ENTITY_RUN)].map((m) => ({ m, decoded: decodeEntities(m[0]) })),
+  ].sort((a, b) => a.m.index - b.m.index);
+  for (const { m, decoded } of encoded) {
+    const inner = scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+    found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `encoded text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
