@@ -805,28 +805,22 @@ function analyseText(input: string): TextSignal[] {
       index,
     );
   }
-  // Escaped text: high when what it spells carries a signal of its own, as with base64.
-  for (const run of folded.includes('\\') ? escapeRuns(folded) : []) {
-    const inner = scanText(run.decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
-    found.add(
-      'encoded-blob',
-      inner.length > 0 ? 'high' : 'medium',
-      folded.slice(run.index, run.end).toLowerCase(),
-      () => (inner.length > 0 ? `escaped text that spells: ${printable(run.decoded, 70)}` : excerpt(folded, run.index, run.end - run.index)),
-      run.index,
-    );
-  }
-  // URL encoding and HTML character references, the same way.
-  for (const run of folded.includes('%') || folded.includes('&#') ? entityRuns(folded) : []) {
-    const inner = scanText(run.decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
-    found.add(
-      'encoded-blob',
-      inner.length > 0 ? 'high' : 'medium',
-      folded.slice(run.index, run.end).toLowerCase(),
-      () => (inner.length > 0 ? `encoded text that spells: ${printable(run.decoded, 70)}` : excerpt(folded, run.index, run.end - run.index)),
-      run.index,
-    );
-  }
+  // Escaped text, URL encoding and HTML character references: high when what they spell
+  // carries a signal of its own, as with base64.
+  const spelled = (runs: Iterable<{ index: number; end: number; decoded: string }>, label: string) => {
+    for (const run of runs) {
+      const inner = scanText(run.decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+      found.add(
+        'encoded-blob',
+        inner.length > 0 ? 'high' : 'medium',
+        folded.slice(run.index, run.end).toLowerCase(),
+        () => (inner.length > 0 ? `${label} that spells: ${printable(run.decoded, 70)}` : excerpt(folded, run.index, run.end - run.index)),
+        run.index,
+      );
+    }
+  };
+  if (folded.includes('\\')) spelled(escapeRuns(folded), 'escaped text');
+  if (folded.includes('%') || folded.includes('&#')) spelled(entityRuns(folded), 'encoded text');
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
   if (!plain) {
