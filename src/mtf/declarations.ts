@@ -152,6 +152,8 @@ interface ItemText {
   where: string;
   text: string;
   name: boolean;
+  /** An object key or a `required` entry: read as text and also as a name (src/safety scanKey). */
+  key?: boolean;
   /** Set when a walk stopped at its bound: the text at `where` was not all analysed. */
   incomplete?: boolean;
 }
@@ -163,22 +165,36 @@ interface ItemText {
  * keys reach the model as much as values do. A field too large to walk whole is reported.
  */
 function* itemTexts(item: SurfaceItem): Generator<ItemText> {
+  // Texts already read as text, and texts already read as names: each reading once per item.
   const seen = new Set<string>();
+  const named = new Set<string>();
   for (const t of knownItemTexts(item)) {
-    if (!t.name) seen.add(t.text);
+    (t.name ? named : seen).add(t.text);
     yield t;
   }
   const v = asRecord(item.value);
   if (!v) return;
   const label = `${item.kind} ${quote(itemName(item) ?? '?', 60)}`;
   for (const key of Object.keys(v).sort()) {
-    if (!seen.has(key)) yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false };
+    if (!seen.has(key)) {
+      seen.add(key);
+      const asName = !named.has(key);
+      named.add(key);
+      yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false, key: asName };
+    }
     if (key === 'name') continue;
     const walk = readableTexts(v[key], { schema: key === 'inputSchema' || key === 'outputSchema' });
     for (const t of walk.texts) {
-      if (seen.has(t.text)) continue;
+      // A key (a property name past the schema walk's bounds, under a keyword it does not
+      // follow, an `_meta` key) or a `required` entry is read as a name too, once.
+      const asName = (t.key || t.name === true) && !named.has(t.text);
+      if (asName) named.add(t.text);
+      const asText = !seen.has(t.text);
+      if (!asText && !asName) continue;
       seen.add(t.text);
-      yield { where: `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`, text: t.text, name: false };
+      const where = `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`;
+      // Already read as text elsewhere: only the name reading is new.
+      yield asText ? { where, text: t.text, name: false, key: asName } : { where, text: t.text, name: true };
     }
     if (!walk.complete) yield { where: `${label} ${printable(key, 40)}`, text: '', name: false, incomplete: true };
   }
@@ -199,7 +215,7 @@ function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
     const uri = asString(field(v, 'uri')) ?? asString(field(v, 'uriTemplate'));
     if (uri) yield { where: `${label} uri`, text: uri, name: false };
   }
-  for (const arg of (asArray(field(v, 'arguments')) ?? []).slice(0, 200)) {
+  for (const arg of asArray(field(v, 'arguments')) ?? []) {
     if (typeof arg === 'string') yield { where: `${label} argument`, text: arg, name: true };
     const a = asRecord(arg);
     if (a) {
@@ -314,10 +330,13 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       }
       if (t.name) {
         for (const s of scanName(t.text)) add(t.where, s);
-      } else if (!quietText(t.text)) {
+        continue;
+      }
+      if (!quietText(t.text)) {
         for (const s of scanText(t.text)) add(t.where, s);
         phrases(t.where, t.text);
       }
+      if (t.key) for (const s of scanName(t.text)) add(t.where, s);
     }
     if (item.kind === 'resource' || item.kind === 'resource template') {
       // A URI whose path climbs out of its root (resource://files/../../secrets) asks the server

@@ -4,7 +4,7 @@ import type { DiffChange } from '../diff/types.js';
 import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
 import { createRecord } from '../util/record.js';
-import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, quietDefinition, readableTexts, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, quietDefinition, readableTexts, scanKey, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { printable } from '../util/text.js';
 import { artifactDoc, type ArtifactDoc } from './artifact-input.js';
@@ -417,10 +417,11 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
   if (description !== '') add('', scanText(description));
   for (const field of sortedKeys(definition)) {
     const label = fieldLabel(field);
-    add(`${label} (key)`, scanText(field));
+    add(`${label} (key)`, scanKey(field));
     if (field === 'description' || skip.has(field)) continue;
     const walk = readableTexts(definition[field], { schema: SCHEMA_FIELDS.has(field) });
-    for (const t of walk.texts) if (t.text !== '') add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, scanText(t.text));
+    // A key (a property name, an `_meta` key) and a `required` entry are read as names too.
+    for (const t of walk.texts) if (t.text !== '') add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, t.key || t.name ? scanKey(t.text) : scanText(t.text));
     if (!walk.complete) {
       out.push({ kind: 'unanalysed-text', severity: 'high', evidence: `${label} has more than ${MAX_READABLE_NODES} JSON nodes: its text was not all analysed; review it by hand` });
     }

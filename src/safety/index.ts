@@ -666,8 +666,22 @@ function quietShort(text: string, key: boolean): boolean {
 function quietValue(value: unknown): boolean {
   let budget = MAX_READABLE_NODES;
   const stack: unknown[] = [value];
-  while (stack.length > 0) {
+  // Values of a `required` member (and of arrays in it): a schema's property names, read as
+  // names (readableTexts).
+  const named: unknown[] = [];
+  while (stack.length > 0 || named.length > 0) {
     if (--budget < 0) return false;
+    if (named.length > 0) {
+      const node = named.pop();
+      if (typeof node === 'string') {
+        if (!quietShort(node, true)) return false;
+      } else if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) named.push(node[i]);
+      } else {
+        stack.push(node);
+      }
+      continue;
+    }
     const node = stack.pop();
     if (typeof node === 'string') {
       if (!(node.length <= SHORT_TEXT ? quietShort(node, false) : quietText(node))) return false;
@@ -678,7 +692,7 @@ function quietValue(value: unknown): boolean {
       const record = node as Record<string, unknown>;
       for (const key of Object.keys(record)) {
         if (!quietShort(key, true)) return false;
-        stack.push(record[key]);
+        (key === 'required' ? named : stack).push(record[key]);
       }
     }
   }
@@ -968,13 +982,70 @@ const isSeparator = (c: number): boolean => c === 95 || c === 46 || c === 45;
 function nameTextSignals(name: string, out: TextSignal[]): void {
   const words = nameAsWords(name);
   const texts = words === name ? [name] : [name, words];
-  for (const text of texts) {
+  const path = nameAsPath(name);
+  if (path !== name) texts.push(path);
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
     if (quietText(text)) continue;
+    // The path reading (the last, when there is one) is for paths only: read_.ssh_id_rsa, not
+    // what "/" may make of words.
+    const pathOnly = path !== name && i === texts.length - 1;
     for (const s of scanText(text)) {
       if (compareSeverity(s.severity, 'medium') < 0 || out.some((o) => o.kind === s.kind)) continue;
+      if (pathOnly && s.kind !== 'sensitive-path') continue;
+      if (capabilityNoun(s)) continue;
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
   }
+}
+
+/**
+ * A name with each run of `_` and `-` as `/`, dots kept: a dotted file name after a separator
+ * reads as the path it spells (read_.ssh_id_rsa → read/.ssh/id/rsa, read__HOME__.ssh → read/HOME/.ssh,
+ * read_.env_file → read/.env/file), which neither the name as written (`_` is a word character,
+ * so no word starts at `.ssh`) nor its words (`.` is a separator there) show. Linear.
+ */
+export function nameAsPath(name: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c !== 95 && c !== 45) continue;
+    let j = i + 1;
+    while (j < name.length && (name.charCodeAt(j) === 95 || name.charCodeAt(j) === 45)) j++;
+    out += `${name.slice(start, i)}/`;
+    start = j;
+    i = j - 1;
+  }
+  return start === 0 ? name : out + name.slice(start);
+}
+
+/**
+ * Signals that in a name say what a tool works on, not what it tells the model: a keychain
+ * tool (keychain_get, read_keychain) and a data-loss-prevention tool (exfiltration_detect)
+ * name their subject. The same words in a description stay signals; a verb (exfiltrate_data)
+ * stays one in a name too.
+ */
+function capabilityNoun(s: TextSignal): boolean {
+  const value = s.value?.toLowerCase();
+  if (value === undefined) return false;
+  // The match runs on through word characters: exfiltration_detect, exfiltrationDetect.
+  return (s.kind === 'sensitive-path' && value === 'keychain') || (s.kind === 'network-egress' && value.startsWith('exfiltration'));
+}
+
+/**
+ * Signals in an object key (a property name, an `annotations` or `_meta` key) or a property
+ * name listed in a schema's `required`: read as text, as the model reads it, and as a name
+ * (scanName: snake_case and camelCase phrases, paths spelled with separators); a kind the
+ * text reading found is not added again.
+ */
+export function scanKey(key: string): readonly TextSignal[] {
+  const text = scanText(key);
+  const name = scanName(key);
+  if (name.length === 0) return text;
+  const out = [...text];
+  for (const s of name) if (!out.some((o) => o.kind === s.kind)) out.push(s);
+  return out;
 }
 
 /**
@@ -1390,12 +1461,14 @@ export interface ReadableText {
   text: string;
   /** True for an object key (a property name, a `_meta` or `annotations` key…). */
   key: boolean;
+  /** True for a property name listed in a schema's `required` (read as a name, as a key is). */
+  name?: boolean;
   /** The key of the object that holds this member ("properties" for a schema property name). */
   parentKey?: string;
 }
 
 /** In a JSON Schema, keywords whose string values are syntax, not prose (their keys still count). */
-const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'required']);
+const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
 /** Most nodes one walk visits; past it the walk says it is incomplete (a finding for the caller). */
 export const MAX_READABLE_NODES = 200_000;
 
@@ -1405,8 +1478,8 @@ const pointerToken = (key: string) => (SIMPLE_TOKEN.test(key) ? key : printable(
 /**
  * Every string a model may read inside a JSON value — values and object keys alike — in a
  * depth-first walk with an explicit stack (no recursion limit), keys in UTF-16 order. With
- * `schema`, the values of syntax keywords (`type`, `$ref`, `required`…) are left out; their keys
- * are not. Bounded by `maxNodes`: `complete` is false when the walk had to stop, and the caller
+ * `schema`, the values of syntax keywords (`type`, `$ref`…) are left out (their keys are not),
+ * and the entries of `required` are marked `name`: property names, to be read as names. Bounded by `maxNodes`: `complete` is false when the walk had to stop, and the caller
  * must report that rather than pass what it did not see.
  */
 export function readableTexts(value: unknown, options: { schema?: boolean; maxNodes?: number } = {}): { texts: ReadableText[]; complete: boolean } {
@@ -1417,7 +1490,9 @@ export function readableTexts(value: unknown, options: { schema?: boolean; maxNo
     if (--budget < 0) return { texts, complete: false };
     const { node, pointer, parentKey } = stack.pop()!;
     if (typeof node === 'string') {
-      if (!(options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.push({ pointer, text: node, key: false });
+      if (!options.schema || parentKey === undefined) texts.push({ pointer, text: node, key: false });
+      else if (parentKey === 'required') texts.push({ pointer, text: node, key: false, name: true });
+      else if (!SCHEMA_SYNTAX.has(parentKey)) texts.push({ pointer, text: node, key: false });
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
     } else if (typeof node === 'object' && node !== null) {

@@ -192,7 +192,8 @@ describe('evasion: names that say the phrase', () => {
     ];
     for (const [label, inputSchema] of schemas) {
       const file = lock([tool('get_weather'), tool('lookup', { inputSchema })]);
-      expect(await strict(file), label).toEqual({ code: 1, failed: ['mtf_declaration_and_description_safety'] });
+      // A property name is a key the policy input reads as a name too (no_suspicious_descriptions).
+      expect(await strict(file), label).toEqual({ code: 1, failed: ['no_suspicious_descriptions', 'mtf_declaration_and_description_safety'] });
       expect((await cd03(file)).fails, label).toBe(true);
       const g = await addedGrade(before, file, 'lookup');
       expect(g, label).toEqual({ code: 1, severity: 'critical', saysName: true });
@@ -209,8 +210,8 @@ describe('evasion: names that say the phrase', () => {
   }, 60_000);
 });
 
-describe.skip('evasion that holds open', () => {
-  // OPEN: "_" before a dotted path hides it. In read_.ssh_id_rsa the "_" (a word character) keeps
+describe('evasion found open in round 11, fixed (nameAsPath; keys and required entries read as names; every argument)', () => {
+  // FIXED (was OPEN): "_" before a dotted path hides it. In read_.ssh_id_rsa the "_" (a word character) keeps
   // ".ssh" from starting a path as written, and the word split turns "." into a space ("read ssh
   // id rsa"), so neither reading sees the path. The name is inside MCP's format, so strict passes
   // it (exit 0), CD-03 passes; "read-.ssh-id_rsa" and "read.ssh.id_rsa" are caught, and the same
@@ -228,7 +229,7 @@ describe.skip('evasion that holds open', () => {
     }
   }, 60_000);
 
-  // OPEN: CD-03 reads property names as names only inside its schema walk (src/mtf/declarations.ts
+  // FIXED (was OPEN): CD-03 reads property names as names only inside its schema walk (src/mtf/declarations.ts
   // schemaTexts: depth 20, the first 500 properties of an object, and only properties/items/
   // anyOf/…/$defs). Past it, the key is read as text only (itemTexts → readableTexts, name: false),
   // which misses snake_case/camelCase phrases; the policy input's descriptionSignals reads keys
@@ -258,7 +259,7 @@ describe.skip('evasion that holds open', () => {
     }
   }, 60_000);
 
-  // OPEN: CD-03 reads only the first 200 arguments of a prompt as names (knownItemTexts slices
+  // FIXED (was OPEN): CD-03 reads only the first 200 arguments of a prompt as names (knownItemTexts slices
   // arguments to 200); the 201st argument's name is read as text only. A prompt whose 201st
   // argument is named "ignore_previous_instructions" passes strict (exit 0) and CD-03, while the
   // same argument as the 200th fails strict (mtf_declaration_and_description_safety); diff grades both critical.
@@ -311,8 +312,8 @@ describe('false positives: names of real servers', () => {
   }, 60_000);
 });
 
-describe.skip('false positives that hold open', () => {
-  // OPEN: "keychain" and "exfiltrat" are trigger words of the description analysis, so a
+describe('false positives found open in round 11, fixed (a name that names its subject)', () => {
+  // FIXED (was OPEN): "keychain" and "exfiltrat" are trigger words of the description analysis, so a
   // keychain tool or a data-loss-prevention tool is now a high name signal and fails strict's
   // no_suspicious_names: keychain_get / get_keychain_item / read_keychain → sensitive-path high
   // ("the name says: keychain get"); exfiltration_detect / dlp_exfiltration_scan →

@@ -12,19 +12,20 @@ import { baseCorpus, mutations } from '../safety/corpus.js';
 // proves clean, and otherwise analyses each text with the gated analyser) against the documented
 // walk run with the ungated reference analyser: description first, then every field's key, then
 // every string and key of each field but the description and the name (schema syntax values
-// left out), each evidence prefixed with where it was found.
+// left out; keys and `required` entries read as text and as names), each evidence prefixed with
+// where it was found.
 function expected(definition: Record<string, unknown>): { kind: string; severity: string; evidence: string }[] {
   const out: { kind: string; severity: string; evidence: string }[] = [];
-  const add = (where: string, text: string) => {
-    for (const s of reference.scanText(text)) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
+  const add = (where: string, text: string, name = false) => {
+    for (const s of name ? reference.scanKey(text) : reference.scanText(text)) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
   };
   const description = typeof definition.description === 'string' ? definition.description : '';
   if (description !== '') add('', description);
   for (const field of Object.keys(definition).sort()) {
-    add(`${field} (key)`, field);
+    add(`${field} (key)`, field, true);
     if (field === 'description' || field === 'name') continue;
     const walk = readableTexts(definition[field], { schema: field === 'inputSchema' || field === 'outputSchema' });
-    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text);
+    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text, t.key || t.name === true);
   }
   return out;
 }

@@ -133,6 +133,8 @@ interface ItemText {
   where: string;
   text: string;
   name: boolean;
+  /** An object key or a `required` entry: read as text and as a name. */
+  key?: boolean;
   /** Set when a walk stopped at its bound: the text at `where` was not all analysed. */
   incomplete?: boolean;
 }
@@ -145,21 +147,29 @@ interface ItemText {
  */
 function* itemTexts(item: SurfaceItem): Generator<ItemText> {
   const seen = new Set<string>();
+  const named = new Set<string>();
   for (const t of knownItemTexts(item)) {
-    if (!t.name) seen.add(t.text);
+    (t.name ? named : seen).add(t.text);
     yield t;
   }
   const v = asRecord(item.value);
   if (!v) return;
   const label = `${item.kind} ${quote(itemName(item) ?? '?', 60)}`;
   for (const key of Object.keys(v).sort()) {
-    if (!seen.has(key)) yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false };
+    if (!seen.has(key)) {
+      yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false, key: !named.has(key) };
+      seen.add(key);
+      named.add(key);
+    }
     if (key === 'name') continue;
     const walk = readableTexts(v[key], { schema: key === 'inputSchema' || key === 'outputSchema' });
     for (const t of walk.texts) {
-      if (seen.has(t.text)) continue;
+      const where = `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`;
+      const asName = (t.key || t.name === true) && !named.has(t.text);
+      if (!seen.has(t.text)) yield { where, text: t.text, name: false, key: asName };
+      else if (asName) yield { where, text: t.text, name: true };
       seen.add(t.text);
-      yield { where: `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`, text: t.text, name: false };
+      if (asName) named.add(t.text);
     }
     if (!walk.complete) yield { where: `${label} ${printable(key, 40)}`, text: '', name: false, incomplete: true };
   }
@@ -180,7 +190,7 @@ function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
     const uri = asString(field(v, 'uri')) ?? asString(field(v, 'uriTemplate'));
     if (uri) yield { where: `${label} uri`, text: uri, name: false };
   }
-  for (const arg of (asArray(field(v, 'arguments')) ?? []).slice(0, 200)) {
+  for (const arg of asArray(field(v, 'arguments')) ?? []) {
     if (typeof arg === 'string') yield { where: `${label} argument`, text: arg, name: true };
     const a = asRecord(arg);
     if (a) {
@@ -255,6 +265,7 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       const signals = t.name ? scanName(t.text) : scanText(t.text);
       for (const s of signals) add(t.where, s);
       if (!t.name) phrases(t.where, t.text);
+      if (t.key) for (const s of scanName(t.text)) add(t.where, s);
     }
     if (item.kind === 'resource' || item.kind === 'resource template') {
       // A URI whose path climbs out of its root (resource://files/../../secrets) asks the server

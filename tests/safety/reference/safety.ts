@@ -564,16 +564,33 @@ export function scanName(name: string): TextSignal[] {
   return out;
 }
 
-/** The name's text, as written and as words, through scanText: medium or worse, one per kind not already found. */
+/**
+ * The name's text, as written, as words and with `_`/`-` runs as `/` (paths only) through
+ * scanText: medium or worse, one per kind not already found; a keychain or exfiltration noun
+ * that names what the tool works on is not kept.
+ */
 function nameTextSignals(name: string, out: TextSignal[]): void {
   const words = name.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
+  const path = name.replace(/[_-]+/g, '/');
   const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
-  for (const text of words === name ? [name] : [name, words]) {
+  const texts = words === name ? [name] : [name, words];
+  if (path !== name) texts.push(path);
+  texts.forEach((text, i) => {
     for (const s of scanText(text)) {
       if (rank[s.severity] < rank.medium || out.some((o) => o.kind === s.kind)) continue;
+      if (path !== name && i === texts.length - 1 && s.kind !== 'sensitive-path') continue;
+      // A name that names its subject: keychain_get, exfiltration_detect.
+      if ((s.kind === 'sensitive-path' && /^keychain$/i.test(s.value ?? '')) || (s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? ''))) continue;
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
-  }
+  });
+}
+
+/** An object key or a `required` entry: scanText, then scanName's kinds not already found. */
+export function scanKey(key: string): TextSignal[] {
+  const out = [...scanText(key)];
+  for (const s of scanName(key)) if (!out.some((o) => o.kind === s.kind)) out.push(s);
+  return out;
 }
 
 /**
@@ -894,12 +911,14 @@ export interface ReadableText {
   text: string;
   /** True for an object key (a property name, a `_meta` or `annotations` key…). */
   key: boolean;
+  /** True for a property name listed in a schema's `required`. */
+  name?: boolean;
   /** The key of the object that holds this member ("properties" for a schema property name). */
   parentKey?: string;
 }
 
 /** In a JSON Schema, keywords whose string values are syntax, not prose (their keys still count). */
-const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'required']);
+const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
 /** Most nodes one walk visits; past it the walk says it is incomplete (a finding for the caller). */
 export const MAX_READABLE_NODES = 200_000;
 
@@ -909,8 +928,8 @@ const pointerToken = (key: string) => (SIMPLE_TOKEN.test(key) ? key : printable(
 /**
  * Every string a model may read inside a JSON value — values and object keys alike — in a
  * depth-first walk with an explicit stack (no recursion limit), keys in UTF-16 order. With
- * `schema`, the values of syntax keywords (`type`, `$ref`, `required`…) are left out; their keys
- * are not. Bounded by `maxNodes`: `complete` is false when the walk had to stop, and the caller
+ * `schema`, the values of syntax keywords (`type`, `$ref`…) are left out (their keys are not),
+ * and the entries of `required` are marked `name`. Bounded by `maxNodes`: `complete` is false when the walk had to stop, and the caller
  * must report that rather than pass what it did not see.
  */
 export function readableTexts(value: unknown, options: { schema?: boolean; maxNodes?: number } = {}): { texts: ReadableText[]; complete: boolean } {
@@ -921,7 +940,8 @@ export function readableTexts(value: unknown, options: { schema?: boolean; maxNo
     if (--budget < 0) return { texts, complete: false };
     const { node, pointer, parentKey } = stack.pop()!;
     if (typeof node === 'string') {
-      if (!(options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.push({ pointer, text: node, key: false });
+      if (options.schema && parentKey === 'required') texts.push({ pointer, text: node, key: false, name: true });
+      else if (!(options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.push({ pointer, text: node, key: false });
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
     } else if (typeof node === 'object' && node !== null) {
