@@ -982,14 +982,16 @@ const isSeparator = (c: number): boolean => c === 95 || c === 46 || c === 45;
 function nameTextSignals(name: string, out: TextSignal[]): void {
   const words = nameAsWords(name);
   const texts = words === name ? [name] : [name, words];
+  // Only sensitive paths are kept from the path reading: it is analysed only when it holds a
+  // word one needs (most names hold "_", and "/" alone would wake the whole analysis).
   const path = nameAsPath(name);
-  if (path !== name) texts.push(path);
+  if (path !== name && mentionsSensitivePath(path)) texts.push(path);
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;
     if (quietText(text)) continue;
     // The path reading (the last, when there is one) is for paths only: read_.ssh_id_rsa, not
     // what "/" may make of words.
-    const pathOnly = path !== name && i === texts.length - 1;
+    const pathOnly = text === path && i > 0;
     for (const s of scanText(text)) {
       if (compareSeverity(s.severity, 'medium') < 0 || out.some((o) => o.kind === s.kind)) continue;
       if (pathOnly && s.kind !== 'sensitive-path') continue;
@@ -1018,6 +1020,12 @@ export function nameAsPath(name: string): string {
     i = j - 1;
   }
   return start === 0 ? name : out + name.slice(start);
+}
+
+/** Whether `text` holds a word the sensitive-path pattern needs (ASCII case folded). */
+function mentionsSensitivePath(text: string): boolean {
+  const lower = text.toLowerCase();
+  return SENSITIVE_PATH_HINTS.some((hint) => lower.includes(hint));
 }
 
 /**
