@@ -985,7 +985,8 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
   // Only sensitive paths are kept from the path reading: it is analysed only when it holds a
   // word one needs (most names hold "_", and "/" alone would wake the whole analysis).
   const path = nameAsPath(name);
-  if (path !== name && mentionsSensitivePath(path)) texts.push(path);
+  // A text that is not plain is folded first (hidden characters dropped, NFKC): always analysed.
+  if (path !== name && (!isPlainText(path) || mentionsSensitivePath(path))) texts.push(path);
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;
     if (quietText(text)) continue;

@@ -21,7 +21,7 @@ describe('a path spelled with separators', () => {
     expect(nameAsPath('_-_')).toBe('/');
   });
 
-  it.each(['read_.ssh_id_rsa', 'cat_.ssh_id_rsa', 'read__HOME__.ssh__id_rsa', 'read_home_.ssh_id_ed25519', 'read_.env_file', 'read_.aws_credentials', 'dump_etc_shadow', 'read_proc_self_environ'])(
+  it.each(['read_.ssh_id_rsa', 'cat_.ssh_id_rsa', 'read__HOME__.ssh__id_rsa', 'read_home_.ssh_id_ed25519', 'read_.env_file', 'read_.aws_credentials', 'dump_etc_shadow', 'read_proc_self_environ', 'read_.s\u200bsh_id_rsa'])(
     '%s is a sensitive path, and not quiet',
     (name) => {
       expect(kinds(scanName(name))).toContain('sensitive-path');
