@@ -187,6 +187,19 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
   }
 }
 
+/**
+ * Grades a new object key (an `_meta` or `annotations` key, a key of an unknown field) or a
+ * schema's `required` entry: read as text (as is: an instruction in a key is as critical as in a
+ * description), then as a name for what only the name reading finds (snake_case and camelCase
+ * phrases, paths spelled with separators: src/safety scanName).
+ */
+export function gradeIdentifier(grade: Grade, field: string, key: string, asName: boolean): void {
+  gradeIntroduced(grade, field, undefined, key, true);
+  if (!asName) return;
+  const kinds = new Set(scanText(key).map((s) => s.kind));
+  for (const s of scanName(key)) if (!kinds.has(s.kind)) grade.add(s.severity, `${field}: ${s.evidence}`);
+}
+
 /** Grades a name: invisible, bidi or look-alike characters are critical (from src/safety). */
 export function gradeName(grade: Grade, what: string, name: string): void {
   const signals = scanName(name);
@@ -242,7 +255,7 @@ export function gradeAddress(grade: Grade, severity: Severity, what: string, uri
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** In a JSON Schema, keywords whose string values are syntax (or property names), not prose. */
-const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', 'required']);
+const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
 /** Bounds of one text walk: past them the walk stops and says it is incomplete. */
 const MAX_TEXT_NODES = 20_000;
 const MAX_TEXT_DEPTH = 64;
@@ -253,6 +266,8 @@ const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 export interface TextLeaves {
   texts: Map<string, string>;
   names: Map<string, string>;
+  /** In a JSON Schema, the entries of every `required`, by JSON Pointer: property names too. */
+  required: Map<string, string>;
   /** Every object key, by the JSON Pointer of its member: keys reach the model too. */
   keys: Map<string, string>;
   complete: boolean;
@@ -270,6 +285,7 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
   const texts = new Map<string, string>();
   const names = new Map<string, string>();
   const keys = new Map<string, string>();
+  const required = new Map<string, string>();
   let budget = MAX_TEXT_NODES;
   let complete = true;
   const visit = (node: JsonValue | undefined, path: string, depth: number, parentKey: string | undefined) => {
@@ -278,7 +294,8 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
       return;
     }
     if (typeof node === 'string') {
-      if (!(schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.set(path, node);
+      if (schema && parentKey === 'required') required.set(path, node);
+      else if (!(schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.set(path, node);
       return;
     }
     if (Array.isArray(node)) {
@@ -298,5 +315,5 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
     }
   };
   visit(value, '', 0, undefined);
-  return { texts, names, keys, complete };
+  return { texts, names, keys, required, complete };
 }

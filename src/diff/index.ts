@@ -8,7 +8,7 @@ import { sameJson, unionKeys } from './json.js';
 import { sameItem } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
-import { gradeAddress, gradeCapabilities, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, detailLabel, textLeaves } from './grade.js';
+import { gradeAddress, gradeCapabilities, gradeIdentifier, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, detailLabel, textLeaves } from './grade.js';
 import { compareSchemas } from './schema.js';
 import { artifactChanges, sameArtifact } from './artifact.js';
 import type { ArtifactPin } from '../artifact/types.js';
@@ -78,10 +78,17 @@ function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined,
   }
   // Object keys (property names, `_meta` and `annotations` keys…) reach the model like any
   // string: a new key is analysed as text; one that only moved introduces nothing.
+  // A key is also read as a name, unless it is a schema property name (graded as one above).
   const oldKeys = new Set(old.keys.values());
   for (const [path, key] of now.keys) {
     if (old.keys.has(path) || oldKeys.has(key)) continue;
-    gradeKey(grade, `${field} ${path}`, key);
+    gradeIdentifier(grade, `key ${field} ${path}`, key, !now.names.has(path));
+  }
+  // A schema's `required` entries are property names: a new one is read as text and as a name.
+  const oldRequired = new Set(old.required.values());
+  for (const [path, entry] of now.required) {
+    if (old.required.has(path) || oldRequired.has(entry)) continue;
+    gradeIdentifier(grade, `required ${field} ${path}`, entry, true);
   }
   for (const [path, text] of now.texts) {
     const label = `${field} ${path || '/'}`;
@@ -102,9 +109,9 @@ function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined,
   }
 }
 
-/** Grades a new object key as text: what it says counts as is (an instruction in a key is as critical as in a description). */
+/** Grades a new object key: read as text (as is) and as a name (src/diff/grade gradeIdentifier). */
 function gradeKey(grade: Grade, where: string, key: string): void {
-  gradeIntroduced(grade, `key ${where}`, undefined, key, true);
+  gradeIdentifier(grade, `key ${where}`, key, true);
 }
 
 /** A new tool or prompt named like an approved one: calls meant for the approved one may reach it. */

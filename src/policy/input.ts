@@ -419,7 +419,13 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
     const label = fieldLabel(field);
     add(`${label} (key)`, scanKey(field));
     if (field === 'description' || skip.has(field)) continue;
-    const walk = readableTexts(definition[field], { schema: SCHEMA_FIELDS.has(field) });
+    // A resource's name (a tool's or prompt's is judged apart): read as text and as a name.
+    const value = definition[field];
+    if (field === 'name' && typeof value === 'string') {
+      if (value !== '') add(label, scanKey(value));
+      continue;
+    }
+    const walk = readableTexts(value, { schema: SCHEMA_FIELDS.has(field) });
     // A key (a property name, an `_meta` key) and a `required` entry are read as names too.
     for (const t of walk.texts) if (t.text !== '') add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, t.key || t.name ? scanKey(t.text) : scanText(t.text));
     if (!walk.complete) {

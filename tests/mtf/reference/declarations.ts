@@ -150,6 +150,7 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
   const named = new Set<string>();
   for (const t of knownItemTexts(item)) {
     (t.name ? named : seen).add(t.text);
+    if (t.key) named.add(t.text);
     yield t;
   }
   const v = asRecord(item.value);
@@ -181,7 +182,7 @@ function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
   if (!v) return;
   const name = itemName(item);
   const label = `${item.kind} ${quote(name ?? '?', 60)}`;
-  if (name !== undefined) yield { where: `${label} name`, text: name, name: item.kind === 'tool' || item.kind === 'prompt' };
+  if (name !== undefined) yield item.kind === 'tool' || item.kind === 'prompt' ? { where: `${label} name`, text: name, name: true } : { where: `${label} name`, text: name, name: false, key: true };
   for (const key of ['title', 'description', 'text']) {
     const t = asString(field(v, key));
     if (t) yield { where: `${label} ${key}`, text: t, name: false };
