@@ -398,6 +398,8 @@ function assessRisk(name: string, description: string, annotations: JsonObject) 
 
 /** Definition fields whose values are JSON Schemas (their syntax keywords' values are not prose). */
 const SCHEMA_FIELDS = new Set(['inputSchema', 'outputSchema']);
+/** Where a prompt argument's name sits in its `arguments` field: `/3/name` (or `/3`, a bare string). */
+const ARGUMENT_NAME = /^\/\d+(?:\/name)?$/;
 
 /**
  * Signals in every string of a definition a model may read: the description first, then every
@@ -426,8 +428,14 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
       continue;
     }
     const walk = readableTexts(value, { schema: SCHEMA_FIELDS.has(field) });
-    // A key (a property name, an `_meta` key) and a `required` entry are read as names too.
-    for (const t of walk.texts) if (t.text !== '') add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, t.key || t.name ? scanKey(t.text) : scanText(t.text));
+    // A key (a property name, an `_meta` key), a `required` entry and a prompt argument's name
+    // are read as names too.
+    const args = field === 'arguments';
+    for (const t of walk.texts) {
+      if (t.text === '') continue;
+      const asName = t.key || t.name === true || (args && ARGUMENT_NAME.test(t.pointer));
+      add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, asName ? scanKey(t.text) : scanText(t.text));
+    }
     if (!walk.complete) {
       out.push({ kind: 'unanalysed-text', severity: 'high', evidence: `${label} has more than ${MAX_READABLE_NODES} JSON nodes: its text was not all analysed; review it by hand` });
     }

@@ -25,7 +25,7 @@ function expected(definition: Record<string, unknown>): { kind: string; severity
     add(`${field} (key)`, field, true);
     if (field === 'description' || field === 'name') continue;
     const walk = readableTexts(definition[field], { schema: field === 'inputSchema' || field === 'outputSchema' });
-    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text, t.key || t.name === true);
+    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text, t.key || t.name === true || (field === 'arguments' && /^\/\d+(?:\/name)?$/.test(t.pointer)));
   }
   return out;
 }
