@@ -599,8 +599,53 @@ export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard
  * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
  * regular expression of these words (tests/safety/ascii-scan.test.ts).
  */
+/**
+ * Words of instructions to a model, which a text in a cipher the model can undo on request
+ * (reversed, whole or word by word, and rot13) spells as CIPHER_WORDS. Long words only: a
+ * reversed or rot13 short word is too often a real one.
+ */
+const CIPHER_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'instructions', 'previous', 'secretly', 'conceal', 'exfiltrate'];
+/** The letters of `text` rotated by 13 (ASCII only; every other character kept): rot13 is its own inverse. */
+export function rot13(text: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const base = c >= 97 && c <= 122 ? 97 : c >= 65 && c <= 90 ? 65 : -1;
+    if (base < 0) continue;
+    out += text.slice(start, i) + String.fromCharCode(((c - base + 13) % 26) + base);
+    start = i + 1;
+  }
+  return out + text.slice(start);
+}
+/** `text` backwards, by code point. */
+export function reversed(text: string): string {
+  return Array.from(text).reverse().join('');
+}
+/** Each run of ASCII letters of `text` backwards, in place ("erongi suoiverp" → "ignore previous"). */
+export function wordsReversed(text: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0;
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) continue;
+    // [start, i) is a run of letters (maybe empty), then the character at i.
+    let run = '';
+    for (let j = i - 1; j >= start; j--) run += text[j];
+    out += run + (i < text.length ? text[i] : '');
+    start = i + 1;
+  }
+  return out;
+}
+const REVERSED_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.map(reversed);
+const ROT13_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.map(rot13);
+const REVERSED_TRIGGER = new AsciiWordSet(REVERSED_WORDS);
+const ROT13_TRIGGER = new AsciiWordSet(ROT13_WORDS);
+/** The words of instructions as the ciphers spell them (reversed, rot13): quietText looks for them too. */
+export const CIPHER_WORDS: readonly string[] = Object.freeze([...REVERSED_WORDS, ...ROT13_WORDS]);
+
 export const TRIGGER_WORDS: readonly string[] = Object.freeze([
-  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS]),
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS, ...CIPHER_WORDS]),
 ]);
 /**
  * TRIGGER_WORDS as a hand-written scanner rather than one alternation: the same answers, without
@@ -731,9 +776,9 @@ export function scanText(input: string): readonly TextSignal[] {
  * exceeded"), one high signal that the text was not analysed: a bound that is hit is reported,
  * and the text fails closed instead of stopping the command.
  */
-function analyseWhole(input: string): TextSignal[] {
+function analyseWhole(input: string, ciphers = true): TextSignal[] {
   try {
-    return analyseText(input);
+    return analyseText(input, ciphers);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const chars = input.length.toLocaleString('en-US');
@@ -741,7 +786,7 @@ function analyseWhole(input: string): TextSignal[] {
   }
 }
 
-function analyseText(input: string): TextSignal[] {
+function analyseText(input: string, ciphers = true): TextSignal[] {
   const text = input;
   if (text.length === 0) return [];
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
@@ -835,6 +880,25 @@ function analyseText(input: string): TextSignal[] {
   };
   if (folded.includes('\\')) spelled(escapeRuns(folded), 'escaped text');
   if (folded.includes('%') || folded.includes('&#')) spelled(entityRuns(folded), 'encoded text');
+  // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13): high
+  // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
+  // deciphered again.
+  if (ciphers) {
+    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded)];
+    const forms: [number, string, () => string][] = [
+      [at[0]!, 'reversed text', () => reversed(folded)],
+      [at[0]!, 'text with each word reversed', () => wordsReversed(folded)],
+      [at[1]!, 'rot13 text', () => rot13(folded)],
+    ];
+    for (const [index, label, decipher] of forms) {
+      if (index < 0) continue;
+      const known = new Set(found.out.map((s) => `${s.kind}\u0000${s.value ?? ''}`));
+      const inner = analyseWhole(decipher(), false).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0 && !known.has(`${s.kind}\u0000${s.value ?? ''}`));
+      if (inner.length === 0) continue;
+      const value = `${label}\u0000${inner.map((s) => `${s.kind}:${s.value ?? ''}`).join('\u0000')}`;
+      found.add('encoded-blob', 'high', value, () => `${label} that says: ${inner[0]!.evidence}`, index);
+    }
+  }
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
   if (!plain) {

@@ -408,7 +408,14 @@ export function scanText(input: string): readonly TextSignal[] {
   return signals;
 }
 
-function analyseText(input: string): TextSignal[] {
+const CIPHER_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'instructions', 'previous', 'secretly', 'conceal', 'exfiltrate'];
+export const rot13 = (text: string) => text.replace(/[A-Za-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - (c <= 'Z' ? 65 : 97) + 13) % 26) + (c <= 'Z' ? 65 : 97)));
+export const reversed = (text: string) => [...text].reverse().join('');
+export const wordsReversed = (text: string) => text.replace(/[A-Za-z]+/g, reversed);
+const REVERSED_AT = new RegExp(`\\b(?:${CIPHER_PLAIN_WORDS.map(reversed).join('|')})`, 'i');
+const ROT13_AT = new RegExp(`\\b(?:${CIPHER_PLAIN_WORDS.map(rot13).join('|')})`, 'i');
+
+function analyseText(input: string, ciphers = true): TextSignal[] {
   const text = input;
   if (text.length === 0) return [];
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
@@ -492,6 +499,23 @@ function analyseText(input: string): TextSignal[] {
   for (const { m, decoded } of encoded) {
     const inner = scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
     found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `encoded text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
+  }
+  // Reversed (whole, or word by word) and rot13 text: high when, deciphered (once), it says
+  // something of medium or worse that the text as written does not.
+  if (ciphers) {
+    const r = REVERSED_AT.exec(folded);
+    const t = ROT13_AT.exec(folded);
+    for (const [m, label, decipher] of [
+      [r, 'reversed text', reversed],
+      [r, 'text with each word reversed', wordsReversed],
+      [t, 'rot13 text', rot13],
+    ] as const) {
+      if (!m) continue;
+      const known = new Set(found.out.map((x) => `${x.kind}\u0000${x.value ?? ''}`));
+      const inner = analyseText(decipher(folded), false).filter((x) => x.kind !== 'encoded-blob' && compareSeverity(x.severity, 'medium') >= 0 && !known.has(`${x.kind}\u0000${x.value ?? ''}`));
+      if (inner.length === 0) continue;
+      found.add('encoded-blob', 'high', `${label}\u0000${inner.map((x) => `${x.kind}:${x.value ?? ''}`).join('\u0000')}`, () => `${label} that says: ${inner[0]!.evidence}`, m.index);
+    }
   }
 
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
