@@ -600,11 +600,14 @@ export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard
  * regular expression of these words (tests/safety/ascii-scan.test.ts).
  */
 /**
- * Words of instructions to a model, which a text in a cipher the model can undo on request
- * (reversed, whole or word by word, and rot13) spells as CIPHER_WORDS. Long words only: a
- * reversed or rot13 short word is too often a real one.
+ * Words of instructions to a model, of concealment, of what it may be told to send and of paths
+ * that hold secrets, as a text in a cipher the model can undo on request spells them:
+ * CIPHER_WORDS, which wake the analysis of the text deciphered. Reversed words are whole words
+ * (matched at the start of a word, so a reversed word must not begin a common one: "resu" would
+ * wake every "result", "reven" every "revenue"); rot13 keeps prefixes ("vafgehpgvba…").
  */
-const CIPHER_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'instructions', 'previous', 'secretly', 'conceal', 'exfiltrate'];
+const ROT13_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrat', 'tell', 'user', 'never', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credential', '.ssh', 'id_', '/etc/', '.aws', '.env'];
+const REVERSED_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instructions', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrate', 'tell', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credentials', '.ssh', 'id_rsa', '/etc/', '.aws', '.env'];
 /** The letters of `text` rotated by 13 (ASCII only; every other character kept): rot13 is its own inverse. */
 export function rot13(text: string): string {
   let out = '';
@@ -637,8 +640,10 @@ export function wordsReversed(text: string): string {
   }
   return out;
 }
-const REVERSED_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.map(reversed);
-const ROT13_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.map(rot13);
+// Reversed words as the whole text reversed spells them, and as each word reversed in place
+// spells the paths (".ssh" → ".hss"; a word of letters alone is the same either way).
+const REVERSED_WORDS: readonly string[] = [...new Set([...REVERSED_PLAIN_WORDS.map(reversed), ...REVERSED_PLAIN_WORDS.map(wordsReversed)])];
+const ROT13_WORDS: readonly string[] = ROT13_PLAIN_WORDS.map(rot13);
 const REVERSED_TRIGGER = new AsciiWordSet(REVERSED_WORDS);
 const ROT13_TRIGGER = new AsciiWordSet(ROT13_WORDS);
 /** The words of instructions as the ciphers spell them (reversed, rot13): quietText looks for them too. */

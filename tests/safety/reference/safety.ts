@@ -408,12 +408,16 @@ export function scanText(input: string): readonly TextSignal[] {
   return signals;
 }
 
-const CIPHER_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'instructions', 'previous', 'secretly', 'conceal', 'exfiltrate'];
+const ROT13_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrat', 'tell', 'user', 'never', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credential', '.ssh', 'id_', '/etc/', '.aws', '.env'];
+const REVERSED_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instructions', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrate', 'tell', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credentials', '.ssh', 'id_rsa', '/etc/', '.aws', '.env'];
+const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** A word of letters or digits first must start a word; one that starts with punctuation may start anywhere. */
+const cipherPattern = (words: string[]) => new RegExp(words.map((w) => (/^\w/.test(w) ? `\\b${escapeRe(w)}` : escapeRe(w))).join('|'), 'i');
 export const rot13 = (text: string) => text.replace(/[A-Za-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - (c <= 'Z' ? 65 : 97) + 13) % 26) + (c <= 'Z' ? 65 : 97)));
 export const reversed = (text: string) => [...text].reverse().join('');
 export const wordsReversed = (text: string) => text.replace(/[A-Za-z]+/g, reversed);
-const REVERSED_AT = new RegExp(`\\b(?:${CIPHER_PLAIN_WORDS.map(reversed).join('|')})`, 'i');
-const ROT13_AT = new RegExp(`\\b(?:${CIPHER_PLAIN_WORDS.map(rot13).join('|')})`, 'i');
+const REVERSED_AT = cipherPattern([...REVERSED_PLAIN_WORDS.map(reversed), ...REVERSED_PLAIN_WORDS.map(wordsReversed)]);
+const ROT13_AT = cipherPattern(ROT13_PLAIN_WORDS.map(rot13));
 
 function analyseText(input: string, ciphers = true): TextSignal[] {
   const text = input;
