@@ -87,6 +87,26 @@ describe('keys and required entries are read as names', () => {
     expect(readableTexts({ required: ['x'] }).texts.filter((t) => !t.key)).toEqual([{ pointer: '/required/0', text: 'x', key: false }]);
   });
 
+  it('quietDefinition never says quiet where scanKey finds something in a key or a required entry (seeded fuzz)', () => {
+    const parts = ['read', 'get', '_', '-', '.', '__', '.ssh', 'ssh', 'id', 'rsa', 'etc', 'passwd', 'env', '.env', 'ignore', 'Ignore', 'previous', 'PREVIOUS', 'instructions', 'do', 'not', 'tell', 'user', 'erongi', 'vtaber', 'keychain', 'exfiltration', 'exfiltrate', 'home', 'HOME', '1', '09', 'aws', '.aws', 'credentials', 'proc', 'self', 'environ', 'x', 'Data', 'Login', 'file', 'name'];
+    let seed = 12;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const word = () => Array.from({ length: 1 + Math.floor(next() * 6) }, () => parts[Math.floor(next() * parts.length)]!).join('');
+    let loud = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const key = word();
+      const entry = word();
+      const definition = next() < 0.5 ? { type: 'object', properties: { [key]: { type: 'string' } } } : { type: 'object', required: next() < 0.5 ? [entry] : [[entry]] };
+      const texts = 'required' in definition ? [entry] : [key];
+      const found = texts.some((t) => scanKey(t).length > 0);
+      if (found) loud++;
+      if (found && quietDefinition(definition)) wrong.push(JSON.stringify(definition));
+    }
+    expect(wrong).toEqual([]);
+    expect(loud).toBeGreaterThan(200);
+  });
+
   it('quietDefinition reads required entries as names', () => {
     expect(quietDefinition({ type: 'object', required: ['read_etc_passwd'] })).toBe(false);
     expect(quietDefinition({ type: 'object', required: [['read_etc_passwd']] })).toBe(false);
