@@ -4,7 +4,7 @@ import type { DiffChange } from '../diff/types.js';
 import type { LockedServer, Lockfile } from '../lockfile/types.js';
 import type { LiveServerScan } from '../mtf/live.js';
 import { createRecord } from '../util/record.js';
-import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, quietDefinition, readableTexts, scanKey, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietName, readableTexts, scanKey, scanName, scanText, type Severity, type TextSignal } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { printable } from '../util/text.js';
 import { artifactDoc, type ArtifactDoc } from './artifact-input.js';
@@ -410,8 +410,9 @@ const ARGUMENT_NAME = /^\/\d+(?:\/name)?$/;
  * large to walk whole is itself a high signal, never a silent pass.
  */
 function definitionSignals(definition: JsonObject, description: string, skip: ReadonlySet<string>): SignalDoc[] {
-  // Every string and key quiet (src/safety quietDefinition, shared with the MTF scan): no signal.
-  if (quietDefinition(definition)) return NO_SIGNALS;
+  // Every string and key quiet (src/safety quietDefinition, shared with the MTF scan), and every
+  // value read as a name below quiet as a name: no signal.
+  if (quietDefinition(definition) && namesQuiet(definition, skip)) return NO_SIGNALS;
   const out: SignalDoc[] = [];
   const add = (where: string, signals: readonly TextSignal[]) => {
     for (const s of signals) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
@@ -441,6 +442,24 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
     }
   }
   return out.length === 0 ? NO_SIGNALS : out;
+}
+
+/**
+ * Whether the values definitionSignals reads as names (a resource's name, prompt arguments'
+ * names) are quiet as names too: quietDefinition reads values as text only, and a name can say
+ * as words what it does not as written ("do1not2tell3the4user", "read_etc_passwd").
+ */
+function namesQuiet(definition: JsonObject, skip: ReadonlySet<string>): boolean {
+  const name = definition.name;
+  if (!skip.has('name') && typeof name === 'string' && !quietName(name)) return false;
+  const args = definition.arguments;
+  if (Array.isArray(args)) {
+    for (const arg of args) {
+      const n = typeof arg === 'string' ? arg : arg !== null && typeof arg === 'object' && !Array.isArray(arg) ? (arg as JsonObject).name : undefined;
+      if (typeof n === 'string' && !quietName(n)) return false;
+    }
+  }
+  return true;
 }
 
 // The printable label of a definition's field, per field name: the same few names ("inputSchema",
