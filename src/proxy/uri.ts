@@ -3,14 +3,13 @@ import { createRequire } from 'node:module';
 /** Longest URI the proxy matches against the lock; a longer one is refused. */
 export const MAX_URI_LENGTH = 8192;
 
-interface TemplateApi {
-  match(uri: string): Record<string, string | string[]> | null;
-}
-type TemplateClass = (new (template: string) => TemplateApi) & { expand(template: string, data: object): string };
+type TemplateClass = { expand(template: string, data: object): string };
 const require = createRequire(import.meta.url);
 let Template: TemplateClass | undefined;
 
 type Part = { literal: string } | { op: string; body: string };
+/** A variable's value as an expansion takes it: a string, a list, or (exploded) name–value pairs. */
+type Value = string | string[] | Record<string, string>;
 const OPERATORS = new Set(['+', '#', '/', '.', ';', '?', '&']);
 /** Operators whose expansion keeps reserved characters (`/`, `?`…) as they are (RFC 6570 §3.2.3, §3.2.4). */
 const RESERVED = new Set(['+', '#']);
@@ -18,8 +17,15 @@ const RESERVED = new Set(['+', '#']);
 /** Longest locked URI template the proxy matches URIs against (see parseTemplate). */
 export const MAX_TEMPLATE_LENGTH = 8 * MAX_URI_LENGTH;
 
-/** Most variables one expression of a locked template may list (uri-template-lite builds one pattern of them). */
+/** Most variables one expression of a locked template may list. */
 export const MAX_TEMPLATE_VARIABLES = 256;
+
+/**
+ * Most expressions one locked template may hold. Each is matched on every resources/read the
+ * template is tried for, so a lock of thousands of templates of thousands of expressions each
+ * (`{/a}{/a}…`) would stall the proxy for minutes per read; honest templates hold a handful.
+ */
+export const MAX_TEMPLATE_EXPRESSIONS = 64;
 
 /** One variable of an expression (RFC 6570 varspec): a name, then an explode or a prefix length. */
 const VARSPEC = /^[A-Za-z0-9_%.]+(?:\*|:\d{1,4})?$/;
@@ -30,11 +36,12 @@ const VARSPEC = /^[A-Za-z0-9_%.]+(?:\*|:\d{1,4})?$/;
  * find (`{a}{b}`): such a template matches nothing (fail closed).
  */
 export function parseTemplate(template: string): Part[] | undefined {
-  // A template whose text alone is many times the longest URI let through, or an expression of
-  // hundreds of variables, is no honest server's (and uri-template-lite's patterns overflow
-  // V8's stack on tens of thousands of variables): it matches nothing.
+  // A template whose text alone is many times the longest URI let through, an expression of
+  // hundreds of variables or a template of more than MAX_TEMPLATE_EXPRESSIONS expressions is no
+  // honest server's, and each costs every resources/read that tries it: it matches nothing.
   if (template.length > MAX_TEMPLATE_LENGTH) return undefined;
   const parts: Part[] = [];
+  let expressions = 0;
   let i = 0;
   while (i < template.length) {
     const open = template.indexOf('{', i);
@@ -57,6 +64,7 @@ export function parseTemplate(template: string): Part[] | undefined {
     // is where the first one ends.
     if (previous && 'op' in previous && (op === '' || op === '+')) return undefined;
     parts.push({ op, body });
+    if (++expressions > MAX_TEMPLATE_EXPRESSIONS) return undefined;
     i = close + 1;
   }
   return parts;
@@ -66,8 +74,9 @@ export function parseTemplate(template: string): Part[] | undefined {
  * Whether `uri` is an expansion of the locked template (RFC 6570), in time linear in the URI:
  * literals must appear in order, each expression takes the text up to the first occurrence of
  * what follows it (a shorter match is never looked for, so an ambiguous URI may be refused,
- * never wrongly allowed), its variables are read back with uri-template-lite and the template
- * is expanded again with them: only a URI that expansion reproduces exactly matches. Values are
+ * never wrongly allowed), its variables are read back in one pass (readBack) and the template
+ * is expanded again with them (uri-template-lite): only a URI that expansion reproduces exactly
+ * matches. Values are
  * then refused when they could step outside the template once the server decodes them: a
  * decoded `/` or `\` in a simple expansion (an encoded slash), and `.` or `..` segments in a
  * reserved (`{+path}`, `{#frag}`) or path (`{/seg}`) expansion.
@@ -76,8 +85,8 @@ export function matchTemplate(parts: Part[], uri: string): { ok: true } | { ok: 
   try {
     return matchParts(parts, uri);
   } catch (error) {
-    // uri-template-lite's patterns out of V8's stack (a RangeError, or a SyntaxError when the
-    // pattern it builds is too large to compile): no match (fail closed), the proxy stays up.
+    // The expansion out of V8's stack (a RangeError, or a SyntaxError from a pattern too large
+    // to compile): no match (fail closed), the proxy stays up.
     if (!(error instanceof RangeError) && !(error instanceof SyntaxError)) throw error;
     return { ok: false, reason: 'the locked template is too large to match against' };
   }
@@ -85,7 +94,8 @@ export function matchTemplate(parts: Part[], uri: string): { ok: true } | { ok: 
 
 function matchParts(parts: Part[], uri: string): { ok: true } | { ok: false; reason: string } {
   Template ??= require('uri-template-lite') as TemplateClass;
-  const values: Record<string, string | string[]> = {};
+  // Variable names are the template's: `__proto__` is one like any other.
+  const values: Record<string, Value> = Object.create(null) as Record<string, Value>;
   let pos = 0;
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index]!;
@@ -107,10 +117,10 @@ function matchParts(parts: Part[], uri: string): { ok: true } | { ok: false; rea
     }
     const segment = uri.slice(pos, end);
     if (segment === '') continue;
-    const found = new Template!(`{${part.op}${part.body}}`).match(segment);
+    const found = readBack(part.op, part.body, segment);
     if (!found) return { ok: false, reason: 'does not match' };
-    for (const [name, value] of Object.entries(found)) {
-      if (value === undefined) continue;
+    for (const name of Object.keys(found)) {
+      const value = found[name]!;
       const problem = unsafeValue(part.op, value);
       if (problem) return { ok: false, reason: problem };
       values[name] = value;
@@ -123,8 +133,83 @@ function matchParts(parts: Part[], uri: string): { ok: true } | { ok: false; rea
   return { ok: true };
 }
 
-function unsafeValue(op: string, value: string | string[]): string | undefined {
-  for (const v of Array.isArray(value) ? value : [value]) {
+/** Separator between the values of an expression, per operator (RFC 6570 appendix A). */
+const SEPARATOR: Readonly<Record<string, string>> = { '': ',', '+': ',', '#': ',', '.': '.', '/': '/', ';': ';', '?': '&', '&': '&' };
+/** Operators whose values are written name=value. */
+const NAMED = new Set([';', '?', '&']);
+
+function decodeValue(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A value that is not exploded reads back as a list when it holds commas (`a,b` → [a, b]). */
+function listOrString(text: string): string | string[] {
+  const items = text.split(',');
+  return items.length > 1 ? items.map(decodeValue) : decodeValue(text);
+}
+
+/**
+ * The variables of one expression read back from the text it expanded to, in one pass over it
+ * (split at its separator; a named expansion's pieces matched by name): a proposal that the
+ * caller checks by expanding the template again. Undefined when the text cannot be this
+ * expression's. Linear in the text, whatever the expression: a pattern with one lazy group per
+ * variable (as uri-template-lite's matcher builds) backtracks polynomially on a URI that fails
+ * late, and a 400-character URI stopped the proxy.
+ */
+function readBack(op: string, body: string, segment: string): Record<string, Value> | undefined {
+  const vars = body.split(',').map((spec) => ({ name: spec.replace(/[*:].*$/s, ''), explode: spec.endsWith('*') }));
+  let text = segment;
+  if (op !== '' && op !== '+') {
+    if (!text.startsWith(op)) return undefined;
+    text = text.slice(1);
+  }
+  const out = Object.create(null) as Record<string, Value>;
+  if (!NAMED.has(op)) {
+    // A reserved expansion of one variable keeps its commas.
+    const pieces = (op === '+' || op === '#') && vars.length === 1 && !vars[0]!.explode ? [text] : text.split(SEPARATOR[op]!);
+    let i = 0;
+    for (let k = 0; k < vars.length && i < pieces.length; k++) {
+      const v = vars[k]!;
+      if (k === vars.length - 1 && (v.explode || pieces.length - i > 1)) {
+        // The last variable takes what is left: a list (exploded, or joined with commas).
+        out[v.name] = pieces.slice(i).map(decodeValue);
+        i = pieces.length;
+      } else out[v.name] = v.explode ? decodeValue(pieces[i++]!) : listOrString(pieces[i++]!);
+    }
+    return i === pieces.length ? out : undefined;
+  }
+  const byName = new Map(vars.map((v) => [v.name, v]));
+  const pairs = vars.find((v) => v.explode);
+  for (const piece of text.split(SEPARATOR[op]!)) {
+    const eq = piece.indexOf('=');
+    const key = eq < 0 ? piece : piece.slice(0, eq);
+    const raw = eq < 0 ? '' : piece.slice(eq + 1);
+    const v = byName.get(key);
+    if (v && !v.explode) {
+      if (key in out) return undefined;
+      out[key] = listOrString(raw);
+    } else if (v) {
+      const list = out[key];
+      if (list !== undefined && !Array.isArray(list)) return undefined;
+      out[key] = [...(list ?? []), decodeValue(raw)];
+    } else if (pairs) {
+      // An exploded variable of name–value pairs: {?params*} → ?a=1&b=2.
+      let record = out[pairs.name];
+      if (record === undefined) out[pairs.name] = record = Object.create(null) as Record<string, string>;
+      if (typeof record !== 'object' || Array.isArray(record)) return undefined;
+      record[decodeValue(key)] = decodeValue(raw);
+    } else return undefined;
+  }
+  return out;
+}
+
+function unsafeValue(op: string, value: Value): string | undefined {
+  const strings = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [...Object.keys(value), ...Object.values(value)];
+  for (const v of strings) {
     if (v.includes('\0')) return 'a template value contains NUL';
     if (RESERVED.has(op) || op === '/') {
       if (v.split(/[\\/]/).some((s) => s === '.' || s === '..')) return 'a template value holds a dot segment (. or ..)';

@@ -28,7 +28,15 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const { id, method, params } = message;
   if (method === undefined) return;
   if (method === 'initialize') {
-    send({ id, result: { protocolVersion: params.protocolVersion, capabilities: { tools: { listChanged: true } }, serverInfo: { name: 'proxy-fixture', version: '1.0.0' } } });
+    const capabilities = mode === 'templates' ? { tools: { listChanged: true }, resources: {} } : { tools: { listChanged: true } };
+    send({ id, result: { protocolVersion: params.protocolVersion, capabilities, serverInfo: { name: 'proxy-fixture', version: '1.0.0' } } });
+  } else if (mode === 'templates' && method === 'resources/list') {
+    send({ id, result: { resources: [] } });
+  } else if (mode === 'templates' && method === 'resources/templates/list') {
+    // Templates of several variables, as search and file servers write them.
+    send({ id, result: { resourceTemplates: [{ uriTemplate: 'search://notes{?q,page,limit,sort,order}', name: 'search' }, { uriTemplate: 'file:///{dir,name,ext,size,mode}', name: 'file' }] } });
+  } else if (mode === 'templates' && method === 'resources/read') {
+    send({ id, result: { contents: [{ uri: params.uri, text: 'a note' }] } });
   } else if (method === 'tools/list') {
     send({ id, result: { tools: tools() } });
   } else if (method === 'tools/call') {
