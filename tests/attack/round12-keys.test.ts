@@ -304,3 +304,106 @@ describe.skip('evasion: open findings', () => {
     expect((await strict(file)).code).toBe(1);
   }, 60_000);
 });
+
+// ---- 3. false positives: real schemas --------------------------------------------------------
+
+const REAL_KEYS: Record<string, string> = {
+  github:
+    'owner repo title body labels assignees milestone head base draft maintainer_can_modify issue_number pull_number commit_id commit_sha sha ref branch path content message committer author per_page page sort direction since state q query order client_payload event_type head_sha check_run_id workflow_id inputs run_id job_id artifact_id environment_name deployment_id required_status_checks enforce_admins required_pull_request_reviews restrictions allow_force_pushes allow_deletions private visibility has_issues has_wiki auto_init gitignore_template license_template secret_name encrypted_value key_id public_key ssh_url clone_url git_url html_url node_id',
+  slack:
+    'channel channel_id text thread_ts user user_id users as_user unfurl_links unfurl_media reply_broadcast icon_emoji icon_url username blocks attachments mrkdwn parse link_names ts cursor limit types exclude_archived team_id file_id filename filetype initial_comment title_link scheduled_time post_at',
+  filesystem:
+    'path paths source destination edits oldText newText dryRun excludePatterns pattern file_path dir_path .gitignore_path .gitignore .editorconfig env_name ssh_host etc_dir id_token env_file dotenv_path config_path home_dir working_directory cwd recursive follow_symlinks include_hidden max_depth encoding mode mtime size head tail ssh_port ssh_user ssh_key_path private_key_path known_hosts_path id_token_hint access_token refresh_token token_type expires_in api_key api_key_id secret_key client_secret client_id password_hash login username_or_email login_url login_hint proc_id process_id etc_hosts_path keychain_name keychain_path npmrc_path netrc_path pgpass_path gnupg_home ssh_config aws_profile aws_credentials_file kube_config docker_config',
+  stripe:
+    'amount currency customer customer_id payment_method payment_method_types payment_intent setup_future_usage receipt_email statement_descriptor metadata success_url cancel_url line_items price quantity subscription_data trial_period_days billing_cycle_anchor proration_behavior invoice_id charge_id refund_reason idempotency_key expand starting_after ending_before livemode application_fee_amount transfer_data on_behalf_of',
+  kubernetes:
+    'apiVersion kind name namespace annotations spec replicas selector matchLabels template containers image imagePullPolicy imagePullSecrets ports containerPort env envFrom valueFrom secretKeyRef configMapKeyRef volumeMounts mountPath readOnly volumes secret secretName configMap hostPath serviceAccountName automountServiceAccountToken securityContext runAsUser runAsNonRoot privileged allowPrivilegeEscalation capabilities resources limits requests cpu memory nodeSelector tolerations affinity terminationGracePeriodSeconds restartPolicy kubeconfig kube_context context cluster dnsPolicy hostNetwork livenessProbe readinessProbe initialDelaySeconds io.k8s.api.core.v1.PodSpec io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta io.k8s.api.core.v1.SecretKeySelector x-kubernetes-preserve-unknown-fields x-kubernetes-int-or-string',
+  llm: 'system_prompt systemPrompt user_prompt instructions custom_instructions prompt_template messages role assistant_id model temperature max_tokens stop tools tool_choice response_format previous_response_id ignore_errors ignore_case ignore_whitespace ignorePatterns do_not_track dont_follow_redirects previous_page next_page previous_cursor cookies cookie_jar wallet_address secrets credentials credentials_file aws_region aws_access_key_id aws_secret_access_key gcp_credentials_json azure_client_secret gpg_key_id mcp_config claude_desktop_config',
+};
+
+const realSchema = (keys: string[]): JsonObject => {
+  const properties = Object.create(null) as Record<string, JsonObject>;
+  // A description that says "keychain" is a signal by design (c6c25ba): those keys get a plain one.
+  for (const k of keys) properties[k] = { type: 'string', description: k.includes('keychain') ? 'The store to read from.' : `The ${k.replace(/[_.-]+/g, ' ')}.` };
+  return { type: 'object', properties, required: keys.slice(0, 12), $defs: { [keys[0]!]: { type: 'object', required: keys.slice(-5) } }, patternProperties: { '^x-': { type: 'string' }, '^[a-zA-Z0-9_.-]+$': {} } };
+};
+
+describe('false positives: keys and required entries of real tool schemas', () => {
+  const all = Object.values(REAL_KEYS).flatMap((s) => s.split(/\s+/));
+
+  it(`scanKey finds nothing in ${Object.values(REAL_KEYS).join(' ').split(/\s+/).length} real property names, and quietDefinition agrees`, () => {
+    expect(all.length).toBeGreaterThan(290);
+    expect(all.filter((k) => scanKey(k).length > 0)).toEqual([]);
+    for (const k of all) expect(quietDefinition({ type: 'object', required: [k] }) || scanKey(k).length === 0, k).toBe(true);
+  });
+
+  it('strict fails none of no_suspicious_descriptions / no_suspicious_names / mtf over them, and CD-03 passes', async () => {
+    const tools = Object.entries(REAL_KEYS).map(([server, keys]) => tool(`get_${server}_record`, { inputSchema: realSchema(keys.split(/\s+/)), outputSchema: { type: 'object', required: keys.split(/\s+/).slice(0, 20) } }));
+    const file = lock(tools);
+    const s = await strict(file);
+    const input = await runCli(['policy', 'input', '--lock', file], { cwd: scratch.dir });
+    const signals = (JSON.parse(input.stdout) as { tools: { descriptionSignals: { evidence: string }[] }[] }).tools.flatMap((t) => t.descriptionSignals.map((x) => x.evidence));
+    expect(signals).toEqual([]);
+    expect(s.failed).not.toContain('no_suspicious_descriptions');
+    expect(s.failed).not.toContain('no_suspicious_names');
+    expect(s.failed).not.toContain('mtf_declaration_and_description_safety');
+    expect(await cd03(file)).toEqual({ code: 0, fails: false });
+  }, 60_000);
+
+  it('a keychain tool and a data-loss-prevention tool with subject-free parameters pass', async () => {
+    const file = lock([
+      tool('keychain_get', { inputSchema: { type: 'object', properties: { service: { type: 'string' }, account: { type: 'string' }, keychain_name: { type: 'string' } }, required: ['service'] } }),
+      tool('exfiltration_detect', { inputSchema: { type: 'object', properties: { since: { type: 'string' }, alert_level: { type: 'string' } } } }),
+    ]);
+    const s = await strict(file);
+    expect(s.failed).not.toContain('no_suspicious_descriptions');
+    expect(s.failed).not.toContain('no_suspicious_names');
+    expect(await cd03(file)).toEqual({ code: 0, fails: false });
+  }, 60_000);
+});
+
+describe.skip('false positives: open findings', () => {
+  // OPEN (false positive): the keychain / exfiltration exemption covers names (scanName) but not
+  // scanKey's text reading, so the natural parameter of a keychain tool or a DLP tool fails strict
+  // and CD-03 although the tool name passes. Reproduction: a tool `keychain_get` with inputSchema
+  // { type: 'object', properties: { keychain: { type: 'string' }, service: { type: 'string' } }, required: ['keychain'] }
+  // → strict fails no_suspicious_descriptions + mtf_declaration_and_description_safety, CD-03 FAIL
+  // ("the keychain"); the same for `exfiltration_detect` with a property `exfiltration_alerts`
+  // (network-egress high), while scanName('exfiltrationAlerts') is [] by design.
+  it('keychain and exfiltration_alerts parameters of the tools the exemption is for pass', async () => {
+    for (const [name, key] of [
+      ['keychain_get', 'keychain'],
+      ['exfiltration_detect', 'exfiltration_alerts'],
+      ['exfiltration_detect', 'exfiltrationAlerts'],
+    ] as const) {
+      expect(scanKey(key), key).toEqual([]);
+      const file = lock([tool(name, { inputSchema: { type: 'object', properties: { [key]: { type: 'string' } }, required: [key] } })]);
+      const s = await strict(file);
+      expect(s.failed, key).not.toContain('no_suspicious_descriptions');
+      expect((await cd03(file)).fails, key).toBe(false);
+    }
+  }, 60_000);
+
+  // OPEN (false positive): a property `login_data` / `loginData` (a form's or an auth API's login
+  // data) reads as words "login data" and matches the sensitive path "Login Data" (Chrome's
+  // password store), high. Reproduction: inputSchema { type: 'object', properties: { login_data:
+  // { type: 'object' } } } (or loginData, or required: ['login_data']) → strict exit 1
+  // (no_suspicious_descriptions, mtf), CD-03 FAIL. As a tool name `submit_login_data` fails
+  // no_suspicious_names too.
+  it('login_data / loginData as a property name or required entry pass', async () => {
+    for (const key of ['login_data', 'loginData', 'user_login_data']) {
+      expect(scanKey(key), key).toEqual([]);
+      const file = lock(withSchema({ type: 'object', properties: { [key]: { type: 'object' } }, required: [key] }));
+      expect((await strict(file)).code, key).toBe(0);
+      expect((await cd03(file)).fails, key).toBe(false);
+    }
+  }, 60_000);
+
+  // OPEN (false positive, minor): a boolean option named like "instead_of_using_cache" reads as
+  // the words "instead of using cache" and matches the tool-steering rule ("instead of using the
+  // X tool"), high. Reproduction: properties { instead_of_using_cache: { type: 'boolean' } } →
+  // strict exit 1, CD-03 FAIL.
+  it('instead_of_using_cache passes', () => {
+    expect(scanKey('instead_of_using_cache')).toEqual([]);
+  });
+});
