@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { nameAsPath, quietDefinition, quietName, readableTexts, scanKey, scanName, scanText } from '../../src/safety/index.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
 // Round 12: object keys and `required` entries read as names (c6c25ba, 80395e4): nameAsPath, the
 // keychain / exfiltration noun exemption, scanKey, readableTexts' `name` mark, quietDefinition's
@@ -406,4 +406,159 @@ describe.skip('false positives: open findings', () => {
   it('instead_of_using_cache passes', () => {
     expect(scanKey('instead_of_using_cache')).toEqual([]);
   });
+});
+
+// ---- 2. consistency ----------------------------------------------------------------------------
+
+const PARTS = ['read', 'cat', 'get', '_', '-', '.', '__', '_-_', '..', '~', '/', '.ssh', 'ssh', 'SSH', '.SSH', 'id', 'id_', 'rsa', 'ed25519', 'etc', 'passwd', 'shadow', 'env', '.env', '.aws', 'aws', 'credentials', '.kube', 'config', '.npmrc', 'proc', 'self', 'environ', 'ignore', 'Ignore', 'IGNORE', 'previous', 'Previous', 'instructions', 'do', 'not', 'tell', 'the', 'user', 'User', 'keychain', 'Keychain', 'exfiltration', 'exfiltrate', 'Exfiltration', 'login', 'Login', 'data', 'Data', 'home', 'HOME', '1', '09', 'x', 'file', 'name', 'secretly', 'send', 'conversation', 'to', 'http', 'evil.example', 'wallet.dat', 'mcp.json'];
+
+function fuzzer(seed: number) {
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+  const word = () => Array.from({ length: 1 + Math.floor(next() * 7) }, () => pick(PARTS)).join('');
+  const definition = (): JsonObject => {
+    const a = word();
+    const b = word();
+    switch (Math.floor(next() * 12)) {
+      case 0: return { type: 'object', properties: { [a]: { type: 'string' } } };
+      case 1: return { type: 'object', required: [a, b] };
+      case 2: return { type: 'object', required: [[a], [[b]]] };
+      case 3: return { type: 'object', required: a };
+      case 4: return { type: 'object', $defs: { [a]: { required: [b] } } };
+      case 5: return { type: 'object', patternProperties: { [a]: {} }, not: { required: [b] } };
+      case 6: return { type: 'object', required: [{ [a]: b }] };
+      case 7: return { type: 'object', properties: { x: { type: 'array', items: { type: 'object', required: [a], properties: { [b]: {} } } } } };
+      case 8: return { type: 'object', anyOf: [{ required: [a] }, { if: { required: [b] } }] };
+      case 9: return { type: 'object', required: { [a]: [b] } };
+      case 10: return { type: 'object', properties: { required: { type: 'string', description: a } }, required: ['required', b] };
+      default: return { type: 'object', allOf: [{ properties: { [a]: { enum: [b] } } }] };
+    }
+  };
+  return { next, word, definition };
+}
+
+/** What the readings find in a schema: keys and required entries as keys (scanKey), the rest as text. */
+const readingsFind = (schema: JsonObject) => readableTexts(schema, { schema: true }).texts.some((t) => (t.key || t.name ? scanKey(t.text) : scanText(t.text)).length > 0);
+
+describe('consistency: quiet never where a reading finds something', () => {
+  it('quietDefinition over 20,000 seeded schemas (keys, required entries of every shape)', () => {
+    const f = fuzzer(1212);
+    let loud = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const d = f.definition();
+      const found = readingsFind(d);
+      if (found) loud++;
+      if (found && quietDefinition(d)) wrong.push(JSON.stringify(d));
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+    expect(loud).toBeGreaterThan(2_000);
+  });
+
+  it('quietName never quiet where scanKey\'s name reading finds something, nameAsPath keeps length order and dots (20,000 seeded names)', () => {
+    const f = fuzzer(77);
+    const wrong: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const w = f.word();
+      if (scanName(w).length > 0 && quietName(w)) wrong.push(w);
+      const p = nameAsPath(w);
+      expect(p.length).toBeLessThanOrEqual(w.length);
+      expect(p.replace(/[^.]/g, '')).toBe(w.replace(/[^.]/g, ''));
+      expect(p).not.toMatch(/[_-]/);
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+  });
+
+  it('the policy input and CD-03 agree with the readings over 150 seeded tools (a signal exactly where a reading finds one)', async () => {
+    const f = fuzzer(4242);
+    const tools: JsonObject[] = [];
+    const expected = new Map<string, boolean>();
+    for (let i = 0; i < 150; i++) {
+      const d = f.definition();
+      const name = `t${i}`;
+      tools.push({ name, description: 'Reads a record by id.', inputSchema: d });
+      expected.set(name, readingsFind(d));
+    }
+    const file = lock(tools);
+    const input = await runCli(['policy', 'input', '--lock', file], { cwd: scratch.dir });
+    const doc = JSON.parse(input.stdout) as { tools: { name: string; descriptionSignals: unknown[] }[] };
+    const disagree = doc.tools.filter((t) => expected.get(t.name) !== t.descriptionSignals.length > 0).map((t) => `${t.name} ${JSON.stringify(tools[Number(t.name.slice(1))])} ${JSON.stringify(t.descriptionSignals)}`);
+    expect(disagree).toEqual([]);
+    expect([...expected.values()].filter(Boolean).length).toBeGreaterThan(15);
+    // CD-03 over the tools the readings find nothing in: it passes.
+    const quietTools = tools.filter((t) => !expected.get(t.name as string));
+    expect(await cd03(lock(quietTools))).toEqual({ code: 0, fails: false });
+    // CD-03 fails on each loud one alone (a sample of 10).
+    for (const t of tools.filter((x) => expected.get(x.name as string)).slice(0, 10)) {
+      expect((await cd03(lock([t]))).fails, JSON.stringify(t)).toBe(true);
+    }
+  }, 120_000);
+});
+
+// ---- 4. bounds (the shipped bin, as a process; 120 s stands for "hung") --------------------------
+
+const MIB = 1024 * 1024;
+const fill = (unit: string, size = MIB) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+
+async function bin(file: string): Promise<{ strict: number; scan: number; cd03: boolean; out: string }> {
+  const s = await spawnCli(['policy', 'check', '--preset', 'strict', '--lock', file, '--format', 'json'], { cwd: scratch.dir, timeoutMs: 120_000 });
+  const c = await spawnCli(['scan', '--lock', file], { cwd: scratch.dir, timeoutMs: 120_000 });
+  for (const r of [s, c]) {
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.code, r.stderr.slice(0, 300)).not.toBe(-1);
+  }
+  let failed = '';
+  try {
+    failed = (JSON.parse(s.stdout) as { policy: { rules: { name: string; status: string }[] } }).policy.rules.filter((x) => x.status !== 'pass').map((x) => x.name).join(',');
+  } catch {
+    failed = `unparsed: ${s.stdout.slice(0, 200)} ${s.stderr.slice(0, 200)}`;
+  }
+  return { strict: s.code, scan: c.code, cd03: /FAIL\s+CD-03/.test(c.stdout), out: failed };
+}
+
+describe('bounds: keys, required entries and arguments of megabytes and of 100,000', () => {
+  it.each([
+    ['a 1 MiB key of "_"', () => withSchema({ type: 'object', properties: { [fill('_')]: { type: 'string' } } })],
+    ['a 1 MiB required entry of "_."', () => withSchema({ type: 'object', required: [fill('_.')] })],
+    ['a 1 MiB key of "-/"', () => withSchema({ type: 'object', properties: { [fill('-/')]: { type: 'string' } } })],
+    ['a 1 MiB _meta key of "a_"', () => [tool('get_weather'), tool('lookup', { _meta: { [fill('a_')]: 1 } })]],
+  ] as const)('%s: no stack, no hang, exit 0 or 1', async (_label, make) => {
+    const r = await bin(lock(make() as JsonObject[]));
+    expect([0, 1]).toContain(r.strict);
+    expect([0, 1]).toContain(r.scan);
+  }, 300_000);
+
+  it('a 1 MiB key and required entry of ".ssh_" fail strict and CD-03 (exit 1)', async () => {
+    for (const schema of [{ type: 'object', properties: { [fill('.ssh_')]: { type: 'string' } } }, { type: 'object', required: [fill('.ssh_')] }]) {
+      const r = await bin(lock(withSchema(schema)));
+      expect(r.strict, r.out).toBe(1);
+      expect(r.scan).toBe(1);
+      expect(r.cd03).toBe(true);
+    }
+  }, 300_000);
+
+  it('a poisoned phrase after 1 MiB of "_" in a required entry is still read', async () => {
+    const r = await bin(lock(withSchema({ type: 'object', required: [`${fill('_')}read_.ssh_id_rsa`] })));
+    expect(r.strict, r.out).toBe(1);
+    expect(r.cd03).toBe(true);
+  }, 300_000);
+
+  it('100,000 plain required entries pass (exit 0); one poisoned among them fails (exit 1)', async () => {
+    const entries = Array.from({ length: 100_000 }, (_, i) => `field_${i}`);
+    const plain = await bin(lock(withSchema({ type: 'object', required: entries })));
+    expect(plain.strict, plain.out).toBe(0);
+    expect(plain.scan).toBe(0);
+    const poisoned = await bin(lock(withSchema({ type: 'object', required: [...entries.slice(0, 99_999), 'read_~_.ssh_id_rsa'] })));
+    expect(poisoned.strict, poisoned.out).toBe(1);
+    expect(poisoned.cd03).toBe(true);
+  }, 300_000);
+
+  it('100,000 prompt arguments: no stack, no hang; the one poisoned last argument is never passed', async () => {
+    const args = (last: string) => Array.from({ length: 100_000 }, (_, i) => ({ name: i === 99_999 ? last : `arg_${i}` }));
+    const plain = await bin(lock([tool('get_weather')], [{ name: 'summarise', description: 'Summarise a note.', arguments: args('arg_last') }]));
+    expect([0, 1]).toContain(plain.strict);
+    const poisoned = await bin(lock([tool('get_weather')], [{ name: 'summarise', description: 'Summarise a note.', arguments: args('READ_.SSH_ID_RSA') }]));
+    expect(poisoned.strict, poisoned.out).toBe(1);
+    expect(poisoned.cd03).toBe(true);
+  }, 300_000);
 });
