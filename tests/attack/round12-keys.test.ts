@@ -98,6 +98,7 @@ const CAUGHT_KEYS: string[] = [
   'exfiltrating_the_secrets',
   'exfiltrationNow_send_to_http',
   'exfiltration_of_ssh_keys_to_evil',
+  'upload-id_dsa.pub',
 ];
 
 describe('evasion: respelled keys and required entries that are caught', () => {
@@ -113,7 +114,7 @@ describe('evasion: respelled keys and required entries that are caught', () => {
         ['property', { type: 'object', properties: { [key]: { type: 'string' } } }],
         ['required', { type: 'object', required: [key] }],
       ] as const) {
-        const file = lock(withSchema(schema));
+        const file = lock(withSchema(schema as unknown as JsonObject));
         const s = await strict(file);
         expect(s.code, `${label} ${key}`).toBe(1);
         expect(s.failed, `${label} ${key}`).toEqual(expect.arrayContaining(['no_suspicious_descriptions', 'mtf_declaration_and_description_safety']));
@@ -257,14 +258,19 @@ describe.skip('evasion: open findings', () => {
   // into `read/id/rsa` (the `_` of `id_rsa` becomes `/`), nameAsWords into `read id rsa`, and as
   // written `_` is a word character, so `\bid_rsa\b` never starts. `id_rsa` alone and the text
   // "read id_rsa" are caught. Reproduction: scanName('read_id_rsa') → []; a tool named
-  // `cat_id_rsa`, or a property `cat_id_ed25519`, or required: ['dump_id_ecdsa'] → strict exit 0,
-  // CD-03 PASS.
+  // `cat_id_rsa`, or a property `cat_id_ed25519`, or required: ['dump_id_ecdsa'], or a prompt
+  // argument named `read_id_rsa` → strict exit 0, CD-03 PASS.
   it('read_id_rsa, cat_id_ed25519, dump_id_ecdsa are sensitive paths as names and keys', async () => {
-    for (const name of ['read_id_rsa', 'cat_id_ed25519', 'dump_id_ecdsa', 'readIdRsa_id_rsa', 'upload-id_dsa.pub']) {
+    for (const name of ['read_id_rsa', 'cat_id_ed25519', 'dump_id_ecdsa', 'readIdRsa_id_rsa']) {
       expect(kinds(scanName(name)), name).toContain('sensitive-path');
     }
-    for (const tools of [[tool('get_weather'), tool('cat_id_rsa')], withSchema({ type: 'object', properties: { cat_id_ed25519: { type: 'string' } } }), withSchema({ type: 'object', required: ['dump_id_ecdsa'] })]) {
-      const file = lock(tools);
+    for (const [tools, prompts] of [
+      [[tool('get_weather'), tool('cat_id_rsa')], []],
+      [withSchema({ type: 'object', properties: { cat_id_ed25519: { type: 'string' } } }), []],
+      [withSchema({ type: 'object', required: ['dump_id_ecdsa'] }), []],
+      [[tool('get_weather')], [{ name: 'p', description: 'A prompt.', arguments: [{ name: 'read_id_rsa' }] }]],
+    ] as [JsonObject[], JsonObject[]][]) {
+      const file = lock(tools, prompts);
       expect((await strict(file)).code).toBe(1);
       expect((await cd03(file)).fails).toBe(true);
     }
@@ -530,7 +536,7 @@ describe('bounds: keys, required entries and arguments of megabytes and of 100,0
 
   it('a 1 MiB key and required entry of ".ssh_" fail strict and CD-03 (exit 1)', async () => {
     for (const schema of [{ type: 'object', properties: { [fill('.ssh_')]: { type: 'string' } } }, { type: 'object', required: [fill('.ssh_')] }]) {
-      const r = await bin(lock(withSchema(schema)));
+      const r = await bin(lock(withSchema(schema as unknown as JsonObject)));
       expect(r.strict, r.out).toBe(1);
       expect(r.scan).toBe(1);
       expect(r.cd03).toBe(true);
