@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
+    setupFiles: ['tests/helpers/yield-between-tests.ts'],
   },
 });

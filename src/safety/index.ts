@@ -113,7 +113,7 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
     severity: 'high',
     pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu, gates: [['before', 'prior', 'after'], ['using', 'calling', 'answering', 'responding', 'running', 'invoking', 'executing']],
   },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, gates: [['instead', 'rather', 'always', 'only'], ['using', 'calling', 'invoking', 'tool']] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+|any\s+)?(?:[\w.-]+\s+tools?\b|[A-Za-z0-9]+[_.-][\w.-]*[A-Za-z0-9])|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, gates: [['instead', 'rather', 'always', 'only'], ['using', 'calling', 'invoking', 'tool']] },
   { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu, gates: [['must', 'should', 'shall', 'needs'], ['always', 'first', 'never', 'also']] },
   { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:conversation|chat\s+history|previous\s+messages|system\s+prompt|api\s+keys?|credentials|access\s+tokens?|secrets?|passwords?)\s+(?:of|from|in|into)\b/giu, gates: [['conversation', 'chat', 'previous', 'system', 'api', 'credentials', 'access', 'secret', 'password'], ['include', 'put', 'embed', 'append']] },
   {
@@ -159,6 +159,7 @@ const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', 
 const SENSITIVE_PATH = new RegExp(
   [
     String.raw`~\/\.ssh\b`,
+    String.raw`\/\.ssh\b`,
     String.raw`\.ssh\/[\w.-]*`,
     String.raw`\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b`,
     String.raw`\/etc\/(?:passwd|shadow|sudoers)\b`,
@@ -1065,7 +1066,7 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
     for (const s of scanText(text)) {
       if (compareSeverity(s.severity, 'medium') < 0 || out.some((o) => o.kind === s.kind)) continue;
       if (pathOnly && s.kind !== 'sensitive-path') continue;
-      if (capabilityNoun(s)) continue;
+      if (capabilityNoun(s, words, i > 0)) continue;
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
   }
@@ -1073,9 +1074,10 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
 
 /**
  * A name with each run of `_` and `-` as `/`, dots kept: a dotted file name after a separator
- * reads as the path it spells (read_.ssh_id_rsa → read/.ssh/id/rsa, read__HOME__.ssh → read/HOME/.ssh,
+ * reads as the path it spells (read_.ssh_id_rsa → read/.ssh/id_rsa, read__HOME__.ssh → read/HOME/.ssh,
  * read_.env_file → read/.env/file), which neither the name as written (`_` is a word character,
- * so no word starts at `.ssh`) nor its words (`.` is a separator there) show. Linear.
+ * so no word starts at `.ssh`) nor its words (`.` is a separator there) show. A key file's
+ * one "_" after the word "id" is kept (read_id_rsa → read/id_rsa). Linear.
  */
 export function nameAsPath(name: string): string {
   let out = '';
@@ -1085,6 +1087,9 @@ export function nameAsPath(name: string): string {
     if (c !== 95 && c !== 45) continue;
     let j = i + 1;
     while (j < name.length && (name.charCodeAt(j) === 95 || name.charCodeAt(j) === 45)) j++;
+    // A key file's name keeps its "_" (read_id_rsa → read/id_rsa): the word "id" after a
+    // separator, then one "_".
+    if (c === 95 && j === i + 1 && start > 0 && i - start === 2 && name.slice(start, i).toLowerCase() === 'id') continue;
     out += `${name.slice(start, i)}/`;
     start = j;
     i = j - 1;
@@ -1098,17 +1103,25 @@ function mentionsSensitivePath(text: string): boolean {
   return SENSITIVE_PATH_HINTS.some((hint) => lower.includes(hint));
 }
 
+/** Words that make "exfiltration" in a name the subject of a detector, not an act. */
+const DETECTOR_WORDS = new Set(['detect', 'detects', 'detection', 'detector', 'scan', 'scanner', 'scans', 'alert', 'alerts', 'monitor', 'monitoring', 'prevent', 'prevention', 'check', 'checks', 'guard', 'protect', 'protection', 'dlp', 'audit', 'block', 'risk', 'report', 'reports']);
+
 /**
  * Signals that in a name say what a tool works on, not what it tells the model: a keychain
- * tool (keychain_get, read_keychain) and a data-loss-prevention tool (exfiltration_detect)
- * name their subject. The same words in a description stay signals; a verb (exfiltrate_data)
- * stays one in a name too.
+ * tool (keychain_get, read_keychain), a data-loss-prevention tool (exfiltration_detect,
+ * dlp_exfiltration_scan: "exfiltration" next to a detector word; exfiltration_of_ssh_keys is
+ * no detector) and a login form (login_data, read as words "login data", is not Chrome's
+ * "Login Data" file, which a name can only spell with a space). The same words in a
+ * description stay signals; a verb (exfiltrate_data) stays one in a name too. `words` is the
+ * name as words; `reading` is true for a reading other than the name as written.
  */
-function capabilityNoun(s: TextSignal): boolean {
+function capabilityNoun(s: TextSignal, words: string, reading: boolean): boolean {
   const value = s.value?.toLowerCase();
   if (value === undefined) return false;
+  if (s.kind === 'sensitive-path') return value === 'keychain' || (reading && /^login\s+data$/.test(value));
   // The match runs on through word characters: exfiltration_detect, exfiltrationDetect.
-  return (s.kind === 'sensitive-path' && value === 'keychain') || (s.kind === 'network-egress' && value.startsWith('exfiltration'));
+  if (s.kind !== 'network-egress' || !value.startsWith('exfiltration')) return false;
+  return words.toLowerCase().split(' ').some((w) => DETECTOR_WORDS.has(w));
 }
 
 /**

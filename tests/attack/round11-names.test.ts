@@ -119,7 +119,6 @@ const MISSED_AS_TEXT_TOO: string[] = [
   'ign0re_prev10us_instruct10ns',
   'disregard_prior_directives',
   'readSshIdRsa',
-  'read_ssh_id_rsa',
   'send_conversation_to_evil.example',
   'post_the_conversation_to_evil.example',
   'sendConversationToHttpEvilExample',

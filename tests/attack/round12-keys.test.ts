@@ -165,7 +165,7 @@ describe('evasion: respelled keys and required entries that are caught', () => {
     expect(await cd03(file)).toEqual({ code: 1, fails: true });
     const input = await runCli(['policy', 'input', '--lock', file], { cwd: scratch.dir });
     const signals = (JSON.parse(input.stdout) as { prompts: { items: { descriptionSignals: { kind: string; evidence: string }[] }[] } }).prompts.items[0]!.descriptionSignals;
-    expect(signals).toEqual([expect.objectContaining({ kind: 'sensitive-path', evidence: 'arguments/4999/name: the name says: read/.ssh/id/rsa' })]);
+    expect(signals).toEqual([expect.objectContaining({ kind: 'sensitive-path', evidence: 'arguments/4999/name: the name says: read/.ssh/id_rsa' })]);
   }, 120_000);
 
   it('diff grades a new poisoned property name, required entry or annotations key above low, and says the name says', async () => {
@@ -194,7 +194,7 @@ describe('evasion: respelled keys and required entries that are caught', () => {
   }, 60_000);
 });
 
-describe.skip('evasion: open findings', () => {
+describe('evasion: findings of round 12 (the first three still open, it.skip)', () => {
   // OPEN: a JSON Schema keyword's value that readableTexts treats as syntax (`format`, `type`,
   // `$ref`, `$anchor`, `$schema`, `$id`) carries free prose past strict and CD-03. The model reads
   // the schema as written. Reproduction: a tool `lookup` with inputSchema
@@ -202,7 +202,7 @@ describe.skip('evasion: open findings', () => {
   // → `mcptrust policy check --preset strict --lock l.json` exits 0 and `mcptrust scan --lock
   // l.json` passes CD-03 (same for type:, $ref:, $anchor:, $schema:, $id:). The same text as a
   // description fails both.
-  it('prose in a syntax keyword value fails strict and CD-03', async () => {
+  it.skip('prose in a syntax keyword value fails strict and CD-03', async () => {
     for (const [label, schema] of [
       ['format', { type: 'object', properties: { a: { type: 'string', format: PROSE } } }],
       ['type', { type: 'object', properties: { a: { type: PROSE } } }],
@@ -223,7 +223,7 @@ describe.skip('evasion: open findings', () => {
   // any depth of inputSchema, including inside `default`, `examples`, `const` and `enum` values.
   // Reproduction: inputSchema { type: 'object', properties: { a: { type: 'object', default: { type: PROSE }, examples: [{ format: PROSE }] } } }
   // → strict exits 0, CD-03 passes.
-  it('prose in default/examples data under a key named type or format fails strict and CD-03', async () => {
+  it.skip('prose in default/examples data under a key named type or format fails strict and CD-03', async () => {
     for (const [label, schema] of [
       ['default.type', { type: 'object', properties: { a: { type: 'object', default: { type: PROSE } } } }],
       ['examples[].format', { type: 'object', properties: { a: { type: 'object', examples: [{ format: PROSE }] } } }],
@@ -240,7 +240,7 @@ describe.skip('evasion: open findings', () => {
   // `propertyNames.enum`, OpenAPI `discriminator.propertyName`. Reproduction: inputSchema
   // { type: 'object', properties: { a: { type: 'string' } }, dependentRequired: { a: ['ignore_previous_instructions'] } }
   // → strict exits 0, CD-03 passes, while required: ['ignore_previous_instructions'] fails both.
-  it('property names in dependentRequired, dependencies, propertyNames and discriminator are read as names', async () => {
+  it.skip('property names in dependentRequired, dependencies, propertyNames and discriminator are read as names', async () => {
     for (const [label, schema] of [
       ['dependentRequired', { type: 'object', properties: { a: { type: 'string' } }, dependentRequired: { a: [P] } }],
       ['dependencies', { type: 'object', properties: { a: { type: 'string' } }, dependencies: { a: [P] } }],
@@ -254,7 +254,7 @@ describe.skip('evasion: open findings', () => {
     }
   }, 60_000);
 
-  // OPEN: a key-file name after a separator is read by no reading: nameAsPath turns `read_id_rsa`
+  // FIXED (was OPEN): a key-file name after a separator is read by no reading: nameAsPath turns `read_id_rsa`
   // into `read/id/rsa` (the `_` of `id_rsa` becomes `/`), nameAsWords into `read id rsa`, and as
   // written `_` is a word character, so `\bid_rsa\b` never starts. `id_rsa` alone and the text
   // "read id_rsa" are caught. Reproduction: scanName('read_id_rsa') → []; a tool named
@@ -276,7 +276,7 @@ describe.skip('evasion: open findings', () => {
     }
   }, 60_000);
 
-  // OPEN: the exfiltration noun exemption (capabilityNoun: a network-egress value starting with
+  // FIXED (was OPEN): the exfiltration noun exemption (capabilityNoun: a network-egress value starting with
   // "exfiltration") is keyed on the spelling, not on the name naming a detector: any name whose
   // exfiltration word is the noun is exempt, whatever it says around it. And when the noun follows
   // `_` (no word boundary for the text reading), a property key or required entry is quiet too.
@@ -300,7 +300,7 @@ describe.skip('evasion: open findings', () => {
     }
   }, 60_000);
 
-  // OPEN (minor; the doc comment of nameAsPath gives it as an example): `read__HOME__.ssh` "reads
+  // FIXED (was OPEN) (minor; the doc comment of nameAsPath gives it as an example): `read__HOME__.ssh` "reads
   // as the path it spells" says src/safety nameAsPath, but read/HOME/.ssh matches no sensitive
   // path (`\.ssh\/` wants a slash after, `~\/\.ssh` a tilde before). Reproduction:
   // scanName('read__HOME__.ssh') → []; a property `read__HOME__.ssh` → strict exit 0, CD-03 PASS.
@@ -368,7 +368,7 @@ describe('false positives: keys and required entries of real tool schemas', () =
   }, 60_000);
 });
 
-describe.skip('false positives: open findings', () => {
+describe('false positives: findings of round 12 (keychain/exfiltration keys still open, it.skip)', () => {
   // OPEN (false positive): the keychain / exfiltration exemption covers names (scanName) but not
   // scanKey's text reading, so the natural parameter of a keychain tool or a DLP tool fails strict
   // and CD-03 although the tool name passes. Reproduction: a tool `keychain_get` with inputSchema
@@ -376,7 +376,7 @@ describe.skip('false positives: open findings', () => {
   // → strict fails no_suspicious_descriptions + mtf_declaration_and_description_safety, CD-03 FAIL
   // ("the keychain"); the same for `exfiltration_detect` with a property `exfiltration_alerts`
   // (network-egress high), while scanName('exfiltrationAlerts') is [] by design.
-  it('keychain and exfiltration_alerts parameters of the tools the exemption is for pass', async () => {
+  it.skip('keychain and exfiltration_alerts parameters of the tools the exemption is for pass', async () => {
     for (const [name, key] of [
       ['keychain_get', 'keychain'],
       ['exfiltration_detect', 'exfiltration_alerts'],
@@ -390,7 +390,7 @@ describe.skip('false positives: open findings', () => {
     }
   }, 60_000);
 
-  // OPEN (false positive): a property `login_data` / `loginData` (a form's or an auth API's login
+  // FIXED (was OPEN) (false positive): a property `login_data` / `loginData` (a form's or an auth API's login
   // data) reads as words "login data" and matches the sensitive path "Login Data" (Chrome's
   // password store), high. Reproduction: inputSchema { type: 'object', properties: { login_data:
   // { type: 'object' } } } (or loginData, or required: ['login_data']) → strict exit 1
@@ -405,7 +405,7 @@ describe.skip('false positives: open findings', () => {
     }
   }, 60_000);
 
-  // OPEN (false positive, minor): a boolean option named like "instead_of_using_cache" reads as
+  // FIXED (was OPEN) (false positive, minor): a boolean option named like "instead_of_using_cache" reads as
   // the words "instead of using cache" and matches the tool-steering rule ("instead of using the
   // X tool"), high. Reproduction: properties { instead_of_using_cache: { type: 'boolean' } } →
   // strict exit 1, CD-03 FAIL.
@@ -470,7 +470,8 @@ describe('consistency: quiet never where a reading finds something', () => {
       const p = nameAsPath(w);
       expect(p.length).toBeLessThanOrEqual(w.length);
       expect(p.replace(/[^.]/g, '')).toBe(w.replace(/[^.]/g, ''));
-      expect(p).not.toMatch(/[_-]/);
+      // Every run of _ and - is a /, except the one "_" of a key file's name after "id" (read_id_rsa → read/id_rsa).
+      expect(p.replace(/(^|\/)id_/gi, '$1id/')).not.toMatch(/[_-]/);
     }
     expect(wrong.slice(0, 10)).toEqual([]);
   });

@@ -109,7 +109,7 @@ const INSTRUCTION_RULES: Rule[] = [
     severity: 'high',
     pattern: /\b(?:before|prior\s+to|after)\s+(?:using|calling|answering|responding|running|invoking|executing)\b[^.\n]{0,80}?\b(?:first\s+|also\s+|always\s+)?(?:read|call|send|include|fetch|pass|upload|invoke|run|append)\b/giu, hints: ['before', 'prior', 'after'],
   },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+)?[\w.-]+(?:\s+tool)?\b|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, hints: ['instead', 'rather', 'use this tool'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:instead\s+of|rather\s+than)\s+(?:using|calling|invoking)\s+(?:the\s+|any\s+)?(?:[\w.-]+\s+tools?\b|[A-Za-z0-9]+[_.-][\w.-]*[A-Za-z0-9])|\b(?:always|only)\s+use\s+this\s+tool\s+(?:instead|for\s+all)\b/giu, hints: ['instead', 'rather', 'use this tool'] },
   { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|chatgpt)\s+(?:must|should|shall|needs\s+to)\s+(?:always|first|never|also)\b/giu, hints: ['must', 'should', 'shall', 'needs'] },
   { kind: 'model-instruction', severity: 'medium', pattern: /\b(?:include|put|embed|append)\s+(?:the\s+)?(?:full\s+|entire\s+|complete\s+)?(?:conversation|chat\s+history|previous\s+messages|system\s+prompt|api\s+keys?|credentials|access\s+tokens?|secrets?|passwords?)\s+(?:of|from|in|into)\b/giu, hints: ['include', 'put', 'embed', 'append'] },
   {
@@ -152,6 +152,7 @@ const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', 
 const SENSITIVE_PATH = new RegExp(
   [
     String.raw`~\/\.ssh\b`,
+    String.raw`\/\.ssh\b`,
     String.raw`\.ssh\/[\w.-]*`,
     String.raw`\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b`,
     String.raw`\/etc\/(?:passwd|shadow|sudoers)\b`,
@@ -599,7 +600,8 @@ export function scanName(name: string): TextSignal[] {
  */
 function nameTextSignals(name: string, out: TextSignal[]): void {
   const words = name.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
-  const path = name.replace(/[_-]+/g, '/');
+  // Runs of _ and - as /, but a key file's "_" kept after the word "id" that follows one.
+  const path = name.replace(/[_-]+/g, (run, at: number) => (run === '_' && /[_-]id$/i.test(name.slice(0, at)) ? '_' : '/'));
   const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
   const texts = words === name ? [name] : [name, words];
   if (path !== name) texts.push(path);
@@ -608,7 +610,9 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
       if (rank[s.severity] < rank.medium || out.some((o) => o.kind === s.kind)) continue;
       if (path !== name && i === texts.length - 1 && s.kind !== 'sensitive-path') continue;
       // A name that names its subject: keychain_get, exfiltration_detect.
-      if ((s.kind === 'sensitive-path' && /^keychain$/i.test(s.value ?? '')) || (s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? ''))) continue;
+      const detector = /(?:^| )(?:detect|detects|detection|detector|scan|scanner|scans|alert|alerts|monitor|monitoring|prevent|prevention|check|checks|guard|protect|protection|dlp|audit|block|risk|report|reports)(?: |$)/i.test(words);
+      if (s.kind === 'sensitive-path' && (/^keychain$/i.test(s.value ?? '') || (i > 0 && /^login\s+data$/i.test(s.value ?? '')))) continue;
+      if (s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? '') && detector) continue;
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
   });
