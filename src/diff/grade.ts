@@ -195,9 +195,13 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
  */
 export function gradeIdentifier(grade: Grade, field: string, key: string, asName: boolean): void {
   gradeIntroduced(grade, field, undefined, key, true);
-  if (!asName) return;
-  const kinds = new Set(scanText(key).map((s) => s.kind));
-  for (const s of scanName(key)) if (!kinds.has(s.kind)) grade.add(s.severity, `${field}: ${s.evidence}`);
+  if (asName) gradeNameReading(grade, field, key);
+}
+
+/** What only the name reading of `text` finds (kinds its text reading does not), as reasons. */
+export function gradeNameReading(grade: Grade, field: string, text: string): void {
+  const kinds = new Set(scanText(text).map((s) => s.kind));
+  for (const s of scanName(text)) if (!kinds.has(s.kind)) grade.add(s.severity, `${field}: ${s.evidence}`);
 }
 
 /** Grades a name: invisible, bidi or look-alike characters are critical (from src/safety). */
@@ -268,6 +272,8 @@ export interface TextLeaves {
   names: Map<string, string>;
   /** In a JSON Schema, the entries of every `required`, by JSON Pointer: property names too. */
   required: Map<string, string>;
+  /** In a JSON Schema, the values of syntax keywords (`type`, `format`, `$ref`…), by JSON Pointer. */
+  syntax: Map<string, string>;
   /** Every object key, by the JSON Pointer of its member: keys reach the model too. */
   keys: Map<string, string>;
   complete: boolean;
@@ -286,6 +292,7 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
   const names = new Map<string, string>();
   const keys = new Map<string, string>();
   const required = new Map<string, string>();
+  const syntax = new Map<string, string>();
   let budget = MAX_TEXT_NODES;
   let complete = true;
   const visit = (node: JsonValue | undefined, path: string, depth: number, parentKey: string | undefined) => {
@@ -295,7 +302,8 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
     }
     if (typeof node === 'string') {
       if (schema && parentKey === 'required') required.set(path, node);
-      else if (!(schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.set(path, node);
+      else if (schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey)) syntax.set(path, node);
+      else texts.set(path, node);
       return;
     }
     if (Array.isArray(node)) {
@@ -315,5 +323,5 @@ export function textLeaves(value: JsonValue | undefined, schema: boolean): TextL
     }
   };
   visit(value, '', 0, undefined);
-  return { texts, names, keys, required, complete };
+  return { texts, names, keys, required, syntax, complete };
 }

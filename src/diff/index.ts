@@ -1,14 +1,14 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Lockfile, type ServerIdentity, type TransportRecord } from '../lockfile/types.js';
-import { asciiSkeleton, capabilityHints, compareSeverity } from '../safety/index.js';
+import { asciiSkeleton, capabilityHints, compareSeverity, isIdentifierText } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
 import { sameItem } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
-import { gradeAddress, gradeCapabilities, gradeIdentifier, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, detailLabel, textLeaves } from './grade.js';
+import { gradeAddress, gradeCapabilities, gradeIdentifier, gradeNameReading, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, detailLabel, textLeaves } from './grade.js';
 import { compareSchemas } from './schema.js';
 import { artifactChanges, sameArtifact } from './artifact.js';
 import type { ArtifactPin } from '../artifact/types.js';
@@ -90,11 +90,20 @@ function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined,
     if (old.required.has(path) || oldRequired.has(entry)) continue;
     gradeIdentifier(grade, `required ${field} ${path}`, entry, true);
   }
+  // Syntax values (`type`, `format`, `$ref`…): a new one is read as a name, and as text (prose
+  // put where syntax belongs); a `$schema` URL or "string" says nothing.
+  const oldSyntax = new Set(old.syntax.values());
+  for (const [path, value] of now.syntax) {
+    if (old.syntax.get(path) === value || oldSyntax.has(value)) continue;
+    gradeIdentifier(grade, `${field} ${path}`, value, true);
+  }
   for (const [path, text] of now.texts) {
     const label = `${field} ${path || '/'}`;
     const prose = PROSE_KEY.test(path);
     const previous = old.texts.get(path);
     if (previous === text) continue;
+    // A new string without white space (an enum value, a dependentRequired entry) is a name too.
+    if (isIdentifierText(text) && !(previous === undefined && oldValues.has(text))) gradeNameReading(grade, label, text);
     if (isNew) {
       if (prose) gradeNewText(grade, label, text);
       else gradeIntroduced(grade, label, undefined, text, true);

@@ -186,6 +186,14 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
     if (key === 'name') continue;
     const walk = readableTexts(v[key], { schema: key === 'inputSchema' || key === 'outputSchema' });
     for (const t of walk.texts) {
+      // Schema syntax without white space (`string`, a `$schema` URL) is read as a name only.
+      if (t.nameOnly) {
+        if (!named.has(t.text)) {
+          named.add(t.text);
+          yield { where: `${label} ${printable(key, 40)}${t.pointer}`, text: t.text, name: true };
+        }
+        continue;
+      }
       // A key (a property name past the schema walk's bounds, under a keyword it does not
       // follow, an `_meta` key) or a `required` entry is read as a name too, once.
       const asName = (t.key || t.name === true) && !named.has(t.text);

@@ -435,7 +435,7 @@ function definitionSignals(definition: JsonObject, description: string, skip: Re
     for (const t of walk.texts) {
       if (t.text === '') continue;
       const asName = t.key || t.name === true || (args && ARGUMENT_NAME.test(t.pointer));
-      add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, asName ? scanKey(t.text) : scanText(t.text));
+      add(`${label}${t.pointer}${t.key ? ' (key)' : ''}`, t.nameOnly ? scanName(t.text) : asName ? scanKey(t.text) : scanText(t.text));
     }
     if (!walk.complete) {
       out.push({ kind: 'unanalysed-text', severity: 'high', evidence: `${label} has more than ${MAX_READABLE_NODES} JSON nodes: its text was not all analysed; review it by hand` });

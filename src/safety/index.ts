@@ -735,7 +735,10 @@ function quietValue(value: unknown): boolean {
     }
     const node = stack.pop();
     if (typeof node === 'string') {
-      if (!(node.length <= SHORT_TEXT ? quietShort(node, false) : quietText(node))) return false;
+      // A string without white space is read as a name too (readableTexts).
+      if (isIdentifierText(node)) {
+        if (!quietShort(node, true)) return false;
+      } else if (!(node.length <= SHORT_TEXT ? quietShort(node, false) : quietText(node))) return false;
     } else if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) stack.push(node[i]);
     } else if (typeof node === 'object' && node !== null) {
@@ -743,7 +746,7 @@ function quietValue(value: unknown): boolean {
       const record = node as Record<string, unknown>;
       for (const key of Object.keys(record)) {
         if (!quietShort(key, true)) return false;
-        (key === 'required' ? named : stack).push(record[key]);
+        (key === 'required' || SCHEMA_SYNTAX.has(key) ? named : stack).push(record[key]);
       }
     }
   }
@@ -1552,10 +1555,27 @@ export interface ReadableText {
   text: string;
   /** True for an object key (a property name, a `_meta` or `annotations` key…). */
   key: boolean;
-  /** True for a property name listed in a schema's `required` (read as a name, as a key is). */
+  /**
+   * Read as a name as well as text (as a key is): a property name listed in a schema's
+   * `required`, any string without white space (an enum value, a `dependentRequired` entry, a
+   * `propertyNames` const), and a schema syntax value (`type`, `format`, `$ref`…) that holds
+   * white space (prose where syntax belongs).
+   */
   name?: boolean;
+  /** Read as a name only: a schema syntax value without white space (`string`, a `$schema` URL). */
+  nameOnly?: boolean;
   /** The key of the object that holds this member ("properties" for a schema property name). */
   parentKey?: string;
+}
+
+/** A string read as a name as well: no white space, at most 1,024 characters (an identifier, an enum value). */
+export function isIdentifierText(text: string): boolean {
+  if (text.length === 0 || text.length > 1024) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff) return false;
+  }
+  return true;
 }
 
 /** In a JSON Schema, keywords whose string values are syntax, not prose (their keys still count). */
@@ -1581,9 +1601,13 @@ export function readableTexts(value: unknown, options: { schema?: boolean; maxNo
     if (--budget < 0) return { texts, complete: false };
     const { node, pointer, parentKey } = stack.pop()!;
     if (typeof node === 'string') {
-      if (!options.schema || parentKey === undefined) texts.push({ pointer, text: node, key: false });
-      else if (parentKey === 'required') texts.push({ pointer, text: node, key: false, name: true });
-      else if (!SCHEMA_SYNTAX.has(parentKey)) texts.push({ pointer, text: node, key: false });
+      const identifier = isIdentifierText(node);
+      if (options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey)) {
+        // Syntax is read as a name (signals of medium or worse: a `$schema` URL is none); prose
+        // put where syntax belongs is read as text too.
+        texts.push(identifier ? { pointer, text: node, key: false, nameOnly: true } : { pointer, text: node, key: false, name: true });
+      } else if (identifier || (options.schema && parentKey === 'required')) texts.push({ pointer, text: node, key: false, name: true });
+      else texts.push({ pointer, text: node, key: false });
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
     } else if (typeof node === 'object' && node !== null) {

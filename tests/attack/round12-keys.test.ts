@@ -202,7 +202,7 @@ describe('evasion: findings of round 12 (the first three still open, it.skip)', 
   // → `mcptrust policy check --preset strict --lock l.json` exits 0 and `mcptrust scan --lock
   // l.json` passes CD-03 (same for type:, $ref:, $anchor:, $schema:, $id:). The same text as a
   // description fails both.
-  it.skip('prose in a syntax keyword value fails strict and CD-03', async () => {
+  it('prose in a syntax keyword value fails strict and CD-03', async () => {
     for (const [label, schema] of [
       ['format', { type: 'object', properties: { a: { type: 'string', format: PROSE } } }],
       ['type', { type: 'object', properties: { a: { type: PROSE } } }],
@@ -223,7 +223,7 @@ describe('evasion: findings of round 12 (the first three still open, it.skip)', 
   // any depth of inputSchema, including inside `default`, `examples`, `const` and `enum` values.
   // Reproduction: inputSchema { type: 'object', properties: { a: { type: 'object', default: { type: PROSE }, examples: [{ format: PROSE }] } } }
   // → strict exits 0, CD-03 passes.
-  it.skip('prose in default/examples data under a key named type or format fails strict and CD-03', async () => {
+  it('prose in default/examples data under a key named type or format fails strict and CD-03', async () => {
     for (const [label, schema] of [
       ['default.type', { type: 'object', properties: { a: { type: 'object', default: { type: PROSE } } } }],
       ['examples[].format', { type: 'object', properties: { a: { type: 'object', examples: [{ format: PROSE }] } } }],
@@ -240,7 +240,7 @@ describe('evasion: findings of round 12 (the first three still open, it.skip)', 
   // `propertyNames.enum`, OpenAPI `discriminator.propertyName`. Reproduction: inputSchema
   // { type: 'object', properties: { a: { type: 'string' } }, dependentRequired: { a: ['ignore_previous_instructions'] } }
   // → strict exits 0, CD-03 passes, while required: ['ignore_previous_instructions'] fails both.
-  it.skip('property names in dependentRequired, dependencies, propertyNames and discriminator are read as names', async () => {
+  it('property names in dependentRequired, dependencies, propertyNames and discriminator are read as names', async () => {
     for (const [label, schema] of [
       ['dependentRequired', { type: 'object', properties: { a: { type: 'string' } }, dependentRequired: { a: [P] } }],
       ['dependencies', { type: 'object', properties: { a: { type: 'string' } }, dependencies: { a: [P] } }],

@@ -16,8 +16,8 @@ import { baseCorpus, mutations } from '../safety/corpus.js';
 // where it was found.
 function expected(definition: Record<string, unknown>): { kind: string; severity: string; evidence: string }[] {
   const out: { kind: string; severity: string; evidence: string }[] = [];
-  const add = (where: string, text: string, name = false) => {
-    for (const s of name ? reference.scanKey(text) : reference.scanText(text)) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
+  const add = (where: string, text: string, name: boolean | 'only' = false) => {
+    for (const s of name === 'only' ? reference.scanName(text) : name ? reference.scanKey(text) : reference.scanText(text)) out.push({ kind: s.kind, severity: s.severity, evidence: where === '' ? s.evidence : `${where}: ${s.evidence}` });
   };
   const description = typeof definition.description === 'string' ? definition.description : '';
   if (description !== '') add('', description);
@@ -25,7 +25,7 @@ function expected(definition: Record<string, unknown>): { kind: string; severity
     add(`${field} (key)`, field, true);
     if (field === 'description' || field === 'name') continue;
     const walk = readableTexts(definition[field], { schema: field === 'inputSchema' || field === 'outputSchema' });
-    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text, t.key || t.name === true || (field === 'arguments' && /^\/\d+(?:\/name)?$/.test(t.pointer)));
+    for (const t of walk.texts) if (t.text !== '') add(`${field}${t.pointer}${t.key ? ' (key)' : ''}`, t.text, t.nameOnly ? 'only' : t.key || t.name === true || (field === 'arguments' && /^\/\d+(?:\/name)?$/.test(t.pointer)));
   }
   return out;
 }

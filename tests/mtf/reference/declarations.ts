@@ -165,6 +165,11 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
     if (key === 'name') continue;
     const walk = readableTexts(v[key], { schema: key === 'inputSchema' || key === 'outputSchema' });
     for (const t of walk.texts) {
+      if (t.nameOnly) {
+        if (!named.has(t.text)) yield { where: `${label} ${printable(key, 40)}${t.pointer}`, text: t.text, name: true };
+        named.add(t.text);
+        continue;
+      }
       const where = `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`;
       const asName = (t.key || t.name === true) && !named.has(t.text);
       if (!seen.has(t.text)) yield { where, text: t.text, name: false, key: asName };

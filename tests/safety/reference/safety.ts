@@ -943,8 +943,10 @@ export interface ReadableText {
   text: string;
   /** True for an object key (a property name, a `_meta` or `annotations` key…). */
   key: boolean;
-  /** True for a property name listed in a schema's `required`. */
+  /** Read as a name too: a `required` entry, a string without white space, schema syntax with white space. */
   name?: boolean;
+  /** Read as a name only: schema syntax without white space. */
+  nameOnly?: boolean;
   /** The key of the object that holds this member ("properties" for a schema property name). */
   parentKey?: string;
 }
@@ -972,8 +974,10 @@ export function readableTexts(value: unknown, options: { schema?: boolean; maxNo
     if (--budget < 0) return { texts, complete: false };
     const { node, pointer, parentKey } = stack.pop()!;
     if (typeof node === 'string') {
-      if (options.schema && parentKey === 'required') texts.push({ pointer, text: node, key: false, name: true });
-      else if (!(options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey))) texts.push({ pointer, text: node, key: false });
+      const identifier = node.length > 0 && node.length <= 1024 && !/[\s\x00-\x20\x85\ufeff]/.test(node);
+      if (options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey)) texts.push(identifier ? { pointer, text: node, key: false, nameOnly: true } : { pointer, text: node, key: false, name: true });
+      else if (identifier || (options.schema && parentKey === 'required')) texts.push({ pointer, text: node, key: false, name: true });
+      else texts.push({ pointer, text: node, key: false });
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
     } else if (typeof node === 'object' && node !== null) {
