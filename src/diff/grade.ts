@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
-import { capabilityHints, classifyAddress, compareSeverity, pathTraversal, scanName, scanText, type CapabilityAnnotations, type SignalKind, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, compareSeverity, nameOnlySignals, pathTraversal, SCHEMA_SYNTAX, scanName, scanText, type CapabilityAnnotations, type SignalKind, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import type { Severity, TextChange, WordSegment } from './types.js';
 import { sortedKeys } from './json.js';
@@ -200,8 +200,7 @@ export function gradeIdentifier(grade: Grade, field: string, key: string, asName
 
 /** What only the name reading of `text` finds (kinds its text reading does not), as reasons. */
 export function gradeNameReading(grade: Grade, field: string, text: string): void {
-  const kinds = new Set(scanText(text).map((s) => s.kind));
-  for (const s of scanName(text)) if (!kinds.has(s.kind)) grade.add(s.severity, `${field}: ${s.evidence}`);
+  for (const s of nameOnlySignals(text)) grade.add(s.severity, `${field}: ${s.evidence}`);
 }
 
 /** Grades a name: invisible, bidi or look-alike characters are critical (from src/safety). */
@@ -258,8 +257,6 @@ export function gradeAddress(grade: Grade, severity: Severity, what: string, uri
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** In a JSON Schema, keywords whose string values are syntax (or property names), not prose. */
-const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
 /** Bounds of one text walk: past them the walk stops and says it is incomplete. */
 const MAX_TEXT_NODES = 20_000;
 const MAX_TEXT_DEPTH = 64;

@@ -1135,11 +1135,13 @@ function capabilityNoun(s: TextSignal, words: string, reading: boolean): boolean
  */
 export function scanKey(key: string): readonly TextSignal[] {
   const text = scanText(key);
-  const name = scanName(key);
-  if (name.length === 0) return text;
-  const out = [...text];
-  for (const s of name) if (!out.some((o) => o.kind === s.kind)) out.push(s);
-  return out;
+  const extra = nameOnlySignals(key, text);
+  return extra.length === 0 ? text : [...text, ...extra];
+}
+
+/** What scanName finds in `text` of a kind its text reading (`read`, scanText's) does not. */
+export function nameOnlySignals(text: string, read: readonly TextSignal[] = scanText(text)): TextSignal[] {
+  return scanName(text).filter((s) => !read.some((o) => o.kind === s.kind));
 }
 
 /**
@@ -1579,7 +1581,7 @@ export function isIdentifierText(text: string): boolean {
 }
 
 /** In a JSON Schema, keywords whose string values are syntax, not prose (their keys still count). */
-const SCHEMA_SYNTAX = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
+export const SCHEMA_SYNTAX: ReadonlySet<string> = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor']);
 /** Most nodes one walk visits; past it the walk says it is incomplete (a finding for the caller). */
 export const MAX_READABLE_NODES = 200_000;
 

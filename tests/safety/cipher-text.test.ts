@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIPHER_WORDS, quietText, reversed, rot13, scanName, scanText, TRIGGER_WORDS, wordsReversed } from '../../src/safety/index.js';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { dependencyReadmes } from '../helpers/readmes.js';
 import { toolsLockText } from '../helpers/lockfiles.js';
 import * as reference from './reference/safety.js';
 
@@ -59,18 +60,7 @@ describe('ciphers a model can undo', () => {
   it('no paragraph of the README files of the installed dependencies draws a cipher signal', () => {
     // Thousands of paragraphs of real English and code: a cipher word that begins a common word,
     // or a decipherment that reads as an instruction by accident, would show here.
-    const files: string[] = [];
-    const walk = (dir: string, depth: number) => {
-      if (depth > 4) return;
-      for (const entry of readdirSync(dir)) {
-        const path = join(dir, entry);
-        const stat = statSync(path, { throwIfNoEntry: false });
-        if (stat?.isDirectory()) walk(path, depth + 1);
-        else if (stat?.isFile() && /^readme\.md$/i.test(entry)) files.push(path);
-      }
-    };
-    walk(join(repoRoot, 'node_modules'), 0);
-    const paragraphs = files.flatMap((f) => readFileSync(f, 'utf8').split(/\n\s*\n/)).filter((p) => p.length >= 20);
+    const paragraphs = dependencyReadmes().flatMap((text) => text.split(/\n\s*\n/)).filter((p) => p.length >= 20);
     expect(paragraphs.length).toBeGreaterThan(5_000);
     expect(paragraphs.filter((p) => scanText(p).some((sig) => sig.evidence.includes('that says:'))).map((p) => p.slice(0, 80))).toEqual([]);
   }, 60_000);

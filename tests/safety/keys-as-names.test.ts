@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nameAsPath, quietDefinition, quietName, readableTexts, scanKey, scanName, scanText } from '../../src/safety/index.js';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { dependencyReadmes } from '../helpers/readmes.js';
 import { lockedServer, toolsLockText } from '../helpers/lockfiles.js';
 import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 
@@ -43,18 +44,7 @@ describe('a path spelled with separators', () => {
 
 describe('identifiers of real projects', () => {
   it('of the identifiers the README files of the installed dependencies quote, only secret-holding file names are flagged', () => {
-    const files: string[] = [];
-    const walk = (dir: string, depth: number) => {
-      if (depth > 4) return;
-      for (const entry of readdirSync(dir)) {
-        const path = join(dir, entry);
-        const stat = statSync(path, { throwIfNoEntry: false });
-        if (stat?.isDirectory()) walk(path, depth + 1);
-        else if (stat?.isFile() && /^readme\.md$/i.test(entry)) files.push(path);
-      }
-    };
-    walk(join(repoRoot, 'node_modules'), 0);
-    const names = new Set(files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/`([A-Za-z][A-Za-z0-9_.-]{2,60})`/g)].map((m) => m[1]!)));
+    const names = new Set(dependencyReadmes().flatMap((text) => [...text.matchAll(/`([A-Za-z][A-Za-z0-9_.-]{2,60})`/g)].map((m) => m[1]!)));
     expect(names.size).toBeGreaterThan(2_000);
     const flagged = [...names].filter((name) => scanName(name).length > 0);
     expect(flagged.filter((name) => !/^(?:claude_desktop_config|mcp)\.json$/.test(name))).toEqual([]);
