@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/canonical/index.js';
-import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import { nameAsPath, quietDefinition, quietName, readableTexts, scanKey, scanName, scanText } from '../../src/safety/index.js';
-import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { verdicts } from '../helpers/verdicts.js';
 
 // Round 12: object keys and `required` entries read as names (c6c25ba, 80395e4): nameAsPath, the
 // keychain / exfiltration noun exemption, scanKey, readableTexts' `name` mark, quietDefinition's
@@ -12,53 +11,11 @@ import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
 // try to slip past strict / CD-03 / the diff grade; a new user's real schemas that must stay
 // clean; quietDefinition never quiet where scanKey finds something; keys of megabytes.
 
-const scratch = tempDir('mcptrust-r12-');
+const { scratch, lock, strict, cd03, STACK } = verdicts('mcptrust-r12-');
 afterAll(() => scratch.cleanup());
-let files = 0;
-
-/** A lockfile of one server `s` with these tools and prompts, written to the scratch folder. */
-function lock(tools: JsonObject[], prompts: JsonObject[] = []): string {
-  const record = (items: JsonObject[]) => {
-    const r = Object.create(null) as Record<string, JsonObject>;
-    for (const item of items) r[item.name as string] = item;
-    return r;
-  };
-  const text = serializeLockfile(
-    createLockfile([
-      {
-        name: 's',
-        transport: { type: 'stdio', command: 'node', args: ['s.mjs'], env: [] },
-        surface: {
-          identity: { serverInfo: { name: 's', version: '1' }, protocolVersion: '2025-11-25', capabilities: { tools: {}, prompts: {} } },
-          tools: record(tools),
-          prompts: record(prompts),
-          resources: Object.create(null),
-          resourceTemplates: Object.create(null),
-        },
-      },
-    ]),
-  );
-  const file = `l${files++}.json`;
-  writeFileSync(join(scratch.dir, file), text);
-  return file;
-}
 
 const tool = (name: string, extra: JsonObject = {}): JsonObject => ({ name, description: 'Reads a record by id.', inputSchema: { type: 'object' }, ...extra });
 const withSchema = (inputSchema: JsonObject): JsonObject[] => [tool('get_weather'), tool('lookup', { inputSchema })];
-const STACK = /\n\s+at .+[(:]\d+/;
-
-async function strict(file: string): Promise<{ code: number; failed: string[] }> {
-  const r = await runCli(['policy', 'check', '--preset', 'strict', '--lock', file, '--format', 'json'], { cwd: scratch.dir });
-  expect(r.stderr).not.toMatch(STACK);
-  const failed = (JSON.parse(r.stdout) as { policy: { rules: { name: string; status: string }[] } }).policy.rules.filter((x) => x.status !== 'pass').map((x) => x.name);
-  return { code: r.code, failed };
-}
-
-async function cd03(file: string): Promise<{ code: number; fails: boolean }> {
-  const r = await runCli(['scan', '--lock', file], { cwd: scratch.dir });
-  expect(r.stderr).not.toMatch(STACK);
-  return { code: r.code, fails: /FAIL\s+CD-03/.test(r.stdout) };
-}
 
 async function changedGrade(before: string, after: string, name: string): Promise<{ code: number; severity: string; reasons: string[] }> {
   const r = await runCli(['diff', '--lock', before, '--against', after, '--format', 'json'], { cwd: scratch.dir });
