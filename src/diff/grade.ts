@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
-import { capabilityHints, classifyAddress, compareSeverity, nameOnlySignals, pathTraversal, SCHEMA_SYNTAX, scanName, scanText, type CapabilityAnnotations, type SignalKind, type TextSignal } from '../safety/index.js';
+import { capabilityHints, classifyAddress, compareSeverity, keyTextSignals, nameOnlySignals, pathTraversal, SCHEMA_SYNTAX, scanName, scanText, type CapabilityAnnotations, type SignalKind, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import type { Severity, TextChange, WordSegment } from './types.js';
 import { sortedKeys } from './json.js';
@@ -194,8 +194,12 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
  * phrases, paths spelled with separators: src/safety scanName).
  */
 export function gradeIdentifier(grade: Grade, field: string, key: string, asName: boolean): void {
-  gradeIntroduced(grade, field, undefined, key, true);
-  if (asName) gradeNameReading(grade, field, key);
+  if (!asName) return gradeIntroduced(grade, field, undefined, key, true);
+  // Read as a name too: what a name says a tool works on (a `keychain` key) is no signal.
+  const signals = keyTextSignals(key).filter((s) => compareSeverity(s.severity, 'low') > 0);
+  if (signals.length > 0) grade.texts.push(textChange(field, undefined, key));
+  for (const s of signals) grade.addSignal(s.severity, `${reasonLabel(field)} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+  gradeNameReading(grade, field, key);
 }
 
 /** What only the name reading of `text` finds (kinds its text reading does not), as reasons. */

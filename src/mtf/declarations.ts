@@ -4,7 +4,7 @@
  * JSON: every access is typed, bounded (schema walk depth and node count) and no text from it
  * ever becomes a pattern. The text analysis itself is the shared analyzer src/safety.
  */
-import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietName, quietText, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
+import { capabilityHints, compareSeverity, keyTextSignals, keyWorksOn, MAX_READABLE_NODES, pathTraversal, quietDefinition, quietName, quietText, readableTexts, scanName, scanText, type TextSignal } from '../safety/index.js';
 import { printable } from '../util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from './source.js';
 import type { Finding } from './types.js';
@@ -154,6 +154,11 @@ interface ItemText {
   name: boolean;
   /** An object key or a `required` entry: read as text and also as a name (src/safety scanKey). */
   key?: boolean;
+  /**
+   * An object key or a `required` entry whose name reading was made elsewhere: its text reading
+   * still leaves out what a name says a tool works on (src/safety keyTextSignals).
+   */
+  keyText?: boolean;
   /** Set when a walk stopped at its bound: the text at `where` was not all analysed. */
   incomplete?: boolean;
 }
@@ -181,7 +186,7 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
       seen.add(key);
       const asName = !named.has(key);
       named.add(key);
-      yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false, key: asName };
+      yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false, key: asName, keyText: true };
     }
     if (key === 'name') continue;
     const walk = readableTexts(v[key], { schema: key === 'inputSchema' || key === 'outputSchema' });
@@ -203,7 +208,7 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
       seen.add(t.text);
       const where = `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`;
       // Already read as text elsewhere: only the name reading is new.
-      yield asText ? { where, text: t.text, name: false, key: asName } : { where, text: t.text, name: true };
+      yield asText ? { where, text: t.text, name: false, key: asName, keyText: t.key || t.name === true } : { where, text: t.text, name: true };
     }
     if (!walk.complete) yield { where: `${label} ${printable(key, 40)}`, text: '', name: false, incomplete: true };
   }
@@ -280,7 +285,9 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       remediation: remediationFor(signal.kind),
     }));
   };
-  const phrases = (where: string, text: string) => {
+  // `key`: the text is an object key or a `required` entry, read as a name too: a hit that in a
+  // name says what a tool works on (`exfiltration_alerts`) is no finding (src/safety keyWorksOn).
+  const phrases = (where: string, text: string, key = false) => {
     // The whole text: every phrase is linear in it (bounded gaps; tests/safety/linear.test.ts).
     const bounded = text;
     let lower: string | undefined;
@@ -301,9 +308,10 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
         return;
       }
       if (!m) continue;
-      const key = `${where}\u0000${rule.title}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (key && keyWorksOn(text, rule.kind, m[0])) continue;
+      const seenKey = `${where}\u0000${rule.title}`;
+      if (seen.has(seenKey)) continue;
+      seen.add(seenKey);
       // The analyzer already reported this kind here: one finding is enough, raised to the
       // spec's severity when the analyzer rated it lower.
       const earlier = byKind.get(`${where}\u0000${rule.kind}`);
@@ -343,8 +351,9 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
         continue;
       }
       if (!quietText(t.text)) {
-        for (const s of scanText(t.text)) add(t.where, s);
-        phrases(t.where, t.text);
+        const asKey = t.key === true || t.keyText === true;
+        for (const s of asKey ? keyTextSignals(t.text) : scanText(t.text)) add(t.where, s);
+        phrases(t.where, t.text, asKey);
       }
       if (t.key) for (const s of scanName(t.text)) add(t.where, s);
     }

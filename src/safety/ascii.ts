@@ -19,6 +19,7 @@ for (let c = 0; c < 128; c++) {
   WORD_CHAR[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 ? 1 : 0;
   FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
 }
+const isAsciiLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 
 /**
  * A fixed set of printable-ASCII words, found case-insensitively; a word that starts with a word
@@ -37,25 +38,47 @@ for (let c = 0; c < 128; c++) {
 export class AsciiWordSet {
   /** Per first character (0–127, upper and lower case alike): the words that start with it, lower-cased. */
   private readonly buckets: (readonly string[] | undefined)[];
+  /** The same for the words read backwards (see the constructor), by their first character. */
+  private readonly backBuckets: (readonly string[] | undefined)[] | undefined;
   /** Most character comparisons one position can cost: the longest bucket's total length. */
   readonly maxStep: number;
   /** Character comparisons the last `find` made (tests bound it to show the scan linear). */
   steps = 0;
 
-  constructor(words: Iterable<string>) {
+  /**
+   * `words` are found as the class says. Each of `backward` is found as the text read backwards
+   * would show it: spelled backwards, and one that starts with a word character only where it
+   * ends a run of letters in the text (the next character is not an ASCII letter). So
+   * `new AsciiWordSet([], ['ignore'])` finds "erongi" in "erongi all" and in "xerongi.", not in
+   * "erongix": what `ignore` at the start of a word would be in the reversed text, or, read a
+   * run of letters at a time, in the text with each word reversed.
+   */
+  constructor(words: Iterable<string>, backward: Iterable<string> = []) {
+    this.buckets = AsciiWordSet.bucketsOf(words);
+    const back = [...backward];
+    this.backBuckets = back.length > 0 ? AsciiWordSet.bucketsOf(back) : undefined;
+    const step = (buckets: readonly (readonly string[] | undefined)[]) => Math.max(0, ...buckets.filter((b) => b !== undefined).map((b) => b.reduce((n, w) => n + w.length, 0)));
+    this.maxStep = step(this.buckets) + (this.backBuckets ? step(this.backBuckets) : 0);
+  }
+
+  private static bucketsOf(words: Iterable<string>): (readonly string[] | undefined)[] {
     const buckets: string[][] = [];
     for (const word of new Set([...words].map((w) => w.toLowerCase()))) {
       if (word.length === 0 || !isPrintableAscii(word)) throw new Error(`AsciiWordSet: not a printable-ASCII word: ${JSON.stringify(word)}`);
       (buckets[word.charCodeAt(0)] ??= []).push(word);
     }
-    this.buckets = Array.from({ length: 128 }, (_, c) => buckets[FOLD[c]!]);
-    this.maxStep = Math.max(0, ...buckets.filter(Boolean).map((b) => b.reduce((n, w) => n + w.length, 0)));
+    return Array.from({ length: 128 }, (_, c) => buckets[FOLD[c]!]);
   }
 
-  /** Index of the leftmost occurrence of a word of the set in `text` (see the class), or -1. */
+  /**
+   * Index of the leftmost occurrence of a word of the set in `text` (see the class), or -1. With
+   * backward words, the start of the first match the scan completes: a backward word is found
+   * when the scan reaches its last character in the text (its first as spelled).
+   */
   find(text: string): number {
     const n = text.length;
     const buckets = this.buckets;
+    const backBuckets = this.backBuckets;
     let steps = 0;
     let found = -1;
     // Whether the character before position i is a word character (none before the start).
@@ -81,6 +104,25 @@ export class AsciiWordSet {
               found = i;
               break scan;
             }
+          }
+        }
+      }
+      // A backward word ends here (its first character is this one): one that starts with a word
+      // character only where no ASCII letter follows.
+      const back = backBuckets !== undefined && c < 128 ? backBuckets[c] : undefined;
+      if (back !== undefined && (!word || i + 1 === n || !isAsciiLetter(text.charCodeAt(i + 1)))) {
+        for (const w of back) {
+          if (w.length > i + 1) continue;
+          let j = 1;
+          steps++;
+          for (; j < w.length; j++) {
+            const d = text.charCodeAt(i - j);
+            if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+            steps++;
+          }
+          if (j === w.length) {
+            found = i - w.length + 1;
+            break scan;
           }
         }
       }

@@ -299,7 +299,7 @@ const hexValue = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 &
  * starts and ends and the text it spells. A model reads them as the characters they stand for,
  * so what they spell is analysed too. One pass from backslash to backslash: linear, no pattern.
  */
-function* escapeRuns(text: string): Generator<{ index: number; end: number; decoded: string }> {
+function* escapeRuns(text: string, every = false): Generator<{ index: number; end: number; decoded: string }> {
   for (let i = text.indexOf('\\'); i !== -1; ) {
     let j = i;
     let count = 0;
@@ -341,7 +341,7 @@ function* escapeRuns(text: string): Generator<{ index: number; end: number; deco
       } else break;
       count++;
     }
-    if (count >= MIN_HEX_ESCAPES || (unicode && count >= MIN_UNICODE_ESCAPES)) {
+    if (every ? count > 0 : count >= MIN_HEX_ESCAPES || (unicode && count >= MIN_UNICODE_ESCAPES)) {
       let decoded = '';
       for (let k = 0; k < codes.length; k += 8192) decoded += String.fromCharCode(...codes.slice(k, k + 8192));
       yield { index: i, end: j, decoded };
@@ -360,7 +360,7 @@ const MIN_ENTITIES = 6;
  * (`&#x69;&#103;…`) written out as text: where each starts and ends and the text it spells. A
  * model decodes them as easily as `\x` escapes. One pass from `%` or `&` to the next: linear.
  */
-function* entityRuns(text: string): Generator<{ index: number; end: number; decoded: string }> {
+function* entityRuns(text: string, every = false): Generator<{ index: number; end: number; decoded: string }> {
   // The next `%` and `&#` are each searched for again only once passed: a text holding only one
   // of them is not searched to its end for the other at every step.
   let percentAt = -2;
@@ -403,7 +403,7 @@ function* entityRuns(text: string): Generator<{ index: number; end: number; deco
       }
       count++;
     }
-    if (count >= (percent ? MIN_PERCENT_ESCAPES : MIN_ENTITIES)) {
+    if (every ? count > 0 : count >= (percent ? MIN_PERCENT_ESCAPES : MIN_ENTITIES)) {
       let decoded = '';
       if (percent) decoded = Buffer.from(codes).toString('utf8');
       else for (let k = 0; k < codes.length; k += 8192) decoded += String.fromCharCode(...codes.slice(k, k + 8192));
@@ -411,6 +411,26 @@ function* entityRuns(text: string): Generator<{ index: number; end: number; deco
     }
     i = nextStart(j > i ? j : i + 1);
   }
+}
+
+/**
+ * `text` with every escape, URL encoding and character reference decoded in place, runs of any
+ * length (escapeRuns and entityRuns with `every`); undefined when it has none. Words encoded one
+ * at a time between plain spaces, or one encoded word in a plain sentence, spell what only the
+ * whole says. Linear: one pass of each scanner, one splice.
+ */
+function decodedInPlace(text: string): string | undefined {
+  const runs = [...(text.includes('\\') ? escapeRuns(text, true) : []), ...(text.includes('%') || text.includes('&#') ? entityRuns(text, true) : [])];
+  if (runs.length === 0) return undefined;
+  // The two scanners start at different characters (`\`, and `%` or `&#`): their runs never overlap.
+  runs.sort((a, b) => a.index - b.index);
+  let out = '';
+  let at = 0;
+  for (const run of runs) {
+    out += text.slice(at, run.index) + run.decoded;
+    at = run.end;
+  }
+  return out + text.slice(at);
 }
 
 function excerpt(text: string, index: number, length: number): string {
@@ -591,24 +611,24 @@ const NO_TEXT_SIGNALS: readonly TextSignal[] = Object.freeze([]);
  */
 export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard', 'exfiltrat', 'transmit', 'send', 'post', 'upload', 'forward', 'leak', 'submit', 'report', 'copy', '.ssh', 'id_', '/etc/', '.aws', '.netrc', '.npmrc', '.pgpass', '.kube', '.docker', '.gnupg'];
 
+/** Every word a signal needs, as written (TRIGGER_WORDS adds the cipher spellings of some). */
+const PLAIN_TRIGGER_WORDS: readonly string[] = [
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS]),
+];
+const hasLetter = (w: string) => /[a-z]/i.test(w);
 /**
- * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
- * and internal-address words, a backslash (escaped text), `%` and `&#` (URL encoding and HTML
- * character references), and SPEC_PHRASE_WORDS. quietText looks
- * for them case-insensitively, and for a word that starts with a letter or digit at the start of
- * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
- * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
- * regular expression of these words (tests/safety/ascii-scan.test.ts).
+ * The words a text deciphered must hold for the analysis to find something of medium or worse
+ * in it: every word of PLAIN_TRIGGER_WORDS with a letter in it (one without letters reads the
+ * same in rot13 and word by word, so the text as written holds it too), the two address
+ * prefixes that read differently backwards ("127.", "169.254."), and the words of what "/" and
+ * "<" alone would wake: a URL's scheme and host ("http", "localhost") and the tags a model reads
+ * as its own ("<important>", "<system>"). A text in a cipher wakes the analysis of its
+ * deciphered forms when it holds one of these as the cipher spells it (CIPHER_WORDS, and
+ * backwards, CIPHER_BACKWARD_WORDS). Exported for the tests and the reference analysis.
  */
-/**
- * Words of instructions to a model, of concealment, of what it may be told to send and of paths
- * that hold secrets, as a text in a cipher the model can undo on request spells them:
- * CIPHER_WORDS, which wake the analysis of the text deciphered. Reversed words are whole words
- * (matched at the start of a word, so a reversed word must not begin a common one: "resu" would
- * wake every "result", "reven" every "revenue"); rot13 keeps prefixes ("vafgehpgvba…").
- */
-const ROT13_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrat', 'tell', 'user', 'never', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credential', '.ssh', 'id_', '/etc/', '.aws', '.env'];
-const REVERSED_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instructions', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrate', 'tell', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credentials', '.ssh', 'id_rsa', '/etc/', '.aws', '.env'];
+export const CIPHER_PLAIN_WORDS: readonly string[] = Object.freeze([
+  ...new Set([...PLAIN_TRIGGER_WORDS.filter(hasLetter), '127.', '169.254.', 'http', 'localhost', 'important', 'admin', 'hidden', 'system', 'secret', 'instruction']),
+]);
 /** The letters of `text` rotated by 13 (ASCII only; every other character kept): rot13 is its own inverse. */
 export function rot13(text: string): string {
   let out = '';
@@ -641,25 +661,37 @@ export function wordsReversed(text: string): string {
   }
   return out;
 }
-// Reversed words as the whole text reversed spells them, and as each word reversed in place
-// spells the paths (".ssh" → ".hss"; a word of letters alone is the same either way).
-const REVERSED_WORDS: readonly string[] = [...new Set([...REVERSED_PLAIN_WORDS.map(reversed), ...REVERSED_PLAIN_WORDS.map(wordsReversed)])];
-const ROT13_WORDS: readonly string[] = ROT13_PLAIN_WORDS.map(rot13);
-const REVERSED_TRIGGER = new AsciiWordSet(REVERSED_WORDS);
+// rot13 keeps word boundaries and case: a word at the start of a word of the rot13 text is its
+// rot13 at the start of a word of the text. Reversed, a word at the start of a word of the text
+// read backwards ends a word of the text (AsciiWordSet's backward words); read a word at a time,
+// a word of letters alone ends a run of letters the same way, and a word with other characters
+// (".ssh", "/etc/", "id_") is spelled with each of its runs of letters reversed.
+const ROT13_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.filter(hasLetter).map(rot13);
+const WORD_REVERSED_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.filter((w) => hasLetter(w) && /[^a-z]/i.test(w) && wordsReversed(w) !== w).map(wordsReversed);
+/** The words of CIPHER_PLAIN_WORDS as rot13 and reversal word by word spell them: found as TRIGGER_WORDS are. */
+export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS])]);
+/** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS as the text reversed, whole or a word at a time, spells them. */
+export const CIPHER_BACKWARD_WORDS: readonly string[] = CIPHER_PLAIN_WORDS;
+const REVERSED_TRIGGER = new AsciiWordSet(WORD_REVERSED_WORDS, CIPHER_BACKWARD_WORDS);
 const ROT13_TRIGGER = new AsciiWordSet(ROT13_WORDS);
-/** The words of instructions as the ciphers spell them (reversed, rot13): quietText looks for them too. */
-export const CIPHER_WORDS: readonly string[] = Object.freeze([...REVERSED_WORDS, ...ROT13_WORDS]);
 
-export const TRIGGER_WORDS: readonly string[] = Object.freeze([
-  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS, ...CIPHER_WORDS]),
-]);
+/**
+ * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
+ * and internal-address words, a backslash (escaped text), `%` and `&#` (URL encoding and HTML
+ * character references), SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
+ * CIPHER_BACKWARD_WORDS backwards). quietText looks for them case-insensitively, and for a word that starts with a letter or digit at the start of
+ * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
+ * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
+ * regular expression of these words (tests/safety/ascii-scan.test.ts).
+ */
+export const TRIGGER_WORDS: readonly string[] = Object.freeze([...new Set([...PLAIN_TRIGGER_WORDS, ...CIPHER_WORDS])]);
 /**
  * TRIGGER_WORDS as a hand-written scanner rather than one alternation: the same answers, without
  * the milliseconds V8 spends compiling a case-insensitive alternation of all of them on its first use (on a
  * small lockfile, a visible share of a whole command). Applied only to printable ASCII, where its
  * ASCII case folding and word boundary are exactly what the patterns mean. Linear.
  */
-const TRIGGER = new AsciiWordSet(TRIGGER_WORDS);
+const TRIGGER = new AsciiWordSet(TRIGGER_WORDS, CIPHER_BACKWARD_WORDS);
 
 /**
  * True when `text` is printable ASCII (with ordinary white space) in which no rule of
@@ -785,9 +817,9 @@ export function scanText(input: string): readonly TextSignal[] {
  * exceeded"), one high signal that the text was not analysed: a bound that is hit is reported,
  * and the text fails closed instead of stopping the command.
  */
-function analyseWhole(input: string, ciphers = true): TextSignal[] {
+function analyseWhole(input: string, ciphers = true, decoding = true): TextSignal[] {
   try {
-    return analyseText(input, ciphers);
+    return analyseText(input, ciphers, decoding);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const chars = input.length.toLocaleString('en-US');
@@ -795,7 +827,36 @@ function analyseWhole(input: string, ciphers = true): TextSignal[] {
   }
 }
 
-function analyseText(input: string, ciphers = true): TextSignal[] {
+/**
+ * What a decoded text says of medium or worse: its own signals, and a high encoded blob inside
+ * it (base64 in base64, a cipher in hex: what that says is said here too), not a medium one.
+ */
+function saysOfItsOwn(decoded: string): readonly TextSignal[] {
+  return scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0);
+}
+
+/**
+ * What a reading of the text (deciphered, or decoded in place) says that the text as written does
+ * not, added to `found` as one high encoded blob: of `inner`, what is medium or worse (a medium
+ * encoded blob is not news) and of a kind the text lacks, or worse than it has (a URL reversed
+ * word by word is a new value of a kind already there, not news); `alsoSaid` counts as said
+ * (what encoded runs said alone). The whole text is the reading: the signal is at `index`.
+ */
+function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string, index: number, alsoSaid: readonly TextSignal[] = []): void {
+  const worst = new Map<SignalKind, Severity>();
+  for (const s of [...found.out, ...alsoSaid]) if (compareSeverity(s.severity, worst.get(s.kind) ?? 'info') >= 0) worst.set(s.kind, s.severity);
+  const news = inner.filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0 && (!worst.has(s.kind) || compareSeverity(s.severity, worst.get(s.kind)!) > 0));
+  if (news.length === 0) return;
+  const value = `${label}\u0000${news.map((s) => `${s.kind}:${s.value ?? ''}`).join('\u0000')}`;
+  found.add('encoded-blob', 'high', value, () => `${label} that says: ${news[0]!.evidence}`, index);
+}
+
+/**
+ * The analysis of one text. `ciphers`: also read it deciphered (not for a text that is itself a
+ * deciphering); `decoding`: also read it with its encodings decoded in place (not for a text that
+ * is itself such a decoding). Each reading happens once: no reading of a reading of its kind.
+ */
+function analyseText(input: string, ciphers = true, decoding = true): TextSignal[] {
   const text = input;
   if (text.length === 0) return [];
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
@@ -849,7 +910,7 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
     if (!looksLikeBase64(run)) continue;
     blobRanges.push([index, index + run.length]);
     const decoded = decodeBase64(run);
-    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    const inner = decoded ? saysOfItsOwn(decoded) : [];
     found.add(
       'encoded-blob',
       inner.length > 0 ? 'high' : 'medium',
@@ -864,7 +925,7 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
     if (inRanges(blobRanges, blobCursor, index)) continue;
     // High when what it decodes to carries a signal of its own, as with base64.
     const decoded = decodePrintable(Buffer.from(run, 'hex').toString('utf8'));
-    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    const inner = decoded ? saysOfItsOwn(decoded) : [];
     found.add(
       'encoded-blob',
       inner.length > 0 ? 'high' : 'medium',
@@ -875,9 +936,12 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
   }
   // Escaped text, URL encoding and HTML character references: high when what they spell
   // carries a signal of its own, as with base64.
+  // What those runs say, each alone: the text decoded in place (below) adds only what they do not.
+  const runsSay: TextSignal[] = [];
   const spelled = (runs: Iterable<{ index: number; end: number; decoded: string }>, label: string) => {
     for (const run of runs) {
-      const inner = scanText(run.decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+      const inner = saysOfItsOwn(run.decoded);
+      runsSay.push(...inner);
       found.add(
         'encoded-blob',
         inner.length > 0 ? 'high' : 'medium',
@@ -889,6 +953,9 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
   };
   if (folded.includes('\\')) spelled(escapeRuns(folded), 'escaped text');
   if (folded.includes('%') || folded.includes('&#')) spelled(entityRuns(folded), 'encoded text');
+  // What the text says decoded in place, which no run of it says alone.
+  const view = decoding ? decodedInPlace(folded) : undefined;
+  if (view !== undefined) newlySaid(found, analyseWhole(view, ciphers, false), 'text with its encodings decoded', 0, runsSay);
   // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13): high
   // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
   // deciphered again.
@@ -900,12 +967,8 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
       [at[1]!, 'rot13 text', () => rot13(folded)],
     ];
     for (const [index, label, decipher] of forms) {
-      if (index < 0) continue;
-      const known = new Set(found.out.map((s) => `${s.kind}\u0000${s.value ?? ''}`));
-      const inner = analyseWhole(decipher(), false).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0 && !known.has(`${s.kind}\u0000${s.value ?? ''}`));
-      if (inner.length === 0) continue;
-      const value = `${label}\u0000${inner.map((s) => `${s.kind}:${s.value ?? ''}`).join('\u0000')}`;
-      found.add('encoded-blob', 'high', value, () => `${label} that says: ${inner[0]!.evidence}`, index);
+      // What the deciphered text says itself: an encoded run in it is not read again.
+      if (index >= 0) newlySaid(found, analyseWhole(decipher(), false, false).filter((s) => s.kind !== 'encoded-blob'), label, 0);
     }
   }
 
@@ -1073,7 +1136,36 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
   }
+  // A name in a cipher that spells a secret path (ernq_vq_efn, rot13 of read_id_rsa;
+  // dwssap_cte_daer, read_etc_passwd reversed): its path reading is made of the name
+  // deciphered, not of the name (the key file's "_" after "id" is kept only as "id").
+  // As with a text, only what the name as written does not say already (a kind it lacks).
+  if (out.some((o) => o.kind === 'encoded-blob' || o.kind === 'sensitive-path')) return;
+  // The ciphers work on ASCII letters: a name of full-width or hidden characters is read folded.
+  const plainName = isPlainText(name) ? name : foldForMatching(name);
+  const plainWords = plainName === name ? words : nameAsWords(plainName);
+  const rot = NAME_ROT13_TRIGGER.test(plainWords);
+  const back = NAME_REVERSED_TRIGGER.test(plainWords);
+  if (!rot && !back) return;
+  const forms: [string, (text: string) => string][] = [];
+  if (back) forms.push(['reversed', reversed], ['with each word reversed', wordsReversed]);
+  if (rot) forms.push(['in rot13', rot13]);
+  for (const [label, decipher] of forms) {
+    const path = nameAsPath(decipher(plainName));
+    if (isPlainText(path) && !mentionsSensitivePath(path)) continue;
+    const said = scanText(path).find((s) => s.kind === 'sensitive-path');
+    if (said === undefined) continue;
+    out.push({ kind: 'encoded-blob', severity: 'high', evidence: `the name read ${label} says: ${said.evidence}`, value: `${label}\u0000${said.value ?? ''}` });
+    return;
+  }
 }
+
+// The words of secret paths as a name spells them ("read_.ssh_id_rsa": ssh, id, rsa; "etc",
+// "passwd"), in rot13 and backwards: a name's words (nameAsWords) holding one wake the path
+// reading of the name deciphered.
+const NAME_PATH_WORDS = [...new Set([...SENSITIVE_PATH_HINTS.flatMap((hint) => hint.split(/[^a-z]+/).filter((w) => w.length >= 2)), 'rsa', 'dsa', 'ecdsa', 'passwd', 'shadow', 'sudoers', 'credentials'])];
+const NAME_ROT13_TRIGGER = new AsciiWordSet(NAME_PATH_WORDS.map(rot13));
+const NAME_REVERSED_TRIGGER = new AsciiWordSet([], NAME_PATH_WORDS);
 
 /**
  * A name with each run of `_` and `-` as `/`, dots kept: a dotted file name after a separator
@@ -1134,9 +1226,27 @@ function capabilityNoun(s: TextSignal, words: string, reading: boolean): boolean
  * text reading found is not added again.
  */
 export function scanKey(key: string): readonly TextSignal[] {
-  const text = scanText(key);
+  const text = keyTextSignals(key);
   const extra = nameOnlySignals(key, text);
   return extra.length === 0 ? text : [...text, ...extra];
+}
+
+/**
+ * scanText of a key (or another text also read as a name), less what in a name says what a
+ * tool works on (capabilityNoun): a keychain tool's `keychain` parameter, a DLP tool's
+ * `exfiltration_alerts`. The same words in a description stay signals.
+ */
+export function keyTextSignals(key: string): readonly TextSignal[] {
+  const text = scanText(key);
+  if (text.length === 0) return text;
+  const words = nameAsWords(key);
+  const kept = text.filter((s) => !capabilityNoun(s, words, false));
+  return kept.length === text.length ? text : kept;
+}
+
+/** Whether a hit of `kind` (its text `value`) in the key `key` says what a tool works on (see keyTextSignals): for the MTF phrases. */
+export function keyWorksOn(key: string, kind: SignalKind, value: string): boolean {
+  return capabilityNoun({ kind, severity: 'high', evidence: '', value }, nameAsWords(key), false);
 }
 
 /** What scanName finds in `text` of a kind its text reading (`read`, scanText's) does not. */

@@ -325,15 +325,15 @@ describe('false positives: keys and required entries of real tool schemas', () =
   }, 60_000);
 });
 
-describe('false positives: findings of round 12 (keychain/exfiltration keys still open, it.skip)', () => {
-  // OPEN (false positive): the keychain / exfiltration exemption covers names (scanName) but not
+describe('false positives: findings of round 12 (all fixed)', () => {
+  // FIXED (was OPEN) (false positive): the keychain / exfiltration exemption covers names (scanName) but not
   // scanKey's text reading, so the natural parameter of a keychain tool or a DLP tool fails strict
   // and CD-03 although the tool name passes. Reproduction: a tool `keychain_get` with inputSchema
   // { type: 'object', properties: { keychain: { type: 'string' }, service: { type: 'string' } }, required: ['keychain'] }
   // → strict fails no_suspicious_descriptions + mtf_declaration_and_description_safety, CD-03 FAIL
   // ("the keychain"); the same for `exfiltration_detect` with a property `exfiltration_alerts`
   // (network-egress high), while scanName('exfiltrationAlerts') is [] by design.
-  it.skip('keychain and exfiltration_alerts parameters of the tools the exemption is for pass', async () => {
+  it('keychain and exfiltration_alerts parameters of the tools the exemption is for pass', async () => {
     for (const [name, key] of [
       ['keychain_get', 'keychain'],
       ['exfiltration_detect', 'exfiltration_alerts'],

@@ -10,20 +10,25 @@
 import { describe, expect, it } from 'vitest';
 import { AsciiWordSet } from '../../src/safety/ascii.js';
 import { isAsciiText, isPlainText, isPrintableAscii } from '../../src/util/text.js';
-import { INSTRUCTION_RULES, quietText, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
+import { CIPHER_BACKWARD_WORDS, INSTRUCTION_RULES, quietText, reversed, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
 import { seededRandom } from '../helpers/random.js';
 
 // The oracle: quietText's former word test, character for character.
 const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 const ORACLE = new RegExp(TRIGGER_WORDS.map((w) => (/^\w/.test(w) ? `\\b${escapeWord(w)}` : escapeWord(w))).join('|'), 'i');
+// The backward words, as the text read backwards shows them: spelled backwards, and one that
+// starts with a word character only where no ASCII letter follows it.
+const BACKWARD_ORACLE = new RegExp(CIPHER_BACKWARD_WORDS.map((w) => `${escapeWord(reversed(w))}${/^\w/.test(w) ? '(?![A-Za-z])' : ''}`).join('|'), 'i');
 const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 const LONG_RUN = /[A-Za-z0-9+/_-]{48}/;
 /** quietText as it was: the plain-text pattern, the alternation, the base64 run. */
-const oracleQuiet = (t: string) => t.length === 0 || (PLAIN_TEXT.test(t) && !ORACLE.test(t) && !LONG_RUN.test(t));
+const oracleQuiet = (t: string) => t.length === 0 || (PLAIN_TEXT.test(t) && !ORACLE.test(t) && !BACKWARD_ORACLE.test(t) && !LONG_RUN.test(t));
 
 const SCANNER = new AsciiWordSet(TRIGGER_WORDS);
+const BACKWARD = new AsciiWordSet([], CIPHER_BACKWARD_WORDS);
+const BOTH = new AsciiWordSet(TRIGGER_WORDS, CIPHER_BACKWARD_WORDS);
 
 
 const PRINTABLE_CHARS = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join('') + '\t\n\r';
@@ -39,6 +44,8 @@ function mixCase(word: string, random: () => number): string {
 
 function expectSame(text: string): void {
   expect(SCANNER.find(text), JSON.stringify(text)).toBe(text.search(ORACLE));
+  expect(BACKWARD.test(text), JSON.stringify(text)).toBe(BACKWARD_ORACLE.test(text));
+  expect(BOTH.test(text), JSON.stringify(text)).toBe(ORACLE.test(text) || BACKWARD_ORACLE.test(text));
   expect(quietText(text), JSON.stringify(text)).toBe(oracleQuiet(text));
 }
 
@@ -85,6 +92,8 @@ describe('AsciiWordSet against the alternation it replaces', () => {
       }
       expectSame(`${word}${word}`);
       expectSame(`${word.slice(0, -1)}${word}`);
+      // Backwards, before and after letters, digits and punctuation.
+      for (const around of ['', ' ', 'x', '7', '_', '.']) expectSame(`${around}${reversed(word)}${around}`);
       expectSame(`${word.slice(0, -1)} ${word.slice(0, -1)} ${word.slice(0, -1)}`);
     }
   });
@@ -176,6 +185,23 @@ describe('AsciiWordSet is linear', () => {
   it('the work per character is bounded by a small constant of the word set', () => {
     expect(SCANNER.maxStep).toBeGreaterThan(0);
     expect(SCANNER.maxStep).toBeLessThan(256);
+    expect(BOTH.maxStep).toBeLessThan(512);
+  });
+
+  it.each([
+    ['backward near-misses, space-separated', CIPHER_BACKWARD_WORDS.map((w) => reversed(w).slice(1)).filter((w) => w.length > 0 && !BACKWARD_ORACLE.test(w) && !ORACLE.test(w)).join(' ') + ' '],
+    ['one long backward near-miss over and over', 'ylsuoititperru '],
+  ])('%s: the scanner with backward words, 1 MiB and 2 MiB, steps within maxStep per character and doubling', (_name, unit) => {
+    const one = pad(unit, MiB);
+    const two = pad(unit, 2 * MiB);
+    expect(BOTH.find(one)).toBe(-1);
+    const steps1 = BOTH.steps;
+    expect(BOTH.find(two)).toBe(-1);
+    const steps2 = BOTH.steps;
+    expect(steps1).toBeGreaterThan(MiB / 16);
+    expect(steps2).toBeLessThanOrEqual(2 * MiB * BOTH.maxStep);
+    expect(Math.abs(steps2 - 2 * steps1)).toBeLessThanOrEqual(unit.length * BOTH.maxStep);
+    expect(quietText(one)).toBe(true);
   });
 
   it.each(ADVERSARIES)('%s: 1 MiB and 2 MiB, no match, steps within maxStep per character and doubling with the text', (_name, unit) => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CIPHER_WORDS, quietText, reversed, rot13, scanName, scanText, TRIGGER_WORDS, wordsReversed } from '../../src/safety/index.js';
+import { CIPHER_BACKWARD_WORDS, CIPHER_PLAIN_WORDS, CIPHER_WORDS, quietText, reversed, rot13, scanName, scanText, TRIGGER_WORDS, wordsReversed } from '../../src/safety/index.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { dependencyReadmes } from '../helpers/readmes.js';
 import { toolsLockText } from '../helpers/lockfiles.js';
@@ -27,9 +27,12 @@ describe('ciphers a model can undo', () => {
     expect(rot13(rot13(PHRASE))).toBe(PHRASE);
     expect(reversed('ab😀c')).toBe('c😀ba');
     expect(wordsReversed('erongI lla, suoiverp-snoitcurtsni 42')).toBe('Ignore all, previous-instructions 42');
-    expect(CIPHER_WORDS).toContain('erongi');
     expect(CIPHER_WORDS).toContain('vtaber');
+    expect(CIPHER_WORDS).toContain('.hss');
+    expect(CIPHER_BACKWARD_WORDS).toContain('ignore');
     for (const word of CIPHER_WORDS) expect(TRIGGER_WORDS).toContain(word);
+    // Every word a signal needs that has a letter in it wakes the ciphers.
+    for (const word of TRIGGER_WORDS) if (/[a-z]/i.test(word) && !CIPHER_WORDS.includes(word)) expect(CIPHER_PLAIN_WORDS, word).toContain(word);
   });
 
   it.each(FORMS)('%s instructions are a high encoded blob that says what the plain text says', (_label, text, label, phrase) => {

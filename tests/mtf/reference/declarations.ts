@@ -7,7 +7,7 @@
 // src/mtf/declarations.ts as it was at a9f9a2d, over the ungated reference analyser
 // (tests/safety/reference/safety.ts): the oracle of tests/mtf/differential.test.ts. Test-only.
 /* eslint-disable */
-import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, readableTexts, scanName, scanText, type TextSignal } from '../../safety/reference/safety.js';
+import { capabilityHints, compareSeverity, MAX_READABLE_NODES, pathTraversal, keyText, namesDetector, readableTexts, scanName, scanText, type TextSignal } from '../../safety/reference/safety.js';
 import { printable } from '../../../src/util/text.js';
 import { FindingList, asArray, asRecord, asString, field, quote } from '../../../src/mtf/source.js';
 import type { Finding } from '../../../src/mtf/types.js';
@@ -135,6 +135,8 @@ interface ItemText {
   name: boolean;
   /** An object key or a `required` entry: read as text and as a name. */
   key?: boolean;
+  /** A key or a `required` entry (its text reading leaves out a keychain or DLP noun). */
+  keyText?: boolean;
   /** Set when a walk stopped at its bound: the text at `where` was not all analysed. */
   incomplete?: boolean;
 }
@@ -158,7 +160,7 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
   const label = `${item.kind} ${quote(itemName(item) ?? '?', 60)}`;
   for (const key of Object.keys(v).sort()) {
     if (!seen.has(key)) {
-      yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false, key: !named.has(key) };
+      yield { where: `${label} key ${quote(key, 40)}`, text: key, name: false, key: !named.has(key), keyText: true };
       seen.add(key);
       named.add(key);
     }
@@ -172,7 +174,7 @@ function* itemTexts(item: SurfaceItem): Generator<ItemText> {
       }
       const where = `${label} ${printable(key, 40)}${t.pointer}${t.key ? ' (key)' : ''}`;
       const asName = (t.key || t.name === true) && !named.has(t.text);
-      if (!seen.has(t.text)) yield { where, text: t.text, name: false, key: asName };
+      if (!seen.has(t.text)) yield { where, text: t.text, name: false, key: asName, keyText: t.key || t.name === true };
       else if (asName) yield { where, text: t.text, name: true };
       seen.add(t.text);
       if (asName) named.add(t.text);
@@ -230,15 +232,17 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       remediation: remediationFor(signal.kind),
     }));
   };
-  const phrases = (where: string, text: string) => {
+  const phrases = (where: string, text: string, key = false) => {
     // The whole text: every phrase is linear in it (bounded gaps; tests/safety/linear.test.ts).
     const bounded = text;
     for (const rule of SPEC_PHRASES) {
       const m = rule.pattern.exec(bounded);
       if (!m) continue;
-      const key = `${where}\u0000${rule.title}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      // A key that names what a DLP tool works on (exfiltration_alerts) is no finding.
+      if (key && rule.kind === 'network-egress' && /^exfiltration/i.test(m[0]) && namesDetector(text)) continue;
+      const seenKey = `${where}\u0000${rule.title}`;
+      if (seen.has(seenKey)) continue;
+      seen.add(seenKey);
       // The analyzer already reported this kind here: one finding is enough, raised to the
       // spec's severity when the analyzer rated it lower.
       const earlier = byKind.get(`${where}\u0000${rule.kind}`);
@@ -268,9 +272,9 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
         });
         continue;
       }
-      const signals = t.name ? scanName(t.text) : scanText(t.text);
+      const signals = t.name ? scanName(t.text) : t.key || t.keyText ? keyText(t.text) : scanText(t.text);
       for (const s of signals) add(t.where, s);
-      if (!t.name) phrases(t.where, t.text);
+      if (!t.name) phrases(t.where, t.text, t.key || t.keyText);
       if (t.key) for (const s of scanName(t.text)) add(t.where, s);
     }
     if (item.kind === 'resource' || item.kind === 'resource template') {

@@ -5,6 +5,9 @@
 /* eslint-disable */
 import { printable } from '../../../src/util/text.js';
 import { CONFUSABLE_TO_ASCII } from '../../../src/safety/confusables.js';
+// The list of words a deciphered text needs is the definition under test, shared; the patterns
+// built from it here are this file's own.
+import { CIPHER_PLAIN_WORDS } from '../../../src/safety/index.js';
 
 /**
  * Text-safety analysis shared by `diff` (security axis), the MTF description controls (CD-03,
@@ -409,18 +412,41 @@ export function scanText(input: string): readonly TextSignal[] {
   return signals;
 }
 
-const ROT13_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrat', 'tell', 'user', 'never', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credential', '.ssh', 'id_', '/etc/', '.aws', '.env'];
-const REVERSED_PLAIN_WORDS = ['ignore', 'disregard', 'forget', 'override', 'bypass', 'instructions', 'instruction', 'previous', 'secretly', 'conceal', 'exfiltrate', 'tell', 'send', 'conversation', 'system', 'prompt', 'secret', 'password', 'credentials', '.ssh', 'id_rsa', '/etc/', '.aws', '.env'];
 const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** A word of letters or digits first must start a word; one that starts with punctuation may start anywhere. */
 const cipherPattern = (words: string[]) => new RegExp(words.map((w) => (/^\w/.test(w) ? `\\b${escapeRe(w)}` : escapeRe(w))).join('|'), 'i');
 export const rot13 = (text: string) => text.replace(/[A-Za-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - (c <= 'Z' ? 65 : 97) + 13) % 26) + (c <= 'Z' ? 65 : 97)));
 export const reversed = (text: string) => [...text].reverse().join('');
 export const wordsReversed = (text: string) => text.replace(/[A-Za-z]+/g, reversed);
-const REVERSED_AT = cipherPattern([...REVERSED_PLAIN_WORDS.map(reversed), ...REVERSED_PLAIN_WORDS.map(wordsReversed)]);
-const ROT13_AT = cipherPattern(ROT13_PLAIN_WORDS.map(rot13));
+const LETTERED = CIPHER_PLAIN_WORDS.filter((w) => /[a-z]/i.test(w));
+// Reversed: each word spelled backwards where it ends a run of letters (the text reversed whole,
+// or a word at a time, shows the word at the start of a word), and a word with other characters
+// than letters as a word at a time spells it.
+const REVERSED_AT = new RegExp(
+  [
+    ...CIPHER_PLAIN_WORDS.map((w) => `${escapeRe(reversed(w))}${/^\w/.test(w) ? '(?![A-Za-z])' : ''}`),
+    ...LETTERED.filter((w) => /[^a-z]/i.test(w) && wordsReversed(w) !== w).map((w) => (/^\w/.test(wordsReversed(w)) ? `\\b${escapeRe(wordsReversed(w))}` : escapeRe(wordsReversed(w)))),
+  ].join('|'),
+  'i',
+);
+const ROT13_AT = cipherPattern(LETTERED.map(rot13));
 
-function analyseText(input: string, ciphers = true): TextSignal[] {
+/** The text with every escape, URL encoding and character reference decoded in place; undefined with none. */
+function decodedInPlace(text: string): string | undefined {
+  const any = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+|(?:%[0-9a-fA-F]{2})+|(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});)+/g;
+  if (!any.test(text)) return undefined;
+  return text.replace(any, (run) => (run.startsWith('\\') ? decodeEscapes(run) : run.startsWith('%') ? decodePercent(run) : decodeEntities(run)));
+}
+
+/** A reading's medium-or-worse signals of a kind the text lacks, or worse than it has: one high encoded blob. */
+function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string, alsoSaid: readonly TextSignal[] = []): void {
+  const said = (x: TextSignal) => [...found.out, ...alsoSaid].some((o) => o.kind === x.kind && compareSeverity(o.severity, x.severity) >= 0);
+  const news = inner.filter((x) => compareSeverity(x.severity, x.kind === 'encoded-blob' ? 'high' : 'medium') >= 0 && !said(x));
+  if (news.length === 0) return;
+  found.add('encoded-blob', 'high', `${label}\u0000${news.map((x) => `${x.kind}:${x.value ?? ''}`).join('\u0000')}`, () => `${label} that says: ${news[0]!.evidence}`, 0);
+}
+
+function analyseText(input: string, ciphers = true, decoding = true): TextSignal[] {
   const text = input;
   if (text.length === 0) return [];
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
@@ -472,7 +498,7 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
     if (!looksLikeBase64(m[0])) continue;
     blobRanges.push([m.index, m.index + m[0].length]);
     const decoded = decodeBase64(m[0]);
-    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    const inner = decoded ? scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0) : [];
     found.add(
       'encoded-blob',
       inner.length > 0 ? 'high' : 'medium',
@@ -487,14 +513,17 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
     if (inRanges(blobRanges, blobCursor, m.index)) continue;
     const text = Buffer.from(m[0], 'hex').toString('utf8');
     const decoded = text.replace(/[^\x20-\x7e\n]/g, '').length >= text.length * 0.9 ? text : undefined;
-    const inner = decoded ? scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0) : [];
+    const inner = decoded ? scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0) : [];
     found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `hex that decodes to: ${printable(decoded!, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
+  // What escape and encoding runs say alone (the text decoded in place adds only what they do not).
+  const runsSay: TextSignal[] = [];
   for (const m of folded.matchAll(ESCAPE_RUN)) {
     const count = m[0].split('\\').length - 1;
     if (count < 12 && !(count >= 4 && m[0].includes('\\u'))) continue;
     const decoded = decodeEscapes(m[0]);
-    const inner = scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+    const inner = scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0);
+    runsSay.push(...inner);
     found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `escaped text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
   const encoded = [
@@ -502,24 +531,25 @@ function analyseText(input: string, ciphers = true): TextSignal[] {
     ...[...folded.matchAll(ENTITY_RUN)].map((m) => ({ m, decoded: decodeEntities(m[0]) })),
   ].sort((a, b) => a.m.index - b.m.index);
   for (const { m, decoded } of encoded) {
-    const inner = scanText(decoded).filter((s) => s.kind !== 'encoded-blob' && compareSeverity(s.severity, 'medium') >= 0);
+    const inner = scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0);
+    runsSay.push(...inner);
     found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `encoded text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
+  // The text with its encodings decoded in place (once).
+  const view = decoding ? decodedInPlace(folded) : undefined;
+  if (view !== undefined) newlySaid(found, analyseText(view, ciphers, false), 'text with its encodings decoded', runsSay);
   // Reversed (whole, or word by word) and rot13 text: high when, deciphered (once), it says
   // something of medium or worse that the text as written does not.
   if (ciphers) {
-    const r = REVERSED_AT.exec(folded);
-    const t = ROT13_AT.exec(folded);
+    const r = REVERSED_AT.test(folded);
+    const t = ROT13_AT.test(folded);
     for (const [m, label, decipher] of [
       [r, 'reversed text', reversed],
       [r, 'text with each word reversed', wordsReversed],
       [t, 'rot13 text', rot13],
     ] as const) {
       if (!m) continue;
-      const known = new Set(found.out.map((x) => `${x.kind}\u0000${x.value ?? ''}`));
-      const inner = analyseText(decipher(folded), false).filter((x) => x.kind !== 'encoded-blob' && compareSeverity(x.severity, 'medium') >= 0 && !known.has(`${x.kind}\u0000${x.value ?? ''}`));
-      if (inner.length === 0) continue;
-      found.add('encoded-blob', 'high', `${label}\u0000${inner.map((x) => `${x.kind}:${x.value ?? ''}`).join('\u0000')}`, () => `${label} that says: ${inner[0]!.evidence}`, m.index);
+      newlySaid(found, analyseText(decipher(folded), false, false).filter((x) => x.kind !== 'encoded-blob'), label);
     }
   }
 
@@ -616,13 +646,37 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
   });
+  // The name deciphered (reversed, each word reversed, rot13), read as a path: a secret path it
+  // spells that the name as written does not is a high encoded blob.
+  if (out.some((o) => o.kind === 'encoded-blob' || o.kind === 'sensitive-path')) return;
+  for (const [label, decipher] of [['reversed', reversed], ['with each word reversed', wordsReversed], ['in rot13', rot13]] as const) {
+    const plain = decipher(foldForMatching(name));
+    const p = plain.replace(/[_-]+/g, (run, at: number) => (run === '_' && /[_-]id$/i.test(plain.slice(0, at)) ? '_' : '/'));
+    const said = scanText(p).find((s) => s.kind === 'sensitive-path');
+    if (said === undefined) continue;
+    out.push({ kind: 'encoded-blob', severity: 'high', evidence: `the name read ${label} says: ${said.evidence}`, value: `${label}\u0000${said.value ?? ''}` });
+    return;
+  }
 }
 
-/** An object key or a `required` entry: scanText, then scanName's kinds not already found. */
+/** An object key or a `required` entry: scanText (less a keychain or exfiltration-detector noun), then scanName's kinds not already found. */
 export function scanKey(key: string): TextSignal[] {
-  const out = [...scanText(key)];
+  const out = keyText(key);
   for (const s of scanName(key)) if (!out.some((o) => o.kind === s.kind)) out.push(s);
   return out;
+}
+
+/** scanText of a key, less a keychain noun or an exfiltration-detector noun (what a tool works on). */
+export function keyText(key: string): TextSignal[] {
+  const detector = namesDetector(key);
+  return scanText(key).filter((s) => !(s.kind === 'sensitive-path' && /^keychain$/i.test(s.value ?? '')) && !(s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? '') && detector));
+}
+
+/** Whether the name `key`, as words, holds a detector word (scan, alert, dlp…). */
+export function namesDetector(key: string): boolean {
+  const words = key.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
+  const detector = /(?:^| )(?:detect|detects|detection|detector|scan|scanner|scans|alert|alerts|monitor|monitoring|prevent|prevention|check|checks|guard|protect|protection|dlp|audit|block|risk|report|reports)(?: |$)/i.test(words);
+  return detector;
 }
 
 /**
