@@ -19,7 +19,9 @@ for (let c = 0; c < 128; c++) {
   WORD_CHAR[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 ? 1 : 0;
   FOLD[c] = c >= 65 && c <= 90 ? c + 32 : c;
 }
-const isAsciiLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+/** 1 for [A-Za-z]. */
+const LETTER = new Uint8Array(128);
+for (let c = 0; c < 128; c++) LETTER[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? 1 : 0;
 
 /**
  * A fixed set of printable-ASCII words, found case-insensitively; a word that starts with a word
@@ -40,6 +42,14 @@ export class AsciiWordSet {
   private readonly buckets: (readonly string[] | undefined)[];
   /** The same for the words read backwards (see the constructor), by their first character. */
   private readonly backBuckets: (readonly string[] | undefined)[] | undefined;
+  /**
+   * Per pair of lower-cased characters (first * 128 + second), 1 when a word starts with that
+   * pair (for backward words, ends with it, read backwards); 2 at [first * 128] when a word is the
+   * one character alone. A position whose next character (backwards: previous) starts no word's
+   * pair skips its bucket with one lookup: most positions of most texts.
+   */
+  private readonly pairs: Uint8Array;
+  private readonly backPairs: Uint8Array;
   /** Most character comparisons one position can cost: the longest bucket's total length. */
   readonly maxStep: number;
   /** Character comparisons the last `find` made (tests bound it to show the scan linear). */
@@ -57,8 +67,21 @@ export class AsciiWordSet {
     this.buckets = AsciiWordSet.bucketsOf(words);
     const back = [...backward];
     this.backBuckets = back.length > 0 ? AsciiWordSet.bucketsOf(back) : undefined;
+    this.pairs = AsciiWordSet.pairsOf(this.buckets);
+    this.backPairs = AsciiWordSet.pairsOf(this.backBuckets ?? []);
     const step = (buckets: readonly (readonly string[] | undefined)[]) => Math.max(0, ...buckets.filter((b) => b !== undefined).map((b) => b.reduce((n, w) => n + w.length, 0)));
     this.maxStep = step(this.buckets) + (this.backBuckets ? step(this.backBuckets) : 0);
+  }
+
+  private static pairsOf(buckets: readonly (readonly string[] | undefined)[]): Uint8Array {
+    const pairs = new Uint8Array(128 * 128);
+    for (const bucket of buckets) {
+      for (const w of bucket ?? []) {
+        if (w.length === 1) pairs[w.charCodeAt(0) * 128] = 2;
+        else pairs[w.charCodeAt(0) * 128 + w.charCodeAt(1)] = 1;
+      }
+    }
+    return pairs;
   }
 
   private static bucketsOf(words: Iterable<string>): (readonly string[] | undefined)[] {
@@ -77,21 +100,21 @@ export class AsciiWordSet {
    */
   find(text: string): number {
     const n = text.length;
-    const buckets = this.buckets;
-    const backBuckets = this.backBuckets;
+    const { buckets, backBuckets, pairs, backPairs } = this;
     let steps = 0;
     let found = -1;
-    // Whether the character before position i is a word character (none before the start).
-    let afterWord = false;
+    // The characters before, at and after position i (0 past either end: not a word character).
+    let before = 0;
+    let c = n > 0 ? text.charCodeAt(0) : 0;
     scan: for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      const word = c < 128 && WORD_CHAR[c] === 1;
-      // A word-initial word (its first character is a word character) needs `\b` before it:
-      // inside a word, nothing can start.
-      if (!(word && afterWord)) {
-        const bucket = c < 128 ? buckets[c] : undefined;
-        if (bucket !== undefined) {
-          for (const w of bucket) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (c < 128) {
+        const word = WORD_CHAR[c] === 1;
+        const pair = FOLD[c]! * 128;
+        // A word-initial word (its first character is a word character) needs `\b` before it:
+        // inside a word, nothing can start. A word's first two characters must be here.
+        if (!(word && before < 128 && WORD_CHAR[before] === 1) && (pairs[pair] === 2 || (next < 128 && pairs[pair + FOLD[next]!] === 1))) {
+          for (const w of buckets[c]!) {
             if (i + w.length > n) continue;
             let j = 1;
             steps++;
@@ -106,27 +129,27 @@ export class AsciiWordSet {
             }
           }
         }
-      }
-      // A backward word ends here (its first character is this one): one that starts with a word
-      // character only where no ASCII letter follows.
-      const back = backBuckets !== undefined && c < 128 ? backBuckets[c] : undefined;
-      if (back !== undefined && (!word || i + 1 === n || !isAsciiLetter(text.charCodeAt(i + 1)))) {
-        for (const w of back) {
-          if (w.length > i + 1) continue;
-          let j = 1;
-          steps++;
-          for (; j < w.length; j++) {
-            const d = text.charCodeAt(i - j);
-            if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+        // A backward word ends here (its first character is this one): one that starts with a
+        // word character only where no ASCII letter follows.
+        if (backBuckets !== undefined && (!word || next >= 128 || LETTER[next] === 0) && (backPairs[pair] === 2 || (before < 128 && backPairs[pair + FOLD[before]!] === 1))) {
+          for (const w of backBuckets[c]!) {
+            if (w.length > i + 1) continue;
+            let j = 1;
             steps++;
-          }
-          if (j === w.length) {
-            found = i - w.length + 1;
-            break scan;
+            for (; j < w.length; j++) {
+              const d = text.charCodeAt(i - j);
+              if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+              steps++;
+            }
+            if (j === w.length) {
+              found = i - w.length + 1;
+              break scan;
+            }
           }
         }
       }
-      afterWord = word;
+      before = c;
+      c = next;
     }
     this.steps = steps;
     return found;

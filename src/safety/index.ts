@@ -100,14 +100,14 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
   {
     kind: 'model-instruction',
     severity: 'critical',
-    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu, gates: [['ignore', 'disregard', 'forget', 'override', 'bypass']],
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?(?:everything|anything)\s+(?:(?:written\s+|said\s+|stated\s+)?above(?:\s+this(?:\s+line)?)?(?=\s*(?:[.,;:!]|$|and\b|then\b))|(?:you\s+(?:were|have\s+been)\s+|i\s+)?(?:told|instructed|said)\s+(?:you\s+)?(?:before|earlier|previously|so\s+far)|you\s+(?:were|have\s+been)\s+(?:told|instructed|given))/giu, gates: [['ignore', 'disregard', 'forget', 'override', 'bypass']],
   },
   // MTF-0.1 §3.5 names "disregard user request" as an instruction override.
   { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, gates: [['disregard', 'ignore'], ['user', 'human']] },
   { kind: 'network-egress', severity: 'high', pattern: /\bexfiltrat\w*/giu, gates: [['exfiltrat']] },
   { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu, gates: [['follow', 'obey', 'listen'], ['not', "n't", 'dont', 'never'], ['user', 'system', 'previous']] },
   { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu, gates: [['<', '[inst', '[/inst']] },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu, gates: [['now', 'instruction', 'prompt'], ['you', 'new', 'system']] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now\b|new\s+(?:system\s+prompt|instructions?)\s*:|system\s+prompt\s*:\b|from\s+now\s+on,?\s+you\b)/giu, gates: [['now', 'instruction', 'prompt'], ['you', 'new', 'system']] },
   {
     kind: 'model-instruction',
     severity: 'high',
@@ -701,7 +701,79 @@ const TRIGGER = new AsciiWordSet(TRIGGER_WORDS, CIPHER_BACKWARD_WORDS);
  * and cheap enough to run per text from the first call.
  */
 export function quietText(text: string): boolean {
-  return text.length === 0 || (isPlainText(text) && !TRIGGER.test(text) && !hasLongRun(text));
+  if (text.length === 0) return true;
+  if (!isPlainText(text) || TRIGGER.test(text) || hasLongRun(text)) return false;
+  // Respelled (leetspeak, letters spaced out), it may hold a word the analysis needs.
+  const respelling = respelled(text);
+  return respelling === undefined || !TRIGGER.test(respelling);
+}
+
+/**
+ * Whether respelled would change `text`: a word of ASCII letters and digits (LEET_WORD) with a
+ * letter and a leetspeak digit in it, or single letters in a row as SPACED_LETTERS reads them. One pass, no pattern, nothing allocated: the common answer, no, costs
+ * a loop over the characters.
+ */
+function mayRespell(text: string): boolean {
+  // Per word: its start, and what it holds (1: a letter, 2: a leetspeak digit; ORed).
+  let start = -1;
+  let holds = 0;
+  // Single letters in a row so far, and where the last one was.
+  let singles = 0;
+  let lastSingle = -3;
+  // The separator the run of single letters goes on with (one for the whole run).
+  let chainSep = 0;
+  const n = text.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 0;
+    const kind = c < 128 ? RESPELL_CLASS[c]! : 0;
+    if (kind !== 0) {
+      if (start < 0) start = i;
+      holds |= kind;
+      continue;
+    }
+    if (start < 0) continue;
+    // A word [start, i) ends here.
+    if ((holds & 3) === 3) return true;
+    if (i - start === 1 && (holds & 1) === 1) {
+      const sep = start > 0 ? text.charCodeAt(start - 1) : 0;
+      const chained = lastSingle === start - 2 && (singles === 1 || sep === chainSep) && (sep === 32 || sep === 46 || sep === 95 || sep === 42 || sep === 45);
+      singles = chained ? singles + 1 : 1;
+      chainSep = sep;
+      if (singles >= (sep === 32 ? 3 : 2) && chained) return true;
+      lastSingle = start;
+    } else singles = 0;
+    start = -1;
+    holds = 0;
+  }
+  return false;
+}
+/** Per ASCII character: 1 a letter, 2 a leetspeak digit (0 1 3 4 5 7), 4 another digit, 0 neither. */
+const RESPELL_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) RESPELL_CLASS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? 1 : '013457'.includes(String.fromCharCode(c)) ? 2 : c >= 48 && c <= 57 ? 4 : 0;
+
+/** Leetspeak digits and the letters they stand for (1gn0r3 → ignore). */
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't' };
+/** A word of ASCII letters and digits with a letter in it and a leetspeak digit in it. */
+const LEET_WORD = /[A-Za-z0-9]+/g;
+/**
+ * Single letters in a row, each after the same one of a dot, hyphen, underscore or asterisk (two
+ * or more: "d-o", "I.g.n.o.r.e"), or after one space (three or more: "i g n o r e").
+ */
+const SPACED_LETTERS = /(?<![A-Za-z0-9])[A-Za-z](?:([._*-])[A-Za-z](?![A-Za-z0-9])(?:\1[A-Za-z](?![A-Za-z0-9]))*|( )[A-Za-z](?![A-Za-z0-9])(?:\2[A-Za-z](?![A-Za-z0-9]))+)/g;
+
+/**
+ * `text` respelled as a model reads it: leetspeak digits inside a word of letters as the letters
+ * they stand for ("1gn0r3 4ll pr3v10us" → "ignore all previous") and letters spaced out by one
+ * space, dot, hyphen, underscore or asterisk joined ("i g n o r e", "p.r.e.v.i.o.u.s"); undefined
+ * when that changes nothing. Linear: each word is read a fixed number of times, and each run of
+ * spaced letters is matched in one pass (every step of the pattern consumes two characters).
+ */
+export function respelled(text: string): string | undefined {
+  if (!mayRespell(text)) return undefined;
+  let out = text;
+  if (/[013457]/.test(text)) out = out.replace(LEET_WORD, (word) => (/[A-Za-z]/.test(word) && /[013457]/.test(word) ? word.replace(/[013457]/g, (d) => LEET[d]!) : word));
+  out = out.replace(SPACED_LETTERS, (run) => run.replace(/[ ._*-]/g, ''));
+  return out === text ? undefined : out;
 }
 
 // Verdicts of quietDefinition, per definition object: the policy input and the MTF description
@@ -817,9 +889,9 @@ export function scanText(input: string): readonly TextSignal[] {
  * exceeded"), one high signal that the text was not analysed: a bound that is hit is reported,
  * and the text fails closed instead of stopping the command.
  */
-function analyseWhole(input: string, ciphers = true, decoding = true): TextSignal[] {
+function analyseWhole(input: string, ciphers = true, decoding = true, respelling = true): TextSignal[] {
   try {
-    return analyseText(input, ciphers, decoding);
+    return analyseText(input, ciphers, decoding, respelling);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const chars = input.length.toLocaleString('en-US');
@@ -854,9 +926,10 @@ function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string
 /**
  * The analysis of one text. `ciphers`: also read it deciphered (not for a text that is itself a
  * deciphering); `decoding`: also read it with its encodings decoded in place (not for a text that
- * is itself such a decoding). Each reading happens once: no reading of a reading of its kind.
+ * is itself such a decoding); `respelling`: also read it respelled (respelled). Each reading
+ * happens once: no reading of a reading of its kind.
  */
-function analyseText(input: string, ciphers = true, decoding = true): TextSignal[] {
+function analyseText(input: string, ciphers = true, decoding = true, respelling = true): TextSignal[] {
   const text = input;
   if (text.length === 0) return [];
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
@@ -953,9 +1026,16 @@ function analyseText(input: string, ciphers = true, decoding = true): TextSignal
   };
   if (folded.includes('\\')) spelled(escapeRuns(folded), 'escaped text');
   if (folded.includes('%') || folded.includes('&#')) spelled(entityRuns(folded), 'encoded text');
+  // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
+  if (!plain) {
+    for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
+      if (isAsciiText(word[0])) continue;
+      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
+    }
+  }
   // What the text says decoded in place, which no run of it says alone.
   const view = decoding ? decodedInPlace(folded) : undefined;
-  if (view !== undefined) newlySaid(found, analyseWhole(view, ciphers, false), 'text with its encodings decoded', 0, runsSay);
+  if (view !== undefined) newlySaid(found, analyseWhole(view, ciphers, false, respelling), 'text with its encodings decoded', 0, runsSay);
   // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13): high
   // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
   // deciphered again.
@@ -968,16 +1048,14 @@ function analyseText(input: string, ciphers = true, decoding = true): TextSignal
     ];
     for (const [index, label, decipher] of forms) {
       // What the deciphered text says itself: an encoded run in it is not read again.
-      if (index >= 0) newlySaid(found, analyseWhole(decipher(), false, false).filter((s) => s.kind !== 'encoded-blob'), label, 0);
+      if (index >= 0) newlySaid(found, analyseWhole(decipher(), false, false, false).filter((s) => s.kind !== 'encoded-blob'), label, 0);
     }
   }
-
-  // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
-  if (!plain) {
-    for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
-      if (isAsciiText(word[0])) continue;
-      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
-    }
+  // Respelled (leetspeak, spaced-out letters): what that says and the text does not. The
+  // respelled text is read once, as written (no cipher, no decoding, no respelling).
+  if (respelling) {
+    const text = respelled(folded);
+    if (text !== undefined) newlySaid(found, analyseWhole(text, false, false, false).filter((s) => s.kind !== 'encoded-blob'), 'respelled text', 0);
   }
   return found.out;
 }
@@ -1118,6 +1196,12 @@ const isSeparator = (c: number): boolean => c === 95 || c === 46 || c === 45;
 function nameTextSignals(name: string, out: TextSignal[]): void {
   const words = nameAsWords(name);
   const texts = words === name ? [name] : [name, words];
+  // The name respelled (1gn0r3_pr3v10us → ignore_previous: its words once the digits are letters).
+  const respelling = respelled(name);
+  if (respelling !== undefined) {
+    const respelledWords = nameAsWords(respelling);
+    if (!texts.includes(respelledWords)) texts.push(respelledWords);
+  }
   // Only sensitive paths are kept from the path reading: it is analysed only when it holds a
   // word one needs (most names hold "_", and "/" alone would wake the whole analysis).
   const path = nameAsPath(name);

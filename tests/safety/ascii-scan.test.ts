@@ -12,6 +12,7 @@ import { AsciiWordSet } from '../../src/safety/ascii.js';
 import { isAsciiText, isPlainText, isPrintableAscii } from '../../src/util/text.js';
 import { CIPHER_BACKWARD_WORDS, INSTRUCTION_RULES, quietText, reversed, SPEC_PHRASE_WORDS, TRIGGER_WORDS } from '../../src/safety/index.js';
 import { seededRandom } from '../helpers/random.js';
+import { respelled } from './reference/safety.js';
 
 // The oracle: quietText's former word test, character for character.
 const escapeWord = (w: string) => w.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
@@ -24,7 +25,14 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 const LONG_RUN = /[A-Za-z0-9+/_-]{48}/;
 /** quietText as it was: the plain-text pattern, the alternation, the base64 run. */
-const oracleQuiet = (t: string) => t.length === 0 || (PLAIN_TEXT.test(t) && !ORACLE.test(t) && !BACKWARD_ORACLE.test(t) && !LONG_RUN.test(t));
+const oracleLoud = (t: string) => ORACLE.test(t) || BACKWARD_ORACLE.test(t);
+/** quietText: also quiet respelled (leetspeak, spaced-out letters; the reference's respelling). */
+const oracleQuiet = (t: string) => {
+  if (t.length === 0) return true;
+  if (!PLAIN_TEXT.test(t) || oracleLoud(t) || LONG_RUN.test(t)) return false;
+  const r = respelled(t);
+  return r === undefined || !oracleLoud(r);
+};
 
 const SCANNER = new AsciiWordSet(TRIGGER_WORDS);
 const BACKWARD = new AsciiWordSet([], CIPHER_BACKWARD_WORDS);
@@ -178,7 +186,8 @@ describe('AsciiWordSet is linear', () => {
   const ADVERSARIES: [string, string][] = [
     ['near-misses of every word, space-separated', nearMisses.join(' ') + ' '],
     ['near-misses in upper case', nearMisses.join(' ').toUpperCase() + ' '],
-    ['a word start at every other character', 's c p i a e f o d r t u '],
+    // Two characters of a word's start: each passes the scanner's pair table and tries its bucket.
+    ['a word start at every third character', 'se co pr ig ex fo su '],
     ['one long near-miss over and over', 'surreptitiousl '],
   ];
 
@@ -189,8 +198,9 @@ describe('AsciiWordSet is linear', () => {
   });
 
   it.each([
-    ['backward near-misses, space-separated', CIPHER_BACKWARD_WORDS.map((w) => reversed(w).slice(1)).filter((w) => w.length > 0 && !BACKWARD_ORACLE.test(w) && !ORACLE.test(w)).join(' ') + ' '],
-    ['one long backward near-miss over and over', 'ylsuoititperru '],
+    // Each ends (read backwards: starts) as a backward word does, and differs at its other end.
+    ['backward near-misses, space-separated', CIPHER_BACKWARD_WORDS.map((w) => `q${reversed(w).slice(1)}`).filter((w) => w.length > 0 && !BACKWARD_ORACLE.test(w) && !ORACLE.test(w)).join(' ') + ' '],
+    ['one long backward near-miss over and over', 'xlsuoititperrus '],
   ])('%s: the scanner with backward words, 1 MiB and 2 MiB, steps within maxStep per character and doubling', (_name, unit) => {
     const one = pad(unit, MiB);
     const two = pad(unit, 2 * MiB);

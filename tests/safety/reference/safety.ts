@@ -99,14 +99,14 @@ const INSTRUCTION_RULES: Rule[] = [
   {
     kind: 'model-instruction',
     severity: 'critical',
-    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b/giu, hints: ['ignore', 'disregard', 'forget', 'override', 'bypass'],
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?(?:everything|anything)\s+(?:(?:written\s+|said\s+|stated\s+)?above(?:\s+this(?:\s+line)?)?(?=\s*(?:[.,;:!]|$|and\b|then\b))|(?:you\s+(?:were|have\s+been)\s+|i\s+)?(?:told|instructed|said)\s+(?:you\s+)?(?:before|earlier|previously|so\s+far)|you\s+(?:were|have\s+been)\s+(?:told|instructed|given))/giu, hints: ['ignore', 'disregard', 'forget', 'override', 'bypass'],
   },
   // MTF-0.1 §3.5 names "disregard user request" as an instruction override.
   { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, hints: ['disregard', 'ignore'] },
   { kind: 'network-egress', severity: 'high', pattern: /\bexfiltrat\w*/giu, hints: ['exfiltrat'] },
   { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:do\s+not|don'?t|never)\s+(?:follow|obey|listen\s+to)\s+(?:the\s+)?(?:user|system|previous)/giu, hints: ['follow', 'obey', 'listen'] },
   { kind: 'model-instruction', severity: 'high', pattern: /<\/?\s*(?:system|important|instructions?|admin|secret|hidden)\s*>|\[\/?INST\]|<\|im_(?:start|end)\|>|<<\/?SYS>>/giu, hints: ['<', '[inst', '[/inst'] },
-  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now|new\s+instructions?\s*:|system\s+prompt\s*:|from\s+now\s+on,?\s+you)\b/giu, hints: ['you are now', 'instruction', 'system prompt', 'from now on'] },
+  { kind: 'model-instruction', severity: 'high', pattern: /\b(?:you\s+are\s+now\b|new\s+(?:system\s+prompt|instructions?)\s*:|system\s+prompt\s*:\b|from\s+now\s+on,?\s+you\b)/giu, hints: ['you are now', 'instruction', 'system prompt', 'from now on'] },
   {
     kind: 'model-instruction',
     severity: 'high',
@@ -446,7 +446,15 @@ function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string
   found.add('encoded-blob', 'high', `${label}\u0000${news.map((x) => `${x.kind}:${x.value ?? ''}`).join('\u0000')}`, () => `${label} that says: ${news[0]!.evidence}`, 0);
 }
 
-function analyseText(input: string, ciphers = true, decoding = true): TextSignal[] {
+/** Leetspeak digits in a word with a letter as letters; single letters spaced out joined; undefined when unchanged. */
+export function respelled(text: string): string | undefined {
+  const leet = text.replace(/(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*[013457])[A-Za-z0-9]+/g, (w) => w.replace(/[013457]/g, (d) => 'oi_eas_t'['01_345_7'.indexOf(d)]!));
+  // Single letters joined: two or more with one of `._*-` (the same all along), three or more with spaces.
+  const out = leet.replace(/(?<![A-Za-z0-9])[A-Za-z](?:([._*-])[A-Za-z](?![A-Za-z0-9]))(?:\1[A-Za-z](?![A-Za-z0-9]))*|(?<![A-Za-z0-9])[A-Za-z](?: [A-Za-z](?![A-Za-z0-9])){2,}/g, (run) => run.replace(/[^A-Za-z]/g, ''));
+  return out === text ? undefined : out;
+}
+
+function analyseText(input: string, ciphers = true, decoding = true, respelling = true): TextSignal[] {
   const text = input;
   if (text.length === 0) return [];
   // One signal per distinct value of each kind, however many the text holds (see SignalSet).
@@ -535,9 +543,16 @@ function analyseText(input: string, ciphers = true, decoding = true): TextSignal
     runsSay.push(...inner);
     found.add('encoded-blob', inner.length > 0 ? 'high' : 'medium', m[0].toLowerCase(), () => (inner.length > 0 ? `encoded text that spells: ${printable(decoded, 70)}` : excerpt(folded, m.index, m[0].length)), m.index);
   }
+  // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
+  if (!plain) {
+    for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
+      if (/^[\x00-\x7f]*$/.test(word[0])) continue;
+      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
+    }
+  }
   // The text with its encodings decoded in place (once).
   const view = decoding ? decodedInPlace(folded) : undefined;
-  if (view !== undefined) newlySaid(found, analyseText(view, ciphers, false), 'text with its encodings decoded', runsSay);
+  if (view !== undefined) newlySaid(found, analyseText(view, ciphers, false, respelling), 'text with its encodings decoded', runsSay);
   // Reversed (whole, or word by word) and rot13 text: high when, deciphered (once), it says
   // something of medium or worse that the text as written does not.
   if (ciphers) {
@@ -549,17 +564,12 @@ function analyseText(input: string, ciphers = true, decoding = true): TextSignal
       [t, 'rot13 text', rot13],
     ] as const) {
       if (!m) continue;
-      newlySaid(found, analyseText(decipher(folded), false, false).filter((x) => x.kind !== 'encoded-blob'), label);
+      newlySaid(found, analyseText(decipher(folded), false, false, false).filter((x) => x.kind !== 'encoded-blob'), label);
     }
   }
-
-  // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
-  if (!plain) {
-    for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
-      if (/^[\x00-\x7f]*$/.test(word[0])) continue;
-      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
-    }
-  }
+  // Respelled: leetspeak and spaced-out letters.
+  const respelling_ = respelling ? respelled(folded) : undefined;
+  if (respelling_ !== undefined) newlySaid(found, analyseText(respelling_, false, false, false).filter((x) => x.kind !== 'encoded-blob'), 'respelled text');
   return found.out;
 }
 
@@ -629,11 +639,15 @@ export function scanName(name: string): TextSignal[] {
  * that names what the tool works on is not kept.
  */
 function nameTextSignals(name: string, out: TextSignal[]): void {
-  const words = name.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
+  const wordsOf = (n: string) => n.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
+  const words = wordsOf(name);
   // Runs of _ and - as /, but a key file's "_" kept after the word "id" that follows one.
   const path = name.replace(/[_-]+/g, (run, at: number) => (run === '_' && /[_-]id$/i.test(name.slice(0, at)) ? '_' : '/'));
   const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 } as const;
   const texts = words === name ? [name] : [name, words];
+  // Respelled (leetspeak, spaced letters), as words.
+  const r = respelled(name);
+  if (r !== undefined && !texts.includes(wordsOf(r))) texts.push(wordsOf(r));
   if (path !== name) texts.push(path);
   texts.forEach((text, i) => {
     for (const s of scanText(text)) {
