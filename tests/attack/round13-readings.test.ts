@@ -463,7 +463,7 @@ describe('bounds', () => {
     }
   });
 
-  it.each([SHAPES[0]!, SHAPES[5]!, SHAPES[12]!])('scanText of 8 MiB (%s): returns, no exception, no "that says:" reading, growth near linear', (label, make) => {
+  it.each([SHAPES[0]!, SHAPES[5]!])('scanText of 8 MiB (%s): returns, no exception, no "that says:" reading, growth near linear', (label, make) => {
     const time = (t: string) => {
       const start = performance.now();
       const r = scanText(t);
