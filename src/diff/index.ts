@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { BaseError } from '../errors.js';
 import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Lockfile, type ServerIdentity, type TransportRecord } from '../lockfile/types.js';
-import { asciiSkeleton, capabilityHints, compareSeverity, isIdentifierText } from '../safety/index.js';
+import { asciiSkeleton, capabilityHints, compareSeverity, isIdentifierText, paddedIdentifier } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
@@ -103,7 +103,9 @@ function gradeLeaves(grade: Grade, field: string, before: JsonValue | undefined,
     const previous = old.texts.get(path);
     if (previous === text) continue;
     // A new string without white space (an enum value, a dependentRequired entry) is a name too.
-    if (isIdentifierText(text) && !(previous === undefined && oldValues.has(text))) gradeNameReading(grade, label, text);
+    // One padded with white space reads as the name it spells.
+    const asName = isIdentifierText(text) ? text : paddedIdentifier(text);
+    if (asName !== undefined && !(previous === undefined && oldValues.has(text))) gradeNameReading(grade, label, asName);
     if (isNew) {
       if (prose) gradeNewText(grade, label, text);
       else gradeIntroduced(grade, label, undefined, text, true);

@@ -842,7 +842,12 @@ function quietValue(value: unknown): boolean {
       // A string without white space is read as a name too (readableTexts).
       if (isIdentifierText(node)) {
         if (!quietShort(node, true)) return false;
-      } else if (!(node.length <= SHORT_TEXT ? quietShort(node, false) : quietText(node))) return false;
+      } else {
+        if (!(node.length <= SHORT_TEXT ? quietShort(node, false) : quietText(node))) return false;
+        // An identifier padded with white space is read as that name too (readableTexts).
+        const padded = paddedIdentifier(node);
+        if (padded !== undefined && !quietShort(padded, true)) return false;
+      }
     } else if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) stack.push(node[i]);
     } else if (typeof node === 'object' && node !== null) {
@@ -1764,6 +1769,17 @@ export interface ReadableText {
   parentKey?: string;
 }
 
+/**
+ * The name a string with white space at its ends only spells (" read_etc_passwd\n" reads as
+ * `read_etc_passwd`), when that is an identifier (isIdentifierText); else undefined. Padding is
+ * no way past the name reading.
+ */
+export function paddedIdentifier(text: string): string | undefined {
+  if (text.length === 0 || text.length > 4096) return undefined;
+  const trimmed = text.trim();
+  return trimmed !== text && isIdentifierText(trimmed) ? trimmed : undefined;
+}
+
 /** A string read as a name as well: no white space, at most 1,024 characters (an identifier, an enum value). */
 export function isIdentifierText(text: string): boolean {
   if (text.length === 0 || text.length > 1024) return false;
@@ -1803,7 +1819,12 @@ export function readableTexts(value: unknown, options: { schema?: boolean; maxNo
         // put where syntax belongs is read as text too.
         texts.push(identifier ? { pointer, text: node, key: false, nameOnly: true } : { pointer, text: node, key: false, name: true });
       } else if (identifier || (options.schema && parentKey === 'required')) texts.push({ pointer, text: node, key: false, name: true });
-      else texts.push({ pointer, text: node, key: false });
+      else {
+        texts.push({ pointer, text: node, key: false });
+        // An identifier padded with white space is read as that name too.
+        const padded = paddedIdentifier(node);
+        if (padded !== undefined) texts.push({ pointer, text: padded, key: false, nameOnly: true });
+      }
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
     } else if (typeof node === 'object' && node !== null) {

@@ -1045,7 +1045,13 @@ export function readableTexts(value: unknown, options: { schema?: boolean; maxNo
       const identifier = node.length > 0 && node.length <= 1024 && !/[\s\x00-\x20\x85\ufeff]/.test(node);
       if (options.schema && parentKey !== undefined && SCHEMA_SYNTAX.has(parentKey)) texts.push(identifier ? { pointer, text: node, key: false, nameOnly: true } : { pointer, text: node, key: false, name: true });
       else if (identifier || (options.schema && parentKey === 'required')) texts.push({ pointer, text: node, key: false, name: true });
-      else texts.push({ pointer, text: node, key: false });
+      else {
+        texts.push({ pointer, text: node, key: false });
+        // Padded with white space at its ends only: that name, read as a name.
+        const m = /^\s+(\S{1,1024})\s*$|^(\S{1,1024})\s+$/.exec(node.length <= 4096 ? node : '');
+        const name = m ? (m[1] ?? m[2])! : undefined;
+        if (name !== undefined && !/[\x00-\x20\x85\ufeff]/.test(name)) texts.push({ pointer, text: name, key: false, nameOnly: true });
+      }
     } else if (Array.isArray(node)) {
       for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], pointer: `${pointer}/${i}`, parentKey });
     } else if (typeof node === 'object' && node !== null) {
