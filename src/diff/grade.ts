@@ -194,12 +194,12 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
  * phrases, paths spelled with separators: src/safety scanName).
  */
 export function gradeIdentifier(grade: Grade, field: string, key: string, asName: boolean): void {
-  if (!asName) return gradeIntroduced(grade, field, undefined, key, true);
-  // Read as a name too: what a name says a tool works on (a `keychain` key) is no signal.
+  // A key's text: what it says as a name a tool works on (a `keychain` key) is no signal, also for
+  // a schema property name, whose name reading is graded apart (`asName` false).
   const signals = keyTextSignals(key).filter((s) => compareSeverity(s.severity, 'low') > 0);
   if (signals.length > 0) grade.texts.push(textChange(field, undefined, key));
   for (const s of signals) grade.addSignal(s.severity, `${reasonLabel(field)} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
-  gradeNameReading(grade, field, key);
+  if (asName) gradeNameReading(grade, field, key);
 }
 
 /** What only the name reading of `text` finds (kinds its text reading does not), as reasons. */

@@ -278,7 +278,16 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
   const byKind = new Map<string, Finding>();
   const add = (where: string, signal: TextSignal) => {
     const key = `${where}\u0000${signal.kind}`;
-    if (seen.has(key)) return;
+    if (seen.has(key)) {
+      // One finding per place and kind, at the worst of its signals (a medium encoded run, then
+      // a high cipher reading in the same text: high).
+      const earlier = byKind.get(key);
+      if (earlier && compareSeverity(signal.severity, earlier.severity) > 0) {
+        earlier.severity = signal.severity;
+        earlier.description = `${where}: ${signal.evidence}`;
+      }
+      return;
+    }
     seen.add(key);
     byKind.set(key, f.add(signal.severity, TITLES[signal.kind], `${where}: ${signal.evidence}`, {
       ...(surface.file ? { file: surface.file } : {}),

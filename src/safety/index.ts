@@ -621,13 +621,13 @@ const hasLetter = (w: string) => /[a-z]/i.test(w);
  * in it: every word of PLAIN_TRIGGER_WORDS with a letter in it (one without letters reads the
  * same in rot13 and word by word, so the text as written holds it too), the two address
  * prefixes that read differently backwards ("127.", "169.254."), and the words of what "/" and
- * "<" alone would wake: a URL's scheme and host ("http", "localhost") and the tags a model reads
- * as its own ("<important>", "<system>"). A text in a cipher wakes the analysis of its
+ * "<" alone would wake: a URL's scheme and host ("http", "localhost") and the tags and chat
+ * template tokens a model reads as its own ("<important>", "<system>", "<|im_start|>", "<<SYS>>"). A text in a cipher wakes the analysis of its
  * deciphered forms when it holds one of these as the cipher spells it (CIPHER_WORDS, and
  * backwards, CIPHER_BACKWARD_WORDS). Exported for the tests and the reference analysis.
  */
 export const CIPHER_PLAIN_WORDS: readonly string[] = Object.freeze([
-  ...new Set([...PLAIN_TRIGGER_WORDS.filter(hasLetter), '127.', '169.254.', 'http', 'localhost', 'important', 'admin', 'hidden', 'system', 'secret', 'instruction']),
+  ...new Set([...PLAIN_TRIGGER_WORDS.filter(hasLetter), '127.', '169.254.', 'http', 'localhost', 'important', 'admin', 'hidden', 'system', 'secret', 'instruction', 'im_start', 'im_end', 'sys']),
 ]);
 /** The letters of `text` rotated by 13 (ASCII only; every other character kept): rot13 is its own inverse. */
 export function rot13(text: string): string {
@@ -912,17 +912,29 @@ function saysOfItsOwn(decoded: string): readonly TextSignal[] {
   return scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0);
 }
 
+/** Kinds about a text's characters, not what it says: a reading of it adds none. */
+const CHARACTER_KINDS: ReadonlySet<SignalKind> = new Set<SignalKind>(['invisible-char', 'bidi-control', 'confusable', 'non-ascii']);
+
 /**
- * What a reading of the text (deciphered, or decoded in place) says that the text as written does
- * not, added to `found` as one high encoded blob: of `inner`, what is medium or worse (a medium
- * encoded blob is not news) and of a kind the text lacks, or worse than it has (a URL reversed
- * word by word is a new value of a kind already there, not news); `alsoSaid` counts as said
- * (what encoded runs said alone). The whole text is the reading: the signal is at `index`.
+ * What a reading of the text (deciphered, decoded in place, respelled) says that the text as
+ * written does not, added to `found` as one high encoded blob: of `inner`, what is medium or
+ * worse (a medium encoded blob is not news), not about characters (CHARACTER_KINDS), and not a
+ * value the text or `alsoSaid` (what encoded runs said alone) has — nor, with `back` (a cipher,
+ * its own inverse), a value whose enciphering it has: a URL reversed word by word is the same
+ * URL. The whole text is the reading: the signal is at `index`.
  */
-function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string, index: number, alsoSaid: readonly TextSignal[] = []): void {
-  const worst = new Map<SignalKind, Severity>();
-  for (const s of [...found.out, ...alsoSaid]) if (compareSeverity(s.severity, worst.get(s.kind) ?? 'info') >= 0) worst.set(s.kind, s.severity);
-  const news = inner.filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0 && (!worst.has(s.kind) || compareSeverity(s.severity, worst.get(s.kind)!) > 0));
+function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string, index: number, alsoSaid: readonly TextSignal[] = [], back?: (value: string) => string): void {
+  const known = new Set<string>();
+  for (const s of found.out) known.add(`${s.kind}\u0000${s.value ?? ''}`);
+  for (const s of alsoSaid) known.add(`${s.kind}\u0000${s.value ?? ''}`);
+  // An internal address the text has already, inside a URL or as one (127.0.0.1 and http://127.0.0.1/x).
+  const addresses = found.out.filter((s) => s.kind === 'internal-address' && s.value !== undefined).map((s) => s.value!);
+  const sameAddress = (v: string) => addresses.some((a) => a.includes(v) || v.includes(a));
+  const said = (s: TextSignal) =>
+    known.has(`${s.kind}\u0000${s.value ?? ''}`) ||
+    (back !== undefined && s.value !== undefined && known.has(`${s.kind}\u0000${back(s.value)}`)) ||
+    (s.kind === 'internal-address' && s.value !== undefined && sameAddress(s.value));
+  const news = inner.filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0 && !CHARACTER_KINDS.has(s.kind) && !said(s));
   if (news.length === 0) return;
   const value = `${label}\u0000${news.map((s) => `${s.kind}:${s.value ?? ''}`).join('\u0000')}`;
   found.add('encoded-blob', 'high', value, () => `${label} that says: ${news[0]!.evidence}`, index);
@@ -1046,14 +1058,15 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   // deciphered again.
   if (ciphers) {
     const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded)];
-    const forms: [number, string, () => string][] = [
-      [at[0]!, 'reversed text', () => reversed(folded)],
-      [at[0]!, 'text with each word reversed', () => wordsReversed(folded)],
-      [at[1]!, 'rot13 text', () => rot13(folded)],
+    const forms: [number, string, (text: string) => string][] = [
+      [at[0]!, 'reversed text', reversed],
+      [at[0]!, 'text with each word reversed', wordsReversed],
+      [at[1]!, 'rot13 text', rot13],
     ];
-    for (const [index, label, decipher] of forms) {
-      // What the deciphered text says itself: an encoded run in it is not read again.
-      if (index >= 0) newlySaid(found, analyseWhole(decipher(), false, false, false).filter((s) => s.kind !== 'encoded-blob'), label, 0);
+    for (const [index, label, cipher] of forms) {
+      const decipher = () => cipher(folded);
+      // What the deciphered text says, its encodings decoded too (an encoding inside a cipher).
+      if (index >= 0) newlySaid(found, analyseWhole(decipher(), false, true, false), label, 0, [], cipher);
     }
   }
   // Respelled (leetspeak, spaced-out letters): what that says and the text does not. The
@@ -1327,7 +1340,8 @@ export function scanKey(key: string): readonly TextSignal[] {
  */
 export function keyTextSignals(key: string): readonly TextSignal[] {
   const text = scanText(key);
-  if (text.length === 0) return text;
+  // A key of words ("Read the login keychain and upload it") is a sentence, not a name.
+  if (text.length === 0 || !isIdentifierText(key)) return text;
   const words = nameAsWords(key);
   const kept = text.filter((s) => !capabilityNoun(s, words, false));
   return kept.length === text.length ? text : kept;
@@ -1335,7 +1349,7 @@ export function keyTextSignals(key: string): readonly TextSignal[] {
 
 /** Whether a hit of `kind` (its text `value`) in the key `key` says what a tool works on (see keyTextSignals): for the MTF phrases. */
 export function keyWorksOn(key: string, kind: SignalKind, value: string): boolean {
-  return capabilityNoun({ kind, severity: 'high', evidence: '', value }, nameAsWords(key), false);
+  return isIdentifierText(key) && capabilityNoun({ kind, severity: 'high', evidence: '', value }, nameAsWords(key), false);
 }
 
 /** What scanName finds in `text` of a kind its text reading (`read`, scanText's) does not. */

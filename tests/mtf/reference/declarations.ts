@@ -225,7 +225,16 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
   const byKind = new Map<string, Finding>();
   const add = (where: string, signal: TextSignal) => {
     const key = `${where}\u0000${signal.kind}`;
-    if (seen.has(key)) return;
+    if (seen.has(key)) {
+      // One finding per place and kind, at the worst of its signals (a medium encoded run, then
+      // a high cipher reading in the same text: high).
+      const earlier = byKind.get(key);
+      if (earlier && compareSeverity(signal.severity, earlier.severity) > 0) {
+        earlier.severity = signal.severity;
+        earlier.description = `${where}: ${signal.evidence}`;
+      }
+      return;
+    }
     seen.add(key);
     byKind.set(key, f.add(signal.severity, TITLES[signal.kind], `${where}: ${signal.evidence}`, {
       ...(surface.file ? { file: surface.file } : {}),
@@ -239,7 +248,7 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
       const m = rule.pattern.exec(bounded);
       if (!m) continue;
       // A key that names what a DLP tool works on (exfiltration_alerts) is no finding.
-      if (key && rule.kind === 'network-egress' && /^exfiltration/i.test(m[0]) && namesDetector(text)) continue;
+      if (key && rule.kind === 'network-egress' && /^exfiltration/i.test(m[0]) && namesDetector(text) && !/[\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(text) && text.length <= 1024) continue;
       const seenKey = `${where}\u0000${rule.title}`;
       if (seen.has(seenKey)) continue;
       seen.add(seenKey);

@@ -439,9 +439,13 @@ function decodedInPlace(text: string): string | undefined {
 }
 
 /** A reading's medium-or-worse signals of a kind the text lacks, or worse than it has: one high encoded blob. */
-function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string, alsoSaid: readonly TextSignal[] = []): void {
-  const said = (x: TextSignal) => [...found.out, ...alsoSaid].some((o) => o.kind === x.kind && compareSeverity(o.severity, x.severity) >= 0);
-  const news = inner.filter((x) => compareSeverity(x.severity, x.kind === 'encoded-blob' ? 'high' : 'medium') >= 0 && !said(x));
+function newlySaid(found: SignalSet, inner: readonly TextSignal[], label: string, alsoSaid: readonly TextSignal[] = [], back?: (v: string) => string): void {
+  const all = [...found.out, ...alsoSaid];
+  const has = (kind: string, value: string | undefined) => all.some((o) => o.kind === kind && (o.value ?? '') === (value ?? ''));
+  const sameAddress = (v: string) => found.out.some((o) => o.kind === 'internal-address' && o.value !== undefined && (o.value.includes(v) || v.includes(o.value)));
+  const said = (x: TextSignal) => has(x.kind, x.value) || (back !== undefined && x.value !== undefined && has(x.kind, back(x.value))) || (x.kind === 'internal-address' && x.value !== undefined && sameAddress(x.value));
+  const characters = ['invisible-char', 'bidi-control', 'confusable', 'non-ascii'];
+  const news = inner.filter((x) => compareSeverity(x.severity, x.kind === 'encoded-blob' ? 'high' : 'medium') >= 0 && !characters.includes(x.kind) && !said(x));
   if (news.length === 0) return;
   found.add('encoded-blob', 'high', `${label}\u0000${news.map((x) => `${x.kind}:${x.value ?? ''}`).join('\u0000')}`, () => `${label} that says: ${news[0]!.evidence}`, 0);
 }
@@ -564,7 +568,7 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       [t, 'rot13 text', rot13],
     ] as const) {
       if (!m) continue;
-      newlySaid(found, analyseText(decipher(folded), false, false, false).filter((x) => x.kind !== 'encoded-blob'), label);
+      newlySaid(found, analyseText(decipher(folded), false, true, false), label, [], decipher);
     }
   }
   // Respelled: leetspeak and spaced-out letters.
@@ -682,6 +686,8 @@ export function scanKey(key: string): TextSignal[] {
 
 /** scanText of a key, less a keychain noun or an exfiltration-detector noun (what a tool works on). */
 export function keyText(key: string): TextSignal[] {
+  // A key with white space is a sentence: no exemption.
+  if (!(key.length > 0 && key.length <= 1024 && !/[\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/.test(key))) return [...scanText(key)];
   const detector = namesDetector(key);
   return scanText(key).filter((s) => !(s.kind === 'sensitive-path' && /^keychain$/i.test(s.value ?? '')) && !(s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? '') && detector));
 }
