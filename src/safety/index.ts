@@ -1790,9 +1790,14 @@ export interface ReadableText {
  */
 export function paddedIdentifier(text: string): string | undefined {
   if (text.length === 0 || text.length > 4096) return undefined;
+  // Most strings start and end with a letter: nothing to trim, no copy made.
+  if (!isTrimmable(text.charCodeAt(0)) && !isTrimmable(text.charCodeAt(text.length - 1))) return undefined;
   const trimmed = text.trim();
   return trimmed !== text && isIdentifierText(trimmed) ? trimmed : undefined;
 }
+
+/** Whether String.prototype.trim may remove `c` (white space or a line terminator); a superset is fine. */
+const isTrimmable = (c: number): boolean => c <= 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
 /** A string read as a name as well: no white space, at most 1,024 characters (an identifier, an enum value). */
 export function isIdentifierText(text: string): boolean {
