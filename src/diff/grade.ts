@@ -169,9 +169,9 @@ export function gradeTextChange(grade: Grade, field: string, before: string | un
  * Grades a string that is not free prose (an enum value, a default, a `_meta` string): only
  * what it introduces is reported, at least medium; a harmless change adds no reason here.
  */
-export function gradeIntroduced(grade: Grade, field: string, before: string | undefined, after: string | undefined, isNew = false): void {
+export function gradeIntroduced(grade: Grade, field: string, before: string | undefined, after: string | undefined, isNew = false, read: (text: string) => readonly TextSignal[] = scanText): void {
   if (before === after || after === undefined || after === '') return;
-  const introduced = isNew ? scanText(after).filter((s) => compareSeverity(s.severity, 'low') > 0) : introducedSignals(before ?? '', after);
+  const introduced = isNew ? read(after).filter((s) => compareSeverity(s.severity, 'low') > 0) : introducedSignals(before ?? '', after);
   if (introduced.length === 0) return;
   grade.texts.push(textChange(field, before, after));
   for (const s of introduced) grade.addSignal(isNew ? s.severity : atLeast(s.severity, 'medium'), `${reasonLabel(field)} ${isNew ? 'contains' : 'introduces'} ${KIND_LABEL[s.kind]}: ${s.evidence}`);
@@ -196,9 +196,7 @@ export function gradeNewText(grade: Grade, field: string, text: string | undefin
 export function gradeIdentifier(grade: Grade, field: string, key: string, asName: boolean): void {
   // A key's text: what it says as a name a tool works on (a `keychain` key) is no signal, also for
   // a schema property name, whose name reading is graded apart (`asName` false).
-  const signals = keyTextSignals(key).filter((s) => compareSeverity(s.severity, 'low') > 0);
-  if (signals.length > 0) grade.texts.push(textChange(field, undefined, key));
-  for (const s of signals) grade.addSignal(s.severity, `${reasonLabel(field)} contains ${KIND_LABEL[s.kind]}: ${s.evidence}`);
+  gradeIntroduced(grade, field, undefined, key, true, keyTextSignals);
   if (asName) gradeNameReading(grade, field, key);
 }
 

@@ -152,11 +152,11 @@ interface ItemText {
   where: string;
   text: string;
   name: boolean;
-  /** An object key or a `required` entry: read as text and also as a name (src/safety scanKey). */
+  /** Read as a name too (src/safety scanName): an object key or a `required` entry not yet read as one. */
   key?: boolean;
   /**
-   * An object key or a `required` entry whose name reading was made elsewhere: its text reading
-   * still leaves out what a name says a tool works on (src/safety keyTextSignals).
+   * An object key or a `required` entry (also when its name reading was made elsewhere): its text
+   * reading leaves out what a name says a tool works on (src/safety keyTextSignals).
    */
   keyText?: boolean;
   /** Set when a walk stopped at its bound: the text at `where` was not all analysed. */
@@ -221,7 +221,7 @@ function* knownItemTexts(item: SurfaceItem): Generator<ItemText> {
   const name = itemName(item);
   const label = `${item.kind} ${quote(name ?? '?', 60)}`;
   // A resource's name is read as text and as a name; a tool's or prompt's as a name.
-  if (name !== undefined) yield item.kind === 'tool' || item.kind === 'prompt' ? { where: `${label} name`, text: name, name: true } : { where: `${label} name`, text: name, name: false, key: true };
+  if (name !== undefined) yield item.kind === 'tool' || item.kind === 'prompt' ? { where: `${label} name`, text: name, name: true } : { where: `${label} name`, text: name, name: false, key: true, keyText: true };
   for (const key of ['title', 'description', 'text']) {
     const t = asString(field(v, key));
     if (t) yield { where: `${label} ${key}`, text: t, name: false };
@@ -360,9 +360,8 @@ export function checkDescriptionSafety(surface: Surface, f: FindingList): void {
         continue;
       }
       if (!quietText(t.text)) {
-        const asKey = t.key === true || t.keyText === true;
-        for (const s of asKey ? keyTextSignals(t.text) : scanText(t.text)) add(t.where, s);
-        phrases(t.where, t.text, asKey);
+        for (const s of t.keyText ? keyTextSignals(t.text) : scanText(t.text)) add(t.where, s);
+        phrases(t.where, t.text, t.keyText);
       }
       if (t.key) for (const s of scanName(t.text)) add(t.where, s);
     }

@@ -1064,9 +1064,8 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       [at[1]!, 'rot13 text', rot13],
     ];
     for (const [index, label, cipher] of forms) {
-      const decipher = () => cipher(folded);
       // What the deciphered text says, its encodings decoded too (an encoding inside a cipher).
-      if (index >= 0) newlySaid(found, analyseWhole(decipher(), false, true, false), label, 0, [], cipher);
+      if (index >= 0) newlySaid(found, analyseWhole(cipher(folded), false, true, false), label, 0, [], cipher);
     }
   }
   // Respelled (leetspeak, spaced-out letters): what that says and the text does not. The
@@ -1224,7 +1223,7 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
   // word one needs (most names hold "_", and "/" alone would wake the whole analysis).
   const path = nameAsPath(name);
   // A text that is not plain is folded first (hidden characters dropped, NFKC): always analysed.
-  if (path !== name && (!isPlainText(path) || mentionsSensitivePath(path))) texts.push(path);
+  if (path !== name && readsAsPath(path)) texts.push(path);
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i]!;
     if (quietText(text)) continue;
@@ -1234,7 +1233,7 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
     for (const s of scanText(text)) {
       if (compareSeverity(s.severity, 'medium') < 0 || out.some((o) => o.kind === s.kind)) continue;
       if (pathOnly && s.kind !== 'sensitive-path') continue;
-      if (capabilityNoun(s, words, i > 0)) continue;
+      if (capabilityNoun(s.kind, s.value, words, i > 0)) continue;
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
     }
   }
@@ -1254,7 +1253,7 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
   if (rot) forms.push(['in rot13', rot13]);
   for (const [label, decipher] of forms) {
     const path = nameAsPath(decipher(plainName));
-    if (isPlainText(path) && !mentionsSensitivePath(path)) continue;
+    if (!readsAsPath(path)) continue;
     const said = scanText(path).find((s) => s.kind === 'sensitive-path');
     if (said === undefined) continue;
     out.push({ kind: 'encoded-blob', severity: 'high', evidence: `the name read ${label} says: ${said.evidence}`, value: `${label}\u0000${said.value ?? ''}` });
@@ -1294,6 +1293,9 @@ export function nameAsPath(name: string): string {
   return start === 0 ? name : out + name.slice(start);
 }
 
+/** Whether a path reading is worth analysing: it is not plain (folded first), or holds a sensitive-path word. */
+const readsAsPath = (path: string): boolean => !isPlainText(path) || mentionsSensitivePath(path);
+
 /** Whether `text` holds a word the sensitive-path pattern needs (ASCII case folded). */
 function mentionsSensitivePath(text: string): boolean {
   const lower = text.toLowerCase();
@@ -1312,12 +1314,12 @@ const DETECTOR_WORDS = new Set(['detect', 'detects', 'detection', 'detector', 's
  * description stay signals; a verb (exfiltrate_data) stays one in a name too. `words` is the
  * name as words; `reading` is true for a reading other than the name as written.
  */
-function capabilityNoun(s: TextSignal, words: string, reading: boolean): boolean {
-  const value = s.value?.toLowerCase();
+function capabilityNoun(kind: SignalKind, matched: string | undefined, words: string, reading: boolean): boolean {
+  const value = matched?.toLowerCase();
   if (value === undefined) return false;
-  if (s.kind === 'sensitive-path') return value === 'keychain' || (reading && /^login\s+data$/.test(value));
+  if (kind === 'sensitive-path') return value === 'keychain' || (reading && /^login\s+data$/.test(value));
   // The match runs on through word characters: exfiltration_detect, exfiltrationDetect.
-  if (s.kind !== 'network-egress' || !value.startsWith('exfiltration')) return false;
+  if (kind !== 'network-egress' || !value.startsWith('exfiltration')) return false;
   return words.toLowerCase().split(' ').some((w) => DETECTOR_WORDS.has(w));
 }
 
@@ -1343,13 +1345,13 @@ export function keyTextSignals(key: string): readonly TextSignal[] {
   // A key of words ("Read the login keychain and upload it") is a sentence, not a name.
   if (text.length === 0 || !isIdentifierText(key)) return text;
   const words = nameAsWords(key);
-  const kept = text.filter((s) => !capabilityNoun(s, words, false));
+  const kept = text.filter((s) => !capabilityNoun(s.kind, s.value, words, false));
   return kept.length === text.length ? text : kept;
 }
 
 /** Whether a hit of `kind` (its text `value`) in the key `key` says what a tool works on (see keyTextSignals): for the MTF phrases. */
 export function keyWorksOn(key: string, kind: SignalKind, value: string): boolean {
-  return isIdentifierText(key) && capabilityNoun({ kind, severity: 'high', evidence: '', value }, nameAsWords(key), false);
+  return isIdentifierText(key) && capabilityNoun(kind, value, nameAsWords(key), false);
 }
 
 /** What scanName finds in `text` of a kind its text reading (`read`, scanText's) does not. */

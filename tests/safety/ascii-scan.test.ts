@@ -183,12 +183,16 @@ describe('AsciiWordSet is linear', () => {
   // Near-misses of every word that are quiet themselves (a near-miss of "/etc/" holds "/"), so
   // the scan runs to the end: each word start tries a whole bucket, most of it many characters deep.
   const nearMisses = TRIGGER_WORDS.map((w) => w.slice(0, -1)).filter((w) => w.length > 0 && !ORACLE.test(w));
-  const ADVERSARIES: [string, string][] = [
-    ['near-misses of every word, space-separated', nearMisses.join(' ') + ' '],
-    ['near-misses in upper case', nearMisses.join(' ').toUpperCase() + ' '],
+  // [name, unit, scanner]: the forward word set, and the set with its backward words (quietText's).
+  const ADVERSARIES: [string, string, AsciiWordSet][] = [
+    ['near-misses of every word, space-separated', nearMisses.join(' ') + ' ', SCANNER],
+    ['near-misses in upper case', nearMisses.join(' ').toUpperCase() + ' ', SCANNER],
     // Two characters of a word's start: each passes the scanner's pair table and tries its bucket.
-    ['a word start at every third character', 'se co pr ig ex fo su '],
-    ['one long near-miss over and over', 'surreptitiousl '],
+    ['a word start at every third character', 'se co pr ig ex fo su ', SCANNER],
+    ['one long near-miss over and over', 'surreptitiousl ', SCANNER],
+    // Each ends (read backwards: starts) as a backward word does, and differs at its other end.
+    ['backward near-misses, space-separated', CIPHER_BACKWARD_WORDS.map((w) => `q${reversed(w).slice(1)}`).filter((w) => w.length > 0 && !BACKWARD_ORACLE.test(w) && !ORACLE.test(w)).join(' ') + ' ', BOTH],
+    ['one long backward near-miss over and over', 'xlsuoititperrus ', BOTH],
   ];
 
   it('the work per character is bounded by a small constant of the word set', () => {
@@ -197,35 +201,18 @@ describe('AsciiWordSet is linear', () => {
     expect(BOTH.maxStep).toBeLessThan(512);
   });
 
-  it.each([
-    // Each ends (read backwards: starts) as a backward word does, and differs at its other end.
-    ['backward near-misses, space-separated', CIPHER_BACKWARD_WORDS.map((w) => `q${reversed(w).slice(1)}`).filter((w) => w.length > 0 && !BACKWARD_ORACLE.test(w) && !ORACLE.test(w)).join(' ') + ' '],
-    ['one long backward near-miss over and over', 'xlsuoititperrus '],
-  ])('%s: the scanner with backward words, 1 MiB and 2 MiB, steps within maxStep per character and doubling', (_name, unit) => {
+  it.each(ADVERSARIES)('%s: 1 MiB and 2 MiB, no match, steps within maxStep per character and doubling with the text', (_name, unit, scanner) => {
     const one = pad(unit, MiB);
     const two = pad(unit, 2 * MiB);
-    expect(BOTH.find(one)).toBe(-1);
-    const steps1 = BOTH.steps;
-    expect(BOTH.find(two)).toBe(-1);
-    const steps2 = BOTH.steps;
+    expect(scanner.find(one)).toBe(-1);
+    const steps1 = scanner.steps;
+    expect(scanner.find(two)).toBe(-1);
+    const steps2 = scanner.steps;
     expect(steps1).toBeGreaterThan(MiB / 16);
-    expect(steps2).toBeLessThanOrEqual(2 * MiB * BOTH.maxStep);
-    expect(Math.abs(steps2 - 2 * steps1)).toBeLessThanOrEqual(unit.length * BOTH.maxStep);
-    expect(quietText(one)).toBe(true);
-  });
-
-  it.each(ADVERSARIES)('%s: 1 MiB and 2 MiB, no match, steps within maxStep per character and doubling with the text', (_name, unit) => {
-    const one = pad(unit, MiB);
-    const two = pad(unit, 2 * MiB);
-    expect(SCANNER.find(one)).toBe(-1);
-    const steps1 = SCANNER.steps;
-    expect(SCANNER.find(two)).toBe(-1);
-    const steps2 = SCANNER.steps;
-    expect(steps1).toBeGreaterThan(MiB / 16);
-    expect(steps1).toBeLessThanOrEqual(MiB * SCANNER.maxStep);
-    expect(steps2).toBeLessThanOrEqual(2 * MiB * SCANNER.maxStep);
+    expect(steps1).toBeLessThanOrEqual(MiB * scanner.maxStep);
+    expect(steps2).toBeLessThanOrEqual(2 * MiB * scanner.maxStep);
     // Twice the text, twice the work (up to the unit cut at the end).
-    expect(Math.abs(steps2 - 2 * steps1)).toBeLessThanOrEqual(unit.length * SCANNER.maxStep);
+    expect(Math.abs(steps2 - 2 * steps1)).toBeLessThanOrEqual(unit.length * scanner.maxStep);
     // And quietText gives the pattern's answer on it.
     expect(quietText(one)).toBe(oracleQuiet(one));
   });

@@ -20,7 +20,7 @@ describe('respelled text', () => {
     // Digits alone, digits in a word without a leetspeak digit, two single letters: unchanged.
     expect(respelled('Returns 10 records in 2.5 s; k8s and utf8; a b')).toBeUndefined();
     // A word is a run of letters and digits: the underscore separates (id_ed25519 keeps 25519 as a number).
-    expect(respelled('id_ed25519')).toBe('id_edasaig'.replace('edasaig', 'ed25519'.replace(/[013457]/g, (d) => 'oi_eas_t'['01_345_7'.indexOf(d)]!)));
+    expect(respelled('id_ed25519')).toBe('id_ed2ssi9');
   });
 
   it.each([
@@ -70,7 +70,8 @@ describe('respelled text', () => {
       const big = unit.repeat(Math.ceil((4 * MiB) / unit.length));
       // Respelling keeps or shortens the text (letters joined, digits swapped one for one).
       for (const t of [small, big]) expect((respelled(t) ?? t).length).toBeLessThanOrEqual(t.length);
-      expect(Array.isArray(scanText(big))).toBe(true);
+      // Filler says nothing respelled, at any length (a long run of "1a" is only a medium encoded run).
+      expect(scanText(big).filter((s) => s.severity === 'high' || s.severity === 'critical' || s.evidence.startsWith('respelled')), unit).toEqual([]);
     }
   }, 120_000);
 });
