@@ -38,59 +38,85 @@ for (let c = 0; c < 128; c++) LETTER[c] = (c >= 97 && c <= 122) || (c >= 65 && c
  * linear in the text. Built from fixed lists only; nothing from an analysed text becomes a word.
  */
 export class AsciiWordSet {
-  /** Per first character (0–127, upper and lower case alike): the words that start with it, lower-cased. */
-  private readonly buckets: (readonly string[] | undefined)[];
-  /** The same for the words read backwards (see the constructor), by their first character. */
-  private readonly backBuckets: (readonly string[] | undefined)[] | undefined;
   /**
-   * Per pair of lower-cased characters (first * 128 + second), 1 when a word starts with that
-   * pair (for backward words, ends with it, read backwards); 2 at [first * 128] when a word is the
-   * one character alone. A position whose next character (backwards: previous) starts no word's
-   * pair skips its bucket with one lookup: most positions of most texts.
+   * The words of two characters or more that can match at a position, by the pair of characters
+   * there (first * 128 + second, as the text has them): an index into `lists`, 0 when none can.
+   * One lookup skips most positions of most texts. Upper and lower case alike.
    */
-  private readonly pairs: Uint8Array;
-  private readonly backPairs: Uint8Array;
-  /** Most character comparisons one position can cost: the longest bucket's total length. */
+  private readonly index: Uint16Array;
+  /** The word lists `index` points to: the words that start with a pair, in the order given. */
+  private readonly lists: readonly (readonly string[])[];
+  /** 1 for a character that is a word of the set alone. */
+  private readonly singles: Uint8Array;
+  /** The same as `index` and `lists` for the words read backwards (see the constructor), by their last two characters read backwards. */
+  private readonly backIndex: Uint16Array | undefined;
+  private readonly backLists: readonly (readonly string[])[];
+  /** Most character comparisons one position can cost: the longest lists' total lengths. */
   readonly maxStep: number;
   /** Character comparisons the last `find` made (tests bound it to show the scan linear). */
   steps = 0;
 
   /**
-   * `words` are found as the class says. Each of `backward` is found as the text read backwards
-   * would show it: spelled backwards, and one that starts with a word character only where it
-   * ends a run of letters in the text (the next character is not an ASCII letter). So
-   * `new AsciiWordSet([], ['ignore'])` finds "erongi" in "erongi all" and in "xerongi.", not in
-   * "erongix": what `ignore` at the start of a word would be in the reversed text, or, read a
-   * run of letters at a time, in the text with each word reversed.
+   * `words` are found as the class says. Each of `backward` (two characters or more) is found as
+   * the text read backwards would show it: spelled backwards, and one that starts with a word
+   * character only where it ends a run of letters in the text (the next character is not an
+   * ASCII letter). So `new AsciiWordSet([], ['ignore'])` finds "erongi" in "erongi all" and in
+   * "xerongi.", not in "erongix": what `ignore` at the start of a word would be in the reversed
+   * text, or, read a run of letters at a time, in the text with each word reversed.
    */
   constructor(words: Iterable<string>, backward: Iterable<string> = []) {
-    this.buckets = AsciiWordSet.bucketsOf(words);
+    this.singles = new Uint8Array(128);
+    [this.index, this.lists] = AsciiWordSet.pairsOf(words, this.singles);
     const back = [...backward];
-    this.backBuckets = back.length > 0 ? AsciiWordSet.bucketsOf(back) : undefined;
-    this.pairs = AsciiWordSet.pairsOf(this.buckets);
-    this.backPairs = AsciiWordSet.pairsOf(this.backBuckets ?? []);
-    const step = (buckets: readonly (readonly string[] | undefined)[]) => Math.max(0, ...buckets.filter((b) => b !== undefined).map((b) => b.reduce((n, w) => n + w.length, 0)));
-    this.maxStep = step(this.buckets) + (this.backBuckets ? step(this.backBuckets) : 0);
-  }
-
-  private static pairsOf(buckets: readonly (readonly string[] | undefined)[]): Uint8Array {
-    const pairs = new Uint8Array(128 * 128);
-    for (const bucket of buckets) {
-      for (const w of bucket ?? []) {
-        if (w.length === 1) pairs[w.charCodeAt(0) * 128] = 2;
-        else pairs[w.charCodeAt(0) * 128 + w.charCodeAt(1)] = 1;
+    if (back.some((w) => w.length < 2)) throw new Error('AsciiWordSet: a backward word has two characters or more');
+    [this.backIndex, this.backLists] = back.length > 0 ? AsciiWordSet.pairsOf(back, new Uint8Array(128)) : [undefined, []];
+    let most = 0;
+    for (const lists of [this.lists, this.backLists]) {
+      let longest = 0;
+      for (const list of lists) {
+        let length = 0;
+        for (const w of list) length += w.length;
+        longest = Math.max(longest, length);
       }
+      most += longest;
     }
-    return pairs;
+    this.maxStep = most + 1;
   }
 
-  private static bucketsOf(words: Iterable<string>): (readonly string[] | undefined)[] {
-    const buckets: string[][] = [];
+  /** The index and word lists of `words` (see `index`); a word of one character is marked in `singles`. */
+  private static pairsOf(words: Iterable<string>, singles: Uint8Array): [Uint16Array, string[][]] {
+    const byPair: string[][] = [];
+    const pairs: number[] = [];
     for (const word of new Set([...words].map((w) => w.toLowerCase()))) {
       if (word.length === 0 || !isPrintableAscii(word)) throw new Error(`AsciiWordSet: not a printable-ASCII word: ${JSON.stringify(word)}`);
-      (buckets[word.charCodeAt(0)] ??= []).push(word);
+      const first = word.charCodeAt(0);
+      if (word.length === 1) {
+        singles[first] = 1;
+        singles[first >= 97 && first <= 122 ? first - 32 : first] = 1;
+        continue;
+      }
+      const pair = first * 128 + word.charCodeAt(1);
+      const list = byPair[pair];
+      if (list === undefined) {
+        byPair[pair] = [word];
+        pairs.push(pair);
+      } else list.push(word);
     }
-    return Array.from({ length: 128 }, (_, c) => buckets[FOLD[c]!]);
+    const index = new Uint16Array(128 * 128);
+    const lists: string[][] = [[]];
+    for (const pair of pairs) {
+      const id = lists.push(byPair[pair]!) - 1;
+      const first = pair >> 7;
+      const second = pair & 127;
+      // Both cases of each: the codes a text may show.
+      const upperFirst = first >= 97 && first <= 122 ? first - 32 : first;
+      const upperSecond = second >= 97 && second <= 122 ? second - 32 : second;
+      index[first * 128 + second] = id;
+      index[upperFirst * 128 + second] = id;
+      index[first * 128 + upperSecond] = id;
+      index[upperFirst * 128 + upperSecond] = id;
+    }
+    return [index, lists];
   }
 
   /**
@@ -100,7 +126,7 @@ export class AsciiWordSet {
    */
   find(text: string): number {
     const n = text.length;
-    const { buckets, backBuckets, pairs, backPairs } = this;
+    const { index, lists, singles, backIndex, backLists } = this;
     let steps = 0;
     let found = -1;
     // The characters before, at and after position i (0 past either end: not a word character).
@@ -110,40 +136,50 @@ export class AsciiWordSet {
       const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
       if (c < 128) {
         const word = WORD_CHAR[c] === 1;
-        const pair = FOLD[c]! * 128;
         // A word-initial word (its first character is a word character) needs `\b` before it:
-        // inside a word, nothing can start. A word's first two characters must be here.
-        if (!(word && before < 128 && WORD_CHAR[before] === 1) && (pairs[pair] === 2 || (next < 128 && pairs[pair + FOLD[next]!] === 1))) {
-          for (const w of buckets[c]!) {
-            if (i + w.length > n) continue;
-            let j = 1;
+        // inside a word, nothing can start. Only the words of the pair here are tried.
+        if (!(word && before < 128 && WORD_CHAR[before] === 1)) {
+          if (singles[c] === 1) {
             steps++;
-            for (; j < w.length; j++) {
-              const d = text.charCodeAt(i + j);
-              if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+            found = i;
+            break scan;
+          }
+          const at = next < 128 ? index[c * 128 + next]! : 0;
+          if (at !== 0) {
+            for (const w of lists[at]!) {
+              if (i + w.length > n) continue;
+              let j = 1;
               steps++;
-            }
-            if (j === w.length) {
-              found = i;
-              break scan;
+              for (; j < w.length; j++) {
+                const d = text.charCodeAt(i + j);
+                if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+                steps++;
+              }
+              if (j === w.length) {
+                found = i;
+                break scan;
+              }
             }
           }
         }
         // A backward word ends here (its first character is this one): one that starts with a
         // word character only where no ASCII letter follows.
-        if (backBuckets !== undefined && (!word || next >= 128 || LETTER[next] === 0) && (backPairs[pair] === 2 || (before < 128 && backPairs[pair + FOLD[before]!] === 1))) {
-          for (const w of backBuckets[c]!) {
-            if (w.length > i + 1) continue;
-            let j = 1;
-            steps++;
-            for (; j < w.length; j++) {
-              const d = text.charCodeAt(i - j);
-              if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+        if (backIndex !== undefined && (!word || next >= 128 || LETTER[next] === 0)) {
+          const back = backIndex[c * 128 + (before < 128 ? before : 0)]!;
+          if (back !== 0) {
+            for (const w of backLists[back]!) {
+              if (w.length > i + 1) continue;
+              let j = 1;
               steps++;
-            }
-            if (j === w.length) {
-              found = i - w.length + 1;
-              break scan;
+              for (; j < w.length; j++) {
+                const d = text.charCodeAt(i - j);
+                if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+                steps++;
+              }
+              if (j === w.length) {
+                found = i - w.length + 1;
+                break scan;
+              }
             }
           }
         }

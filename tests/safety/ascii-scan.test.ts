@@ -239,4 +239,22 @@ describe('AsciiWordSet construction', () => {
     expect(set.find('x.SSH')).toBe(1);
     expect(set.find('sen')).toBe(-1);
   });
+
+  it('a word of one character matches whatever follows it, in either case; a word that shares its first character still matches', () => {
+    const set = new AsciiWordSet(['x', 'xray', '%', '%2e']);
+    expect(set.find('ax')).toBe(-1);
+    expect(set.find('a X')).toBe(2);
+    expect(set.find('a x\u00e9')).toBe(2);
+    expect(set.find('ab%')).toBe(2);
+    expect(set.find('XRAY')).toBe(0);
+    expect(set.find('ab\u00e9%2E')).toBe(3);
+    const pairOnly = new AsciiWordSet(['xray']);
+    expect(pairOnly.find('a x')).toBe(-1);
+    expect(pairOnly.find('a xRa')).toBe(-1);
+    expect(pairOnly.find('a xRaY!')).toBe(2);
+  });
+
+  it('refuses a backward word of one character (its start would depend on the order of the words)', () => {
+    expect(() => new AsciiWordSet([], ['x'])).toThrow(/two characters or more/);
+  });
 });
