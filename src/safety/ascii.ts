@@ -146,7 +146,9 @@ export class AsciiWordSet {
           }
           const at = next < 128 ? index[c * 128 + next]! : 0;
           if (at !== 0) {
-            for (const w of lists[at]!) {
+            const list = lists[at]!;
+            for (let k = 0; k < list.length; k++) {
+              const w = list[k]!;
               if (i + w.length > n) continue;
               let j = 1;
               steps++;
@@ -167,7 +169,9 @@ export class AsciiWordSet {
         if (backIndex !== undefined && (!word || next >= 128 || LETTER[next] === 0)) {
           const back = backIndex[c * 128 + (before < 128 ? before : 0)]!;
           if (back !== 0) {
-            for (const w of backLists[back]!) {
+            const list = backLists[back]!;
+            for (let k = 0; k < list.length; k++) {
+              const w = list[k]!;
               if (w.length > i + 1) continue;
               let j = 1;
               steps++;
