@@ -31,11 +31,11 @@ for (let c = 0; c < 128; c++) LETTER[c] = (c >= 97 && c <= 122) || (c >= 65 && c
  * plain ASCII case folding; a non-ASCII code unit never matches a word character (the pattern
  * has no `u` flag: no case mapping crosses into ASCII, and `\w` and `\b` are ASCII-only).
  *
- * The words are bucketed by their lower-case first character. At each position, only the bucket
- * of the character there is tried, and a word-initial bucket only where the previous character
- * is not a word character; each try compares at most the word's length. So the work per
- * position is bounded by the longest bucket's total length, a constant of the set (`maxStep`):
- * linear in the text. Built from fixed lists only; nothing from an analysed text becomes a word.
+ * The words are listed by their first two characters (a word of one character is marked alone).
+ * At each position, only the list of the two characters there is tried, and word-initial words
+ * only where the previous character is not a word character; each try compares at most the
+ * word's length. So the work per position is bounded by the longest lists' total length, a
+ * constant of the set (`maxStep`): linear in the text. Built from fixed lists only; nothing from an analysed text becomes a word.
  */
 export class AsciiWordSet {
   /**
