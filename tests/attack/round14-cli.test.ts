@@ -176,6 +176,37 @@ describe('proxy: hostile servers and lockfile mistakes (stdout is the agent\'s c
   }, 60_000);
 });
 
+describe('new-user mistakes: flags in the wrong place, bad values', () => {
+  it.each([
+    [['proxy', 'node', 'srv.mjs'], /unexpected argument "node": the server command goes after -- \(mcptrust proxy \[options\] -- CMD ARGS\.\.\.\)/],
+    [['proxy', 'node', 'srv.mjs', '--mode=ok'], /unknown option '--mode=ok'/],
+    [['proxy', '--'], /say which server to read: -- CMD ARGS\.\.\., --url URL, or --config FILE/],
+    [['run', '--', 'node', 'srv.mjs'], /too many arguments for 'run'\. Expected 0 arguments but got 2\./],
+    [['discover', 'extra'], /too many arguments for 'discover'/],
+    [['init', 'extra'], /too many arguments for 'init'/],
+    [['wrap'], /required option '--config <file>' not specified/],
+    [['--lock', 'mcp-lock.json', 'proxy', '--', 'node', 'srv.mjs'], /unknown option '--lock'/],
+    [['proxy', '--timeout', '0', '--', 'node', 'srv.mjs'], /argument '0' is invalid\. expected a duration such as 30s, 500ms or 2m/],
+    [['proxy', '--timeout', '99999999999s', '--', 'node', 'srv.mjs'], /expected a duration of at most 1440m \(one day\)/],
+    [['proxy', '--max-items', '1.5', '--', 'node', 'srv.mjs'], /argument '1\.5' is invalid\. expected a whole number of at least 1/],
+    [['proxy', '--format', 'json', '--', 'node', 'srv.mjs'], /unknown option '--format'/],
+  ])('%j: exit 2, nothing on stdout, no server started', async (argv, message) => {
+    const r = await runCli(argv, { cwd: base, env });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expectCleanError(r.stderr);
+  });
+
+  it('run when the interpreter is not on PATH: exit 3 (the program cannot be started), after the pin was verified', async () => {
+    const r = await spawnCli(['run'], { cwd: base, env: { PATH: join(scratch.dir, 'no-such-bin'), HOME: scratch.dir } });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: cannot start node: ENOENT/m);
+    expectCleanError(r.stderr);
+  }, 60_000);
+});
+
 describe('secrets in URLs and headers never reach output', () => {
   it('lock/diff/check --url with userinfo, a query, a fragment, ${VAR} and a header: exit 3, no secret on stdout or stderr, nothing written', async () => {
     const dir = join(scratch.dir, 'url-secrets');
