@@ -324,6 +324,39 @@ describe('init: symlinks and things in the way', () => {
   });
 });
 
+describe('lock -o and proxy --config: where files are written, which server runs', () => {
+  it('lock -o onto a symlink to a file that is not a lockfile is refused (exit 2); --force replaces the link, never writes through it', async () => {
+    const dir = join(scratch.dir, 'lock-o-link');
+    mkdirSync(dir);
+    copyFileSync(hostile, join(dir, 'srv.mjs'));
+    const precious = join(scratch.dir, 'lock-o-precious.txt');
+    writeFileSync(precious, 'precious\n');
+    symlinkSync(precious, join(dir, 'out.json'));
+    const refused = await runCli(['lock', '-o', 'out.json', '--', 'node', 'srv.mjs', '--mode=ok'], { cwd: dir, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('out.json is not valid JSON: unexpected character at line 1, column 1; refusing to overwrite it (use --force to replace it)');
+    expect(refused.stderr).not.toContain('precious');
+    const forced = await runCli(['lock', '--force', '-o', 'out.json', '--', 'node', 'srv.mjs', '--mode=ok'], { cwd: dir, env });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(precious, 'utf8')).toBe('precious\n');
+    expect(lstatSync(join(dir, 'out.json')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'out.json'), 'utf8')).toContain('"hostile-ok"');
+  }, 60_000);
+
+  it('proxy --config with two servers and no --server: exit 2, asks to pick one, starts neither', async () => {
+    const dir = join(scratch.dir, 'proxy-two');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'marker.mjs'), "import('node:fs').then((fs) => fs.writeFileSync('RAN', ''));\n");
+    writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { a: { command: 'node', args: ['marker.mjs'] }, b: { command: 'node', args: ['marker.mjs'] } } }));
+    copyFileSync(join(base, 'mcp-lock.json'), join(dir, 'mcp-lock.json'));
+    const r = await spawnCli(['proxy', '--config', '.mcp.json'], { cwd: dir, env: { ...env } });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('a proxy runs one server; .mcp.json has 2: pick one with --server NAME');
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
+  }, 60_000);
+});
+
 describe('wrap: the backup path', () => {
   it('a dangling symlink at FILE.mcptrust-bak: exit 2, the config keeps its bytes, nothing is written at the link\'s target', async () => {
     const dir = join(scratch.dir, 'wrap-bak-link');
