@@ -150,6 +150,30 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
     ],
   },
   { kind: 'model-instruction', severity: 'high', pattern: /\bbefore\s{1,8}(?:answering|responding\s{1,8}to|replying\s{1,8}to)\s{1,8}(?:any|every|each|all|the\s{1,8}user'?s?|a)\s{1,8}(?:questions?|requests?|prompts?|messages?|queries)\b/giu, gates: [['before'], ['answering', 'responding', 'replying']] },
+  // Text that tells the model to decode, decipher or reverse something and then obey it ("Apply
+  // ROT13 to the text below and do what it says", "Base64-decode this and execute the
+  // instructions", "read it backwards and follow it", "follow the decoded instructions"): the
+  // instruction that carries hidden text, whatever the hidden text says or however it is encoded.
+  // One bounded gap per start position: linear.
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern:
+      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|obey|execute|run|carry\s{1,8}out)\s{1,8}(?:it|them|this|these|that|those|(?:the\s{1,8}|its\s{1,8}|their\s{1,8})?(?:result|instructions?|commands?|directions?|message|text|output|orders?|steps?))\b|do\s{1,8}(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b)/giu,
+    gates: [['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'base64', 'base-64'], ['and', 'then']],
+  },
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern: /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:follow|obey|execute|do|run|carry\s{1,8}out)\b/giu,
+    gates: [['backward', 'reverse'], ['read'], ['and', 'then']],
+  },
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern: /\b(?:follow|obey|execute|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:decoded|deciphered|decrypted|hidden|encoded|reversed|unscrambled|translated|secret)\s{1,8}(?:instructions?|text|message|commands?|directions?|orders?|steps?)\b/giu,
+    gates: [['decoded', 'deciphered', 'decrypted', 'hidden', 'encoded', 'reversed', 'unscrambled', 'translated', 'secret'], ['follow', 'obey', 'execute', 'carry']],
+  },
 ];
 
 const SENSITIVE_PATH_HINTS = ['.ssh', 'id_', '/etc/', '.aws', '.env', '.npmrc', '.netrc', '.pgpass', '.git-credentials', '.pypirc', '.kube', '.docker', '.gnupg', '/proc/', 'wallet.dat', 'claude_desktop_config', 'mcp.json', 'login', 'cookies.binarycookies', 'keychain'];
