@@ -217,6 +217,17 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
       if (isAbsolute(path) || path.includes('/') || path.includes('\\')) return resolve(lockDir, path);
       return onPath(path) ?? resolve(lockDir, path);
     };
+    // The pinned files must be the very files this line runs: a line edited to run another
+    // script, or to load another preload, is refused before anything is hashed or started.
+    const { launchedFiles } = await import('../../src/artifact/local.js');
+    const written = parseLaunch(server.transport.command, server.transport.args);
+    const runs = launchedFiles(launch, written, lockDir);
+    if (runs === undefined) throw new RunError('NOT_PINNED', `${who}: its launch line reads differently once its variables are expanded; lock it again. Nothing was started`);
+    const pinned = (artifact.files ?? []).map((f) => f.path);
+    const unpinned = runs.filter((p) => !pinned.includes(p));
+    if (unpinned.length > 0) throw new RunError('NOT_PINNED', `${who}: its launch line runs ${unpinned.map((p) => printable(p, 200)).join(', ')}, which the lock's local pin does not name; lock it again. Nothing was started`);
+    const notRun = pinned.filter((p) => !runs.includes(p));
+    if (notRun.length > 0) throw new RunError('NOT_PINNED', `${who}: the lock's local pin names ${notRun.map((p) => printable(p, 200)).join(', ')}, which its launch line does not run; lock it again. Nothing was started`);
     const files = verifyLocalFiles(artifact, name, lookup);
     start = { command: launch.kind === 'path' ? (onPath(command) ?? command) : command, args };
     Object.assign(report, { files: files.length });

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { constants, createReadStream, promises as fsp } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LocalLaunch, PathLaunch } from '../launch/types.js';
+import type { Launch, LocalLaunch, PathLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError } from './errors.js';
 import type { ArtifactPin, FilePin } from './types.js';
@@ -58,6 +58,27 @@ export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalP
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { type: 'local', spec: recorded, integrity, files };
+}
+
+/**
+ * The paths a local pin of `launch` records (the entry and each path-valued preload, as pinLocal
+ * records them), without reading a file: what `run` compares with the pinned files before it
+ * starts anything. `written` is the same line before its `${VAR}` were expanded; undefined when
+ * it reads as another kind of launch (pinLaunch then pins nothing). Relative paths are taken from
+ * `lockDir`, where run starts the server.
+ */
+export function launchedFiles(launch: LocalLaunch | PathLaunch, written: Launch, lockDir: string): string[] | undefined {
+  if (written.kind !== launch.kind) return undefined;
+  if (launch.kind === 'path') return [(written as PathLaunch).command];
+  const writtenLocal = written as LocalLaunch;
+  const paths = [recordedPath(resolve(lockDir, launch.file), lockDir, writtenLocal.file)];
+  for (const [i, preload] of (launch.preloads ?? []).entries()) {
+    const shown = writtenLocal.preloads?.[i]?.file ?? preload.file;
+    const path = preload.file.startsWith('file:') ? fileUrlPath(preload.file, shown) : preload.file;
+    const recorded = recordedPath(resolve(lockDir, path), lockDir, shown);
+    if (!paths.includes(recorded)) paths.push(recorded);
+  }
+  return paths;
 }
 
 /** The path of a `file:` URL preload; a URL that is not a local file cannot be pinned (input error). */

@@ -107,7 +107,7 @@ describe('run: the pinned local artifact', () => {
     expect(run.stderr).toContain('does not match its digest');
   }, 60_000);
 
-  // OPEN: `run` checks that the pinned files still have their digests and that the launch line is
+  // FIXED (was OPEN; tests/run/pin-matches-line.test.ts covers preloads): `run` checked that the pinned files still have their digests and that the launch line is
   // a local one, but not that the launch line runs the pinned file. Reproduction: `lock -- node
   // srv.mjs --mode=ok` (artifact: local, files: [./srv.mjs]); edit mcp-lock.json's args to
   // ["evil.mjs", "--mode=ok"] (or add "--import=./evil.mjs" before "srv.mjs"); `mcptrust run
@@ -116,7 +116,7 @@ describe('run: the pinned local artifact', () => {
   // local pin says nothing of evil.mjs, as run already refuses an npx line with a local pin
   // ("lock it again"). `check -- node evil.mjs` does see it (drift: "the launch now runs local
   // file ./evil.mjs"), run does not.
-  it.skip('OPEN: run starts a script the local pin does not name (launch args edited in an unsigned lockfile) and reports verified: true', async () => {
+  it('run refuses a script the local pin does not name (launch args edited in an unsigned lockfile) and reports verified: true', async () => {
     const dir = await lockedFolder('run-unpinned-script');
     writeFileSync(join(dir, 'evil.mjs'), "import('node:fs').then((fs) => fs.writeFileSync('RAN', ''));\n");
     const lock = readFileSync(join(dir, 'mcp-lock.json'), 'utf8');

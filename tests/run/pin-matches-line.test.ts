@@ -1,0 +1,67 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+
+// `run` with a local pin starts the line only when the files it runs (the script or file and
+// each preload named by a path) are exactly the pinned files: a lockfile edited by hand to run
+// another script, or to add or drop a preload, is refused (exit 1) before anything starts.
+
+const scratch = tempDir('mcptrust-run-line-');
+afterAll(() => scratch.cleanup());
+const env = { PATH: process.env.PATH, HOME: scratch.dir };
+const hostile = join(repoRoot, 'testdata', 'servers', 'hostile-server.mjs');
+
+async function locked(name: string, line: string[]): Promise<string> {
+  const dir = join(scratch.dir, name);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(hostile, join(dir, 'srv.mjs'));
+  writeFileSync(join(dir, 'pre.mjs'), '// a preload\n');
+  writeFileSync(join(dir, 'evil.mjs'), "import('node:fs').then((fs) => fs.writeFileSync('RAN', ''));\n");
+  const r = await runCli(['lock', '--', ...line], { cwd: dir, env });
+  expect(r.code, r.stderr).toBe(0);
+  return dir;
+}
+
+const edit = (dir: string, from: string, to: string) => {
+  const text = readFileSync(join(dir, 'mcp-lock.json'), 'utf8');
+  expect(text).toContain(from);
+  writeFileSync(join(dir, 'mcp-lock.json'), text.replace(from, to));
+};
+
+const dryRun = (dir: string) => runCli(['run', '--dry-run', '--format', 'json'], { cwd: dir, env });
+
+describe('run: the line runs exactly the pinned files', () => {
+  it('a line with a preload as locked is verified (both files pinned)', async () => {
+    const dir = await locked('ok', ['node', '--import=./pre.mjs', 'srv.mjs', '--mode=ok']);
+    const r = await dryRun(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, started: false, artifact: 'local', files: 2, command: ['node', '--import=./pre.mjs', 'srv.mjs', '--mode=ok'] });
+  });
+
+  it.each([
+    ['another script', '"srv.mjs"', '"evil.mjs"', /its launch line runs \.\/evil\.mjs, which the lock's local pin does not name; lock it again\. Nothing was started/],
+    ['a preload added', '"srv.mjs"', '"-r", "./evil.mjs", "srv.mjs"', /its launch line runs \.\/evil\.mjs, which the lock's local pin does not name/],
+    ['the preload swapped', '"--import=./pre.mjs"', '"--import=./evil.mjs"', /its launch line runs \.\/evil\.mjs, which the lock's local pin does not name/],
+    ['the preload dropped', '"--import=./pre.mjs",', '', /the lock's local pin names \.\/pre\.mjs, which its launch line does not run; lock it again/],
+  ])('%s: exit 1, nothing on stdout, nothing started', async (label, from, to, message) => {
+    const dir = await locked(label.replace(/ /g, '-'), ['node', '--import=./pre.mjs', 'srv.mjs', '--mode=ok']);
+    edit(dir, from, to);
+    const r = await dryRun(dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    // Without --dry-run it stops at the same check.
+    const started = await runCli(['run'], { cwd: dir, env });
+    expect(started.code).toBe(1);
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
+  });
+
+  it('a line turned into another kind of local launch (a file run directly) is refused', async () => {
+    const dir = await locked('kind', ['node', 'srv.mjs', '--mode=ok']);
+    edit(dir, '"command": "node"', '"command": "./evil.mjs"');
+    const r = await dryRun(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/runs \.\/evil\.mjs, which the lock's local pin does not name/);
+  });
+});
