@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,6 +16,13 @@ afterEach(() => scratch.cleanup());
 
 const init = (...argv: string[]) => runCli(['init', ...argv], { cwd: scratch.dir });
 const read = (path: string) => readFileSync(join(scratch.dir, path), 'utf8');
+const isFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
 const yaml = (text: string) => parse(text, { uniqueKeys: true, strict: true, version: '1.2' });
 
 describe('mcptrust init', () => {
@@ -95,6 +102,23 @@ describe('mcptrust init', () => {
     expect(JSON.parse(r.stdout).overwritten).toEqual([POLICY]);
     expect(parsePolicy(read(POLICY), POLICY).name).toBe('baseline');
     expect(readdirSync(scratch.dir).sort()).toEqual(['.github', POLICY]);
+  });
+
+  it.each([
+    ['.github is a file', () => writeFileSync(join(scratch.dir, '.github'), 'x'), 'cannot write .github/workflows/mcptrust.yml: .github is not a folder (move it away first)', ['.github']],
+    ['.github/workflows is a file', () => (mkdirSync(join(scratch.dir, '.github')), writeFileSync(join(scratch.dir, '.github', 'workflows'), 'x')), 'cannot write .github/workflows/mcptrust.yml: .github/workflows is not a folder', ['.github']],
+    ['the policy is a folder', () => mkdirSync(join(scratch.dir, POLICY)), `cannot write ${POLICY}: it is a folder; init replaces files only`, [POLICY]],
+    ['the workflow is a folder', () => mkdirSync(join(scratch.dir, WORKFLOW), { recursive: true }), `cannot write ${WORKFLOW}: it is a folder`, ['.github']],
+  ] as const)('with --force, %s: exit 2 naming it, and nothing written or left behind', async (_label, arrange, message, after) => {
+    arrange();
+    const r = await init('--force');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(readdirSync(scratch.dir).sort()).toEqual([...after]);
+    // No workflow file was written (where the workflow path is a folder, it stays one).
+    expect(isFile(join(scratch.dir, WORKFLOW))).toBe(false);
   });
 
   it('refuses an action reference or config path that would break the YAML (exit 2)', async () => {

@@ -41,7 +41,7 @@ Examples:
 
 async function runInit(options: InitOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ existsSync, mkdirSync, rmSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
+  const [{ existsSync, mkdirSync, rmdirSync, rmSync, statSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
     await Promise.all([
       import('node:fs'),
       import('node:path'),
@@ -66,18 +66,53 @@ async function runInit(options: InitOptions, ctx: CommandContext): Promise<numbe
   if (existing.length > 0 && !options.force) {
     throw new UsageError('FILE_EXISTS', `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; init never overwrites (give --force to replace ${existing.length === 1 ? 'it' : 'them'})`);
   }
+  // What would stop a write part-way is refused before the first one: a destination that is not a
+  // file (--force replaces files only), or a folder on its way that is a file.
+  for (const f of files) {
+    const parts = f.path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const shown = parts.slice(0, i).join('/');
+      const stat = statSync(resolve(io.cwd, shown), { throwIfNoEntry: false });
+      if (stat === undefined) break;
+      if (i < parts.length && !stat.isDirectory()) throw new UsageError('FILE_WRITE', `cannot write ${f.path}: ${shown} is not a folder (move it away first)`);
+      if (i === parts.length && !stat.isFile()) throw new UsageError('FILE_WRITE', `cannot write ${f.path}: it is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}; init replaces files only (move it away first)`);
+    }
+  }
   const written: string[] = [];
+  // With --force, what a replaced file held, to put back if a later write fails.
+  const replaced = new Map<string, Buffer>();
+  // Folders this run made (the first one made, and the deepest), to remove again when it fails.
+  const created: { top: string; dir: string }[] = [];
   try {
     for (const f of files) {
+      const dir = dirname(resolve(io.cwd, f.path));
+      const made = mkdirSync(dir, { recursive: true });
+      if (made !== undefined) created.push({ top: made, dir });
+    }
+    for (const f of files) {
       const path = resolve(io.cwd, f.path);
-      mkdirSync(dirname(path), { recursive: true });
+      if (options.force && existing.includes(f.path)) replaced.set(path, readFileBounded(path, 16 * 1024 * 1024, f.path));
       // Exclusive without --force: a file created since the check above is not replaced either.
       writeFileAtomic(path, f.text, { exclusive: !options.force });
       written.push(f.path);
     }
   } catch (error) {
-    // Without --force, only files this run created are removed again.
-    if (!options.force) for (const path of written) rmSync(resolve(io.cwd, path), { force: true });
+    // Nothing half-done: files this run created are removed, files it replaced are put back.
+    for (const path of written.map((p) => resolve(io.cwd, p))) {
+      const before = replaced.get(path);
+      if (before !== undefined) writeFileAtomic(path, before);
+      else rmSync(path, { force: true });
+    }
+    for (const { top, dir } of created.reverse()) {
+      for (let d = dir; ; d = dirname(d)) {
+        try {
+          rmdirSync(d);
+        } catch {
+          break; // not empty (or gone): left as it is
+        }
+        if (d === top) break;
+      }
+    }
     throw error;
   }
   if (options.format === 'json') {

@@ -292,11 +292,11 @@ describe('init: symlinks and things in the way', () => {
     expect(lstatSync(join(dir, '.github', 'workflows', 'mcptrust.yml')).isFile()).toBe(true);
   }, 60_000);
 
-  // OPEN: reproduction: in an empty folder, `touch .github && mcptrust init` prints
+  // FIXED (was OPEN): in an empty folder, `touch .github && mcptrust init` printed
   // "internal error: ENOTDIR: not a directory, mkdir '…/.github/workflows'" and "run again with
   // --debug for details, and please report it" (exit 2). Expected: a clear line naming the file
   // in the way ("error: cannot create …/.github/workflows: …/.github is not a folder"), exit 2.
-  it.skip('OPEN: init with a regular file named .github reports an internal error instead of naming the file in the way', async () => {
+  it('init with a regular file named .github names the file in the way (exit 2), nothing written', async () => {
     const dir = join(scratch.dir, 'init-github-file');
     mkdirSync(dir);
     writeFileSync(join(dir, '.github'), '');
@@ -307,14 +307,14 @@ describe('init: symlinks and things in the way', () => {
     expect(readdirSync(dir)).toEqual(['.github']);
   });
 
-  // OPEN: reproduction: `mkdir mcptrust-policy.yaml && mcptrust init --force` writes
+  // FIXED (was OPEN): `mkdir mcptrust-policy.yaml && mcptrust init --force` wrote
   // .github/workflows/mcptrust.yml, then fails on the policy ("error: cannot write
   // …/mcptrust-policy.yaml: EISDIR", exit 2) and leaves the workflow behind: a failed command
   // with a partial output (PRODUCT.md: "A failed command never leaves a partial … output file
   // behind"; init's help: "if either file exists, nothing is written"). Expected: exit 2 and no
   // workflow written (check both destinations before writing either). Without --force the
   // directory is refused up front and nothing is written.
-  it.skip('OPEN: init --force with a directory at mcptrust-policy.yaml fails (exit 2) but leaves the workflow written', async () => {
+  it('init --force with a directory at mcptrust-policy.yaml is refused before anything is written (exit 2)', async () => {
     const dir = join(scratch.dir, 'init-policy-dir');
     mkdirSync(join(dir, 'mcptrust-policy.yaml'), { recursive: true });
     const r = await runCli(['init', '--force'], { cwd: dir, env });
