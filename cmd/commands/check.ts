@@ -192,37 +192,54 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     report = (await (await import('../redact.js')).liveRedactor(argv, options, io))(report);
   }
 
-  if (options.format === 'json') io.stdout.write(`${safeJson(model.checkJson(report))}\n`);
-  else if (options.format === 'junit') io.stdout.write(model.checkJUnit(report));
-  else {
-    const render = await import('../render/check.js');
-    const { paint, colorEnabled } = await import('../io.js');
-    io.stdout.write(render.renderCheck(report, paint(colorEnabled(io, io.stdout))));
-  }
-  if (options.junit !== undefined) {
-    // The same verdict as the summary: one run, so the log and the CI test report cannot disagree.
-    // Written after the summary, so a file that cannot be written (exit 2) still shows the verdict.
-    const { writeFileAtomic } = await import('../../src/util/fs.js');
-    writeFileAtomic(resolve(io.cwd, options.junit), model.checkJUnit(report));
-  }
-  if (options.json !== undefined || options.markdown !== undefined || options.sarif !== undefined) {
-    // The same run again: the log, the JSON, the summary and the SARIF tell one verdict.
-    const { writeFileAtomic } = await import('../../src/util/fs.js');
-    if (options.json !== undefined) writeFileAtomic(resolve(io.cwd, options.json), `${safeJson(model.checkJson(report))}\n`);
-    if (options.markdown !== undefined) {
-      const { renderCheckMarkdown } = await import('../../src/report/check-markdown.js');
-      writeFileAtomic(resolve(io.cwd, options.markdown), renderCheckMarkdown(report));
+  // What stdout says for a machine (json, junit) is printed only once every report file is
+  // written: a run that fails to write one exits 2 with no verdict on stdout. A person reading
+  // the text summary sees the verdict first, then what could not be written.
+  const printVerdict = async () => {
+    if (options.format === 'json') io.stdout.write(`${safeJson(model.checkJson(report))}\n`);
+    else if (options.format === 'junit') io.stdout.write(model.checkJUnit(report));
+    else {
+      const render = await import('../render/check.js');
+      const { paint, colorEnabled } = await import('../io.js');
+      io.stdout.write(render.renderCheck(report, paint(colorEnabled(io, io.stdout))));
     }
-    if (options.sarif !== undefined && report.drift === undefined) {
-      // An empty SARIF would tell code scanning that every drift alert is fixed.
-      io.stderr.write(`note: ${printable(options.sarif, 200)} not written: the drift could not be checked\n`);
-    } else if (options.sarif !== undefined && report.drift !== undefined) {
-      const [{ renderDiffSarif }, { VERSION }, { relative, sep }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js'), import('node:path')]);
-      // SARIF locations are URI references relative to where the check ran (the repository root in CI).
-      const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
-      writeFileAtomic(resolve(io.cwd, options.sarif), renderDiffSarif(report.drift, { lockUri, lockText: lockBytes.toString('utf8'), toolVersion: VERSION }));
+  };
+  if (options.format === 'text') await printVerdict();
+  // The same run in every file: the log, the JUnit, the JSON, the summary and the SARIF tell one
+  // verdict. Either all of them are written or none is left behind: a file this run wrote is
+  // removed again when a later one cannot be written (it would vouch for a run that failed).
+  const reports: { file: string; text: () => Promise<string> }[] = [];
+  if (options.junit !== undefined) reports.push({ file: options.junit, text: async () => model.checkJUnit(report) });
+  if (options.json !== undefined) reports.push({ file: options.json, text: async () => `${safeJson(model.checkJson(report))}\n` });
+  if (options.markdown !== undefined) {
+    const { renderCheckMarkdown } = await import('../../src/report/check-markdown.js');
+    reports.push({ file: options.markdown, text: async () => renderCheckMarkdown(report) });
+  }
+  if (options.sarif !== undefined && report.drift === undefined) {
+    // An empty SARIF would tell code scanning that every drift alert is fixed.
+    io.stderr.write(`note: ${printable(options.sarif, 200)} not written: the drift could not be checked\n`);
+  } else if (options.sarif !== undefined && report.drift !== undefined) {
+    const drift = report.drift;
+    const [{ renderDiffSarif }, { VERSION }, { relative, sep }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js'), import('node:path')]);
+    // SARIF locations are URI references relative to where the check ran (the repository root in CI).
+    const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
+    reports.push({ file: options.sarif, text: async () => renderDiffSarif(drift, { lockUri, lockText: lockBytes.toString('utf8'), toolVersion: VERSION }) });
+  }
+  if (reports.length > 0) {
+    const [{ writeFileAtomic }, { rmSync }] = await Promise.all([import('../../src/util/fs.js'), import('node:fs')]);
+    const written: string[] = [];
+    try {
+      for (const r of reports) {
+        const path = resolve(io.cwd, r.file);
+        writeFileAtomic(path, await r.text());
+        written.push(path);
+      }
+    } catch (error) {
+      for (const path of written) rmSync(path, { force: true });
+      throw error;
     }
   }
+  if (options.format !== 'text') await printVerdict();
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
 }
 
