@@ -102,6 +102,17 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   if (expectedSource !== undefined && !options.pin) throw new UsageError('USAGE', '--expected-source checks the pinned provenance; it does not go with --no-pin');
   const wantsPolicy = options.policy.length + options.preset.length > 0;
   const parts: CheckPart[] = [];
+  (await import('../output-paths.js')).refuseOutputOverInput(
+    io.cwd,
+    [['--junit', options.junit], ['--json', options.json], ['--markdown', options.markdown], ['--sarif', options.sarif]],
+    [
+      ['the lockfile', options.lock],
+      ['the signature file', hasKeys ? (options.sig ?? `${options.lock}.sig`) : undefined],
+      ['the agent config', options.config],
+      ...options.policy.map((f) => ['a policy file', f] as const),
+      ...options.key.map((f) => ['a trusted key', f] as const),
+    ],
+  );
 
   // 1. Every input, before any server starts: keys, signature file, policy (compiled).
   const { loadTrustedKeys } = await import('../keys.js');

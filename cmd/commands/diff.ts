@@ -74,6 +74,7 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     import('../../src/lockfile/parse.js'),
     import('../../src/errors.js'),
   ]);
+  (await import('../output-paths.js')).refuseOutputOverInput(io.cwd, [['--output', options.output]], [['the lockfile', options.lock], ['the --against lockfile', options.against], ['the agent config', options.config]]);
   const live = argv.length > 0 || options.url !== undefined || options.config !== undefined;
   if (options.against !== undefined && live) throw new UsageError('USAGE', '--against compares two lockfiles; do not also give a server (-- CMD, --url or --config)');
   if (options.against !== undefined && (options.name !== undefined || options.header.length + options.env.length + options.server.length > 0)) {

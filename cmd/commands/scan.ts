@@ -64,6 +64,7 @@ async function runScanCommand(bundle: string | undefined, options: ScanOptions, 
   const { UsageError } = await import('../../src/errors.js');
   const { paint, colorEnabled } = await import('../io.js');
   const p = paint(colorEnabled(io, io.stdout));
+  (await import('../output-paths.js')).refuseOutputOverInput(io.cwd, [['--output', options.output]], [['the lockfile', options.lock], ['the bundle', bundle], ...options.key.map((f) => ['a trusted key', f] as const)]);
   if (options.lock !== undefined) {
     if (bundle !== undefined) throw new UsageError('USAGE', 'give either a bundle or --lock, not both');
     return scanLock(options, ctx);
