@@ -23,7 +23,7 @@ function fileIdentity(cwd: string, file: string): string {
 }
 
 /**
- * Refuses (exit 2, before anything runs or is written) a report file that is one of the
+ * Refuses (exit 2, before anything runs or is written) an output file that is one of the
  * command's inputs — `check --json mcp-lock.json` or `diff -o mcp-lock.json` would replace the
  * lockfile with a report — or two report flags that name one file. `outputs` and `inputs` are
  * [flag or what, path] pairs; an absent path is skipped.
@@ -36,7 +36,7 @@ export function refuseOutputOverInput(cwd: string, outputs: readonly (readonly [
     if (file === undefined) continue;
     const id = fileIdentity(cwd, file);
     const input = seen.get(id);
-    if (input !== undefined) throw new UsageError('USAGE', `${flag} ${printable(file, 200)} is ${input}; a report never replaces an input (write it to another file)`);
+    if (input !== undefined) throw new UsageError('USAGE', `${flag} ${printable(file, 200)} is ${input}; mcptrust never writes over an input (write it to another file)`);
     const other = written.get(id);
     if (other !== undefined) throw new UsageError('USAGE', `${other} and ${flag} name the same file (${printable(file, 200)}); give each report its own file`);
     written.set(id, flag);

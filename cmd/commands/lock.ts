@@ -72,6 +72,8 @@ async function runLock(argv: string[], options: LockOptions, ctx: CommandContext
   const partial = (options.server ?? []).length > 0;
   const { resolveTargets, readLive } = await import('../servers.js');
   const targets = await resolveTargets(argv, options, io);
+  // The lockfile is never written over the agent config it was made from (even with --force).
+  (await import('../output-paths.js')).refuseOutputOverInput(io.cwd, [['--output', options.output]], [['the agent config', options.config]]);
   const output = resolve(io.cwd, options.output);
   // Read (and validate) any existing lockfile before touching a server: a broken one is an
   // input error whatever the server says. A partial lock always needs it (to keep the rest).

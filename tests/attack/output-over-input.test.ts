@@ -28,9 +28,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => scratch.cleanup());
 
-describe('a report never replaces an input', () => {
+describe('mcptrust never writes over an input', () => {
   it.each([
-    ['check --json onto the lockfile', ['check', '--json', 'mcp-lock.json', ...line], /--json mcp-lock\.json is the lockfile; a report never replaces an input/],
+    ['check --json onto the lockfile', ['check', '--json', 'mcp-lock.json', ...line], /--json mcp-lock\.json is the lockfile; mcptrust never writes over an input/],
     ['check --markdown through a symlink to the lockfile', ['check', '--markdown', 'link.json', ...line], /--markdown link\.json is the lockfile/],
     ['check --sarif onto a hard link of the lockfile', ['check', '--sarif', 'hard.json', ...line], /--sarif hard\.json is the lockfile/],
     ['check --junit onto the policy', ['check', '--policy', 'p.yaml', '--junit', 'p.yaml', ...line], /--junit p\.yaml is a policy file/],
@@ -47,6 +47,15 @@ describe('a report never replaces an input', () => {
     expect(readFileSync(join(dir, 'mcp-lock.json'), 'utf8')).toBe(lock);
     expect(readFileSync(join(dir, 'other.json'), 'utf8')).toBe(lock);
     expect(readFileSync(join(dir, 'p.yaml'), 'utf8')).toContain('name: p');
+  });
+
+  it('lock -o onto the agent config it reads is refused, even with --force (the config keeps its bytes)', async () => {
+    const config = JSON.stringify({ mcpServers: { s: { command: 'node', args: ['srv.mjs', '--mode=ok'] } } });
+    writeFileSync(join(dir, 'agent.json'), config);
+    const r = await runCli(['lock', '--config', 'agent.json', '-o', 'agent.json', '--force'], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--output agent\.json is the agent config; mcptrust never writes over an input/);
+    expect(readFileSync(join(dir, 'agent.json'), 'utf8')).toBe(config);
   });
 
   it('a report beside the inputs is still written (the guard names only the inputs)', async () => {
