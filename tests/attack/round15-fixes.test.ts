@@ -6,7 +6,9 @@
  *   4. check report files: all or none, stdout only after (commits a9cf4d4, 20668c0)
  * Properties that hold are plain tests; findings are `it.skip('OPEN: …')` with their reproduction.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanText } from '../../src/safety/index.js';
@@ -486,5 +488,151 @@ describe('2. run: open findings', () => {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ imports: { '#evil': './evil.mjs' } }));
     setLine(dir, 'node', ['--import=#evil', 'srv.mjs', '--mode=ok']);
     expect((await dryRun(dir)).code).toBe(1);
+  });
+});
+
+// ————————————————————————————————————————————————————————————————————————————————
+// 3. init: refused before anything is written; a failed run leaves the folder as it was
+// ————————————————————————————————————————————————————————————————————————————————
+
+const WORKFLOW = '.github/workflows/mcptrust.yml';
+const POLICY = 'mcptrust-policy.yaml';
+
+/** Every entry under `dir` (not following links): "f path bytes", "d path", "l path -> target". */
+function tree(dir: string, under = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(dir, under)).sort()) {
+    const rel = under === '' ? name : `${under}/${name}`;
+    const st = lstatSync(join(dir, rel));
+    if (st.isSymbolicLink()) out.push(`l ${rel} -> ${readlinkSync(join(dir, rel))}`);
+    else if (st.isDirectory()) out.push(`d ${rel}`, ...tree(dir, rel));
+    else if (st.isFile()) out.push(`f ${rel} ${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex').slice(0, 16)}`);
+    else out.push(`? ${rel}`);
+  }
+  return out;
+}
+
+let initCount = 0;
+/** A fresh folder for one init run, and a folder beside it for link targets. */
+function initDir(): { dir: string; ext: string } {
+  const base = join(scratch.dir, 'init', String(++initCount));
+  mkdirSync(join(base, 'project'), { recursive: true });
+  mkdirSync(join(base, 'ext'), { recursive: true });
+  return { dir: join(base, 'project'), ext: join(base, 'ext') };
+}
+
+/** A 17 MiB sparse policy file: --force reads a file it replaces (16 MiB bound), so the second write fails. */
+const bigPolicy = (dir: string) => {
+  writeFileSync(join(dir, POLICY), '');
+  truncateSync(join(dir, POLICY), 17 * 1024 * 1024);
+};
+
+describe('3. init', () => {
+  it.each<[string, (dir: string, ext: string) => void, string[], RegExp]>([
+    ['.github is a file', (d) => writeFileSync(join(d, '.github'), 'x'), [], /^error: cannot write \.github\/workflows\/mcptrust\.yml: \.github is not a folder \(move it away first\)\n$/],
+    ['.github/workflows is a file', (d) => (mkdirSync(join(d, '.github')), writeFileSync(join(d, '.github/workflows'), 'x')), ['--force'], /^error: cannot write \.github\/workflows\/mcptrust\.yml: \.github\/workflows is not a folder/],
+    ['.github/workflows is a link to a file', (d, e) => (mkdirSync(join(d, '.github')), writeFileSync(join(e, 'file'), 'x'), symlinkSync(join(e, 'file'), join(d, '.github/workflows'))), ['--force'], /\.github\/workflows is not a folder/],
+    ['the policy is a folder (--force)', (d) => mkdirSync(join(d, POLICY)), ['--force'], /^error: cannot write mcptrust-policy\.yaml: it is a folder; init replaces files only \(move it away first\)\n$/],
+    ['the workflow is a folder (--force)', (d) => mkdirSync(join(d, WORKFLOW), { recursive: true }), ['--force'], /cannot write \.github\/workflows\/mcptrust\.yml: it is a folder/],
+    ['the policy is a FIFO (--force)', (d) => void spawnSync('mkfifo', [join(d, POLICY)]), ['--force'], /cannot write mcptrust-policy\.yaml: it is not a regular file/],
+    ['the workflow is a dangling link', (d, e) => (mkdirSync(join(d, '.github/workflows'), { recursive: true }), symlinkSync(join(e, 'nowhere'), join(d, WORKFLOW))), [], /^error: .*\.github\/workflows\/mcptrust\.yml already exists\n$/],
+    ['the policy is a dangling link (the workflow written first is removed, with its folders)', (d, e) => symlinkSync(join(e, 'nowhere'), join(d, POLICY)), [], /^error: .*mcptrust-policy\.yaml already exists\n$/],
+  ])('%s: exit 2, the reason named, nothing written or left behind (text and --format json)', async (_label, setup, flags, message) => {
+    for (const format of ['text', 'json']) {
+      const { dir, ext } = initDir();
+      setup(dir, ext);
+      const before = tree(dir);
+      const r = await runCli(['init', '--format', format, ...flags], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(message);
+      expect(tree(dir)).toEqual(before);
+      expect(tree(ext).filter((e) => !e.startsWith('f file'))).toEqual([]);
+    }
+  });
+
+  it('a failed write part-way keeps the user\'s other .github files and removes only the folder it made', async () => {
+    const { dir, ext } = initDir();
+    mkdirSync(join(dir, '.github'));
+    writeFileSync(join(dir, '.github/dependabot.yml'), 'version: 2\n');
+    symlinkSync(join(ext, 'nowhere'), join(dir, POLICY));
+    const before = tree(dir);
+    const r = await runCli(['init'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(tree(dir)).toEqual(before);
+  });
+
+  it('--force: a second write that fails puts the first file back byte for byte (exit 2, stdout empty with --format json)', async () => {
+    const { dir } = initDir();
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    const mine = Buffer.from('name: mine\r\n\u00e9\u0000 no final newline');
+    writeFileSync(join(dir, WORKFLOW), mine);
+    bigPolicy(dir);
+    const before = tree(dir);
+    const r = await runCli(['init', '--force', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: mcptrust-policy\.yaml .* is 17825792 bytes, over the 16777216-byte limit\n$/);
+    expect(tree(dir)).toEqual(before);
+    expect(readFileSync(join(dir, WORKFLOW)).equals(mine)).toBe(true);
+  });
+
+  it('--force over links replaces the links, never the files they point to; a dangling link is not followed', async () => {
+    const { dir, ext } = initDir();
+    writeFileSync(join(ext, 'policy'), 'their policy\n');
+    symlinkSync(join(ext, 'policy'), join(dir, POLICY));
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    symlinkSync(join(ext, 'nowhere'), join(dir, WORKFLOW));
+    const r = await runCli(['init', '--force', '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(ext, 'policy'), 'utf8')).toBe('their policy\n');
+    expect(existsSync(join(ext, 'nowhere'))).toBe(false);
+    expect(lstatSync(join(dir, POLICY)).isFile()).toBe(true);
+    expect(lstatSync(join(dir, WORKFLOW)).isFile()).toBe(true);
+    expect(JSON.parse(r.stdout).written.map((w: { path: string }) => w.path)).toEqual([WORKFLOW, POLICY]);
+  });
+
+  it('.github as a link to a folder elsewhere is used as the folder (the workflow lands in the linked folder, exit 0)', async () => {
+    const { dir, ext } = initDir();
+    symlinkSync(ext, join(dir, '.github'));
+    const r = await runCli(['init', '--format', 'json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(ext, 'workflows/mcptrust.yml'))).toBe(true);
+    expect(lstatSync(join(dir, '.github')).isSymbolicLink()).toBe(true);
+  });
+
+  it.skip('OPEN: a dangling link on the way is an internal error: `ln -s /nowhere .github && mcptrust init` (or .github/workflows a dangling link); observed: exit 2 "internal error: ENOENT: no such file or directory, mkdir \'…/.github/workflows\'" and "please report it"; expected: exit 2 "cannot write .github/workflows/mcptrust.yml: .github is a link to nothing (move it away first)", as for a file in the way (nothing is written in either case)', async () => {
+    for (const at of ['.github', '.github/workflows']) {
+      const { dir, ext } = initDir();
+      if (at !== '.github') mkdirSync(join(dir, '.github'));
+      symlinkSync(join(ext, 'nowhere'), join(dir, at));
+      const before = tree(dir);
+      const r = await runCli(['init'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/internal error|please report it/);
+      expect(r.stderr).toMatch(/^error: cannot write \.github\/workflows\/mcptrust\.yml: /);
+      expect(tree(dir)).toEqual(before);
+    }
+  });
+
+  it.skip('OPEN: --force rolled back puts the bytes back but not the mode: .github/workflows/mcptrust.yml mode 0600, mcptrust-policy.yaml a 17 MiB file, `init --force`; observed: exit 2, same bytes, mode 0644 (writeFileAtomic\'s default); expected: mode 0600 as before', async () => {
+    const { dir } = initDir();
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(join(dir, WORKFLOW), 'mine\n');
+    chmodSync(join(dir, WORKFLOW), 0o600);
+    bigPolicy(dir);
+    expect((await runCli(['init', '--force'], { cwd: dir })).code).toBe(2);
+    expect(lstatSync(join(dir, WORKFLOW)).mode & 0o777).toBe(0o600);
+  });
+
+  it.skip('OPEN: --force rolled back does not put a replaced link back: .github/workflows/mcptrust.yml a link to ../ext/wf (or a dangling link), mcptrust-policy.yaml a 17 MiB file, `init --force`; observed: exit 2 and the link is now a regular file holding the target\'s bytes (a dangling link is deleted); expected: the link as it was', async () => {
+    const { dir, ext } = initDir();
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(join(ext, 'wf'), 'their workflow\n');
+    symlinkSync(join(ext, 'wf'), join(dir, WORKFLOW));
+    bigPolicy(dir);
+    const before = tree(dir);
+    expect((await runCli(['init', '--force'], { cwd: dir })).code).toBe(2);
+    expect(tree(dir)).toEqual(before);
   });
 });
