@@ -413,13 +413,29 @@ function* entityRuns(text: string, every = false): Generator<{ index: number; en
   }
 }
 
+/** Rounds of decoding in place: double and triple encoding (`%2549` → `%49` → `I`) are read; a fourth would change nothing a client does. */
+const DECODING_ROUNDS = 3;
+
 /**
  * `text` with every escape, URL encoding and character reference decoded in place, runs of any
- * length (escapeRuns and entityRuns with `every`); undefined when it has none. Words encoded one
- * at a time between plain spaces, or one encoded word in a plain sentence, spell what only the
- * whole says. Linear: one pass of each scanner, one splice.
+ * length (escapeRuns and entityRuns with `every`), again while a round leaves new ones (double
+ * encoding: `%2549`, `ignore%2520all`), at most DECODING_ROUNDS times; undefined when it has
+ * none. Words encoded one at a time between plain spaces, or one encoded word in a plain
+ * sentence, spell what only the whole says. Linear: each round is one pass of each scanner and
+ * one splice, over a text no longer than the last.
  */
 function decodedInPlace(text: string): string | undefined {
+  let out: string | undefined;
+  for (let round = 0; round < DECODING_ROUNDS; round++) {
+    const next = decodedOnce(out ?? text);
+    if (next === undefined) break;
+    out = next;
+  }
+  return out;
+}
+
+/** One round of decodedInPlace: undefined when `text` holds no run. */
+function decodedOnce(text: string): string | undefined {
   const runs = [...(text.includes('\\') ? escapeRuns(text, true) : []), ...(text.includes('%') || text.includes('&#') ? entityRuns(text, true) : [])];
   if (runs.length === 0) return undefined;
   // The two scanners start at different characters (`\`, and `%` or `&#`): their runs never overlap.

@@ -431,8 +431,18 @@ const REVERSED_AT = new RegExp(
 );
 const ROT13_AT = cipherPattern(LETTERED.map(rot13));
 
-/** The text with every escape, URL encoding and character reference decoded in place; undefined with none. */
+/** The text with every escape, URL encoding and character reference decoded in place, up to three rounds (double encoding); undefined with none. */
 function decodedInPlace(text: string): string | undefined {
+  let out: string | undefined;
+  for (let round = 0; round < 3; round++) {
+    const next = decodedOnce(out ?? text);
+    if (next === undefined) break;
+    out = next;
+  }
+  return out;
+}
+
+function decodedOnce(text: string): string | undefined {
   const any = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+|(?:%[0-9a-fA-F]{2})+|(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});)+/g;
   if (!any.test(text)) return undefined;
   return text.replace(any, (run) => (run.startsWith('\\') ? decodeEscapes(run) : run.startsWith('%') ? decodePercent(run) : decodeEntities(run)));
@@ -554,7 +564,7 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
     }
   }
-  // The text with its encodings decoded in place (once).
+  // The text with its encodings decoded in place (up to three rounds: double encoding).
   const view = decoding ? decodedInPlace(folded) : undefined;
   if (view !== undefined) newlySaid(found, analyseText(view, ciphers, false, respelling), 'text with its encodings decoded', runsSay);
   // Reversed (whole, or word by word) and rot13 text: high when, deciphered (once), it says
