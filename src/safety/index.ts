@@ -358,7 +358,8 @@ const MIN_ENTITIES = 6;
 /**
  * Runs of URL encoding (`%69%67…`, decoded as UTF-8) and of HTML numeric character references
  * (`&#x69;&#103;…`) written out as text: where each starts and ends and the text it spells. A
- * model decodes them as easily as `\x` escapes. One pass from `%` or `&` to the next: linear.
+ * model decodes them as easily as `\x` escapes. With `every` (decoding in place), runs of any
+ * length, and references without their `;`. One pass from `%` or `&` to the next: linear.
  */
 function* entityRuns(text: string, every = false): Generator<{ index: number; end: number; decoded: string }> {
   // The next `%` and `&#` are each searched for again only once passed: a text holding only one
@@ -395,11 +396,14 @@ function* entityRuns(text: string, every = false): Generator<{ index: number; en
           if (digit < 0) break;
           code = code * (hex ? 16 : 10) + digit;
         }
-        if (k === (hex ? j + 3 : j + 2) || text.charCodeAt(k) !== 0x3b) break;
+        // Decoded in place, the `;` may be missing, as HTML reads it (`&#73gnore`, `&#x49&#x67`: a
+        // parse error, not a stop); a run of references needs it.
+        const semicolon = text.charCodeAt(k) === 0x3b;
+        if (k === (hex ? j + 3 : j + 2) || (!semicolon && !every)) break;
         if (code > 0x10ffff) codes.push(0xfffd);
         else if (code > 0xffff) codes.push(0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff));
         else codes.push(code);
-        j = k + 1;
+        j = semicolon ? k + 1 : k;
       }
       count++;
     }
@@ -434,10 +438,18 @@ function decodedInPlace(text: string): string | undefined {
   return out;
 }
 
-/** One round of decodedInPlace: undefined when `text` holds no run. */
-function decodedOnce(text: string): string | undefined {
+/**
+ * `&amp;` (any case, any number of times) before `#`: an HTML-encoded `&` of a numeric reference
+ * (`&amp;#73;`, `&amp;amp;#73;`: double HTML encoding), read as `&#`. At each `&`, one pass over
+ * the `amp;` after it (owned by that `&` alone): linear.
+ */
+const AMP_HASH = /&(?:amp;)+#/giu;
+
+/** One round of decodedInPlace: undefined when `text` holds nothing to decode. */
+function decodedOnce(input: string): string | undefined {
+  const text = input.includes('&') ? input.replace(AMP_HASH, '&#') : input;
   const runs = [...(text.includes('\\') ? escapeRuns(text, true) : []), ...(text.includes('%') || text.includes('&#') ? entityRuns(text, true) : [])];
-  if (runs.length === 0) return undefined;
+  if (runs.length === 0) return text === input ? undefined : text;
   // The two scanners start at different characters (`\`, and `%` or `&#`): their runs never overlap.
   runs.sort((a, b) => a.index - b.index);
   let out = '';
@@ -629,7 +641,7 @@ export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard
 
 /** Every word a signal needs, as written (TRIGGER_WORDS adds the cipher spellings of some). */
 const PLAIN_TRIGGER_WORDS: readonly string[] = [
-  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS]),
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', 'amp;#', ...SPEC_PHRASE_WORDS]),
 ];
 const hasLetter = (w: string) => /[a-z]/i.test(w);
 /**
@@ -693,8 +705,8 @@ const ROT13_TRIGGER = new AsciiWordSet(ROT13_WORDS);
 
 /**
  * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
- * and internal-address words, a backslash (escaped text), `%` and `&#` (URL encoding and HTML
- * character references), SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
+ * and internal-address words, a backslash (escaped text), `%`, `&#` and `amp;#` (URL encoding and
+ * HTML character references, `&amp;#…` their double encoding), SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
  * CIPHER_BACKWARD_WORDS backwards). quietText looks for them case-insensitively, and for a word that starts with a letter or digit at the start of
  * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
  * `\b` or white space. Exported for the tests, which compare quietText's scanner with the

@@ -239,7 +239,7 @@ const PERCENT_RUN = /(?:%[0-9a-fA-F]{2}){12,}/gu;
 const ENTITY_RUN = /(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});){6,}/gu;
 const decodePercent = (run: string) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8');
 const decodeEntities = (run: string) =>
-  run.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (_, h, d) => {
+  run.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g, (_, h, d) => {
     const code = h ? parseInt(h, 16) : parseInt(d, 10);
     return code > 0x10ffff ? '\ufffd' : String.fromCodePoint(code);
   });
@@ -442,9 +442,11 @@ function decodedInPlace(text: string): string | undefined {
   return out;
 }
 
-function decodedOnce(text: string): string | undefined {
-  const any = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+|(?:%[0-9a-fA-F]{2})+|(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});)+/g;
-  if (!any.test(text)) return undefined;
+function decodedOnce(input: string): string | undefined {
+  // `&amp;…#` is `&#` (double HTML encoding); a reference's `;` may be missing, as HTML reads it.
+  const text = input.replace(/&(?:amp;)+#/gi, '&#');
+  const any = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+|(?:%[0-9a-fA-F]{2})+|(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});?)+/g;
+  if (!any.test(text)) return text === input ? undefined : text;
   return text.replace(any, (run) => (run.startsWith('\\') ? decodeEscapes(run) : run.startsWith('%') ? decodePercent(run) : decodeEntities(run)));
 }
 
