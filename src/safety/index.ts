@@ -422,9 +422,9 @@ const DECODING_ROUNDS = 3;
 
 /**
  * `text` with every escape, URL encoding and character reference decoded in place, runs of any
- * length (escapeRuns and entityRuns with `every`), and form encoding's `+` as a space (formSpaces), again while a round leaves new ones (double
- * encoding: `%2549`, `ignore%2520all`), at most DECODING_ROUNDS times; undefined when it has
- * none. Words encoded one at a time between plain spaces, or one encoded word in a plain
+ * length (escapeRuns and entityRuns with `every`), and form encoding's `+` as a space
+ * (formSpaces), again while a round leaves new ones (double encoding: `%2549`, `ignore%2520all`),
+ * at most DECODING_ROUNDS times; undefined when it has none. Words encoded one at a time between plain spaces, or one encoded word in a plain
  * sentence, spell what only the whole says. Linear: each round is one pass of each scanner and
  * one splice, over a text no longer than the last.
  */
@@ -678,7 +678,7 @@ export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard
 
 /** Every word a signal needs, as written (TRIGGER_WORDS adds the cipher spellings of some). */
 const PLAIN_TRIGGER_WORDS: readonly string[] = [
-  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', 'amp;#', ...SPEC_PHRASE_WORDS]),
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', 'amp;#', '#&', ...SPEC_PHRASE_WORDS]),
 ];
 const hasLetter = (w: string) => /[a-z]/i.test(w);
 /**
@@ -741,8 +741,8 @@ function rot13Encoded(text: string): boolean {
 /**
  * Whether `text` holds an encoding written backwards, which wakes no cipher word when every
  * letter is encoded: two `HH%` in a row after neither a hex digit nor `%` (`56%27%`: a forward
- * run `%3A%2F` has a `%` before its first code), two `HHx\` in a row (`94x\56x\`). One pass from
- * `%` and `\` each: linear.
+ * run `%3A%2F` has a `%` before its first code), two `HHx\` in a row (`94x\56x\`), an HTML
+ * reference (`;37#&`, `;94x#&`). One pass from `%`, `\` and `#&` each: linear.
  */
 function reversedEncoded(text: string): boolean {
   for (let i = text.indexOf('%', 5); i >= 0; i = text.indexOf('%', i + 1)) {
@@ -754,8 +754,17 @@ function reversedEncoded(text: string): boolean {
     if (text.charCodeAt(i - 4) !== 0x5c || (text.charCodeAt(i - 1) | 0x20) !== 0x78 || (text.charCodeAt(i - 5) | 0x20) !== 0x78) continue;
     if (isHexDigit(text.charCodeAt(i - 2)) && isHexDigit(text.charCodeAt(i - 3)) && isHexDigit(text.charCodeAt(i - 6)) && isHexDigit(text.charCodeAt(i - 7))) return true;
   }
+  // `;` then up to seven digits, or up to six hex digits and `x`, then `#&`: at most eight steps back from each `#&`.
+  for (let i = text.indexOf('#&'); i >= 0; i = text.indexOf('#&', i + 2)) {
+    const hex = (text.charCodeAt(i - 1) | 0x20) === 0x78;
+    const last = hex ? i - 2 : i - 1;
+    let k = last;
+    while (k > last - (hex ? 6 : 7) && (hex ? isHexDigit(text.charCodeAt(k)) : isDecimal(text.charCodeAt(k)))) k--;
+    if (k < last && text.charCodeAt(k) === 0x3b) return true;
+  }
   return false;
 }
+const isDecimal = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /** `text` reversed and in rot13 (its own inverse: the two commute). */
 const reversedRot13 = (text: string): string => reversed(rot13(text));
@@ -803,7 +812,7 @@ export const CIPHER_ROT13_REVERSED_WORDS: readonly string[] = Object.freeze(
 const ROT13_BACKWARD_WORDS: readonly string[] = CIPHER_ROT13_REVERSED_WORDS.map(rot13);
 /** The words of CIPHER_PLAIN_WORDS as rot13 and reversal word by word spell them: found as TRIGGER_WORDS are. */
 export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS])]);
-/** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS, and their rot13, as the text reversed (whole or a word at a time, rotated or not) spells them. */
+/** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS as the text reversed (whole or a word at a time) spells them, and CIPHER_ROT13_REVERSED_WORDS as it spells them in rot13 too. */
 export const CIPHER_BACKWARD_WORDS: readonly string[] = Object.freeze([...new Set([...CIPHER_PLAIN_WORDS, ...ROT13_BACKWARD_WORDS])]);
 const REVERSED_TRIGGER = new AsciiWordSet(WORD_REVERSED_WORDS, CIPHER_PLAIN_WORDS);
 const ROT13_TRIGGER = new AsciiWordSet(ROT13_WORDS);
@@ -826,7 +835,7 @@ const WORD_ROT13_BACKWARD = new AsciiWordSet([], LETTER_WORDS.filter((w) => CIPH
  * sentence word by word is whole in no reading of the whole text. One pass over the runs, a
  * bounded test at each end of each: linear.
  */
-export function cipherWordsDeciphered(text: string): string | undefined {
+function cipherWordsDeciphered(text: string): string | undefined {
   let out = '';
   let start = 0;
   const n = text.length;
@@ -848,8 +857,9 @@ export function cipherWordsDeciphered(text: string): string | undefined {
 
 /**
  * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
- * and internal-address words, a backslash (escaped text), `%`, `&#` and `amp;#` (URL encoding and
- * HTML character references, `&amp;#…` their double encoding), SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
+ * and internal-address words, a backslash (escaped text), `%`, `&#`, `amp;#` and `#&` (URL encoding
+ * and HTML character references, `&amp;#…` their double encoding, `;37#&` one reversed),
+ * SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
  * CIPHER_BACKWARD_WORDS backwards). quietText looks for them case-insensitively, and for a word that starts with a letter or digit at the start of
  * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
  * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
@@ -1241,7 +1251,7 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   // What the text says decoded in place, which no run of it says alone.
   const view = decoding ? decodedInPlace(folded) : undefined;
   if (view !== undefined) newlySaid(found, analyseWhole(view, ciphers, false, respelling), 'text with its encodings decoded', 0, runsSay);
-  // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13): high
+  // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13; both): high
   // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
   // deciphered again.
   if (ciphers) {
@@ -1264,8 +1274,8 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       ciphersSay.push(...inner);
       newlySaid(found, inner, label, 0, [], cipher);
     }
-    // Cipher words among plain ones (only a text with a cipher word has one).
-    // A kind a whole-text reading said is not said again word by word (a text in one cipher is one finding).
+    // Cipher words among plain ones (only a text with a cipher word has one); a kind a whole-text
+    // reading said is not said again word by word (a text in one cipher is one finding).
     const mixed = at.some((index) => index >= 0) ? cipherWordsDeciphered(folded) : undefined;
     if (mixed !== undefined) {
       const saidKinds = new Set(ciphersSay.filter((s) => compareSeverity(s.severity, 'medium') >= 0).map((s) => s.kind));
@@ -1513,9 +1523,9 @@ const DETECTOR_WORDS = new Set(['detect', 'detects', 'detection', 'detector', 's
  * Signals that in a name say what a tool works on, not what it tells the model: a keychain
  * tool (keychain_get, read_keychain), a data-loss-prevention tool (exfiltration_detect,
  * dlp_exfiltration_scan: "exfiltration" next to a detector word, detectsExfiltration;
- * exfiltration_of_ssh_keys and exfiltration_of_ssh_keys_check are no detector) and a login form (login_data, read as words "login data", is not Chrome's
- * "Login Data" file, which a name can only spell with a space). The same words in a
- * description stay signals; a verb (exfiltrate_data) stays one in a name too. `words` is the
+ * exfiltration_of_ssh_keys and exfiltration_of_ssh_keys_check are no detector) and a login
+ * form (login_data, read as words "login data", is not Chrome's "Login Data" file, which a
+ * name can only spell with a space). The same words in a description stay signals; a verb (exfiltrate_data) stays one in a name too. `words` is the
  * name as words; `reading` is true for a reading other than the name as written.
  */
 function capabilityNoun(kind: SignalKind, matched: string | undefined, words: string, reading: boolean): boolean {

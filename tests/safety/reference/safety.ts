@@ -433,9 +433,9 @@ const ROT13_AT = cipherPattern(LETTERED.map(rot13));
 // Reversed and in rot13 (round 14): the rot13 of each word backwards at the end of a run of letters.
 const ROT13_REVERSED_AT = new RegExp(CIPHER_ROT13_REVERSED_WORDS.map((w) => `${escapeRe(reversed(rot13(w)))}${/^\w/.test(w) ? '(?![A-Za-z])' : ''}`).join('|'), 'i');
 // Encodings as a cipher writes them (round 14): in rot13, two %HH in a row with a hex letter
-// rotated to n–s, \kHH, &#kH; reversed, two HH% in a row after neither a hex digit nor %, two HHx\.
+// rotated to n–s, \kHH, &#kH; reversed, two HH% in a row after neither a hex digit nor %, two HHx\, ;NN#& or ;HHx#&.
 const ROT13_ENCODING = /%(?:[n-s][0-9a-fn-s]%[0-9a-fn-s]{2}|[0-9a-f][n-s]%[0-9a-fn-s]{2}|[0-9a-f]{2}%(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|\\k[0-9a-fn-s]{2}|&#k[0-9a-fn-s]/i;
-const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\/i;
+const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\|;(?:[0-9]{1,7}|[0-9a-f]{1,6}x)#&/i;
 // A word of letters alone of CIPHER_PLAIN_WORDS (of CIPHER_ROT13_REVERSED_WORDS) at the start of a text.
 const STARTS_PLAIN_WORD = new RegExp(`^(?:${CIPHER_PLAIN_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
 const STARTS_ROT13_REVERSED_WORD = new RegExp(`^(?:${CIPHER_ROT13_REVERSED_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
