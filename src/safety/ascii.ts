@@ -195,6 +195,49 @@ export class AsciiWordSet {
     return found;
   }
 
+  /**
+   * Whether a word of the set starts at `i` in `text`, as `find` finds it (a word-initial word
+   * only where the previous character is not a word character). At most `maxStep` comparisons.
+   */
+  startsAt(text: string, i: number): boolean {
+    const c = text.charCodeAt(i);
+    if (!(c < 128)) return false;
+    const before = i > 0 ? text.charCodeAt(i - 1) : 0;
+    if (WORD_CHAR[c] === 1 && before < 128 && WORD_CHAR[before] === 1) return false;
+    for (const w of this.buckets[c] ?? []) {
+      if (i + w.length > text.length) continue;
+      let j = 1;
+      for (; j < w.length; j++) {
+        const d = text.charCodeAt(i + j);
+        if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+      }
+      if (j === w.length) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether a backward word of the set ends at `i` in `text` (its first character as spelled is
+   * at `i`, the rest before it), as `find` finds it (a word-initial word only where no ASCII
+   * letter follows). At most `maxStep` comparisons.
+   */
+  endsAt(text: string, i: number): boolean {
+    const c = text.charCodeAt(i);
+    if (this.backBuckets === undefined || !(c < 128)) return false;
+    const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    if (WORD_CHAR[c] === 1 && next < 128 && LETTER[next] === 1) return false;
+    for (const w of this.backBuckets[c] ?? []) {
+      if (w.length > i + 1) continue;
+      let j = 1;
+      for (; j < w.length; j++) {
+        const d = text.charCodeAt(i - j);
+        if (d >= 128 || FOLD[d] !== w.charCodeAt(j)) break;
+      }
+      if (j === w.length) return true;
+    }
+    return false;
+  }
+
   /** Whether `text` holds a word of the set (see the class). */
   test(text: string): boolean {
     return this.find(text) >= 0;

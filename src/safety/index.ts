@@ -387,7 +387,8 @@ const MIN_ENTITIES = 6;
 /**
  * Runs of URL encoding (`%69%67…`, decoded as UTF-8) and of HTML numeric character references
  * (`&#x69;&#103;…`) written out as text: where each starts and ends and the text it spells. A
- * model decodes them as easily as `\x` escapes. One pass from `%` or `&` to the next: linear.
+ * model decodes them as easily as `\x` escapes. With `every` (decoding in place), runs of any
+ * length, and references without their `;`. One pass from `%` or `&` to the next: linear.
  */
 function* entityRuns(text: string, every = false): Generator<{ index: number; end: number; decoded: string }> {
   // The next `%` and `&#` are each searched for again only once passed: a text holding only one
@@ -424,11 +425,14 @@ function* entityRuns(text: string, every = false): Generator<{ index: number; en
           if (digit < 0) break;
           code = code * (hex ? 16 : 10) + digit;
         }
-        if (k === (hex ? j + 3 : j + 2) || text.charCodeAt(k) !== 0x3b) break;
+        // Decoded in place, the `;` may be missing, as HTML reads it (`&#73gnore`, `&#x49&#x67`: a
+        // parse error, not a stop); a run of references needs it.
+        const semicolon = text.charCodeAt(k) === 0x3b;
+        if (k === (hex ? j + 3 : j + 2) || (!semicolon && !every)) break;
         if (code > 0x10ffff) codes.push(0xfffd);
         else if (code > 0xffff) codes.push(0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff));
         else codes.push(code);
-        j = k + 1;
+        j = semicolon ? k + 1 : k;
       }
       count++;
     }
@@ -442,15 +446,63 @@ function* entityRuns(text: string, every = false): Generator<{ index: number; en
   }
 }
 
+/** Rounds of decoding in place: double and triple encoding (`%2549` → `%49` → `I`) are read; a fourth would change nothing a client does. */
+const DECODING_ROUNDS = 3;
+
 /**
  * `text` with every escape, URL encoding and character reference decoded in place, runs of any
- * length (escapeRuns and entityRuns with `every`); undefined when it has none. Words encoded one
- * at a time between plain spaces, or one encoded word in a plain sentence, spell what only the
- * whole says. Linear: one pass of each scanner, one splice.
+ * length (escapeRuns and entityRuns with `every`), and form encoding's `+` as a space
+ * (formSpaces), again while a round leaves new ones (double encoding: `%2549`, `ignore%2520all`),
+ * at most DECODING_ROUNDS times; undefined when it has none. Words encoded one at a time between plain spaces, or one encoded word in a plain
+ * sentence, spell what only the whole says. Linear: each round is one pass of each scanner and
+ * one splice, over a text no longer than the last.
  */
 function decodedInPlace(text: string): string | undefined {
+  let out: string | undefined;
+  for (let round = 0; round < DECODING_ROUNDS; round++) {
+    const next = decodedOnce(out ?? text);
+    if (next === undefined) break;
+    out = next;
+  }
+  return out;
+}
+
+/**
+ * `&amp;` (any case, any number of times) before `#`: an HTML-encoded `&` of a numeric reference
+ * (`&amp;#73;`, `&amp;amp;#73;`: double HTML encoding), read as `&#`. At each `&`, one pass over
+ * the `amp;` after it (owned by that `&` alone): linear.
+ */
+const AMP_HASH = /&(?:amp;)+#/giu;
+
+/** Whether a `+` next to `c` may be form encoding's space: `c` is neither white space (nor a control) nor `+` (NaN past either end: no). */
+const isFormNeighbour = (c: number): boolean => c > 32 && c !== 43;
+
+/**
+ * `text` with each `+` between two characters that are neither white space nor `+` read as a
+ * space (form encoding, application/x-www-form-urlencoded: `Ignore+all+previous+instructions`),
+ * or undefined when it has none; "C++", "a + b" and a `+` at either end are kept ("a+b" and
+ * "Ctrl+C" read as "a b" and "Ctrl C": a reading adds only what it says that the text does not).
+ * One pass from `+` to `+`: linear.
+ */
+function formSpaces(text: string): string | undefined {
+  let at = text.indexOf('+');
+  if (at < 0) return undefined;
+  let out = '';
+  let start = 0;
+  for (; at >= 0; at = text.indexOf('+', at + 1)) {
+    if (!isFormNeighbour(text.charCodeAt(at - 1)) || !isFormNeighbour(text.charCodeAt(at + 1))) continue;
+    out += `${text.slice(start, at)} `;
+    start = at + 1;
+  }
+  return start === 0 ? undefined : out + text.slice(start);
+}
+
+/** One round of decodedInPlace: undefined when `text` holds nothing to decode. */
+function decodedOnce(input: string): string | undefined {
+  const form = formSpaces(input) ?? input;
+  const text = form.includes('&') ? form.replace(AMP_HASH, '&#') : form;
   const runs = [...(text.includes('\\') ? escapeRuns(text, true) : []), ...(text.includes('%') || text.includes('&#') ? entityRuns(text, true) : [])];
-  if (runs.length === 0) return undefined;
+  if (runs.length === 0) return text === input ? undefined : text;
   // The two scanners start at different characters (`\`, and `%` or `&#`): their runs never overlap.
   runs.sort((a, b) => a.index - b.index);
   let out = '';
@@ -625,6 +677,19 @@ function decodeBase64(run: string): string | undefined {
   }
 }
 
+/**
+ * What a base64 run decodes to (decodeBase64), or when that is no text, what it decodes to in
+ * rot13 or reversed (without its `=`), with a label saying which; undefined text for none. At
+ * most three decodings of the run: linear.
+ */
+function decipheredBase64(run: string): [string, string | undefined] {
+  const decoded = decodeBase64(run);
+  if (decoded !== undefined) return ['base64', decoded];
+  const rotated = decodeBase64(rot13(run));
+  if (rotated !== undefined) return ['rot13 base64', rotated];
+  return ['reversed base64', decodeBase64(reversed(run.replace(/=+$/u, '')))];
+}
+
 /** `text` when it is mostly printable (only such decoded text can carry a hidden instruction). */
 function decodePrintable(text: string): string | undefined {
   const printableChars = text.replace(/[^\x20-\x7e\n]/g, '').length;
@@ -642,7 +707,7 @@ export const SPEC_PHRASE_WORDS: readonly string[] = ['content', '\\', 'disregard
 
 /** Every word a signal needs, as written (TRIGGER_WORDS adds the cipher spellings of some). */
 const PLAIN_TRIGGER_WORDS: readonly string[] = [
-  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', ...SPEC_PHRASE_WORDS]),
+  ...new Set([...INSTRUCTION_RULES.map((r) => r.gates[0]!).flat(), ...SENSITIVE_PATH_HINTS, '/', 'www.', ...BARE_INTERNAL_HINTS, '\\', '%', '&#', 'amp;#', '#&', ...SPEC_PHRASE_WORDS]),
 ];
 const hasLetter = (w: string) => /[a-z]/i.test(w);
 /**
@@ -675,6 +740,65 @@ export function rot13(text: string): string {
 export function reversed(text: string): string {
   return Array.from(text).reverse().join('');
 }
+/** A hex digit as rot13 writes it: 0–9, a–f, and n–s (a–f rotated), either case. */
+const isRotatedHex = (c: number): boolean => isHexDigit(c) || isRotatedHexLetter(c);
+const isRotatedHexLetter = (c: number): boolean => (c >= 0x6e && c <= 0x73) || (c >= 0x4e && c <= 0x53);
+
+/**
+ * Whether `text` holds an encoding as rot13 writes it, which wakes no cipher word when every
+ * letter is encoded: two `%HH` in a row with a hex letter rotated (`%6r%6s`: a–f become n–s), a
+ * `\xHH` escape as `\kHH`, a `&#xHH` reference as `&#kH`. One pass from `%`, `\` and `&` each: linear.
+ */
+function rot13Encoded(text: string): boolean {
+  for (let i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+    if (text.charCodeAt(i + 3) !== 0x25) continue;
+    const a = text.charCodeAt(i + 1);
+    const b = text.charCodeAt(i + 2);
+    const c = text.charCodeAt(i + 4);
+    const d = text.charCodeAt(i + 5);
+    if (isRotatedHex(a) && isRotatedHex(b) && isRotatedHex(c) && isRotatedHex(d) && (isRotatedHexLetter(a) || isRotatedHexLetter(b) || isRotatedHexLetter(c) || isRotatedHexLetter(d))) return true;
+  }
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i + 1)) {
+    if ((text.charCodeAt(i + 1) | 0x20) === 0x6b && isRotatedHex(text.charCodeAt(i + 2)) && isRotatedHex(text.charCodeAt(i + 3))) return true;
+  }
+  for (let i = text.indexOf('&#'); i >= 0; i = text.indexOf('&#', i + 2)) {
+    if ((text.charCodeAt(i + 2) | 0x20) === 0x6b && isRotatedHex(text.charCodeAt(i + 3))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `text` holds an encoding written backwards, which wakes no cipher word when every
+ * letter is encoded: two `HH%` in a row after neither a hex digit nor `%` (`56%27%`: a forward
+ * run `%3A%2F` has a `%` before its first code), two `HHx\` in a row (`94x\56x\`), an HTML
+ * reference (`;37#&`, `;94x#&`). One pass from `%`, `\` and `#&` each: linear.
+ */
+function reversedEncoded(text: string): boolean {
+  for (let i = text.indexOf('%', 5); i >= 0; i = text.indexOf('%', i + 1)) {
+    if (text.charCodeAt(i - 3) !== 0x25 || !isHexDigit(text.charCodeAt(i - 1)) || !isHexDigit(text.charCodeAt(i - 2)) || !isHexDigit(text.charCodeAt(i - 4)) || !isHexDigit(text.charCodeAt(i - 5))) continue;
+    const before = text.charCodeAt(i - 6);
+    if (!isHexDigit(before) && before !== 0x25) return true;
+  }
+  for (let i = text.indexOf('\\', 7); i >= 0; i = text.indexOf('\\', i + 1)) {
+    if (text.charCodeAt(i - 4) !== 0x5c || (text.charCodeAt(i - 1) | 0x20) !== 0x78 || (text.charCodeAt(i - 5) | 0x20) !== 0x78) continue;
+    if (isHexDigit(text.charCodeAt(i - 2)) && isHexDigit(text.charCodeAt(i - 3)) && isHexDigit(text.charCodeAt(i - 6)) && isHexDigit(text.charCodeAt(i - 7))) return true;
+  }
+  // `;` then up to seven digits, or up to six hex digits and `x`, then `#&`: at most eight steps back from each `#&`.
+  for (let i = text.indexOf('#&'); i >= 0; i = text.indexOf('#&', i + 2)) {
+    const hex = (text.charCodeAt(i - 1) | 0x20) === 0x78;
+    const last = hex ? i - 2 : i - 1;
+    let k = last;
+    while (k > last - (hex ? 6 : 7) && (hex ? isHexDigit(text.charCodeAt(k)) : isDecimal(text.charCodeAt(k)))) k--;
+    if (k < last && text.charCodeAt(k) === 0x3b) return true;
+  }
+  return false;
+}
+const isDecimal = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** `text` reversed and in rot13 (its own inverse: the two commute). */
+const reversedRot13 = (text: string): string => reversed(rot13(text));
+/** `text` with each word reversed and in rot13 (its own inverse). */
+const wordsReversedRot13 = (text: string): string => wordsReversed(rot13(text));
 /** Each run of ASCII letters of `text` backwards, in place ("erongi suoiverp" → "ignore previous"). */
 export function wordsReversed(text: string): string {
   let out = '';
@@ -697,17 +821,74 @@ export function wordsReversed(text: string): string {
 // (".ssh", "/etc/", "id_") is spelled with each of its runs of letters reversed.
 const ROT13_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.filter(hasLetter).map(rot13);
 const WORD_REVERSED_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.filter((w) => hasLetter(w) && /[^a-z]/i.test(w) && wordsReversed(w) !== w).map(wordsReversed);
+/**
+ * The words of CIPHER_PLAIN_WORDS that wake the reading of two ciphers in a row, rot13 and a
+ * reversal (they commute: the text reversed shows the rot13 of such a word backwards). Left out
+ * are the words whose rot13 read backwards ends many English words ("report" is `gebcre` backwards,
+ * ending like "are"; "login", `avtby`, like "by"; "ssh", `uff`, like "diff"): the trigger scan
+ * would try their bucket at most ends of words, for a reading that needs only one word to wake
+ * it ("ignore", "instruction", "secret", "important", "not"… stay). Reversed a word at a time,
+ * then rotated, a word with other characters than letters (`.uff` for `.ssh`) is not looked for
+ * either. Exported for the reference analysis.
+ */
+export const CIPHER_ROT13_REVERSED_WORDS: readonly string[] = Object.freeze(
+  CIPHER_PLAIN_WORDS.filter(
+    (w) =>
+      hasLetter(w) &&
+      !['report', 'another', 'upload', 'leak', 'environment', 'rather', 'login', 'localhost', 'localhost:', 'obey', 'password', 'chat', 'prompt', 'prior', 'previous', 'private', 'ssh', 'after', 'this', 'credentials', 'credential', 'override', 'bypass', 'post', 'before', 'system', 'sys', 'needs', 'never', 'should', 'shall'].includes(w),
+  ),
+);
+const ROT13_BACKWARD_WORDS: readonly string[] = CIPHER_ROT13_REVERSED_WORDS.map(rot13);
 /** The words of CIPHER_PLAIN_WORDS as rot13 and reversal word by word spell them: found as TRIGGER_WORDS are. */
 export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS])]);
-/** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS as the text reversed, whole or a word at a time, spells them. */
-export const CIPHER_BACKWARD_WORDS: readonly string[] = CIPHER_PLAIN_WORDS;
-const REVERSED_TRIGGER = new AsciiWordSet(WORD_REVERSED_WORDS, CIPHER_BACKWARD_WORDS);
+/** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS as the text reversed (whole or a word at a time) spells them, and CIPHER_ROT13_REVERSED_WORDS as it spells them in rot13 too. */
+export const CIPHER_BACKWARD_WORDS: readonly string[] = Object.freeze([...new Set([...CIPHER_PLAIN_WORDS, ...ROT13_BACKWARD_WORDS])]);
+const REVERSED_TRIGGER = new AsciiWordSet(WORD_REVERSED_WORDS, CIPHER_PLAIN_WORDS);
 const ROT13_TRIGGER = new AsciiWordSet(ROT13_WORDS);
+const ROT13_REVERSED_TRIGGER = new AsciiWordSet([], ROT13_BACKWARD_WORDS);
+
+// A cipher word among plain ones: the words of CIPHER_PLAIN_WORDS of letters alone, as rot13
+// spells them at the start of a run of letters, and as the run reversed spells them at its end
+// (reversed and rotated: those of CIPHER_ROT13_REVERSED_WORDS). A subset of the trigger sets
+// above: a text none of them wakes has no such word.
+const LETTER_WORDS: readonly string[] = CIPHER_PLAIN_WORDS.filter((w) => /^[a-z]+$/i.test(w));
+const WORD_ROT13 = new AsciiWordSet(LETTER_WORDS.map(rot13));
+const WORD_BACKWARD = new AsciiWordSet([], LETTER_WORDS);
+const WORD_ROT13_BACKWARD = new AsciiWordSet([], LETTER_WORDS.filter((w) => CIPHER_ROT13_REVERSED_WORDS.includes(w)).map(rot13));
+
+/**
+ * `text` with each run of ASCII letters that is a cipher of a word of CIPHER_PLAIN_WORDS (of
+ * letters alone) deciphered in place: rot13 when it starts as rot13 spells one, else reversed when
+ * it ends as one reversed, else reversed and rotated ("Ignore all previous vafgehpgvbaf",
+ * "Vtaber all suoiverp instructions"); undefined when there is none. A cipher mixed into a plain
+ * sentence word by word is whole in no reading of the whole text. One pass over the runs, a
+ * bounded test at each end of each: linear.
+ */
+function cipherWordsDeciphered(text: string): string | undefined {
+  let out = '';
+  let start = 0;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    if (!isLetter(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const first = i;
+    while (i < n && isLetter(text.charCodeAt(i))) i++;
+    const form = WORD_ROT13.startsAt(text, first) ? 1 : WORD_BACKWARD.endsAt(text, i - 1) ? 2 : WORD_ROT13_BACKWARD.endsAt(text, i - 1) ? 3 : 0;
+    if (form === 0) continue;
+    const run = text.slice(first, i);
+    out += text.slice(start, first) + (form === 1 ? rot13(run) : form === 2 ? reversed(run) : rot13(reversed(run)));
+    start = i;
+  }
+  return start === 0 ? undefined : out + text.slice(start);
+}
 
 /**
  * Every word a signal needs: the first gate of every instruction rule, the sensitive-path, URL
- * and internal-address words, a backslash (escaped text), `%` and `&#` (URL encoding and HTML
- * character references), SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
+ * and internal-address words, a backslash (escaped text), `%`, `&#`, `amp;#` and `#&` (URL encoding
+ * and HTML character references, `&amp;#…` their double encoding, `;37#&` one reversed),
+ * SPEC_PHRASE_WORDS, and CIPHER_WORDS (quietText also looks for
  * CIPHER_BACKWARD_WORDS backwards). quietText looks for them case-insensitively, and for a word that starts with a letter or digit at the start of
  * a word only ("not" in "do not", never in "annotations"): each pattern spells such a word after
  * `\b` or white space. Exported for the tests, which compare quietText's scanner with the
@@ -733,13 +914,22 @@ export function quietText(text: string): boolean {
   if (text.length === 0) return true;
   if (!isPlainText(text) || TRIGGER.test(text) || hasLongRun(text)) return false;
   // Respelled (leetspeak, letters spaced out), it may hold a word the analysis needs.
-  const respelling = respelled(text);
-  return respelling === undefined || !TRIGGER.test(respelling);
+  if (!mayRespell(text)) return true;
+  const respelling = respell(text);
+  if (respelling !== undefined && TRIGGER.test(respelling)) return false;
+  // Decoded in place, a text with no trigger word is only its form encoding read (a `+` for a
+  // space: no trigger word holds a space or a `+`, so it makes none); respelled, it may spell one
+  // ("i+g+n+o+r+e": mayRespell counts a `+` between single letters as the space it reads as).
+  const form = text.includes('+') ? formSpaces(text) : undefined;
+  const formRespelling = form === undefined ? undefined : respelled(form);
+  return formRespelling === undefined || !TRIGGER.test(formRespelling);
 }
 
 /**
  * Whether respelled would change `text`: a word of ASCII letters and digits (LEET_WORD) with a
- * letter and a leetspeak digit in it, or single letters in a row as SPACED_LETTERS reads them. One pass, no pattern, nothing allocated: the common answer, no, costs
+ * letter and a leetspeak digit in it, or single letters in a row as SPACED_LETTERS reads them (a
+ * `+` between them counting as a space, as form encoding reads it; then respelled may change
+ * nothing). One pass, no pattern, nothing allocated: the common answer, no, costs
  * a loop over the characters.
  */
 function mayRespell(text: string): boolean {
@@ -764,7 +954,9 @@ function mayRespell(text: string): boolean {
     // A word [start, i) ends here.
     if ((holds & 3) === 3) return true;
     if (i - start === 1 && (holds & 1) === 1) {
-      const sep = start > 0 ? text.charCodeAt(start - 1) : 0;
+      // A `+` counts as a space (form encoding reads it as one: quietText's form reading).
+      const before = start > 0 ? text.charCodeAt(start - 1) : 0;
+      const sep = before === 43 ? 32 : before;
       const chained = lastSingle === start - 2 && (singles === 1 || sep === chainSep) && (sep === 32 || sep === 46 || sep === 95 || sep === 42 || sep === 45);
       singles = chained ? singles + 1 : 1;
       chainSep = sep;
@@ -798,7 +990,11 @@ const SPACED_LETTERS = /(?<![A-Za-z0-9])[A-Za-z](?:([._*-])[A-Za-z](?![A-Za-z0-9
  * spaced letters is matched in one pass (every step of the pattern consumes two characters).
  */
 export function respelled(text: string): string | undefined {
-  if (!mayRespell(text)) return undefined;
+  return mayRespell(text) ? respell(text) : undefined;
+}
+
+/** respelled, once mayRespell has said yes. */
+function respell(text: string): string | undefined {
   let out = text;
   if (/[013457]/.test(text)) out = out.replace(LEET_WORD, (word) => (/[A-Za-z]/.test(word) && /[013457]/.test(word) ? word.replace(/[013457]/g, (d) => LEET[d]!) : word));
   out = out.replace(SPACED_LETTERS, (run) => run.replace(/[ ._*-]/g, ''));
@@ -1028,13 +1224,15 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   for (const { index, run } of longRun ? base64Runs(folded) : []) {
     if (!looksLikeBase64(run)) continue;
     blobRanges.push([index, index + run.length]);
-    const decoded = decodeBase64(run);
+    // Base64 in a cipher is base64 still (rot13 and reversal keep its alphabet): a run that
+    // decodes to no text is tried deciphered.
+    const [label, decoded] = decipheredBase64(run);
     const inner = decoded ? saysOfItsOwn(decoded) : [];
     found.add(
       'encoded-blob',
       inner.length > 0 ? 'high' : 'medium',
       run,
-      () => (inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, index, run.length)}`),
+      () => (inner.length > 0 ? `${label} that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, index, run.length)}`),
       index,
     );
   }
@@ -1082,19 +1280,35 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   // What the text says decoded in place, which no run of it says alone.
   const view = decoding ? decodedInPlace(folded) : undefined;
   if (view !== undefined) newlySaid(found, analyseWhole(view, ciphers, false, respelling), 'text with its encodings decoded', 0, runsSay);
-  // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13): high
+  // Text in a cipher a model undoes when asked (reversed, whole or word by word; rot13; both): high
   // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
   // deciphered again.
   if (ciphers) {
-    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded)];
-    const forms: [number, string, (text: string) => string][] = [
-      [at[0]!, 'reversed text', reversed],
-      [at[0]!, 'text with each word reversed', wordsReversed],
-      [at[1]!, 'rot13 text', rot13],
+    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded), ROT13_REVERSED_TRIGGER.find(folded)];
+    // A text encoded whole, then put in a cipher, shows no cipher word: its encoding as the
+    // cipher writes it wakes the reading too.
+    const forms: [boolean, string, (text: string) => string][] = [
+      [at[0]! >= 0 || reversedEncoded(folded), 'reversed text', reversed],
+      [at[0]! >= 0, 'text with each word reversed', wordsReversed],
+      [at[1]! >= 0 || rot13Encoded(folded), 'rot13 text', rot13],
+      [at[2]! >= 0, 'reversed rot13 text', reversedRot13],
+      [at[2]! >= 0, 'rot13 text with each word reversed', wordsReversedRot13],
     ];
-    for (const [index, label, cipher] of forms) {
+    // What the whole-text readings say: the reading word by word adds only what they do not.
+    const ciphersSay: TextSignal[] = [];
+    for (const [woken, label, cipher] of forms) {
+      if (!woken) continue;
       // What the deciphered text says, its encodings decoded too (an encoding inside a cipher).
-      if (index >= 0) newlySaid(found, analyseWhole(cipher(folded), false, true, false), label, 0, [], cipher);
+      const inner = analyseWhole(cipher(folded), false, true, false);
+      ciphersSay.push(...inner);
+      newlySaid(found, inner, label, 0, [], cipher);
+    }
+    // Cipher words among plain ones (only a text with a cipher word has one); a kind a whole-text
+    // reading said is not said again word by word (a text in one cipher is one finding).
+    const mixed = at.some((index) => index >= 0) ? cipherWordsDeciphered(folded) : undefined;
+    if (mixed !== undefined) {
+      const saidKinds = new Set(ciphersSay.filter((s) => compareSeverity(s.severity, 'medium') >= 0).map((s) => s.kind));
+      newlySaid(found, analyseWhole(mixed, false, true, false).filter((s) => !saidKinds.has(s.kind)), 'text with its cipher words deciphered', 0, ciphersSay);
     }
   }
   // Respelled (leetspeak, spaced-out letters): what that says and the text does not. The
@@ -1337,10 +1551,10 @@ const DETECTOR_WORDS = new Set(['detect', 'detects', 'detection', 'detector', 's
 /**
  * Signals that in a name say what a tool works on, not what it tells the model: a keychain
  * tool (keychain_get, read_keychain), a data-loss-prevention tool (exfiltration_detect,
- * dlp_exfiltration_scan: "exfiltration" next to a detector word; exfiltration_of_ssh_keys is
- * no detector) and a login form (login_data, read as words "login data", is not Chrome's
- * "Login Data" file, which a name can only spell with a space). The same words in a
- * description stay signals; a verb (exfiltrate_data) stays one in a name too. `words` is the
+ * dlp_exfiltration_scan: "exfiltration" next to a detector word, detectsExfiltration;
+ * exfiltration_of_ssh_keys and exfiltration_of_ssh_keys_check are no detector) and a login
+ * form (login_data, read as words "login data", is not Chrome's "Login Data" file, which a
+ * name can only spell with a space). The same words in a description stay signals; a verb (exfiltrate_data) stays one in a name too. `words` is the
  * name as words; `reading` is true for a reading other than the name as written.
  */
 function capabilityNoun(kind: SignalKind, matched: string | undefined, words: string, reading: boolean): boolean {
@@ -1349,7 +1563,26 @@ function capabilityNoun(kind: SignalKind, matched: string | undefined, words: st
   if (kind === 'sensitive-path') return value === 'keychain' || (reading && /^login\s+data$/.test(value));
   // The match runs on through word characters: exfiltration_detect, exfiltrationDetect.
   if (kind !== 'network-egress' || !value.startsWith('exfiltration')) return false;
-  return words.toLowerCase().split(' ').some((w) => DETECTOR_WORDS.has(w));
+  return detectsExfiltration(words);
+}
+
+/**
+ * Whether every "exfiltrat…" word of a name (as words) is the noun "exfiltration" with a detector
+ * word next to it, before ("data" between them allowed: detect_data_exfiltration) or after:
+ * what a detector works on (exfiltration_alerts, dlp_exfiltration_scan, detectExfiltration),
+ * not an act with a detector word tacked on elsewhere (exfiltration_of_ssh_keys_check,
+ * perform_exfiltration_of_user_data_then_report).
+ */
+function detectsExfiltration(words: string): boolean {
+  const list = words.toLowerCase().split(' ');
+  let found = false;
+  for (let i = 0; i < list.length; i++) {
+    if (!list[i]!.startsWith('exfiltrat')) continue;
+    const before = list[i - 1] === 'data' ? list[i - 2] : list[i - 1];
+    if (list[i] !== 'exfiltration' || !(DETECTOR_WORDS.has(before ?? '') || DETECTOR_WORDS.has(list[i + 1] ?? ''))) return false;
+    found = true;
+  }
+  return found;
 }
 
 /**

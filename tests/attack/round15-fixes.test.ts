@@ -6,11 +6,12 @@
  *   4. check report files: all or none, stdout only after (commits a9cf4d4, 20668c0)
  * Properties that hold are plain tests; findings are `it.skip('OPEN: …')` with their reproduction.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cmd/program.js';
 import { scanText } from '../../src/safety/index.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 
@@ -634,5 +635,146 @@ describe('3. init', () => {
     const before = tree(dir);
     expect((await runCli(['init', '--force'], { cwd: dir })).code).toBe(2);
     expect(tree(dir)).toEqual(before);
+  });
+});
+
+// ————————————————————————————————————————————————————————————————————————————————
+// 4. check report files: all written or none left; stdout (json, junit) only after
+// ————————————————————————————————————————————————————————————————————————————————
+
+describe('4. check report files', () => {
+  const REPORT_FLAGS = ['--junit', '--json', '--markdown', '--sarif'] as const;
+  let dir: string;
+  let lockBytes: Buffer;
+  const live = ['--', 'node', 'srv.mjs', '--mode=ok'];
+  const env = { PATH: process.env.PATH, HOME: scratch.dir };
+  beforeAll(async () => {
+    dir = join(scratch.dir, 'check');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(hostile, join(dir, 'srv.mjs'));
+    expect((await runCli(['lock', ...live], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(['keygen', '--out-dir', 'k'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(['sign', '--key', 'k/mcptrust.key'], { cwd: dir, env })).code).toBe(0);
+    mkdirSync(join(dir, 'ring'));
+    copyFileSync(join(dir, 'k/mcptrust.pub'), join(dir, 'ring/team.pub'));
+    symlinkSync('mcp-lock.json', join(dir, 'lock-link.json'));
+    linkSync(join(dir, 'mcp-lock.json'), join(dir, 'lock-hard.json'));
+    symlinkSync('.', join(dir, 'here'));
+    symlinkSync(join(scratch.dir, 'check-nowhere'), join(dir, 'dangling-dir'));
+    lockBytes = readFileSync(join(dir, 'mcp-lock.json'));
+  }, 60_000);
+
+  it('every non-empty set of report flags with one of them unwritable (a folder, a missing parent, a dangling link on the way): exit 2, no report left, stdout empty for json/junit', async () => {
+    const kinds = [
+      ['a folder', (name: string) => (mkdirSync(join(dir, 'out', name), { recursive: true }), `out/${name}`), /: EISDIR$/m],
+      ['a missing parent', (name: string) => `out/missing/${name}`, /: ENOENT$/m],
+      ['a dangling link on the way', (name: string) => `dangling-dir/${name}`, /: ENOENT$/m],
+    ] as const;
+    const formats = ['json', 'junit', 'text'] as const;
+    let n = 0;
+    for (let mask = 1; mask < 16; mask++) {
+      const flags = REPORT_FLAGS.filter((_, i) => mask & (1 << i));
+      for (const bad of flags) {
+        const [kind, make, message] = kinds[n % 3]!;
+        const format = formats[n % 3]!;
+        n++;
+        const tag = `c${n}`;
+        rmSync(join(dir, 'out'), { recursive: true, force: true });
+        mkdirSync(join(dir, 'out'));
+        const args = flags.flatMap((f) => [f, f === bad ? make(`${tag}${f}`) : `out/${tag}${f}`]);
+        const r = await runCli(['check', '--format', format, ...args, ...live], { cwd: dir, env });
+        const what = `${format} ${args.join(' ')} (${kind})`;
+        expect(r.code, what).toBe(2);
+        expect(r.stderr, what).toMatch(new RegExp(`^error: cannot write .*${tag}${bad}: `, 'm'));
+        expect(r.stderr, what).toMatch(message);
+        if (format === 'text') expect(r.stdout, what).toContain('check passed');
+        else expect(r.stdout, what).toBe('');
+        // No report of this run is left: out/ holds at most the folder in the way, empty.
+        expect(tree(join(dir, 'out')).filter((e) => !e.startsWith('d ')), what).toEqual([]);
+      }
+    }
+    expect(n).toBe(32);
+    expect(readFileSync(join(dir, 'mcp-lock.json')).equals(lockBytes)).toBe(true);
+  });
+
+  it('--format json and junit write stdout only once all four files are on disk', async () => {
+    for (const format of ['json', 'junit']) {
+      rmSync(join(dir, 'all'), { recursive: true, force: true });
+      mkdirSync(join(dir, 'all'));
+      const files = REPORT_FLAGS.map((f) => join(dir, 'all', `r${f}`));
+      const seen: boolean[] = [];
+      let stdout = '';
+      const code = await run(['check', '--format', format, ...REPORT_FLAGS.flatMap((f, i) => [f, files[i]!]), ...live], {
+        stdout: { write: (s: string) => void (seen.push(files.every((f) => existsSync(f))), (stdout += s)), isTTY: false },
+        stderr: { write: () => undefined, isTTY: false },
+        env,
+        cwd: dir,
+      });
+      expect(code).toBe(0);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every(Boolean)).toBe(true);
+      if (format === 'json') expect(JSON.parse(stdout)).toMatchObject({ passed: true });
+      else expect(stdout).toMatch(/^<\?xml/);
+      // The file and stdout tell the same run.
+      expect(readFileSync(files[format === 'json' ? 1 : 0]!, 'utf8')).toBe(stdout);
+    }
+  });
+
+  it.each<[string, string[], RegExp]>([
+    ['--json mcp-lock.json', ['--json', 'mcp-lock.json'], /^error: --json mcp-lock\.json is the lockfile; mcptrust never writes over an input \(write it to another file\)\n$/],
+    ['--markdown ./mcp-lock.json', ['--markdown', './mcp-lock.json'], /--markdown \.\/mcp-lock\.json is the lockfile/],
+    ['--junit through a symlink', ['--junit', 'lock-link.json'], /--junit lock-link\.json is the lockfile/],
+    ['--sarif a hard link', ['--sarif', 'lock-hard.json'], /--sarif lock-hard\.json is the lockfile/],
+    ['--json through a linked folder', ['--json', 'here/mcp-lock.json'], /--json here\/mcp-lock\.json is the lockfile/],
+    ['--lock given through a link, report the real file', ['--lock', 'lock-link.json', '--json', 'mcp-lock.json'], /--json mcp-lock\.json is the lockfile/],
+    ['the signature (--key)', ['--key', 'k/mcptrust.pub', '--markdown', 'mcp-lock.json.sig'], /--markdown mcp-lock\.json\.sig is the signature file/],
+    ['the signature (--keyring)', ['--keyring', 'ring', '--junit', 'mcp-lock.json.sig'], /--junit mcp-lock\.json\.sig is the signature file/],
+    ['a trusted key', ['--key', 'k/mcptrust.pub', '--sarif', 'k/mcptrust.pub'], /--sarif k\/mcptrust\.pub is a trusted key/],
+    ['--json x --markdown x', ['--json', 'x.out', '--markdown', 'x.out'], /^error: --json and --markdown name the same file \(x\.out\); give each report its own file\n$/],
+    ['--junit x --sarif ./here/x', ['--junit', 'x.out', '--sarif', './here/x.out'], /--junit and --sarif name the same file/],
+  ])('a report onto an input or onto another report: %s → exit 2 before anything runs, the lockfile intact', async (_label, args, message) => {
+    const r = await runCli(['check', '--format', 'json', ...args, ...live], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(readFileSync(join(dir, 'mcp-lock.json')).equals(lockBytes)).toBe(true);
+    expect(existsSync(join(dir, 'x.out'))).toBe(false);
+  });
+
+  it('a report path that is a dangling link replaces the link (its target is not created), exit 0', async () => {
+    symlinkSync(join(scratch.dir, 'check-target'), join(dir, 'dangling.json'));
+    const r = await runCli(['check', '--json', 'dangling.json', ...live], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(scratch.dir, 'check-target'))).toBe(false);
+    expect(lstatSync(join(dir, 'dangling.json')).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'dangling.json'), 'utf8'))).toMatchObject({ passed: true });
+  });
+
+  it.skip('OPEN: a report onto a key of the --keyring folder replaces the trusted key: `check --keyring ring --json ring/team.pub -- node srv.mjs --mode=ok`; observed: exit 0 and ring/team.pub is now the JSON report (the next check exits 2 on a malformed key); expected: exit 2 "--json ring/team.pub is a trusted key; mcptrust never writes over an input", as for --key', async () => {
+    const r = await runCli(['check', '--keyring', 'ring', '--json', 'ring/team.pub', ...live], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(readFileSync(join(dir, 'ring/team.pub')).equals(readFileSync(join(dir, 'k/mcptrust.pub')))).toBe(true);
+  });
+
+  it.skip('OPEN: a report onto the server\'s own pinned script replaces it: `check --json srv.mjs -- node srv.mjs --mode=ok` (srv.mjs is the local artifact the lockfile pins); observed: exit 0, srv.mjs is now the JSON report; expected: exit 2, the file named as the pinned server file (an input of the live check)', async () => {
+    const other = join(scratch.dir, 'check-srv');
+    mkdirSync(other, { recursive: true });
+    copyFileSync(join(dir, 'srv.mjs'), join(other, 'srv.mjs'));
+    copyFileSync(join(dir, 'mcp-lock.json'), join(other, 'mcp-lock.json'));
+    const r = await runCli(['check', '--json', 'srv.mjs', ...live], { cwd: other, env });
+    expect(r.code).toBe(2);
+    expect(readFileSync(join(other, 'srv.mjs')).equals(readFileSync(hostile))).toBe(true);
+  });
+
+  it.skip('OPEN: a report path that is a FIFO or a device is replaced by a regular file (writeFileAtomic renames over the node): `mkfifo p; check --json p …` (or, as root, a char device made with mknod; /dev/stdout, a link in the writable /dev, is replaced the same way, and `--junit /dev/stdout`, a CI idiom, either replaces it as root or fails EACCES); observed: exit 0 and p is a regular file; expected: the report written into the FIFO/device, or exit 2 refusing a path that is not a regular file, the node left as it was', async () => {
+    spawnSync('mkfifo', [join(dir, 'p')]);
+    expect(lstatSync(join(dir, 'p')).isFIFO()).toBe(true);
+    const reader = spawn('cat', [join(dir, 'p')], { stdio: 'ignore' }); // so a write into it never waits
+    try {
+      await runCli(['check', '--json', 'p', ...live], { cwd: dir, env });
+      expect(lstatSync(join(dir, 'p')).isFIFO()).toBe(true);
+    } finally {
+      reader.kill();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { printable } from '../../../src/util/text.js';
 import { CONFUSABLE_TO_ASCII } from '../../../src/safety/confusables.js';
 // The list of words a deciphered text needs is the definition under test, shared; the patterns
 // built from it here are this file's own.
-import { CIPHER_PLAIN_WORDS } from '../../../src/safety/index.js';
+import { CIPHER_PLAIN_WORDS, CIPHER_ROT13_REVERSED_WORDS } from '../../../src/safety/index.js';
 
 /**
  * Text-safety analysis shared by `diff` (security axis), the MTF description controls (CD-03,
@@ -268,7 +268,7 @@ const PERCENT_RUN = /(?:%[0-9a-fA-F]{2}){12,}/gu;
 const ENTITY_RUN = /(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});){6,}/gu;
 const decodePercent = (run: string) => Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8');
 const decodeEntities = (run: string) =>
-  run.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g, (_, h, d) => {
+  run.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g, (_, h, d) => {
     const code = h ? parseInt(h, 16) : parseInt(d, 10);
     return code > 0x10ffff ? '\ufffd' : String.fromCodePoint(code);
   });
@@ -459,11 +459,44 @@ const REVERSED_AT = new RegExp(
   'i',
 );
 const ROT13_AT = cipherPattern(LETTERED.map(rot13));
+// Reversed and in rot13 (round 14): the rot13 of each word backwards at the end of a run of letters.
+const ROT13_REVERSED_AT = new RegExp(CIPHER_ROT13_REVERSED_WORDS.map((w) => `${escapeRe(reversed(rot13(w)))}${/^\w/.test(w) ? '(?![A-Za-z])' : ''}`).join('|'), 'i');
+// Encodings as a cipher writes them (round 14): in rot13, two %HH in a row with a hex letter
+// rotated to n–s, \kHH, &#kH; reversed, two HH% in a row after neither a hex digit nor %, two HHx\, ;NN#& or ;HHx#&.
+const ROT13_ENCODING = /%(?:[n-s][0-9a-fn-s]%[0-9a-fn-s]{2}|[0-9a-f][n-s]%[0-9a-fn-s]{2}|[0-9a-f]{2}%(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|\\k[0-9a-fn-s]{2}|&#k[0-9a-fn-s]/i;
+const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\|;(?:[0-9]{1,7}|[0-9a-f]{1,6}x)#&/i;
+// A word of letters alone of CIPHER_PLAIN_WORDS (of CIPHER_ROT13_REVERSED_WORDS) at the start of a text.
+const STARTS_PLAIN_WORD = new RegExp(`^(?:${CIPHER_PLAIN_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
+const STARTS_ROT13_REVERSED_WORD = new RegExp(`^(?:${CIPHER_ROT13_REVERSED_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
+/** Each run of letters that is a cipher of a word of CIPHER_PLAIN_WORDS of letters alone, deciphered: rot13 (at its start, after no word character), reversed or reversed-rot13 (at its end); undefined with none. */
+function cipherWordsDeciphered(text: string): string | undefined {
+  let changed = false;
+  const out = text.replace(/[A-Za-z]+/g, (run: string, at: number) => {
+    const d = !/[A-Za-z0-9_]/.test(text[at - 1] ?? '') && STARTS_PLAIN_WORD.test(rot13(run)) ? rot13(run) : STARTS_PLAIN_WORD.test(reversed(run)) ? reversed(run) : STARTS_ROT13_REVERSED_WORD.test(rot13(reversed(run))) ? rot13(reversed(run)) : undefined;
+    if (d === undefined) return run;
+    changed = true;
+    return d;
+  });
+  return changed ? out : undefined;
+}
 
-/** The text with every escape, URL encoding and character reference decoded in place; undefined with none. */
+/** The text with every escape, URL encoding and character reference decoded in place, up to three rounds (double encoding); undefined with none. */
 function decodedInPlace(text: string): string | undefined {
-  const any = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+|(?:%[0-9a-fA-F]{2})+|(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});)+/g;
-  if (!any.test(text)) return undefined;
+  let out: string | undefined;
+  for (let round = 0; round < 3; round++) {
+    const next = decodedOnce(out ?? text);
+    if (next === undefined) break;
+    out = next;
+  }
+  return out;
+}
+
+function decodedOnce(input: string): string | undefined {
+  // `&amp;…#` is `&#` (double HTML encoding); a reference's `;` may be missing, as HTML reads it.
+  // Form encoding: a `+` between two characters that are neither white space nor `+` is a space.
+  const text = input.replace(/(?<=[^\x00-\x20+])\+(?=[^\x00-\x20+])/g, ' ').replace(/&(?:amp;)+#/gi, '&#');
+  const any = /(?:\\x[0-9a-fA-F]{2}|\\[0-3][0-7]{2}|\\u[0-9a-fA-F]{4}|\\u\{[0-9a-fA-F]{1,6}\})+|(?:%[0-9a-fA-F]{2})+|(?:&#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7});?)+/g;
+  if (!any.test(text)) return text === input ? undefined : text;
   return text.replace(any, (run) => (run.startsWith('\\') ? decodeEscapes(run) : run.startsWith('%') ? decodePercent(run) : decodeEntities(run)));
 }
 
@@ -538,13 +571,18 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   for (const m of folded.matchAll(BASE64_RUN)) {
     if (!looksLikeBase64(m[0])) continue;
     blobRanges.push([m.index, m.index + m[0].length]);
-    const decoded = decodeBase64(m[0]);
+    // No text: tried in rot13, then reversed (without its `=`).
+    const plainDecoded = decodeBase64(m[0]);
+    const rotDecoded = plainDecoded === undefined ? decodeBase64(rot13(m[0])) : undefined;
+    const backDecoded = plainDecoded === undefined && rotDecoded === undefined ? decodeBase64(reversed(m[0].replace(/=+$/, ''))) : undefined;
+    const decoded = plainDecoded ?? rotDecoded ?? backDecoded;
+    const label = plainDecoded !== undefined ? 'base64' : rotDecoded !== undefined ? 'rot13 base64' : 'reversed base64';
     const inner = decoded ? scanText(decoded).filter((s) => compareSeverity(s.severity, s.kind === 'encoded-blob' ? 'high' : 'medium') >= 0) : [];
     found.add(
       'encoded-blob',
       inner.length > 0 ? 'high' : 'medium',
       m[0],
-      () => (inner.length > 0 ? `base64 that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`),
+      () => (inner.length > 0 ? `${label} that decodes to: ${printable(decoded!, 70)}` : `encoded run ${excerpt(folded, m.index, m[0].length)}`),
       m.index,
     );
   }
@@ -583,7 +621,7 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
     }
   }
-  // The text with its encodings decoded in place (once).
+  // The text with its encodings decoded in place (up to three rounds: double encoding).
   const view = decoding ? decodedInPlace(folded) : undefined;
   if (view !== undefined) newlySaid(found, analyseText(view, ciphers, false, respelling), 'text with its encodings decoded', runsSay);
   // Reversed (whole, or word by word) and rot13 text: high when, deciphered (once), it says
@@ -591,14 +629,24 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   if (ciphers) {
     const r = REVERSED_AT.test(folded);
     const t = ROT13_AT.test(folded);
+    const rt = ROT13_REVERSED_AT.test(folded);
+    const ciphersSay: TextSignal[] = [];
     for (const [m, label, decipher] of [
-      [r, 'reversed text', reversed],
+      [r || REVERSED_ENCODING.test(folded), 'reversed text', reversed],
       [r, 'text with each word reversed', wordsReversed],
-      [t, 'rot13 text', rot13],
+      [t || ROT13_ENCODING.test(folded), 'rot13 text', rot13],
+      [rt, 'reversed rot13 text', (x: string) => reversed(rot13(x))],
+      [rt, 'rot13 text with each word reversed', (x: string) => wordsReversed(rot13(x))],
     ] as const) {
       if (!m) continue;
-      newlySaid(found, analyseText(decipher(folded), false, true, false), label, [], decipher);
+      const inner = analyseText(decipher(folded), false, true, false);
+      ciphersSay.push(...inner);
+      newlySaid(found, inner, label, [], decipher);
     }
+    // Each word that is a cipher of a word deciphered (no gate: a text without one is unchanged).
+    const mixed = cipherWordsDeciphered(folded);
+    const saidKinds = ciphersSay.filter((x) => compareSeverity(x.severity, 'medium') >= 0).map((x) => x.kind);
+    if (mixed !== undefined) newlySaid(found, analyseText(mixed, false, true, false).filter((x) => !saidKinds.includes(x.kind)), 'text with its cipher words deciphered', ciphersSay);
   }
   // Respelled: leetspeak and spaced-out letters.
   const respelling_ = respelling ? respelled(folded) : undefined;
@@ -687,7 +735,7 @@ function nameTextSignals(name: string, out: TextSignal[]): void {
       if (rank[s.severity] < rank.medium || out.some((o) => o.kind === s.kind)) continue;
       if (path !== name && i === texts.length - 1 && s.kind !== 'sensitive-path') continue;
       // A name that names its subject: keychain_get, exfiltration_detect.
-      const detector = /(?:^| )(?:detect|detects|detection|detector|scan|scanner|scans|alert|alerts|monitor|monitoring|prevent|prevention|check|checks|guard|protect|protection|dlp|audit|block|risk|report|reports)(?: |$)/i.test(words);
+      const detector = detectorWords(words);
       if (s.kind === 'sensitive-path' && (/^keychain$/i.test(s.value ?? '') || (i > 0 && /^login\s+data$/i.test(s.value ?? '')))) continue;
       if (s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? '') && detector) continue;
       out.push({ kind: s.kind, severity: s.severity, evidence: `the name says: ${s.evidence}`, ...(s.value !== undefined ? { value: s.value } : {}) });
@@ -721,11 +769,20 @@ export function keyText(key: string): TextSignal[] {
   return scanText(key).filter((s) => !(s.kind === 'sensitive-path' && /^keychain$/i.test(s.value ?? '')) && !(s.kind === 'network-egress' && /^exfiltration/i.test(s.value ?? '') && detector));
 }
 
-/** Whether the name `key`, as words, holds a detector word (scan, alert, dlp…). */
+/** Whether the name `key`, as words, has each "exfiltrat…" word the noun "exfiltration" next to a detector word (scan, alert, dlp…; "data" between allowed before it). */
 export function namesDetector(key: string): boolean {
   const words = key.replace(/[_.-]+/g, ' ').replace(/(?<=[A-Za-z])[0-9]+(?=[A-Za-z])/g, ' ').replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[a-z])|(?<=[A-Z])(?=[A-Z][a-z])/g, ' ');
-  const detector = /(?:^| )(?:detect|detects|detection|detector|scan|scanner|scans|alert|alerts|monitor|monitoring|prevent|prevention|check|checks|guard|protect|protection|dlp|audit|block|risk|report|reports)(?: |$)/i.test(words);
-  return detector;
+  return detectorWords(words);
+}
+
+/** namesDetector of a name already as words. */
+function detectorWords(words: string): boolean {
+  const D = '(?:detect|detects|detection|detector|scan|scanner|scans|alert|alerts|monitor|monitoring|prevent|prevention|check|checks|guard|protect|protection|dlp|audit|block|risk|report|reports)';
+  // Every exfiltrat… word, with the words around it.
+  const all = [...` ${words.toLowerCase()} `.matchAll(/(?<= )exfiltrat[^ ]*(?= )/g)];
+  const next = new RegExp(`^ ${D}(?: |$)`);
+  const prior = new RegExp(`(?:^| )${D} (?:data )?$`);
+  return all.length > 0 && all.every((m) => m[0] === 'exfiltration' && (next.test(` ${words.toLowerCase()} `.slice(m.index + m[0].length)) || prior.test(` ${words.toLowerCase()} `.slice(0, m.index))));
 }
 
 /**
