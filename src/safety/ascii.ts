@@ -204,7 +204,13 @@ export class AsciiWordSet {
     if (!(c < 128)) return false;
     const before = i > 0 ? text.charCodeAt(i - 1) : 0;
     if (WORD_CHAR[c] === 1 && before < 128 && WORD_CHAR[before] === 1) return false;
-    for (const w of this.buckets[c] ?? []) {
+    if (this.singles[c] === 1) return true;
+    const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    const at = next < 128 ? this.index[c * 128 + next]! : 0;
+    if (at === 0) return false;
+    const list = this.lists[at]!;
+    for (let k = 0; k < list.length; k++) {
+      const w = list[k]!;
       if (i + w.length > text.length) continue;
       let j = 1;
       for (; j < w.length; j++) {
@@ -223,10 +229,15 @@ export class AsciiWordSet {
    */
   endsAt(text: string, i: number): boolean {
     const c = text.charCodeAt(i);
-    if (this.backBuckets === undefined || !(c < 128)) return false;
+    if (this.backIndex === undefined || !(c < 128)) return false;
     const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
     if (WORD_CHAR[c] === 1 && next < 128 && LETTER[next] === 1) return false;
-    for (const w of this.backBuckets[c] ?? []) {
+    const before = i > 0 ? text.charCodeAt(i - 1) : 0;
+    const back = this.backIndex[c * 128 + (before < 128 ? before : 0)]!;
+    if (back === 0) return false;
+    const list = this.backLists[back]!;
+    for (let k = 0; k < list.length; k++) {
+      const w = list[k]!;
       if (w.length > i + 1) continue;
       let j = 1;
       for (; j < w.length; j++) {
