@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { lstatSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
+import { join as joinPath, resolve as resolvePath } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout } from '../options.js';
@@ -111,6 +112,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
       ['the agent config', options.config],
       ...options.policy.map((f) => ['a policy file', f] as const),
       ...options.key.map((f) => ['a trusted key', f] as const),
+      ...keyringFiles(io.cwd, options.keyring).map((f) => ['a trusted key', f] as const),
     ],
   );
 
@@ -252,6 +254,16 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   }
   if (options.format !== 'text') await printVerdict();
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
+}
+
+/** The files of a --keyring folder (each may be a trusted key); none when it cannot be listed (loading the keys says why). */
+function keyringFiles(cwd: string, keyring: string | undefined): string[] {
+  if (keyring === undefined) return [];
+  try {
+    return readdirSync(resolvePath(cwd, keyring)).map((name) => joinPath(keyring, name));
+  } catch {
+    return [];
+  }
 }
 
 /** Whether anything is at `path`, a dangling or looping symlink included (lstat does not follow it). */

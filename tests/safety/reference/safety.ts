@@ -158,21 +158,21 @@ const INSTRUCTION_RULES: Rule[] = [
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:obey|comply|do\s{1,8}(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)|(?:follow|execute|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8})?(?:instructions?|directions?|orders?)|(?:follow|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8})?steps)\b|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:follow|execute|run|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)(?=\s{0,8}(?:[.,;:!]|$))/giu,
+      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
     hints: ['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'base64', 'base-64'],
   },
   {
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:obey|comply|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message))(?=\s{0,8}(?:[.,;:!]|$)))/giu,
+      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
     hints: ['backward', 'reverse'],
   },
   {
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\b(?:follow|obey|carry\s{1,8}out|comply\s{1,8}with|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?|these\s{1,8}|those\s{1,8})?(?:(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\s{1,8}(?:instructions?|directions?|orders?|message|text|commands?)|(?:instructions?|directions?|orders?)\s{1,8}(?:hidden|encoded|concealed))\b|\b(?:do|follow|obey)\s{1,8}what(?:ever)?\s{1,8}the\s{1,8}(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\b[^.\n]{0,40}?\b(?:says?|tells?|instructs?|asks?)\b/giu,
+      /\b(?:follow|obey|carry\s{1,8}out|comply\s{1,8}with|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\s{1,8}(?:instructions?|directions?|orders?|commands?)|(?:instructions?|directions?|orders?)\s{1,8}(?:hidden|encoded|concealed))\b|\b(?:execute|run)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:hidden|secret|obfuscated|concealed)\s{1,8}(?:instructions?|commands?)\b|\b(?:do|follow|obey)\s{1,8}what(?:ever)?\s{1,8}the\s{1,8}(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\b[^.\n]{0,40}?\b(?:says?|tells?|instructs?|asks?)\b/giu,
     hints: ['hidden', 'decoded', 'deciphered', 'decrypted', 'encoded', 'reversed', 'unscrambled', 'secret', 'obfuscated', 'concealed', 'base64', 'base-64', 'rot13', 'rot-13'],
   },
 ];
@@ -616,10 +616,18 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   }
   // Look-alike letters inside otherwise Latin words ("pаssword" with a Cyrillic а).
   if (!plain) {
+    // Look-alike letters read as the Latin they look like.
+    let latin = '';
+    let from = 0;
     for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
       if (/^[\x00-\x7f]*$/.test(word[0])) continue;
-      if (isMixedScriptSpoof(word[0])) found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
+      if (isMixedScriptSpoof(word[0])) {
+        found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
+        latin += folded.slice(from, word.index) + asciiSkeleton(word[0])!;
+        from = word.index + word[0].length;
+      }
     }
+    if (from > 0) newlySaid(found, analyseText(latin + folded.slice(from), ciphers, decoding, respelling), 'text with its look-alike letters read as Latin', []);
   }
   // The text with its encodings decoded in place (up to three rounds: double encoding).
   const view = decoding ? decodedInPlace(folded) : undefined;
