@@ -113,9 +113,12 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
   return env;
 }
 
+/** Interpreters that read NODE_OPTIONS and --env-file as node does. */
+const NODE_LIKE = new Set(['node', 'nodejs', 'tsx', 'ts-node']);
+
 async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
+  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, readFileSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
     await Promise.all([
       import('node:path'),
       import('node:os'),
@@ -213,14 +216,41 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
       return undefined;
     };
     const lookup = (recorded: string) => {
-      const path = expandVariables(recorded, io.env, `${who} pinned file`, undefined, substituted);
+      const expanded = expandVariables(recorded, io.env, `${who} pinned file`, undefined, substituted);
+      // A `file:` URL preload is pinned as written (`file://${HOME}/hook.mjs`): its file.
+      let path = expanded;
+      if (/^file:/i.test(expanded)) {
+        try {
+          path = fileURLToPath(expanded);
+        } catch {
+          // not a local file URL: looked up as written, and not found
+        }
+      }
       if (isAbsolute(path) || path.includes('/') || path.includes('\\')) return resolve(lockDir, path);
       return onPath(path) ?? resolve(lockDir, path);
     };
     // The pinned files must be the very files this line runs: a line edited to run another
     // script, or to load another preload, is refused before anything is hashed or started.
-    const { launchedFiles } = await import('../../src/artifact/local.js');
+    const [{ launchedFiles }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('node:url')]);
     const written = parseLaunch(server.transport.command, server.transport.args);
+    // Code node loads from its environment is code too: NODE_OPTIONS given to the server, or set
+    // by an --env-file of the line, may preload a file the pin does not name.
+    if (launch.kind === 'local' && NODE_LIKE.has(launch.interpreter ?? '')) {
+      const loads = (options: string) => /(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)(?:[\s=]|$)/.test(options);
+      if (env.NODE_OPTIONS !== undefined && loads(env.NODE_OPTIONS)) throw new RunError('NOT_PINNED', `${who}: its NODE_OPTIONS loads code (--require, --import or a loader) that the lock's local pin does not name; put the preload on the launch line and lock it again. Nothing was started`);
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i]!;
+        const file = arg === '--env-file' || arg === '--env-file-if-exists' ? args[i + 1] : /^--env-file(?:-if-exists)?=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : undefined;
+        if (file === undefined) continue;
+        let text = '';
+        try {
+          text = readFileSync(resolve(lockDir, file)).subarray(0, 1024 * 1024).toString('utf8');
+        } catch {
+          continue; // node reports a missing env file itself
+        }
+        if (/^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*=/m.test(text)) throw new RunError('NOT_PINNED', `${who}: its env file ${printable(file, 200)} sets NODE_OPTIONS, which can load code the lock's local pin does not name; nothing was started`);
+      }
+    }
     const runs = launchedFiles(launch, written, lockDir);
     if (runs === undefined) throw new RunError('NOT_PINNED', `${who}: its launch line reads differently once its variables are expanded; lock it again. Nothing was started`);
     const pinned = (artifact.files ?? []).map((f) => f.path);

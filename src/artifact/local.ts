@@ -71,6 +71,7 @@ export function launchedFiles(launch: LocalLaunch | PathLaunch, written: Launch,
   if (written.kind !== launch.kind) return undefined;
   if (launch.kind === 'path') return [(written as PathLaunch).command];
   const writtenLocal = written as LocalLaunch;
+  if (!sameShape(writtenLocal, launch)) return undefined;
   const paths = [recordedPath(resolve(lockDir, launch.file), lockDir, writtenLocal.file)];
   for (const [i, preload] of (launch.preloads ?? []).entries()) {
     const shown = writtenLocal.preloads?.[i]?.file ?? preload.file;
@@ -79,6 +80,17 @@ export function launchedFiles(launch: LocalLaunch | PathLaunch, written: Launch,
     if (!paths.includes(recorded)) paths.push(recorded);
   }
   return paths;
+}
+
+/**
+ * Whether a line and the same line with its `${VAR}` expanded name their script and path
+ * preloads at the same places: otherwise a preload that is a path only once expanded would be
+ * recorded under another preload's name. The caller pins nothing then.
+ */
+export function sameShape(written: LocalLaunch, started: LocalLaunch): boolean {
+  const a = written.preloads ?? [];
+  const b = started.preloads ?? [];
+  return written.fileArgIndex === started.fileArgIndex && a.length === b.length && a.every((p, i) => p.argIndex === b[i]!.argIndex);
 }
 
 /** The path of a `file:` URL preload; a URL that is not a local file cannot be pinned (input error). */

@@ -100,8 +100,9 @@ const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : t
 /** `python`, `python3`, `python3.12`, `py` (the Windows launcher). */
 function isPython(name: string): boolean {
   if (name === 'py') return true;
-  if (!name.startsWith('python')) return false;
-  const version = name.slice('python'.length);
+  const prefix = name.startsWith('python') ? 'python' : name.startsWith('pypy') ? 'pypy' : undefined;
+  if (prefix === undefined) return false;
+  const version = name.slice(prefix.length);
   return [...version].every((c) => c === '.' || (c >= '0' && c <= '9'));
 }
 
@@ -275,6 +276,9 @@ export function isPathSpecifier(value: string): boolean {
   if (value.startsWith('./') || value.startsWith('../') || value.startsWith('/') || value.startsWith('.\\') || value.startsWith('..\\') || value.startsWith('\\')) return true;
   if (value === '.' || value === '..') return true;
   if (value.startsWith('file:')) return true;
+  // As written in a config, before expansion: `${HOME}/pre.cjs` (a variable that expands to a
+  // module name makes the expanded line read differently, and nothing is pinned).
+  if (value.startsWith('${') && (value.includes('/') || value.includes('\\'))) return true;
   const drive = value.charCodeAt(0) | 0x20;
   return value.length > 2 && drive >= 0x61 && drive <= 0x7a && value[1] === ':' && (value[2] === '\\' || value[2] === '/');
 }
@@ -323,13 +327,18 @@ const SHELL: InterpreterTable = {
 };
 /** Script interpreters: `ruby server.rb`, `perl server.pl`, `php server.php`; `-e`/`-r` code is not a file. */
 const SCRIPT: InterpreterTable = {
-  values: set('-I', '-d', '-c'),
-  flags: set('-w', '-W', '-T', '-t', '-n', '-q', '-U'),
+  // -c (check syntax) and -d (debugger) are flags in perl and ruby: the next word is the script.
+  values: set('-I'),
+  flags: set('-w', '-W', '-T', '-t', '-n', '-q', '-U', '-c', '-d'),
   inline: set('-e', '-E', '-r', '-i', '-'),
 };
 
 /** Commands that run something they do not name as a file (or whose target is a build, a service). */
-const RUNNERS = new Set(['env', 'sudo', 'doas', 'cmd', 'powershell', 'pwsh', 'go', 'cargo', 'dotnet', 'make', 'just', 'npm-run-all', 'exec', 'nohup', 'time', 'xargs', 'ssh', 'kubectl', 'nix', 'mise', 'asdf']);
+const RUNNERS = new Set([
+  'env', 'sudo', 'doas', 'cmd', 'powershell', 'pwsh', 'go', 'cargo', 'dotnet', 'make', 'just', 'npm-run-all', 'exec', 'nohup', 'time', 'xargs', 'ssh', 'kubectl', 'nix', 'mise', 'asdf',
+  // Wrappers that run the command after them (pinning the wrapper would pin none of the server).
+  'timeout', 'nice', 'ionice', 'stdbuf', 'chrt', 'taskset', 'setsid', 'unbuffer', 'caffeinate', 'xvfb-run', 'firejail', 'bwrap', 'systemd-run', 'flock', 'chroot', 'runuser', 'su', 'script', 'watch', 'strace', 'ltrace', 'valgrind', 'gdb', 'catchsegv', 'prlimit', 'unshare', 'nsenter', 'sg', 'newgrp',
+]);
 
 /**
  * `node [opts] <script> [args]` and the like. The Deno-style permission flags that carry their
@@ -350,6 +359,9 @@ function parseInterpreter(interpreter: string, args: readonly string[], table: I
     const scan = scanOptions(args, i, table);
     for (const option of scan.options) {
       if (option.value === undefined || !table.preload?.has(option.name)) continue;
+      // Code written into the line (`--import=data:text/javascript,…`) or fetched (`https://…`):
+      // nothing on disk to pin, as with -e.
+      if (/^data:/i.test(option.value) || (option.value.includes('://') && !/^file:/i.test(option.value))) return { kind: 'unknown', note: `${interpreter} ${clip(option.name)} ${clip(option.value)}: loads code that is not a file; not pinned` };
       if (isPathSpecifier(option.value)) preloads.push({ file: option.value, argIndex: option.index + offset });
       else modulePreloads.push(option.value);
     }
