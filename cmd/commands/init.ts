@@ -41,7 +41,7 @@ Examples:
 
 async function runInit(options: InitOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ existsSync, mkdirSync, rmdirSync, rmSync, statSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
+  const [{ existsSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
     await Promise.all([
       import('node:fs'),
       import('node:path'),
@@ -72,15 +72,21 @@ async function runInit(options: InitOptions, ctx: CommandContext): Promise<numbe
     const parts = f.path.split('/');
     for (let i = 1; i <= parts.length; i++) {
       const shown = parts.slice(0, i).join('/');
+      const link = lstatSync(resolve(io.cwd, shown), { throwIfNoEntry: false });
+      if (link === undefined) break;
       const stat = statSync(resolve(io.cwd, shown), { throwIfNoEntry: false });
-      if (stat === undefined) break;
+      if (stat === undefined) {
+        // A link to nothing: a folder on the way cannot be made through it; the file itself is replaced (--force).
+        if (i < parts.length) throw new UsageError('FILE_WRITE', `cannot write ${f.path}: ${shown} is a link to nothing (move it away first)`);
+        break;
+      }
       if (i < parts.length && !stat.isDirectory()) throw new UsageError('FILE_WRITE', `cannot write ${f.path}: ${shown} is not a folder (move it away first)`);
       if (i === parts.length && !stat.isFile()) throw new UsageError('FILE_WRITE', `cannot write ${f.path}: it is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}; init replaces files only (move it away first)`);
     }
   }
   const written: string[] = [];
-  // With --force, what a replaced file held, to put back if a later write fails.
-  const replaced = new Map<string, Buffer>();
+  // With --force, what a replaced file was (a link, or its bytes and mode), to put back if a later write fails.
+  const replaced = new Map<string, { link: string } | { bytes: Buffer; mode: number }>();
   // Folders this run made (the first one made, and the deepest), to remove again when it fails.
   const created: { top: string; dir: string }[] = [];
   try {
@@ -91,7 +97,10 @@ async function runInit(options: InitOptions, ctx: CommandContext): Promise<numbe
     }
     for (const f of files) {
       const path = resolve(io.cwd, f.path);
-      if (options.force && existing.includes(f.path)) replaced.set(path, readFileBounded(path, 16 * 1024 * 1024, f.path));
+      if (options.force && lstatSync(path, { throwIfNoEntry: false }) !== undefined) {
+        const st = lstatSync(path);
+        replaced.set(path, st.isSymbolicLink() ? { link: readlinkSync(path) } : { bytes: readFileBounded(path, 16 * 1024 * 1024, f.path), mode: st.mode & 0o777 });
+      }
       // Exclusive without --force: a file created since the check above is not replaced either.
       writeFileAtomic(path, f.text, { exclusive: !options.force });
       written.push(f.path);
@@ -100,8 +109,11 @@ async function runInit(options: InitOptions, ctx: CommandContext): Promise<numbe
     // Nothing half-done: files this run created are removed, files it replaced are put back.
     for (const path of written.map((p) => resolve(io.cwd, p))) {
       const before = replaced.get(path);
-      if (before !== undefined) writeFileAtomic(path, before);
-      else rmSync(path, { force: true });
+      if (before === undefined) rmSync(path, { force: true });
+      else if ('link' in before) {
+        rmSync(path, { force: true });
+        symlinkSync(before.link, path);
+      } else writeFileAtomic(path, before.bytes, { mode: before.mode });
     }
     for (const { top, dir } of created.reverse()) {
       for (let d = dir; ; d = dirname(d)) {
