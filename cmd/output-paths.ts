@@ -34,6 +34,10 @@ export function refuseOutputOverInput(cwd: string, outputs: readonly (readonly [
   const written = new Map<string, string>();
   for (const [flag, file] of outputs) {
     if (file === undefined) continue;
+    // A FIFO, a device or a socket would be replaced by a regular file (`--junit /dev/stdout` as
+    // root replaces the link in /dev): refused, named. A folder fails at the write, as ever.
+    const node = statSync(resolve(cwd, file), { throwIfNoEntry: false });
+    if (node !== undefined && !node.isFile() && !node.isDirectory()) throw new UsageError('USAGE', `${flag} ${printable(file, 200)} is not a regular file (a FIFO, a device or a socket); write the report to a file (or use --format for standard output)`);
     const id = fileIdentity(cwd, file);
     const input = seen.get(id);
     if (input !== undefined) throw new UsageError('USAGE', `${flag} ${printable(file, 200)} is ${input}; mcptrust never writes over an input (write it to another file)`);

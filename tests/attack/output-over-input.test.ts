@@ -1,4 +1,5 @@
-import { copyFileSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
@@ -56,6 +57,15 @@ describe('mcptrust never writes over an input', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--output agent\.json is the agent config; mcptrust never writes over an input/);
     expect(readFileSync(join(dir, 'agent.json'), 'utf8')).toBe(config);
+  });
+
+  it('a report path that is a FIFO is refused, and the FIFO stays a FIFO', async () => {
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runCli(['diff', '--against', 'other.json', '-o', 'out.fifo'], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--output out\.fifo is not a regular file \(a FIFO, a device or a socket\)/);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
   it('a report beside the inputs is still written (the guard names only the inputs)', async () => {

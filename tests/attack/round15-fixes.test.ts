@@ -782,7 +782,7 @@ describe('4. check report files', () => {
     expect(readFileSync(join(other, 'srv.mjs')).equals(readFileSync(hostile))).toBe(true);
   });
 
-  it.skip('OPEN: a report path that is a FIFO or a device is replaced by a regular file (writeFileAtomic renames over the node): `mkfifo p; check --json p …` (or, as root, a char device made with mknod; /dev/stdout, a link in the writable /dev, is replaced the same way, and `--junit /dev/stdout`, a CI idiom, either replaces it as root or fails EACCES); observed: exit 0 and p is a regular file; expected: the report written into the FIFO/device, or exit 2 refusing a path that is not a regular file, the node left as it was', async () => {
+  it('FIXED (was OPEN): a report path that is a FIFO or a device is replaced by a regular file (writeFileAtomic renames over the node): `mkfifo p; check --json p …` (or, as root, a char device made with mknod; /dev/stdout, a link in the writable /dev, is replaced the same way, and `--junit /dev/stdout`, a CI idiom, either replaces it as root or fails EACCES); observed: exit 0 and p is a regular file; expected: the report written into the FIFO/device, or exit 2 refusing a path that is not a regular file, the node left as it was', async () => {
     spawnSync('mkfifo', [join(dir, 'p')]);
     expect(lstatSync(join(dir, 'p')).isFIFO()).toBe(true);
     const reader = spawn('cat', [join(dir, 'p')], { stdio: 'ignore' }); // so a write into it never waits
