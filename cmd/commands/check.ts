@@ -171,6 +171,10 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     parts.push(compiled ? { id: 'policy', status: 'error', summary: why, details: [], ms: 0 } : model.NO_POLICY_PART);
     report = model.checkReport(options.lock, parts);
   } else {
+    // The files a local pin names are inputs too (the server's own script): no report replaces one.
+    const lockDir = dirname(resolve(io.cwd, options.lock));
+    const pinned = Object.values(lock.servers).flatMap((server) => (server.artifact?.type === 'local' ? (server.artifact.files ?? []) : []).filter((f) => !f.path.includes('${')).map((f) => ['a file the lockfile pins', resolve(lockDir, f.path)] as const));
+    if (pinned.length > 0) (await import('../output-paths.js')).refuseOutputOverInput(io.cwd, [['--junit', options.junit], ['--json', options.json], ['--markdown', options.markdown], ['--sarif', options.sarif]], pinned);
     // 4. The live server against the lock.
     const started = nowMs();
     // The live launch is pinned as lock pins it, relative to the lockfile's folder: a changed

@@ -772,7 +772,7 @@ describe('4. check report files', () => {
     expect(readFileSync(join(dir, 'ring/team.pub')).equals(readFileSync(join(dir, 'k/mcptrust.pub')))).toBe(true);
   });
 
-  it.skip('OPEN: a report onto the server\'s own pinned script replaces it: `check --json srv.mjs -- node srv.mjs --mode=ok` (srv.mjs is the local artifact the lockfile pins); observed: exit 0, srv.mjs is now the JSON report; expected: exit 2, the file named as the pinned server file (an input of the live check)', async () => {
+  it('FIXED (was OPEN): a report onto the server\'s own pinned script replaces it: `check --json srv.mjs -- node srv.mjs --mode=ok` (srv.mjs is the local artifact the lockfile pins); observed: exit 0, srv.mjs is now the JSON report; expected: exit 2, the file named as the pinned server file (an input of the live check)', async () => {
     const other = join(scratch.dir, 'check-srv');
     mkdirSync(other, { recursive: true });
     copyFileSync(join(dir, 'srv.mjs'), join(other, 'srv.mjs'));
