@@ -37,22 +37,24 @@ for (let c = 0; c < 128; c++) LETTER[c] = (c >= 97 && c <= 122) || (c >= 65 && c
  * word's length. So the work per position is bounded by the longest lists' total length, a
  * constant of the set (`maxStep`): linear in the text. Built from fixed lists only; nothing from an analysed text becomes a word.
  */
+const EMPTY_TABLE = new Uint8Array(128);
+
 export class AsciiWordSet {
   /**
    * The words of two characters or more that can match at a position, by the pair of characters
    * there (first * 128 + second, as the text has them): an index into `lists`, 0 when none can.
    * One lookup skips most positions of most texts. Upper and lower case alike.
    */
-  private readonly index: Uint16Array;
+  private index: Uint16Array | undefined;
   /** The word lists `index` points to: the words that start with a pair, in the order given. */
-  private readonly lists: readonly (readonly string[])[];
+  private lists: readonly (readonly string[])[] = [];
   /** 1 for a character that is a word of the set alone. */
-  private readonly singles: Uint8Array;
+  private singles = EMPTY_TABLE;
   /** The same as `index` and `lists` for the words read backwards (see the constructor), by their last two characters read backwards. */
-  private readonly backIndex: Uint16Array | undefined;
-  private readonly backLists: readonly (readonly string[])[];
-  /** Most character comparisons one position can cost: the longest lists' total lengths. */
-  readonly maxStep: number;
+  private backIndex: Uint16Array | undefined;
+  private backLists: readonly (readonly string[])[] = [];
+  /** The words as given, until the tables are built (on the first search: a set a run never asks costs nothing more). */
+  private pending: { words: string[]; backward: string[] } | undefined;
   /** Character comparisons the last `find` made (tests bound it to show the scan linear). */
   steps = 0;
 
@@ -65,11 +67,26 @@ export class AsciiWordSet {
    * text, or, read a run of letters at a time, in the text with each word reversed.
    */
   constructor(words: Iterable<string>, backward: Iterable<string> = []) {
-    this.singles = new Uint8Array(128);
-    [this.index, this.lists] = AsciiWordSet.pairsOf(words, this.singles);
+    const list = [...words];
     const back = [...backward];
+    for (const w of [...list, ...back]) if (w.length === 0 || !isPrintableAscii(w)) throw new Error(`AsciiWordSet: not a printable-ASCII word: ${JSON.stringify(w)}`);
     if (back.some((w) => w.length < 2)) throw new Error('AsciiWordSet: a backward word has two characters or more');
-    [this.backIndex, this.backLists] = back.length > 0 ? AsciiWordSet.pairsOf(back, new Uint8Array(128)) : [undefined, []];
+    this.pending = { words: list, backward: back };
+  }
+
+  /** Builds the tables from the pending words (once). */
+  private build(): void {
+    const { words, backward } = this.pending!;
+    this.pending = undefined;
+    const singles = new Uint8Array(128);
+    [this.index, this.lists] = AsciiWordSet.pairsOf(words, singles);
+    this.singles = singles;
+    [this.backIndex, this.backLists] = backward.length > 0 ? AsciiWordSet.pairsOf(backward, new Uint8Array(128)) : [undefined, []];
+  }
+
+  /** Most character comparisons one position can cost: the longest lists' total lengths. */
+  get maxStep(): number {
+    if (this.pending !== undefined) this.build();
     let most = 0;
     for (const lists of [this.lists, this.backLists]) {
       let longest = 0;
@@ -80,7 +97,7 @@ export class AsciiWordSet {
       }
       most += longest;
     }
-    this.maxStep = most + 1;
+    return most + 1;
   }
 
   /** The index and word lists of `words` (see `index`); a word of one character is marked in `singles`. */
@@ -125,8 +142,10 @@ export class AsciiWordSet {
    * when the scan reaches its last character in the text (its first as spelled).
    */
   find(text: string): number {
+    if (this.pending !== undefined) this.build();
     const n = text.length;
-    const { index, lists, singles, backIndex, backLists } = this;
+    const { lists, singles, backIndex, backLists } = this;
+    const index = this.index!;
     let steps = 0;
     let found = -1;
     // The characters before, at and after position i (0 past either end: not a word character).
@@ -200,13 +219,14 @@ export class AsciiWordSet {
    * only where the previous character is not a word character). At most `maxStep` comparisons.
    */
   startsAt(text: string, i: number): boolean {
+    if (this.pending !== undefined) this.build();
     const c = text.charCodeAt(i);
     if (!(c < 128)) return false;
     const before = i > 0 ? text.charCodeAt(i - 1) : 0;
     if (WORD_CHAR[c] === 1 && before < 128 && WORD_CHAR[before] === 1) return false;
     if (this.singles[c] === 1) return true;
     const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
-    const at = next < 128 ? this.index[c * 128 + next]! : 0;
+    const at = next < 128 ? this.index![c * 128 + next]! : 0;
     if (at === 0) return false;
     const list = this.lists[at]!;
     for (let k = 0; k < list.length; k++) {
@@ -228,6 +248,7 @@ export class AsciiWordSet {
    * letter follows). At most `maxStep` comparisons.
    */
   endsAt(text: string, i: number): boolean {
+    if (this.pending !== undefined) this.build();
     const c = text.charCodeAt(i);
     if (this.backIndex === undefined || !(c < 128)) return false;
     const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
