@@ -1,5 +1,5 @@
-import { realpathSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { printable } from '../src/util/text.js';
 
@@ -44,5 +44,15 @@ export function refuseOutputOverInput(cwd: string, outputs: readonly (readonly [
     const other = written.get(id);
     if (other !== undefined) throw new UsageError('USAGE', `${other} and ${flag} name the same file (${printable(file, 200)}); give each report its own file`);
     written.set(id, flag);
+  }
+}
+
+/** The entries of a folder as paths under it (a --keyring: each may be a key); none when it cannot be listed (its reader says why). */
+export function folderFiles(cwd: string, folder: string | undefined): string[] {
+  if (folder === undefined) return [];
+  try {
+    return readdirSync(resolve(cwd, folder)).map((name) => join(folder, name));
+  } catch {
+    return [];
   }
 }

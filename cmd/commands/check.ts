@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { lstatSync, readdirSync } from 'node:fs';
-import { join as joinPath, resolve as resolvePath } from 'node:path';
+import { lstatSync } from 'node:fs';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { addServerOptions, collect, formatOption, parsePositiveInt, parseTimeout } from '../options.js';
@@ -103,16 +102,18 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   if (expectedSource !== undefined && !options.pin) throw new UsageError('USAGE', '--expected-source checks the pinned provenance; it does not go with --no-pin');
   const wantsPolicy = options.policy.length + options.preset.length > 0;
   const parts: CheckPart[] = [];
-  (await import('../output-paths.js')).refuseOutputOverInput(
+  const outputs = [['--junit', options.junit], ['--json', options.json], ['--markdown', options.markdown], ['--sarif', options.sarif]] as const;
+  const { refuseOutputOverInput, folderFiles } = await import('../output-paths.js');
+  refuseOutputOverInput(
     io.cwd,
-    [['--junit', options.junit], ['--json', options.json], ['--markdown', options.markdown], ['--sarif', options.sarif]],
+    outputs,
     [
       ['the lockfile', options.lock],
       ['the signature file', hasKeys ? (options.sig ?? `${options.lock}.sig`) : undefined],
       ['the agent config', options.config],
       ...options.policy.map((f) => ['a policy file', f] as const),
       ...options.key.map((f) => ['a trusted key', f] as const),
-      ...keyringFiles(io.cwd, options.keyring).map((f) => ['a trusted key', f] as const),
+      ...folderFiles(io.cwd, options.keyring).map((f) => ['a trusted key', f] as const),
     ],
   );
 
@@ -174,7 +175,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     // The files a local pin names are inputs too (the server's own script): no report replaces one.
     const lockDir = dirname(resolve(io.cwd, options.lock));
     const pinned = Object.values(lock.servers).flatMap((server) => (server.artifact?.type === 'local' ? (server.artifact.files ?? []) : []).filter((f) => !f.path.includes('${')).map((f) => ['a file the lockfile pins', resolve(lockDir, f.path)] as const));
-    if (pinned.length > 0) (await import('../output-paths.js')).refuseOutputOverInput(io.cwd, [['--junit', options.junit], ['--json', options.json], ['--markdown', options.markdown], ['--sarif', options.sarif]], pinned);
+    refuseOutputOverInput(io.cwd, outputs, pinned);
     // 4. The live server against the lock.
     const started = nowMs();
     // The live launch is pinned as lock pins it, relative to the lockfile's folder: a changed
@@ -225,12 +226,12 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   // The same run in every file: the log, the JUnit, the JSON, the summary and the SARIF tell one
   // verdict. Either all of them are written or none is left behind: a file this run wrote is
   // removed again when a later one cannot be written (it would vouch for a run that failed).
-  const reports: { file: string; text: () => Promise<string> }[] = [];
-  if (options.junit !== undefined) reports.push({ file: options.junit, text: async () => model.checkJUnit(report) });
-  if (options.json !== undefined) reports.push({ file: options.json, text: async () => `${safeJson(model.checkJson(report))}\n` });
+  const reports: { file: string; text: () => string }[] = [];
+  if (options.junit !== undefined) reports.push({ file: options.junit, text: () => model.checkJUnit(report) });
+  if (options.json !== undefined) reports.push({ file: options.json, text: () => `${safeJson(model.checkJson(report))}\n` });
   if (options.markdown !== undefined) {
     const { renderCheckMarkdown } = await import('../../src/report/check-markdown.js');
-    reports.push({ file: options.markdown, text: async () => renderCheckMarkdown(report) });
+    reports.push({ file: options.markdown, text: () => renderCheckMarkdown(report) });
   }
   if (options.sarif !== undefined && report.drift === undefined) {
     // An empty SARIF would tell code scanning that every drift alert is fixed.
@@ -240,7 +241,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     const [{ renderDiffSarif }, { VERSION }, { relative, sep }] = await Promise.all([import('../../src/report/diff-sarif.js'), import('../../src/version.js'), import('node:path')]);
     // SARIF locations are URI references relative to where the check ran (the repository root in CI).
     const lockUri = relative(io.cwd, resolve(io.cwd, options.lock)).split(sep).map(encodeURIComponent).join('/');
-    reports.push({ file: options.sarif, text: async () => renderDiffSarif(drift, { lockUri, lockText: lockBytes.toString('utf8'), toolVersion: VERSION }) });
+    reports.push({ file: options.sarif, text: () => renderDiffSarif(drift, { lockUri, lockText: lockBytes.toString('utf8'), toolVersion: VERSION }) });
   }
   if (reports.length > 0) {
     const [{ writeFileAtomic }, { rmSync }] = await Promise.all([import('../../src/util/fs.js'), import('node:fs')]);
@@ -248,7 +249,7 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
     try {
       for (const r of reports) {
         const path = resolve(io.cwd, r.file);
-        writeFileAtomic(path, await r.text());
+        writeFileAtomic(path, r.text());
         written.push(path);
       }
     } catch (error) {
@@ -258,16 +259,6 @@ async function runCheck(argv: string[], options: CheckOptions, ctx: CommandConte
   }
   if (options.format !== 'text') await printVerdict();
   return report.passed ? EXIT.OK : EXIT.CHECK_FAILED;
-}
-
-/** The files of a --keyring folder (each may be a trusted key); none when it cannot be listed (loading the keys says why). */
-function keyringFiles(cwd: string, keyring: string | undefined): string[] {
-  if (keyring === undefined) return [];
-  try {
-    return readdirSync(resolvePath(cwd, keyring)).map((name) => joinPath(keyring, name));
-  } catch {
-    return [];
-  }
 }
 
 /** Whether anything is at `path`, a dangling or looping symlink included (lstat does not follow it). */

@@ -116,6 +116,28 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
 /** Interpreters that read NODE_OPTIONS and --env-file as node does. */
 const NODE_LIKE = new Set(['node', 'nodejs', 'tsx', 'ts-node']);
 
+/**
+ * What in a node line's environment can load code before its script: a NODE_OPTIONS given to the
+ * server with --require, --import or a loader, or an --env-file of the line that sets
+ * NODE_OPTIONS (`read` gives an env file's text; one that cannot be read node reports itself).
+ */
+function nodeEnvironmentLoadsCode(args: readonly string[], env: Record<string, string | undefined>, read: (file: string) => string): string | undefined {
+  if (env.NODE_OPTIONS !== undefined && /(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)(?:[\s=]|$)/.test(env.NODE_OPTIONS)) return 'its NODE_OPTIONS loads code (--require, --import or a loader)';
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const file = arg === '--env-file' || arg === '--env-file-if-exists' ? args[i + 1] : /^--env-file(?:-if-exists)?=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : undefined;
+    if (file === undefined) continue;
+    let text: string;
+    try {
+      text = read(file);
+    } catch {
+      continue;
+    }
+    if (/^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*=/m.test(text)) return `its env file ${printable(file, 200)} sets NODE_OPTIONS`;
+  }
+  return undefined;
+}
+
 async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
   const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, readFileSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
@@ -236,20 +258,8 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     // Code node loads from its environment is code too: NODE_OPTIONS given to the server, or set
     // by an --env-file of the line, may preload a file the pin does not name.
     if (launch.kind === 'local' && NODE_LIKE.has(launch.interpreter ?? '')) {
-      const loads = (options: string) => /(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)(?:[\s=]|$)/.test(options);
-      if (env.NODE_OPTIONS !== undefined && loads(env.NODE_OPTIONS)) throw new RunError('NOT_PINNED', `${who}: its NODE_OPTIONS loads code (--require, --import or a loader) that the lock's local pin does not name; put the preload on the launch line and lock it again. Nothing was started`);
-      for (let i = 0; i < args.length; i++) {
-        const arg = args[i]!;
-        const file = arg === '--env-file' || arg === '--env-file-if-exists' ? args[i + 1] : /^--env-file(?:-if-exists)?=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : undefined;
-        if (file === undefined) continue;
-        let text = '';
-        try {
-          text = readFileSync(resolve(lockDir, file)).subarray(0, 1024 * 1024).toString('utf8');
-        } catch {
-          continue; // node reports a missing env file itself
-        }
-        if (/^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*=/m.test(text)) throw new RunError('NOT_PINNED', `${who}: its env file ${printable(file, 200)} sets NODE_OPTIONS, which can load code the lock's local pin does not name; nothing was started`);
-      }
+      const why = nodeEnvironmentLoadsCode(args, env, (file) => readFileSync(resolve(lockDir, file)).subarray(0, 1024 * 1024).toString('utf8'));
+      if (why !== undefined) throw new RunError('NOT_PINNED', `${who}: ${why}, which can load code the lock's local pin does not name; put any preload on the launch line and lock it again. Nothing was started`);
     }
     const runs = launchedFiles(launch, written, lockDir);
     if (runs === undefined) throw new RunError('NOT_PINNED', `${who}: its launch line reads differently once its variables are expanded; lock it again. Nothing was started`);

@@ -57,12 +57,10 @@ export async function pinLaunch(launch: LaunchInput, options: PinOptions): Promi
     case 'local':
     case 'path': {
       if (launch.written && !same) return unmatched(started);
-      if (launch.written && started.kind === 'local' && written.kind === 'local') {
-        const { sameShape } = await import('./local.js');
-        if (!sameShape(written, started)) return unmatched(started);
-      }
+      const { pinLocal, sameShape } = await import('./local.js');
+      // A preload that is a path only once expanded would be recorded under another's name.
+      if (launch.written && started.kind === 'local' && written.kind === 'local' && !sameShape(written, started)) return unmatched(started);
       const writtenFile = written.kind === 'local' ? written.file : written.kind === 'path' ? written.command : undefined;
-      const { pinLocal } = await import('./local.js');
       return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, writtenPreloads: written.kind === 'local' ? written.preloads?.map((p) => p.file) : undefined, signal: options.signal });
     }
     case 'unknown':

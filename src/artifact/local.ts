@@ -31,55 +31,53 @@ export interface LocalPinOptions {
 
 /** Pins a local script or binary, or a command found on PATH. */
 export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalPinOptions): Promise<ArtifactPin> {
-  let absolute: string;
-  let recorded: string;
   if (launch.kind === 'path') {
-    absolute = await findOnPath(launch.command, options);
+    const absolute = await findOnPath(launch.command, options);
     // The command's name is what the config wrote; where PATH finds it differs between machines.
-    recorded = options.written ?? launch.command;
-  } else {
-    absolute = resolve(options.cwd, launch.file);
-    recorded = recordedPath(absolute, options.lockDir, options.written ?? launch.file);
+    const recorded = options.written ?? launch.command;
+    const integrity = await digestFile(absolute, recorded, options.signal);
+    return { type: 'local', spec: recorded, integrity, files: [{ path: recorded, integrity }] };
   }
-  const integrity = await digestFile(absolute, options.written ?? (launch.kind === 'path' ? launch.command : launch.file), options.signal);
-  const files: FilePin[] = [{ path: recorded, integrity }];
-  // Code loaded before the script by path (`node -r ./pre.js`, `--import`, `bun --preload`) runs
-  // as much as the script does: each is pinned the same way. A preload named as a module
-  // (`-r dotenv/config`) resolves from node_modules, which is not pinned (nor is anything the
-  // script or a preload imports).
-  if (launch.kind === 'local') {
-    for (const [i, preload] of (launch.preloads ?? []).entries()) {
-      const written = options.writtenPreloads?.[i] ?? preload.file;
-      const path = preload.file.startsWith('file:') ? fileUrlPath(preload.file, written) : preload.file;
-      const absolutePreload = resolve(options.cwd, path);
-      const pin: FilePin = { path: recordedPath(absolutePreload, options.lockDir, written), integrity: await digestFile(absolutePreload, written, options.signal) };
-      if (!files.some((f) => f.path === pin.path)) files.push(pin);
-    }
-  }
+  const files: FilePin[] = [];
+  for (const f of localFiles(launch, options.cwd, options.lockDir, options.written, options.writtenPreloads)) files.push({ path: f.recorded, integrity: await digestFile(f.absolute, f.shown, options.signal) });
+  const { path: spec, integrity } = files[0]!;
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { type: 'local', spec: recorded, integrity, files };
+  return { type: 'local', spec, integrity, files };
 }
 
 /**
- * The paths a local pin of `launch` records (the entry and each path-valued preload, as pinLocal
- * records them), without reading a file: what `run` compares with the pinned files before it
- * starts anything. `written` is the same line before its `${VAR}` were expanded; undefined when
- * it reads as another kind of launch (pinLaunch then pins nothing). Relative paths are taken from
- * `lockDir`, where run starts the server.
+ * The files a local launch runs, the script first: where each is (relative paths from `cwd`) and
+ * how a pin records it (relative to `lockDir` when inside it, else as written). Code loaded
+ * before the script by path (`node -r ./pre.js`, `--import`, `bun --preload`) runs as much as the
+ * script does: each is one. A preload named as a module (`-r dotenv/config`) resolves from
+ * node_modules, which is not pinned (nor is anything the script or a preload imports).
+ */
+function localFiles(launch: LocalLaunch, cwd: string, lockDir: string, written?: string, writtenPreloads?: readonly string[]): { absolute: string; recorded: string; shown: string }[] {
+  const shown = written ?? launch.file;
+  const absolute = resolve(cwd, launch.file);
+  const out = [{ absolute, recorded: recordedPath(absolute, lockDir, shown), shown }];
+  for (const [i, preload] of (launch.preloads ?? []).entries()) {
+    const shownPreload = writtenPreloads?.[i] ?? preload.file;
+    const absolutePreload = resolve(cwd, preload.file.startsWith('file:') ? fileUrlPath(preload.file, shownPreload) : preload.file);
+    const recorded = recordedPath(absolutePreload, lockDir, shownPreload);
+    if (!out.some((f) => f.recorded === recorded)) out.push({ absolute: absolutePreload, recorded, shown: shownPreload });
+  }
+  return out;
+}
+
+/**
+ * The paths a local pin of `launch` records (localFiles, as pinLocal records them), without
+ * reading a file: what `run` compares with the pinned files before it starts anything. `written`
+ * is the same line before its `${VAR}` were expanded; undefined when it reads as another kind of
+ * launch or with its preloads at other places (pinLaunch then pins nothing). Relative paths are
+ * taken from `lockDir`, where run starts the server.
  */
 export function launchedFiles(launch: LocalLaunch | PathLaunch, written: Launch, lockDir: string): string[] | undefined {
   if (written.kind !== launch.kind) return undefined;
   if (launch.kind === 'path') return [(written as PathLaunch).command];
   const writtenLocal = written as LocalLaunch;
   if (!sameShape(writtenLocal, launch)) return undefined;
-  const paths = [recordedPath(resolve(lockDir, launch.file), lockDir, writtenLocal.file)];
-  for (const [i, preload] of (launch.preloads ?? []).entries()) {
-    const shown = writtenLocal.preloads?.[i]?.file ?? preload.file;
-    const path = preload.file.startsWith('file:') ? fileUrlPath(preload.file, shown) : preload.file;
-    const recorded = recordedPath(resolve(lockDir, path), lockDir, shown);
-    if (!paths.includes(recorded)) paths.push(recorded);
-  }
-  return paths;
+  return localFiles(launch, lockDir, lockDir, writtenLocal.file, writtenLocal.preloads?.map((p) => p.file)).map((f) => f.recorded);
 }
 
 /**

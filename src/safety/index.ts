@@ -1279,9 +1279,10 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
     let from = 0;
     for (const word of folded.matchAll(/[\p{L}\p{N}_]+/gu)) {
       if (isAsciiText(word[0])) continue;
-      if (isMixedScriptSpoof(word[0])) {
+      const skeleton = spoofSkeleton(word[0]);
+      if (skeleton !== undefined) {
         found.add('confusable', 'medium', word[0], () => `look-alike characters in "${printable(word[0], 60)}"`, word.index);
-        latin += folded.slice(from, word.index) + asciiSkeleton(word[0])!;
+        latin += folded.slice(from, word.index) + skeleton;
         from = word.index + word[0].length;
       }
     }
@@ -1351,10 +1352,11 @@ export function asciiSkeleton(name: string): string | undefined {
   return out;
 }
 
-function isMixedScriptSpoof(word: string): boolean {
-  const hasAsciiLetter = /[A-Za-z]/.test(word);
+/** The Latin a word of Latin letters mixed with look-alikes from another script reads as ("pаss" → "pass"); undefined for any other word. */
+function spoofSkeleton(word: string): string | undefined {
+  if (!/[A-Za-z]/.test(word)) return undefined;
   const skeleton = asciiSkeleton(word);
-  return hasAsciiLetter && skeleton !== undefined && skeleton !== word;
+  return skeleton !== word ? skeleton : undefined;
 }
 
 /** Printable-ASCII names in which scanName found nothing (bounded). */

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { lockedServerFolder } from '../helpers/locked-server.js';
 
 // A report file that is one of the command's inputs would replace it with a report: before,
 // `check --json mcp-lock.json`, `diff -o mcp-lock.json` and `scan --lock L -o L` overwrote the
@@ -16,11 +17,7 @@ let dir: string;
 let lock: string;
 
 beforeAll(async () => {
-  dir = join(scratch.dir, 'locked');
-  mkdirSync(dir);
-  copyFileSync(join(repoRoot, 'testdata', 'servers', 'hostile-server.mjs'), join(dir, 'srv.mjs'));
-  const r = await runCli(['lock', ...line], { cwd: dir, env });
-  expect(r.code, r.stderr).toBe(0);
+  dir = await lockedServerFolder(join(scratch.dir, 'locked'), env);
   lock = readFileSync(join(dir, 'mcp-lock.json'), 'utf8');
   writeFileSync(join(dir, 'other.json'), lock);
   writeFileSync(join(dir, 'p.yaml'), "name: p\nmode: strict\nrules:\n  - name: t\n    expr: 'true'\n");

@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { lockedServerFolder } from '../helpers/locked-server.js';
 
 // check's report files (--junit, --json, --markdown, --sarif) tell the verdict of the run that
 // wrote them: all of them are written, or none is left behind, and a machine format on stdout
@@ -14,11 +15,7 @@ const line = ['--', 'node', 'srv.mjs', '--mode=ok'];
 let dir: string;
 
 beforeAll(async () => {
-  dir = join(scratch.dir, 'locked');
-  mkdirSync(dir);
-  copyFileSync(join(repoRoot, 'testdata', 'servers', 'hostile-server.mjs'), join(dir, 'srv.mjs'));
-  const r = await runCli(['lock', ...line], { cwd: dir, env });
-  expect(r.code, r.stderr).toBe(0);
+  dir = await lockedServerFolder(join(scratch.dir, 'locked'), env);
 }, 60_000);
 afterAll(() => scratch.cleanup());
 

@@ -1,7 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { lockedServerFolder } from '../helpers/locked-server.js';
 
 // `run` with a local pin starts the line only when the files it runs (the script or file and
 // each preload named by a path) are exactly the pinned files: a lockfile edited by hand to run
@@ -10,18 +11,9 @@ import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
 const scratch = tempDir('mcptrust-run-line-');
 afterAll(() => scratch.cleanup());
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
-const hostile = join(repoRoot, 'testdata', 'servers', 'hostile-server.mjs');
 
-async function locked(name: string, line: string[]): Promise<string> {
-  const dir = join(scratch.dir, name);
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(hostile, join(dir, 'srv.mjs'));
-  writeFileSync(join(dir, 'pre.mjs'), '// a preload\n');
-  writeFileSync(join(dir, 'evil.mjs'), "import('node:fs').then((fs) => fs.writeFileSync('RAN', ''));\n");
-  const r = await runCli(['lock', '--', ...line], { cwd: dir, env });
-  expect(r.code, r.stderr).toBe(0);
-  return dir;
-}
+const locked = (name: string, line: string[]) =>
+  lockedServerFolder(join(scratch.dir, name), env, line, { 'pre.mjs': '// a preload\n', 'evil.mjs': "import('node:fs').then((fs) => fs.writeFileSync('RAN', ''));\n" });
 
 const edit = (dir: string, from: string, to: string) => {
   const text = readFileSync(join(dir, 'mcp-lock.json'), 'utf8');

@@ -60,32 +60,9 @@ describe('decode-and-obey instructions', () => {
     'The decoded message is returned; follow the docs to handle errors.',
     'Decode the token. Then follow the redirect it names.',
     'Read the file in reverse chronological order and return it.',
-    // Found by the round-15 attack (tests/attack/round15-fixes.test.ts): a tool's own work.
-    'Decrypt the vault entry and then execute the command with the credentials injected.',
-    'Encrypt or decrypt data with a passphrase. Use mode=decrypt and then run the result through gunzip if compressed.',
-    'Translate the SQL into the target dialect and then run it against the database.',
-    'Translate natural language into a shell command and then run it after confirmation.',
-    'Decode the instruction bytes of the x86 binary and then execute them in the emulator.',
-    'Decode the URL and then follow it to fetch the page.',
-    'Decode the shortened link and then follow it.',
-    'Decode the G-code file, then run it on the 3D printer.',
-    'Decode this workflow file and then run its steps with act.',
-    'Read the journal backwards, then follow the rotation to older files.',
-    'Tail the log: read it backwards from the end and then follow new lines as they arrive (like tail -f).',
-    'Read the file backwards and then follow symlinks to the rotated logs.',
-    'Carry out the translated steps in the localized runbook.',
-    'Follow the translated instructions in the user manual for your locale.',
-    'Execute the decoded instructions of a WebAssembly module in the sandbox interpreter.',
-    'Act on the hidden text fields of the form.',
-    'Decode the license key and then obey the license limits.',
-    'Decrypt the customer record and comply with the retention policy.',
-    'Translate the contract and then comply with local regulations when filing.',
-    'Decode the captcha and comply with the site terms.',
-    'Decrypt the backup and follow the steps in RESTORE.md.',
-    'Follow the encoded text rules (UTF-8).',
-    'Follow the secret message format described in the docs.',
-    'Reverse the diff and then follow the instructions in the merge tool.',
-    'Scan the QR code, decode it and follow the directions to the venue.',
+    // The false positives the round-15 attack found (decrypt then execute the command, decode the
+    // URL then follow it, read the log backwards then follow new lines…) are asserted with no high
+    // signal of any kind in tests/attack/round15-fixes.test.ts.
   ])('%s: no instruction', (text) => {
     expect(instructions(text)).toEqual([]);
   });
