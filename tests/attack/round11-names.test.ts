@@ -312,23 +312,27 @@ describe('consistency: quietName and quietDefinition never say quiet where scanN
 // ---- 4. cost -------------------------------------------------------------------------------
 
 describe('cost: names of megabytes', () => {
-  it('scanName finishes on 4 MiB names built to be slow', () => {
-    const M = 1 << 20;
-    const names = [
-      'aA'.repeat(2 * M),
-      'a1A'.repeat(1.4 * M),
-      '_.-'.repeat(1.4 * M),
-      'IgnoreP'.repeat(600_000),
-      'IgnorePreviousInstructio'.repeat(170_000),
-      `${'A'.repeat(4 * M)}a`,
-      ('a' + '1'.repeat(1000)).repeat(4000),
-      '%2'.repeat(2 * M),
-      '\\x4'.repeat(1.4 * M),
-    ];
-    for (const name of names) expect(Array.isArray(scanName(name))).toBe(true);
-    const tail = `${'x_'.repeat(2 * M)}ignore_previous_instructions`;
+  // A megabyte each (the linear-time standard): a quadratic word split or a recursion that grows
+  // with the name shows at this size as it did at 4 MiB.
+  const M = 1 << 20;
+  it.each([
+    ['aA', 'aA'.repeat(M / 2)],
+    ['a1A', 'a1A'.repeat(M / 3)],
+    ['_.-', '_.-'.repeat(M / 3)],
+    ['IgnoreP', 'IgnoreP'.repeat(150_000)],
+    ['IgnorePreviousInstructio', 'IgnorePreviousInstructio'.repeat(43_000)],
+    ['A…a', `${'A'.repeat(M)}a`],
+    ['a1000', ('a' + '1'.repeat(1000)).repeat(1000)],
+    ['%2', '%2'.repeat(M / 2)],
+    ['\\x4', '\\x4'.repeat(M / 3)],
+  ])('scanName finishes on a 1 MiB name built to be slow (%s), and reads no instruction in it', (_label, name) => {
+    expect(scanName(name).filter((s) => s.kind === 'model-instruction')).toEqual([]);
+  });
+
+  it('scanName reads the instruction after a megabyte of name', () => {
+    const tail = `${'x_'.repeat(M / 2)}ignore_previous_instructions`;
     expect(scanName(tail).map((s) => s.kind)).toContain('model-instruction');
-  }, 60_000);
+  });
 
   it('policy check --preset strict and scan finish on tools named with 1 MiB, exit codes right, no stack trace', async () => {
     const M = 1 << 20;

@@ -97,7 +97,7 @@ describe('an npm launch is pinned to its exact bytes', () => {
 
   it('an unreachable registry: exit 3 naming it, nothing written', async () => {
     const before = readFileSync(join(home.dir, 'mcp-lock.json'));
-    const r = await cli('lock', ['--force', '--timeout', '20s', '--', 'npx', '-y', 'fx-pin'], 'http://127.0.0.1:9/');
+    const r = await cli('lock', ['--force', '--timeout', '5s', '--', 'npx', '-y', 'fx-pin'], 'http://127.0.0.1:9/');
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/127\.0\.0\.1:9/);
     expect(readFileSync(join(home.dir, 'mcp-lock.json'))).toEqual(before);

@@ -54,15 +54,22 @@ describe('policy input descriptionSignals: the quiet skip changes no signal', ()
   // Through the lockfile writer and the strict reader, as `policy check` sees it.
   const lock = parseLockfile(serializeLockfile(createLockfile([server])), 'corpus.json');
 
-  it('every tool of a corpus lockfile', () => {
-    const input = buildPolicyInput({ lock }, { names: new Set(['descriptionSignals']) });
+  // In four slices of the tools, one test each, so no test holds vitest's worker for long
+  // (tests/helpers/yield-between-tests.ts).
+  const input = buildPolicyInput({ lock }, { names: new Set(['descriptionSignals']) });
+  it.each([0, 1, 2, 3])('every tool of a corpus lockfile (part %i)', (part) => {
     expect(input.tools.length).toBeGreaterThan(1000);
-    let signals = 0;
-    for (const tool of input.tools) {
+    const differ: string[] = [];
+    for (const [i, tool] of input.tools.entries()) {
+      if (i % 4 !== part) continue;
       const definition = lock.servers.corpus!.surface.tools[tool.name]!;
-      expect(tool.descriptionSignals, tool.name).toEqual(expected(definition as Record<string, unknown>));
-      signals += tool.descriptionSignals.length;
+      const want = expected(definition as Record<string, unknown>);
+      if (JSON.stringify(tool.descriptionSignals) !== JSON.stringify(want)) differ.push(`${tool.name}: got ${JSON.stringify(tool.descriptionSignals).slice(0, 300)}, want ${JSON.stringify(want).slice(0, 300)}`);
     }
-    expect(signals).toBeGreaterThan(1000);
+    expect(differ.slice(0, 5).join('\n')).toBe('');
+  });
+
+  it('the corpus lockfile draws signals (not vacuous)', () => {
+    expect(input.tools.reduce((n, tool) => n + tool.descriptionSignals.length, 0)).toBeGreaterThan(1000);
   });
 });

@@ -10,16 +10,21 @@ import { seededRandom } from '../helpers/random.js';
 // spellings). A prefilter that hides a match, or a fast path that skips one, fails here.
 const corpus = fullCorpus();
 
-// Each test reads the whole corpus (tens of thousands of texts, more with every attack round's
-// phrases): a harness bound far above the ~30 s each takes alone, not a speed claim.
+// The corpus (tens of thousands of texts, more with every attack round's phrases) is read in
+// PARTS slices, one test each: a test that held the worker for the whole corpus would starve
+// vitest's IPC (tests/helpers/yield-between-tests.ts). The bound is a harness bound, not a speed claim.
+const PARTS = 8;
+const parts = Array.from({ length: PARTS }, (_, i) => i);
+const slice = (part: number) => corpus.filter((_, i) => i % PARTS === part);
+
 describe('text analysis: prefilters change no result', { timeout: 300_000 }, () => {
   it('covers a corpus of thousands of texts', () => {
     expect(corpus.length).toBeGreaterThan(5000);
   });
 
-  it('scanText gives exactly the reference signals for every text', () => {
+  it.each(parts)('scanText gives exactly the reference signals for every text (part %i)', (part) => {
     const differ: string[] = [];
-    for (const text of corpus) {
+    for (const text of slice(part)) {
       const got = JSON.stringify(scanText(text));
       const want = JSON.stringify(reference.scanText(text));
       if (got !== want) differ.push(`${JSON.stringify(text).slice(0, 120)}\n  got  ${got.slice(0, 300)}\n  want ${want.slice(0, 300)}`);
@@ -41,16 +46,21 @@ describe('text analysis: prefilters change no result', { timeout: 300_000 }, () 
     expect(quietText('readOnlyHint')).toBe(true);
   });
 
-  it('scanName and asciiSkeleton are unchanged', () => {
-    for (const text of corpus) {
-      expect(JSON.stringify(scanName(text))).toBe(JSON.stringify(reference.scanName(text)));
-      expect(asciiSkeleton(text)).toBe(reference.asciiSkeleton(text));
+  it.each(parts)('scanName and asciiSkeleton are unchanged (part %i)', (part) => {
+    const differ: string[] = [];
+    for (const text of slice(part)) {
+      const got = JSON.stringify(scanName(text));
+      const want = JSON.stringify(reference.scanName(text));
+      if (got !== want) differ.push(`scanName ${JSON.stringify(text).slice(0, 120)}\n  got  ${got.slice(0, 300)}\n  want ${want.slice(0, 300)}`);
+      if (asciiSkeleton(text) !== reference.asciiSkeleton(text)) differ.push(`asciiSkeleton ${JSON.stringify(text).slice(0, 120)}`);
     }
+    expect(differ.slice(0, 5).join('\n')).toBe('');
   });
 
-  it('capabilityHints is unchanged (names, descriptions, read-only annotations)', () => {
+  it.each(parts)('capabilityHints is unchanged (names, descriptions, read-only annotations) (part %i)', (part) => {
     const names = ['', 'get_weather', 'run_command', 'write_file', 'fetch', 'fetch_url', 'create_issue', 'list_items', 'rm', 'exec', 'runScript', 'HTTPRequest', 'get2File', '\u{1d41a}run_cmd', 'r\u0443n_shell'];
     for (const [i, text] of corpus.entries()) {
+      if (i % PARTS !== part) continue;
       const name = names[i % names.length]!;
       for (const annotations of [{}, { readOnlyHint: true }]) {
         expect(capabilityHints(name, text, annotations), `${name} ${JSON.stringify(text)}`).toEqual(reference.capabilityHints(name, text, annotations));

@@ -315,12 +315,16 @@ describe('escaped text in the shared analysis (diff, policy, CD-03 alike)', () =
     expect(blobs(`k ${'ab'.repeat(47)} k`)).toEqual([]);
   });
 
-  it('runs of millions: one medium blob each, no text left unanalysed', () => {
-    for (const text of ['\\u0041'.repeat(2 * M), '\\x41'.repeat(3 * M), 'ab'.repeat(5 * M), '\\u004'.repeat(M)]) {
-      const signals = scanText(text);
-      expect(signals.map((s) => s.kind)).not.toContain('unanalysed-text');
-    }
-    expect(blobs('\\u0041'.repeat(2 * M)).map((s) => s.severity)).toEqual(['medium']);
+  it.each([
+    ['\\u0041', 2, ['medium']],
+    ['\\x41', 3, ['medium']],
+    ['ab', 5, ['medium']],
+    // Not an escape at all: nothing to decode, and still analysed to its end.
+    ['\\u004', 1, []],
+  ] as const)('runs of millions (%j × %i Mi): blobs %j, no text left unanalysed', (unit, millions, blobs) => {
+    const signals = scanText(unit.repeat(millions * M));
+    expect(signals.map((s) => s.kind)).not.toContain('unanalysed-text');
+    expect(signals.filter((s) => s.kind === 'encoded-blob').map((s) => s.severity)).toEqual(blobs);
   });
 
   it('diff grades a description that adds an escaped instruction critical or high', () => {
