@@ -116,14 +116,21 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
 /** Interpreters that read NODE_OPTIONS and --env-file as node does. */
 const NODE_LIKE = new Set(['node', 'nodejs', 'tsx', 'ts-node']);
 
+/** node's inspector flags: a debugger port through which whoever reaches it runs any code in the server. */
+const INSPECTOR = /^--(?:inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(?:=|$)/;
+
 /**
- * What in a node line's environment can load code before its script: a NODE_OPTIONS given to the
- * server with --require, --import or a loader, or an --env-file of the line that sets
- * NODE_OPTIONS (`read` gives an env file's text; one that cannot be read node reports itself).
+ * What in a node line or its environment can load code the pin does not name: the inspector
+ * opened by an option before the script or by NODE_OPTIONS, a NODE_OPTIONS given to the server
+ * with --require, --import or a loader, or an --env-file of the line that sets NODE_OPTIONS
+ * (`read` gives an env file's text; one that cannot be read node reports itself). `script` is the
+ * index of the script in `args`: what follows it is the server's own arguments.
  */
-function nodeEnvironmentLoadsCode(args: readonly string[], env: Record<string, string | undefined>, read: (file: string) => string): string | undefined {
+function nodeEnvironmentLoadsCode(args: readonly string[], script: number, env: Record<string, string | undefined>, read: (file: string) => string): string | undefined {
+  const inspector = args.slice(0, script).find((arg) => INSPECTOR.test(arg)) ?? env.NODE_OPTIONS?.split(/\s+/).find((arg) => INSPECTOR.test(arg));
+  if (inspector !== undefined) return `it opens node's inspector (${printable(inspector, 100)}), a debugger port through which whoever reaches it runs code in the server`;
   if (env.NODE_OPTIONS !== undefined && /(?:^|\s)(?:-r|--require|--import|--loader|--experimental-loader)(?:[\s=]|$)/.test(env.NODE_OPTIONS)) return 'its NODE_OPTIONS loads code (--require, --import or a loader)';
-  for (let i = 0; i < args.length; i++) {
+  for (let i = 0; i < script; i++) {
     const arg = args[i]!;
     const file = arg === '--env-file' || arg === '--env-file-if-exists' ? args[i + 1] : /^--env-file(?:-if-exists)?=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : undefined;
     if (file === undefined) continue;
@@ -258,8 +265,8 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     // Code node loads from its environment is code too: NODE_OPTIONS given to the server, or set
     // by an --env-file of the line, may preload a file the pin does not name.
     if (launch.kind === 'local' && NODE_LIKE.has(launch.interpreter ?? '')) {
-      const why = nodeEnvironmentLoadsCode(args, env, (file) => readFileSync(resolve(lockDir, file)).subarray(0, 1024 * 1024).toString('utf8'));
-      if (why !== undefined) throw new RunError('NOT_PINNED', `${who}: ${why}, which can load code the lock's local pin does not name; put any preload on the launch line and lock it again. Nothing was started`);
+      const why = nodeEnvironmentLoadsCode(args, launch.fileArgIndex, env, (file) => readFileSync(resolve(lockDir, file)).subarray(0, 1024 * 1024).toString('utf8'));
+      if (why !== undefined) throw new RunError('NOT_PINNED', `${who}: ${why}, which can load code the lock's local pin does not name; put any preload on the launch line (and no inspector) and lock it again. Nothing was started`);
     }
     const runs = launchedFiles(launch, written, lockDir);
     if (runs === undefined) throw new RunError('NOT_PINNED', `${who}: its launch line reads differently once its variables are expanded; lock it again. Nothing was started`);

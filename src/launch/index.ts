@@ -362,6 +362,9 @@ function parseInterpreter(interpreter: string, args: readonly string[], table: I
       // Code written into the line (`--import=data:text/javascript,…`) or fetched (`https://…`):
       // nothing on disk to pin, as with -e.
       if (/^data:/i.test(option.value) || (option.value.includes('://') && !/^file:/i.test(option.value))) return { kind: 'unknown', note: `${interpreter} ${clip(option.name)} ${clip(option.value)}: loads code that is not a file; not pinned` };
+      // A package import (`--import=#hook`) is a file of the nearest package.json's folder, reached
+      // through its "imports" map: a file the pin would not name.
+      if (option.value.startsWith('#')) return { kind: 'unknown', note: `${interpreter} ${clip(option.name)} ${clip(option.value)}: loads a package import (a package.json "imports" entry); not pinned` };
       if (isPathSpecifier(option.value)) preloads.push({ file: option.value, argIndex: option.index + offset });
       else modulePreloads.push(option.value);
     }

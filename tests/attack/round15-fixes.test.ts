@@ -497,7 +497,7 @@ describe('2. run: open findings', () => {
     expect(existsSync(join(dir, 'RAN'))).toBe(false);
   });
 
-  it.skip('OPEN: node options that open the server to code from elsewhere pass the check: edit args to ["--inspect", "--inspect-port=0.0.0.0:9229", "srv.mjs", "--mode=ok"] (a debugger anyone on the network can attach to and run code in) or ["--import=#evil", …] with a package.json "imports": {"#evil": "./evil.mjs"} in the lock folder (a file of the folder, reached as a module name); observed: run --dry-run exit 0 for both; expected: exit 1', async () => {
+  it('FIXED (was OPEN): node options that open the server to code from elsewhere pass the check: edit args to ["--inspect", "--inspect-port=0.0.0.0:9229", "srv.mjs", "--mode=ok"] (a debugger anyone on the network can attach to and run code in) or ["--import=#evil", …] with a package.json "imports": {"#evil": "./evil.mjs"} in the lock folder (a file of the folder, reached as a module name); observed: run --dry-run exit 0 for both; expected: exit 1', async () => {
     const dir = await lockedRun('inspect', ['node', 'srv.mjs', '--mode=ok']);
     setLine(dir, 'node', ['--inspect', '--inspect-port=0.0.0.0:9229', 'srv.mjs', '--mode=ok']);
     expect((await dryRun(dir)).code).toBe(1);

@@ -57,3 +57,48 @@ describe('run: the line runs exactly the pinned files', () => {
     expect(r.stderr).toMatch(/runs \.\/evil\.mjs, which the lock's local pin does not name/);
   });
 });
+
+describe("run: no inspector, no package import: code the pin does not name", () => {
+  it.each([
+    ['--inspect', '"--inspect", "srv.mjs"'],
+    ['--inspect-brk', '"--inspect-brk", "srv.mjs"'],
+    ['--inspect-port=0.0.0.0:9229', '"--inspect-port=0.0.0.0:9229", "srv.mjs"'],
+  ])('a line edited to open the inspector (%s) is refused, naming it, nothing started', async (flag, to) => {
+    const dir = await locked(`inspect-${flag.replace(/[^a-z0-9]/gi, '')}`, ['node', 'srv.mjs', '--mode=ok']);
+    edit(dir, '"srv.mjs"', to);
+    for (const argv of [['run', '--dry-run'], ['run']]) {
+      const r = await runCli(argv, { cwd: dir, env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`it opens node's inspector (${flag}), a debugger port through which whoever reaches it runs code in the server`);
+    }
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
+  });
+
+  it("an inspector given in the server's NODE_OPTIONS is refused too", async () => {
+    const dir = await locked('inspect-env', ['node', 'srv.mjs', '--mode=ok']);
+    // The lock declares NODE_OPTIONS (an undeclared one never reaches the server).
+    const lock = JSON.parse(readFileSync(join(dir, 'mcp-lock.json'), 'utf8'));
+    lock.servers['hostile-ok'].transport.env = ['NODE_OPTIONS'];
+    writeFileSync(join(dir, 'mcp-lock.json'), JSON.stringify(lock, null, 2));
+    const r = await runCli(['run', '--dry-run', '--env', 'NODE_OPTIONS=--max-old-space-size=100 --inspect=0.0.0.0:9229'], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("it opens node's inspector (--inspect=0.0.0.0:9229)");
+  });
+
+  it("--inspect after the script is the server's own argument: verified", async () => {
+    const dir = await locked('inspect-arg', ['node', 'srv.mjs', '--mode=ok', '--inspect']);
+    const r = await dryRun(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, command: ['node', 'srv.mjs', '--mode=ok', '--inspect'] });
+  });
+
+  it('a package import as a preload (--import=#hook) is refused: the file it names through package.json is not pinned', async () => {
+    const dir = await locked('hash-import', ['node', 'srv.mjs', '--mode=ok']);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ imports: { '#hook': './evil.mjs' } }));
+    edit(dir, '"srv.mjs"', '"--import=#hook", "srv.mjs"');
+    const r = await dryRun(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/loads a package import \(a package\.json "imports" entry\); not pinned/);
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
+  });
+});
