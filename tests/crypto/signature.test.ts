@@ -139,10 +139,13 @@ describe('every single-bit flip is rejected', () => {
     expect((check(lock, sig) as VerifyResult).verified).toBe(true);
   });
 
-  it(`every bit of the lockfile (${lock.length} bytes)`, () => {
+  // In eight slices of the bytes, one test each (none holds vitest's worker for long).
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])(`every bit of the lockfile (${lock.length} bytes), slice %i of 8`, (part) => {
     const envelope = parseSignatureEnvelope(sig);
+    const from = Math.floor((lock.length * part) / 8) * 8;
+    const to = Math.floor((lock.length * (part + 1)) / 8) * 8;
     let rejected = 0;
-    for (let bit = 0; bit < lock.length * 8; bit++) {
+    for (let bit = from; bit < to; bit++) {
       const flipped = lock.slice();
       flipped[bit >> 3]! ^= 1 << (bit & 7);
       const r = verifyLockfileSignature(flipped, envelope, [alice.publicKey]);
@@ -150,7 +153,8 @@ describe('every single-bit flip is rejected', () => {
       expect(r.problems[0]!.code).toBe('DIGEST_MISMATCH');
       rejected++;
     }
-    expect(rejected).toBe(lock.length * 8);
+    expect(rejected).toBe(to - from);
+    expect(rejected).toBeGreaterThan(0);
   });
 
   it(`every bit of the signature file (${sig.length} bytes)`, () => {

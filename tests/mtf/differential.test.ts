@@ -98,7 +98,7 @@ describe('MTF CD-01/CD-03: the quiet skip and the phrase gates change no finding
 
   // In parts, each under the test time limit on a busy machine.
   const surfaces = corpusSurfaces();
-  const PARTS = 8;
+  const PARTS = 16;
   let total = 0;
   it.each(Array.from({ length: PARTS }, (_, i) => i))('every corpus text in every place of a definition (part %i)', (part) => {
     for (let i = part; i < surfaces.length; i += PARTS) {

@@ -13,7 +13,7 @@ const corpus = fullCorpus();
 // The corpus (tens of thousands of texts, more with every attack round's phrases) is read in
 // PARTS slices, one test each: a test that held the worker for the whole corpus would starve
 // vitest's IPC (tests/helpers/yield-between-tests.ts). The bound is a harness bound, not a speed claim.
-const PARTS = 8;
+const PARTS = 16;
 const parts = Array.from({ length: PARTS }, (_, i) => i);
 const slice = (part: number) => corpus.filter((_, i) => i % PARTS === part);
 
@@ -32,15 +32,20 @@ describe('text analysis: prefilters change no result', { timeout: 300_000 }, () 
     expect(differ.slice(0, 5).join('\n')).toBe('');
   });
 
-  it('a text quietText passes has no signal, and the fast path is taken for plain prose', () => {
-    let quiet = 0;
-    for (const text of corpus) {
+  let quietTexts = 0;
+  it.each(parts)('a text quietText passes has no signal (part %i)', (part) => {
+    const differ: string[] = [];
+    for (const text of slice(part)) {
       if (!quietText(text)) continue;
-      quiet++;
-      expect(reference.scanText(text), text).toEqual([]);
+      quietTexts++;
+      if (reference.scanText(text).length > 0) differ.push(JSON.stringify(text).slice(0, 200));
     }
+    expect(differ.slice(0, 5)).toEqual([]);
+  });
+
+  it('the fast path is taken for plain prose', () => {
     // Not vacuous: most plain descriptions are quiet.
-    expect(quiet).toBeGreaterThan(1000);
+    expect(quietTexts).toBeGreaterThan(1000);
     expect(quietText('Synthetic tool number 3: reads a record by id and returns it as JSON, with paging options.')).toBe(true);
     expect(quietText('annotations')).toBe(true);
     expect(quietText('readOnlyHint')).toBe(true);
@@ -69,16 +74,20 @@ describe('text analysis: prefilters change no result', { timeout: 300_000 }, () 
     }
   });
 
-  it('quietDefinition: a quiet definition has no signal in any string or key', () => {
-    let quiet = 0;
-    for (const t of corpus) {
+  let quietDefinitions = 0;
+  it.each(parts)('quietDefinition: a quiet definition has no signal in any string or key (part %i)', (part) => {
+    const differ: string[] = [];
+    for (const t of slice(part)) {
       const definition = { name: t, description: t, inputSchema: { type: 'object', properties: { [t]: { description: t, enum: [t] } } }, annotations: { [t]: t } };
       if (!quietDefinition(definition)) continue;
-      quiet++;
-      expect(reference.scanText(t)).toEqual([]);
-      expect(reference.scanName(t)).toEqual([]);
+      quietDefinitions++;
+      if (reference.scanText(t).length > 0 || reference.scanName(t).length > 0) differ.push(JSON.stringify(t).slice(0, 200));
     }
-    expect(quiet).toBeGreaterThan(50);
+    expect(differ.slice(0, 5)).toEqual([]);
+  });
+
+  it('quietDefinition: not vacuous, and never quiet past its bounds', () => {
+    expect(quietDefinitions).toBeGreaterThan(50);
     // Past the node bound a definition is never quiet (its walks would be incomplete).
     expect(quietDefinition({ list: Array.from({ length: 200_001 }, () => 1) })).toBe(false);
     // A key that is not printable ASCII (a property name read as a name) is not quiet.

@@ -115,13 +115,21 @@ describe('tag characters (one per match, runs found by a loop)', () => {
     expect(scanText('a\udb40b').some((s) => s.evidence.includes('tag characters'))).toBe(false);
   });
 
-  it('9 Mi tag characters in a description and a name: reported, no RangeError', () => {
-    const hidden = tags('a').repeat(9 * M);
-    const signals = scanText(hidden);
-    expect(signals[0]).toMatchObject({ kind: 'invisible-char', severity: 'critical' });
-    expect(scanName(`f${hidden}`).map((s) => s.severity)).toContain('critical');
-    expect(visibleName(`f${hidden}`)).toBe('f');
-    expect(capabilityHints('fetch', hidden)).toEqual(['network-egress']);
+  // 9 Mi: past the ~8.3 M tag characters on which the old pattern overflowed. One test per
+  // reading, so none holds vitest's worker for long.
+  let hiddenText: string | undefined;
+  const hidden = () => (hiddenText ??= tags('a').repeat(9 * M));
+  it('9 Mi tag characters in a description: reported critical, no RangeError', () => {
+    expect(scanText(hidden())[0]).toMatchObject({ kind: 'invisible-char', severity: 'critical' });
+  });
+  it('9 Mi tag characters in a name: reported critical, no RangeError', () => {
+    expect(scanName(`f${hidden()}`).map((s) => s.severity)).toContain('critical');
+  });
+  it('9 Mi tag characters in a name: the visible name is what is left', () => {
+    expect(visibleName(`f${hidden()}`)).toBe('f');
+  });
+  it('9 Mi tag characters in a description: the capability hints of the name stand', () => {
+    expect(capabilityHints('fetch', hidden())).toEqual(['network-egress']);
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scanText } from '../../src/safety/index.js';
 import { fullCorpus } from './corpus.js';
-import * as reference from './reference/safety.js';
 
 // A word with look-alike letters from another script ("Ignоre" with a Cyrillic о) reads to a
 // model as the Latin word it looks like. Before, such a text drew only a medium `confusable`
@@ -40,14 +39,10 @@ describe('look-alike letters read as Latin', () => {
     expect(signals.filter((s) => s.kind === 'url').length).toBe(1);
   });
 
-  it('agrees with the reference analysis on every corpus text that has a look-alike word', () => {
-    let n = 0;
-    for (const text of fullCorpus()) {
-      if (/^[\x00-\x7f]*$/.test(text)) continue;
-      n++;
-      expect(JSON.stringify(scanText(text)), text).toBe(JSON.stringify(reference.scanText(text)));
-    }
-    expect(n).toBeGreaterThan(1000);
+  // The reference analysis agrees on every corpus text (tests/safety/differential.test.ts reads
+  // them all); that corpus holds more than a thousand texts with a letter outside ASCII.
+  it('the differential corpus holds texts with look-alike words', () => {
+    expect(fullCorpus().filter((text) => !/^[\x00-\x7f]*$/.test(text)).length).toBeGreaterThan(1000);
   });
 
   it('1 MiB of look-alike words, then the poison: linear, and the poison is read', () => {
