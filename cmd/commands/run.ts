@@ -116,6 +116,9 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
 /** Interpreters that read NODE_OPTIONS and --env-file as node does. */
 const NODE_LIKE = new Set(['node', 'nodejs', 'tsx', 'ts-node']);
 
+/** Watch modes (node, tsx, bun, deno): the script is rerun when a file changes. */
+const WATCH = /^--(?:watch|watch-path|watch-preserve-output|hot)(?:=|$)/;
+
 /** node's inspector flags: a debugger port through which whoever reaches it runs any code in the server. */
 const INSPECTOR = /^--(?:inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(?:=|$)/;
 
@@ -264,6 +267,10 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     const written = parseLaunch(server.transport.command, server.transport.args);
     // Code node loads from its environment is code too: NODE_OPTIONS given to the server, or set
     // by an --env-file of the line, may preload a file the pin does not name.
+    // A watch mode reruns the script whenever a file changes: code written after the pinned files
+    // were verified would run unchecked.
+    const watch = launch.kind === 'local' ? args.slice(0, launch.fileArgIndex).find((arg) => WATCH.test(arg)) : undefined;
+    if (watch !== undefined) throw new RunError('NOT_PINNED', `${who}: it runs in watch mode (${printable(watch, 100)}), which reruns the server with whatever its files hold when they change, after they were verified; remove it from the launch line and lock it again. Nothing was started`);
     if (launch.kind === 'local' && NODE_LIKE.has(launch.interpreter ?? '')) {
       const why = nodeEnvironmentLoadsCode(args, launch.fileArgIndex, env, (file) => readFileSync(resolve(lockDir, file)).subarray(0, 1024 * 1024).toString('utf8'));
       if (why !== undefined) throw new RunError('NOT_PINNED', `${who}: ${why}, which can load code the lock's local pin does not name; put any preload on the launch line (and no inspector) and lock it again. Nothing was started`);

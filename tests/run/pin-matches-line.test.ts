@@ -74,6 +74,15 @@ describe("run: no inspector, no package import: code the pin does not name", () 
     expect(existsSync(join(dir, 'RAN'))).toBe(false);
   });
 
+  it.each(['--watch', '--watch-path=.'])('a line edited to run in watch mode (%s) is refused: the script would rerun with whatever it holds later', async (flag) => {
+    const dir = await locked(`watch-${flag.replace(/[^a-z]/gi, '')}`, ['node', 'srv.mjs', '--mode=ok']);
+    edit(dir, '"srv.mjs"', `"${flag}", "srv.mjs"`);
+    const r = await dryRun(dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`it runs in watch mode (${flag}), which reruns the server with whatever its files hold when they change, after they were verified`);
+  });
+
   it("an inspector given in the server's NODE_OPTIONS is refused too", async () => {
     const dir = await locked('inspect-env', ['node', 'srv.mjs', '--mode=ok']);
     // The lock declares NODE_OPTIONS (an undeclared one never reaches the server).
