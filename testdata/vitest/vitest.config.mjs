@@ -7,5 +7,7 @@ export default defineConfig({
     include: ['blocks.fixture.ts'],
     setupFiles: [new URL('../../tests/helpers/yield-between-tests.ts', import.meta.url).pathname],
     reporters: ['json'],
+    // No results cache written next to the fixture.
+    cache: false,
   },
 });
