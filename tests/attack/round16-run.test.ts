@@ -235,8 +235,8 @@ describe('3. OPEN: the interpreter of a local line is whatever the edited lockfi
     expectRefused(await attempt(dir));
   });
 
-  it.skip("OPEN: an interpreter swapped to perl -d loads ./.perldb, a file of the lock folder: lock `node srv.mjs --mode=ok`, write .perldb (mode 0600: `open(my $f, '>', 'RAN'); close $f; exit 0;`) beside mcp-lock.json, edit the line to `perl -d srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (the pinned ./srv.mjs is \"the script\"), `run` exit 0 with RAN written (perl5db.pl runs ./.perldb before the script is compiled); the same for an honest `perl srv.pl` lock edited to `perl -d srv.pl`; expected: exit 1 (-d loads the debugger and its init file: not pinned; and a line whose interpreter is not the locked one is another launch)", async () => {
-    const dir = edited('perl', ['-d', 'srv.mjs', '--mode=exit-now'], { '.perldb': "open(my $f, '>', 'RAN'); close $f; exit 0;\n" });
+  it.skip("OPEN: an interpreter swapped to perl -d loads ./.perldb, a file of the lock folder: lock `node srv.mjs --mode=ok`, write .perldb (mode 0600: `open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);`) beside mcp-lock.json, edit the line to `perl -d srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (the pinned ./srv.mjs is \"the script\"), `run` exit 0 with RAN written (perl5db.pl runs ./.perldb before the script is compiled); the same for an honest `perl srv.pl` lock edited to `perl -d srv.pl`; expected: exit 1 (-d loads the debugger and its init file: not pinned; and a line whose interpreter is not the locked one is another launch)", async () => {
+    const dir = edited('perl', ['-d', 'srv.mjs', '--mode=exit-now'], { '.perldb': "open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);\n" });
     chmodSync(join(dir, '.perldb'), 0o600);
     expectRefused(await attempt(dir));
   });
@@ -287,7 +287,7 @@ describe("3. OPEN: a declared NODE_OPTIONS that loads code in a spelling the che
     expectRefused(await attempt(dir, ['--env', `NODE_OPTIONS=${value}`]), /its NODE_OPTIONS loads code/);
   });
 
-  it.skip.each(['"--inspect=127.0.0.1:0"', '--inspect-port=127.0.0.1:0 "--inspect"', '--inspect_brk=127.0.0.1:0'])(
+  it.skip.each(['"--inspect=127.0.0.1:0"', '--no-warnings --inspect_port=0 "--inspect"', '--inspect_brk=127.0.0.1:0'])(
     'OPEN: NODE_OPTIONS=%j opens the inspector unseen (quotes, or _ for -): lock `node srv.mjs` with NODE_OPTIONS declared, run --env NODE_OPTIONS=<that>; observed: run --dry-run exit 0, and `run` starts node with "Debugger listening on ws://127.0.0.1:…" (the INSPECTOR check splits NODE_OPTIONS on whitespace and wants --inspect… at a word\'s start, spelled with -); expected: exit 1 "it opens node\'s inspector"',
     async (value) => {
       const dir = edited('node', ['srv.mjs', '--mode=exit-now'], {}, ['NODE_OPTIONS']);
