@@ -308,6 +308,19 @@ describe("3. OPEN: a declared NODE_OPTIONS that loads code in a spelling the che
   });
 });
 
+describe("3. OPEN: other interpreters' code-loading environment is not checked as NODE_OPTIONS is", () => {
+  it.skip.each<[string, string, string, Record<string, string>]>([
+    ['bash', 'BASH_ENV', './evil.sh', { 'evil.sh': 'touch RAN; exit 0\n' }],
+    ['perl', 'PERL5OPT', '-I. -Mevil', { 'evil.pm': 'package evil; open(my $f, q(>), q(RAN)); close $f; require POSIX; POSIX::_exit(0); 1;\n' }],
+    ['perl', 'PERL5OPT', '-d', { '.perldb': "open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);\n" }],
+    ['python3', 'PYTHONPATH', '.', { 'sitecustomize.py': "import os\nopen('RAN', 'w').close()\nos._exit(0)\n" }],
+  ])('OPEN: `%s srv.mjs` with %s declared and given as %j loads a file of the lock folder before the pinned script: lock a local line, declare the variable (transport.env), write the file beside mcp-lock.json, run --env NAME=value; observed: run --dry-run exit 0, `run` exit 0 with RAN written (run checks only NODE_OPTIONS, and only for node lines); expected: exit 1, as for NODE_OPTIONS=--require ./evil.cjs (BASH_ENV, PERL5OPT, PERL5DB, RUBYOPT, PYTHONPATH/PYTHONSTARTUP/PYTHONHOME…: the interpreter\'s own preload channels)', async (command, name, value, files) => {
+    const dir = edited(command, ['srv.mjs', '--mode=exit-now'], files, [name]);
+    if (files['.perldb']) chmodSync(join(dir, '.perldb'), 0o600);
+    expectRefused(await attempt(dir, ['--env', `${name}=${value}`]));
+  });
+});
+
 describe('3. OPEN (read, not run here: no deno or bun on this machine): other interpreters', () => {
   it.skip.each([
     ['-r', ['run', '-r', 'evil.mjs', 'srv.mjs']],
