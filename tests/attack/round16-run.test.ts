@@ -269,6 +269,24 @@ describe('3. OPEN: env files node reads as NODE_OPTIONS but the check does not',
   });
 });
 
+describe('3. OPEN: the env-file findings need no lockfile edit: a signed lock of an honest line', () => {
+  it.skip.each([
+    ['over 1 MiB', `#${'x'.repeat(1024 * 1024)}\nNODE_OPTIONS=--require ./evil.cjs\n`],
+    ['with a CR in the key', 'FOO=1\nNODE_\rOPTIONS=--require ./evil.cjs\n'],
+  ])('OPEN: signed lock of `node --env-file=.env srv.mjs --mode=ok` (.env "FOO=1"; mcptrust keygen, mcptrust sign --key), then only .env rewritten %s; observed: run --key mcptrust.pub exit 0 with evil.cjs run (RAN): the signature verifies (the lockfile is untouched) and the env-file check misses NODE_OPTIONS; expected: exit 1 "its env file .env sets NODE_OPTIONS"', async (label, text) => {
+    const dir = join(scratch.dir, `signed-${++count}`);
+    await lockedServerFolder(dir, env, ['node', '--env-file=.env', 'srv.mjs', '--mode=ok'], { '.env': 'FOO=1\n', 'evil.cjs': EVIL_CJS });
+    expect((await runCli(['keygen', '--out-dir', 'keys'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(['sign', '--key', 'keys/mcptrust.key'], { cwd: dir, env })).code).toBe(0);
+    expect((await runCli(['run', '--dry-run', '--key', 'keys/mcptrust.pub'], { cwd: dir, env })).code).toBe(0);
+    writeFileSync(join(dir, '.env'), text);
+    const r = await runCli(['run', '--key', 'keys/mcptrust.pub'], { cwd: dir, env });
+    expect(r.code, label).toBe(1);
+    expect(r.stderr).toContain('its env file .env sets NODE_OPTIONS');
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
+  });
+});
+
 describe("3. OPEN: a declared NODE_OPTIONS that loads code in a spelling the check does not know", () => {
   // As in round 15's NODE_OPTIONS finding: the lock declares NODE_OPTIONS, and the person running
   // it gives a value; run promises to refuse one that loads code or opens the inspector.
