@@ -248,6 +248,14 @@ describe('3. OPEN: preloads the pin does not name', () => {
     expectRefused(await attempt(dir));
   });
 
+  it.skip.each([
+    ['--import=srvpkg', 'evil.mjs'],
+    ['-r srvpkg/c', 'evil.cjs'],
+  ])('OPEN: a package self-reference reaches a file of the lock folder as --import=#hook did: lock `node srv.mjs --mode=ok`, write package.json {"name":"srvpkg","exports":{".":"./evil.mjs","./c":"./evil.cjs"}} beside mcp-lock.json, edit the line to `node %s srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (files: 1), `run` exit 0 with %s run (RAN): node resolves a bare name equal to the package.json "name" of the working folder to that folder\'s own files (no node_modules needed), and run refuses only "#" imports; expected: exit 1, as for --import=#hook ("a file reached through package.json")', async (preload) => {
+    const dir = edited('node', [...preload.split(' '), 'srv.mjs', '--mode=exit-now'], { 'package.json': JSON.stringify({ name: 'srvpkg', exports: { '.': './evil.mjs', './c': './evil.cjs' } }) });
+    expectRefused(await attempt(dir));
+  });
+
   it.skip('OPEN: a module preload added to a locked line is not seen: lock `node srv.mjs --mode=ok`, write node_modules/evilpkg/index.js (code) in the lock folder, edit args to ["-r", "evilpkg", "srv.mjs", "--mode=exit-now"] (or --import=evilpkg); observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evilpkg run (RAN). SECURITY.md says a preload named as a module is not pinned, but run also promises to refuse "a line that runs other files than the pinned ones", and the lock records no module preload, so an added one cannot be told from none; expected: exit 1 (the lock records the line\'s module preloads, and run refuses a line whose module preloads differ), or run refuses module preloads', async () => {
     const dir = edited('node', ['-r', 'evilpkg', 'srv.mjs', '--mode=exit-now'], { 'node_modules/evilpkg/index.js': EVIL_CJS });
     expectRefused(await attempt(dir));
