@@ -58,7 +58,7 @@ function localFiles(launch: LocalLaunch, cwd: string, lockDir: string, written?:
   const out = [{ absolute, recorded: recordedPath(absolute, lockDir, shown), shown }];
   for (const [i, preload] of (launch.preloads ?? []).entries()) {
     const shownPreload = writtenPreloads?.[i] ?? preload.file;
-    const absolutePreload = resolve(cwd, preload.file.startsWith('file:') ? fileUrlPath(preload.file, shownPreload) : preload.file);
+    const absolutePreload = resolve(cwd, /^file:/i.test(preload.file) ? fileUrlPath(preload.file, shownPreload) : preload.file);
     const recorded = recordedPath(absolutePreload, lockDir, shownPreload);
     if (!out.some((f) => f.recorded === recorded)) out.push({ absolute: absolutePreload, recorded, shown: shownPreload });
   }

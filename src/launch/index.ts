@@ -275,7 +275,8 @@ interface InterpreterTable extends OptionTable {
 export function isPathSpecifier(value: string): boolean {
   if (value.startsWith('./') || value.startsWith('../') || value.startsWith('/') || value.startsWith('.\\') || value.startsWith('..\\') || value.startsWith('\\')) return true;
   if (value === '.' || value === '..') return true;
-  if (value.startsWith('file:')) return true;
+  // node reads the scheme in any case (`FILE:///…`).
+  if (/^file:/i.test(value)) return true;
   // As written in a config, before expansion: `${HOME}/pre.cjs` (a variable that expands to a
   // module name makes the expanded line read differently, and nothing is pinned).
   if (value.startsWith('${') && (value.includes('/') || value.includes('\\'))) return true;
@@ -296,8 +297,10 @@ const PYTHON: InterpreterTable = {
   bundles: true,
 };
 const DENO: InterpreterTable = {
-  values: set('--config', '-c', '--import-map', '--lock', '--cert', '--location', '--seed', '--v8-flags', '--env-file', '--inspect', '--reload', '-r', '--ext', '--log-level'),
-  flags: set('-A', '--allow-all', '-q', '--quiet', '--no-check', '--no-lock', '--no-remote', '--no-npm', '--no-config', '--cached-only', '--unstable', '--watch', '--no-prompt', '-P', '--frozen', '--node-modules-dir'),
+  // deno takes a value for -r/--reload, --env-file and --inspect only after "=": alone, they are
+  // flags, and the next word is the script.
+  values: set('--config', '-c', '--import-map', '--lock', '--cert', '--location', '--seed', '--v8-flags', '--ext', '--log-level'),
+  flags: set('-A', '--allow-all', '-q', '--quiet', '--no-check', '--no-lock', '--no-remote', '--no-npm', '--no-config', '--cached-only', '--unstable', '--watch', '--no-prompt', '-P', '--frozen', '--node-modules-dir', '-r', '--reload', '--env-file', '--inspect'),
   inline: set('-', '--eval'),
 };
 const BUN: InterpreterTable = {
@@ -327,10 +330,11 @@ const SHELL: InterpreterTable = {
 };
 /** Script interpreters: `ruby server.rb`, `perl server.pl`, `php server.php`; `-e`/`-r` code is not a file. */
 const SCRIPT: InterpreterTable = {
-  // -c (check syntax) and -d (debugger) are flags in perl and ruby: the next word is the script.
+  // -c (check syntax) is a flag in perl and ruby: the next word is the script. -d starts perl's
+  // debugger, which first runs ./.perldb: code that is not the script, as -e is.
   values: set('-I'),
-  flags: set('-w', '-W', '-T', '-t', '-n', '-q', '-U', '-c', '-d'),
-  inline: set('-e', '-E', '-r', '-i', '-'),
+  flags: set('-w', '-W', '-T', '-t', '-n', '-q', '-U', '-c'),
+  inline: set('-e', '-E', '-r', '-i', '-', '-d'),
 };
 
 /** Commands that run something they do not name as a file (or whose target is a build, a service). */

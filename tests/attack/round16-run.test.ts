@@ -3,7 +3,7 @@
  * is unsigned here, so an attacker may rewrite it), of the server's declared environment, or of
  * files next to the lock that are not pinned, that make `run` start code the pin does not name.
  *
- * Properties that hold are plain tests; findings are `it.skip('OPEN: …')` whose body asserts the
+ * Properties that hold are plain tests; findings are `it('FIXED (was OPEN): …')` whose body asserts the
  * expected (fixed) behaviour, with the reproduction and what was observed in the name.
  * Observed with node v20.20.2, perl 5.36, python 3.11 (no deno, bun, uv or tsx on the machine:
  * those findings are from reading src/launch/index.ts and the tools' sources, and show only
@@ -162,10 +162,12 @@ describe('2. edits that node itself refuses: run verifies the line, but node sta
     expect(r.ran).toBe(false);
   });
 
-  it.each(['-r./evil.cjs', '--env-file=.env2', '--inspect-brk-node=127.0.0.1:0', '--watch'])('a declared NODE_OPTIONS of %s: node refuses it (exit 9), nothing run', async (value) => {
+  // node would refuse these (exit 9); run now refuses them first, as options not known to load no code.
+  it.each(['-r./evil.cjs', '--env-file=.env2', '--inspect-brk-node=127.0.0.1:0', '--watch'])('a declared NODE_OPTIONS of %s: refused by run (exit 1), nothing run', async (value) => {
     const dir = edited('node', ['srv.mjs', '--mode=exit-now'], { '.env2': 'NODE_OPTIONS=--require ./evil.cjs\n' }, ['NODE_OPTIONS']);
     const started = await runCli(['run', '--env', `NODE_OPTIONS=${value}`], { cwd: dir, env });
-    expect(started.code).toBe(9);
+    expect(started.code).toBe(1);
+    expect(started.stderr).toContain(`its NODE_OPTIONS has ${value},`);
     expect(existsSync(join(dir, 'RAN'))).toBe(false);
   });
 });
@@ -182,7 +184,7 @@ describe('2. NODE_OPTIONS spellings that are refused', () => {
     '--no-warnings --inspect-brk',
   ])('NODE_OPTIONS=%j: exit 1, nothing run', async (value) => {
     const dir = edited('node', ['srv.mjs', '--mode=exit-now'], {}, ['NODE_OPTIONS']);
-    expectRefused(await attempt(dir, ['--env', `NODE_OPTIONS=${value}`]), /its NODE_OPTIONS loads code|opens node's inspector/);
+    expectRefused(await attempt(dir, ['--env', `NODE_OPTIONS=${value}`]), /its NODE_OPTIONS has (?:--require|-r|--import|--loader|--experimental-loader|--inspect|--inspect-brk)\b/);
   });
 });
 
@@ -228,30 +230,30 @@ describe('2. python: a -W category does not import a module of the lock folder',
 // 3. OPEN findings
 // ————————————————————————————————————————————————————————————————————————————————
 
-describe('3. OPEN: the interpreter of a local line is whatever the edited lockfile names', () => {
-  it.skip("OPEN: a line's interpreter edited to a file next to the lock runs it: lock `node srv.mjs --mode=ok`, write an executable ./node (#!/bin/sh, `echo > RAN`) beside mcp-lock.json, edit transport.command to \"./node\"; observed: run --dry-run exit 0 (files: 1, would start ./node srv.mjs), `run` exit 0 and ./node ran (RAN written): launcherName('./node') is \"node\", so the line parses as the same node launch, and the interpreter is not pinned; expected: exit 1 (an interpreter named by a path is a file the line runs and the pin does not name; or only a bare name looked up on PATH, or the command as locked, is accepted). Same for \"/elsewhere/python3\", \"./bin/node.exe\", \"${X:-.}/node\"", async () => {
+describe('3. FIXED (was OPEN): the interpreter of a local line is whatever the edited lockfile names', () => {
+  it("FIXED (was OPEN): a line's interpreter edited to a file next to the lock runs it: lock `node srv.mjs --mode=ok`, write an executable ./node (#!/bin/sh, `echo > RAN`) beside mcp-lock.json, edit transport.command to \"./node\"; observed: run --dry-run exit 0 (files: 1, would start ./node srv.mjs), `run` exit 0 and ./node ran (RAN written): launcherName('./node') is \"node\", so the line parses as the same node launch, and the interpreter is not pinned; expected: exit 1 (an interpreter named by a path is a file the line runs and the pin does not name; or only a bare name looked up on PATH, or the command as locked, is accepted). Same for \"/elsewhere/python3\", \"./bin/node.exe\", \"${X:-.}/node\"", async () => {
     const dir = edited('./node', ['srv.mjs', '--mode=exit-now'], { node: '#!/bin/sh\necho ran > RAN\n' });
     chmodSync(join(dir, 'node'), 0o755);
     expectRefused(await attempt(dir));
   });
 
-  it.skip("OPEN: an interpreter swapped to perl -d loads ./.perldb, a file of the lock folder: lock `node srv.mjs --mode=ok`, write .perldb (mode 0600: `open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);`) beside mcp-lock.json, edit the line to `perl -d srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (the pinned ./srv.mjs is \"the script\"), `run` exit 0 with RAN written (perl5db.pl runs ./.perldb before the script is compiled); the same for an honest `perl srv.pl` lock edited to `perl -d srv.pl`; expected: exit 1 (-d loads the debugger and its init file: not pinned; and a line whose interpreter is not the locked one is another launch)", async () => {
+  it("FIXED (was OPEN): an interpreter swapped to perl -d loads ./.perldb, a file of the lock folder: lock `node srv.mjs --mode=ok`, write .perldb (mode 0600: `open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);`) beside mcp-lock.json, edit the line to `perl -d srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (the pinned ./srv.mjs is \"the script\"), `run` exit 0 with RAN written (perl5db.pl runs ./.perldb before the script is compiled); the same for an honest `perl srv.pl` lock edited to `perl -d srv.pl`; expected: exit 1 (-d loads the debugger and its init file: not pinned; and a line whose interpreter is not the locked one is another launch)", async () => {
     const dir = edited('perl', ['-d', 'srv.mjs', '--mode=exit-now'], { '.perldb': "open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);\n" });
     chmodSync(join(dir, '.perldb'), 0o600);
     expectRefused(await attempt(dir));
   });
 });
 
-describe('3. OPEN: preloads the pin does not name', () => {
-  it.skip('OPEN: a file: URL preload in upper case is taken for a module name and not pinned: lock `node srv.mjs --mode=ok`, edit args to ["--import=FILE:///<lock folder>/evil.mjs", "srv.mjs", "--mode=exit-now"] (or "File:/<folder>/evil.mjs", or --loader/--experimental-loader); observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evil.mjs run (RAN): isPathSpecifier tests startsWith("file:") case-sensitively, so the value goes to modulePreloads, which run never compares, while node reads URL schemes case-insensitively; expected: exit 1 "its launch line runs …/evil.mjs, which the lock\'s local pin does not name" as for --import=file:///…', async () => {
+describe('3. FIXED (was OPEN): preloads the pin does not name', () => {
+  it('FIXED (was OPEN): a file: URL preload in upper case is taken for a module name and not pinned: lock `node srv.mjs --mode=ok`, edit args to ["--import=FILE:///<lock folder>/evil.mjs", "srv.mjs", "--mode=exit-now"] (or "File:/<folder>/evil.mjs", or --loader/--experimental-loader); observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evil.mjs run (RAN): isPathSpecifier tests startsWith("file:") case-sensitively, so the value goes to modulePreloads, which run never compares, while node reads URL schemes case-insensitively; expected: exit 1 "its launch line runs …/evil.mjs, which the lock\'s local pin does not name" as for --import=file:///…', async () => {
     const dir = edited('node', ['--import=FILE://<DIR>/evil.mjs', 'srv.mjs', '--mode=exit-now']);
     expectRefused(await attempt(dir));
   });
 
-  it.skip.each([
+  it.each([
     ['--import=srvpkg', 'evil.mjs'],
     ['-r srvpkg/c', 'evil.cjs'],
-  ])('OPEN: a package self-reference reaches a file of the lock folder as --import=#hook did: lock `node srv.mjs --mode=ok`, write package.json {"name":"srvpkg","exports":{".":"./evil.mjs","./c":"./evil.cjs"}} beside mcp-lock.json, edit the line to `node %s srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (files: 1), `run` exit 0 with %s run (RAN): node resolves a bare name equal to the package.json "name" of the working folder to that folder\'s own files (no node_modules needed), and run refuses only "#" imports; expected: exit 1, as for --import=#hook ("a file reached through package.json")', async (preload) => {
+  ])('FIXED (was OPEN): a package self-reference reaches a file of the lock folder as --import=#hook did: lock `node srv.mjs --mode=ok`, write package.json {"name":"srvpkg","exports":{".":"./evil.mjs","./c":"./evil.cjs"}} beside mcp-lock.json, edit the line to `node %s srv.mjs --mode=exit-now`; observed: run --dry-run exit 0 (files: 1), `run` exit 0 with %s run (RAN): node resolves a bare name equal to the package.json "name" of the working folder to that folder\'s own files (no node_modules needed), and run refuses only "#" imports; expected: exit 1, as for --import=#hook ("a file reached through package.json")', async (preload) => {
     const dir = edited('node', [...preload.split(' '), 'srv.mjs', '--mode=exit-now'], { 'package.json': JSON.stringify({ name: 'srvpkg', exports: { '.': './evil.mjs', './c': './evil.cjs' } }) });
     expectRefused(await attempt(dir));
   });
@@ -262,26 +264,26 @@ describe('3. OPEN: preloads the pin does not name', () => {
   });
 });
 
-describe('3. OPEN: env files node reads as NODE_OPTIONS but the check does not', () => {
-  it.skip('OPEN: an env file over 1 MiB hides its NODE_OPTIONS: lock `node --env-file=.env srv.mjs --mode=ok`, write .env as one comment line of 1 MiB ("#" + 1,048,576 "x") then "NODE_OPTIONS=--require ./evil.cjs"; observed: run --dry-run exit 0, `run` exit 0 with evil.cjs run (RAN): nodeEnvironmentLoadsCode reads only the first MiB of the file (readFileSync(…).subarray(0, 1 MiB)) while node reads all of it; expected: exit 1 "its env file .env sets NODE_OPTIONS" (read the whole file, or refuse one larger than the bound)', async () => {
+describe('3. FIXED (was OPEN): env files node reads as NODE_OPTIONS but the check does not', () => {
+  it('FIXED (was OPEN): an env file over 1 MiB hides its NODE_OPTIONS: lock `node --env-file=.env srv.mjs --mode=ok`, write .env as one comment line of 1 MiB ("#" + 1,048,576 "x") then "NODE_OPTIONS=--require ./evil.cjs"; observed: run --dry-run exit 0, `run` exit 0 with evil.cjs run (RAN): nodeEnvironmentLoadsCode reads only the first MiB of the file (readFileSync(…).subarray(0, 1 MiB)) while node reads all of it; expected: exit 1 "its env file .env sets NODE_OPTIONS" (read the whole file, or refuse one larger than the bound)', async () => {
     const dir = edited('node', ['--env-file=.env', 'srv.mjs', '--mode=exit-now'], { '.env': `#${'x'.repeat(1024 * 1024)}\nNODE_OPTIONS=--require ./evil.cjs\n` });
     expectRefused(await attempt(dir), /its env file \.env sets NODE_OPTIONS/);
   });
 
-  it.skip.each([
+  it.each([
     ['NODE_\\rOPTIONS=…', 'NODE_\rOPTIONS=--require ./evil.cjs\n'],
     ['NODE_OPTIONS\\r=…', 'NODE_OPTIONS\r=--require ./evil.cjs\n'],
-  ])('OPEN: a CR inside the key hides NODE_OPTIONS from the check: .env of %j (lock `node --env-file=.env srv.mjs`); observed: run --dry-run exit 0, `run` exit 0 with evil.cjs run (RAN): node 20 deletes every \\r of an env file before parsing it, while the check\'s /^[ \\t]*(?:export[ \\t]+)?NODE_OPTIONS[ \\t]*=/m sees "NODE_" and "OPTIONS=" on two lines; expected: exit 1 "its env file .env sets NODE_OPTIONS" (strip \\r first, as node does)', async (_label, text) => {
+  ])('FIXED (was OPEN): a CR inside the key hides NODE_OPTIONS from the check: .env of %j (lock `node --env-file=.env srv.mjs`); observed: run --dry-run exit 0, `run` exit 0 with evil.cjs run (RAN): node 20 deletes every \\r of an env file before parsing it, while the check\'s /^[ \\t]*(?:export[ \\t]+)?NODE_OPTIONS[ \\t]*=/m sees "NODE_" and "OPTIONS=" on two lines; expected: exit 1 "its env file .env sets NODE_OPTIONS" (strip \\r first, as node does)', async (_label, text) => {
     const dir = edited('node', ['--env-file=.env', 'srv.mjs', '--mode=exit-now'], { '.env': text });
     expectRefused(await attempt(dir), /its env file \.env sets NODE_OPTIONS/);
   });
 });
 
-describe('3. OPEN: the env-file findings need no lockfile edit: a signed lock of an honest line', () => {
-  it.skip.each([
+describe('3. FIXED (was OPEN): the env-file findings need no lockfile edit: a signed lock of an honest line', () => {
+  it.each([
     ['over 1 MiB', `#${'x'.repeat(1024 * 1024)}\nNODE_OPTIONS=--require ./evil.cjs\n`],
     ['with a CR in the key', 'FOO=1\nNODE_\rOPTIONS=--require ./evil.cjs\n'],
-  ])('OPEN: signed lock of `node --env-file=.env srv.mjs --mode=ok` (.env "FOO=1"; mcptrust keygen, mcptrust sign --key), then only .env rewritten %s; observed: run --key mcptrust.pub exit 0 with evil.cjs run (RAN): the signature verifies (the lockfile is untouched) and the env-file check misses NODE_OPTIONS; expected: exit 1 "its env file .env sets NODE_OPTIONS"', async (label, text) => {
+  ])('FIXED (was OPEN): signed lock of `node --env-file=.env srv.mjs --mode=ok` (.env "FOO=1"; mcptrust keygen, mcptrust sign --key), then only .env rewritten %s; observed: run --key mcptrust.pub exit 0 with evil.cjs run (RAN): the signature verifies (the lockfile is untouched) and the env-file check misses NODE_OPTIONS; expected: exit 1 "its env file .env sets NODE_OPTIONS"', async (label, text) => {
     const dir = join(scratch.dir, `signed-${++count}`);
     await lockedServerFolder(dir, env, ['node', '--env-file=.env', 'srv.mjs', '--mode=ok'], { '.env': 'FOO=1\n', 'evil.cjs': EVIL_CJS });
     expect((await runCli(['keygen', '--out-dir', 'keys'], { cwd: dir, env })).code).toBe(0);
@@ -295,31 +297,31 @@ describe('3. OPEN: the env-file findings need no lockfile edit: a signed lock of
   });
 });
 
-describe("3. OPEN: a declared NODE_OPTIONS that loads code in a spelling the check does not know", () => {
+describe("3. FIXED (was OPEN): a declared NODE_OPTIONS that loads code in a spelling the check does not know", () => {
   // As in round 15's NODE_OPTIONS finding: the lock declares NODE_OPTIONS, and the person running
   // it gives a value; run promises to refuse one that loads code or opens the inspector.
-  it.skip.each([
+  it.each([
     ['"--require" ./evil.cjs', 'node reads double quotes in NODE_OPTIONS; the check wants whitespace or the start before --require'],
     ['--re"quire" ./evil.cjs', 'quotes inside the word'],
     ['--experimental_loader=./evil.mjs', 'node reads _ as - in option names'],
     ['--snapshot-blob=snap.blob', 'a startup snapshot built with --build-snapshot runs its deserialize main function instead of the script'],
-  ])('OPEN: NODE_OPTIONS=%j (%s): lock `node srv.mjs` with NODE_OPTIONS declared, run --env NODE_OPTIONS=<that>; observed: run --dry-run exit 0, `run` exit 0 with the unpinned code run (RAN); expected: exit 1 "its NODE_OPTIONS loads code"', async (value) => {
+  ])('FIXED (was OPEN): NODE_OPTIONS=%j (%s): lock `node srv.mjs` with NODE_OPTIONS declared, run --env NODE_OPTIONS=<that>; observed: run --dry-run exit 0, `run` exit 0 with the unpinned code run (RAN); expected: exit 1 "its NODE_OPTIONS loads code"', async (value) => {
     const dir = edited('node', ['srv.mjs', '--mode=exit-now'], {}, ['NODE_OPTIONS']);
     if (value.includes('snap.blob')) {
       writeFileSync(join(dir, 'entry.cjs'), "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => { require('node:fs').writeFileSync('RAN', ''); process.exit(0); });\n");
       const built = spawnSync(process.execPath, ['--snapshot-blob', 'snap.blob', '--build-snapshot', 'entry.cjs'], { cwd: dir });
       expect(built.status).toBe(0);
     }
-    expectRefused(await attempt(dir, ['--env', `NODE_OPTIONS=${value}`]), /its NODE_OPTIONS loads code/);
+    expectRefused(await attempt(dir, ['--env', `NODE_OPTIONS=${value}`]), /its NODE_OPTIONS has /);
   });
 
-  it.skip.each(['"--inspect=127.0.0.1:0"', '--no-warnings --inspect_port=0 "--inspect"', '--inspect_brk=127.0.0.1:0'])(
-    'OPEN: NODE_OPTIONS=%j opens the inspector unseen (quotes, or _ for -): lock `node srv.mjs` with NODE_OPTIONS declared, run --env NODE_OPTIONS=<that>; observed: run --dry-run exit 0, and `run` starts node with "Debugger listening on ws://127.0.0.1:…" (the INSPECTOR check splits NODE_OPTIONS on whitespace and wants --inspect… at a word\'s start, spelled with -); expected: exit 1 "it opens node\'s inspector"',
+  it.each(['"--inspect=127.0.0.1:0"', '--no-warnings --inspect_port=0 "--inspect"', '--inspect_brk=127.0.0.1:0'])(
+    'FIXED (was OPEN): NODE_OPTIONS=%j opens the inspector unseen (quotes, or _ for -): lock `node srv.mjs` with NODE_OPTIONS declared, run --env NODE_OPTIONS=<that>; observed: run --dry-run exit 0, and `run` starts node with "Debugger listening on ws://127.0.0.1:…" (the INSPECTOR check splits NODE_OPTIONS on whitespace and wants --inspect… at a word\'s start, spelled with -); expected: exit 1 "it opens node\'s inspector"',
     async (value) => {
       const dir = edited('node', ['srv.mjs', '--mode=exit-now'], {}, ['NODE_OPTIONS']);
       const r = await dryRun(dir, ['--env', `NODE_OPTIONS=${value}`]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain("it opens node's inspector");
+      expect(r.stderr).toContain('its NODE_OPTIONS has ');
       if (!value.includes('brk')) {
         const started = await spawnCli(['run', '--env', `NODE_OPTIONS=${value}`], { cwd: dir, env, timeoutMs: 20_000 });
         expect(started.stderr).not.toContain('Debugger listening');
@@ -327,43 +329,43 @@ describe("3. OPEN: a declared NODE_OPTIONS that loads code in a spelling the che
     },
   );
 
-  it.skip('OPEN: NODE_OPTIONS is checked only for a `node …` line: the same pinned script run directly (its #!/usr/bin/env node line) takes any NODE_OPTIONS: lock `node srv.mjs` with NODE_OPTIONS declared (or lock `./srv.mjs` directly), edit transport.command to "./srv.mjs" and args to ["--mode=exit-now"] (chmod +x srv.mjs: mode bits are not pinned), run --env "NODE_OPTIONS=--require ./evil.cjs"; observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evil.cjs run (RAN) (nodeEnvironmentLoadsCode runs only when launch.interpreter is node/nodejs/tsx/ts-node; a file run directly or a PATH command has none); the inspector in NODE_OPTIONS passes the same way; expected: exit 1 "its NODE_OPTIONS loads code", as for `node srv.mjs`', async () => {
+  it('FIXED (was OPEN): NODE_OPTIONS is checked only for a `node …` line: the same pinned script run directly (its #!/usr/bin/env node line) takes any NODE_OPTIONS: lock `node srv.mjs` with NODE_OPTIONS declared (or lock `./srv.mjs` directly), edit transport.command to "./srv.mjs" and args to ["--mode=exit-now"] (chmod +x srv.mjs: mode bits are not pinned), run --env "NODE_OPTIONS=--require ./evil.cjs"; observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evil.cjs run (RAN) (nodeEnvironmentLoadsCode runs only when launch.interpreter is node/nodejs/tsx/ts-node; a file run directly or a PATH command has none); the inspector in NODE_OPTIONS passes the same way; expected: exit 1 "its NODE_OPTIONS loads code", as for `node srv.mjs`', async () => {
     const dir = edited('./srv.mjs', ['--mode=exit-now'], {}, ['NODE_OPTIONS']);
     chmodSync(join(dir, 'srv.mjs'), 0o755);
-    expectRefused(await attempt(dir, ['--env', 'NODE_OPTIONS=--require ./evil.cjs']), /its NODE_OPTIONS loads code/);
+    expectRefused(await attempt(dir, ['--env', 'NODE_OPTIONS=--require ./evil.cjs']), /its NODE_OPTIONS has --require/);
   });
 });
 
-describe("3. OPEN: other interpreters' code-loading environment is not checked as NODE_OPTIONS is", () => {
-  it.skip.each<[string, string, string, Record<string, string>]>([
+describe("3. FIXED (was OPEN): other interpreters' code-loading environment is not checked as NODE_OPTIONS is", () => {
+  it.each<[string, string, string, Record<string, string>]>([
     ['bash', 'BASH_ENV', './evil.sh', { 'evil.sh': 'touch RAN; exit 0\n' }],
     ['perl', 'PERL5OPT', '-I. -Mevil', { 'evil.pm': 'package evil; open(my $f, q(>), q(RAN)); close $f; require POSIX; POSIX::_exit(0); 1;\n' }],
     ['perl', 'PERL5OPT', '-d', { '.perldb': "open(my $f, '>', 'RAN'); close $f; require POSIX; POSIX::_exit(0);\n" }],
     ['python3', 'PYTHONPATH', '.', { 'sitecustomize.py': "import os\nopen('RAN', 'w').close()\nos._exit(0)\n" }],
-  ])('OPEN: `%s srv.mjs` with %s declared and given as %j loads a file of the lock folder before the pinned script: lock a local line, declare the variable (transport.env), write the file beside mcp-lock.json, run --env NAME=value; observed: run --dry-run exit 0, `run` exit 0 with RAN written (run checks only NODE_OPTIONS, and only for node lines); expected: exit 1, as for NODE_OPTIONS=--require ./evil.cjs (BASH_ENV, PERL5OPT, PERL5DB, RUBYOPT, PYTHONPATH/PYTHONSTARTUP/PYTHONHOME…: the interpreter\'s own preload channels)', async (command, name, value, files) => {
+  ])('FIXED (was OPEN): `%s srv.mjs` with %s declared and given as %j loads a file of the lock folder before the pinned script: lock a local line, declare the variable (transport.env), write the file beside mcp-lock.json, run --env NAME=value; observed: run --dry-run exit 0, `run` exit 0 with RAN written (run checks only NODE_OPTIONS, and only for node lines); expected: exit 1, as for NODE_OPTIONS=--require ./evil.cjs (BASH_ENV, PERL5OPT, PERL5DB, RUBYOPT, PYTHONPATH/PYTHONSTARTUP/PYTHONHOME…: the interpreter\'s own preload channels)', async (command, name, value, files) => {
     const dir = edited(command, ['srv.mjs', '--mode=exit-now'], files, [name]);
     if (files['.perldb']) chmodSync(join(dir, '.perldb'), 0o600);
     expectRefused(await attempt(dir, ['--env', `${name}=${value}`]));
   });
 });
 
-describe('3. OPEN (read, not run here: no deno or bun on this machine): other interpreters', () => {
-  it.skip.each([
+describe('3. FIXED (was OPEN) (read, not run here: no deno or bun on this machine): other interpreters', () => {
+  it.each([
     ['-r', ['run', '-r', 'evil.mjs', 'srv.mjs']],
     ['--reload', ['run', '--reload', 'evil.mjs', 'srv.mjs']],
     ['--inspect', ['run', '--inspect', 'evil.mjs', 'srv.mjs']],
     ['--env-file', ['run', '--env-file', 'evil.mjs', 'srv.mjs']],
-  ])("OPEN: deno's %s takes its value only with = (clap require_equals in deno's cli/args/flags.rs), but the DENO table reads the next word as its value: edit a local lock's line to `deno <args>`; observed: run --dry-run exit 0 (files: 1, ./srv.mjs taken for the script); deno would run ./evil.mjs with srv.mjs as its argument; expected: exit 1 \"its launch line runs ./evil.mjs\" (these options as flags unless written with =)", async (_option, args) => {
+  ])("FIXED (was OPEN): deno's %s takes its value only with = (clap require_equals in deno's cli/args/flags.rs), but the DENO table reads the next word as its value: edit a local lock's line to `deno <args>`; observed: run --dry-run exit 0 (files: 1, ./srv.mjs taken for the script); deno would run ./evil.mjs with srv.mjs as its argument; expected: exit 1 \"its launch line runs ./evil.mjs\" (these options as flags unless written with =)", async (_option, args) => {
     const dir = edited('deno', [...args, '--mode=exit-now']);
     expect((await dryRun(dir)).code).toBe(1);
   });
 
-  it.skip('OPEN: the inspector check is for node lines only: `deno run --inspect=0.0.0.0:9229 srv.mjs` (edit of a local lock) is verified by run --dry-run (exit 0), and deno would open its inspector on every interface; expected: exit 1 "it opens … inspector", as for node', async () => {
+  it('FIXED (was OPEN): the inspector check is for node lines only: `deno run --inspect=0.0.0.0:9229 srv.mjs` (edit of a local lock) is verified by run --dry-run (exit 0), and deno would open its inspector on every interface; expected: exit 1 "it opens … inspector", as for node', async () => {
     const dir = edited('deno', ['run', '--inspect=0.0.0.0:9229', 'srv.mjs', '--mode=exit-now']);
     expect((await dryRun(dir)).code).toBe(1);
   });
 
-  it.skip("OPEN: bun reads bunfig.toml from its working folder, the lock folder, and runs its `preload` before the script: a local lock's line edited to `bun srv.mjs` (or an honest `bun srv.ts` lock), with bunfig.toml `preload = [\"./evil.mjs\"]` written beside mcp-lock.json; observed: run --dry-run exit 0 (files: 1), so bun would run ./evil.mjs, which nothing pins; expected: exit 1 (a bunfig.toml in the folder refused, or its preloads pinned); the same class: `uv run srv.py` syncs the lock folder's pyproject.toml (build backends run), and `uv run --env-file .env` may set PYTHONPATH so a sitecustomize.py of the folder runs", async () => {
+  it("FIXED (was OPEN): bun reads bunfig.toml from its working folder, the lock folder, and runs its `preload` before the script: a local lock's line edited to `bun srv.mjs` (or an honest `bun srv.ts` lock), with bunfig.toml `preload = [\"./evil.mjs\"]` written beside mcp-lock.json; observed: run --dry-run exit 0 (files: 1), so bun would run ./evil.mjs, which nothing pins; expected: exit 1 (a bunfig.toml in the folder refused, or its preloads pinned); the same class: `uv run srv.py` syncs the lock folder's pyproject.toml (build backends run), and `uv run --env-file .env` may set PYTHONPATH so a sitecustomize.py of the folder runs", async () => {
     const dir = edited('bun', ['srv.mjs', '--mode=exit-now'], { 'bunfig.toml': 'preload = ["./evil.mjs"]\n' });
     expect((await dryRun(dir)).code).toBe(1);
   });
