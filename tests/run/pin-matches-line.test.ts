@@ -111,3 +111,15 @@ describe("run: no inspector, no package import: code the pin does not name", () 
     expect(existsSync(join(dir, 'RAN'))).toBe(false);
   });
 });
+
+describe("run: NODE_OPTIONS people set for honest reasons still run", () => {
+  it.each(['--max-old-space-size=4096', '--openssl-legacy-provider --no-warnings', '"--title" "my server" --dns-result-order=ipv4first', '--max_old_space_size=200 --enable-source-maps'])('NODE_OPTIONS=%j: verified', async (value) => {
+    const dir = await locked(`honest-options-${value.replace(/[^a-z0-9]/gi, '').slice(0, 30)}`, ['node', 'srv.mjs', '--mode=ok']);
+    const lock = JSON.parse(readFileSync(join(dir, 'mcp-lock.json'), 'utf8'));
+    lock.servers['hostile-ok'].transport.env = ['NODE_OPTIONS'];
+    writeFileSync(join(dir, 'mcp-lock.json'), JSON.stringify(lock, null, 2));
+    const r = await runCli(['run', '--dry-run', '--format', 'json', '--env', `NODE_OPTIONS=${value}`], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, started: false });
+  });
+});
