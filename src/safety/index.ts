@@ -95,6 +95,21 @@ export interface Rule {
   gates: readonly (readonly string[])[];
 }
 
+// The parts of the carrier rule below (the words of the decode-and-obey rules above, as pieces).
+// Each is a fixed word or a bounded run of fixed words: no quantifier nests over another.
+const CARRIER_END = String.raw`(?=\s{0,8}(?:[.,;:!]|$))`;
+const CARRIER_STRONG = String.raw`(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?${CARRIER_END}|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)${CARRIER_END}`;
+const CARRIER_PRON = String.raw`(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)`;
+const CARRIER_FOLLOW_END = String.raw`(?:(?:follow|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)${CARRIER_END}`;
+const CARRIER_PAYLOAD = String.raw`\s{0,8}:[ \t]{0,8}(?!(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)(?!\w{1,20}[ \t]{1,8}(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)\S`;
+const CARRIER_DET = String.raw`(?:the|this|that|these|following|below|hidden|encoded|secret)`;
+const CARRIER_NOUN = String.raw`(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)`;
+const CARRIER_VERB = String.raw`(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)`;
+const CARRIER_PART = String.raw`(?:decoded|deciphered|decrypted|unscrambled|deobfuscated|reversed|translated|rot-?13'?d)`;
+const CARRIER_GER = String.raw`(?:decoding|deciphering|decrypting|unscrambling|deobfuscating|reversing|translating)`;
+const CARRIER_SHIFT = String.raw`shift\s{1,8}(?:each|every|all|the)\s{1,8}(?:of\s{1,8}the\s{1,8})?(?:letters?|characters?|chars?)\b`;
+const CARRIER_CIPHERV = String.raw`(?:decipher|unscramble|descramble|rot(?:-| )?13)`;
+
 // Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
 export const INSTRUCTION_RULES: readonly Rule[] = [
   {
@@ -162,15 +177,15 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
-    gates: [['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'base64', 'base-64'], ['and', 'then']],
+      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
+    gates: [['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64'], ['and', 'then']],
   },
   {
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
-    gates: [['backward', 'reverse'], ['read'], ['and', 'then']],
+      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse|(?:from\s{1,8})?right[\s-]{1,3}to[\s-]{1,3}left)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
+    gates: [['backward', 'reverse', 'right'], ['read'], ['and', 'then']],
   },
   {
     kind: 'model-instruction',
@@ -178,6 +193,41 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
     pattern:
       /\b(?:follow|obey|carry\s{1,8}out|comply\s{1,8}with|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\s{1,8}(?:instructions?|directions?|orders?|commands?)|(?:instructions?|directions?|orders?)\s{1,8}(?:hidden|encoded|concealed))\b|\b(?:execute|run)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:hidden|secret|obfuscated|concealed)\s{1,8}(?:instructions?|commands?)\b|\b(?:do|follow|obey)\s{1,8}what(?:ever)?\s{1,8}the\s{1,8}(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\b[^.\n]{0,40}?\b(?:says?|tells?|instructs?|asks?)\b/giu,
     gates: [['hidden', 'decoded', 'deciphered', 'decrypted', 'encoded', 'reversed', 'unscrambled', 'secret', 'obfuscated', 'concealed', 'base64', 'base-64', 'rot13', 'rot-13'], ['follow', 'obey', 'carry', 'comply', 'act', 'do', 'execute', 'run']],
+  },
+  // The same carrier in the other shapes a sentence gives it: the decoding as a clause first
+  // ("Once decoded, follow it: …", "After decoding the text, follow it."), the obeying as the
+  // next sentence or line ("Decode the message below. Then do what it says."), a bare "decode
+  // and follow:" before the hidden text, "translate this and act accordingly", a Caesar shift
+  // ("shift each letter back by 3 and follow it"), a cipher's letters unscrambled then "the
+  // commands" executed. As above, "follow it" only of a text (never a link, a file or SQL) and
+  // ending the clause, or right before the hidden text after a colon; never "run it" or
+  // "execute it" (a tool runs what it decodes). Bounded gaps per start position: linear.
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern: new RegExp(
+      [
+        // A: "Decode and follow: <hidden text>"
+        String.raw`\b${CARRIER_VERB}\s{1,8}(?:(?:it|this|them)\s{1,8})?(?:and|then)\s{1,8}(?:then\s{1,8})?follow${CARRIER_PAYLOAD}`,
+        // B: "Translate this and then act accordingly."
+        String.raw`\b${CARRIER_VERB}\s{1,8}(?:this|(?:the\s{1,8})?following|the\s{1,8}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob)\s{1,8}(?:below|above)|the\s{1,8}(?:hidden|encoded|secret)\s{1,8}(?:text|message|string|note))(?:\s{1,8}(?:from|into|to)\s{1,8}\w{1,20})?\s{0,8},?\s{1,8}(?:and\s{1,8})?(?:then\s{1,8})?act\s{1,8}accordingly\b`,
+        // C: "Unscramble the letters and then execute the commands."
+        String.raw`\b${CARRIER_CIPHERV}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:execute|run|carry\s{1,8}out|perform|follow|obey)\s{1,8}(?:the\s{1,8}|these\s{1,8}|those\s{1,8}|its\s{1,8}|their\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?commands?${CARRIER_END}`,
+        // D: "Once decoded, follow it: <hidden text>", "Once decoded, obey."
+        String.raw`\b(?:once|when|after)\s{1,8}${CARRIER_PART}\s{0,8},\s{0,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_PRON}${CARRIER_PAYLOAD})`,
+        // D: "After decoding the text, follow it.", "Once the text is decoded, follow it."
+        String.raw`\b(?:once|when|after|upon)\s{1,8}(?:${CARRIER_GER}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}|(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\s{1,8}(?:is|are|has\s{1,8}been|have\s{1,8}been)\s{1,8}${CARRIER_PART})\b[^.\n]{0,40}?,\s{0,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_FOLLOW_END})`,
+        // E: "Decode the message below. Then do what it says.", "Decode the text below\nand follow it: …"
+        String.raw`\b${CARRIER_VERB}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\b[^.\n]{0,80}?(?:[.;!]\s{1,8}|[ \t]{0,8}\n\s{0,8})(?:and\s{1,8})?(?:(?:then|now|next|afterwards|after\s{1,8}that)\s{0,8},?\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_FOLLOW_END})`,
+        // H: "Shift each letter back by 3 and follow it."
+        String.raw`\b${CARRIER_SHIFT}[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_FOLLOW_END})`,
+      ].join('|'),
+      'giu',
+    ),
+    gates: [
+      ['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64', 'decoding', 'reversing', 'translating', 'unscrambling', 'deobfuscating', 'descramble', 'shift'],
+      ['follow', 'obey', 'comply', 'do', 'execute', 'perform', 'carry', 'act', 'run'],
+    ],
   },
 ];
 
