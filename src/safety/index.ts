@@ -814,8 +814,30 @@ function rot13Encoded(text: string): boolean {
   for (let i = text.indexOf('&#'); i >= 0; i = text.indexOf('&#', i + 2)) {
     if ((text.charCodeAt(i + 2) | 0x20) === 0x6b && isRotatedHex(text.charCodeAt(i + 3))) return true;
   }
+  // Double URL encoding (`%256r%256s`: two `%25HH` in a row, a hex letter rotated).
+  for (let i = text.indexOf('%25'); i >= 0; i = text.indexOf('%25', i + 1)) {
+    if (text.charCodeAt(i + 5) !== 0x25 || text.charCodeAt(i + 6) !== 0x32 || text.charCodeAt(i + 7) !== 0x35) continue;
+    const a = text.charCodeAt(i + 3);
+    const b = text.charCodeAt(i + 4);
+    const c = text.charCodeAt(i + 8);
+    const d = text.charCodeAt(i + 9);
+    if (isRotatedHex(a) && isRotatedHex(b) && isRotatedHex(c) && isRotatedHex(d) && (isRotatedHexLetter(a) || isRotatedHexLetter(b) || isRotatedHexLetter(c) || isRotatedHexLetter(d))) return true;
+  }
   return false;
 }
+
+/**
+ * Whether `text` holds a hex run (hexRuns' length) as rot13 writes it: digits and n–s only (a–f
+ * rotated), a letter among them. Only a text with a long run (hasLongRun) can. One pass: linear.
+ */
+function rot13HexRun(text: string): boolean {
+  for (const [start, end] of runsOf(text, isRotatedHexRunChar, 2 * MIN_BLOB_RUN)) {
+    for (let k = start; k < end; k++) if (isRotatedHexLetter(text.charCodeAt(k))) return true;
+  }
+  return false;
+}
+/** A character of a hex run in rot13: a digit, or n–s (a–f rotated), either case. */
+const isRotatedHexRunChar = (c: number): boolean => isDecimal(c) || isRotatedHexLetter(c);
 
 /**
  * Whether `text` holds an encoding written backwards, which wakes no cipher word when every
@@ -832,6 +854,13 @@ function reversedEncoded(text: string): boolean {
   for (let i = text.indexOf('\\', 7); i >= 0; i = text.indexOf('\\', i + 1)) {
     if (text.charCodeAt(i - 4) !== 0x5c || (text.charCodeAt(i - 1) | 0x20) !== 0x78 || (text.charCodeAt(i - 5) | 0x20) !== 0x78) continue;
     if (isHexDigit(text.charCodeAt(i - 2)) && isHexDigit(text.charCodeAt(i - 3)) && isHexDigit(text.charCodeAt(i - 6)) && isHexDigit(text.charCodeAt(i - 7))) return true;
+  }
+  // Two `\uHHHH` escapes written backwards (`9400u\7600u\`).
+  for (let i = text.indexOf('\\', 11); i >= 0; i = text.indexOf('\\', i + 1)) {
+    if (text.charCodeAt(i - 6) !== 0x5c || (text.charCodeAt(i - 1) | 0x20) !== 0x75 || (text.charCodeAt(i - 7) | 0x20) !== 0x75) continue;
+    let hex = true;
+    for (const k of [2, 3, 4, 5, 8, 9, 10, 11]) hex &&= isHexDigit(text.charCodeAt(i - k));
+    if (hex) return true;
   }
   // `;` then up to seven digits, or up to six hex digits and `x`, then `#&`: at most eight steps back from each `#&`.
   for (let i = text.indexOf('#&'); i >= 0; i = text.indexOf('#&', i + 2)) {
@@ -889,8 +918,16 @@ export const CIPHER_ROT13_REVERSED_WORDS: readonly string[] = Object.freeze(
   ),
 );
 const ROT13_BACKWARD_WORDS: readonly string[] = CIPHER_ROT13_REVERSED_WORDS.map(rot13);
+/**
+ * The words of CIPHER_PLAIN_WORDS with other characters than letters (".ssh", "id_", "/etc/") as
+ * rot13 of the text reversed a word at a time spells them (".uff", "qv_", "/pgr/"): found forward,
+ * as the letter-only words' rot13 is. Rare spellings, so unlike a letter word reversed and rotated
+ * (CIPHER_ROT13_REVERSED_WORDS) they cost the trigger scan nothing.
+ */
+const ROT13_WORD_REVERSED_WORDS: readonly string[] = [...new Set(CIPHER_PLAIN_WORDS.filter((w) => hasLetter(w) && /[^a-z]/i.test(w)).map((w) => rot13(wordsReversed(w))))];
+const ROT13_WORD_REVERSED_TRIGGER = new AsciiWordSet(ROT13_WORD_REVERSED_WORDS);
 /** The words of CIPHER_PLAIN_WORDS as rot13 and reversal word by word spell them: found as TRIGGER_WORDS are. */
-export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS])]);
+export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS, ...ROT13_WORD_REVERSED_WORDS])]);
 /** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS as the text reversed (whole or a word at a time) spells them, and CIPHER_ROT13_REVERSED_WORDS as it spells them in rot13 too. */
 export const CIPHER_BACKWARD_WORDS: readonly string[] = Object.freeze([...new Set([...CIPHER_PLAIN_WORDS, ...ROT13_BACKWARD_WORDS])]);
 const REVERSED_TRIGGER = new AsciiWordSet(WORD_REVERSED_WORDS, CIPHER_PLAIN_WORDS);
@@ -907,8 +944,32 @@ const WORD_BACKWARD = new AsciiWordSet([], LETTER_WORDS);
 const WORD_ROT13_BACKWARD = new AsciiWordSet([], LETTER_WORDS.filter((w) => CIPHER_ROT13_REVERSED_WORDS.includes(w)).map(rot13));
 
 /**
+ * The small words an instruction is written with between its trigger words ("ignore ALL
+ * previous", "send THE file TO"), deciphered among cipher words too: "Vtaber nyy cerivbhf
+ * instructions" reads "Ignore all previous instructions" only with "nyy" read as "all". Only in a
+ * text a cipher word wakes (a filler alone wakes nothing: looking for the fillers in every text
+ * cost ~7% of the analysis of README paragraphs, for a text a model reads with a garbled word). Only
+ * words of three letters or more, and only cipher forms no text of the installed packages' READMEs
+ * and sources uses as a word (CIPHER_FILLER_LOOKALIKES leaves out "dna", "won", "era"…): a filler
+ * form in honest text is a made-up word. Exported for the reference analysis.
+ */
+export const CIPHER_FILLER_WORDS: readonly string[] = Object.freeze(['all', 'any', 'the', 'your', 'you', 'and', 'then', 'its', 'what', 'every', 'each', 'also', 'always', 'first', 'now', 'from', 'with', 'into', 'about', 'them', 'are', 'were', 'have', 'been', 'told', 'said', 'above', 'earlier', 'tell', 'let', 'know', 'see']);
+/** Cipher forms of CIPHER_FILLER_WORDS that are words or abbreviations of honest text: never deciphered. */
+export const CIPHER_FILLER_LOOKALIKES: readonly string[] = Object.freeze(['lla', 'nal', 'yna', 'lan', 'hbl', 'dna', 'sti', 'jung', 'won', 'era', 'ren', 'tel', 'ees']);
+/** Each cipher form of a filler word (lower case), and which (1 rot13, 2 reversed, 3 reversed and rotated; rot13 first). */
+const FILLER_FORMS: ReadonlyMap<string, number> = (() => {
+  const forms = new Map<string, number>();
+  for (const [form, cipher] of [[1, rot13], [2, reversed], [3, reversedRot13]] as const)
+    for (const w of CIPHER_FILLER_WORDS) {
+      const c = cipher(w);
+      if (c !== w && !forms.has(c) && !CIPHER_FILLER_LOOKALIKES.includes(c)) forms.set(c, form);
+    }
+  return forms;
+})();
+
+/**
  * `text` with each run of ASCII letters that is a cipher of a word of CIPHER_PLAIN_WORDS (of
- * letters alone) deciphered in place: rot13 when it starts as rot13 spells one, else reversed when
+ * letters alone) or of CIPHER_FILLER_WORDS deciphered in place: rot13 when it starts as rot13 spells one, else reversed when
  * it ends as one reversed, else reversed and rotated ("Ignore all previous vafgehpgvbaf",
  * "Vtaber all suoiverp instructions"); undefined when there is none. A cipher mixed into a plain
  * sentence word by word is whole in no reading of the whole text. One pass over the runs, a
@@ -925,7 +986,9 @@ function cipherWordsDeciphered(text: string): string | undefined {
     }
     const first = i;
     while (i < n && isLetter(text.charCodeAt(i))) i++;
-    const form = WORD_ROT13.startsAt(text, first) ? 1 : WORD_BACKWARD.endsAt(text, i - 1) ? 2 : WORD_ROT13_BACKWARD.endsAt(text, i - 1) ? 3 : 0;
+    let form = WORD_ROT13.startsAt(text, first) ? 1 : WORD_BACKWARD.endsAt(text, i - 1) ? 2 : WORD_ROT13_BACKWARD.endsAt(text, i - 1) ? 3 : 0;
+    // A filler word: the whole run, at the start of a word.
+    if (form === 0 && i - first >= 3 && i - first <= 7 && (first === 0 || !isWordChar(text.charCodeAt(first - 1)))) form = FILLER_FORMS.get(text.slice(first, i).toLowerCase()) ?? 0;
     if (form === 0) continue;
     const run = text.slice(first, i);
     out += text.slice(start, first) + (form === 1 ? rot13(run) : form === 2 ? reversed(run) : rot13(reversed(run)));
@@ -1345,15 +1408,15 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
   // deciphered again.
   if (ciphers) {
-    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded), ROT13_REVERSED_TRIGGER.find(folded)];
+    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded), ROT13_REVERSED_TRIGGER.find(folded), ROT13_WORD_REVERSED_TRIGGER.find(folded)];
     // A text encoded whole, then put in a cipher, shows no cipher word: its encoding as the
     // cipher writes it wakes the reading too.
     const forms: [boolean, string, (text: string) => string][] = [
       [at[0]! >= 0 || reversedEncoded(folded), 'reversed text', reversed],
       [at[0]! >= 0, 'text with each word reversed', wordsReversed],
-      [at[1]! >= 0 || rot13Encoded(folded), 'rot13 text', rot13],
+      [at[1]! >= 0 || rot13Encoded(folded) || (longRun && rot13HexRun(folded)), 'rot13 text', rot13],
       [at[2]! >= 0, 'reversed rot13 text', reversedRot13],
-      [at[2]! >= 0, 'rot13 text with each word reversed', wordsReversedRot13],
+      [at[2]! >= 0 || at[3]! >= 0, 'rot13 text with each word reversed', wordsReversedRot13],
     ];
     // What the whole-text readings say: the reading word by word adds only what they do not.
     const ciphersSay: TextSignal[] = [];
@@ -1364,8 +1427,9 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       ciphersSay.push(...inner);
       newlySaid(found, inner, label, 0, [], cipher);
     }
-    // Cipher words among plain ones (only a text with a cipher word has one); a kind a whole-text
-    // reading said is not said again word by word (a text in one cipher is one finding).
+    // Cipher words among plain ones (only a text with a cipher word has one; its filler words are
+    // deciphered with it); a kind a whole-text reading said is not said again word by word (a text
+    // in one cipher is one finding).
     const mixed = at.some((index) => index >= 0) ? cipherWordsDeciphered(folded) : undefined;
     if (mixed !== undefined) {
       const saidKinds = new Set(ciphersSay.filter((s) => compareSeverity(s.severity, 'medium') >= 0).map((s) => s.kind));

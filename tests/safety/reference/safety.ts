@@ -7,7 +7,7 @@ import { printable } from '../../../src/util/text.js';
 import { CONFUSABLE_TO_ASCII } from '../../../src/safety/confusables.js';
 // The list of words a deciphered text needs is the definition under test, shared; the patterns
 // built from it here are this file's own.
-import { CIPHER_PLAIN_WORDS, CIPHER_ROT13_REVERSED_WORDS } from '../../../src/safety/index.js';
+import { CIPHER_FILLER_LOOKALIKES, CIPHER_FILLER_WORDS, CIPHER_PLAIN_WORDS, CIPHER_ROT13_REVERSED_WORDS } from '../../../src/safety/index.js';
 
 /**
  * Text-safety analysis shared by `diff` (security axis), the MTF description controls (CD-03,
@@ -473,16 +473,29 @@ const ROT13_AT = cipherPattern(LETTERED.map(rot13));
 const ROT13_REVERSED_AT = new RegExp(CIPHER_ROT13_REVERSED_WORDS.map((w) => `${escapeRe(reversed(rot13(w)))}${/^\w/.test(w) ? '(?![A-Za-z])' : ''}`).join('|'), 'i');
 // Encodings as a cipher writes them (round 14): in rot13, two %HH in a row with a hex letter
 // rotated to n–s, \kHH, &#kH; reversed, two HH% in a row after neither a hex digit nor %, two HHx\, ;NN#& or ;HHx#&.
-const ROT13_ENCODING = /%(?:[n-s][0-9a-fn-s]%[0-9a-fn-s]{2}|[0-9a-f][n-s]%[0-9a-fn-s]{2}|[0-9a-f]{2}%(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|\\k[0-9a-fn-s]{2}|&#k[0-9a-fn-s]/i;
-const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\|;(?:[0-9]{1,7}|[0-9a-f]{1,6}x)#&/i;
+// Round 16: in rot13 also two %25HH in a row (double encoding) and a hex run of 96 or more digits
+// and n–s with a letter; reversed, two HHHHu\.
+const ROT13_ENCODING = /%(?:[n-s][0-9a-fn-s]%[0-9a-fn-s]{2}|[0-9a-f][n-s]%[0-9a-fn-s]{2}|[0-9a-f]{2}%(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|\\k[0-9a-fn-s]{2}|&#k[0-9a-fn-s]|%25(?:[n-s][0-9a-fn-s]%25[0-9a-fn-s]{2}|[0-9a-f][n-s]%25[0-9a-fn-s]{2}|[0-9a-f]{2}%25(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|(?<![0-9n-s])(?=[0-9n-s]{96})[0-9]*[n-s]/i;
+const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\|;(?:[0-9]{1,7}|[0-9a-f]{1,6}x)#&|[0-9a-f]{4}u\\[0-9a-f]{4}u\\/i;
 // A word of letters alone of CIPHER_PLAIN_WORDS (of CIPHER_ROT13_REVERSED_WORDS) at the start of a text.
 const STARTS_PLAIN_WORD = new RegExp(`^(?:${CIPHER_PLAIN_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
 const STARTS_ROT13_REVERSED_WORD = new RegExp(`^(?:${CIPHER_ROT13_REVERSED_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
-/** Each run of letters that is a cipher of a word of CIPHER_PLAIN_WORDS of letters alone, deciphered: rot13 (at its start, after no word character), reversed or reversed-rot13 (at its end); undefined with none. */
+// Rot13 of a word with other characters than letters, reversed a word at a time (".uff" for ".ssh", round 16).
+const ROT13_WORD_REVERSED_AT = cipherPattern(LETTERED.filter((w) => /[^a-z]/i.test(w)).map((w) => rot13(wordsReversed(w))));
+/** A whole run of letters at the start of a word that is rot13, reversed or reversed-rot13 of a filler word (round 16), in that order, and not one of the look-alikes; undefined else. */
+function fillerDeciphered(run: string, before: string): string | undefined {
+  if (/[A-Za-z0-9_]/.test(before)) return undefined;
+  for (const d of [rot13(run), reversed(run), rot13(reversed(run))]) {
+    const lower = d.toLowerCase();
+    if (CIPHER_FILLER_WORDS.includes(lower) && lower !== run.toLowerCase() && !CIPHER_FILLER_LOOKALIKES.includes(run.toLowerCase())) return d;
+  }
+  return undefined;
+}
+/** Each run of letters that is a cipher of a word of CIPHER_PLAIN_WORDS of letters alone, deciphered: rot13 (at its start, after no word character), reversed or reversed-rot13 (at its end); else of a filler word; undefined with none. */
 function cipherWordsDeciphered(text: string): string | undefined {
   let changed = false;
   const out = text.replace(/[A-Za-z]+/g, (run: string, at: number) => {
-    const d = !/[A-Za-z0-9_]/.test(text[at - 1] ?? '') && STARTS_PLAIN_WORD.test(rot13(run)) ? rot13(run) : STARTS_PLAIN_WORD.test(reversed(run)) ? reversed(run) : STARTS_ROT13_REVERSED_WORD.test(rot13(reversed(run))) ? rot13(reversed(run)) : undefined;
+    const d = !/[A-Za-z0-9_]/.test(text[at - 1] ?? '') && STARTS_PLAIN_WORD.test(rot13(run)) ? rot13(run) : STARTS_PLAIN_WORD.test(reversed(run)) ? reversed(run) : STARTS_ROT13_REVERSED_WORD.test(rot13(reversed(run))) ? rot13(reversed(run)) : fillerDeciphered(run, text[at - 1] ?? '');
     if (d === undefined) return run;
     changed = true;
     return d;
@@ -654,15 +667,16 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       [r, 'text with each word reversed', wordsReversed],
       [t || ROT13_ENCODING.test(folded), 'rot13 text', rot13],
       [rt, 'reversed rot13 text', (x: string) => reversed(rot13(x))],
-      [rt, 'rot13 text with each word reversed', (x: string) => wordsReversed(rot13(x))],
+      [rt || ROT13_WORD_REVERSED_AT.test(folded), 'rot13 text with each word reversed', (x: string) => wordsReversed(rot13(x))],
     ] as const) {
       if (!m) continue;
       const inner = analyseText(decipher(folded), false, true, false);
       ciphersSay.push(...inner);
       newlySaid(found, inner, label, [], decipher);
     }
-    // Each word that is a cipher of a word deciphered (no gate: a text without one is unchanged).
-    const mixed = cipherWordsDeciphered(folded);
+    // Each word that is a cipher of a word deciphered, in a text a cipher word wakes (round 16: the
+    // filler words, deciphered with them, wake nothing alone; without them, a text no wake finds is unchanged).
+    const mixed = r || t || rt || ROT13_WORD_REVERSED_AT.test(folded) ? cipherWordsDeciphered(folded) : undefined;
     const saidKinds = ciphersSay.filter((x) => compareSeverity(x.severity, 'medium') >= 0).map((x) => x.kind);
     if (mixed !== undefined) newlySaid(found, analyseText(mixed, false, true, false).filter((x) => !saidKinds.includes(x.kind)), 'text with its cipher words deciphered', ciphersSay);
   }
