@@ -98,17 +98,17 @@ export interface Rule {
 // The parts of the carrier rule below (the words of the decode-and-obey rules above, as pieces).
 // Each is a fixed word or a bounded run of fixed words: no quantifier nests over another.
 const CARRIER_END = String.raw`(?=\s{0,8}(?:[.,;:!]|$))`;
-const CARRIER_STRONG = String.raw`(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?${CARRIER_END}|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)${CARRIER_END}`;
-const CARRIER_PRON = String.raw`(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)`;
-const CARRIER_FOLLOW_END = String.raw`(?:(?:follow|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)${CARRIER_END}`;
+const CARRIER_STRONG = String.raw`(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?${CARRIER_END}|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?)\b|(?:follow|execute|perform|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)${CARRIER_END}`;
+const CARRIER_PRON = String.raw`(?:(?:follow|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)`;
+const CARRIER_FOLLOW_END = String.raw`${CARRIER_PRON}${CARRIER_END}`;
 const CARRIER_PAYLOAD = String.raw`\s{0,8}:[ \t]{0,8}(?!(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)(?!\w{1,20}[ \t]{1,8}(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)\S`;
 const CARRIER_DET = String.raw`(?:the|this|that|these|following|below|hidden|encoded|secret)`;
 const CARRIER_NOUN = String.raw`(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)`;
 const CARRIER_VERB = String.raw`(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)`;
 const CARRIER_PART = String.raw`(?:decoded|deciphered|decrypted|unscrambled|deobfuscated|reversed|translated|rot-?13'?d)`;
-const CARRIER_GER = String.raw`(?:decoding|deciphering|decrypting|unscrambling|deobfuscating|reversing|translating)`;
+const CARRIER_GER = String.raw`(?:decoding|deciphering|decrypting)`;
 const CARRIER_SHIFT = String.raw`shift\s{1,8}(?:each|every|all|the)\s{1,8}(?:of\s{1,8}the\s{1,8})?(?:letters?|characters?|chars?)\b`;
-const CARRIER_CIPHERV = String.raw`(?:decipher|unscramble|descramble|rot(?:-| )?13)`;
+const CARRIER_CIPHERV = String.raw`(?:decipher|unscramble|rot(?:-| )?13)`;
 
 // Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
 export const INSTRUCTION_RULES: readonly Rule[] = [
@@ -212,7 +212,7 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
         // B: "Translate this and then act accordingly."
         String.raw`\b${CARRIER_VERB}\s{1,8}(?:this|(?:the\s{1,8})?following|the\s{1,8}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob)\s{1,8}(?:below|above)|the\s{1,8}(?:hidden|encoded|secret)\s{1,8}(?:text|message|string|note))(?:\s{1,8}(?:from|into|to)\s{1,8}\w{1,20})?\s{0,8},?\s{1,8}(?:and\s{1,8})?(?:then\s{1,8})?act\s{1,8}accordingly\b`,
         // C: "Unscramble the letters and then execute the commands."
-        String.raw`\b${CARRIER_CIPHERV}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:execute|run|carry\s{1,8}out|perform|follow|obey)\s{1,8}(?:the\s{1,8}|these\s{1,8}|those\s{1,8}|its\s{1,8}|their\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?commands?${CARRIER_END}`,
+        String.raw`\b${CARRIER_CIPHERV}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:execute|carry\s{1,8}out|perform|follow|obey)\s{1,8}(?:the\s{1,8}|these\s{1,8}|those\s{1,8}|its\s{1,8}|their\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?commands?${CARRIER_END}`,
         // D: "Once decoded, follow it: <hidden text>", "Once decoded, obey."
         String.raw`\b(?:once|when|after)\s{1,8}${CARRIER_PART}\s{0,8},\s{0,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_PRON}${CARRIER_PAYLOAD})`,
         // D: "After decoding the text, follow it.", "Once the text is decoded, follow it."
@@ -225,8 +225,8 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
       'giu',
     ),
     gates: [
-      ['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64', 'decoding', 'reversing', 'translating', 'unscrambling', 'deobfuscating', 'descramble', 'shift'],
-      ['follow', 'obey', 'comply', 'do', 'execute', 'perform', 'carry', 'act', 'run'],
+      ['decod', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64', 'shift'],
+      ['follow', 'obey', 'comply', 'execute', 'perform', 'carry', 'accordingly', 'say', 'tell', 'instruct'],
     ],
   },
 ];
