@@ -95,6 +95,21 @@ export interface Rule {
   gates: readonly (readonly string[])[];
 }
 
+// The parts of the carrier rule below (the words of the decode-and-obey rules above, as pieces).
+// Each is a fixed word or a bounded run of fixed words: no quantifier nests over another.
+const CARRIER_END = String.raw`(?=\s{0,8}(?:[.,;:!]|$))`;
+const CARRIER_STRONG = String.raw`(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?${CARRIER_END}|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?)\b|(?:follow|execute|perform|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)${CARRIER_END}`;
+const CARRIER_PRON = String.raw`(?:(?:follow|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)`;
+const CARRIER_FOLLOW_END = String.raw`${CARRIER_PRON}${CARRIER_END}`;
+const CARRIER_PAYLOAD = String.raw`\s{0,8}:[ \t]{0,8}(?!(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)(?!\w{1,20}[ \t]{1,8}(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)\S`;
+const CARRIER_DET = String.raw`(?:the|this|that|these|following|below|hidden|encoded|secret)`;
+const CARRIER_NOUN = String.raw`(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)`;
+const CARRIER_VERB = String.raw`(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)`;
+const CARRIER_PART = String.raw`(?:decoded|deciphered|decrypted|unscrambled|deobfuscated|reversed|translated|rot-?13'?d)`;
+const CARRIER_GER = String.raw`(?:decoding|deciphering|decrypting)`;
+const CARRIER_SHIFT = String.raw`shift\s{1,8}(?:each|every|all|the)\s{1,8}(?:of\s{1,8}the\s{1,8})?(?:letters?|characters?|chars?)\b`;
+const CARRIER_CIPHERV = String.raw`(?:decipher|unscramble|rot(?:-| )?13)`;
+
 // Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
 export const INSTRUCTION_RULES: readonly Rule[] = [
   {
@@ -162,15 +177,15 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
-    gates: [['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'base64', 'base-64'], ['and', 'then']],
+      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
+    gates: [['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64'], ['and', 'then']],
   },
   {
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
-    gates: [['backward', 'reverse'], ['read'], ['and', 'then']],
+      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse|(?:from\s{1,8})?right[\s-]{1,3}to[\s-]{1,3}left)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
+    gates: [['backward', 'reverse', 'right'], ['read'], ['and', 'then']],
   },
   {
     kind: 'model-instruction',
@@ -178,6 +193,41 @@ export const INSTRUCTION_RULES: readonly Rule[] = [
     pattern:
       /\b(?:follow|obey|carry\s{1,8}out|comply\s{1,8}with|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\s{1,8}(?:instructions?|directions?|orders?|commands?)|(?:instructions?|directions?|orders?)\s{1,8}(?:hidden|encoded|concealed))\b|\b(?:execute|run)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:hidden|secret|obfuscated|concealed)\s{1,8}(?:instructions?|commands?)\b|\b(?:do|follow|obey)\s{1,8}what(?:ever)?\s{1,8}the\s{1,8}(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\b[^.\n]{0,40}?\b(?:says?|tells?|instructs?|asks?)\b/giu,
     gates: [['hidden', 'decoded', 'deciphered', 'decrypted', 'encoded', 'reversed', 'unscrambled', 'secret', 'obfuscated', 'concealed', 'base64', 'base-64', 'rot13', 'rot-13'], ['follow', 'obey', 'carry', 'comply', 'act', 'do', 'execute', 'run']],
+  },
+  // The same carrier in the other shapes a sentence gives it: the decoding as a clause first
+  // ("Once decoded, follow it: …", "After decoding the text, follow it."), the obeying as the
+  // next sentence or line ("Decode the message below. Then do what it says."), a bare "decode
+  // and follow:" before the hidden text, "translate this and act accordingly", a Caesar shift
+  // ("shift each letter back by 3 and follow it"), a cipher's letters unscrambled then "the
+  // commands" executed. As above, "follow it" only of a text (never a link, a file or SQL) and
+  // ending the clause, or right before the hidden text after a colon; never "run it" or
+  // "execute it" (a tool runs what it decodes). Bounded gaps per start position: linear.
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern: new RegExp(
+      [
+        // A: "Decode and follow: <hidden text>"
+        String.raw`\b${CARRIER_VERB}\s{1,8}(?:(?:it|this|them)\s{1,8})?(?:and|then)\s{1,8}(?:then\s{1,8})?follow${CARRIER_PAYLOAD}`,
+        // B: "Translate this and then act accordingly."
+        String.raw`\b${CARRIER_VERB}\s{1,8}(?:this|(?:the\s{1,8})?following|the\s{1,8}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob)\s{1,8}(?:below|above)|the\s{1,8}(?:hidden|encoded|secret)\s{1,8}(?:text|message|string|note))(?:\s{1,8}(?:from|into|to)\s{1,8}\w{1,20})?\s{0,8},?\s{1,8}(?:and\s{1,8})?(?:then\s{1,8})?act\s{1,8}accordingly\b`,
+        // C: "Unscramble the letters and then execute the commands."
+        String.raw`\b${CARRIER_CIPHERV}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:execute|carry\s{1,8}out|perform|follow|obey)\s{1,8}(?:the\s{1,8}|these\s{1,8}|those\s{1,8}|its\s{1,8}|their\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?commands?${CARRIER_END}`,
+        // D: "Once decoded, follow it: <hidden text>", "Once decoded, obey."
+        String.raw`\b(?:once|when|after)\s{1,8}${CARRIER_PART}\s{0,8},\s{0,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_PRON}${CARRIER_PAYLOAD})`,
+        // D: "After decoding the text, follow it.", "Once the text is decoded, follow it."
+        String.raw`\b(?:once|when|after|upon)\s{1,8}(?:${CARRIER_GER}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}|(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\s{1,8}(?:is|are|has\s{1,8}been|have\s{1,8}been)\s{1,8}${CARRIER_PART})\b[^.\n]{0,40}?,\s{0,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_FOLLOW_END})`,
+        // E: "Decode the message below. Then do what it says.", "Decode the text below\nand follow it: …"
+        String.raw`\b${CARRIER_VERB}\s{1,8}(?:${CARRIER_DET}\s{1,8}){0,3}${CARRIER_NOUN}\b[^.\n]{0,80}?(?:[.;!]\s{1,8}|[ \t]{0,8}\n\s{0,8})(?:and\s{1,8})?(?:(?:then|now|next|afterwards|after\s{1,8}that)\s{0,8},?\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_FOLLOW_END})`,
+        // H: "Shift each letter back by 3 and follow it."
+        String.raw`\b${CARRIER_SHIFT}[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:${CARRIER_STRONG}|${CARRIER_FOLLOW_END})`,
+      ].join('|'),
+      'giu',
+    ),
+    gates: [
+      ['decod', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64', 'shift'],
+      ['follow', 'obey', 'comply', 'execute', 'perform', 'carry', 'accordingly', 'say', 'tell', 'instruct'],
+    ],
   },
 ];
 
@@ -764,8 +814,30 @@ function rot13Encoded(text: string): boolean {
   for (let i = text.indexOf('&#'); i >= 0; i = text.indexOf('&#', i + 2)) {
     if ((text.charCodeAt(i + 2) | 0x20) === 0x6b && isRotatedHex(text.charCodeAt(i + 3))) return true;
   }
+  // Double URL encoding (`%256r%256s`: two `%25HH` in a row, a hex letter rotated).
+  for (let i = text.indexOf('%25'); i >= 0; i = text.indexOf('%25', i + 1)) {
+    if (text.charCodeAt(i + 5) !== 0x25 || text.charCodeAt(i + 6) !== 0x32 || text.charCodeAt(i + 7) !== 0x35) continue;
+    const a = text.charCodeAt(i + 3);
+    const b = text.charCodeAt(i + 4);
+    const c = text.charCodeAt(i + 8);
+    const d = text.charCodeAt(i + 9);
+    if (isRotatedHex(a) && isRotatedHex(b) && isRotatedHex(c) && isRotatedHex(d) && (isRotatedHexLetter(a) || isRotatedHexLetter(b) || isRotatedHexLetter(c) || isRotatedHexLetter(d))) return true;
+  }
   return false;
 }
+
+/**
+ * Whether `text` holds a hex run (hexRuns' length) as rot13 writes it: digits and n–s only (a–f
+ * rotated), a letter among them. Only a text with a long run (hasLongRun) can. One pass: linear.
+ */
+function rot13HexRun(text: string): boolean {
+  for (const [start, end] of runsOf(text, isRotatedHexRunChar, 2 * MIN_BLOB_RUN)) {
+    for (let k = start; k < end; k++) if (isRotatedHexLetter(text.charCodeAt(k))) return true;
+  }
+  return false;
+}
+/** A character of a hex run in rot13: a digit, or n–s (a–f rotated), either case. */
+const isRotatedHexRunChar = (c: number): boolean => isDecimal(c) || isRotatedHexLetter(c);
 
 /**
  * Whether `text` holds an encoding written backwards, which wakes no cipher word when every
@@ -782,6 +854,13 @@ function reversedEncoded(text: string): boolean {
   for (let i = text.indexOf('\\', 7); i >= 0; i = text.indexOf('\\', i + 1)) {
     if (text.charCodeAt(i - 4) !== 0x5c || (text.charCodeAt(i - 1) | 0x20) !== 0x78 || (text.charCodeAt(i - 5) | 0x20) !== 0x78) continue;
     if (isHexDigit(text.charCodeAt(i - 2)) && isHexDigit(text.charCodeAt(i - 3)) && isHexDigit(text.charCodeAt(i - 6)) && isHexDigit(text.charCodeAt(i - 7))) return true;
+  }
+  // Two `\uHHHH` escapes written backwards (`9400u\7600u\`).
+  for (let i = text.indexOf('\\', 11); i >= 0; i = text.indexOf('\\', i + 1)) {
+    if (text.charCodeAt(i - 6) !== 0x5c || (text.charCodeAt(i - 1) | 0x20) !== 0x75 || (text.charCodeAt(i - 7) | 0x20) !== 0x75) continue;
+    let hex = true;
+    for (const k of [2, 3, 4, 5, 8, 9, 10, 11]) hex &&= isHexDigit(text.charCodeAt(i - k));
+    if (hex) return true;
   }
   // `;` then up to seven digits, or up to six hex digits and `x`, then `#&`: at most eight steps back from each `#&`.
   for (let i = text.indexOf('#&'); i >= 0; i = text.indexOf('#&', i + 2)) {
@@ -839,8 +918,16 @@ export const CIPHER_ROT13_REVERSED_WORDS: readonly string[] = Object.freeze(
   ),
 );
 const ROT13_BACKWARD_WORDS: readonly string[] = CIPHER_ROT13_REVERSED_WORDS.map(rot13);
+/**
+ * The words of CIPHER_PLAIN_WORDS with other characters than letters (".ssh", "id_", "/etc/") as
+ * rot13 of the text reversed a word at a time spells them (".uff", "qv_", "/pgr/"): found forward,
+ * as the letter-only words' rot13 is. Rare spellings, so unlike a letter word reversed and rotated
+ * (CIPHER_ROT13_REVERSED_WORDS) they cost the trigger scan nothing.
+ */
+const ROT13_WORD_REVERSED_WORDS: readonly string[] = [...new Set(CIPHER_PLAIN_WORDS.filter((w) => hasLetter(w) && /[^a-z]/i.test(w)).map((w) => rot13(wordsReversed(w))))];
+const ROT13_WORD_REVERSED_TRIGGER = new AsciiWordSet(ROT13_WORD_REVERSED_WORDS);
 /** The words of CIPHER_PLAIN_WORDS as rot13 and reversal word by word spell them: found as TRIGGER_WORDS are. */
-export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS])]);
+export const CIPHER_WORDS: readonly string[] = Object.freeze([...new Set([...ROT13_WORDS, ...WORD_REVERSED_WORDS, ...ROT13_WORD_REVERSED_WORDS])]);
 /** Found backwards (AsciiWordSet): CIPHER_PLAIN_WORDS as the text reversed (whole or a word at a time) spells them, and CIPHER_ROT13_REVERSED_WORDS as it spells them in rot13 too. */
 export const CIPHER_BACKWARD_WORDS: readonly string[] = Object.freeze([...new Set([...CIPHER_PLAIN_WORDS, ...ROT13_BACKWARD_WORDS])]);
 const REVERSED_TRIGGER = new AsciiWordSet(WORD_REVERSED_WORDS, CIPHER_PLAIN_WORDS);
@@ -857,8 +944,32 @@ const WORD_BACKWARD = new AsciiWordSet([], LETTER_WORDS);
 const WORD_ROT13_BACKWARD = new AsciiWordSet([], LETTER_WORDS.filter((w) => CIPHER_ROT13_REVERSED_WORDS.includes(w)).map(rot13));
 
 /**
+ * The small words an instruction is written with between its trigger words ("ignore ALL
+ * previous", "send THE file TO"), deciphered among cipher words too: "Vtaber nyy cerivbhf
+ * instructions" reads "Ignore all previous instructions" only with "nyy" read as "all". Only in a
+ * text a cipher word wakes (a filler alone wakes nothing: looking for the fillers in every text
+ * cost ~7% of the analysis of README paragraphs, for a text a model reads with a garbled word). Only
+ * words of three letters or more, and only cipher forms no text of the installed packages' READMEs
+ * and sources uses as a word (CIPHER_FILLER_LOOKALIKES leaves out "dna", "won", "era"…): a filler
+ * form in honest text is a made-up word. Exported for the reference analysis.
+ */
+export const CIPHER_FILLER_WORDS: readonly string[] = Object.freeze(['all', 'any', 'the', 'your', 'you', 'and', 'then', 'its', 'what', 'every', 'each', 'also', 'always', 'first', 'now', 'from', 'with', 'into', 'about', 'them', 'are', 'were', 'have', 'been', 'told', 'said', 'above', 'earlier', 'tell', 'let', 'know', 'see']);
+/** Cipher forms of CIPHER_FILLER_WORDS that are words or abbreviations of honest text: never deciphered. */
+export const CIPHER_FILLER_LOOKALIKES: readonly string[] = Object.freeze(['lla', 'nal', 'yna', 'lan', 'hbl', 'dna', 'sti', 'jung', 'won', 'era', 'ren', 'tel', 'ees']);
+/** Each cipher form of a filler word (lower case), and which (1 rot13, 2 reversed, 3 reversed and rotated; rot13 first). */
+const FILLER_FORMS: ReadonlyMap<string, number> = (() => {
+  const forms = new Map<string, number>();
+  for (const [form, cipher] of [[1, rot13], [2, reversed], [3, reversedRot13]] as const)
+    for (const w of CIPHER_FILLER_WORDS) {
+      const c = cipher(w);
+      if (c !== w && !forms.has(c) && !CIPHER_FILLER_LOOKALIKES.includes(c)) forms.set(c, form);
+    }
+  return forms;
+})();
+
+/**
  * `text` with each run of ASCII letters that is a cipher of a word of CIPHER_PLAIN_WORDS (of
- * letters alone) deciphered in place: rot13 when it starts as rot13 spells one, else reversed when
+ * letters alone) or of CIPHER_FILLER_WORDS deciphered in place: rot13 when it starts as rot13 spells one, else reversed when
  * it ends as one reversed, else reversed and rotated ("Ignore all previous vafgehpgvbaf",
  * "Vtaber all suoiverp instructions"); undefined when there is none. A cipher mixed into a plain
  * sentence word by word is whole in no reading of the whole text. One pass over the runs, a
@@ -875,7 +986,9 @@ function cipherWordsDeciphered(text: string): string | undefined {
     }
     const first = i;
     while (i < n && isLetter(text.charCodeAt(i))) i++;
-    const form = WORD_ROT13.startsAt(text, first) ? 1 : WORD_BACKWARD.endsAt(text, i - 1) ? 2 : WORD_ROT13_BACKWARD.endsAt(text, i - 1) ? 3 : 0;
+    let form = WORD_ROT13.startsAt(text, first) ? 1 : WORD_BACKWARD.endsAt(text, i - 1) ? 2 : WORD_ROT13_BACKWARD.endsAt(text, i - 1) ? 3 : 0;
+    // A filler word: the whole run, at the start of a word.
+    if (form === 0 && i - first >= 3 && i - first <= 7 && (first === 0 || !isWordChar(text.charCodeAt(first - 1)))) form = FILLER_FORMS.get(text.slice(first, i).toLowerCase()) ?? 0;
     if (form === 0) continue;
     const run = text.slice(first, i);
     out += text.slice(start, first) + (form === 1 ? rot13(run) : form === 2 ? reversed(run) : rot13(reversed(run)));
@@ -1295,15 +1408,15 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
   // when, deciphered, it carries a signal the text as written does not. Deciphered text is not
   // deciphered again.
   if (ciphers) {
-    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded), ROT13_REVERSED_TRIGGER.find(folded)];
+    const at = [REVERSED_TRIGGER.find(folded), ROT13_TRIGGER.find(folded), ROT13_REVERSED_TRIGGER.find(folded), ROT13_WORD_REVERSED_TRIGGER.find(folded)];
     // A text encoded whole, then put in a cipher, shows no cipher word: its encoding as the
     // cipher writes it wakes the reading too.
     const forms: [boolean, string, (text: string) => string][] = [
       [at[0]! >= 0 || reversedEncoded(folded), 'reversed text', reversed],
       [at[0]! >= 0, 'text with each word reversed', wordsReversed],
-      [at[1]! >= 0 || rot13Encoded(folded), 'rot13 text', rot13],
+      [at[1]! >= 0 || rot13Encoded(folded) || (longRun && rot13HexRun(folded)), 'rot13 text', rot13],
       [at[2]! >= 0, 'reversed rot13 text', reversedRot13],
-      [at[2]! >= 0, 'rot13 text with each word reversed', wordsReversedRot13],
+      [at[2]! >= 0 || at[3]! >= 0, 'rot13 text with each word reversed', wordsReversedRot13],
     ];
     // What the whole-text readings say: the reading word by word adds only what they do not.
     const ciphersSay: TextSignal[] = [];
@@ -1314,8 +1427,9 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       ciphersSay.push(...inner);
       newlySaid(found, inner, label, 0, [], cipher);
     }
-    // Cipher words among plain ones (only a text with a cipher word has one); a kind a whole-text
-    // reading said is not said again word by word (a text in one cipher is one finding).
+    // Cipher words among plain ones (only a text with a cipher word has one; its filler words are
+    // deciphered with it); a kind a whole-text reading said is not said again word by word (a text
+    // in one cipher is one finding).
     const mixed = at.some((index) => index >= 0) ? cipherWordsDeciphered(folded) : undefined;
     if (mixed !== undefined) {
       const saidKinds = new Set(ciphersSay.filter((s) => compareSeverity(s.severity, 'medium') >= 0).map((s) => s.kind));

@@ -7,7 +7,7 @@ import { printable } from '../../../src/util/text.js';
 import { CONFUSABLE_TO_ASCII } from '../../../src/safety/confusables.js';
 // The list of words a deciphered text needs is the definition under test, shared; the patterns
 // built from it here are this file's own.
-import { CIPHER_PLAIN_WORDS, CIPHER_ROT13_REVERSED_WORDS } from '../../../src/safety/index.js';
+import { CIPHER_FILLER_LOOKALIKES, CIPHER_FILLER_WORDS, CIPHER_PLAIN_WORDS, CIPHER_ROT13_REVERSED_WORDS } from '../../../src/safety/index.js';
 
 /**
  * Text-safety analysis shared by `diff` (security axis), the MTF description controls (CD-03,
@@ -158,15 +158,15 @@ const INSTRUCTION_RULES: Rule[] = [
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot-?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
-    hints: ['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'base64', 'base-64'],
+      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that|the\s{1,8}\w{1,20})\s{1,8}(?:says?|tells?|instructs?|asks?|directs?)\b|(?:follow|execute|perform|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?|steps)(?=\s{0,8}(?:[.,;:!]|$))|treat\s{1,8}(?:it|them|this|the\s{1,8}(?:result|output|text|message))\s{1,8}as\s{1,8}(?:a\s{1,8}|your\s{1,8}|the\s{1,8})?(?:new\s{1,8})?(?:system\s{1,8})?(?:instructions?|prompt|commands?)\b)|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:(?:follow|execute|run|carry\s{1,8}out|act\s{1,8}on)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$))/giu,
+    hints: ['decode', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64'],
   },
   {
     kind: 'model-instruction',
     severity: 'high',
     pattern:
-      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
-    hints: ['backward', 'reverse'],
+      /\bread\s{1,8}(?:it|this|that|them|these|those|the\s{1,8}[\w ]{1,40}?)\s{1,8}(?:backwards?|in\s{1,8}reverse|(?:from\s{1,8})?right[\s-]{1,3}to[\s-]{1,3}left)\b[^.\n]{0,40}?\b(?:and|then)\s{1,8}(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this))?|do\s{1,8}(?:what|as)\s{1,8}it\s{1,8}says|do\s{1,8}(?:it|them|so)|(?:follow|execute|run)\s{1,8}(?:it|them|this|these|the\s{1,8}(?:instructions?|directions?|text|message)))(?=\s{0,8}(?:[.,;:!]|$))/giu,
+    hints: ['backward', 'reverse', 'right'],
   },
   {
     kind: 'model-instruction',
@@ -174,6 +174,16 @@ const INSTRUCTION_RULES: Rule[] = [
     pattern:
       /\b(?:follow|obey|carry\s{1,8}out|comply\s{1,8}with|act\s{1,8}on)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\s{1,8}(?:instructions?|directions?|orders?|commands?)|(?:instructions?|directions?|orders?)\s{1,8}(?:hidden|encoded|concealed))\b|\b(?:execute|run)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:hidden|secret|obfuscated|concealed)\s{1,8}(?:instructions?|commands?)\b|\b(?:do|follow|obey)\s{1,8}what(?:ever)?\s{1,8}the\s{1,8}(?:hidden|decoded|deciphered|decrypted|encoded|reversed|unscrambled|secret|obfuscated|concealed|base-?64|rot-?13)\b[^.\n]{0,40}?\b(?:says?|tells?|instructs?|asks?)\b/giu,
     hints: ['hidden', 'decoded', 'deciphered', 'decrypted', 'encoded', 'reversed', 'unscrambled', 'secret', 'obfuscated', 'concealed', 'base64', 'base-64', 'rot13', 'rot-13'],
+  },
+  // The same carrier in the other shapes of a sentence: the decoding as a clause first, the obeying
+  // as the next sentence or line, "decode and follow:" before the hidden text, "act accordingly",
+  // a Caesar shift, a cipher's letters unscrambled then "the commands" executed.
+  {
+    kind: 'model-instruction',
+    severity: 'high',
+    pattern:
+      /\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:it|this|them)\s{1,8})?(?:and|then)\s{1,8}(?:then\s{1,8})?follow\s{0,8}:[ \t]{0,8}(?!(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)(?!\w{1,20}[ \t]{1,8}(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)\S|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:this|(?:the\s{1,8})?following|the\s{1,8}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob)\s{1,8}(?:below|above)|the\s{1,8}(?:hidden|encoded|secret)\s{1,8}(?:text|message|string|note))(?:\s{1,8}(?:from|into|to)\s{1,8}\w{1,20})?\s{0,8},?\s{1,8}(?:and\s{1,8})?(?:then\s{1,8})?act\s{1,8}accordingly\b|\b(?:decipher|unscramble|rot(?:-| )?13)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:execute|carry\s{1,8}out|perform|follow|obey)\s{1,8}(?:the\s{1,8}|these\s{1,8}|those\s{1,8}|its\s{1,8}|their\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?commands?(?=\s{0,8}(?:[.,;:!]|$))|\b(?:once|when|after)\s{1,8}(?:decoded|deciphered|decrypted|unscrambled|deobfuscated|reversed|translated|rot-?13'?d)\s{0,8},\s{0,8}(?:then\s{1,8})?(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?)\b|(?:follow|execute|perform|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)(?=\s{0,8}(?:[.,;:!]|$))|(?:(?:follow|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)\s{0,8}:[ \t]{0,8}(?!(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)(?!\w{1,20}[ \t]{1,8}(?:the|an?|it|its|this|that|these|those|them|each|every|any|all|then|see|is|are|to|and|or|until|up|with|for|from|of|in|on|by|as|if|when)\b)\S)|\b(?:once|when|after|upon)\s{1,8}(?:(?:decoding|deciphering|decrypting)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)|(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)\s{1,8}(?:is|are|has\s{1,8}been|have\s{1,8}been)\s{1,8}(?:decoded|deciphered|decrypted|unscrambled|deobfuscated|reversed|translated|rot-?13'?d))\b[^.\n]{0,40}?,\s{0,8}(?:then\s{1,8})?(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?)\b|(?:follow|execute|perform|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)(?=\s{0,8}(?:[.,;:!]|$))|(?:(?:follow|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$)))|\b(?:decode|decipher|decrypt|unscramble|deobfuscate|(?<!\bin\s{1,8})reverse|translate|rot(?:-| )?13|base-?64[\s-]{0,3}decode)\s{1,8}(?:(?:the|this|that|these|following|below|hidden|encoded|secret)\s{1,8}){0,3}(?:text|message|string|note|line|lines|sentence|cipher|ciphertext|payload|blob|base64|rot13|following|below|this|it|letters|words|characters)\b[^.\n]{0,80}?(?:[.;!]\s{1,8}|[ \t]{0,8}\n\s{0,8})(?:and\s{1,8})?(?:(?:then|now|next|afterwards|after\s{1,8}that)\s{0,8},?\s{1,8})?(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?)\b|(?:follow|execute|perform|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)(?=\s{0,8}(?:[.,;:!]|$))|(?:(?:follow|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$)))|\bshift\s{1,8}(?:each|every|all|the)\s{1,8}(?:of\s{1,8}the\s{1,8})?(?:letters?|characters?|chars?)\b[^.\n]{0,80}?\b(?:and|then)\s{1,8}(?:then\s{1,8})?(?:(?:obey|comply)(?:\s{1,8}(?:with\s{1,8})?(?:it|them|this|these|that|those))?(?=\s{0,8}(?:[.,;:!]|$))|do\s{1,8}(?:exactly\s{1,8})?(?:what|as)\s{1,8}(?:it|they|this|that)\s{1,8}(?:says?|tells?|instructs?)\b|(?:follow|execute|perform|carry\s{1,8}out)\s{1,8}(?:the\s{1,8}|its\s{1,8}|their\s{1,8}|these\s{1,8}|those\s{1,8}|any\s{1,8}|all\s{1,8}(?:the\s{1,8})?)?(?:instructions?|directions?|orders?)(?=\s{0,8}(?:[.,;:!]|$))|(?:(?:follow|carry\s{1,8}out)\s{1,8}(?:it|them|this|these)|carry\s{1,8}(?:it|them)\s{1,8}out)(?=\s{0,8}(?:[.,;:!]|$)))/giu,
+    hints: ['decod', 'decipher', 'decrypt', 'unscramble', 'deobfuscate', 'reverse', 'translate', 'rot13', 'rot-13', 'rot 13', 'base64', 'base-64', 'shift'],
   },
 ];
 
@@ -463,16 +473,29 @@ const ROT13_AT = cipherPattern(LETTERED.map(rot13));
 const ROT13_REVERSED_AT = new RegExp(CIPHER_ROT13_REVERSED_WORDS.map((w) => `${escapeRe(reversed(rot13(w)))}${/^\w/.test(w) ? '(?![A-Za-z])' : ''}`).join('|'), 'i');
 // Encodings as a cipher writes them (round 14): in rot13, two %HH in a row with a hex letter
 // rotated to n–s, \kHH, &#kH; reversed, two HH% in a row after neither a hex digit nor %, two HHx\, ;NN#& or ;HHx#&.
-const ROT13_ENCODING = /%(?:[n-s][0-9a-fn-s]%[0-9a-fn-s]{2}|[0-9a-f][n-s]%[0-9a-fn-s]{2}|[0-9a-f]{2}%(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|\\k[0-9a-fn-s]{2}|&#k[0-9a-fn-s]/i;
-const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\|;(?:[0-9]{1,7}|[0-9a-f]{1,6}x)#&/i;
+// Round 16: in rot13 also two %25HH in a row (double encoding) and a hex run of 96 or more digits
+// and n–s with a letter; reversed, two HHHHu\.
+const ROT13_ENCODING = /%(?:[n-s][0-9a-fn-s]%[0-9a-fn-s]{2}|[0-9a-f][n-s]%[0-9a-fn-s]{2}|[0-9a-f]{2}%(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|\\k[0-9a-fn-s]{2}|&#k[0-9a-fn-s]|%25(?:[n-s][0-9a-fn-s]%25[0-9a-fn-s]{2}|[0-9a-f][n-s]%25[0-9a-fn-s]{2}|[0-9a-f]{2}%25(?:[n-s][0-9a-fn-s]|[0-9a-f][n-s]))|(?<![0-9n-s])(?=[0-9n-s]{96})[0-9]*[n-s]/i;
+const REVERSED_ENCODING = /(?<![0-9a-f%])[0-9a-f]{2}%[0-9a-f]{2}%|[0-9a-f]{2}x\\[0-9a-f]{2}x\\|;(?:[0-9]{1,7}|[0-9a-f]{1,6}x)#&|[0-9a-f]{4}u\\[0-9a-f]{4}u\\/i;
 // A word of letters alone of CIPHER_PLAIN_WORDS (of CIPHER_ROT13_REVERSED_WORDS) at the start of a text.
 const STARTS_PLAIN_WORD = new RegExp(`^(?:${CIPHER_PLAIN_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
 const STARTS_ROT13_REVERSED_WORD = new RegExp(`^(?:${CIPHER_ROT13_REVERSED_WORDS.filter((w) => /^[a-z]+$/i.test(w)).join('|')})`, 'i');
-/** Each run of letters that is a cipher of a word of CIPHER_PLAIN_WORDS of letters alone, deciphered: rot13 (at its start, after no word character), reversed or reversed-rot13 (at its end); undefined with none. */
+// Rot13 of a word with other characters than letters, reversed a word at a time (".uff" for ".ssh", round 16).
+const ROT13_WORD_REVERSED_AT = cipherPattern(LETTERED.filter((w) => /[^a-z]/i.test(w)).map((w) => rot13(wordsReversed(w))));
+/** A whole run of letters at the start of a word that is rot13, reversed or reversed-rot13 of a filler word (round 16), in that order, and not one of the look-alikes; undefined else. */
+function fillerDeciphered(run: string, before: string): string | undefined {
+  if (/[A-Za-z0-9_]/.test(before)) return undefined;
+  for (const d of [rot13(run), reversed(run), rot13(reversed(run))]) {
+    const lower = d.toLowerCase();
+    if (CIPHER_FILLER_WORDS.includes(lower) && lower !== run.toLowerCase() && !CIPHER_FILLER_LOOKALIKES.includes(run.toLowerCase())) return d;
+  }
+  return undefined;
+}
+/** Each run of letters that is a cipher of a word of CIPHER_PLAIN_WORDS of letters alone, deciphered: rot13 (at its start, after no word character), reversed or reversed-rot13 (at its end); else of a filler word; undefined with none. */
 function cipherWordsDeciphered(text: string): string | undefined {
   let changed = false;
   const out = text.replace(/[A-Za-z]+/g, (run: string, at: number) => {
-    const d = !/[A-Za-z0-9_]/.test(text[at - 1] ?? '') && STARTS_PLAIN_WORD.test(rot13(run)) ? rot13(run) : STARTS_PLAIN_WORD.test(reversed(run)) ? reversed(run) : STARTS_ROT13_REVERSED_WORD.test(rot13(reversed(run))) ? rot13(reversed(run)) : undefined;
+    const d = !/[A-Za-z0-9_]/.test(text[at - 1] ?? '') && STARTS_PLAIN_WORD.test(rot13(run)) ? rot13(run) : STARTS_PLAIN_WORD.test(reversed(run)) ? reversed(run) : STARTS_ROT13_REVERSED_WORD.test(rot13(reversed(run))) ? rot13(reversed(run)) : fillerDeciphered(run, text[at - 1] ?? '');
     if (d === undefined) return run;
     changed = true;
     return d;
@@ -644,15 +667,16 @@ function analyseText(input: string, ciphers = true, decoding = true, respelling 
       [r, 'text with each word reversed', wordsReversed],
       [t || ROT13_ENCODING.test(folded), 'rot13 text', rot13],
       [rt, 'reversed rot13 text', (x: string) => reversed(rot13(x))],
-      [rt, 'rot13 text with each word reversed', (x: string) => wordsReversed(rot13(x))],
+      [rt || ROT13_WORD_REVERSED_AT.test(folded), 'rot13 text with each word reversed', (x: string) => wordsReversed(rot13(x))],
     ] as const) {
       if (!m) continue;
       const inner = analyseText(decipher(folded), false, true, false);
       ciphersSay.push(...inner);
       newlySaid(found, inner, label, [], decipher);
     }
-    // Each word that is a cipher of a word deciphered (no gate: a text without one is unchanged).
-    const mixed = cipherWordsDeciphered(folded);
+    // Each word that is a cipher of a word deciphered, in a text a cipher word wakes (round 16: the
+    // filler words, deciphered with them, wake nothing alone; without them, a text no wake finds is unchanged).
+    const mixed = r || t || rt || ROT13_WORD_REVERSED_AT.test(folded) ? cipherWordsDeciphered(folded) : undefined;
     const saidKinds = ciphersSay.filter((x) => compareSeverity(x.severity, 'medium') >= 0).map((x) => x.kind);
     if (mixed !== undefined) newlySaid(found, analyseText(mixed, false, true, false).filter((x) => !saidKinds.includes(x.kind)), 'text with its cipher words deciphered', ciphersSay);
   }
