@@ -113,138 +113,9 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
   return env;
 }
 
-/** Interpreters that read --env-file as node does. */
-const NODE_LIKE = new Set(['node', 'nodejs', 'tsx', 'ts-node']);
-
-/** Watch modes (node, tsx, bun, deno): the script is rerun when a file changes. */
-const WATCH = /^--(?:watch|watch-path|watch-preserve-output|hot)(?:=|$)/;
-
-/** Inspector flags (node, deno, bun): a debugger port through which whoever reaches it runs any code in the server. */
-const INSPECTOR = /^--(?:inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(?:=|$)/;
-
-/**
- * Variables through which the dynamic loader, a shell, perl, ruby, python or a JVM runs code
- * before the script: the server's environment may not set them. (NODE_OPTIONS is read option by
- * option, below.)
- */
-const LOADER_VARIABLES = ['LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'ENV', 'PERL5OPT', 'PERL5DB', 'RUBYOPT', 'PYTHONPATH', 'PYTHONHOME', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'];
-
-/** NODE_OPTIONS options that load no code and open nothing: flags, and options that take a value. */
-const NODE_OPTIONS_FLAGS = new Set(['--no-warnings', '--enable-source-maps', '--no-deprecation', '--trace-warnings', '--trace-deprecation', '--throw-deprecation', '--pending-deprecation', '--trace-uncaught', '--expose-gc', '--preserve-symlinks', '--preserve-symlinks-main', '--experimental-vm-modules', '--use-openssl-ca', '--use-bundled-ca', '--frozen-intrinsics', '--disallow-code-generation-from-strings', '--no-addons', '--no-experimental-fetch', '--experimental-strip-types', '--tls-min-v1.2', '--tls-min-v1.3', '--force-fips', '--enable-fips', '--openssl-legacy-provider', '--report-on-fatalerror', '--abort-on-uncaught-exception', '--experimental-global-webcrypto', '--experimental-fetch', '--no-experimental-global-navigator', '--trace-exit', '--trace-sigint', '--zero-fill-buffers', '--jitless', '--no-network-family-autoselection']);
-const NODE_OPTIONS_VALUES = new Set(['--max-old-space-size', '--max-semi-space-size', '--stack-size', '--title', '--unhandled-rejections', '--disable-warning', '--dns-result-order', '--conditions', '-C', '--max-http-header-size', '--secure-heap', '--secure-heap-min', '--diagnostic-dir', '--input-type', '--experimental-default-type', '--tls-cipher-list', '--heapsnapshot-near-heap-limit', '--use-largepages', '--network-family-autoselection-attempt-timeout']);
-
-/** NODE_OPTIONS split as node splits it: on white space outside double quotes, `\` escaping inside them. */
-function nodeOptionWords(value: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let quoted = false;
-  let started = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (quoted && c === '\\' && i + 1 < value.length) {
-      word += value[++i];
-    } else if (c === '"') {
-      quoted = !quoted;
-      started = true;
-    } else if (!quoted && /\s/.test(c)) {
-      if (started) words.push(word);
-      word = '';
-      started = false;
-    } else {
-      word += c;
-      started = true;
-    }
-  }
-  if (started) words.push(word);
-  return words;
-}
-
-/** The first NODE_OPTIONS word that is not an option known to load no code (undefined: none). */
-function riskyNodeOption(value: string): string | undefined {
-  const words = nodeOptionWords(value);
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    const eq = word.indexOf('=');
-    // node reads "_" as "-" in an option's name.
-    const name = (eq === -1 ? word : word.slice(0, eq)).replace(/_/g, '-');
-    if (NODE_OPTIONS_FLAGS.has(name) && eq === -1) continue;
-    if (NODE_OPTIONS_VALUES.has(name)) {
-      if (eq === -1) i++;
-      continue;
-    }
-    return word;
-  }
-  return undefined;
-}
-
-/**
- * The "name" of the package.json nearest to `dir` (node's package scope for a self-reference),
- * undefined when there is none or it has no name. `read` gives a file's text, undefined when it
- * does not exist ('' for one too large or not a file: no scope is guessed from it).
- */
-function ownPackageName(dir: string, read: (path: string) => string | undefined): string | undefined {
-  for (let at = dir, depth = 0; depth < 64; depth++) {
-    const text = read(`${at}/package.json`);
-    if (text !== undefined) {
-      try {
-        const name = (JSON.parse(text) as { name?: unknown }).name;
-        return typeof name === 'string' && name !== '' ? name : undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    const parent = at.replace(/[/\\][^/\\]*$/, '');
-    if (parent === at || parent === '') return undefined;
-    at = parent;
-  }
-  return undefined;
-}
-
-/** Bound on an --env-file read for NODE_OPTIONS: a larger one is refused, not read in part. */
-const MAX_ENV_FILE_BYTES = 4 * 1024 * 1024;
-
-/**
- * What in a local line or its environment can run code the pin does not name: the inspector or a
- * watch mode opened by an option before the script; a variable of the server's environment
- * through which a loader or interpreter runs code (LOADER_VARIABLES); a NODE_OPTIONS with any
- * option not known to load no code; for node lines, an --env-file that sets NODE_OPTIONS (`read`
- * gives an env file's bytes, or undefined past the bound; one that cannot be read node reports
- * itself). `script` is the index of the script in `args`: what follows it is the server's own.
- */
-function lineLoadsOtherCode(interpreter: string | undefined, args: readonly string[], script: number, env: Record<string, string | undefined>, read: (file: string) => string | undefined): string | undefined {
-  const before = args.slice(0, script);
-  const inspector = before.find((arg) => INSPECTOR.test(arg.replace(/_/g, '-')));
-  if (inspector !== undefined) return `it opens the inspector (${printable(inspector, 100)}), a debugger port through which whoever reaches it runs code in the server`;
-  const watch = before.find((arg) => WATCH.test(arg));
-  if (watch !== undefined) return `it runs in watch mode (${printable(watch, 100)}), which reruns the server with whatever its files hold when they change, after they were verified`;
-  const variable = LOADER_VARIABLES.find((name) => env[name] !== undefined && env[name] !== '');
-  if (variable !== undefined) return `its environment sets ${variable}, through which code runs before the server's own`;
-  if (env.NODE_OPTIONS !== undefined) {
-    const option = riskyNodeOption(env.NODE_OPTIONS);
-    if (option !== undefined) return `its NODE_OPTIONS has ${printable(option, 100)}, not an option known to load no code (such as --require, --import, a loader, the inspector or a snapshot)`;
-  }
-  if (!NODE_LIKE.has(interpreter ?? '')) return undefined;
-  for (let i = 0; i < script; i++) {
-    const arg = args[i]!;
-    const file = arg === '--env-file' || arg === '--env-file-if-exists' ? args[i + 1] : /^--env-file(?:-if-exists)?=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : undefined;
-    if (file === undefined) continue;
-    let text: string | undefined;
-    try {
-      text = read(file);
-    } catch {
-      continue;
-    }
-    if (text === undefined) return `its env file ${printable(file, 200)} is not a regular file of at most ${MAX_ENV_FILE_BYTES / 1024 / 1024} MiB, so it cannot be checked for NODE_OPTIONS`;
-    // node 20 drops every carriage return before it reads the lines; read both ways.
-    const setsNodeOptions = /^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*[=:]/m;
-    if (setsNodeOptions.test(text) || setsNodeOptions.test(text.replace(/\r/g, ''))) return `its env file ${printable(file, 200)} sets NODE_OPTIONS`;
-  }
-  return undefined;
-}
-
 async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, readFileSync, existsSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
+  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
     await Promise.all([
       import('node:path'),
       import('node:os'),
@@ -357,34 +228,11 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     };
     // The pinned files must be the very files this line runs: a line edited to run another
     // script, or to load another preload, is refused before anything is hashed or started.
-    const [{ launchedFiles }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('node:url')]);
+    const [{ launchedFiles }, { otherCode }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('../../src/artifact/local-run.js'), import('node:url')]);
     const written = parseLaunch(server.transport.command, server.transport.args);
-    // The interpreter is a command found on PATH or named by an absolute path: one given as a
-    // path inside the folder (`./node`) is a file the pin does not name.
-    if (launch.kind === 'local' && launch.interpreter !== undefined && (command.includes('/') || command.includes('\\')) && !isAbsolute(command)) {
-      throw new RunError('NOT_PINNED', `${who}: its interpreter ${printable(command, 200)} is a file of the folder, which the lock's local pin does not name; start it by name (found on PATH) or by an absolute path and lock it again. Nothing was started`);
-    }
-    // bun reads bunfig.toml from its working folder, and runs its preloads before the script.
-    if (launch.kind === 'local' && launch.interpreter === 'bun' && existsSync(join(lockDir, 'bunfig.toml'))) {
-      throw new RunError('NOT_PINNED', `${who}: bun reads ${printable(join(lockDir, 'bunfig.toml'), 300)}, which can preload code the lock's local pin does not name; remove it or run the server another way. Nothing was started`);
-    }
-    // A module preload named as the folder's own package (`--import=srvpkg`, package.json
-    // "name": "srvpkg") resolves through its "exports" to a file of the folder the pin does not name.
-    const own = launch.kind === 'local' && launch.modulePreloads !== undefined ? ownPackageName(lockDir, (path) => {
-      const st = statSync(path, { throwIfNoEntry: false });
-      return st?.isFile() && st.size <= 1024 * 1024 ? readFileSync(path, 'utf8') : st === undefined ? undefined : '';
-    }) : undefined;
-    const self = own === undefined ? undefined : (launch as { modulePreloads?: string[] }).modulePreloads?.find((m) => m === own || m.startsWith(`${own}/`));
-    if (self !== undefined) throw new RunError('NOT_PINNED', `${who}: its preload ${printable(self, 200)} is the folder's own package, a file reached through package.json "exports" that the lock's local pin does not name; name the file by its path and lock it again. Nothing was started`);
-    // Code the line or its environment runs besides the pinned files: a debugger port, a watch
-    // mode, a loader variable, NODE_OPTIONS, an env file that sets NODE_OPTIONS.
-    const script = launch.kind === 'local' ? Math.max(0, launch.fileArgIndex) : 0;
-    const why = lineLoadsOtherCode(launch.kind === 'local' ? launch.interpreter : undefined, args, script, env, (file) => {
-      const path = resolve(lockDir, file);
-      const st = statSync(path);
-      return st.isFile() && st.size <= MAX_ENV_FILE_BYTES ? readFileSync(path, 'utf8') : undefined;
-    });
-    if (why !== undefined) throw new RunError('NOT_PINNED', `${who}: ${why}; it could run code the lock's local pin does not name. Remove it from the launch line or the environment and lock it again. Nothing was started`);
+    // Code the line or its environment runs besides the pinned files (src/artifact/local-run.ts).
+    const why = otherCode(launch, command, args, env, lockDir);
+    if (why !== undefined) throw new RunError('NOT_PINNED', `${who}: ${why}; it could run code the lock's local pin does not name. Change that and lock it again. Nothing was started`);
     const runs = launchedFiles(launch, written, lockDir);
     if (runs === undefined) throw new RunError('NOT_PINNED', `${who}: its launch line reads differently once its variables are expanded; lock it again. Nothing was started`);
     const pinned = (artifact.files ?? []).map((f) => f.path);

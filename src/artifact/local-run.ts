@@ -1,0 +1,166 @@
+/**
+ * What a local launch line, or the environment `run` starts it with, can run besides the files
+ * its local pin names (src/artifact/local.ts): `run` refuses such a line before it starts
+ * anything. Loaded by `run` only.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { LocalLaunch, PathLaunch } from '../launch/types.js';
+import { printable } from '../util/text.js';
+
+/** Interpreters that read --env-file as node does. */
+const NODE_LIKE = new Set(['node', 'nodejs', 'tsx', 'ts-node']);
+
+/** Watch modes (node, tsx, bun, deno): the script is rerun when a file changes. */
+const WATCH = /^--(?:watch|watch-path|watch-preserve-output|hot)(?:=|$)/;
+
+/** Inspector flags (node, deno, bun): a debugger port through which whoever reaches it runs any code in the server. */
+const INSPECTOR = /^--(?:inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(?:=|$)/;
+
+/**
+ * Variables through which the dynamic loader, a shell, perl, ruby, python or a JVM runs code
+ * before the script: the server's environment may not set them. (NODE_OPTIONS is read option by
+ * option, below.)
+ */
+const LOADER_VARIABLES = ['LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'ENV', 'PERL5OPT', 'PERL5DB', 'RUBYOPT', 'PYTHONPATH', 'PYTHONHOME', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'];
+
+/** NODE_OPTIONS options that load no code and open nothing: flags, and options that take a value. */
+const NODE_OPTIONS_FLAGS = new Set(['--no-warnings', '--enable-source-maps', '--no-deprecation', '--trace-warnings', '--trace-deprecation', '--throw-deprecation', '--pending-deprecation', '--trace-uncaught', '--expose-gc', '--preserve-symlinks', '--preserve-symlinks-main', '--experimental-vm-modules', '--use-openssl-ca', '--use-bundled-ca', '--frozen-intrinsics', '--disallow-code-generation-from-strings', '--no-addons', '--no-experimental-fetch', '--experimental-strip-types', '--tls-min-v1.2', '--tls-min-v1.3', '--force-fips', '--enable-fips', '--openssl-legacy-provider', '--report-on-fatalerror', '--abort-on-uncaught-exception', '--experimental-global-webcrypto', '--experimental-fetch', '--no-experimental-global-navigator', '--trace-exit', '--trace-sigint', '--zero-fill-buffers', '--jitless', '--no-network-family-autoselection']);
+const NODE_OPTIONS_VALUES = new Set(['--max-old-space-size', '--max-semi-space-size', '--stack-size', '--title', '--unhandled-rejections', '--disable-warning', '--dns-result-order', '--conditions', '-C', '--max-http-header-size', '--secure-heap', '--secure-heap-min', '--diagnostic-dir', '--input-type', '--experimental-default-type', '--tls-cipher-list', '--heapsnapshot-near-heap-limit', '--use-largepages', '--network-family-autoselection-attempt-timeout']);
+
+/** Bound on a file read here (an --env-file, a package.json): a larger one is not read in part. */
+const MAX_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A file's text: `absent` when there is none, `unread` when it is not a regular file or is larger
+ * than MAX_READ_BYTES (then nothing is guessed from it).
+ */
+function smallFileText(path: string): string | 'absent' | 'unread' {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return 'unread';
+    size = st.size;
+  } catch {
+    return 'absent';
+  }
+  return size > MAX_READ_BYTES ? 'unread' : readFileSync(path, 'utf8');
+}
+
+/** NODE_OPTIONS split as node splits it: on white space outside double quotes, `\` escaping inside them. */
+function nodeOptionWords(value: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let quoted = false;
+  let started = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (quoted && c === '\\' && i + 1 < value.length) {
+      word += value[++i];
+    } else if (c === '"') {
+      quoted = !quoted;
+      started = true;
+    } else if (!quoted && /\s/.test(c)) {
+      if (started) words.push(word);
+      word = '';
+      started = false;
+    } else {
+      word += c;
+      started = true;
+    }
+  }
+  if (started) words.push(word);
+  return words;
+}
+
+/** The first NODE_OPTIONS word that is not an option known to load no code (undefined: none). */
+function riskyNodeOption(value: string): string | undefined {
+  const words = nodeOptionWords(value);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const eq = word.indexOf('=');
+    // node reads "_" as "-" in an option's name.
+    const name = (eq === -1 ? word : word.slice(0, eq)).replace(/_/g, '-');
+    if (NODE_OPTIONS_FLAGS.has(name) && eq === -1) continue;
+    if (NODE_OPTIONS_VALUES.has(name)) {
+      if (eq === -1) i++;
+      continue;
+    }
+    return word;
+  }
+  return undefined;
+}
+
+/**
+ * The "name" of the package.json nearest to `dir` (node's package scope for a self-reference);
+ * undefined when there is none, it has no name, or it cannot be read.
+ */
+function ownPackageName(dir: string): string | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const text = smallFileText(join(at, 'package.json'));
+    if (text === 'unread') return undefined;
+    if (text !== 'absent') {
+      try {
+        const name = (JSON.parse(text) as { name?: unknown }).name;
+        return typeof name === 'string' && name !== '' ? name : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/** The --env-file paths of a node line before its script (`script`: the script's index in `args`). */
+function envFiles(args: readonly string[], script: number): string[] {
+  const files: string[] = [];
+  for (let i = 0; i < script; i++) {
+    const arg = args[i]!;
+    const file = arg === '--env-file' || arg === '--env-file-if-exists' ? args[i + 1] : /^--env-file(?:-if-exists)?=/.test(arg) ? arg.slice(arg.indexOf('=') + 1) : undefined;
+    if (file !== undefined) files.push(file);
+  }
+  return files;
+}
+
+const SETS_NODE_OPTIONS = /^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*[=:]/m;
+
+/**
+ * What `launch` (started as `command` with the expanded `args`, in `lockDir`, with the server's
+ * environment `env`) can run besides its pinned files, said as the reason `run` refuses it;
+ * undefined when nothing. In order: an interpreter named by a relative path (a file of the
+ * folder); `bun` beside a bunfig.toml (its preloads); a module preload that is the folder's own
+ * package (reached through package.json "exports"); the inspector or a watch mode before the
+ * script; a loader variable (LOADER_VARIABLES); a NODE_OPTIONS with any option not known to load
+ * no code; for node lines, an --env-file that sets NODE_OPTIONS (read whole, with and without
+ * its carriage returns, which node 20 drops). After the script, arguments are the server's own.
+ */
+export function otherCode(launch: LocalLaunch | PathLaunch, command: string, args: readonly string[], env: Record<string, string | undefined>, lockDir: string): string | undefined {
+  const local = launch.kind === 'local' ? launch : undefined;
+  if (local?.interpreter !== undefined && (command.includes('/') || command.includes('\\')) && !isAbsolute(command)) {
+    return `its interpreter ${printable(command, 200)} is a file of the folder (start it by name, found on PATH, or by an absolute path)`;
+  }
+  if (local?.interpreter === 'bun' && smallFileText(join(lockDir, 'bunfig.toml')) !== 'absent') return `bun reads ${printable(join(lockDir, 'bunfig.toml'), 300)}, whose preloads run before the script`;
+  if (local?.modulePreloads !== undefined) {
+    const own = ownPackageName(lockDir);
+    const self = own === undefined ? undefined : local.modulePreloads.find((m) => m === own || m.startsWith(`${own}/`));
+    if (self !== undefined) return `its preload ${printable(self, 200)} is the folder's own package, a file reached through package.json "exports"`;
+  }
+  const script = local === undefined ? 0 : Math.max(0, local.fileArgIndex);
+  const before = args.slice(0, script);
+  const inspector = before.find((arg) => INSPECTOR.test(arg.replace(/_/g, '-')));
+  if (inspector !== undefined) return `it opens the inspector (${printable(inspector, 100)}), a debugger port through which whoever reaches it runs code in the server`;
+  const watch = before.find((arg) => WATCH.test(arg));
+  if (watch !== undefined) return `it runs in watch mode (${printable(watch, 100)}), which reruns the server with whatever its files hold when they change, after they were verified`;
+  const variable = LOADER_VARIABLES.find((name) => env[name] !== undefined && env[name] !== '');
+  if (variable !== undefined) return `its environment sets ${variable}, through which code runs before the server's own`;
+  const option = env.NODE_OPTIONS === undefined ? undefined : riskyNodeOption(env.NODE_OPTIONS);
+  if (option !== undefined) return `its NODE_OPTIONS has ${printable(option, 100)}, not an option known to load no code (such as --require, --import, a loader, the inspector or a snapshot)`;
+  if (!NODE_LIKE.has(local?.interpreter ?? '')) return undefined;
+  for (const file of envFiles(args, script)) {
+    // One that does not exist node reports itself.
+    const text = smallFileText(resolve(lockDir, file));
+    if (text === 'unread') return `its env file ${printable(file, 200)} is not a regular file of at most ${MAX_READ_BYTES / 1024 / 1024} MiB, so it cannot be checked for NODE_OPTIONS`;
+    if (text !== 'absent' && (SETS_NODE_OPTIONS.test(text) || SETS_NODE_OPTIONS.test(text.replace(/\r/g, '')))) return `its env file ${printable(file, 200)} sets NODE_OPTIONS`;
+  }
+  return undefined;
+}
