@@ -143,7 +143,7 @@ const quote = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 59)}â€
  * The input's derived fields (src/policy/input.ts builds each only when a rule names it, see
  * src/policy/compile.ts referencedNames).
  */
-export const DERIVED_FIELDS = ['descriptionSignals', 'risk_level', 'risk_reasons', 'capabilities', 'shadows', 'mtf'] as const;
+export const DERIVED_FIELDS = ['nameSignals', 'descriptionSignals', 'risk_level', 'risk_reasons', 'capabilities', 'shadows', 'mtf'] as const;
 
 const derivedMemo = new WeakMap<Schema, boolean>();
 

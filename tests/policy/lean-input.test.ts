@@ -10,7 +10,8 @@ import { buildPolicyInput } from '../../src/policy/input.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { serversLockText } from '../helpers/lockfiles.js';
+import { lockedServer, serversLockText } from '../helpers/lockfiles.js';
+import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 
 const policyText = (expr: string) => `name: t\nmode: strict\nrules:\n  - name: r\n    expr: '${expr}'\n    failure_msg: nope\n    severity: error\n`;
 const compile = (expr: string) => compilePolicy(parsePolicy(policyText(expr), 'p.yaml'));
@@ -84,5 +85,55 @@ describe('mcptrust policy check with rules on the costly parts', () => {
     expect(strict.code).toBe(1);
     const failed = JSON.parse(strict.stdout).policy.rules.filter((r: { status: string }) => r.status === 'fail').map((r: { name: string }) => r.name);
     expect(failed).toEqual(expect.arrayContaining(['no_shadowed_tools', 'no_suspicious_descriptions', 'mtf_declaration_and_description_safety']));
+  });
+});
+
+describe('name signals when no rule reads them', () => {
+  // Names a server may send: printable ASCII that spells hidden or look-alike characters in an
+  // encoding (escapes, %-encoding, character references, base64 of a zero-width space), plain
+  // words and instructions, and names that hold those characters themselves.
+  const ASCII_NAMES = ['read_file', 'tool\\u200b', 'x%E2%80%AEy', 'a&#x202e;b', 'p\\u0430ypal', 'x\\x00y', '4oCL', 'ignore_previous_instructions', 'read_~/.ssh/id_rsa', '1gn0r3_4ll', 'dwssap_cte_daer', 'a+b+c', "it's"];
+  const OTHER_NAMES = ['list_fіles', 'tool\u200b', 'x\u202ey', 'ｆｕｌｌ', 'tag\u{E0041}', 'caf\u00e9', 'bad\u0007bell'];
+  // Random printable-ASCII names over the characters the encodings and readings above use.
+  const ALPHABET = 'abcdefxyzAEIOU0123457_-.~/\\%&#;+u=';
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const RANDOM_NAMES = Array.from({ length: 2_000 }, () => Array.from({ length: 1 + Math.floor(random() * 24) }, () => ALPHABET[Math.floor(random() * ALPHABET.length)]).join(''));
+  const names = [...new Set([...ASCII_NAMES, ...OTHER_NAMES, ...RANDOM_NAMES])];
+  const tools = names.map((name) => ({ name, description: 'A tool.', inputSchema: { type: 'object' } }));
+  const prompts = names.map((name) => ({ name, description: 'A prompt.' }));
+  const server = lockedServer({ tools });
+  for (const p of prompts) server.surface.prompts[p.name] = p;
+  const lock = parseLockfile(serializeLockfile(createLockfile([server])));
+
+  it('leave `nameSignals` out, and give every tool and prompt the flags the full analysis gives', () => {
+    const lean = buildPolicyInput({ lock }, { names: referencedNames(compile('input.tools.all(t, !t.flags.confusable)').policy) });
+    const full = buildPolicyInput({ lock });
+    expect(lean.tools).toHaveLength(names.length);
+    expect(lean.tools.some((t) => 'nameSignals' in t) || lean.prompts.items.some((p) => 'nameSignals' in p)).toBe(false);
+    expect(lean.tools.map((t) => [t.name, t.flags])).toEqual(full.tools.map((t) => [t.name, t.flags]));
+    expect(lean.prompts.items.map((p) => [p.name, p.flags])).toEqual(full.prompts.items.map((p) => [p.name, p.flags]));
+    // The corpus does reach the flags: every name of OTHER_NAMES raises one.
+    const flagged = full.tools.filter((t) => Object.values(t.flags).some((v) => v)).map((t) => t.name);
+    expect(flagged).toEqual(expect.arrayContaining(OTHER_NAMES));
+    // And the names' own analysis finds something in the ASCII ones the lean input skips.
+    expect(full.tools.filter((t) => t.nameSignals.length > 0).length).toBeGreaterThan(3);
+  });
+
+  it('compute them when a rule names them, and a rule that reaches them by a computed name fails closed', () => {
+    const policy = compile('!input.tools.exists(t, t.nameSignals.exists(s, s.severity == "critical" || s.severity == "high"))');
+    expect(referencedNames(policy.policy).has('nameSignals')).toBe(true);
+    const input = buildPolicyInput({ lock }, { names: referencedNames(policy.policy) });
+    expect(input.tools.find((t) => t.name === 'ignore_previous_instructions')!.nameSignals.length).toBeGreaterThan(0);
+    expect(evaluatePolicy(policy, input).rules[0]!.status).toBe('fail');
+    const lean = buildPolicyInput({ lock }, { names: new Set(['input', 'tools', 'flags']) });
+    expect(() => evaluatePolicy(compile('input.tools.all(t, t["name" + "Signals"].size() == 0)'), lean)).toThrow(expect.objectContaining({ code: 'EVAL_ERROR' }));
+  });
+
+  it('are all there for a rule that reads a tool whole', () => {
+    const names = referencedNames(compile('input.tools.all(t, size(t) > 0)').policy);
+    expect(names.has('nameSignals')).toBe(true);
+    const input = buildPolicyInput({ lock }, { names });
+    expect(input.tools.every((t) => Array.isArray(t.nameSignals))).toBe(true);
   });
 });
