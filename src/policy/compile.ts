@@ -122,9 +122,27 @@ export function referencedNames(...policies: Policy[]): Set<string> {
       // `k in t`, `t[k]`, `a == b`) sees its fields without naming them: all of them are built.
       const ast = parsedAst(rule.expr);
       if (ast === undefined || readsWholeObjects(ast)) for (const name of DERIVED_FIELDS) names.add(name);
+      // And every string of the parsed expression, as CEL reads it: a literal key may spell a
+      // field with escapes the text does not show (`"name\x53ignals" in t`).
+      else addStrings(ast, names);
     }
   }
   return names;
+}
+
+/**
+ * Every string held anywhere in a parsed expression (string literals decoded, field names of
+ * selections) added to `names`. The parser bounds the AST's size and depth (CEL_LIMITS); the walk
+ * keeps its own stack.
+ */
+function addStrings(ast: ASTNode, names: Set<string>): void {
+  const stack: unknown[] = [ast];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') names.add(item);
+    else if (Array.isArray(item)) for (const x of item) stack.push(x);
+    else if (typeof item === 'object' && item !== null && 'op' in item) stack.push((item as ASTNode).args);
+  }
 }
 
 /** The AST of an expression, or undefined when it does not parse (compilePolicy reports that). */

@@ -19,13 +19,15 @@
 //   computed, or fails with EVAL_ERROR (exit 2); several --policy files share the names; the
 //   strict preset still fails on an ASCII name that says "ignore previous instructions".
 //
-// OPEN (one root cause, also older than 9d2c8fd for the other derived fields — shadows,
+// FIXED, was OPEN (one root cause, also older than 9d2c8fd for the other derived fields — shadows,
 // risk_level… — but 9d2c8fd adds nameSignals to it): referencedNames reads a field's name from
 // the rule's TEXT (/[A-Za-z_][A-Za-z0-9_]*/), and readsWholeObjects lets a string LITERAL key
 // pass as "named" (`"lit" in t`, `t[?"lit"]`, `t["lit"]`). A CEL string literal with an escape
 // (`"name\x53ignals"`, `"name\u0053ignals"`, `"name\123ignals"`, `"name\U00000053ignals"`) is
 // the field's name to cel-js but not in the text, so the field is left out, and a presence test
 // (`in`, `[?…].hasValue()`) silently answers "absent": the rule passes where the full input fails.
+// Fixed: referencedNames also adds every string of the parsed expression (literals as CEL decodes
+// them); tests/policy/lean-input.test.ts checks every lazy field so.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,7 +199,7 @@ describe('a rule that reaches nameSignals without naming them', () => {
   });
 });
 
-// OPEN: each passes on the input `policy check` builds (nameSignals left out: the escaped literal
+// FIXED (was OPEN): each passed on the input `policy check` builds (nameSignals left out: the escaped literal
 // is not in the text and a literal key is taken as named), and fails on the full input.
 const ESCAPED = [
   `input.tools.all(t, !("${E}" in t) || t["${E}"].size() == 0)`,
@@ -220,7 +222,7 @@ describe('a rule that reaches nameSignals by an escaped string literal', () => {
     for (const expr of ESCAPED) expect([expr, statusOf(expr, full)]).toEqual([expr, 'fail']);
   });
 
-  // OPEN: reproduction (in-process): for expr = input.tools.all(t, !("name\x53ignals" in t) ||
+  // Was OPEN: reproduction (in-process): for expr = input.tools.all(t, !("name\x53ignals" in t) ||
   // t["name\x53ignals"].size() == 0) (backslash as written in a single-quoted YAML rule),
   // referencedNames(policy) lacks "nameSignals" (the text holds "name" and "x53ignals";
   // readsWholeObjects takes the literal key as named), buildPolicyInput({lock}, {names}) leaves
@@ -228,16 +230,8 @@ describe('a rule that reaches nameSignals by an escaped string literal', () => {
   // Expected: the rule fails, or errs (EVAL_ERROR). Same for \u0053, \123, \U00000053, prompts,
   // cel.bind, map(), input.tools[0], t[?"…"].hasValue(). (Also true of "sh\x61dows",
   // "risk\x5flevel" … since the lazy fields began; 9d2c8fd adds nameSignals.)
-  it.skip('OPEN: passes on the lean input where the full input fails (escaped literal key, `in` / `[?]`)', () => {
-    for (const expr of ESCAPED) expect([expr, statusOf(expr, undefined)]).toEqual([expr, 'fail']);
-  });
-
-  it('(the observed behaviour today: each of them passes on the lean input)', () => {
-    // Pins the finding so a change is noticed; remove when the OPEN test above is fixed.
-    for (const expr of ESCAPED) {
-      const names = referencedNames(compile(expr).policy);
-      expect([expr, names.has('nameSignals'), statusOf(expr, undefined)]).toEqual([expr, false, 'pass']);
-    }
+  it('FIXED (was OPEN): fails on the lean input as on the full input (escaped literal key, `in` / `[?]`); referencedNames reads the strings of the parsed expression', () => {
+    for (const expr of ESCAPED) expect([expr, referencedNames(compile(expr).policy).has('nameSignals'), statusOf(expr, undefined)]).toEqual([expr, true, 'fail']);
   });
 });
 
@@ -270,9 +264,10 @@ describe('mcptrust policy check on ASCII names that say something', () => {
     expect((await check('input.tools.all(t, size(t) < 11)')).code).toBe(1);
   });
 
-  it('fails closed (exit 2) on an escaped literal index without a presence test', async () => {
+  it('denies (exit 1) an escaped literal index without a presence test: the field is built (it failed closed with exit 2 before the fix)', async () => {
     const r = await check(`input.tools.all(t, t["${E}"].size() == 0)`);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).policy.rules[0]).toMatchObject({ name: 'r0', status: 'fail' });
   });
 
   it('denies (exit 1) an escaped `in` when another policy file names nameSignals', async () => {
@@ -289,20 +284,20 @@ describe('mcptrust policy check on ASCII names that say something', () => {
     expect(rules.find((x) => x.name === 'ascii_names')!.status).toBe('pass');
   });
 
-  // OPEN: reproduction: mcp-lock.json with one server whose tool and prompt are named
+  // Was OPEN: reproduction: mcp-lock.json with one server whose tool and prompt are named
   // "ignore_previous_instructions" (and "read_file"); p0.yaml:
   //   rules: [{name: r0, expr: 'input.tools.all(t, !("name\x53ignals" in t) || t["name\x53ignals"].size() == 0)', …}]
   // `mcptrust policy check --policy p0.yaml` exits 0 (rule pass); the same rule over the document
   // `mcptrust policy input` prints fails, and with "nameSignals" spelled plainly it exits 1.
   // Expected exit 1 (or 2).
-  it.skip('OPEN: `policy check` passes an escaped-literal presence rule (exit 0, expected 1)', async () => {
+  it('FIXED (was OPEN): `policy check` denies an escaped-literal presence rule (exit 1; was exit 0)', async () => {
     const r = await check(`input.tools.all(t, !("${E}" in t) || t["${E}"].size() == 0)`);
     expect(r.code).toBe(1);
   });
 
-  // OPEN: same through `mcptrust policy test DIR --policy p.yaml` with case.lock.json (the lockfile
+  // Was OPEN: same through `mcptrust policy test DIR --policy p.yaml` with case.lock.json (the lockfile
   // above) and case.expect.yaml "passed: false": the case fails (got passed: true), exit 1.
-  it.skip('OPEN: `policy test` builds the same lean input for a .lock.json case (expected passed: false)', async () => {
+  it('FIXED (was OPEN): `policy test` gives a .lock.json case the field too (passed: false, as expected)', async () => {
     const dir = join(scratch.dir, 'cases');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'c.lock.json'), LOCK);
@@ -310,17 +305,5 @@ describe('mcptrust policy check on ASCII names that say something', () => {
     writeFileSync(join(scratch.dir, 'pt.yaml'), policyText(`input.tools.all(t, !("${E}" in t) || t["${E}"].size() == 0)`));
     const r = await runCli(['policy', 'test', 'cases', '--policy', 'pt.yaml'], { cwd: scratch.dir });
     expect(r.code).toBe(0);
-  });
-
-  it('(observed today through the bin: exit 0 for check, a failed case for policy test)', async () => {
-    const r = await check(`input.tools.all(t, !("${E}" in t) || t["${E}"].size() == 0)`);
-    expect(r.code).toBe(0);
-    const dir = join(scratch.dir, 'cases2');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'c.lock.json'), LOCK);
-    writeFileSync(join(dir, 'c.expect.yaml'), 'passed: false\n');
-    writeFileSync(join(scratch.dir, 'pt.yaml'), policyText(`input.tools.all(t, !("${E}" in t) || t["${E}"].size() == 0)`));
-    const t = await runCli(['policy', 'test', 'cases2', '--policy', 'pt.yaml'], { cwd: scratch.dir });
-    expect(t.code).toBe(1);
   });
 });

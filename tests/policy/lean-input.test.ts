@@ -66,6 +66,30 @@ describe('a lean policy input', () => {
   });
 });
 
+describe('a lazy field spelled with escapes in a string literal', () => {
+  const lock = parseLockfile(LOCK);
+  // Each lazy field's name with one letter escaped as CEL's \x, \u and octal escapes spell it
+  // (the backslash as a YAML single-quoted rule keeps it): the text does not name the field.
+  const escapes = (field: string) => {
+    const c = field.charCodeAt(1);
+    const rest = `${field[0]}%s${field.slice(2)}`;
+    return [`\\x${c.toString(16)}`, `\\u${c.toString(16).padStart(4, '0')}`, `\\${c.toString(8).padStart(3, '0')}`].map((e) => rest.replace('%s', e));
+  };
+  it.each(['nameSignals', 'descriptionSignals', 'risk_level', 'risk_reasons', 'capabilities', 'shadows', 'mtf'])('%s: named, built, and the rule gives the verdict it gives on the full input', (field) => {
+    const full = buildPolicyInput({ lock });
+    for (const spelled of escapes(field)) {
+      const expr = field === 'mtf' ? `"${spelled}" in input` : `input.tools.all(t, !("${spelled}" in t))`;
+      const policy = compile(expr);
+      const names = referencedNames(policy.policy);
+      expect([spelled, names.has(field)]).toEqual([spelled, true]);
+      const lean = buildPolicyInput({ lock }, { names });
+      expect([spelled, evaluatePolicy(policy, lean).rules[0]!.status]).toEqual([spelled, evaluatePolicy(policy, full).rules[0]!.status]);
+    }
+    // The full input has the field: the rule fails there (a field that is absent everywhere would prove nothing).
+    expect(evaluatePolicy(compile(field === 'mtf' ? `!("${field}" in input)` : `input.tools.all(t, !("${field}" in t))`), full).rules[0]!.status).toBe('fail');
+  });
+});
+
 describe('mcptrust policy check with rules on the costly parts', () => {
   const check = (expr: string) => {
     writeFileSync(join(scratch.dir, 'p.yaml'), policyText(expr));
