@@ -431,9 +431,10 @@ const PLAIN_TEXT = /^[\t\n\r\x20-\x7e]*$/;
 // The policy input and the MTF description checks both analyse every description of a
 // lockfile; a run analyses each distinct text once. Results are frozen (callers only read them);
 // only texts up to 16 KiB are kept, at most 50,000 of them, so the cache stays small.
+// Large: the differentials read a corpus of 83,000 texts and their readings, several times each.
 const SCAN_CACHE = new Map<string, readonly TextSignal[]>();
 const CACHE_TEXT_LIMIT = 16 * 1024;
-const CACHE_ENTRIES = 50_000;
+const CACHE_ENTRIES = 1_000_000;
 
 /**
  * Signals in free text: descriptions, instructions, prompt text, schema descriptions, object
@@ -717,6 +718,21 @@ function isMixedScriptSpoof(word: string): boolean {
  * not be told apart by the model alone.
  */
 export function scanName(name: string): TextSignal[] {
+  // Remembered per name, as scanText per text (the analysis is pure): the differentials read each
+  // corpus text as a name in several places. Each caller gets its own array of frozen signals.
+  let known = NAME_CACHE.get(name);
+  if (known === undefined) {
+    known = Object.freeze(analyseName(name).map((signal) => Object.freeze(signal)));
+    if (name.length <= CACHE_TEXT_LIMIT) {
+      if (NAME_CACHE.size >= CACHE_ENTRIES) NAME_CACHE.clear();
+      NAME_CACHE.set(name, known);
+    }
+  }
+  return [...known];
+}
+const NAME_CACHE = new Map<string, readonly TextSignal[]>();
+
+function analyseName(name: string): TextSignal[] {
   const out: TextSignal[] = [];
   if (/^[\x20-\x7e]*$/.test(name)) {
     nameTextSignals(name, out);
