@@ -113,9 +113,11 @@ const CARRIER_CIPHERV = String.raw`(?:decipher|unscramble|rot(?:-| )?13)`;
 // Instructions aimed at the model rather than the user (tool poisoning, MCP "line jumping").
 export const INSTRUCTION_RULES: readonly Rule[] = [
   {
+    // The small words between the verb and "previous" are read in rot13, reversed and both too
+    // ("Ignore nyy previous instructions"): a garbled filler is read as the filler it stands for.
     kind: 'model-instruction',
     severity: 'critical',
-    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?(?:everything|anything)\s+(?:(?:written\s+|said\s+|stated\s+)?above(?:\s+this(?:\s+line)?)?(?=\s*(?:[.,;:!]|$|and\b|then\b))|(?:you\s+(?:were|have\s+been)\s+|i\s+)?(?:told|instructed|said)\s+(?:you\s+)?(?:before|earlier|previously|so\s+far)|you\s+(?:were|have\s+been)\s+(?:told|instructed|given))/giu, gates: [['ignore', 'disregard', 'forget', 'override', 'bypass']],
+    pattern: /\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|of|nyy|nal|gur|lbhe|bs|lla|yna|eht|ruoy|fo|yyn|lan|rug|ehbl|sb)\s+)*(?:previous|prior|above|earlier|preceding|former|original|other|system)\s+(?:instructions?|prompts?|messages?|rules?|directions?|guidelines?|context)\b|\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:of\s+)?(?:everything|anything)\s+(?:(?:written\s+|said\s+|stated\s+)?above(?:\s+this(?:\s+line)?)?(?=\s*(?:[.,;:!]|$|and\b|then\b))|(?:you\s+(?:were|have\s+been)\s+|i\s+)?(?:told|instructed|said)\s+(?:you\s+)?(?:before|earlier|previously|so\s+far)|you\s+(?:were|have\s+been)\s+(?:told|instructed|given))/giu, gates: [['ignore', 'disregard', 'forget', 'override', 'bypass']],
   },
   // MTF-0.1 §3.5 names "disregard user request" as an instruction override.
   { kind: 'model-instruction', severity: 'critical', pattern: /\b(?:disregard|ignore)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+)?(?:user'?s?|human'?s?)\s+(?:\w+\s+)?(?:instructions?|requests?|prompts?|messages?|wishes)\b/giu, gates: [['disregard', 'ignore'], ['user', 'human']] },

@@ -32,6 +32,8 @@ const PADDINGS: [string, string][] = [
   ['override verb then 1 MiB of spaces', `ignore${' '.repeat(MiB)}`],
   ['override verb then spaces, tabs and newlines', `disregard all ${pad(' \t\r\n')}`],
   ['"ignore all the " repeated', pad('ignore all the ')],
+  ['"ignore nyy lla gur ehbl " (cipher fillers) repeated', pad('ignore nyy lla gur ehbl ')],
+  ['"ignore" then 1 MiB of cipher fillers without "previous"', `ignore ${pad('nyy sb eht rug ')}`],
   ['"ignore previous " (near-match) repeated', pad('ignore previous ')],
   ['"disregard the user foo " repeated', pad('disregard the user foo ')],
   ['"exfiltrat" repeated without spaces', pad('exfiltrat')],
