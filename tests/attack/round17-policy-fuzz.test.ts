@@ -20,16 +20,27 @@
 // derived-field names spelled with escapes.
 //
 // What holds (normal tests below):
-// - on every generated rule that is not of the OPEN class below, the product's verdict is cel-js's
-//   on the full input;
-// - wherever the closures decide (do not bail), their value is cel-js's, on the lean and on the
-//   full input.
+// - 24,000 generated rules (8 seeded slices, ~55% of them compile; pass, fail and EVAL_ERROR all
+//   reached) over 240 generated lockfiles, with drift against the previous lockfile, MTF results
+//   and signature checks: the product's verdict is cel-js's on the full input, and wherever the
+//   closures decide (about half the time) their value is cel-js's, on the lean and the full input;
+// - the type check refuses no field or enum value the built input really has (`PATH == VALUE`
+//   for every scalar of 40 generated inputs compiles and passes);
+// - a document compared whole with a literal that spells its derived fields gets them built, and
+//   a direct comparison (`d == LIT`, `{"k": d} == {"k": LIT}`, `filter(d, d != LIT)`) of a
+//   document with a literal of its lean form is a whole read: the same verdict as on the full input.
 //
-// OPEN (it.skip below): a whole-object comparison through a LIST — a list literal operand
-// (`[t] == [LIT]`, `t in [LIT]`) or `in` over an input list of objects (`LIT in input.tools`) —
-// does not count as reading the object whole (typecheck.ts readsWholeObjects: mayBeObject is
-// false for a `list` node, and for a list-typed schema), so the derived fields are left out and
-// the comparison sees a tool without them: a rule that fails on the full input passes.
+// OPEN (it.skip below):
+// 1. a whole-document comparison through a LIST — a list literal operand (`[t] == [LIT]`,
+//    `t in [LIT]`) or `in` over an input list of documents (`LIT in input.tools`) — is not a
+//    whole read (typecheck.ts readsWholeObjects: mayBeObject is false for a `list` node and for a
+//    list-typed schema), so the derived fields are left out and the comparison sees a document
+//    without them: `mcptrust policy check` passes (exit 0) a rule the documented input fails
+//    (exit 1). Every document kind: tools, prompts, resources, templates, servers.
+// 2. (found by the drift inputs) a serverInfo key named like an Object.prototype member
+//    ("toString", "constructor", …) on one side only crashes diffLockfiles (src/diff/index.ts
+//    modifiedIdentity): `mcptrust diff --against`, `policy check --against` and every other
+//    comparison end in "internal error" (exit 2) instead of the drift report.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../src/canonical/index.js';
@@ -483,5 +494,267 @@ describe('generated rules over generated lockfiles: the verdict is cel-js\'s on 
     expect(totals.compiled).toBeGreaterThan(totals.rules * 0.45);
     expect(totals.leanLeftOut).toBeGreaterThan(totals.compiled * 0.5);
     expect(totals.decidedFast).toBeGreaterThan(totals.comparedFast * 0.4);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. The type check knows every field the input has (no false typo)
+// ---------------------------------------------------------------------------------------------
+
+/** A scalar as a CEL literal, or undefined when CEL cannot spell it plainly. */
+function scalarLiteral(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? (Number.isInteger(v) && Math.abs(v) < 1e15 ? `${v}.0` : String(v)) : undefined;
+  if (typeof v === 'string') return /[\uD800-\uDFFF]/.test(v) ? undefined : JSON.stringify(v);
+  return undefined;
+}
+
+const CEL_RESERVED = new Set(['in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while', 'true', 'false', 'null', '__proto__']);
+
+/** Every path to a scalar of a value (every element of short lists), with the scalar. */
+function scalarPaths(v: unknown, at: string, out: [string, unknown][], depth = 0): void {
+  if (depth > 8) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < Math.min(v.length, 3); i++) scalarPaths(v[i], `${at}[${i}]`, out, depth + 1);
+    return;
+  }
+  const record = v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v;
+  if (typeof record === 'object' && record !== null) {
+    for (const k of Object.keys(record)) {
+      const step = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !CEL_RESERVED.has(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+      scalarPaths((record as Record<string, unknown>)[k], `${at}${step}`, out, depth + 1);
+    }
+    return;
+  }
+  out.push([at, v]);
+}
+
+describe('the type check refuses no field and no value the built input has', () => {
+  it('`PATH == VALUE` for every field and enum value of 40 generated inputs (drift, MTF and signatures included) compiles, and passes on the product\'s input and cel-js\'s', () => {
+    const nextLock = lockGenerator(0x17a11);
+    const bad = new Map<string, string>();
+    const seen = new Set<string>();
+    let checked = 0;
+    let previous: Lockfile | undefined;
+    for (let l = 0; l < 40; l++) {
+      const lock = nextLock();
+      const inputs = new Inputs(lock, previous, l % 3 === 0 ? l % 2 === 0 : undefined);
+      previous = lock;
+      const out: [string, unknown][] = [];
+      scalarPaths(inputs.full, 'input', out);
+      for (const [path, value] of out) {
+        const literal = scalarLiteral(value);
+        if (literal === undefined) continue;
+        // One check per field (and per enum value): the same field of another tool adds nothing.
+        const key = `${path.replace(/\[\d+\]/g, '[]').replace(/\["[^"]*"\]/g, '[k]')} ${typeof value === 'string' && /^[A-Za-z-]{0,20}$/.test(value) ? value : typeof value}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        checked++;
+        const expr = `${path} == ${literal}`;
+        let compiled: CompiledPolicy;
+        try {
+          compiled = compilePolicy(parsePolicy(policyText(expr), 'p.yaml'));
+        } catch (error) {
+          bad.set(key, `${expr}: ${(error as Error).message.slice(0, 200)}`);
+          continue;
+        }
+        const product = verdictOf(() => evaluatePolicy(compiled, inputs.leanFor(referencedNames(compiled.policy))));
+        const reference = verdictOf(() => evaluatePolicy(celOnly(compiled), inputs.full));
+        if (product !== 'pass' || reference !== 'pass') bad.set(key, `${expr}: ${product} / ${reference}`);
+      }
+    }
+    expect([...bad.values()]).toEqual([]);
+    expect(checked).toBeGreaterThan(500);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. Whole documents compared with literals
+// ---------------------------------------------------------------------------------------------
+
+/** A JSON value (Maps included) as a CEL literal, or undefined when CEL cannot spell a string of it. */
+function celLiteral(v: unknown): string | undefined {
+  if (Array.isArray(v)) {
+    const items = v.map(celLiteral);
+    return items.includes(undefined) ? undefined : `[${items.join(', ')}]`;
+  }
+  const record = v instanceof Map ? Object.fromEntries(v as Map<string, unknown>) : v;
+  if (typeof record === 'object' && record !== null) {
+    const entries = Object.entries(record).map(([k, x]) => [scalarLiteral(k), celLiteral(x)] as const);
+    return entries.some(([k, x]) => k === undefined || x === undefined) ? undefined : `{${entries.map(([k, x]) => `${k}: ${x}`).join(', ')}}`;
+  }
+  return scalarLiteral(v);
+}
+
+/** The input's documents that carry derived fields, by the list that holds them. */
+const DOCUMENT_LISTS = ['input.tools', 'input.prompts.items', 'input.resources.items', 'input.resources.templates', 'input.servers'] as const;
+function documents(input: PolicyInput, list: (typeof DOCUMENT_LISTS)[number]): unknown[] {
+  switch (list) {
+    case 'input.tools': return input.tools;
+    case 'input.prompts.items': return input.prompts.items;
+    case 'input.resources.items': return input.resources.items;
+    case 'input.resources.templates': return input.resources.templates;
+    case 'input.servers': return input.servers;
+  }
+}
+
+/** The rules that compare each document of `input` whole with its literal, by shape. */
+const SHAPES: Record<string, (list: string, literal: string) => string> = {
+  'LIT in LIST': (list, lit) => `${lit} in ${list}`,
+  'LIST.exists(d, d in [LIT])': (list, lit) => `${list}.exists(d, d in [${lit}])`,
+  'LIST.exists(d, [d] == [LIT])': (list, lit) => `${list}.exists(d, [d] == [${lit}])`,
+  '[LIT] in LIST.map(d, [d])': (list, lit) => `[${lit}] in ${list}.map(d, [d])`,
+};
+const DIRECT: Record<string, (list: string, literal: string) => string> = {
+  'LIST.exists(d, d == LIT)': (list, lit) => `${list}.exists(d, d == ${lit})`,
+  'LIST.exists(d, LIT == d)': (list, lit) => `${list}.exists(d, ${lit} == d)`,
+  'LIST.exists(d, {"k": d} == {"k": LIT})': (list, lit) => `${list}.exists(d, {"k": d} == {"k": ${lit}})`,
+  'size(LIST.filter(d, d != LIT)) < size(LIST)': (list, lit) => `size(${list}.filter(d, d != ${lit})) < size(${list})`,
+};
+
+/** Every document of 20 generated inputs compared whole with `literalOf(document)` in each shape: the cases whose verdicts differ. */
+function wholeComparisons(shapes: Record<string, (list: string, literal: string) => string>, literalOf: (lean: unknown, full: unknown) => unknown): { compared: number; differ: string[]; passes: number } {
+  const nextLock = lockGenerator(0x17d0c);
+  const differ: string[] = [];
+  let compared = 0;
+  let passes = 0;
+  for (let l = 0; l < 20; l++) {
+    const inputs = new Inputs(nextLock());
+    // The lean input no rule here names a derived field of (what the literal is drawn from).
+    const lean = inputs.leanFor(new Set());
+    for (const list of DOCUMENT_LISTS) {
+      const leanDocs = documents(lean, list);
+      const fullDocs = documents(inputs.full, list);
+      for (let i = 0; i < Math.min(leanDocs.length, 2); i++) {
+        const literal = celLiteral(literalOf(leanDocs[i], fullDocs[i]));
+        if (literal === undefined) continue;
+        for (const [shape, make] of Object.entries(shapes)) {
+          const expr = make(list, literal);
+          const compiled = compileOrUndefined(expr);
+          if (!compiled) continue;
+          compared++;
+          const product = verdictOf(() => evaluatePolicy(compiled, inputs.leanFor(referencedNames(compiled.policy))));
+          const reference = verdictOf(() => evaluatePolicy(celOnly(compiled), inputs.full));
+          if (reference === 'pass') passes++;
+          if (product !== reference) differ.push(`${shape} over ${list}: product ${product}, cel-js on the full input ${reference}`);
+        }
+      }
+    }
+  }
+  return { compared, differ, passes };
+}
+
+describe('a document compared whole with a literal', () => {
+  it('a literal of the full document (its derived fields spelled) gets them built: equal in every shape, as on the full input', () => {
+    const { compared, differ, passes } = wholeComparisons({ ...SHAPES, ...DIRECT }, (_lean, full) => full);
+    expect(differ).toEqual([]);
+    expect(compared).toBeGreaterThan(300);
+    expect(passes).toBeGreaterThan(compared * 0.8);
+  });
+
+  it('a literal of the lean document compared directly (d == LIT, in a map literal, filter(d != LIT)) is a whole read: every field is built, and the verdict is cel-js\'s', () => {
+    const { compared, differ } = wholeComparisons(DIRECT, (lean) => lean);
+    expect(differ).toEqual([]);
+    expect(compared).toBeGreaterThan(300);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// OPEN findings
+// ---------------------------------------------------------------------------------------------
+
+// A one-server lockfile, one tool `a` (no description, `inputSchema: {}`), and that tool as the
+// lean input holds it: every field but the derived ones (`mcptrust policy input` prints these
+// ten and, after them, risk_level, risk_reasons, capabilities, nameSignals, shadows and
+// descriptionSignals).
+const ONE_TOOL_LOCK = lockOf({ name: 's', tools: [obj([['name', 'a'], ['inputSchema', obj([])]])] });
+const LEAN_TOOL = '{"server": "s", "name": "a", "title": "", "description": "", "hasDescription": false, "inputSchema": {}, "input_schema": {}, "outputSchema": null, "annotations": {}, "flags": {"nonAscii": false, "invisible": false, "bidi": false, "confusable": false, "nonStandard": false}}';
+
+describe('OPEN: a document compared whole through a list is not a whole read: its derived fields are left out and the comparison passes where the full input fails', () => {
+  // typecheck.ts readsWholeObjects: mayBeObject() is false for a `list` node ("literals are never
+  // one") and for a list-typed schema (input.tools is a list, not a map), and `==` only counts a
+  // list whose schema is known; but CEL compares lists and `in` element by element, each element
+  // whole. So `[t] == [LIT]`, `t in [LIT]`, `LIT in input.tools` and `[LIT] in
+  // input.tools.map(d, [d])` see a tool without risk_level, risk_reasons, capabilities,
+  // nameSignals, shadows and descriptionSignals on the lean input: equal to a literal of its other
+  // fields. On the documented (full) input the tool has six more keys: not equal.
+  // Same for prompts, resources, templates (descriptionSignals, nameSignals) and servers (mtf).
+  // Fix idea: in readsWholeObjects, count `==`/`!=`/`in` whose operand is a list literal holding
+  // a value that mayBeObject (or any list of unknown/derived-holding elements, `input.tools`
+  // included) as a whole read.
+  it.skip('OPEN: `LIT in input.tools` and `[input.tools[0]] == [LIT]`, LIT the tool without its derived fields: the product passes (exit 0), cel-js on the full input fails', () => {
+    const lock = parseLockfile(ONE_TOOL_LOCK);
+    for (const expr of [`${LEAN_TOOL} in input.tools`, `[input.tools[0]] == [${LEAN_TOOL}]`, `input.tools.exists(t, t in [${LEAN_TOOL}])`]) {
+      const compiled = compileOrUndefined(expr)!;
+      expect(compiled, expr).toBeDefined();
+      const inputs = new Inputs(lock);
+      // Observed: referencedNames names no derived field (no whole read), the lean tool equals LIT: pass.
+      const product = verdictOf(() => evaluatePolicy(compiled, inputs.leanFor(referencedNames(compiled.policy))));
+      // Expected: the documented input's tool has six more keys, so LIT is not in it: fail.
+      const reference = verdictOf(() => evaluatePolicy(celOnly(compiled), inputs.full));
+      expect(reference, expr).toBe('fail');
+      expect(product, expr).toBe(reference);
+    }
+  });
+
+  it.skip('OPEN: through the bin, `mcptrust policy check --policy p.yaml --lock mcp-lock.json` exits 0 ("policy passed") where the documented input fails the rule (exit 1)', async () => {
+    const { runCli, tempDir } = await import('../helpers/cli.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const scratch = tempDir();
+    try {
+      writeFileSync(join(scratch.dir, 'mcp-lock.json'), ONE_TOOL_LOCK);
+      writeFileSync(join(scratch.dir, 'p.yaml'), policyText(`${LEAN_TOOL} in input.tools`));
+      const result = await runCli(['policy', 'check', '--policy', 'p.yaml', '--lock', 'mcp-lock.json'], { cwd: scratch.dir });
+      // Observed: exit 0, "✓ policy passed: all 1 rule passed".
+      expect(result.code).toBe(1);
+    } finally {
+      scratch.cleanup();
+    }
+  });
+
+  it.skip('OPEN: every document kind of 20 generated inputs, in every list shape: the product\'s verdict is cel-js\'s on the full input', () => {
+    const { compared, differ } = wholeComparisons(SHAPES, (lean) => lean);
+    expect(compared).toBeGreaterThan(300);
+    // Observed: every one differs (product pass, cel-js fail) — tools, prompts, resources, templates, servers.
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('OPEN: a serverInfo key named like an Object.prototype member crashes every comparison of two surfaces (diff, check, policy --against, lock refresh)', () => {
+  // src/diff/index.ts modifiedIdentity: for each key of either side's serverInfo,
+  // `printable(JSON.stringify(infoA[key] ?? null), 60)`; when only the other side has the key
+  // and it is "toString", "constructor", "valueOf", "hasOwnProperty"…, infoA[key] is the
+  // inherited FUNCTION, JSON.stringify(function) is undefined, and printable(undefined) throws
+  // TypeError "Cannot read properties of undefined (reading 'replace')". (A missing "__proto__"
+  // reads as Object.prototype and prints "{}" instead of null.) Found by this fuzzer's drift
+  // inputs. Fails closed (exit 2, "internal error"), but a server that adds such a key to its
+  // serverInfo turns every drift report about it into an internal error instead of the change.
+  // Fix idea: read serverInfo members with Object.hasOwn (or null-prototype records) as
+  // unionKeys/sameJson do elsewhere.
+  const before = lockOf({ name: 's', serverInfo: obj([['name', 's'], ['version', '1']]) });
+  const after = lockOf({ name: 's', serverInfo: obj([['name', 's'], ['version', '1'], ['toString', 'x']]) });
+
+  it.skip('OPEN: diffLockfiles(before, after) throws a TypeError; expected one low "serverInfo.toString null → \\"x\\"" change', () => {
+    const changes = diffLockfiles(parseLockfile(before), parseLockfile(after), REVIEW_DIFF).changes;
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.reasons.join(' ')).toContain('toString');
+  });
+
+  it.skip('OPEN: `mcptrust diff --lock before.json --against after.json` prints "internal error: Cannot read properties of undefined (reading \'replace\')" and exits 2; expected the drift report, exit 1', async () => {
+    const { runCli, tempDir } = await import('../helpers/cli.js');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const scratch = tempDir();
+    try {
+      writeFileSync(join(scratch.dir, 'before.json'), before);
+      writeFileSync(join(scratch.dir, 'after.json'), after);
+      const result = await runCli(['diff', '--lock', 'before.json', '--against', 'after.json'], { cwd: scratch.dir });
+      expect(result.stderr).not.toContain('internal error');
+      expect(result.code).toBe(1);
+    } finally {
+      scratch.cleanup();
+    }
   });
 });
