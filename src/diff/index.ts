@@ -468,18 +468,22 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
   const infoA = before.serverInfo;
   const infoB = after.serverInfo;
   for (const key of unionKeys(infoA, infoB)) {
-    if (sameJson(infoA[key], infoB[key])) continue;
+    // Own members only: a key one side lacks is absent there, never Object.prototype's member of
+    // that name ("toString", "constructor").
+    const va = hasOwn(infoA, key) ? infoA[key] : undefined;
+    const vb = hasOwn(infoB, key) ? infoB[key] : undefined;
+    if (sameJson(va, vb)) continue;
     fields.push(`serverInfo.${key}`);
-    const from = printable(JSON.stringify(infoA[key] ?? null), 60);
-    const to = printable(JSON.stringify(infoB[key] ?? null), 60);
+    const from = printable(JSON.stringify(va ?? null), 60);
+    const to = printable(JSON.stringify(vb ?? null), 60);
     if (key === 'version') grade.add('info', `version ${from} → ${to}`);
     else if (key === 'name') grade.add('medium', `server name ${from} → ${to}: the server presents itself as something else`);
-    else if (key === 'title' || key === 'description') gradeTextChange(grade, `serverInfo.${key}`, str(infoA[key]), str(infoB[key]));
+    else if (key === 'title' || key === 'description') gradeTextChange(grade, `serverInfo.${key}`, str(va), str(vb));
     else {
       grade.add('low', `serverInfo.${printable(key, 40)} ${from} → ${to}`);
-      gradeLeaves(grade, `serverInfo.${printable(key, 40)}`, infoA[key], infoB[key], false, false);
+      gradeLeaves(grade, `serverInfo.${printable(key, 40)}`, va, vb, false, false);
     }
-    if (key === 'name' && typeof infoB.name === 'string') gradeName(grade, 'server name', infoB.name);
+    if (key === 'name' && typeof vb === 'string') gradeName(grade, 'server name', vb);
   }
   if (before.protocolVersion !== after.protocolVersion) {
     fields.push('protocolVersion');

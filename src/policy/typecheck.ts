@@ -39,6 +39,10 @@ export interface TypeProblem {
 const DYN: StaticType = { schema: undefined, where: '' };
 /** A value of unknown schema inside the server's own data: it holds no derived field. */
 const UNDERIVED: StaticType = { schema: undefined, where: '', underived: true };
+/** A list literal that may hold a document with derived fields (see the `list` case of typeOf). */
+const LIST_OF_DOCUMENTS: StaticType = { schema: { type: 'array' }, where: '' };
+/** A list literal of literals and the server's own data. */
+const LIST_OF_LITERALS: StaticType = { schema: { type: 'array' }, where: '', underived: true };
 const ROOT: StaticType = { schema: POLICY_INPUT_SCHEMA as unknown as Schema, where: 'input' };
 const DEFINITIONS = POLICY_INPUT_SCHEMA.definitions as unknown as Record<string, Schema>;
 
@@ -343,7 +347,8 @@ class Checker {
         const [left, right] = node.args;
         const l = this.typeOf(left, scope);
         const r = this.typeOf(right, scope);
-        if (left.op !== 'value' && mayBeObject(right, r)) this.wholeObjects = true;
+        // A key tested on a map; and an element compared whole with each of a list's.
+        if (left.op !== 'value' && (mayBeObject(right, r) || (isList(r) && !underived(r)))) this.wholeObjects = true;
         if (right.op === 'list') for (const item of right.args) this.compare(l, item);
         return DYN;
       }
@@ -351,9 +356,16 @@ class Checker {
       case '-_':
         this.typeOf(node.args, scope);
         return DYN;
-      case 'list':
-        for (const a of node.args) this.typeOf(a, scope);
-        return DYN;
+      case 'list': {
+        // A list literal is compared element by element, each whole (`[t] == [u]`, `t in [u]`):
+        // one that holds a value that may be a document (at any depth of lists) is such a list.
+        let documents = false;
+        for (const a of node.args) {
+          const t = this.typeOf(a, scope);
+          if (mayBeObject(a, t) || (isList(t) && !underived(t))) documents = true;
+        }
+        return documents ? LIST_OF_DOCUMENTS : LIST_OF_LITERALS;
+      }
       case 'map':
         for (const [k, v] of node.args) {
           this.typeOf(k, scope);

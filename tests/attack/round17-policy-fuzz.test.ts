@@ -30,7 +30,9 @@
 //   a direct comparison (`d == LIT`, `{"k": d} == {"k": LIT}`, `filter(d, d != LIT)`) of a
 //   document with a literal of its lean form is a whole read: the same verdict as on the full input.
 //
-// OPEN (it.skip below):
+// FIXED, were OPEN (typecheck.ts: a list literal holding a possible document is a list of
+// documents, and `in` over a list of documents is a whole read; diff/index.ts modifiedIdentity
+// reads serverInfo's own members only):
 // 1. a whole-document comparison through a LIST — a list literal operand (`[t] == [LIT]`,
 //    `t in [LIT]`) or `in` over an input list of documents (`LIT in input.tools`) — is not a
 //    whole read (typecheck.ts readsWholeObjects: mayBeObject is false for a `list` node and for a
@@ -661,7 +663,7 @@ describe('a document compared whole with a literal', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// OPEN findings
+// Findings, fixed (were OPEN)
 // ---------------------------------------------------------------------------------------------
 
 // A one-server lockfile, one tool `a` (no description, `inputSchema: {}`), and that tool as the
@@ -671,7 +673,7 @@ describe('a document compared whole with a literal', () => {
 const ONE_TOOL_LOCK = lockOf({ name: 's', tools: [obj([['name', 'a'], ['inputSchema', obj([])]])] });
 const LEAN_TOOL = '{"server": "s", "name": "a", "title": "", "description": "", "hasDescription": false, "inputSchema": {}, "input_schema": {}, "outputSchema": null, "annotations": {}, "flags": {"nonAscii": false, "invisible": false, "bidi": false, "confusable": false, "nonStandard": false}}';
 
-describe('OPEN: a document compared whole through a list is not a whole read: its derived fields are left out and the comparison passes where the full input fails', () => {
+describe('FIXED (was OPEN): a document compared whole through a list is not a whole read: its derived fields are left out and the comparison passes where the full input fails', () => {
   // typecheck.ts readsWholeObjects: mayBeObject() is false for a `list` node ("literals are never
   // one") and for a list-typed schema (input.tools is a list, not a map), and `==` only counts a
   // list whose schema is known; but CEL compares lists and `in` element by element, each element
@@ -683,7 +685,7 @@ describe('OPEN: a document compared whole through a list is not a whole read: it
   // Fix idea: in readsWholeObjects, count `==`/`!=`/`in` whose operand is a list literal holding
   // a value that mayBeObject (or any list of unknown/derived-holding elements, `input.tools`
   // included) as a whole read.
-  it.skip('OPEN: `LIT in input.tools` and `[input.tools[0]] == [LIT]`, LIT the tool without its derived fields: the product passes (exit 0), cel-js on the full input fails', () => {
+  it('FIXED (was OPEN): `LIT in input.tools` and `[input.tools[0]] == [LIT]`, LIT the tool without its derived fields: the product passes (exit 0), cel-js on the full input fails', () => {
     const lock = parseLockfile(ONE_TOOL_LOCK);
     for (const expr of [`${LEAN_TOOL} in input.tools`, `[input.tools[0]] == [${LEAN_TOOL}]`, `input.tools.exists(t, t in [${LEAN_TOOL}])`]) {
       const compiled = compileOrUndefined(expr)!;
@@ -698,7 +700,7 @@ describe('OPEN: a document compared whole through a list is not a whole read: it
     }
   });
 
-  it.skip('OPEN: through the bin, `mcptrust policy check --policy p.yaml --lock mcp-lock.json` exits 0 ("policy passed") where the documented input fails the rule (exit 1)', async () => {
+  it('FIXED (was OPEN): through the bin, `mcptrust policy check --policy p.yaml --lock mcp-lock.json` exits 0 ("policy passed") where the documented input fails the rule (exit 1)', async () => {
     const { runCli, tempDir } = await import('../helpers/cli.js');
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
@@ -714,7 +716,7 @@ describe('OPEN: a document compared whole through a list is not a whole read: it
     }
   });
 
-  it.skip('OPEN: every document kind of 20 generated inputs, in every list shape: the product\'s verdict is cel-js\'s on the full input', () => {
+  it('FIXED (was OPEN): every document kind of 20 generated inputs, in every list shape: the product\'s verdict is cel-js\'s on the full input', () => {
     const { compared, differ } = wholeComparisons(SHAPES, (lean) => lean);
     expect(compared).toBeGreaterThan(300);
     // Observed: every one differs (product pass, cel-js fail) — tools, prompts, resources, templates, servers.
@@ -722,7 +724,7 @@ describe('OPEN: a document compared whole through a list is not a whole read: it
   });
 });
 
-describe('OPEN: a serverInfo key named like an Object.prototype member crashes every comparison of two surfaces (diff, check, policy --against, lock refresh)', () => {
+describe('FIXED (was OPEN): a serverInfo key named like an Object.prototype member crashes every comparison of two surfaces (diff, check, policy --against, lock refresh)', () => {
   // src/diff/index.ts modifiedIdentity: for each key of either side's serverInfo,
   // `printable(JSON.stringify(infoA[key] ?? null), 60)`; when only the other side has the key
   // and it is "toString", "constructor", "valueOf", "hasOwnProperty"…, infoA[key] is the
@@ -736,13 +738,13 @@ describe('OPEN: a serverInfo key named like an Object.prototype member crashes e
   const before = lockOf({ name: 's', serverInfo: obj([['name', 's'], ['version', '1']]) });
   const after = lockOf({ name: 's', serverInfo: obj([['name', 's'], ['version', '1'], ['toString', 'x']]) });
 
-  it.skip('OPEN: diffLockfiles(before, after) throws a TypeError; expected one low "serverInfo.toString null → \\"x\\"" change', () => {
+  it('FIXED (was OPEN): diffLockfiles(before, after) throws a TypeError; expected one low "serverInfo.toString null → \\"x\\"" change', () => {
     const changes = diffLockfiles(parseLockfile(before), parseLockfile(after), REVIEW_DIFF).changes;
     expect(changes).toHaveLength(1);
     expect(changes[0]!.reasons.join(' ')).toContain('toString');
   });
 
-  it.skip('OPEN: `mcptrust diff --lock before.json --against after.json` prints "internal error: Cannot read properties of undefined (reading \'replace\')" and exits 2; expected the drift report, exit 1', async () => {
+  it('FIXED (was OPEN): `mcptrust diff --lock before.json --against after.json` prints "internal error: Cannot read properties of undefined (reading \'replace\')" and exits 2; expected the drift report, exit 1', async () => {
     const { runCli, tempDir } = await import('../helpers/cli.js');
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
