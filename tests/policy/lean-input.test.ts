@@ -161,3 +161,30 @@ describe('name signals when no rule reads them', () => {
     expect(input.tools.every((t) => Array.isArray(t.nameSignals))).toBe(true);
   });
 });
+
+describe('a document compared whole inside a list or a map is a whole read', () => {
+  const L = '{"server": "s", "name": "a"}';
+  it.each([
+    `[input.tools[0]] == [${L}]`,
+    `input.tools.exists(t, t in [${L}])`,
+    `${L} in input.tools`,
+    `input.tools.exists(t, (true ? [t] : []) == [${L}])`,
+    `input.tools.exists(t, cel.bind(l, [t], l == [${L}]))`,
+    `input.tools.exists(t, [[t]] == [[${L}]])`,
+    `input.tools.exists(t, {"a": [t]} == {"a": [${L}]})`,
+    `input.tools.map(t, t) == [${L}]`,
+    `input.tools.exists(t, [t] + [] == [${L}])`,
+    `input.tools.exists(t, dyn([t]) == [${L}])`,
+    `[${L}] in input.tools.map(d, [d])`,
+    `input.tools.exists(t, ${L} in [t])`,
+    `input.servers.exists(s, s in [{"name": "s"}])`,
+  ])('%s: every derived field is built', (expr) => {
+    const names = referencedNames(compile(expr).policy);
+    expect(['nameSignals', 'descriptionSignals', 'risk_level', 'shadows', 'mtf'].filter((f) => !names.has(f))).toEqual([]);
+  });
+
+  it.each(['input.tools.exists(t, t.name in ["a", "b"])', '!("file" in input.resources.schemes)'])('%s: a list of literals is no document: nothing costly is built', (expr) => {
+    const names = referencedNames(compile(expr).policy);
+    expect(['nameSignals', 'descriptionSignals', 'risk_level', 'shadows', 'mtf'].filter((f) => names.has(f))).toEqual([]);
+  });
+});
