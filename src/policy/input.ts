@@ -226,7 +226,7 @@ export function mtfServerDoc(scan: LiveServerScan): JsonObject {
 export interface BuildOptions {
   /**
    * The identifiers the rules use (see referencedNames). The costly derived fields —
-   * `descriptionSignals`, `capabilities`/`risk_level`/`risk_reasons`, `shadows` and `mtf` — are computed
+   * `nameSignals`, `descriptionSignals`, `capabilities`/`risk_level`/`risk_reasons`, `shadows` and `mtf` — are computed
    * only when a rule names them, and left out otherwise (a rule that reads an object whole, such
    * as `t.all(k, …)` or `size(t)`, names them all: see referencedNames); a rule that reaches one
    * in some other unforeseen way gets a missing-field error and fails, closed.
