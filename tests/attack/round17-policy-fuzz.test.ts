@@ -43,6 +43,8 @@
 //    ("toString", "constructor", …) on one side only crashes diffLockfiles (src/diff/index.ts
 //    modifiedIdentity): `mcptrust diff --against`, `policy check --against` and every other
 //    comparison end in "internal error" (exit 2) instead of the drift report.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, JsonValue } from '../../src/canonical/index.js';
@@ -57,7 +59,9 @@ import { diffLockfiles, REVIEW_DIFF } from '../../src/diff/index.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { DERIVED_FIELDS, readsWholeObjects } from '../../src/policy/typecheck.js';
 import { lockOf, obj, type ServerSpec } from '../helpers/lock-corpus.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { seededRandom } from '../helpers/random.js';
+import { fastOnly, outcome, type Outcome } from '../helpers/fast-eval.js';
 
 // ---------------------------------------------------------------------------------------------
 // Verdicts
@@ -130,23 +134,6 @@ interface Case {
   fastMismatch?: string;
 }
 
-type Outcome = { value: unknown } | { error: true };
-function outcome(run: () => unknown): Outcome {
-  try {
-    return { value: run() };
-  } catch {
-    return { error: true };
-  }
-}
-
-function fastOnly(fast: FastRule, input: unknown): unknown {
-  try {
-    return fast(input);
-  } catch (error) {
-    if (error === FAST_BAIL) return FAST_BAIL;
-    return FAST_BAIL;
-  }
-}
 
 const show = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Map ? Object.fromEntries(x) : x));
 
@@ -701,9 +688,6 @@ describe('FIXED (was OPEN): a document compared whole through a list is not a wh
   });
 
   it('FIXED (was OPEN): through the bin, `mcptrust policy check --policy p.yaml --lock mcp-lock.json` exits 0 ("policy passed") where the documented input fails the rule (exit 1)', async () => {
-    const { runCli, tempDir } = await import('../helpers/cli.js');
-    const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const scratch = tempDir();
     try {
       writeFileSync(join(scratch.dir, 'mcp-lock.json'), ONE_TOOL_LOCK);
@@ -745,9 +729,6 @@ describe('FIXED (was OPEN): a serverInfo key named like an Object.prototype memb
   });
 
   it('FIXED (was OPEN): `mcptrust diff --lock before.json --against after.json` prints "internal error: Cannot read properties of undefined (reading \'replace\')" and exits 2; expected the drift report, exit 1', async () => {
-    const { runCli, tempDir } = await import('../helpers/cli.js');
-    const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const scratch = tempDir();
     try {
       writeFileSync(join(scratch.dir, 'before.json'), before);

@@ -15,6 +15,7 @@ import { evaluatePolicies } from '../../src/policy/evaluate.js';
 import type { Lockfile } from '../../src/lockfile/types.js';
 import { CORPUS, RICH, SYNTHETIC } from '../helpers/lock-corpus.js';
 import { seededRandom } from '../helpers/random.js';
+import { fastOnly, outcome, type Outcome } from '../helpers/fast-eval.js';
 import { compile, evaluateWithFast, fixtureLock, presetText } from './helpers.js';
 
 /** The bench's rule kinds (scripts/bench/40-policy.mjs), plus the other macros and functions. */
@@ -49,24 +50,6 @@ const RULES = [
 const mtfOf = (lock: Lockfile) => new Map(scanLockfile(lock).servers.map((s) => [s.server, mtfServerDoc(s)]));
 const inputOf = (lock: Lockfile) => buildPolicyInput({ lock, mtf: mtfOf(lock) });
 
-type Outcome = { value: unknown } | { error: true };
-function outcome(run: () => unknown): Outcome {
-  try {
-    return { value: run() };
-  } catch {
-    return { error: true };
-  }
-}
-
-/** The closures alone: their value, or FAST_BAIL when they leave the rule to cel-js. */
-function fastOnly(fast: FastRule, input: unknown): unknown {
-  try {
-    return fast(input);
-  } catch (error) {
-    if (error === FAST_BAIL) return FAST_BAIL;
-    throw error;
-  }
-}
 
 describe('the rules teams write decide without cel-js, with its values', () => {
   const env = celEnvironment();
