@@ -232,8 +232,9 @@ async function toCommonJS(dir) {
 
 /**
  * The runs whose compiled code the build keeps as V8 code caches (scripts/bin-load.cjs): the
- * offline commands on a small signed lockfile, as a CI job or a hook runs them, and --help;
- * in a checkout (where testdata/ is), also `lock` and `check` of a small live server. A command
+ * offline commands on a small signed lockfile, as a CI job or a hook runs them (policy with a
+ * policy file and with a preset), and --help; in a checkout (where testdata/ is), also `lock`
+ * and `check` (a policy file, then a preset) of a small live server. A command
  * not run here (or a file its run did not load) compiles from source as usual.
  */
 const TRAINING = [
@@ -244,12 +245,16 @@ const TRAINING = [
   ['verify', '--key', 'train.pub', '--lock', 'other.json', '--sig', 'mcp-lock.json.sig'],
   ['verify', '--key', 'train.pub'],
   ['diff', '--against', 'other.json'],
+  // A policy file (the strict preset's own rules, copied): its run alone compiles the YAML
+  // parser; the preset's run after it rewrites the caches of the files both load.
+  ['policy', 'check', '--policy', 'policy.yaml'],
   ['policy', 'check', '--preset', 'strict'],
   ['--help'],
 ];
 const TRAINING_SERVER = join(root, 'testdata', 'servers', 'example-server.mjs');
 const LIVE_TRAINING = [
   ['lock', '-o', 'live-lock.json', '--', process.execPath, TRAINING_SERVER],
+  ['check', '--lock', 'live-lock.json', '--policy', 'policy.yaml', '--', process.execPath, TRAINING_SERVER],
   ['check', '--lock', 'live-lock.json', '--preset', 'baseline', '--', process.execPath, TRAINING_SERVER],
 ];
 
@@ -264,6 +269,7 @@ async function trainCompileCache(bin) {
     const { writeSyntheticLock, syntheticTool } = await import('./bench/lib.mjs');
     await writeSyntheticLock(join(scratch, 'mcp-lock.json'), 3);
     await writeSyntheticLock(join(scratch, 'other.json'), 3, (i) => ({ ...syntheticTool(i), ...(i === 1 ? { description: 'Reworded.' } : {}) }));
+    copyFileSync(join(root, 'policies', 'strict.yaml'), join(scratch, 'policy.yaml'));
     for (const argv of [...TRAINING, ...(existsSync(TRAINING_SERVER) ? LIVE_TRAINING : [])]) {
       const r = spawnSync(process.execPath, [join(root, 'scripts', 'train-compile-cache.cjs'), bin, ...argv], {
         cwd: scratch,

@@ -2,9 +2,11 @@
 // (scripts/bin-load.cjs, scripts/bundle.mjs TRAINING). A cache may only ever change how soon code
 // runs, never what runs: these tests change a file after its cache was made and check that the
 // new text runs, and that the build's own caches are ones this node accepts.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loaderScratch, runNode } from '../helpers/bin-loader.js';
 import { repoRoot, tempDir } from '../helpers/cli.js';
@@ -60,6 +62,28 @@ const ok = cache.subarray(0, 32).equals(require('node:crypto').createHash('sha25
 const script = new Script(wrap(source), { filename: ${JSON.stringify(file)}, cachedData: cache.subarray(32) });
 process.stdout.write(JSON.stringify({ hash: ok, rejected: script.cachedDataRejected }));`;
       expect({ command, ...JSON.parse(node(check, scratch.dir).stdout) }).toEqual({ command, hash: true, rejected: false });
+    }
+  });
+
+  it('a policy file and the strict preset, as the build trained them, compile no program file from source', async () => {
+    const { writeSyntheticLock } = (await import(pathToFileURL(join(repoRoot, 'scripts', 'bench', 'lib.mjs')).href)) as { writeSyntheticLock: (path: string, count: number) => Promise<void> };
+    await writeSyntheticLock(join(scratch.dir, 'mcp-lock.json'), 3);
+    copyFileSync(join(repoRoot, 'policies', 'strict.yaml'), join(scratch.dir, 'policy.yaml'));
+    // Every program file the run compiles, and whether V8 took a cache for it.
+    const hook = join(scratch.dir, 'hook.cjs');
+    writeFileSync(
+      hook,
+      `const vm = require('node:vm'); const Script = vm.Script; const seen = [];
+vm.Script = function (source, options) { const s = new Script(source, options); if (options.filename.startsWith(${JSON.stringify(binDir)})) seen.push([options.filename.slice(${binDir.length + 1}), options.cachedData !== undefined && !s.cachedDataRejected]); return s; };
+process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(scratch.dir, 'seen.json'))}, JSON.stringify(seen)));\n`,
+    );
+    for (const how of [['--policy', 'policy.yaml'], ['--preset', 'strict']]) {
+      const r = spawnSync(process.execPath, ['-r', hook, join(binDir, 'mcptrust.js'), 'policy', 'check', ...how], { cwd: scratch.dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+      expect(r.status, r.stderr).toBe(0);
+      const seen = JSON.parse(readFileSync(join(scratch.dir, 'seen.json'), 'utf8')) as [string, boolean][];
+      // The YAML parser is in a chunk of its own, loaded only for a policy file.
+      expect(seen.length, how.join(' ')).toBeGreaterThan(how[0] === '--policy' ? 20 : 15);
+      expect(seen.filter(([, cached]) => !cached).map(([file]) => file), how.join(' ')).toEqual([]);
     }
   });
 });
