@@ -234,7 +234,8 @@ async function toCommonJS(dir) {
  * The runs whose compiled code the build keeps as V8 code caches (scripts/bin-load.cjs): the
  * offline commands on a small signed lockfile, as a CI job or a hook runs them (policy with a
  * policy file and with a preset), and --help; in a checkout (where testdata/ is), also `lock`
- * and `check` (a policy file, then a preset) of a small live server. A command
+ * and `check` (a policy file, then a preset) and `diff` of a small live server, and `scan` of a
+ * small bundle. A command
  * not run here (or a file its run did not load) compiles from source as usual.
  */
 const TRAINING = [
@@ -256,6 +257,8 @@ const LIVE_TRAINING = [
   ['lock', '-o', 'live-lock.json', '--', process.execPath, TRAINING_SERVER],
   ['check', '--lock', 'live-lock.json', '--policy', 'policy.yaml', '--', process.execPath, TRAINING_SERVER],
   ['check', '--lock', 'live-lock.json', '--preset', 'baseline', '--', process.execPath, TRAINING_SERVER],
+  ['diff', '--lock', 'live-lock.json', '--', process.execPath, TRAINING_SERVER],
+  ['scan', join(root, 'testdata', 'mtf', 'clean.mcpb')],
 ];
 
 /**

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { control } from '../../src/mtf/controls/cq-03.js';
+import { builtCli, repoRoot } from '../helpers/cli.js';
 import { brief, cleanBundle, cqDir, runControl } from './sccq-helpers.js';
 
 describe('CQ-03 static analysis', () => {
@@ -53,6 +55,26 @@ describe('CQ-03 static analysis', () => {
       writeFileSync(join(dir, 'index.js'), "const fs = require('fs');\nexport const r = (p) => fs.readFileSync(p);\n");
       const result = await runControl(control, dir);
       expect(brief(result, true)).toEqual([['medium', 'detect-non-literal-fs-filename', 'index.js', 2]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The TypeScript parser needs typescript, 9 MB of code to compile (about 200 ms): `scan` loads
+  // it only for a bundle with TypeScript sources, and reports the same findings either way.
+  it('the built scan loads typescript only for a bundle with TypeScript files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcptrust-cq03-'));
+    try {
+      const hook = join(dir, 'hook.cjs');
+      const seen = join(dir, 'seen.txt');
+      writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(seen)}, String(Object.keys(require.cache).some((f) => f.includes('/node_modules/typescript/')))));\n`);
+      const scan = (target: string) => {
+        const r = spawnSync(process.execPath, ['-r', hook, builtCli, 'scan', target, '--format', 'json'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
+        const cq03 = (JSON.parse(r.stdout) as { domains: { code_quality: { controls: Record<string, { status: string; findings: { file?: string }[] }> } } }).domains.code_quality.controls['CQ-03']!;
+        return { loaded: readFileSync(seen, 'utf8'), status: cq03.status, tsFindings: cq03.findings.filter((f) => f.file?.endsWith('.ts')).length };
+      };
+      expect(scan(join(repoRoot, 'testdata', 'mtf', 'clean.mcpb'))).toEqual({ loaded: 'false', status: 'pass', tsFindings: 0 });
+      expect(scan(cqDir('static'))).toEqual({ loaded: 'true', status: 'fail', tsFindings: 2 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -62,11 +62,14 @@ interface Linted {
 async function lintJs(root: string, files: readonly CodeFile[]): Promise<{ results: Linted[]; skippedTs: number }> {
   const { ESLint } = await import('eslint');
   const security = ((await import('eslint-plugin-security')) as { default: { rules: Record<string, unknown> } }).default;
+  // The TypeScript parser (and typescript, its peer: 9 MB of code to compile) only for TypeScript files.
   let tsParser: unknown;
-  try {
-    tsParser = ((await import('@typescript-eslint/parser')) as { default?: unknown }).default;
-  } catch {
-    tsParser = undefined; // typescript (its peer) is not installed: .ts files are reported as skipped
+  if (files.some((f) => TS_FILE.test(f.file.path))) {
+    try {
+      tsParser = ((await import('@typescript-eslint/parser')) as { default?: unknown }).default;
+    } catch {
+      tsParser = undefined; // typescript (its peer) is not installed: .ts files are reported as skipped
+    }
   }
   const rules: Record<string, 'warn'> = {};
   for (const id of Object.keys(RULE_SEVERITY)) rules[id] = 'warn';
