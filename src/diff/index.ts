@@ -4,7 +4,7 @@ import { ITEM_COLLECTION, ITEM_KINDS, type ItemKind, type LockedServer, type Loc
 import { asciiSkeleton, capabilityHints, compareSeverity, isIdentifierText, paddedIdentifier } from '../safety/index.js';
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
-import { sameJson, unionKeys } from './json.js';
+import { member, sameJson, unionKeys } from './json.js';
 import { sameItem } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
@@ -35,7 +35,7 @@ const quote = (s: string) => `"${printable(s, 80)}"`;
 function topFields(before: JsonObject, after: JsonObject): string[] {
   const fields: string[] = [];
   for (const key of unionKeys(before, after)) {
-    if (!sameJson(before[key], after[key])) fields.push(key);
+    if (!sameJson(member(before, key), member(after, key))) fields.push(key);
   }
   return fields.sort();
 }
@@ -178,23 +178,25 @@ const ANNOTATION_RISK: { key: string; risky: boolean; absent: boolean; severity:
 ];
 
 function annotationChanges(grade: Grade, before: JsonValue | undefined, after: JsonValue | undefined): void {
-  const a = isObject(before) ? before : {};
-  const b = isObject(after) ? after : {};
+  const a: JsonObject = isObject(before) ? before : {};
+  const b: JsonObject = isObject(after) ? after : {};
   for (const { key, risky, absent, severity, says } of ANNOTATION_RISK) {
-    if (sameJson(a[key], b[key])) continue;
-    const was = typeof a[key] === 'boolean' ? a[key] : absent;
-    const now = typeof b[key] === 'boolean' ? b[key] : absent;
-    const literal = `${JSON.stringify(a[key] ?? null)} → ${JSON.stringify(b[key] ?? null)}`;
+    const x = member(a, key);
+    const y = member(b, key);
+    if (sameJson(x, y)) continue;
+    const was = typeof x === 'boolean' ? x : absent;
+    const now = typeof y === 'boolean' ? y : absent;
+    const literal = `${JSON.stringify(x ?? null)} → ${JSON.stringify(y ?? null)}`;
     if (now === risky && was !== risky) grade.add(severity, `annotations.${key} ${literal}: the tool now says ${says}`);
     else if (now === was) grade.add('info', `annotations.${key} ${literal}: the same meaning (absent is ${String(absent)})`);
     else grade.add('low', `annotations.${key} ${literal}`);
   }
   if (!sameJson(a.title, b.title)) gradeTextChange(grade, 'annotations.title', str(a.title), str(b.title));
   for (const key of unionKeys(a, b)) {
-    if (key === 'title' || ANNOTATION_RISK.some((r) => r.key === key) || sameJson(a[key], b[key])) continue;
+    if (key === 'title' || ANNOTATION_RISK.some((r) => r.key === key) || sameJson(member(a, key), member(b, key))) continue;
     grade.add('low', `annotations.${printable(key, 40)} changed`);
     if (!hasOwn(a, key) && hasOwn(b, key)) gradeKey(grade, 'annotations', key);
-    gradeLeaves(grade, `annotations.${printable(key, 40)}`, a[key], b[key], false, false);
+    gradeLeaves(grade, `annotations.${printable(key, 40)}`, member(a, key), member(b, key), false, false);
   }
 }
 
@@ -208,11 +210,11 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
     switch (field) {
       case 'description':
       case 'title':
-        gradeTextChange(grade, field, str(before[field]), str(after[field]));
+        gradeTextChange(grade, field, str(member(before, field)), str(member(after, field)));
         break;
       case 'inputSchema':
       case 'outputSchema': {
-        const findings = compareSchemas(field, before[field], after[field]);
+        const findings = compareSchemas(field, member(before, field), member(after, field));
         schema = schema.concat(findings);
         for (const f of findings) {
           if (f.breaking) grade.add('low', `${field} ${f.path}: ${f.change} (breaks ${field === 'inputSchema' ? 'existing calls' : 'consumers of the result'})`, true);
@@ -221,7 +223,7 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
           else if (field === 'inputSchema' && f.path.endsWith('/default')) grade.add('medium', `${field} ${f.path}: ${f.change}: calls that omit this argument now get a different value`);
           else grade.add('info', `${field} ${f.path}: ${f.change}`);
         }
-        gradeLeaves(grade, field, before[field], after[field], false, true);
+        gradeLeaves(grade, field, member(before, field), member(after, field), false, true);
         break;
       }
       case 'annotations':
@@ -230,7 +232,7 @@ function modifiedTool(server: string, name: string, before: JsonObject, after: J
       default:
         grade.add('low', `${printable(field, 40)} changed`);
         if (!hasOwn(before, field)) gradeKey(grade, '/', field);
-        gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
+        gradeLeaves(grade, printable(field, 40), member(before, field), member(after, field), false, false);
     }
   }
   // A tool that now says it runs commands, writes files or reaches the network is a new power.
@@ -273,11 +275,11 @@ function modifiedPrompt(server: string, name: string, before: JsonObject, after:
   const grade = new Grade();
   const fields = topFields(before, after);
   for (const field of fields) {
-    if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(before[field]), str(after[field]));
+    if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(member(before, field)), str(member(after, field)));
     else if (field !== 'arguments') {
       grade.add('low', `${printable(field, 40)} changed`);
       if (!hasOwn(before, field)) gradeKey(grade, '/', field);
-      gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
+      gradeLeaves(grade, printable(field, 40), member(before, field), member(after, field), false, false);
     }
   }
   const oldArgs = promptArguments(before);
@@ -290,12 +292,12 @@ function modifiedPrompt(server: string, name: string, before: JsonObject, after:
       else if (now.required !== true && arg.required === true) grade.add('info', `argument ${quote(argName)} is no longer required`);
       gradeTextChange(grade, `argument ${quote(argName)} description`, str(arg.description), str(now.description));
       for (const key of unionKeys(arg, now)) {
-        if (key === 'name' || key === 'required' || key === 'description' || sameJson(arg[key], now[key])) continue;
+        if (key === 'name' || key === 'required' || key === 'description' || sameJson(member(arg, key), member(now, key))) continue;
         if (key === 'title') gradeTextChange(grade, `argument ${quote(argName)} title`, str(arg.title), str(now.title));
         else {
           grade.add('low', `argument ${quote(argName)} ${printable(key, 40)} changed`);
           if (!hasOwn(arg, key)) gradeKey(grade, `argument ${quote(argName)}`, key);
-          gradeLeaves(grade, `argument ${quote(argName)} ${printable(key, 40)}`, arg[key], now[key], false, false);
+          gradeLeaves(grade, `argument ${quote(argName)} ${printable(key, 40)}`, member(arg, key), member(now, key), false, false);
         }
       }
     }
@@ -332,7 +334,7 @@ function modifiedResource(server: string, kind: 'resource' | 'resourceTemplate',
   const grade = new Grade();
   const fields = topFields(before, after);
   for (const field of fields) {
-    if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(before[field]), str(after[field]));
+    if (field === 'description' || field === 'title') gradeTextChange(grade, field, str(member(before, field)), str(member(after, field)));
     else if (field === 'name') {
       grade.add('low', `name ${quote(str(before.name) ?? '')} → ${quote(str(after.name) ?? '')}`);
       if (typeof after.name === 'string') gradeName(grade, 'name', after.name);
@@ -340,7 +342,7 @@ function modifiedResource(server: string, kind: 'resource' | 'resourceTemplate',
     else {
       grade.add('low', `${printable(field, 40)} changed`);
       if (!hasOwn(before, field)) gradeKey(grade, '/', field);
-      gradeLeaves(grade, printable(field, 40), before[field], after[field], false, false);
+      gradeLeaves(grade, printable(field, 40), member(before, field), member(after, field), false, false);
     }
   }
   return change(server, kind, key, 'modified', grade, fields, jsonPaths(before, after));
@@ -494,13 +496,15 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
     const ca = before.capabilities;
     const cb = after.capabilities;
     for (const key of unionKeys(ca, cb)) {
-      if (sameJson(ca[key], cb[key])) continue;
+      if (sameJson(member(ca, key), member(cb, key))) continue;
       const name = printable(key, 40);
       if (!hasOwn(ca, key)) grade.add('medium', `new capability "${name}"`);
       else if (!hasOwn(cb, key)) grade.add('low', `capability "${name}" removed`, LIST_CAPABILITIES.includes(key));
       else {
-        const sa = isObject(ca[key]) ? (ca[key] as JsonObject) : {};
-        const sb = isObject(cb[key]) ? (cb[key] as JsonObject) : {};
+        const va = member(ca, key);
+        const vb = member(cb, key);
+        const sa = isObject(va) ? va : {};
+        const sb = isObject(vb) ? vb : {};
         if (sb.listChanged === true && sa.listChanged !== true) grade.add('medium', `capability "${name}" now has listChanged: the server may change its ${name} at run time, after this check`);
         else grade.add('low', `capability "${name}" changed`);
       }

@@ -76,6 +76,14 @@ export function sortedKeys(object: object): string[] {
 }
 
 /** The sorted union of two objects' own keys. */
+/**
+ * The member `key` of a JSON object, undefined when it is not its own: a key one side lacks
+ * (`toString`, `constructor`, `__proto__`) must not read as the inherited member.
+ */
+export function member(object: JsonObject, key: string): JsonValue | undefined {
+  return hasOwn(object, key) ? object[key] : undefined;
+}
+
 export function unionKeys(a: object, b: object): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
 }
