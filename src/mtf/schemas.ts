@@ -1,18 +1,20 @@
 /**
- * The shipped JSON Schemas (schemas/mtf/, see its README for sources and licenses), compiled
- * once per process. The MCPB manifest schema is draft-07, the MTF schemas are draft 2020-12, so
- * two ajv instances are used. Nothing is fetched: all $refs are local.
+ * The shipped JSON Schemas (schemas/mtf/, see its README for sources and licenses) and the
+ * validators `scan` checks with. The MCPB manifest schema is draft-07, the MTF schemas are draft
+ * 2020-12. The validators are ajv's standalone code for these schemas, made ahead of time by
+ * scripts/policy-schemas.mjs from mtfSchemas() below (./schemas-validate.generated.ts): a scan
+ * neither loads ajv nor compiles a schema at run time. tests/mtf/schemas.test.ts keeps the
+ * generated code equal to what the script writes and its answers equal to ajv's at run time.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { printable } from '../util/text.js';
+import * as generated from './schemas-validate.generated.js';
 
-type FormatsPlugin = (ajv: Ajv | Ajv2020) => unknown;
-const addFormats = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as unknown as FormatsPlugin;
+/** A validator as ajv's standalone code makes it: the answer, then `errors` (all of them) on a "no". */
+export type SchemaValidator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** schemas/mtf of this package, from src/mtf (tests) or dist/src/mtf (built CLI). */
 export function schemasDir(): string {
@@ -29,51 +31,44 @@ function load(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(schemasDir(), name), 'utf8')) as Record<string, unknown>;
 }
 
-let draft07: Ajv | undefined;
-let draft2020: Ajv2020 | undefined;
-const cache = new Map<string, ValidateFunction>();
-
-function ajv07(): Ajv {
-  if (!draft07) {
-    draft07 = new Ajv({ allErrors: true, strict: false });
-    addFormats(draft07);
-  }
-  return draft07;
+/** The schemas the validators are made from, each keyed by its validator's name. */
+export interface MtfSchemas {
+  /** MCPB manifest v0.4 exactly (draft-07). */
+  mcpbExact: Record<string, unknown>;
+  /** For manifests 0.1–0.3: the v0.4 schema without its version constants (draft-07). */
+  mcpbRelaxed: Record<string, unknown>;
+  /** The MTF extension schema, relaxed as extensionValidator says (2020-12). */
+  extension: Record<string, unknown>;
+  /** The report schema, unmodified (2020-12). */
+  report: Record<string, unknown>;
 }
 
-function ajv2020(): Ajv2020 {
-  if (!draft2020) {
-    draft2020 = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(draft2020);
-  }
-  return draft2020;
-}
-
-function compiled(key: string, make: () => ValidateFunction): ValidateFunction {
-  let v = cache.get(key);
-  if (!v) {
-    v = make();
-    cache.set(key, v);
-  }
-  return v;
+/** The schemas of schemas/mtf as the validators check them (read by scripts/policy-schemas.mjs). */
+export function mtfSchemas(): MtfSchemas {
+  const mcpbExact = load('mcpb-manifest-v0.4.schema.json');
+  delete mcpbExact.$schema;
+  const mcpbRelaxed = load('mcpb-manifest-v0.4.schema.json');
+  delete mcpbRelaxed.$schema;
+  // Pre-0.4 manifests as MTF-0.1 §4.4 shows them: `mcp_config` at the top level, beside a
+  // `server` that names only type and entry point.
+  const props = mcpbRelaxed.properties as Record<string, Record<string, unknown>>;
+  props.manifest_version = { type: 'string' };
+  props.dxt_version = { type: 'string' };
+  props.mcp_config = { $ref: '#/properties/server/properties/mcp_config' };
+  props.server!.required = ['type', 'entry_point'];
+  // MTF-0.1 §4.3.4 shows `build.instructions` and `source.tag`, which the schema's
+  // additionalProperties: false would reject in the spec's own examples: allowed.
+  const extension = load('mtf-extension.schema.json');
+  const defs = extension.$defs as Record<string, { properties: Record<string, unknown> }>;
+  defs.build!.properties.instructions = { type: 'string' };
+  defs.source!.properties.tag = { type: 'string' };
+  extension.$id = 'https://mpaktrust.org/schemas/mtf/v0.1/mtf-extension.relaxed.json';
+  return { mcpbExact, mcpbRelaxed, extension, report: load('report.schema.json') };
 }
 
 /** MCPB manifest v0.4 exactly, or (relaxed, for 0.1–0.3) the v0.4 schema without its version constants. */
-export function mcpbValidator(exact: boolean): ValidateFunction {
-  return compiled(exact ? 'mcpb-0.4' : 'mcpb-0.4-relaxed', () => {
-    const schema = load('mcpb-manifest-v0.4.schema.json');
-    delete schema.$schema;
-    if (!exact) {
-      // Pre-0.4 manifests as MTF-0.1 §4.4 shows them: `mcp_config` at the top level, beside a
-      // `server` that names only type and entry point.
-      const props = schema.properties as Record<string, Record<string, unknown>>;
-      props.manifest_version = { type: 'string' };
-      props.dxt_version = { type: 'string' };
-      props.mcp_config = { $ref: '#/properties/server/properties/mcp_config' };
-      props.server!.required = ['type', 'entry_point'];
-    }
-    return ajv07().compile(schema);
-  });
+export function mcpbValidator(exact: boolean): SchemaValidator {
+  return (exact ? generated.mcpbExact : generated.mcpbRelaxed) as SchemaValidator;
 }
 
 /**
@@ -81,20 +76,13 @@ export function mcpbValidator(exact: boolean): ValidateFunction {
  * (MTF-0.1 §4.3.4 shows `build.instructions` and `source.tag`; the schema's
  * additionalProperties: false would reject the spec's own examples).
  */
-export function extensionValidator(): ValidateFunction {
-  return compiled('mtf-extension', () => {
-    const schema = load('mtf-extension.schema.json');
-    const defs = schema.$defs as Record<string, { properties: Record<string, unknown> }>;
-    defs.build!.properties.instructions = { type: 'string' };
-    defs.source!.properties.tag = { type: 'string' };
-    schema.$id = 'https://mpaktrust.org/schemas/mtf/v0.1/mtf-extension.relaxed.json';
-    return ajv2020().compile(schema);
-  });
+export function extensionValidator(): SchemaValidator {
+  return generated.extension as SchemaValidator;
 }
 
 /** The report schema, unmodified. */
-export function reportValidator(): ValidateFunction {
-  return compiled('report', () => ajv2020().compile(load('report.schema.json')));
+export function reportValidator(): SchemaValidator {
+  return generated.report as SchemaValidator;
 }
 
 /** "/tools/0: must have required property 'name'" lines, attacker text made printable. */
