@@ -12,6 +12,7 @@ import formatsModule from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { describe, expect, it } from 'vitest';
 import { extensionValidator, mcpbValidator, mtfSchemas, reportValidator, type MtfSchemas, type SchemaValidator } from '../../src/mtf/schemas.js';
+// @ts-expect-error -- a plain .mjs build script without types
 import { mtfValidatorsSource } from '../../scripts/policy-schemas.mjs';
 import { builtCli, repoRoot, tempDir } from '../helpers/cli.js';
 import { runScan } from '../../src/mtf/index.js';
