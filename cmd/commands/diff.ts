@@ -104,11 +104,11 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   let after: Lockfile | undefined;
   if (otherBytes !== undefined) {
     // Two different files: every definition's digest is computed while reading (the comparison
-    // and the approval digests use them), from the bytes for a file in lock's form.
-    const { parseLockfileBytes } = await import('../../src/lockfile/read.js');
-    const withDigests = { checkDigests: false, computeDigests: true };
-    before = parseLockfileBytes(lockBytes, options.lock, withDigests).lock;
-    after = parseLockfileBytes(otherBytes, options.against!, withDigests).lock;
+    // and the approval digests use them), from the bytes for a file in lock's form, whose
+    // definitions are then parsed only where the digests differ.
+    const { readLockfileForDiff } = await import('../../src/lockfile/read.js');
+    before = readLockfileForDiff(lockBytes, options.lock).lock;
+    after = readLockfileForDiff(otherBytes, options.against!).lock;
   } else if (!unparsed) {
     // A live side (its digests are computed as it is compared), or the same bytes twice.
     before = parseLockfile(lockText(), options.lock, { checkDigests: false });

@@ -109,6 +109,37 @@ export function rememberProvenDigest(value: object, digest: string): void {
   provenDigests.set(value, digest);
 }
 
+// The digests of a collection's items by key, proven by the reader that made the collection
+// without parsing its definitions (src/lockfile/fast-check.ts lockfileFromAcceptedBytes).
+const provenItemDigests = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/** Records the proven digest of each item of `collection` by its key (see provenItemDigests). */
+export function rememberProvenItemDigests(collection: object, digests: ReadonlyMap<string, string>): void {
+  provenItemDigests.set(collection, digests);
+}
+
+/** The digests rememberProvenItemDigests recorded for `collection` (the same map while they hold), or undefined. */
+export function provenItemDigestsOf(collection: object): ReadonlyMap<string, string> | undefined {
+  return provenItemDigests.get(collection);
+}
+
+/** Drops `collection`'s proven item digests: an item of it was replaced. */
+export function forgetProvenItemDigests(collection: object): void {
+  provenItemDigests.delete(collection);
+}
+
+/**
+ * The digest of `collection[key]` when known without reading the item (a lazily read
+ * lockfile's, which reading would parse) or already known for the item itself (knownDigest),
+ * else undefined. `collection` is a record of definitions (null prototype: `key` is its own).
+ */
+export function itemDigest(collection: Readonly<Record<string, object>>, key: string): string | undefined {
+  const proven = provenItemDigests.get(collection)?.get(key);
+  if (proven !== undefined) return proven;
+  const item = collection[key];
+  return item === undefined ? undefined : knownDigest(item);
+}
+
 /**
  * digestOf for a value read from JSON whose keys the caller knows to enumerate in RFC 8785
  * order at every level (parseJsonStrict's `keyOrdered`): its JSON.stringify is then already the

@@ -5,7 +5,7 @@ import { asciiSkeleton, capabilityHints, compareSeverity, isIdentifierText, padd
 import { findCollisions, indexShadows, serverTools, type ShadowIndex } from '../safety/shadowing.js';
 import { createRecord, hasOwn } from '../util/record.js';
 import { member, sameJson, unionKeys } from './json.js';
-import { sameItem } from './same.js';
+import { sameItemAt } from './same.js';
 import { printable } from '../util/text.js';
 import { jsonPaths } from './paths.js';
 import { gradeAddress, gradeCapabilities, gradeIdentifier, gradeNameReading, gradeNewAnnotations, gradeIntroduced, gradeName, gradeNewText, gradeTextChange, Grade, detailLabel, textLeaves } from './grade.js';
@@ -614,14 +614,14 @@ export function diffLockfiles(before: Lockfile, after: Lockfile, options: DiffOp
       const oldItems = a.surface[collection];
       const newItems = b.surface[collection];
       for (const key of Object.keys(oldItems)) {
-        const next = newItems[key];
-        if (next === undefined) changes.push(removedItem(server, kind, key));
-        // Digests first (free for lockfiles read with them): only a differing item is looked into.
-        else if (!sameItem(oldItems[key]!, next)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, next));
+        if (!hasOwn(newItems, key)) changes.push(removedItem(server, kind, key));
+        // Digests first (free for lockfiles read with them, and read without parsing the items
+        // of a lazily read one): only a differing item is looked into.
+        else if (!sameItemAt(oldItems, newItems, key)) changes.push(modifiedItem(server, kind, key, oldItems[key]!, newItems[key]!));
       }
       let lookalikes: Map<string, string[]> | undefined;
       for (const key of Object.keys(newItems)) {
-        if (oldItems[key] !== undefined) continue;
+        if (hasOwn(oldItems, key)) continue;
         let twin: string | undefined;
         if (kind === 'tool' || kind === 'prompt') {
           // A new tool named like an approved one (read-file next to read_file, de1ete vs delete)

@@ -1,5 +1,6 @@
-import { knownDigest, type JsonObject, type JsonValue } from '../canonical/index.js';
+import { itemDigest, knownDigest, type JsonObject, type JsonValue } from '../canonical/index.js';
 import { ITEM_COLLECTION, ITEM_KINDS, type LockedServer, type Lockfile } from '../lockfile/types.js';
+import { hasOwn } from '../util/record.js';
 import { sameJson, unionKeys } from './json.js';
 
 /**
@@ -17,6 +18,20 @@ export function sameItem(before: JsonObject, after: JsonObject): boolean {
     if (b !== undefined) return a === b;
   }
   return sameJson(before, after);
+}
+
+/**
+ * sameItem of the items `key` of two collections (both must hold it), by digests when both are
+ * known without reading the items: the items of a lazily read lockfile (src/lockfile/fast-check.ts
+ * lockfileFromAcceptedBytes) are parsed only when they differ.
+ */
+export function sameItemAt(before: Readonly<Record<string, JsonObject>>, after: Readonly<Record<string, JsonObject>>, key: string): boolean {
+  const a = itemDigest(before, key);
+  if (a !== undefined) {
+    const b = itemDigest(after, key);
+    if (b !== undefined) return a === b;
+  }
+  return sameItem(before[key]!, after[key]!);
 }
 
 /**
@@ -59,8 +74,7 @@ function sameServer(before: LockedServer, after: LockedServer): boolean {
     const keys = Object.keys(oldItems);
     if (keys.length !== Object.keys(newItems).length) return false;
     for (const key of keys) {
-      const next = newItems[key];
-      if (next === undefined || !sameItem(oldItems[key]!, next)) return false;
+      if (!hasOwn(newItems, key) || !sameItemAt(oldItems, newItems, key)) return false;
     }
   }
   return true;

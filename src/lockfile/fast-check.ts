@@ -1,10 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
-import type { JsonValue } from '../canonical/index.js';
+import type { ArtifactPin } from '../artifact/types.js';
+import { forgetProvenItemDigests, rememberProvenDigest, rememberProvenItemDigests, type JsonObject, type JsonValue } from '../canonical/index.js';
 import * as STATES from '../util/json.js';
+import { createRecord, type NameRecord } from '../util/record.js';
 import { parseArtifact } from './artifact.js';
+import { rememberProvenSurfaceDigest } from './build.js';
 import { MAX_LOCKFILE_DEPTH, parseIdentity, parseTransport } from './parse.js';
-import { SUPPORTED_LOCKFILE_VERSIONS } from './types.js';
+import { SUPPORTED_LOCKFILE_VERSIONS, type LockedServer, type Lockfile, type ServerIdentity, type ServerSurface, type TransportRecord } from './types.js';
 
 /**
  * The strict lockfile read, on bytes, for files in the form `lock` writes, without building the
@@ -53,6 +56,56 @@ export function lockfileBytesAccepted(bytes: Uint8Array, options: { checkDigests
     scratch = EMPTY;
     surface = EMPTY;
   }
+}
+
+/**
+ * The lockfile of `bytes` when lockfileBytesAccepted(bytes, { checkDigests: true }) accepts
+ * them, else undefined (the caller runs the strict reader). Built by the check's own pass: each
+ * definition is JSON.parsed from its own bytes only when it is first read (a getter that then
+ * becomes the value), and its written digest, proven by the check, is recorded for it and for
+ * its key (itemDigest in src/canonical), so a comparison by digests parses nothing. For `diff` of
+ * two files, which looks inside only the items whose digests differ. Read in full, it equals
+ * parseLockfile's lockfile of the same file (tests/lockfile/lazy-read.test.ts). `bytes` must not
+ * change while the lockfile is in use.
+ */
+export function lockfileFromAcceptedBytes(bytes: Uint8Array): Lockfile | undefined {
+  model = createRecord<LockedServer>();
+  try {
+    return lockfileBytesAccepted(bytes, { checkDigests: true }) ? { lockfileVersion: modelVersion, servers: model } : undefined;
+  } finally {
+    model = undefined;
+  }
+}
+
+/** With lockfileFromAcceptedBytes: the servers read so far, the version, and the server being read. */
+let model: NameRecord<LockedServer> | undefined;
+let modelVersion = 0;
+let identityValue: ServerIdentity | undefined;
+let collectionsRead: NameRecord<JsonObject>[] = [];
+
+/** A definition read from src[from, to) when first asked for, with its proven digest. */
+function lazyDefinition(record: NameRecord<JsonObject>, key: string, bytes: Uint8Array, from: number, to: number, digest: string): void {
+  const settle = (value: JsonObject) => Object.defineProperty(record, key, { value, enumerable: true, configurable: true, writable: true });
+  Object.defineProperty(record, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const definition = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8')) as JsonObject;
+      rememberProvenDigest(definition, digest);
+      settle(definition);
+      return definition;
+    },
+    // Another item put in its place: the collection's digests by key no longer hold.
+    set(value: JsonObject) {
+      forgetProvenItemDigests(record);
+      settle(value);
+    },
+  });
+}
+
+/** src[from, to) decoded (one flat string: a digest is compared with another, a key looked up). */
+function decoded(from: number, to: number, encoding: 'utf8' | 'latin1'): string {
+  return Buffer.from(src.buffer, src.byteOffset + from, to - from).toString(encoding);
 }
 
 // The scanner states (src/util/json.ts), read into this module's own constants once: in the
@@ -377,7 +430,8 @@ function rootMember(from: number, to: number, depth: number): void {
     const valueFrom = at;
     // At most 25 characters: a longer number is not in shortest form (numberEnd).
     at = numberEnd(src, at);
-    if (!SUPPORTED_LOCKFILE_VERSIONS.includes(Number(latin1(valueFrom, at)))) undecided();
+    modelVersion = Number(latin1(valueFrom, at));
+    if (!SUPPORTED_LOCKFILE_VERSIONS.includes(modelVersion)) undecided();
     hasVersion = true;
   } else if (keyIs(from, to, SERVERS)) {
     members(depth + 1, server);
@@ -396,12 +450,13 @@ let collection = 0;
 const SURFACE_START = ascii('{"identity":');
 
 /** One server's entry, at `at`, in an object at `depth`. */
-function server(_from: number, _to: number, depth: number): void {
+function server(nameFrom: number, nameTo: number, depth: number): void {
   digestFrom = -1;
   artifact = undefined;
   transport = undefined;
   hasIdentity = false;
   collection = 0;
+  collectionsRead = [];
   if (digests) {
     if (surface === EMPTY) surface = Buffer.allocUnsafeSlow(end + 64);
     surfaceAt = 0;
@@ -411,7 +466,7 @@ function server(_from: number, _to: number, depth: number): void {
   if (digestFrom < 0 || !hasIdentity || collection !== COLLECTIONS.length || transport === undefined) undecided();
   // The reader's own checks for the two small parts; a LockfileError (any throw) is undecided.
   const record = parseTransport('lockfile', 'transport', transport);
-  if (artifact !== undefined) parseArtifact(artifact, 'artifact', undecided, record.type);
+  const pin = artifact === undefined ? undefined : parseArtifact(artifact, 'artifact', undecided, record.type);
   if (digests) {
     surface[surfaceAt++] = 0x7d;
     // Never reached (the text is shorter than the server's bytes), but a write past the end of
@@ -419,6 +474,18 @@ function server(_from: number, _to: number, depth: number): void {
     if (surfaceAt > surface.length) undecided();
     if (!digestIs(digestFrom, digestTo, hash('sha256', new Uint8Array(surface.buffer, surface.byteOffset, surfaceAt), 'hex'))) undecided();
   }
+  if (model !== undefined) addServer(decoded(nameFrom + 1, nameTo - 1, 'utf8'), record, pin);
+}
+
+/** The server just read, into the model (keys have no escape: their bytes between the quotes are their text). */
+function addServer(name: string, transportRecord: TransportRecord, pin: ArtifactPin | undefined): void {
+  // In COLLECTIONS order: prompts, resourceTemplates, resources, tools.
+  const [prompts, resourceTemplates, resources, tools] = collectionsRead as [NameRecord<JsonObject>, NameRecord<JsonObject>, NameRecord<JsonObject>, NameRecord<JsonObject>];
+  const surfaceRead: ServerSurface = { identity: identityValue!, tools, prompts, resources, resourceTemplates };
+  rememberProvenSurfaceDigest(surfaceRead, decoded(digestFrom + 1, digestTo - 1, 'latin1'));
+  const entry: LockedServer = { name, transport: transportRecord, surface: surfaceRead };
+  if (pin !== undefined) entry.artifact = pin;
+  model![name] = entry;
 }
 
 function serverMember(from: number, to: number, depth: number): void {
@@ -439,7 +506,7 @@ function serverMember(from: number, to: number, depth: number): void {
       sink = EMPTY;
       surfaceAt = sinkAt;
     }
-    parseIdentity('lockfile', 'identity', identity);
+    identityValue = parseIdentity('lockfile', 'identity', identity);
     hasIdentity = true;
   } else if (collection < COLLECTIONS.length && keyIs(from, to, COLLECTIONS[collection]!.name)) {
     // Keys ascend: the collections come in this order, after the identity, or one is missing.
@@ -496,6 +563,8 @@ function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void
   let previousFrom = -1;
   let previousTo = -1;
   let items = 0;
+  const record = model === undefined ? undefined : createRecord<JsonObject>();
+  const itemDigests = record === undefined ? undefined : new Map<string, string>();
   if (s[p] === 0x7d) p++;
   else {
     for (;;) {
@@ -513,11 +582,19 @@ function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void
         sinkAt = 0;
       }
       at = p;
+      const definitionFrom = p;
       skipValue(depth + 2, kind.key, itemFrom, itemTo);
+      const definitionTo = at;
       p = pastKey(s, past(s, at, 0x2c), DIGEST);
       if (s[p] !== 0x22) undecided();
       const digestFrom = p;
       p = stringEnd(s, p);
+      if (record !== undefined) {
+        const key = decoded(itemFrom + 1, itemTo - 1, 'utf8');
+        const digest = decoded(digestFrom + 1, p - 1, 'latin1');
+        lazyDefinition(record, key, src, definitionFrom, definitionTo, digest);
+        itemDigests!.set(key, digest);
+      }
       if (digests) {
         sink = EMPTY;
         if (sinkAt > scratch.length || !digestIs(digestFrom, p, hash('sha256', new Uint8Array(scratch.buffer, scratch.byteOffset, sinkAt), 'hex'))) undecided();
@@ -540,4 +617,8 @@ function readCollection(kind: (typeof COLLECTIONS)[number], depth: number): void
   }
   at = p;
   if (digests) surface[surfaceAt++] = 0x7d;
+  if (record !== undefined) {
+    rememberProvenItemDigests(record, itemDigests!);
+    collectionsRead.push(record);
+  }
 }

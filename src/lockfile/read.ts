@@ -3,7 +3,7 @@
 // canonicalizes every definition to hash it; for a file in the form `lock` writes, the byte check
 // (./fast-check.ts) proves the same in one pass that hashes each definition straight from the
 // bytes, so the file is then only JSON.parsed and its written digests are taken as proven.
-import { lockfileBytesAccepted } from './fast-check.js';
+import { lockfileBytesAccepted, lockfileFromAcceptedBytes } from './fast-check.js';
 import { lockfileText, parseLockfile, type ParseOptions } from './parse.js';
 import type { Lockfile } from './types.js';
 
@@ -28,4 +28,18 @@ export function parseLockfileBytes(bytes: Uint8Array, source: string, options: P
     return { lock: parseLockfile(lockfileText(bytes, source), source, { ...options, acceptedBytes: true }), onBytes: true };
   }
   return { lock: parseLockfile(lockfileText(bytes, source), source, options), onBytes: false };
+}
+
+/**
+ * The lockfile of `bytes` for a reader that looks inside few of its items (`diff` of two files,
+ * which compares items by digest first): a file in the form `lock` writes is checked on its
+ * bytes with every digest recomputed and not parsed at all; each definition is parsed when first
+ * read (lockfileFromAcceptedBytes). Any other file is parsed as parseLockfileBytes(bytes, source,
+ * { checkDigests: false, computeDigests: true }) parses it: every digest computed, a mismatch
+ * not refused (the comparison uses the computed ones).
+ */
+export function readLockfileForDiff(bytes: Uint8Array, source: string): ReadLockfile {
+  const lock = lockfileFromAcceptedBytes(bytes);
+  if (lock !== undefined) return { lock, onBytes: true };
+  return { lock: parseLockfile(lockfileText(bytes, source), source, { checkDigests: false, computeDigests: true }), onBytes: false };
 }
