@@ -15,6 +15,7 @@ import { extensionValidator, mcpbValidator, mtfSchemas, reportValidator, type Mt
 // @ts-expect-error -- a plain .mjs build script without types
 import { mtfValidatorsSource } from '../../scripts/policy-schemas.mjs';
 import { builtCli, repoRoot, tempDir } from '../helpers/cli.js';
+import { seededRandom } from '../helpers/random.js';
 import { runScan } from '../../src/mtf/index.js';
 
 type Plugin = (ajv: Ajv | Ajv2020) => unknown;
@@ -55,18 +56,6 @@ function testdataManifests(): unknown[] {
   };
   walk(join(repoRoot, 'testdata', 'mtf'));
   return manifests;
-}
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ODD_VALUES: unknown[] = [null, true, 0, -1, 1.5, '', 'x', 'not a uri', 'https://example.com/a', 'mailto:a@b.c', 'a@b.c', 'a@', '2026-12-04', '2026-13-40', '2026-12-04T10:00:00Z', '2026-12-04 10:00', '1.2.3', '1.2', 'sha256', 'f'.repeat(64), 'CQ-01', 'ZZ-01', [], [1], ['a'], {}, { a: 1 }, '\u{1F600}'.repeat(3)];
@@ -119,7 +108,7 @@ describe('the ahead-of-time MTF validators (src/mtf/schemas-validate.generated.t
     expect(reports.length).toBe(5);
     const extensions = manifests.map((m) => (m as { _meta?: Record<string, unknown> })._meta?.['org.mpaktrust']).filter((e) => e !== undefined);
     expect(extensions.length).toBeGreaterThan(10);
-    const next = random(20261204);
+    const next = seededRandom(20261204);
     const verdicts = new Set<string>();
     for (const [name, pool] of [['mcpbExact', manifests], ['mcpbRelaxed', manifests], ['extension', extensions], ['report', reports]] as const) {
       for (const value of pool) verdicts.add(`${name}:${expectSame(name, runtime[name], value)}`);
