@@ -221,7 +221,7 @@ describe('capabilities.experimental keyed "__proto__"', () => {
 describe('variables and environment names', () => {
   let configCount = 0;
   /** Locks one server of an agent config that reports its env; returns the exit code and what it saw. */
-  async function lockReported(config: Json, extraArgs: string[] = []) {
+  async function lockReported(config: unknown, extraArgs: string[] = []) {
     const n = configCount++;
     write(`agent-${n}.json`, JSON.stringify(config));
     const r = await cli(['lock', '--no-pin', '--config', `agent-${n}.json`, '--output', `agent-${n}.lock.json`, ...extraArgs]);
@@ -337,7 +337,7 @@ describe('variables and environment names', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('proxy', () => {
-  const proxySurface = {
+  const proxySurface: Record<string, unknown> = {
     tools: [
       { name: 'req_proto', inputSchema: { type: 'object', properties: obj([['__proto__', { type: 'string' }]]), required: ['__proto__'] } },
       { name: 'req_tostring', inputSchema: { type: 'object', properties: { toString: { type: 'string' } }, required: ['toString'] } },
