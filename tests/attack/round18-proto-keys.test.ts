@@ -18,7 +18,12 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureServer, runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { diffLockfiles, REVIEW_DIFF } from '../../src/diff/index.js';
+import { parseLockfile } from '../../src/lockfile/parse.js';
+import { builtCli, fixtureServer, repoRoot, runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { lockOf } from '../helpers/lock-corpus.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 const KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupGetter__'] as const;
@@ -517,6 +522,185 @@ describe('proxy: server requests named like members', () => {
   it('the OPEN above, as observed: "__proto__" reaches an agent that declared "[object Object]"', async () => {
     const r = await serverRequest('__proto__', { '[object Object]': {} });
     expect(r.forwarded).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Schema changes under such names (in process): graded as for any other name
+// ---------------------------------------------------------------------------------------------
+
+describe('diff: schema changes of a property, required entry, $defs entry or annotation named like a member', () => {
+  type Edit = (k: string) => [before: Json, after: Json];
+  const schema = (props: [string, Json][], required: string[] = [], defs?: [string, Json][]): Json =>
+    obj([['type', 'object'], ['properties', obj(props)], ['required', required], ...(defs ? [['$defs', obj(defs)] as [string, Json]] : [])]);
+  const EDITS: Record<string, Edit> = {
+    'required property added': (k) => [schema([['q', { type: 'string' }]]), schema([['q', { type: 'string' }], [k, { type: 'string' }]], [k])],
+    'optional property added': (k) => [schema([['q', { type: 'string' }]]), schema([['q', { type: 'string' }], [k, { type: 'string' }]])],
+    'property removed': (k) => [schema([['q', { type: 'string' }], [k, { type: 'string' }]]), schema([['q', { type: 'string' }]])],
+    'type changed': (k) => [schema([[k, { type: 'string' }]]), schema([[k, { type: 'number' }]])],
+    'now required': (k) => [schema([[k, { type: 'string' }]]), schema([[k, { type: 'string' }]], [k])],
+    'no longer required': (k) => [schema([[k, { type: 'string' }]], [k]), schema([[k, { type: 'string' }]])],
+    'nested property removed': (k) => [schema([['o', schema([[k, { type: 'string' }]])]]), schema([['o', schema([])]])],
+    '$defs entry added': (k) => [schema([], [], [['a', { type: 'string' }]]), schema([], [], [['a', { type: 'string' }], [k, { type: 'string' }]])],
+    '$defs entry removed': (k) => [schema([], [], [['a', { type: 'string' }], [k, { type: 'string' }]]), schema([], [], [['a', { type: 'string' }]])],
+  };
+  const lockWith = (inputSchema: Json, annotations: Json) => lockOf({ name: 's', tools: [obj([['name', 't'], ['description', 'A tool.'], ['inputSchema', inputSchema], ['annotations', annotations]]) as never] });
+  const changesOf = (before: string, after: string) =>
+    diffLockfiles(parseLockfile(before), parseLockfile(after), REVIEW_DIFF).changes.map((c) => ({ severity: c.severity, breaking: c.breaking, reasons: c.reasons.map(unsuffix) }));
+
+  it.each(Object.keys(EDITS))('%s: the same change, grade and reasons as for the name with "_" appended', (edit) => {
+    for (const key of KEYS) {
+      const graded = (k: string) => {
+        const [before, after] = EDITS[edit]!(k);
+        return changesOf(lockWith(before, { readOnlyHint: true }), lockWith(after, { readOnlyHint: true }));
+      };
+      const proto = graded(key);
+      expect(proto, `${edit} ${key}`).toEqual(graded(`${key}_`));
+      expect(proto.length, `${edit} ${key}`).toBe(1);
+      expect(proto[0]!.reasons.join('\n'), `${edit} ${key}`).toContain(key);
+    }
+  });
+
+  it('an annotations key named like a member, flipped, added or removed: as for the name with "_" appended', () => {
+    for (const key of KEYS) {
+      const graded = (before: Json, after: Json) => changesOf(lockWith(schema([]), before), lockWith(schema([]), after));
+      const cases: [[string, Json][], [string, Json][]][] = [
+        [[[key, true]], [[key, false]]],
+        [[], [[key, true]]],
+        [[[key, 'x']], []],
+      ];
+      for (const [b, a] of cases) {
+        const suffixed = (entries: [string, Json][]) => obj(entries.map(([k, v]) => [`${k}_`, v]));
+        const proto = graded(obj(b), obj(a));
+        expect(proto, key).toEqual(graded(suffixed(b), suffixed(a)));
+        expect(proto.length, key).toBe(1);
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Agent configs whose SERVER names are member names: lock, diff, --server, wrap/unwrap
+// ---------------------------------------------------------------------------------------------
+
+describe('agent configs with servers named like members', () => {
+  const entry = (k: string) => {
+    const [command, ...args] = fixtureServer('proto-keys-server.mjs', `--surface=${path('cfg-surface.json')}`, `--id=${k}`);
+    return { command, args };
+  };
+  beforeAll(() => {
+    write('cfg-surface.json', JSON.stringify({ tools: [{ name: 'a', inputSchema: { type: 'object' } }] }));
+    write('cfg.json', JSON.stringify({ mcpServers: obj(KEYS.map((k) => [k, entry(k) as unknown as Json])) }, null, 2));
+    write('cfg-fewer.json', JSON.stringify({ mcpServers: obj(KEYS.filter((k) => !['__proto__', 'constructor'].includes(k)).map((k) => [k, entry(k) as unknown as Json])) }, null, 2));
+    write('cfg.toml', KEYS.map((k) => `[mcp_servers.${k}]\ncommand = ${JSON.stringify(entry(k).command)}\nargs = ${JSON.stringify(entry(k).args)}\n`).join('\n'));
+    write('cfg.yaml', `mcpServers:\n${KEYS.map((k) => `  ${k}:\n    command: ${JSON.stringify(entry(k).command)}\n    args: ${JSON.stringify(entry(k).args)}\n`).join('')}`);
+  });
+
+  it('lock --config (JSON, TOML, YAML) pins every server under its name', async () => {
+    for (const file of ['cfg.json', 'cfg.toml', 'cfg.yaml']) {
+      const r = await cli(['lock', '--no-pin', '--config', file, '--output', `${file}.lock.json`]);
+      expect(r.code, `${file}: ${r.stderr}`).toBe(0);
+      expect(Object.keys(readJson(`${file}.lock.json`).servers).sort(), file).toEqual([...KEYS].sort());
+    }
+  });
+
+  it('--server selects by own name; diff names a removed server "__proto__" / "constructor" (exit 1)', async () => {
+    const r = await cli(['lock', '--no-pin', '--config', 'cfg.json', '--server', '__proto__', '--server', 'toString', '--output', 'cfg-two.lock.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(readJson('cfg-two.lock.json').servers).sort()).toEqual(['__proto__', 'toString']);
+    const same = await cli(['diff', '--no-pin', '--lock', 'cfg.json.lock.json', '--config', 'cfg.json']);
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+    const fewer = await cli(['diff', '--no-pin', '--lock', 'cfg.json.lock.json', '--config', 'cfg-fewer.json', '--format', 'json']);
+    expect(fewer.code).toBe(1);
+    const removed = (JSON.parse(fewer.stdout) as { changes: { server: string; change: string; kind: string }[] }).changes.filter((c) => c.kind === 'server').map((c) => `${c.server}:${c.change}`);
+    expect(removed.sort()).toEqual(['__proto__:removed', 'constructor:removed']);
+  });
+
+  it('wrap then unwrap gives back the config byte for byte, every server wrapped', async () => {
+    copyFileSync(path('cfg.json'), path('cfg-wrap.json'));
+    const before = readFileSync(path('cfg-wrap.json'), 'utf8');
+    const w = await cli(['wrap', '--config', 'cfg-wrap.json', '--lock', 'cfg.json.lock.json']);
+    expect(w.code, w.stderr).toBe(0);
+    const wrapped = JSON.parse(readFileSync(path('cfg-wrap.json'), 'utf8')) as { mcpServers: Record<string, { args: string[] }> };
+    for (const key of KEYS) expect(Object.hasOwn(wrapped.mcpServers, key) && wrapped.mcpServers[key]!.args.includes('proxy'), key).toBe(true);
+    const u = await cli(['unwrap', '--config', 'cfg-wrap.json']);
+    expect(u.code, u.stderr).toBe(0);
+    expect(readFileSync(path('cfg-wrap.json'), 'utf8')).toBe(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// run: the lock's declared environment names
+// ---------------------------------------------------------------------------------------------
+
+describe('run: an environment variable the lock declares under a member name', () => {
+  // OPEN (a value taken from an inherited member, given to the server). `run` fills each variable
+  // the lock declares (transport.env) from --env or mcptrust's environment:
+  // `const value = Object.hasOwn(flags, name) ? flags[name] : io.env[name]` (cmd/commands/run.ts:107;
+  // also :102 for `--env NAME`). A lock that declares "toString" (or "constructor", "valueOf"…),
+  // run where the environment has no such variable, does not stop with "declares the environment
+  // variable toString, which is not set": the server is started with
+  // toString="function toString() { [native code] }".
+  // Reproduction: in a folder with a copy of testdata/servers/proto-keys-server.mjs as srv.mjs and
+  // s.json = {"tools":[{"name":"a","inputSchema":{"type":"object"}}]}: `mcptrust lock --env
+  // toString=x -- node ./srv.mjs --surface=s.json --report --vars=toString`; then
+  // `env -i PATH=$PATH HOME=$HOME mcptrust run` and send an initialize request on stdin.
+  // Observed: the server starts; its instructions show {"toString":"function toString() { [native
+  // code] }"}. Expected: exit 2, "declares the environment variable toString, which is not set".
+  let folder: string;
+  beforeAll(async () => {
+    folder = path('run');
+    mkdirSync(folder);
+    copyFileSync(join(repoRoot, 'testdata', 'servers', 'proto-keys-server.mjs'), join(folder, 'srv.mjs'));
+    writeFileSync(join(folder, 's.json'), JSON.stringify({ tools: [{ name: 'a', inputSchema: { type: 'object' } }] }));
+    const r = await runCli(['lock', '--env', 'toString=x', '--env', 'ECHO=y', '--', 'node', './srv.mjs', '--surface=s.json', '--report', '--vars=toString,ECHO'], { cwd: folder, env: { PATH: process.env.PATH, HOME: folder } });
+    expect(r.code, r.stderr).toBe(0);
+    expect((Object.values(JSON.parse(readFileSync(join(folder, 'mcp-lock.json'), 'utf8')).servers)[0] as { transport: { env: string[] } }).transport.env).toEqual(['ECHO', 'toString']);
+  });
+
+  /** `mcptrust run` as a process with this environment: its exit code, or the server's answer to initialize. */
+  function run(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; seen?: { env: Record<string, string> } }> {
+    return new Promise((resolvePromise) => {
+      const child = spawn(process.execPath, [builtCli, 'run'], { cwd: folder, env });
+      let stdout = '';
+      let stderr = '';
+      let seen: { env: Record<string, string> } | undefined;
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+        const line = stdout.split('\n')[0]!;
+        if (stdout.includes('\n') && seen === undefined) {
+          seen = JSON.parse((JSON.parse(line) as { result: { instructions: string } }).result.instructions) as { env: Record<string, string> };
+          child.stdin.end();
+        }
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      child.stdin.on('error', () => {});
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })}\n`);
+      child.on('close', (code) => resolvePromise({ code, stderr, seen }));
+    });
+  }
+
+  it('holds: an unset plain declared variable (ECHO) stops run, exit 2', async () => {
+    const r = await run({ PATH: process.env.PATH, HOME: folder, toString: 'set' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ECHO');
+  });
+
+  it('holds: both set, the server gets both', async () => {
+    const r = await run({ PATH: process.env.PATH, HOME: folder, toString: 'set', ECHO: 'e' });
+    expect(r.seen!.env).toEqual({ toString: 'set', ECHO: 'e' });
+  });
+
+  it.skip('OPEN: a declared "toString" not in the environment stops run (exit 2), never reaches the server as a function\'s source', async () => {
+    const r = await run({ PATH: process.env.PATH, HOME: folder, ECHO: 'e' });
+    expect(r.seen?.env, JSON.stringify(r.seen)).toBeUndefined();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('toString');
+  });
+
+  it('the OPEN above, as observed: the server gets toString="function toString() { [native code] }"', async () => {
+    const r = await run({ PATH: process.env.PATH, HOME: folder, ECHO: 'e' });
+    expect(r.seen!.env.toString).toBe('function toString() { [native code] }');
   });
 });
 
