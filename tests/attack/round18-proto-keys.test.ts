@@ -13,8 +13,29 @@
 // `__proto__` members kept), echoes tool calls, can report its argv/env and can send the agent a
 // server request (see the file's header).
 //
-// What holds and what is OPEN: see each describe block. The OPEN findings are `it.skip` with
-// their reproduction; each names the faulty line.
+// What holds: lock pins every item, property, required entry, annotations key and tool member
+// under such names; policy input, policy check --preset strict and diff --against give the same
+// document / verdicts / changes as for the names with "_" appended; schema changes (properties,
+// required, $defs, nested) and annotation flips are graded alike; lockfiles with such unknown
+// members are refused by name; server names in configs (JSON, TOML, YAML) lock, diff, select
+// (--server) and wrap/unwrap byte for byte; proxy: tool/prompt names, prompt arguments,
+// additionalProperties, unknown methods, template pairs; scan finds the same.
+//
+// OPEN (it.skip, each with its reproduction and the faulty line):
+//  1. ${constructor} / ${toString} / ${__proto__}… in an agent config expand to an inherited
+//     member's string (src/config/agent-config.ts:72) instead of UNSET_VARIABLE / the :-default.
+//  2. `--env toString` (no value) takes the inherited function (cmd/servers.ts:112).
+//  3. `--env __proto__=1`, a config env / envFile / header named __proto__: silently dropped
+//     (cmd/servers.ts:114, :105; src/config/agent-config.ts:94, :129, :459, :479).
+//  4. proxy: `required: ["__proto__"]` passes without the argument (bypass), and an optional
+//     property named toString/constructor/… blocks a valid call: ajv without ownProperties
+//     (src/proxy/schema.ts:41; the same for outputSchema/structuredContent).
+//  5. proxy: server requests "constructor"/"__proto__"/"toString" looked up in a plain object
+//     (src/proxy/session.ts:44, :320): wrong code and reason, or forwarded to the agent.
+//  6. capabilities.experimental."__proto__" is not pinned (SDK-parsed capabilities,
+//     src/mcp/surface.ts:460): its change is a silent pass.
+//  7. run: a declared env "toString" unset in the environment reaches the server as
+//     "function toString() { [native code] }" (cmd/commands/run.ts:107, :102).
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -701,6 +722,47 @@ describe('run: an environment variable the lock declares under a member name', (
   it('the OPEN above, as observed: the server gets toString="function toString() { [native code] }"', async () => {
     const r = await run({ PATH: process.env.PATH, HOME: folder, ECHO: 'e' });
     expect(r.seen!.env.toString).toBe('function toString() { [native code] }');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// scan: an MCPB folder whose manifest and package.json use such keys
+// ---------------------------------------------------------------------------------------------
+
+describe('scan: manifest members, env and user_config keys, tool names and dependencies named like members', () => {
+  /** A bundle folder; every key-like name gets `suffix`. Written as text so "__proto__" stays a member. */
+  function bundle(dir: string, suffix: string): void {
+    const ks = KEYS.map((k) => k + suffix);
+    const o = (pairs: [string, string][]) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+    const manifest = o([
+      ['manifest_version', '"0.2"'],
+      ['name', '"demo"'],
+      ['version', '"1.0.0"'],
+      ['description', '"A demo."'],
+      ['author', o([['name', '"x"']])],
+      ['server', o([['type', '"node"'], ['entry_point', '"server/index.js"'], ['mcp_config', o([['command', '"node"'], ['args', '["${__dirname}/server/index.js"]'], ['env', o(ks.map((k) => [k, '"v"']))]])]])],
+      ['tools', `[${ks.map((k) => o([['name', JSON.stringify(k)], ['description', JSON.stringify(POISON)]])).join(',')}]`],
+      ['user_config', o(ks.map((k) => [k, o([['type', '"string"'], ['title', '"t"']])]))],
+      ...ks.map((k): [string, string] => [k, '"x"']),
+    ]);
+    mkdirSync(join(dir, 'server'), { recursive: true });
+    writeFileSync(join(dir, 'manifest.json'), manifest);
+    writeFileSync(join(dir, 'server', 'index.js'), 'console.log(1)\n');
+    writeFileSync(join(dir, 'package.json'), o([['name', '"demo"'], ['version', '"1.0.0"'], ['dependencies', o(ks.map((k) => [k, '"1.0.0"']))]]));
+  }
+
+  it('the same findings as for names with "_" appended (and the poisoned tool descriptions are critical)', async () => {
+    bundle(path('bundle-proto'), '');
+    bundle(path('bundle-plain'), '_');
+    const findings = async (dir: string) => {
+      const r = await cli(['scan', dir, '--format', 'json']);
+      expect([0, 1], r.stderr).toContain(r.code);
+      const report = JSON.parse(unsuffix(r.stdout)) as { domains: Record<string, { controls: Record<string, { status: string; findings: { severity: string; title: string; description: string }[] }> }> };
+      return Object.values(report.domains).flatMap((d) => Object.entries(d.controls).flatMap(([id, c]) => [`${id} ${c.status}`, ...c.findings.map((f) => `${id} ${f.severity} ${f.title}: ${f.description.replace(/bundle-(proto|plain)/g, 'bundle')}`)]));
+    };
+    const proto = await findings('bundle-proto');
+    expect(proto).toEqual(await findings('bundle-plain'));
+    expect(proto.some((f) => /^CD-03 critical/.test(f))).toBe(true);
   });
 });
 
