@@ -4,6 +4,7 @@ import { UsageError } from '../src/errors.js';
 import type { NamedTarget } from '../src/mcp/target.js';
 import type { IO } from './io.js';
 import { resolve } from 'node:path';
+import { envValue, RESERVED_NAME } from '../src/util/record.js';
 
 export interface ServerOptions {
   url?: string;
@@ -101,6 +102,7 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
       const name = colon > 0 ? raw.slice(0, colon).trim() : '';
       // The value is never echoed: "Authorization Bearer sk-…" (colon forgotten) is all secret.
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError('USAGE', `--header #${options.header.indexOf(raw) + 1} must look like "Name: value" (a token name, a colon, the value)`);
+      if (name === RESERVED_NAME) throw new UsageError('USAGE', `--header ${RESERVED_NAME}: that name cannot be sent`);
       const value = expandVariables(raw.slice(colon + 1).trim(), io.env, `--header ${name}`);
       if (/[\r\n\0]/.test(value)) throw new UsageError('USAGE', `--header ${name}: the value contains a line break or NUL, which HTTP does not allow`);
       headers[name] = value;
@@ -109,7 +111,7 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
   }
   const env: Record<string, string> = {};
   for (const [i, pair] of options.env.entries()) {
-    const { key, value = io.env[key] } = parseEnvFlag(pair, i);
+    const { key, value = envValue(io.env, key) } = parseEnvFlag(pair, i);
     if (value === undefined) throw new UsageError('USAGE', `--env ${key}: ${key} is not set in mcptrust's environment (give NAME=value, or export it)`);
     env[key] = value;
   }
@@ -232,6 +234,7 @@ export function parseEnvFlag(pair: string, index: number): { key: string; value:
   const eq = pair.indexOf('=');
   const key = eq > 0 ? pair.slice(0, eq) : eq === -1 ? pair : '';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError('USAGE', `--env #${index + 1} must look like NAME=value or NAME (NAME: letters, digits, _)`);
+  if (key === RESERVED_NAME) throw new UsageError('USAGE', `--env ${RESERVED_NAME}: that name cannot be passed to a server`);
   if (pair.includes('\0')) throw new UsageError('USAGE', `--env ${key}: the value contains a NUL character`);
   return { key, value: eq === -1 ? undefined : pair.slice(eq + 1) };
 }

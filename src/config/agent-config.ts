@@ -6,6 +6,7 @@ import { BaseError } from '../errors.js';
 import type { NamedTarget, ServerTarget } from '../mcp/target.js';
 import { lineColumnAt } from '../util/json.js';
 import { printable } from '../util/text.js';
+import { envValue, RESERVED_NAME } from '../util/record.js';
 import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
 import { parseJsonOrJsonc } from './jsonc.js';
@@ -69,7 +70,7 @@ export function expandVariables(text: string, env: NodeJS.ProcessEnv, where: str
     }
     const m = /^(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(inner);
     if (!m) throw new ConfigError('UNSUPPORTED', `${where} has an unsupported variable \${${printable(inner, 40)}}`);
-    const value = env[m[1]!];
+    const value = envValue(env, m[1]!);
     const expanded = value !== undefined && value !== '' ? value : m[2];
     if (expanded !== undefined) {
       substituted?.push(expanded);
@@ -90,6 +91,7 @@ function stringMap(v: JsonValue | undefined, where: string): Record<string, stri
   if (!isObject(v)) throw new ConfigError('MALFORMED_CONFIG', `${where} must be an object of strings`);
   const out: Record<string, string> = {};
   for (const [k, value] of Object.entries(v)) {
+    if (k === RESERVED_NAME) throw new ConfigError('MALFORMED_CONFIG', `${where} has a member named ${RESERVED_NAME}, which cannot name a variable or header`);
     if (typeof value !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}.${printable(k, 60)} must be a string`);
     out[k] = value;
   }
@@ -116,6 +118,7 @@ export function parseEnvFile(text: string, where: string): Record<string, string
     const eq = body.indexOf('=');
     const name = eq > 0 ? body.slice(0, eq).trim() : '';
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw new ConfigError('MALFORMED_CONFIG', `${where} line ${i + 1} is not NAME=value`);
+    if (name === RESERVED_NAME) throw new ConfigError('MALFORMED_CONFIG', `${where} line ${i + 1} names the variable ${RESERVED_NAME}, which cannot be passed`);
     let value = body.slice(eq + 1).trim();
     const quote = value[0];
     if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) {

@@ -38,7 +38,9 @@ function loadEngines(): { draft7: AjvLike; draft2020: AjvLike } {
   // Options for real-world schemas: strict mode off (unknown keywords and formats are
   // annotations, as JSON Schema 2020-12 says of `format`), no logging to the proxy's stdio, no
   // loader, so a `$ref` to anything outside the schema cannot be fetched and fails to compile.
-  const options = { strict: false, logger: false, allErrors: false, validateFormats: false, code: { regExp: linearRegExp } };
+  // Own properties only: an argument named `__proto__` or `toString` that the call leaves out is
+  // missing, not the inherited member (which would satisfy `required` or fail `type`).
+  const options = { strict: false, logger: false, allErrors: false, validateFormats: false, ownProperties: true, code: { regExp: linearRegExp } };
   const Ajv7 = (require('ajv') as { default: new (o: object) => AjvLike }).default;
   const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
   engines = { draft7: new Ajv7(options), draft2020: new Ajv2020(options) };

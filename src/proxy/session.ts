@@ -41,11 +41,12 @@ interface Pending {
   deadline: number;
 }
 
-const SERVER_REQUEST_CAPABILITY: Record<string, string> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
+/** The server requests passed to the agent, each with the capability it must have declared (a Map: a method is the server's text). */
+const SERVER_REQUEST_CAPABILITY: ReadonlyMap<string, string> = new Map([
+  ['sampling/createMessage', 'sampling'],
+  ['elicitation/create', 'elicitation'],
+  ['roots/list', 'roots'],
+]);
 
 const LIST_CHANGED = new Set(['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']);
 const CLIENT_NOTIFICATIONS = new Set(['notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed']);
@@ -317,8 +318,8 @@ export class ProxySession {
   }
 
   private serverRequest(id: Id, method: string, params: unknown): void {
-    const capability = SERVER_REQUEST_CAPABILITY[method];
-    const allowed = method === 'ping' || (capability !== undefined && isObject(this.clientCapabilities[capability]));
+    const capability = SERVER_REQUEST_CAPABILITY.get(method);
+    const allowed = method === 'ping' || (capability !== undefined && Object.hasOwn(this.clientCapabilities, capability) && isObject(this.clientCapabilities[capability]));
     if (!allowed || this.serverRequests.size >= 1000) {
       const reason = !allowed
         ? capability

@@ -21,21 +21,21 @@
 // (--server) and wrap/unwrap byte for byte; proxy: tool/prompt names, prompt arguments,
 // additionalProperties, unknown methods, template pairs; scan finds the same.
 //
-// OPEN (it.skip, each with its reproduction and the faulty line):
-//  1. ${constructor} / ${toString} / ${__proto__}… in an agent config expand to an inherited
-//     member's string (src/config/agent-config.ts:72) instead of UNSET_VARIABLE / the :-default.
-//  2. `--env toString` (no value) takes the inherited function (cmd/servers.ts:112).
-//  3. `--env __proto__=1`, a config env / envFile / header named __proto__: silently dropped
-//     (cmd/servers.ts:114, :105; src/config/agent-config.ts:94, :129, :459, :479).
-//  4. proxy: `required: ["__proto__"]` passes without the argument (bypass), and an optional
-//     property named toString/constructor/… blocks a valid call: ajv without ownProperties
-//     (src/proxy/schema.ts:41; the same for outputSchema/structuredContent).
-//  5. proxy: server requests "constructor"/"__proto__"/"toString" looked up in a plain object
-//     (src/proxy/session.ts:44, :320): wrong code and reason, or forwarded to the agent.
-//  6. capabilities.experimental."__proto__" is not pinned (SDK-parsed capabilities,
-//     src/mcp/surface.ts:460): its change is a silent pass.
-//  7. run: a declared env "toString" unset in the environment reaches the server as
-//     "function toString() { [native code] }" (cmd/commands/run.ts:107, :102).
+// Findings (round 18), all but one FIXED in the same session; the tests below assert the fix:
+//  1. ${constructor} / ${toString} / ${__proto__}… in an agent config expanded to an inherited
+//     member's string: now UNSET_VARIABLE or the :-default (envValue, src/util/record.ts).
+//  2. `--env toString` (no value) took the inherited function: now "not set", exit 2.
+//  3. `--env __proto__=1`, a config env / envFile / header named __proto__ were silently
+//     dropped: now refused by name, exit 2.
+//  4. proxy: `required: ["__proto__"]` passed without the argument (bypass), and an optional
+//     property named toString/constructor/… blocked a valid call: ajv now reads own properties
+//     only (src/proxy/schema.ts, ownProperties).
+//  5. proxy: server requests "constructor"/"__proto__"/"toString" were looked up in a plain
+//     object: now a Map, and refused as unknown (-32601).
+//  6. STILL OPEN (it.skip): capabilities.experimental."__proto__" is not pinned (the SDK's parse
+//     of the initialize result drops it, src/mcp/surface.ts; an SDK client never sees it either).
+//  7. run: a declared env "toString" unset in the environment reached the server as
+//     "function toString() { [native code] }": now exit 2, "not set".
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -283,7 +283,7 @@ describe('variables and environment names', () => {
   // "echo: function () { [native code] }" (Object's constructor via process.env). Expected: exit 2
   // UNSET_VARIABLE "references ${constructor}, which is not set in the environment" (or, with
   // `${toString:-fallback}`, the value "fallback"), as for any name the environment lacks.
-  it.skip('OPEN: ${constructor}, ${toString}, ${__proto__}… not set in the environment are UNSET_VARIABLE (exit 2), and :-default applies', async () => {
+  it('FIXED (was OPEN): ${constructor}, ${toString}, ${__proto__}… not set in the environment are UNSET_VARIABLE (exit 2), and :-default applies', async () => {
     for (const key of KEYS) {
       const unset = await lockReported(reporting([], { ECHO: `\${${key}}` }));
       expect(unset.code, `${key}: ${JSON.stringify(unset.seen?.env)}`).toBe(2);
@@ -295,17 +295,6 @@ describe('variables and environment names', () => {
     }
   });
 
-  it('the shipped bin: ${constructor} reaches the server as a function\'s source (the OPEN above, as observed)', async () => {
-    // Kept as a passing test of the observed behaviour so the OPEN is seen to be real; it flips
-    // (and must be deleted) when the OPEN is fixed.
-    const [command, ...rest] = fixtureServer('proto-keys-server.mjs', '--report', '--vars=ECHO');
-    write('agent-bin.json', JSON.stringify({ mcpServers: { s: { command, args: rest, env: { ECHO: '${constructor}' } } } }));
-    const r = await spawnCli(['lock', '--no-pin', '--config', 'agent-bin.json', '--output', 'agent-bin.lock.json'], { cwd: scratch.dir, env: { PATH: process.env.PATH, HOME: scratch.dir } });
-    expect(r.code, r.stderr).toBe(0);
-    const seen = JSON.parse((Object.values(readJson('agent-bin.lock.json').servers)[0] as { identity: { instructions: string } }).identity.instructions) as { env: Record<string, string> };
-    expect(seen.env.ECHO).toMatch(/^function .*\[native code\] \}$/);
-  });
-
   // OPEN (a value taken from an inherited member). `--env NAME` without a value takes NAME from
   // mcptrust's own environment: `const { key, value = io.env[key] } = parseEnvFlag(pair, i)`
   // (cmd/servers.ts:112; the same in cmd/commands/run.ts). `--env toString` finds the inherited
@@ -315,11 +304,12 @@ describe('variables and environment names', () => {
   // testdata/servers/shuffle-server.mjs --report-env` in an environment without toString.
   // Observed: exit 0, transport.env ["toString"], the server's env has toString. Expected: exit 2
   // "--env toString: toString is not set in mcptrust's environment".
-  it.skip('OPEN: --env toString / --env constructor / --env valueOf (not in the environment) is a usage error, exit 2', async () => {
+  it('FIXED (was OPEN): --env toString / --env constructor / --env valueOf (not in the environment) is a usage error, exit 2', async () => {
     for (const key of KEYS.filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))) {
       const r = await cli(['lock', '--no-pin', '--output', 'env.lock.json', '--env', key, '--', ...fixtureServer('proto-keys-server.mjs', '--report', `--vars=${key}`)]);
       expect(r.code, key).toBe(2);
-      expect(r.stderr, key).toContain('is not set');
+      // `__proto__` is refused as a name (a plain record cannot keep it), the others as unset.
+      expect(r.stderr, key).toMatch(key === '__proto__' ? /--env __proto__: that name cannot be passed/ : /is not set/);
     }
   });
 
@@ -333,7 +323,7 @@ describe('variables and environment names', () => {
   // testdata/servers/shuffle-server.mjs --report-env`. Observed: exit 0, transport.env
   // ["MCP_ECHO"], the server's env names lack __proto__. Expected: the variable given and
   // recorded, or refused as a usage error (exit 2); never silently dropped.
-  it.skip('OPEN: --env __proto__=1 (and a config env or envFile entry named __proto__) reaches the server and the lock, or is refused', async () => {
+  it('FIXED (was OPEN): --env __proto__=1 (and a config env or envFile entry named __proto__) reaches the server and the lock, or is refused', async () => {
     const r = await cli(['lock', '--no-pin', '--output', 'envp.lock.json', '--env', '__proto__=1', '--', ...fixtureServer('proto-keys-server.mjs', '--report', '--vars=__proto__')]);
     if (r.code === 0) {
       const server = Object.values(readJson('envp.lock.json').servers)[0] as { identity: { instructions: string }; transport: { env: string[] } };
@@ -448,15 +438,9 @@ describe('proxy', () => {
   // {"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"req_proto","arguments":{}}}.
   // Observed: a result from the server (audit: allowed). Expected: blocked by mcptrust, "must have
   // required property '__proto__'", as for any other missing required property.
-  it.skip('OPEN: a call without the required argument "__proto__" is blocked', async () => {
+  it('FIXED (was OPEN): a call without the required argument "__proto__" is blocked', async () => {
     const r = await raw('tools/call', '{"name":"req_proto","arguments":{}}');
     expect(blocked(r)).toBe(true);
-  });
-
-  it('the OPEN above, as observed: the call without "__proto__" reaches the server', async () => {
-    const r = await raw('tools/call', '{"name":"req_proto","arguments":{}}');
-    expect(blocked(r)).toBe(false);
-    expect(JSON.stringify(r)).toContain('req_proto');
   });
 
   // OPEN (a valid call blocked). The same ajv options: for an OPTIONAL property named like an
@@ -468,7 +452,7 @@ describe('proxy', () => {
   // "arguments":{"q":"x"}}. Observed: "blocked by mcptrust: arguments do not match the locked
   // inputSchema: /toString must be string". Expected: allowed (toString is optional and absent).
   // (ajv option `ownProperties: true` fixes both this and the OPEN above.)
-  it.skip('OPEN: a call that omits an optional argument named toString / constructor / valueOf… passes', async () => {
+  it('FIXED (was OPEN): a call that omits an optional argument named toString / constructor / valueOf… passes', async () => {
     const r = await raw('tools/call', '{"name":"opt_keys","arguments":{"q":"x"}}');
     expect(blocked(r), JSON.stringify(r)).toBe(false);
   });
@@ -531,7 +515,7 @@ describe('proxy: server requests named like members', () => {
     expect(r.reply!.error!.code).toBe(-32601);
   });
 
-  it.skip('OPEN: server requests "constructor", "__proto__", "toString" are refused as unknown (-32601), whatever the agent declared', async () => {
+  it('FIXED (was OPEN): server requests "constructor", "__proto__", "toString" are refused as unknown (-32601), whatever the agent declared', async () => {
     for (const method of ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty']) {
       const r = await serverRequest(method, { '[object Object]': {}, 'function toString() { [native code] }': {}, 'function valueOf() { [native code] }': {}, 'function hasOwnProperty() { [native code] }': {} });
       expect(r.forwarded, method).toBe(false);
@@ -540,10 +524,6 @@ describe('proxy: server requests named like members', () => {
     }
   });
 
-  it('the OPEN above, as observed: "__proto__" reaches an agent that declared "[object Object]"', async () => {
-    const r = await serverRequest('__proto__', { '[object Object]': {} });
-    expect(r.forwarded).toBe(true);
-  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -712,17 +692,13 @@ describe('run: an environment variable the lock declares under a member name', (
     expect(r.seen!.env).toEqual({ toString: 'set', ECHO: 'e' });
   });
 
-  it.skip('OPEN: a declared "toString" not in the environment stops run (exit 2), never reaches the server as a function\'s source', async () => {
+  it('FIXED (was OPEN): a declared "toString" not in the environment stops run (exit 2), never reaches the server as a function\'s source', async () => {
     const r = await run({ PATH: process.env.PATH, HOME: folder, ECHO: 'e' });
     expect(r.seen?.env, JSON.stringify(r.seen)).toBeUndefined();
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('toString');
   });
 
-  it('the OPEN above, as observed: the server gets toString="function toString() { [native code] }"', async () => {
-    const r = await run({ PATH: process.env.PATH, HOME: folder, ECHO: 'e' });
-    expect(r.seen!.env.toString).toBe('function toString() { [native code] }');
-  });
 });
 
 // ---------------------------------------------------------------------------------------------
