@@ -155,6 +155,8 @@ const EDITS: [string, (specs: ServerSpec[]) => void][] = [
   ['servers added with odd names', (s) => s.push({ name: 'toString', tools: [tool('read_file')] }, { name: '10', tools: [] }, { name: 'cafe\u0301', tools: [tool('y')] })],
   ['escaped tool names (strict path)', (s) => s[0]!.tools!.push(...ESCAPED_NAMES.map((n) => tool(n)))],
   ['escaped server name (strict path)', (s) => s.push({ name: 'a"b\\c\nd', tools: [tool('z')] })],
+  ['a definition member named __proto__ added', (s) => s[0]!.tools!.push(obj([['__proto__', { admin: true }], ['name', 'proto-member']]))],
+  ['a definition member named __proto__ and constructor', (s) => s[0]!.tools!.push(obj([['__proto__', { admin: false }], ['constructor', 'x'], ['name', 'proto-member']]))],
   ['lone surrogate in a description (strict path)', (s) => s[0]!.tools!.push(tool('lone', { description: 'x\ud800y' }))],
 ];
 
