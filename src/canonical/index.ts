@@ -134,10 +134,14 @@ export function forgetProvenItemDigests(collection: object): void {
  * else undefined. `collection` is a record of definitions (null prototype: `key` is its own).
  */
 export function itemDigest(collection: Readonly<Record<string, object>>, key: string): string | undefined {
-  const proven = provenItemDigests.get(collection)?.get(key);
-  if (proven !== undefined) return proven;
-  const item = collection[key];
-  return item === undefined ? undefined : knownDigest(item);
+  const own = Object.getOwnPropertyDescriptor(collection, key);
+  if (own === undefined) return undefined;
+  // Not read yet (the lazy reader's accessor): the digest proven for its key.
+  if (own.get !== undefined) return provenItemDigests.get(collection)?.get(key);
+  // Read, or put there since (replaced, or deleted and put back): the value's own digest, which
+  // the reader proved for a definition it parsed and nothing proved for one put in its place.
+  const item = own.value as unknown;
+  return typeof item === 'object' && item !== null ? knownDigest(item) : undefined;
 }
 
 /**

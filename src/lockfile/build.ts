@@ -1,4 +1,4 @@
-import { cachedPretty, canonicalEntry, canonicalInfo, canonicalize, digestBytes, digestOf, prettyCanonical, provenItemDigestsOf, type JsonObject } from '../canonical/index.js';
+import { cachedPretty, canonicalEntry, canonicalInfo, canonicalize, digestBytes, digestOf, itemDigest, prettyCanonical, provenItemDigestsOf, type JsonObject } from '../canonical/index.js';
 import { createRecord, sortedRecord, type NameRecord } from '../util/record.js';
 import { artifactJson } from './artifact.js';
 import {
@@ -75,16 +75,17 @@ export function rememberProvenSurfaceDigest(surface: ServerSurface, digest: stri
 
 function surfaceParts(surface: ServerSurface): unknown[] {
   // The identity by value (its canonical text: a few hundred bytes), so a member changed in place
-  // is seen too; the collections by reference, as definitions are never mutated once read. A
-  // collection whose items' digests are known by key (a lazily read lockfile's: reading an item
-  // would parse it) stands by those digests, dropped when an item is replaced.
+  // is seen too; the collections by reference, as definitions are never mutated once read. An
+  // item of a collection whose digests are known by key (a lazily read lockfile's: reading an
+  // item would parse it) stands by its digest (itemDigest), which an item put in its place does
+  // not have, so the surface is digested again then.
   const parts: unknown[] = [canonicalize(identityJson(surface))];
   for (const kind of ITEM_KINDS) {
     const items = surface[ITEM_COLLECTION[kind]];
     const keys = Object.keys(items);
     const byKey = provenItemDigestsOf(items);
     parts.push(items, byKey, keys.length);
-    if (byKey !== undefined) for (let i = 0; i < keys.length; i++) parts.push(keys[i]);
+    if (byKey !== undefined) for (let i = 0; i < keys.length; i++) parts.push(keys[i], itemDigest(items, keys[i]!) ?? items[keys[i]!]);
     else for (let i = 0; i < keys.length; i++) parts.push(keys[i], items[keys[i]!]);
   }
   return parts;
