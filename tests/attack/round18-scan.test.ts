@@ -92,7 +92,7 @@ const CASES: [string, (m: Manifest) => void][] = [
   [
     'Object.prototype names as keys',
     (m) => {
-      m.constructor = 'x';
+      own(m, 'constructor', 'x');
       m.user_config = { constructor: { type: 'string', title: 't', description: 'd' }, toString: { type: 'bad' }, hasOwnProperty: 1, valueOf: { type: 'number', title: 't', description: 'd', min: 'x' } };
       ext(m).permissions.constructor = 'x';
       m.server.mcp_config.platform_overrides = { toString: { command: 1 }, __defineGetter__: { args: [1] } };
@@ -228,6 +228,29 @@ describe('scan of adversarial bundles: the report validates with both validators
       const withProto = structuredClone(base);
       own(withProto, '__proto__', { [k]: v });
       expectSame('report', withProto, `report __proto__ ${k}`);
+    }
+  }, 240_000);
+});
+
+describe('scan of a manifest with very many tools', () => {
+  // OPEN (before this round too: the old bin fails the same way): a manifest with 130,000 tools
+  // without a name (a 1 MB manifest.json, `"tools": [{}, {}, …]`) makes CD-01 report one finding
+  // per tool, and buildReport (src/mtf/report.ts:77, `findings.push(...own)`) spreads the 130,000
+  // findings as call arguments: RangeError "Maximum call stack size exceeded". The scan ends in
+  // "internal error: Maximum call stack size exceeded … please report it", exit 2, no report.
+  // 100,000 tools still pass. Reproduction: copy testdata/mtf/bundles/clean to DIR, set
+  // manifest.tools to 130,000 `{}`, `mcptrust scan DIR --format json`. Expected: a report (the
+  // findings capped or appended without spreading), exit 0 or 1.
+  it.skip('OPEN: 130,000 tools without a name: a report, not a RangeError from buildReport', async () => {
+    const { dir, cleanup } = tempDir('mcptrust-h84-many-');
+    try {
+      const bundle = join(dir, 'b');
+      cpSync(CLEAN, bundle, { recursive: true });
+      writeFileSync(join(bundle, 'manifest.json'), JSON.stringify(edited((m) => (m.tools = Array.from({ length: 130_000 }, () => ({}))))));
+      const { report } = await runScan(bundle, { now: new Date('2026-11-20T00:00:00Z') });
+      expect(Object.values(report.domains).some((d) => d !== undefined && 'CD-01' in d.controls)).toBe(true);
+    } finally {
+      cleanup();
     }
   }, 240_000);
 });
