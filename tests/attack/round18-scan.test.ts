@@ -241,7 +241,7 @@ describe('scan of a manifest with very many tools', () => {
   // 100,000 tools still pass. Reproduction: copy testdata/mtf/bundles/clean to DIR, set
   // manifest.tools to 130,000 `{}`, `mcptrust scan DIR --format json`. Expected: a report (the
   // findings capped or appended without spreading), exit 0 or 1.
-  it.skip('OPEN: 130,000 tools without a name: a report, not a RangeError from buildReport', async () => {
+  it('FIXED (was OPEN): 130,000 tools without a name: a report, not a RangeError from buildReport', async () => {
     const { dir, cleanup } = tempDir('mcptrust-h84-many-');
     try {
       const bundle = join(dir, 'b');
@@ -325,7 +325,7 @@ describe('CQ-03 on TypeScript sources', () => {
   // server/index.JS with `require('child_process').exec(process.argv[2]); eval(process.argv[3]);`,
   // `mcptrust scan DIR --format json`: CQ-03 has no finding for server/index.JS (expected the four
   // findings a .js file gets, or an info "not analysed").
-  it.skip('OPEN: sources with an upper-case extension (.TS .Ts .MTS .CTS .TSX .JS) are linted, or reported as not analysed', async () => {
+  it('FIXED (was OPEN): sources with an upper-case extension (.TS .Ts .MTS .CTS .TSX .JS) are linted, or reported as not analysed', async () => {
     for (const path of ['server/upper.TS', 'server/mixed.Ts', 'server/a.MTS', 'server/b.CTS', 'server/c.TSX', 'server/index.JS']) {
       const r = await cq03({ [path]: path.endsWith('JS') ? EVIL_JS : EVIL_TS });
       const linted = titles(r, path).length > 0;
@@ -334,10 +334,4 @@ describe('CQ-03 on TypeScript sources', () => {
     }
   });
 
-  it('the OPEN above, as it is today (so a fix is noticed): an upper-case extension gets no finding and no note', async () => {
-    const r = await cq03({ 'server/upper.TS': EVIL_TS, 'server/index.JS': EVIL_JS });
-    expect(titles(r, 'server/upper.TS')).toEqual([]);
-    expect(titles(r, 'server/index.JS')).toEqual([]);
-    expect(r.findings.some((f) => /not analysed/i.test(f.title))).toBe(false);
-  }, 120_000);
 });

@@ -89,10 +89,14 @@ async function lintJs(root: string, files: readonly CodeFile[]): Promise<{ resul
     }
     // .js files that are really CommonJS still parse as modules unless they use `with` or
     // octal literals; a fatal parse error is retried as a script.
-    let [report] = await eslint.lintText(f.file.text, { filePath: `${root}/${f.file.path}`, warnIgnored: false });
+    // ESLint's `files` patterns are case-sensitive: an `index.JS` or `tool.TS` (code node and the
+    // TypeScript compiler run) would match no configuration and be linted by no rule, silently.
+    // The path ESLint is given has its extension in lower case; findings are reported on f.file.path.
+    const filePath = `${root}/${f.file.path.replace(/\.[^./]+$/, (ext) => ext.toLowerCase())}`;
+    let [report] = await eslint.lintText(f.file.text, { filePath, warnIgnored: false });
     if (report && report.fatalErrorCount > 0 && /\.js$/i.test(f.file.path)) {
       const script = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: [{ ...(config[0] as object), languageOptions: { ecmaVersion: 'latest', sourceType: 'script' } }] as never, allowInlineConfig: false, ignore: false });
-      [report] = await script.lintText(f.file.text, { filePath: `${root}/${f.file.path}`, warnIgnored: false });
+      [report] = await script.lintText(f.file.text, { filePath, warnIgnored: false });
     }
     for (const m of report?.messages ?? []) results.push({ file: f.file.path, line: m.line ?? 1, ruleId: m.ruleId, message: m.message, fatal: m.fatal === true });
   }
