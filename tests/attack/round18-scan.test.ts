@@ -1,7 +1,7 @@
 // Round 18 (helper-84): `mcptrust scan` after two changes of this round.
 // (1) src/mtf/controls/cq-03.ts imports the TypeScript parser only when a linted file matches
 //     /\.(?:ts|mts|cts|tsx)$/i: every TypeScript source lower-case extension still gets its
-//     findings; upper-case extensions are OPEN (silently not linted, before this round too).
+//     findings; upper-case extensions were silently not linted (before this round too; FIXED).
 // (2) src/mtf/schemas.ts validates with ajv standalone code made ahead of time
 //     (src/mtf/schemas-validate.generated.ts): on adversarial manifests, extensions and the reports
 //     of adversarial bundles (1 MiB format strings, __proto__/constructor keys, huge arrays,
@@ -233,7 +233,7 @@ describe('scan of adversarial bundles: the report validates with both validators
 });
 
 describe('scan of a manifest with very many tools', () => {
-  // OPEN (before this round too: the old bin fails the same way): a manifest with 130,000 tools
+  // FIXED, was OPEN (before this round too: the old bin fails the same way): a manifest with 130,000 tools
   // without a name (a 1 MB manifest.json, `"tools": [{}, {}, …]`) makes CD-01 report one finding
   // per tool, and buildReport (src/mtf/report.ts:77, `findings.push(...own)`) spreads the 130,000
   // findings as call arguments: RangeError "Maximum call stack size exceeded". The scan ends in
@@ -314,7 +314,7 @@ describe('CQ-03 on TypeScript sources', () => {
     expect(r.findings.filter((f) => f.file?.startsWith('server/') && f.file !== 'server/index.js' && f.file !== 'server/notes.js')).toEqual([]);
   }, 120_000);
 
-  // OPEN (before this round too: the old bin gives the same report): a JavaScript or TypeScript
+  // FIXED, was OPEN (before this round too: the old bin gives the same report): a JavaScript or TypeScript
   // source with an upper-case extension (server/upper.TS, server/mixed.Ts, server/a.MTS,
   // server/b.CTS, server/c.TSX, server/index.JS) is classified as code (src/mtf/code/files.ts
   // JS_EXT is /i) and counted as linted, but ESLint's `files` globs in src/mtf/controls/cq-03.ts
