@@ -93,16 +93,16 @@ async function verifySignature(options: RunOptions, lockBytes: Buffer, io: IO): 
 
 /** The declared env of the server: each name the lock records, its value from --env or the environment. */
 async function declaredEnv(names: readonly string[], given: readonly string[], io: IO, server: string): Promise<Record<string, string>> {
-  const [{ UsageError }, { parseEnvFlag }, { envValue }] = await Promise.all([import('../../src/errors.js'), import('../servers.js'), import('../../src/util/record.js')]);
-  const flags: Record<string, string> = Object.create(null) as Record<string, string>;
+  const [{ UsageError }, { parseEnvFlag }, { createRecord, envValue }] = await Promise.all([import('../../src/errors.js'), import('../servers.js'), import('../../src/util/record.js')]);
+  const flags = createRecord<string>();
   for (const [i, pair] of given.entries()) {
     const { key, value } = parseEnvFlag(pair, i);
     if (!names.includes(key)) throw new UsageError('USAGE', `--env ${key}: server "${printable(server, 60)}" declares no such variable in the lock (it declares: ${names.length === 0 ? 'none' : names.map((n) => printable(n, 60)).join(', ')})`);
-    if (value !== undefined) flags[key] = value;
-    else if (envValue(io.env, key) !== undefined) flags[key] = envValue(io.env, key)!;
+    const given = value ?? envValue(io.env, key);
+    if (given !== undefined) flags[key] = given;
     else throw new UsageError('USAGE', `--env ${key}: not set in the environment (give --env ${key}=value)`);
   }
-  const env: Record<string, string> = Object.create(null) as Record<string, string>;
+  const env = createRecord<string>();
   for (const name of names) {
     const value = Object.hasOwn(flags, name) ? flags[name] : envValue(io.env, name);
     if (value === undefined) {

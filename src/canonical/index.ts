@@ -123,11 +123,6 @@ export function provenItemDigestsOf(collection: object): ReadonlyMap<string, str
   return provenItemDigests.get(collection);
 }
 
-/** Drops `collection`'s proven item digests: an item of it was replaced. */
-export function forgetProvenItemDigests(collection: object): void {
-  provenItemDigests.delete(collection);
-}
-
 /**
  * The digest of `collection[key]` when known without reading the item (a lazily read
  * lockfile's, which reading would parse) or already known for the item itself (knownDigest),

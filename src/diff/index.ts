@@ -470,10 +470,8 @@ function modifiedIdentity(server: string, before: ServerIdentity, after: ServerI
   const infoA = before.serverInfo;
   const infoB = after.serverInfo;
   for (const key of unionKeys(infoA, infoB)) {
-    // Own members only: a key one side lacks is absent there, never Object.prototype's member of
-    // that name ("toString", "constructor").
-    const va = hasOwn(infoA, key) ? infoA[key] : undefined;
-    const vb = hasOwn(infoB, key) ? infoB[key] : undefined;
+    const va = member(infoA, key);
+    const vb = member(infoB, key);
     if (sameJson(va, vb)) continue;
     fields.push(`serverInfo.${key}`);
     const from = printable(JSON.stringify(va ?? null), 60);

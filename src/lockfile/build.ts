@@ -83,9 +83,8 @@ function surfaceParts(surface: ServerSurface): unknown[] {
   for (const kind of ITEM_KINDS) {
     const items = surface[ITEM_COLLECTION[kind]];
     const keys = Object.keys(items);
-    const byKey = provenItemDigestsOf(items);
-    parts.push(items, byKey, keys.length);
-    if (byKey !== undefined) for (let i = 0; i < keys.length; i++) parts.push(keys[i], itemDigest(items, keys[i]!) ?? items[keys[i]!]);
+    parts.push(items, keys.length);
+    if (provenItemDigestsOf(items) !== undefined) for (let i = 0; i < keys.length; i++) parts.push(keys[i], itemDigest(items, keys[i]!) ?? items[keys[i]!]);
     else for (let i = 0; i < keys.length; i++) parts.push(keys[i], items[keys[i]!]);
   }
   return parts;

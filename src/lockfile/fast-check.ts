@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import type { ArtifactPin } from '../artifact/types.js';
-import { forgetProvenItemDigests, rememberProvenDigest, rememberProvenItemDigests, type JsonObject, type JsonValue } from '../canonical/index.js';
+import { rememberProvenDigest, rememberProvenItemDigests, type JsonObject, type JsonValue } from '../canonical/index.js';
 import * as STATES from '../util/json.js';
 import { createRecord, type NameRecord } from '../util/record.js';
 import { parseArtifact } from './artifact.js';
@@ -95,11 +95,9 @@ function lazyDefinition(record: NameRecord<JsonObject>, key: string, bytes: Uint
       settle(definition);
       return definition;
     },
-    // Another item put in its place: the collection's digests by key no longer hold.
-    set(value: JsonObject) {
-      forgetProvenItemDigests(record);
-      settle(value);
-    },
+    // Another item put in its place before this one was read: a plain member, whose digest is its
+    // own (itemDigest asks the key's proven digest only of an accessor never read).
+    set: settle,
   });
 }
 

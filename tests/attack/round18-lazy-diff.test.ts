@@ -19,6 +19,7 @@ import * as readModule from '../../src/lockfile/read.js';
 import { ITEM_COLLECTION, ITEM_KINDS, type Lockfile } from '../../src/lockfile/types.js';
 import { changedServerDigests } from '../../src/report/diff-servers.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { parsedItems } from '../helpers/lockfiles.js';
 import { CORPUS, LOCAL_PIN, NPM_PIN, OCI_PIN, lockOf, obj, type ServerSpec } from '../helpers/lock-corpus.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -49,18 +50,6 @@ const lazyRead = (text: string | Uint8Array, source = 'mcp-lock.json') => {
   expect(mode.lazyTaken + mode.strictTaken).toBe(before + 1);
   return read;
 };
-
-/** The keys of `lock`'s collections whose definitions were parsed (read at least once). */
-function parsedItems(lock: Lockfile): string[] {
-  const out: string[] = [];
-  for (const [name, server] of Object.entries(lock.servers)) {
-    for (const kind of ITEM_KINDS) {
-      const record = server.surface[ITEM_COLLECTION[kind]];
-      for (const key of Object.keys(record)) if (Object.getOwnPropertyDescriptor(record, key)!.get === undefined) out.push(`${name} ${kind} ${key}`);
-    }
-  }
-  return out.sort();
-}
 
 // ---------------------------------------------------------------------------------------------
 // The adversarial pool
@@ -446,7 +435,7 @@ describe('a lazily read collection changed after reading', () => {
   // does not hold for the first future caller that edits one.
   const text = () => lockOf({ name: 'demo', tools: [{ name: 'a', description: 'A' }, { name: 'echo', description: 'Echo' }] });
 
-  it('an item replaced before any read: digests by key dropped (holds)', () => {
+  it('an item replaced before any read: its digest is its own, never the old one (holds)', () => {
     const s = lazyRead(text()).lock.servers.demo!.surface;
     const d = surfaceDigest(s);
     const old = itemDigest(s.tools, 'echo');

@@ -9,12 +9,10 @@
 //     at run time; each format check runs once per field whatever its size.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import { runtimeValidators, shippedValidators } from '../helpers/mtf-validators.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runScan } from '../../src/mtf/index.js';
-import { extensionValidator, mcpbValidator, mtfSchemas, reportValidator, type MtfSchemas, type SchemaValidator } from '../../src/mtf/schemas.js';
+import { mtfSchemas, type MtfSchemas } from '../../src/mtf/schemas.js';
 import { repoRoot, tempDir } from '../helpers/cli.js';
 
 // Every format function the generated validators call (FORMATS.uri, .date, ["date-time"]),
@@ -37,23 +35,7 @@ vi.mock('ajv-formats/dist/formats.js', async (importOriginal) => {
   return { ...real, fullFormats: full };
 });
 
-type Plugin = (ajv: Ajv | Ajv2020) => unknown;
-const addFormats = ((formatsModule as unknown as { default?: Plugin }).default ?? formatsModule) as unknown as Plugin;
-
-function runtimeValidators(schemas: MtfSchemas): Record<keyof MtfSchemas, ValidateFunction> {
-  const draft07 = new Ajv({ allErrors: true, strict: false });
-  addFormats(draft07);
-  const draft2020 = new Ajv2020({ allErrors: true, strict: false });
-  addFormats(draft2020);
-  return {
-    mcpbExact: draft07.compile(schemas.mcpbExact),
-    mcpbRelaxed: draft07.compile(schemas.mcpbRelaxed),
-    extension: draft2020.compile(schemas.extension),
-    report: draft2020.compile(schemas.report),
-  };
-}
-
-const shipped: Record<keyof MtfSchemas, SchemaValidator> = { mcpbExact: mcpbValidator(true), mcpbRelaxed: mcpbValidator(false), extension: extensionValidator(), report: reportValidator() };
+const shipped = shippedValidators();
 const runtime = runtimeValidators(mtfSchemas());
 
 type Manifest = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

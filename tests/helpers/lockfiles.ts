@@ -2,7 +2,7 @@ import { createLockfile, serializeLockfile } from '../../src/lockfile/build.js';
 import type { JsonObject } from '../../src/canonical/index.js';
 import { LockfileError, lockfileText, parseLockfile, type ParseOptions } from '../../src/lockfile/parse.js';
 import { parseLockfileBytes } from '../../src/lockfile/read.js';
-import type { LockedServer, Lockfile, ServerSurface } from '../../src/lockfile/types.js';
+import { ITEM_COLLECTION, ITEM_KINDS, type LockedServer, type Lockfile, type ServerSurface } from '../../src/lockfile/types.js';
 import { createRecord } from '../../src/util/record.js';
 
 /** The bytes of a real lockfile with one server and one tool, `read` (the crypto tests sign it). */
@@ -125,4 +125,20 @@ export function readBothWays(bytes: Uint8Array, source: string, options: ParseOp
   });
   const strict = readOutcome(() => parseLockfile(lockfileText(bytes, source), source, options));
   return { fast, strict, onBytes };
+}
+
+/**
+ * The items of a lazily read lockfile (readLockfileForDiff) whose definitions were parsed: read
+ * at least once, or put there since (a plain member, not the reader's accessor), as
+ * "server kind key", sorted.
+ */
+export function parsedItems(lock: Lockfile): string[] {
+  const out: string[] = [];
+  for (const [name, server] of Object.entries(lock.servers)) {
+    for (const kind of ITEM_KINDS) {
+      const record = server.surface[ITEM_COLLECTION[kind]];
+      for (const key of Object.keys(record)) if (Object.getOwnPropertyDescriptor(record, key)!.get === undefined) out.push(`${name} ${kind} ${key}`);
+    }
+  }
+  return out.sort();
 }

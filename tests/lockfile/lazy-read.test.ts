@@ -17,6 +17,7 @@ import { parseLockfileBytes, readLockfileForDiff } from '../../src/lockfile/read
 import { ITEM_COLLECTION, ITEM_KINDS, type Lockfile } from '../../src/lockfile/types.js';
 import { changedServerDigests } from '../../src/report/diff-servers.js';
 import { CORPUS, lockOf, RICH } from '../helpers/lock-corpus.js';
+import { parsedItems } from '../helpers/lockfiles.js';
 import { seededRandom } from '../helpers/random.js';
 import { syntheticTool } from '../../scripts/bench/lib.mjs';
 
@@ -24,18 +25,6 @@ const encode = (text: string) => new TextEncoder().encode(text);
 const ownDigest = (value: unknown) => `sha256:${createHash('sha256').update(canonicalize(structuredClone(value)), 'utf8').digest('hex')}`;
 const eager = (text: string) => parseLockfileBytes(encode(text), 'mcp-lock.json', { checkDigests: false, computeDigests: true }).lock;
 const lazy = (text: string) => readLockfileForDiff(encode(text), 'mcp-lock.json');
-
-/** The keys of `lock`'s collections whose definitions were parsed (read at least once). */
-function parsedItems(lock: Lockfile): string[] {
-  const out: string[] = [];
-  for (const [name, server] of Object.entries(lock.servers)) {
-    for (const kind of ITEM_KINDS) {
-      const record = server.surface[ITEM_COLLECTION[kind]];
-      for (const key of Object.keys(record)) if (Object.getOwnPropertyDescriptor(record, key)!.get === undefined) out.push(`${name} ${kind} ${key}`);
-    }
-  }
-  return out.sort();
-}
 
 describe('readLockfileForDiff: files lock writes', () => {
   it.each(CORPUS)('%s: read on its bytes, nothing parsed yet; read in full, the strict reader\'s lockfile with its own digests', (label, text) => {
@@ -69,7 +58,7 @@ describe('readLockfileForDiff: files lock writes', () => {
     expect(parsedItems(lock)).toEqual(['alpha tool echo']);
   });
 
-  it('an item replaced in a lazily read collection: the digests by key are dropped, the surface digest is the new surface\'s', () => {
+  it('an item replaced in a lazily read collection: its digest is its own, not the proven one, and the surface digest is the new surface\'s', () => {
     const { lock } = lazy(RICH);
     const surface = lock.servers.alpha!.surface;
     const before = surfaceDigest(surface);

@@ -8,35 +8,18 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { _, Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import { addFormats, runtimeValidators, shippedValidators } from '../helpers/mtf-validators.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { describe, expect, it } from 'vitest';
-import { extensionValidator, mcpbValidator, mtfSchemas, reportValidator, type MtfSchemas, type SchemaValidator } from '../../src/mtf/schemas.js';
+import { mtfSchemas, type MtfSchemas } from '../../src/mtf/schemas.js';
 // @ts-expect-error -- a plain .mjs build script without types
 import { mtfValidatorsSource } from '../../scripts/policy-schemas.mjs';
 import { builtCli, repoRoot, tempDir } from '../helpers/cli.js';
 import { seededRandom } from '../helpers/random.js';
 import { runScan } from '../../src/mtf/index.js';
 
-type Plugin = (ajv: Ajv | Ajv2020) => unknown;
-const addFormats = ((formatsModule as unknown as { default?: Plugin }).default ?? formatsModule) as unknown as Plugin;
 const standalone = ((standaloneCode as unknown as { default?: unknown }).default ?? standaloneCode) as typeof standaloneCode;
-
-/** Each schema compiled at run time, as src/mtf/schemas.ts did before the validators were generated. */
-function runtimeValidators(schemas: MtfSchemas): Record<keyof MtfSchemas, ValidateFunction> {
-  const draft07 = new Ajv({ allErrors: true, strict: false });
-  addFormats(draft07);
-  const draft2020 = new Ajv2020({ allErrors: true, strict: false });
-  addFormats(draft2020);
-  return {
-    mcpbExact: draft07.compile(schemas.mcpbExact),
-    mcpbRelaxed: draft07.compile(schemas.mcpbRelaxed),
-    extension: draft2020.compile(schemas.extension),
-    report: draft2020.compile(schemas.report),
-  };
-}
-
-const shipped: Record<keyof MtfSchemas, SchemaValidator> = { mcpbExact: mcpbValidator(true), mcpbRelaxed: mcpbValidator(false), extension: extensionValidator(), report: reportValidator() };
+const shipped = shippedValidators();
 
 /** Every manifest.json under testdata/mtf that is a JSON value. */
 function testdataManifests(): unknown[] {
