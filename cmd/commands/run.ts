@@ -228,7 +228,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     };
     // The pinned files must be the very files this line runs: a line edited to run another
     // script, or to load another preload, is refused before anything is hashed or started.
-    const [{ launchedFiles }, { otherCode }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('../../src/artifact/local-run.js'), import('node:url')]);
+    const [{ launchedFiles, moduleNames }, { otherCode }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('../../src/artifact/local-run.js'), import('node:url')]);
     const written = parseLaunch(server.transport.command, server.transport.args);
     // Code the line or its environment runs besides the pinned files (src/artifact/local-run.ts).
     const why = otherCode(launch, command, args, env, lockDir);
@@ -240,6 +240,14 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     if (unpinned.length > 0) throw new RunError('NOT_PINNED', `${who}: its launch line runs ${unpinned.map((p) => printable(p, 200)).join(', ')}, which the lock's local pin does not name; lock it again. Nothing was started`);
     const notRun = pinned.filter((p) => !runs.includes(p));
     if (notRun.length > 0) throw new RunError('NOT_PINNED', `${who}: the lock's local pin names ${notRun.map((p) => printable(p, 200)).join(', ')}, which its launch line does not run; lock it again. Nothing was started`);
+    // A preload named as a module runs code the pin does not digest (it resolves from
+    // node_modules): the pin records which ones the locked line loads, and no other is loaded.
+    const modules = written.kind === 'local' ? moduleNames(written.modulePreloads ?? []) : [];
+    const pinnedModules = artifact.modules ?? [];
+    const added = modules.filter((m) => !pinnedModules.includes(m));
+    if (added.length > 0) throw new RunError('NOT_PINNED', `${who}: its launch line loads the module preload ${added.map((m) => printable(m, 200)).join(', ')}, which the lock's local pin does not name${artifact.modules === undefined ? ' (a lockfile written before module preloads were pinned names none)' : ''}; lock it again. Nothing was started`);
+    const dropped = pinnedModules.filter((m) => !modules.includes(m));
+    if (dropped.length > 0) throw new RunError('NOT_PINNED', `${who}: the lock's local pin names the module preload ${dropped.map((m) => printable(m, 200)).join(', ')}, which its launch line does not load; lock it again. Nothing was started`);
     const files = verifyLocalFiles(artifact, name, lookup);
     start = { command: launch.kind === 'path' ? (onPath(command) ?? command) : command, args };
     Object.assign(report, { files: files.length });

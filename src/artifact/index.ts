@@ -61,7 +61,7 @@ export async function pinLaunch(launch: LaunchInput, options: PinOptions): Promi
       // A preload that is a path only once expanded would be recorded under another's name.
       if (launch.written && started.kind === 'local' && written.kind === 'local' && !sameShape(written, started)) return unmatched(started);
       const writtenFile = written.kind === 'local' ? written.file : written.kind === 'path' ? written.command : undefined;
-      return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, writtenPreloads: written.kind === 'local' ? written.preloads?.map((p) => p.file) : undefined, signal: options.signal });
+      return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, writtenPreloads: written.kind === 'local' ? written.preloads?.map((p) => p.file) : undefined, writtenModules: written.kind === 'local' ? (written.modulePreloads ?? []) : undefined, signal: options.signal });
     }
     case 'unknown':
       return { type: 'unpinned', note: started.note };

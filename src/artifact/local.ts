@@ -26,6 +26,8 @@ export interface LocalPinOptions {
   written?: string;
   /** The path-valued preloads as the config wrote them, in order (same rule as `written`). */
   writtenPreloads?: string[];
+  /** The preloads named as modules (`-r dotenv/config`), as the config wrote them. */
+  writtenModules?: string[];
   signal?: AbortSignal;
 }
 
@@ -42,7 +44,8 @@ export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalP
   for (const f of localFiles(launch, options.cwd, options.lockDir, options.written, options.writtenPreloads)) files.push({ path: f.recorded, integrity: await digestFile(f.absolute, f.shown, options.signal) });
   const { path: spec, integrity } = files[0]!;
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { type: 'local', spec, integrity, files };
+  const modules = options.writtenModules ?? launch.modulePreloads ?? [];
+  return { type: 'local', spec, integrity, files, ...(modules.length > 0 ? { modules: moduleNames(modules) } : {}) };
 }
 
 /**
@@ -80,15 +83,20 @@ export function launchedFiles(launch: LocalLaunch | PathLaunch, written: Launch,
   return localFiles(launch, lockDir, lockDir, writtenLocal.file, writtenLocal.preloads?.map((p) => p.file)).map((f) => f.recorded);
 }
 
+/** Module preload names as a local pin records them: sorted, each once (node loads a module once). */
+export function moduleNames(names: readonly string[]): string[] {
+  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /**
  * Whether a line and the same line with its `${VAR}` expanded name their script and path
- * preloads at the same places: otherwise a preload that is a path only once expanded would be
- * recorded under another preload's name. The caller pins nothing then.
+ * preloads at the same places, and as many module preloads: otherwise a preload that is a path
+ * only once expanded would be recorded under another preload's name. The caller pins nothing then.
  */
 export function sameShape(written: LocalLaunch, started: LocalLaunch): boolean {
   const a = written.preloads ?? [];
   const b = started.preloads ?? [];
-  return written.fileArgIndex === started.fileArgIndex && a.length === b.length && a.every((p, i) => p.argIndex === b[i]!.argIndex);
+  return written.fileArgIndex === started.fileArgIndex && a.length === b.length && a.every((p, i) => p.argIndex === b[i]!.argIndex) && (written.modulePreloads?.length ?? 0) === (started.modulePreloads?.length ?? 0);
 }
 
 /** The path of a `file:` URL preload; a URL that is not a local file cannot be pinned (input error). */

@@ -75,6 +75,12 @@ export interface ArtifactPin {
   distributions?: DistributionPin[];
   /** Local files the launch runs (command or script arguments), sorted by path. */
   files?: FilePin[];
+  /**
+   * local: the preloads the line names as modules (`node -r dotenv/config`, `--import=tsx`), as
+   * written, sorted, each once. Their code resolves from node_modules and is not digested; they
+   * are recorded so that `run` refuses a line that loads another one, and a diff names it.
+   */
+  modules?: string[];
   provenance?: ProvenanceRecord;
   /** Why nothing is pinned (type `unpinned`), in one line. */
   note?: string;

@@ -100,6 +100,7 @@ export function artifactChanges(grade: Grade, fields: string[], before: Artifact
   if (before.type === 'npm') dependencyChanges(grade, fields, before, after);
   if (before.type === 'pypi' && before.version === after.version) distributionChanges(grade, fields, before, after);
   fileChanges(grade, fields, before.files ?? [], after.files ?? []);
+  moduleChanges(grade, fields, before.modules ?? [], after.modules ?? []);
   provenanceChanges(grade, fields, before.provenance, after.provenance);
 }
 
@@ -158,6 +159,15 @@ function fileChanges(grade: Grade, fields: string[], before: readonly FilePin[],
   for (const path of old.keys()) if (!now.has(path)) found.push({ severity: 'medium', reason: `the launch no longer runs local file ${quote(path)}` });
   if (found.length > 0) fields.push('artifact.files');
   listed(grade, found, 'local files');
+}
+
+/** Module preloads of a local line (`-r dotenv/config`): code from node_modules that runs before the script. */
+function moduleChanges(grade: Grade, fields: string[], before: readonly string[], after: readonly string[]): void {
+  const found: { severity: 'high' | 'medium'; reason: string }[] = [];
+  for (const name of after) if (!before.includes(name)) found.push({ severity: 'high', reason: `the launch now loads module ${quote(name)} before the script (its code is not pinned)` });
+  for (const name of before) if (!after.includes(name)) found.push({ severity: 'medium', reason: `the launch no longer loads module ${quote(name)} before the script` });
+  if (found.length > 0) fields.push('artifact.modules');
+  listed(grade, found, 'module preloads');
 }
 
 function provenanceChanges(grade: Grade, fields: string[], before: ProvenanceRecord | undefined, after: ProvenanceRecord | undefined): void {

@@ -24,7 +24,7 @@ const FIELDS: Record<ArtifactType, readonly string[]> = {
   npm: ['type', 'spec', 'name', 'version', 'integrity', 'dependencies', 'files', 'provenance', 'note'],
   pypi: ['type', 'spec', 'name', 'version', 'integrity', 'distributions', 'files', 'provenance', 'note'],
   oci: ['type', 'spec', 'name', 'version', 'integrity', 'files', 'note'],
-  local: ['type', 'spec', 'name', 'version', 'integrity', 'files', 'note'],
+  local: ['type', 'spec', 'name', 'version', 'integrity', 'files', 'modules', 'note'],
   unpinned: ['type', 'spec', 'files', 'note'],
 };
 const PROVENANCE_FIELDS = ['verified', 'reason', 'sourceRepository', 'sourceCommit', 'workflow', 'builder'] as const;
@@ -50,6 +50,7 @@ export function artifactJson(pin: ArtifactPin): JsonObject {
     out.distributions = [...pin.distributions].sort((a, b) => compare(a.filename, b.filename)).map((d) => ({ filename: d.filename, sha256: d.sha256 }));
   }
   if (pin.files !== undefined) out.files = [...pin.files].sort((a, b) => compare(a.path, b.path)).map((f) => ({ path: f.path, integrity: f.integrity }));
+  if (pin.modules !== undefined) out.modules = [...new Set(pin.modules)].sort(compare);
   if (pin.provenance !== undefined) {
     const p: JsonObject = { verified: pin.provenance.verified };
     for (const key of PROVENANCE_FIELDS) if (key !== 'verified' && pin.provenance[key] !== undefined) p[key] = pin.provenance[key]!;
@@ -136,6 +137,7 @@ export function parseArtifact(v: JsonValue | undefined, path: string, fail: Arti
   }
   if (v.files !== undefined) pin.files = sortedList(fail, `${path}.files`, v.files, MAX_ARTIFACT_FILES, 'path').map((f, i) => filePin(fail, `${path}.files[${i}]`, f));
   if (kind === 'local' && (pin.files === undefined || pin.files.length === 0)) fail(`${path}.files`, 'must list the pinned file for a local artifact');
+  if (v.modules !== undefined) pin.modules = moduleNames(fail, `${path}.modules`, v.modules);
   if (v.provenance !== undefined) pin.provenance = provenance(fail, `${path}.provenance`, v.provenance);
   return pin;
 }
@@ -171,6 +173,20 @@ function distributionPin(fail: ArtifactFail, path: string, o: JsonObject): Distr
 function filePin(fail: ArtifactFail, path: string, o: JsonObject): FilePin {
   onlyKeys(fail, path, o, ['path', 'integrity']);
   return { path: text(fail, `${path}.path`, o.path), integrity: text(fail, `${path}.integrity`, o.integrity, SRI, 'a Subresource Integrity string (sha256-<base64>)') };
+}
+
+/** A local pin's module preloads: a non-empty bounded list of names, sorted, each once (as `lock` writes it). */
+function moduleNames(fail: ArtifactFail, path: string, v: JsonValue): string[] {
+  if (!Array.isArray(v)) fail(path, 'must be an array');
+  if (v.length === 0) fail(path, 'must not be empty (left out when the line has no module preload)');
+  if (v.length > MAX_ARTIFACT_FILES) fail(path, `has ${v.length} entries; at most ${MAX_ARTIFACT_FILES} are read`);
+  let previous: string | undefined;
+  return v.map((entry, i) => {
+    const name = text(fail, `${path}[${i}]`, entry);
+    if (previous !== undefined && !(previous < name)) fail(`${path}[${i}]`, 'is out of order or repeated: module names must be sorted, each once');
+    previous = name;
+    return name;
+  });
 }
 
 function provenance(fail: ArtifactFail, path: string, v: JsonValue): ProvenanceRecord {

@@ -11,6 +11,7 @@ export interface ArtifactDoc {
   dependencies: { path: string; name: string; version: string; integrity: string }[];
   distributions: { filename: string; sha256: string }[];
   files: { path: string; integrity: string }[];
+  modules: string[];
   provenance: { present: boolean; verified: boolean; reason: string; sourceRepository: string; sourceCommit: string; workflow: string; builder: string };
   note: string;
 }
@@ -33,6 +34,7 @@ export function artifactDoc(pin: ArtifactPin | undefined): ArtifactDoc {
     dependencies: (pin?.dependencies ?? []).map((d) => ({ path: d.path, name: d.name, version: d.version, integrity: d.integrity })),
     distributions: (pin?.distributions ?? []).map((d) => ({ filename: d.filename, sha256: d.sha256 })),
     files: (pin?.files ?? []).map((f) => ({ path: f.path, integrity: f.integrity })),
+    modules: [...(pin?.modules ?? [])],
     provenance: {
       present: p !== undefined,
       verified: p?.verified === true,

@@ -168,7 +168,7 @@ export const POLICY_INPUT_SCHEMA = {
       description:
         'Which code the server runs, as the lockfile pins it (every field present; absent text is ""). pinned is false for an HTTP server, a lockfile written before pinning, an unknown launcher or lock --no-pin.',
       additionalProperties: false,
-      required: ['pinned', 'type', 'spec', 'name', 'version', 'integrity', 'dependencies', 'distributions', 'files', 'provenance', 'note'],
+      required: ['pinned', 'type', 'spec', 'name', 'version', 'integrity', 'dependencies', 'distributions', 'files', 'modules', 'provenance', 'note'],
       properties: {
         pinned: { type: 'boolean', description: 'An npm, pypi, oci or local pin is recorded.' },
         type: { enum: ['npm', 'pypi', 'oci', 'local', 'unpinned', ''], description: '"" when the lockfile records no artifact (HTTP server, or written before pinning).' },
@@ -189,6 +189,11 @@ export const POLICY_INPUT_SCHEMA = {
           type: 'array',
           description: 'Local files the launch runs, by path relative to the lockfile folder when inside it.',
           items: { type: 'object', additionalProperties: false, required: ['path', 'integrity'], properties: { path: str, integrity: str } },
+        },
+        modules: {
+          type: 'array',
+          description: 'local: the preloads the launch names as modules (-r dotenv/config), sorted; their code is not pinned.',
+          items: str,
         },
         provenance: {
           type: 'object',

@@ -154,12 +154,16 @@ describe('2. edits that node itself refuses: run verifies the line, but node sta
   it.each<[string, string[], Record<string, string>]>([
     ['a V8 option with its value as the next word (node would not take it; parser reads `100` as its value)', ['--max-old-space-size', '100', 'srv.mjs', '--mode=exit-now'], { '100': EVIL_CJS }],
     ['--stack-size 100 with a file named 100', ['--stack-size', '100', 'srv.mjs', '--mode=exit-now'], { '100': EVIL_CJS }],
-    ['-r=./evil.cjs (parser: a module preload named "=./evil.cjs")', ['-r=./evil.cjs', 'srv.mjs', '--mode=exit-now'], {}],
   ])('%s: node exits 9, RAN not written', async (_label, args, files) => {
     const dir = edited('node', args, files);
     const r = await attempt(dir);
     expect(r.started.code).toBe(9);
     expect(r.ran).toBe(false);
+  });
+
+  it('-r=./evil.cjs (parser: a module preload named "=./evil.cjs", which node refuses): run refuses it first, as a module preload the pin does not name', async () => {
+    const dir = edited('node', ['-r=./evil.cjs', 'srv.mjs', '--mode=exit-now']);
+    expectRefused(await attempt(dir), /loads the module preload =\.\/evil\.cjs, which the lock's local pin does not name/);
   });
 
   // node would refuse these (exit 9); run now refuses them first, as options not known to load no code.
@@ -258,9 +262,11 @@ describe('3. FIXED (was OPEN): preloads the pin does not name', () => {
     expectRefused(await attempt(dir));
   });
 
-  it.skip('OPEN: a module preload added to a locked line is not seen: lock `node srv.mjs --mode=ok`, write node_modules/evilpkg/index.js (code) in the lock folder, edit args to ["-r", "evilpkg", "srv.mjs", "--mode=exit-now"] (or --import=evilpkg); observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evilpkg run (RAN). SECURITY.md says a preload named as a module is not pinned, but run also promises to refuse "a line that runs other files than the pinned ones", and the lock records no module preload, so an added one cannot be told from none; expected: exit 1 (the lock records the line\'s module preloads, and run refuses a line whose module preloads differ), or run refuses module preloads', async () => {
+  it('FIXED (was OPEN): a module preload added to a locked line is not seen: lock `node srv.mjs --mode=ok`, write node_modules/evilpkg/index.js (code) in the lock folder, edit args to ["-r", "evilpkg", "srv.mjs", "--mode=exit-now"] (or --import=evilpkg); observed: run --dry-run exit 0 (files: 1), `run` exit 0 with evilpkg run (RAN). SECURITY.md says a preload named as a module is not pinned, but run also promises to refuse "a line that runs other files than the pinned ones", and the lock records no module preload, so an added one cannot be told from none; expected: exit 1 (the lock records the line\'s module preloads, and run refuses a line whose module preloads differ), or run refuses module preloads', async () => {
     const dir = edited('node', ['-r', 'evilpkg', 'srv.mjs', '--mode=exit-now'], { 'node_modules/evilpkg/index.js': EVIL_CJS });
-    expectRefused(await attempt(dir));
+    expectRefused(await attempt(dir), /loads the module preload evilpkg, which the lock's local pin does not name/);
+    const viaImport = edited('node', ['--import=evilpkg', 'srv.mjs', '--mode=exit-now'], { 'node_modules/evilpkg/index.js': EVIL_CJS });
+    expectRefused(await attempt(viaImport), /loads the module preload evilpkg, which the lock's local pin does not name/);
   });
 });
 
