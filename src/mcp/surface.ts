@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
+  isJSONRPCResultResponse,
   McpError,
   PromptSchema,
   ResourceSchema,
@@ -146,6 +147,8 @@ export function isCommonTool(raw: unknown): boolean {
 }
 
 /** Context that turns any failure into a ServerError naming what was going on. */
+const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 interface Session {
   transport: Transport;
   stdio?: BoundedStdioTransport;
@@ -155,6 +158,8 @@ interface Session {
   secrets: readonly string[];
   /** "MCP error <code>: <message>" of every JSON-RPC error the server sent (see guardTransport). */
   serverErrors: Set<string>;
+  /** The initialize result as the server sent it (see guardTransport). */
+  initialize: { result?: unknown };
   /** The stdio command is an npm package runner (npx, npm exec, …): see silentExitHint. */
   npmRunner?: boolean;
 }
@@ -247,7 +252,8 @@ async function openSession(
     });
     const serverErrors = new Set<string>();
     const runner = target.command.slice(Math.max(target.command.lastIndexOf('/'), target.command.lastIndexOf('\\')) + 1).replace(/\.(?:exe|cmd|bat|ps1)$/i, '');
-    const session: Session = { transport: guardTransport(stdio, limits.timeoutMs, serverErrors), stdio, limits, secrets, serverErrors, npmRunner: NPM_RUNNERS.has(runner) };
+    const initialize = {};
+    const session: Session = { transport: guardTransport(stdio, limits.timeoutMs, serverErrors, initialize), stdio, limits, secrets, serverErrors, initialize, npmRunner: NPM_RUNNERS.has(runner) };
     const record: TransportRecord = { type: 'stdio', command: target.command, args: target.args, env: Object.keys(target.env) };
     const client = await connectClient(session, 'initialize');
     return { client, session, record };
@@ -268,7 +274,8 @@ async function openSession(
     }
     httpState.onFailure = () => void transport.close().catch(() => {});
     const serverErrors = new Set<string>();
-    const session: Session = { transport: guardTransport(transport, limits.timeoutMs, serverErrors), httpState, limits, secrets, serverErrors };
+    const initialize = {};
+    const session: Session = { transport: guardTransport(transport, limits.timeoutMs, serverErrors, initialize), httpState, limits, secrets, serverErrors, initialize };
     const client = await connectClient(session, 'initialize');
     const record: TransportRecord = { type: kind, url: redactUrl(url.href), headers: headerNames };
     return { client, session, record };
@@ -292,8 +299,12 @@ async function openSession(
  * stream and waiting for its `endpoint` event (start), or POSTing a notification such as
  * notifications/initialized (send). A server that holds those open would hang mcptrust for
  * ever, so each is bounded by the per-request timeout; on expiry the transport is closed.
+ *
+ * It also keeps the initialize result as the server sent it (`initialize.result`): the SDK's
+ * parse of it drops every capability and serverInfo member its schema does not name (and a
+ * member named `__proto__`), and the lock pins what the server declared, not what the SDK kept.
  */
-function guardTransport(transport: Transport, timeoutMs: number, serverErrors: Set<string>): Transport {
+function guardTransport(transport: Transport, timeoutMs: number, serverErrors: Set<string>, initialize: { result?: unknown }): Transport {
   const seconds = `${timeoutMs / 1000}s`;
   const bounded = <T>(work: Promise<T>, what: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -314,17 +325,27 @@ function guardTransport(transport: Transport, timeoutMs: number, serverErrors: S
     });
   const start = transport.start.bind(transport);
   const send = transport.send.bind(transport);
+  // The id of the initialize request, until its result arrives.
+  let initializeId: string | number | undefined;
   transport.start = () => {
     // The client has set its handlers by now (Protocol.connect): note the errors the server sends.
     const onmessage = transport.onmessage;
     transport.onmessage = (message, extra) => {
       const error = (message as { error?: { code?: unknown; message?: unknown } }).error;
       if (error && typeof error === 'object' && serverErrors.size < 1_000) serverErrors.add(`MCP error ${String(error.code)}: ${String(error.message)}`);
+      // The response the SDK's client takes as the initialize result (the same guard, first one).
+      if (initializeId !== undefined && 'id' in message && message.id === initializeId && isJSONRPCResultResponse(message)) {
+        initialize.result = message.result;
+        initializeId = undefined;
+      }
       onmessage?.(message, extra);
     };
     return bounded(start(), 'initialize');
   };
-  transport.send = (message, options) => bounded(send(message, options), 'method' in message ? message.method : 'a response');
+  transport.send = (message, options) => {
+    if ('method' in message && message.method === 'initialize' && 'id' in message) initializeId = message.id;
+    return bounded(send(message, options), 'method' in message ? message.method : 'a response');
+  };
   return transport;
 }
 
@@ -457,8 +478,12 @@ async function readWithSecrets(target: ServerTarget, limits: Limits, hooks: Read
   hooks.onProgress?.('initialize');
   const { client, session, record } = await openSession(target, limits, hooks, notes, secrets);
   try {
-    const capabilities = (client.getServerCapabilities() ?? {}) as JsonObject;
-    const serverInfo = client.getServerVersion() as unknown as JsonObject;
+    // As the server sent them: the SDK validated this very result, but its copy keeps only the
+    // members its schema names (guardTransport).
+    const sent = session.initialize.result as { capabilities?: unknown; serverInfo?: unknown } | undefined;
+    if (!isJsonObject(sent?.capabilities) || !isJsonObject(sent.serverInfo)) throw new ServerError('PROTOCOL', "server's initialize result was not seen as sent; nothing is pinned from the SDK's partial copy", { details: stderrDetails(session) });
+    const capabilities = sent.capabilities;
+    const serverInfo = sent.serverInfo;
     const protocolVersion = negotiatedVersion(session.transport);
     const identity: ServerIdentity = { serverInfo, protocolVersion, capabilities };
     const instructions = client.getInstructions();

@@ -32,8 +32,9 @@
 //     only (src/proxy/schema.ts, ownProperties).
 //  5. proxy: server requests "constructor"/"__proto__"/"toString" were looked up in a plain
 //     object: now a Map, and refused as unknown (-32601).
-//  6. STILL OPEN (it.skip): capabilities.experimental."__proto__" is not pinned (the SDK's parse
-//     of the initialize result drops it, src/mcp/surface.ts; an SDK client never sees it either).
+//  6. FIXED (was OPEN): capabilities.experimental."__proto__" was not pinned (the SDK's parse
+//     of the initialize result drops it): the lock now takes capabilities and serverInfo from the
+//     result as sent (guardTransport, src/mcp/surface.ts); see tests/mcp/initialize-as-sent.test.ts.
 //  7. run: a declared env "toString" unset in the environment reached the server as
 //     "function toString() { [native code] }": now exit 2, "not set".
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -206,7 +207,7 @@ describe('a surface whose names and keys are Object.prototype member names', () 
 // ---------------------------------------------------------------------------------------------
 
 describe('capabilities.experimental keyed "__proto__"', () => {
-  // OPEN (key dropped from the lock, so a change to it is a silent pass). The lock takes the
+  // Was OPEN (key dropped from the lock, so a change to it was a silent pass). The lock took the
   // capabilities from the MCP SDK's parsed initialize result (src/mcp/surface.ts:460,
   // `client.getServerCapabilities()`), and the SDK's schema (zod's record parser) skips a member
   // named "__proto__": the lock has every other experimental capability (`constructor`,
@@ -229,7 +230,7 @@ describe('capabilities.experimental keyed "__proto__"', () => {
     expect(r.code).toBe(1);
   });
 
-  it.skip('OPEN: an experimental capability named "__proto__" is pinned, and its change is drift (exit 1)', async () => {
+  it('FIXED (was OPEN): an experimental capability named "__proto__" is pinned, and its change is drift (exit 1)', async () => {
     write('exp-p1.json', capabilitySurface('__proto__', 1));
     write('exp-p2.json', capabilitySurface('__proto__', 2));
     expect((await cli(['lock', '--no-pin', '--output', 'exp-p.lock.json', '--', ...serve('exp-p1.json')])).code).toBe(0);
