@@ -33,15 +33,19 @@ function describe(pin: ArtifactPin | undefined): string {
 }
 
 /**
- * The part of a pin that identifies code. Not an unpinned pin's note (why nothing is pinned is
- * not code: an old lockfile with no pin and `--no-pin` now agree), nor the reason text of
- * provenance that did not verify (the same failure worded otherwise is the same record).
+ * The part of a pin that identifies code. Not its module preloads (see below), nor an unpinned
+ * pin's note (why nothing is pinned is not code: an old lockfile with no pin and `--no-pin` now
+ * agree), nor the reason text of provenance that did not verify (the same failure worded
+ * otherwise is the same record).
  */
 function identityKey(pin: ArtifactPin | undefined): unknown {
   if (pin === undefined || !pinned(pin)) return { pinned: false, files: pin?.files === undefined ? [] : artifactJson({ type: 'unpinned', files: pin.files }).files };
   const json = artifactJson(pin);
   delete json.note;
   delete json.spec;
+  // The module preloads are read off the launch line, whose change the transport reports: a
+  // lockfile written before they were recorded is the same pin.
+  delete json.modules;
   if (pin.provenance !== undefined && !pin.provenance.verified) json.provenance = { ...(json.provenance as object), reason: null };
   return json;
 }
@@ -100,7 +104,6 @@ export function artifactChanges(grade: Grade, fields: string[], before: Artifact
   if (before.type === 'npm') dependencyChanges(grade, fields, before, after);
   if (before.type === 'pypi' && before.version === after.version) distributionChanges(grade, fields, before, after);
   fileChanges(grade, fields, before.files ?? [], after.files ?? []);
-  moduleChanges(grade, fields, before.modules ?? [], after.modules ?? []);
   provenanceChanges(grade, fields, before.provenance, after.provenance);
 }
 
@@ -159,15 +162,6 @@ function fileChanges(grade: Grade, fields: string[], before: readonly FilePin[],
   for (const path of old.keys()) if (!now.has(path)) found.push({ severity: 'medium', reason: `the launch no longer runs local file ${quote(path)}` });
   if (found.length > 0) fields.push('artifact.files');
   listed(grade, found, 'local files');
-}
-
-/** Module preloads of a local line (`-r dotenv/config`): code from node_modules that runs before the script. */
-function moduleChanges(grade: Grade, fields: string[], before: readonly string[], after: readonly string[]): void {
-  const found: { severity: 'high' | 'medium'; reason: string }[] = [];
-  for (const name of after) if (!before.includes(name)) found.push({ severity: 'high', reason: `the launch now loads module ${quote(name)} before the script (its code is not pinned)` });
-  for (const name of before) if (!after.includes(name)) found.push({ severity: 'medium', reason: `the launch no longer loads module ${quote(name)} before the script` });
-  if (found.length > 0) fields.push('artifact.modules');
-  listed(grade, found, 'module preloads');
 }
 
 function provenanceChanges(grade: Grade, fields: string[], before: ProvenanceRecord | undefined, after: ProvenanceRecord | undefined): void {

@@ -182,17 +182,27 @@ describe('the modules field of a lockfile', () => {
   });
 });
 
-describe('diff and policy see the module preloads', () => {
-  it('an added module is high, a dropped one medium, each named', () => {
-    const before = localPin();
-    const after = { ...localPin(), modules: ['evilpkg'] };
-    const [added] = diffLockfiles(pinnedLock(before), pinnedLock(after), REVIEW_DIFF).changes;
-    expect(added!.severity).toBe('high');
-    expect(added!.reasons).toContain('the launch now loads module "evilpkg" before the script (its code is not pinned)');
-    expect(added!.detail.fields).toEqual(expect.arrayContaining(['artifact', 'artifact.modules']));
-    const [dropped] = diffLockfiles(pinnedLock(after), pinnedLock(before), REVIEW_DIFF).changes;
-    expect(dropped!.severity).toBe('medium');
-    expect(dropped!.reasons).toContain('the launch no longer loads module "evilpkg" before the script');
+describe('diff and policy', () => {
+  it('diff reads a module added to the line as a change of the launch line (high); a pin written before modules were recorded is the same pin', async () => {
+    // The same line, one pin with modules and one without (a lockfile of an older version): no change.
+    expect(diffLockfiles(pinnedLock(localPin()), pinnedLock({ ...localPin(), modules: ['dotenv/config'] }), REVIEW_DIFF).changes).toEqual([]);
+    const oldStyle = editedLock((lock) => {
+      delete lock.servers['hostile-ok']!.artifact.modules;
+    });
+    const line = ['node', '-r', 'okpkg', '--require', 'okpkg', 'srv.mjs', '--mode=ok'];
+    const same = await runCli(['diff', '--', ...line], { cwd: oldStyle, env });
+    expect(same.code, same.stdout).toBe(0);
+    // lock writes the pin again with its modules (no change to approve), and run then accepts it.
+    const relock = await runCli(['lock', '--', ...line], { cwd: oldStyle, env });
+    expect(relock.code, relock.stderr).toBe(0);
+    expect(lockOf(oldStyle).servers['hostile-ok'].artifact.modules).toEqual(['okpkg']);
+    expect((await runCli(['run', '--dry-run'], { cwd: oldStyle, env })).code).toBe(0);
+    // A module added to the live line: the transport's change, high.
+    const added = await runCli(['diff', '--format', 'json', '--', 'node', '-r', 'okpkg', '-r', 'other', 'srv.mjs', '--mode=ok'], { cwd: locked, env });
+    expect(added.code).toBe(1);
+    const [change] = (JSON.parse(added.stdout) as { changes: { severity: string; reasons: string[] }[] }).changes;
+    expect(change!.severity).toBe('high');
+    expect(change!.reasons.join('\n')).toMatch(/launched with other arguments.*-r other/);
   });
 
   it('input.artifact.modules lists them, so a policy can refuse any', () => {
