@@ -3,8 +3,8 @@
  * its local pin names (src/artifact/local.ts): `run` refuses such a line before it starts
  * anything. Loaded by `run` only.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LocalLaunch, PathLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 
@@ -111,6 +111,46 @@ function ownPackageName(dir: string): string | undefined {
   }
 }
 
+/**
+ * The file a command starts when spawned from `cwd` with `path` as PATH, found as the C library's
+ * execvp finds it: a name with a slash as it is; else the first executable regular file in
+ * PATH's folders, where an empty entry (a leading, trailing or doubled `:`) or a relative one is
+ * taken from `cwd`. Undefined when there is none (the spawn then fails by itself).
+ */
+export function spawnedFile(command: string, path: string | undefined, cwd: string): string | undefined {
+  if (command.includes('/') || (process.platform === 'win32' && command.includes('\\'))) return resolve(cwd, command);
+  for (const dir of (path ?? '/bin:/usr/bin').split(delimiter)) {
+    const candidate = resolve(cwd, dir === '' ? '.' : dir, command);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      if (process.platform !== 'win32') accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here: keep looking
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether `file` (symlinks resolved) is a file of the folder `dir` outside any node_modules: one
+ * that whoever writes the folder controls, and that no pin names. (node_modules is not pinned
+ * in any case: what the script imports comes from it.)
+ */
+function fileOfFolder(file: string, dir: string): boolean {
+  let real: string;
+  let root: string;
+  try {
+    real = realpathSync(file);
+    root = realpathSync(dir);
+  } catch {
+    return false;
+  }
+  const rel = relative(root, real);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return false;
+  return !rel.split(sep).includes('node_modules');
+}
+
 /** The --env-file paths of a node line before its script (`script`: the script's index in `args`). */
 function envFiles(args: readonly string[], script: number): string[] {
   const files: string[] = [];
@@ -138,6 +178,14 @@ export function otherCode(launch: LocalLaunch | PathLaunch, command: string, arg
   const local = launch.kind === 'local' ? launch : undefined;
   if (local?.interpreter !== undefined && (command.includes('/') || command.includes('\\')) && !isAbsolute(command)) {
     return `its interpreter ${printable(command, 200)} is a file of the folder (start it by name, found on PATH, or by an absolute path)`;
+  }
+  // The same file reached by an absolute path, or by a name that PATH finds there (an empty or
+  // "." entry is the folder itself, where the server starts).
+  if (local?.interpreter !== undefined) {
+    const file = spawnedFile(command, env.PATH, lockDir);
+    if (file !== undefined && fileOfFolder(file, lockDir)) {
+      return `its interpreter ${printable(command, 200)} starts ${printable(file, 300)}, a file of the folder${isAbsolute(command) ? '' : " (found through PATH: an empty or relative entry of PATH is the server's working folder)"}`;
+    }
   }
   if (local?.interpreter === 'bun' && smallFileText(join(lockDir, 'bunfig.toml')) !== 'absent') return `bun reads ${printable(join(lockDir, 'bunfig.toml'), 300)}, whose preloads run before the script`;
   if (local?.modulePreloads !== undefined) {
