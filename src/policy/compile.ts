@@ -3,6 +3,7 @@ import { printable } from '../util/text.js';
 import { PolicyError } from './errors.js';
 import type { Policy, PolicyRule, SourcePosition } from './load.js';
 import { compileFast, type FastRule } from './fast-eval.js';
+import { isBuiltPresetRule } from './presets.js';
 import { checkAgainstInputSchema, DERIVED_FIELDS, readsWholeObjects } from './typecheck.js';
 
 /**
@@ -75,7 +76,23 @@ function rangeStart(error: unknown): number {
   return typeof range?.start === 'number' ? range.start : 0;
 }
 
-function compileRule(rule: PolicyRule): { program: ParseResult } | { problem: CompileProblem } {
+/** Each expression parsed once per process (referencedNames and compilePolicy both need it). */
+const parsed = new Map<string, ParseResult>();
+
+function parse(expr: string): ParseResult {
+  let program = parsed.get(expr);
+  if (program === undefined) {
+    program = celEnvironment().parse(expr);
+    parsed.set(expr, program);
+  }
+  return program;
+}
+
+/**
+ * Parses and checks one rule. `checked`: the rule is a built preset's, which type-checked when
+ * the build made it (isBuiltPresetRule), so only its parse is needed.
+ */
+function compileRule(rule: PolicyRule, checked = false): { program: ParseResult } | { problem: CompileProblem } {
   const problem = (error: unknown, fallback?: string): { problem: CompileProblem } => ({
     problem: {
       rule: rule.name,
@@ -86,21 +103,22 @@ function compileRule(rule: PolicyRule): { program: ParseResult } | { problem: Co
   });
   let program: ParseResult;
   try {
-    program = celEnvironment().parse(rule.expr);
+    program = parse(rule.expr);
   } catch (error) {
     return problem(error);
   }
-  let checked;
+  if (checked) return { program };
+  let result;
   try {
-    checked = program.check();
+    result = program.check();
   } catch (error) {
     return problem(error);
   }
-  if (!checked.valid) return problem(checked.error);
+  if (!result.valid) return problem(result.error);
   // A rule passes when its expression is true: anything that cannot be a boolean is a mistake
   // that would otherwise only show at evaluation time.
-  if (checked.type !== 'bool' && checked.type !== 'dyn') {
-    return problem(undefined, `the expression must give a bool, but gives ${printable(String(checked.type), 60)}`);
+  if (result.type !== 'bool' && result.type !== 'dyn') {
+    return problem(undefined, `the expression must give a bool, but gives ${printable(String(result.type), 60)}`);
   }
   // Field names and literals against the documented input (src/policy/typecheck.ts): a typo is
   // a compile error with the nearest field, never a rule that errors, or is false, at run time.
@@ -148,7 +166,7 @@ function addStrings(ast: ASTNode, names: Set<string>): void {
 /** The AST of an expression, or undefined when it does not parse (compilePolicy reports that). */
 function parsedAst(expr: string): ASTNode | undefined {
   try {
-    return celEnvironment().parse(expr).ast;
+    return parse(expr).ast;
   } catch {
     return undefined;
   }
@@ -164,11 +182,11 @@ export function describeCompileProblem(source: string, p: CompileProblem): strin
  * broken rule never half-runs. Any problem is a PolicyError COMPILE_ERROR (exit 2) naming the
  * file, the rule and the position; every other broken rule is listed in its details.
  */
-export function compilePolicy(policy: Policy): CompiledPolicy {
+export function compilePolicy(policy: Policy, options: { recheck?: boolean } = {}): CompiledPolicy {
   const rules: CompiledRule[] = [];
   const problems: CompileProblem[] = [];
   for (const rule of policy.rules) {
-    const result = compileRule(rule);
+    const result = compileRule(rule, options.recheck !== true && isBuiltPresetRule(rule));
     if ('problem' in result) problems.push(result.problem);
     else rules.push({ rule, program: result.program, fast: compileFast(result.program.ast) });
   }

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs build script without types
 import { presetsSource } from '../../scripts/policy-schemas.mjs';
 import { parsePolicy } from '../../src/policy/load.js';
-import { parsedPreset, PRESETS } from '../../src/policy/presets.js';
+import { isBuiltPresetRule, parsedPreset, PRESETS } from '../../src/policy/presets.js';
+import { compilePolicy } from '../../src/policy/compile.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const presetBytes = (name: string) => readFileSync(join(repoRoot, 'policies', `${name}.yaml`));
@@ -26,6 +27,26 @@ describe('parsed presets (src/policy/presets.generated.ts)', () => {
       expect(JSON.stringify(built)).toBe(JSON.stringify(parsed));
       expect(built!.rules.length).toBeGreaterThan(3);
     }
+  });
+
+  it('its rules compile with every check (compilePolicy skips the checks for a built preset rule at run time)', () => {
+    for (const name of PRESETS) {
+      const built = parsedPreset(name, presetBytes(name))!;
+      expect(built.rules.every(isBuiltPresetRule)).toBe(true);
+      const rechecked = compilePolicy(built, { recheck: true });
+      const skipped = compilePolicy(parsedPreset(name, presetBytes(name))!);
+      expect(skipped.rules.map((r) => [r.rule.name, r.program.ast.op, r.fast !== undefined])).toEqual(rechecked.rules.map((r) => [r.rule.name, r.program.ast.op, r.fast !== undefined]));
+    }
+  });
+
+  it('the check is skipped only for a built preset rule whose expression is unchanged: a policy file or an edited rule is checked', () => {
+    const parsed = parsePolicy(presetBytes('strict').toString('utf8'), 'preset:strict');
+    expect(parsed.rules.some(isBuiltPresetRule)).toBe(false);
+    const built = parsedPreset('strict', presetBytes('strict'))!;
+    // A typo put into a built rule is found as in any policy file.
+    built.rules[0]!.expr = '!input.drift.hasDirft';
+    expect(isBuiltPresetRule(built.rules[0]!)).toBe(false);
+    expect(() => compilePolicy(built)).toThrow(/rule "no_drift" does not compile: .*hasDirft/);
   });
 
   it('gives fresh objects: a caller that changes one does not change the next', () => {
