@@ -18,11 +18,21 @@ const WATCH = /^--(?:watch|watch-path|watch-preserve-output|hot)(?:=|$)/;
 const INSPECTOR = /^--(?:inspect|inspect-brk|inspect-wait|inspect-port|debug-port)(?:=|$)/;
 
 /**
- * Variables through which the dynamic loader, a shell, perl, ruby, python or a JVM runs code
- * before the script: the server's environment may not set them. (NODE_OPTIONS is read option by
- * option, below.)
+ * Variables through which the dynamic loader, a shell, perl, ruby, python, bun or a JVM runs code
+ * before the script, or puts a folder ahead of its standard library (so that `use strict` or
+ * `import json` loads a file from there): the server's environment may not set them.
+ * (NODE_OPTIONS is read option by option, below.)
  */
-const LOADER_VARIABLES = ['LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'ENV', 'PERL5OPT', 'PERL5DB', 'RUBYOPT', 'PYTHONPATH', 'PYTHONHOME', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS'];
+const LOADER_VARIABLES = [
+  'LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'ENV',
+  'PERL5OPT', 'PERL5DB', 'PERL5LIB', 'PERLLIB', 'RUBYOPT', 'RUBYLIB',
+  // PYTHONUSERBASE: its site-packages' usercustomize.py and *.pth run at start-up;
+  // PYTHONPYCACHEPREFIX: compiled modules, the standard library's included, are read from there.
+  'PYTHONPATH', 'PYTHONHOME', 'PYTHONUSERBASE', 'PYTHONPYCACHEPREFIX',
+  // bun reads BUN_OPTIONS as options before its own (`--preload ./x.ts`).
+  'BUN_OPTIONS',
+  'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS',
+];
 
 /** NODE_OPTIONS options that load no code and open nothing: flags, and options that take a value. */
 const NODE_OPTIONS_FLAGS = new Set(['--no-warnings', '--enable-source-maps', '--no-deprecation', '--trace-warnings', '--trace-deprecation', '--throw-deprecation', '--pending-deprecation', '--trace-uncaught', '--expose-gc', '--preserve-symlinks', '--preserve-symlinks-main', '--experimental-vm-modules', '--use-openssl-ca', '--use-bundled-ca', '--frozen-intrinsics', '--disallow-code-generation-from-strings', '--no-addons', '--no-experimental-fetch', '--experimental-strip-types', '--tls-min-v1.2', '--tls-min-v1.3', '--force-fips', '--enable-fips', '--openssl-legacy-provider', '--report-on-fatalerror', '--abort-on-uncaught-exception', '--experimental-global-webcrypto', '--experimental-fetch', '--no-experimental-global-navigator', '--trace-exit', '--trace-sigint', '--zero-fill-buffers', '--jitless', '--no-network-family-autoselection']);
