@@ -102,24 +102,55 @@ function riskyNodeOption(value: string): string | undefined {
 }
 
 /**
- * The "name" of the package.json nearest to `dir` (node's package scope for a self-reference);
- * undefined when there is none, it has no name, or it cannot be read.
+ * The package.json nearest to `dir`, walking up as node and bun find it: its parsed document,
+ * `unread` when that file cannot be read or parsed (too large, not a regular file, not JSON), or
+ * undefined when there is none.
  */
-function ownPackageName(dir: string): string | undefined {
+function nearestPackageJson(dir: string): Record<string, unknown> | 'unread' | undefined {
   for (let at = resolve(dir); ; at = dirname(at)) {
     const text = smallFileText(join(at, 'package.json'));
-    if (text === 'unread') return undefined;
+    if (text === 'unread') return 'unread';
     if (text !== 'absent') {
       try {
-        const name = (JSON.parse(text) as { name?: unknown }).name;
-        return typeof name === 'string' && name !== '' ? name : undefined;
+        const doc = JSON.parse(text) as unknown;
+        return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : 'unread';
       } catch {
-        return undefined;
+        return 'unread';
       }
     }
     if (dirname(at) === at) return undefined;
   }
 }
+
+/**
+ * The "name" of the package.json nearest to `dir` (node's package scope for a self-reference);
+ * undefined when there is none, it has no name, or it cannot be read.
+ */
+function ownPackageName(dir: string): string | undefined {
+  const doc = nearestPackageJson(dir);
+  const name = doc === undefined || doc === 'unread' ? undefined : doc.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/**
+ * Why `bun NAME` or `bun run NAME` might not run the file NAME: bun runs the script of that name of
+ * the nearest package.json (any shell command) instead, before it looks for a file (bun 1.4: `bun
+ * run srv.mjs` and `bun srv` take the script; `bun srv.mjs` the file). Undefined when no script
+ * has that name.
+ */
+function bunRunsScript(name: string, lockDir: string): string | undefined {
+  const doc = nearestPackageJson(lockDir);
+  if (doc === undefined) return undefined;
+  if (doc === 'unread') return `bun reads the nearest package.json's scripts before the file ${printable(name, 200)}, and that package.json cannot be read to check them`;
+  const scripts = doc.scripts;
+  if (typeof scripts === 'object' && scripts !== null && Object.hasOwn(scripts, name)) {
+    return `the nearest package.json has a script named ${printable(name, 200)}, which bun runs (a shell command) instead of the file`;
+  }
+  return undefined;
+}
+
+/** bun options before the script that make it read another config (its preloads) or run from another folder. */
+const BUN_ELSEWHERE = /^(?:--config|-c|--cwd)(?:=|$)/;
 
 /**
  * The file a command starts when spawned from `cwd` with `path` as PATH, found as the C library's
@@ -177,8 +208,9 @@ const SETS_NODE_OPTIONS = /^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*[=:]/m;
 /**
  * What `launch` (started as `command` with the expanded `args`, in `lockDir`, with the server's
  * environment `env`) can run besides its pinned files, said as the reason `run` refuses it;
- * undefined when nothing. In order: an interpreter named by a relative path (a file of the
- * folder); `bun` beside a bunfig.toml (its preloads); a module preload that is the folder's own
+ * undefined when nothing. In order: an interpreter that is a file of the folder; for bun, a
+ * bunfig.toml beside the lock (its preloads), --config/--cwd before the script, or a package.json
+ * script named as the script (bun runs it instead); a module preload that is the folder's own
  * package (reached through package.json "exports"); the inspector or a watch mode before the
  * script; a loader variable (LOADER_VARIABLES); a NODE_OPTIONS with any option not known to load
  * no code; for node lines, an --env-file that sets NODE_OPTIONS (read whole, with and without
@@ -197,7 +229,13 @@ export function otherCode(launch: LocalLaunch | PathLaunch, command: string, arg
       return `its interpreter ${printable(command, 200)} starts ${printable(file, 300)}, a file of the folder${isAbsolute(command) ? '' : " (found through PATH: an empty or relative entry of PATH is the server's working folder)"}`;
     }
   }
-  if (local?.interpreter === 'bun' && smallFileText(join(lockDir, 'bunfig.toml')) !== 'absent') return `bun reads ${printable(join(lockDir, 'bunfig.toml'), 300)}, whose preloads run before the script`;
+  if (local?.interpreter === 'bun') {
+    if (smallFileText(join(lockDir, 'bunfig.toml')) !== 'absent') return `bun reads ${printable(join(lockDir, 'bunfig.toml'), 300)}, whose preloads run before the script`;
+    const elsewhere = args.slice(0, Math.max(0, local.fileArgIndex)).find((arg) => BUN_ELSEWHERE.test(arg));
+    if (elsewhere !== undefined) return `bun's ${printable(elsewhere, 100)} makes it read another config file (whose preloads run before the script) or run the script from another folder`;
+    const script = bunRunsScript(local.file, lockDir);
+    if (script !== undefined) return script;
+  }
   if (local?.modulePreloads !== undefined) {
     const own = ownPackageName(lockDir);
     const self = own === undefined ? undefined : local.modulePreloads.find((m) => m === own || m.startsWith(`${own}/`));
