@@ -299,9 +299,11 @@ const PYTHON: InterpreterTable = {
 const DENO: InterpreterTable = {
   // deno takes a value for -r/--reload, --env-file and --inspect only after "=": alone, they are
   // flags, and the next word is the script.
-  values: set('--config', '-c', '--import-map', '--lock', '--cert', '--location', '--seed', '--v8-flags', '--ext', '--log-level'),
+  values: set('--config', '-c', '--import-map', '--lock', '--cert', '--location', '--seed', '--v8-flags', '--ext', '--log-level', '--preload', '--require'),
   flags: set('-A', '--allow-all', '-q', '--quiet', '--no-check', '--no-lock', '--no-remote', '--no-npm', '--no-config', '--cached-only', '--unstable', '--watch', '--no-prompt', '-P', '--frozen', '--node-modules-dir', '-r', '--reload', '--env-file', '--inspect'),
   inline: set('-', '--eval'),
+  // deno 2.4+: files run before the main module.
+  preload: set('--preload', '--require'),
 };
 const BUN: InterpreterTable = {
   values: set('--cwd', '-r', '--preload', '--env-file', '--config', '-c', '--tsconfig-override', '--conditions', '--define', '-d', '--install'),
@@ -363,9 +365,9 @@ function parseInterpreter(interpreter: string, args: readonly string[], table: I
     const scan = scanOptions(args, i, table);
     for (const option of scan.options) {
       if (option.value === undefined || !table.preload?.has(option.name)) continue;
-      // Code written into the line (`--import=data:text/javascript,…`) or fetched (`https://…`):
-      // nothing on disk to pin, as with -e.
-      if (/^data:/i.test(option.value) || (option.value.includes('://') && !/^file:/i.test(option.value))) return { kind: 'unknown', note: `${interpreter} ${clip(option.name)} ${clip(option.value)}: loads code that is not a file; not pinned` };
+      // Code written into the line (`--import=data:text/javascript,…`) or fetched (`https://…`,
+      // deno's `npm:`/`jsr:`): nothing on disk to pin, as with -e.
+      if (/^(?:data|npm|jsr):/i.test(option.value) || (option.value.includes('://') && !/^file:/i.test(option.value))) return { kind: 'unknown', note: `${interpreter} ${clip(option.name)} ${clip(option.value)}: loads code that is not a file; not pinned` };
       // A package import (`--import=#hook`) is a file of the nearest package.json's folder, reached
       // through its "imports" map: a file the pin would not name.
       if (option.value.startsWith('#')) return { kind: 'unknown', note: `${interpreter} ${clip(option.name)} ${clip(option.value)}: loads a package import (a package.json "imports" entry); not pinned` };
