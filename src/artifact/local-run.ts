@@ -149,6 +149,47 @@ function bunRunsScript(name: string, lockDir: string): string | undefined {
   return undefined;
 }
 
+/** The path of `name` in `dir` or the nearest folder above it that has one; undefined when none does. */
+function nearest(dir: string, name: string): string | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const candidate = join(at, name);
+    if (statSync(candidate, { throwIfNoEntry: false }) !== undefined) return candidate;
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/** The value of the first of `names` in `words` (`--name value` or `--name=value`). */
+function optionValue(words: readonly string[], names: readonly string[]): string | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (names.includes(word)) return words[i + 1];
+    const eq = word.indexOf('=');
+    if (eq > 0 && names.includes(word.slice(0, eq))) return word.slice(eq + 1);
+  }
+  return undefined;
+}
+
+/**
+ * What a `uv run` line (`before`: its words before the script) runs besides the script, from uv's
+ * documented behaviour: `--directory`/`--project` move it to another folder's project; without
+ * `--no-project` or `--no-sync`, a pyproject.toml found from the folder up is synced first
+ * (installed with its dependencies, its build backend run); and the python it runs is the one of
+ * VIRTUAL_ENV or of the nearest .venv, or `--python PATH`, which must not be a file of the folder.
+ */
+function uvRunsOther(before: readonly string[], env: Record<string, string | undefined>, lockDir: string): string | undefined {
+  const moved = before.find((arg) => /^--(?:directory|project)(?:=|$)/.test(arg));
+  if (moved !== undefined) return `uv's ${printable(moved, 100)} runs the script from, or syncs, another folder's project`;
+  if (!before.includes('--no-project') && !before.includes('--no-sync')) {
+    const project = nearest(lockDir, 'pyproject.toml');
+    if (project !== undefined) return `uv run syncs the project of ${printable(project, 300)} before the script (it installs the project and its dependencies, running its build), code the lock's local pin does not name (add --no-project or --no-sync)`;
+  }
+  const python = optionValue(before, ['--python', '-p']);
+  const venv = env.VIRTUAL_ENV ? resolve(lockDir, env.VIRTUAL_ENV) : nearest(lockDir, '.venv');
+  const pythons = [...(python !== undefined && /[/\\]/.test(python) ? [resolve(lockDir, python)] : []), ...(venv === undefined ? [] : ['bin/python', 'bin/python3', 'Scripts/python.exe'].map((p) => join(venv, p)))];
+  const own = pythons.find((file) => statSync(file, { throwIfNoEntry: false }) !== undefined && fileOfFolder(file, lockDir));
+  return own === undefined ? undefined : `uv runs the python ${printable(own, 300)}, a file of the folder`;
+}
+
 /** bun options before the script that make it read another config (its preloads) or run from another folder. */
 const BUN_ELSEWHERE = /^(?:--config|-c|--cwd)(?:=|$)/;
 
@@ -210,7 +251,7 @@ const SETS_NODE_OPTIONS = /^[ \t]*(?:export[ \t]+)?NODE_OPTIONS[ \t]*[=:]/m;
  * environment `env`) can run besides its pinned files, said as the reason `run` refuses it;
  * undefined when nothing. In order: an interpreter that is a file of the folder; for bun, a
  * bunfig.toml beside the lock (its preloads), --config/--cwd before the script, or a package.json
- * script named as the script (bun runs it instead); a module preload that is the folder's own
+ * script named as the script (bun runs it instead); for `uv run`, what uvRunsOther finds; a module preload that is the folder's own
  * package (reached through package.json "exports"); the inspector or a watch mode before the
  * script; a loader variable (LOADER_VARIABLES); a NODE_OPTIONS with any option not known to load
  * no code; for node lines, an --env-file that sets NODE_OPTIONS (read whole, with and without
@@ -235,6 +276,10 @@ export function otherCode(launch: LocalLaunch | PathLaunch, command: string, arg
     if (elsewhere !== undefined) return `bun's ${printable(elsewhere, 100)} makes it read another config file (whose preloads run before the script) or run the script from another folder`;
     const script = bunRunsScript(local.file, lockDir);
     if (script !== undefined) return script;
+  }
+  if (local?.interpreter === 'uv run') {
+    const other = uvRunsOther(args.slice(0, Math.max(0, local.fileArgIndex)), env, lockDir);
+    if (other !== undefined) return other;
   }
   if (local?.modulePreloads !== undefined) {
     const own = ownPackageName(lockDir);
