@@ -253,6 +253,32 @@ describe('4. OPEN findings', () => {
     }
   });
 
+  it.skip('OPEN: the same over Streamable HTTP (SSE). Repro: a POST /mcp server answering initialize with an event stream of two events, {"jsonrpc":"2.0","id":"0","result":{…valid, serverInfo "honest"…}} then {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":"yes"},"serverInfo":{}}}; `mcptrust lock --url http://127.0.0.1:PORT/mcp`: exit 0, server "server", capabilities {"tools":"yes"}, serverInfo {}. Expected: the SDK-validated first response pinned, or exit 3', async () => {
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (req.method !== 'POST') return void res.writeHead(405).end();
+        const m = JSON.parse(body) as { id?: number; method?: string };
+        if (m.id === undefined) return void res.writeHead(202).end();
+        const texts = m.method === 'initialize'
+          ? [init('{"tools":{}}', '{"name":"honest","version":"1"}', JSON.stringify(String(m.id))), init('{"tools":"yes"}', '{}', JSON.stringify(m.id))]
+          : [JSON.stringify({ jsonrpc: '2.0', id: m.id, result: m.method === 'tools/list' ? { tools: [] } : {} })];
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(texts.map((t) => `event: message\ndata: ${t}\n\n`).join(''));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const out = join(scratch.dir, `http-sid${++count}.lock.json`);
+    try {
+      const r = await runCli(['lock', '--timeout', '10s', '--output', out, '--url', `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`], { cwd: scratch.dir, env });
+      if (r.code === 0) expect(Object.keys((JSON.parse(readFileSync(out, 'utf8')) as { servers: object }).servers)).toEqual(['honest']);
+      else expect(existsSync(out)).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it.skip('OPEN: through the same id mismatch, a serverInfo.name that is an object whose toString/valueOf are not functions crashes lock after the lockfile is written. Repro: initialize answered with {"jsonrpc":"2.0","id":"0","result":{…valid…}} then {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":{"toString":1,"valueOf":1},"version":"2"}}}; `mcptrust lock --no-pin --output L -- node round19-init-server.mjs --script=FILE`: exit 2 "internal error: Cannot convert object to primitive value … please report it", and L was written anyway (cmd/render/lock.ts String(info.name)). Expected: exit 3 with a protocol message, nothing written', async () => {
     const r = await lock([init('{"tools":{}}', '{"name":"honest","version":"1"}', '$SID'), init('{"tools":{}}', '{"name":{"toString":1,"valueOf":1},"version":{"toString":1}}')]);
     expect(r.stderr).not.toMatch(/internal error/);

@@ -258,7 +258,7 @@ describe('4. OPEN findings', () => {
     expect(files).toContain('./main.mjs');
   });
 
-  it.skip('OPEN: a module named through a variable is pinned by its unexpanded text only: lock `.mcp.json` {"command":"node","args":["-r","${MOD_R19}","srv.mjs","--mode=ok"]} with MOD_R19=okpkg (modules: ["${MOD_R19}"]); then `MOD_R19=evilpkg mcptrust run` is verified (dry run exit 0) and starts node -r evilpkg (RAN written), and `diff --config .mcp.json` with MOD_R19=other (another module) is exit 0 (no drift). Expected: run refuses a module preload whose expanded name is not the one locked (or lock does not pin a module named by a variable)', async () => {
+  it.skip('OPEN: a module named through a variable is pinned by its unexpanded text only: lock `.mcp.json` {"command":"node","args":["-r","${MOD_R19}","srv.mjs","--mode=ok"]} with MOD_R19=okpkg (modules: ["${MOD_R19}"]); then `MOD_R19=evilpkg mcptrust run` is verified (dry run exit 0) and starts node -r evilpkg (run exit 0, RAN written by evilpkg), and `diff --config .mcp.json` with MOD_R19=other (another module) is exit 0 (no drift). Expected: run refuses a module preload whose expanded name is not the one locked (or lock does not pin a module named by a variable)', async () => {
     const dir = join(scratch.dir, 'modvar');
     mkdirSync(dir, { recursive: true });
     modulesIn(dir);
