@@ -243,6 +243,8 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     // A preload named as a module runs code the pin does not digest (it resolves from
     // node_modules): the pin records which ones the locked line loads, and no other is loaded.
     const modules = written.kind === 'local' ? moduleNames(written.modulePreloads ?? []) : [];
+    const variable = modules.find((m) => m.includes('${'));
+    if (variable !== undefined) throw new RunError('NOT_PINNED', `${who}: its module preload ${printable(variable, 200)} is named through a variable, so the lockfile does not fix which module runs; name it in the line and lock it again. Nothing was started`);
     const pinnedModules = artifact.modules ?? [];
     const added = modules.filter((m) => !pinnedModules.includes(m));
     if (added.length > 0) throw new RunError('NOT_PINNED', `${who}: its launch line loads the module preload ${added.map((m) => printable(m, 200)).join(', ')}, which the lock's local pin does not name${artifact.modules === undefined ? ' (a lockfile written before module preloads were pinned names none)' : ''}; lock it again. Nothing was started`);

@@ -37,7 +37,8 @@ export function renderLockSummary(
     const server = lock.servers[name]!;
     const info = server.surface.identity.serverInfo;
     const c = counts(lock, name);
-    const id = `${printable(hide(String(info.name ?? '?')), 60)} ${printable(hide(String(info.version ?? '?')), 30)}, protocol ${printable(hide(server.surface.identity.protocolVersion), 20)}`;
+    const text = (v: unknown) => (typeof v === 'string' ? v : '?');
+    const id = `${printable(hide(text(info.name)), 60)} ${printable(hide(text(info.version)), 30)}, protocol ${printable(hide(server.surface.identity.protocolVersion), 20)}`;
     lines.push(`  ${p.bold(printable(hide(name), 60))} (${id})`);
     lines.push(
       `    ${plural(c.tools, 'tool')}, ${plural(c.prompts, 'prompt')}, ${plural(c.resources, 'resource')}, ${plural(c.resourceTemplates, 'resource template')}`,

@@ -60,6 +60,11 @@ export async function pinLaunch(launch: LaunchInput, options: PinOptions): Promi
       const { pinLocal, sameShape } = await import('./local.js');
       // A preload that is a path only once expanded would be recorded under another's name.
       if (launch.written && started.kind === 'local' && written.kind === 'local' && !sameShape(written, started)) return unmatched(started);
+      // A module preload's code is not digested, only its name recorded: a name set by a variable
+      // could load any module at run time under the same recorded text.
+      if (written.kind === 'local' && written.modulePreloads?.some((m) => m.includes('${'))) {
+        return { type: 'unpinned', note: 'a module preload is named through a variable (${…}), so which module runs is not fixed by the lockfile; not pinned' };
+      }
       const writtenFile = written.kind === 'local' ? written.file : written.kind === 'path' ? written.command : undefined;
       return pinLocal(started, { cwd: options.cwd, lockDir: options.lockDir, env: options.env, written: writtenFile, writtenPreloads: written.kind === 'local' ? written.preloads?.map((p) => p.file) : undefined, writtenModules: written.kind === 'local' ? (written.modulePreloads ?? []) : undefined, signal: options.signal });
     }

@@ -14,6 +14,7 @@ import type { Launch, LocalLaunch, PathLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError } from './errors.js';
 import type { ArtifactPin, FilePin } from './types.js';
+import { MAX_ARTIFACT_STRING } from '../lockfile/artifact.js';
 
 /** A file larger than this is not digested (a server binary is tens of MB; this bounds the read). */
 export const MAX_LOCAL_FILE_BYTES = 1024 * 1024 * 1024;
@@ -45,6 +46,13 @@ export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalP
   const { path: spec, integrity } = files[0]!;
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const modules = options.writtenModules ?? launch.modulePreloads ?? [];
+  for (const name of modules) {
+    // What the lockfile's reader accepts (src/lockfile/artifact.ts): nothing else is written.
+    // eslint-disable-next-line no-control-regex
+    if (name.length === 0 || name.length > MAX_ARTIFACT_STRING || /[\u0000-\u001f\u007f]/.test(name)) {
+      throw new ArtifactError('input', 'FILE_UNREADABLE', `the module preload ${printable(name, 80)} cannot be recorded (1 to ${MAX_ARTIFACT_STRING} characters, no control characters); not pinned`);
+    }
+  }
   return { type: 'local', spec, integrity, files, ...(modules.length > 0 ? { modules: moduleNames(modules) } : {}) };
 }
 

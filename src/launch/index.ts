@@ -286,7 +286,9 @@ export function isPathSpecifier(value: string): boolean {
 
 const NODE: InterpreterTable = {
   values: set('-r', '--require', '--import', '--loader', '--experimental-loader', '--env-file', '--env-file-if-exists', '--conditions', '-C', '--input-type', '--title', '--max-old-space-size', '--stack-size', '--inspect-port', '--secure-heap', '--disable-warning', '--watch-path', '--localstorage-file', '--experimental-specifier-resolution', '--unhandled-rejections', '--experimental-default-type'),
-  flags: set('--no-warnings', '--enable-source-maps', '--experimental-strip-types', '--experimental-transform-types', '--no-experimental-strip-types', '--no-deprecation', '--trace-warnings', '--inspect', '--inspect-brk', '--experimental-vm-modules', '--watch', '--expose-gc', '--trace-uncaught', '--preserve-symlinks'),
+  // --experimental-specifier-resolution takes its value only after "=" (node 20 reads it alone as a
+  // flag, and the next word as the script): in both sets, the flag is matched first.
+  flags: set('--no-warnings', '--enable-source-maps', '--experimental-strip-types', '--experimental-transform-types', '--no-experimental-strip-types', '--no-deprecation', '--trace-warnings', '--inspect', '--inspect-brk', '--experimental-vm-modules', '--watch', '--expose-gc', '--trace-uncaught', '--preserve-symlinks', '--experimental-specifier-resolution'),
   inline: set('-e', '--eval', '-p', '--print', '-i', '--interactive', '-', '--test'),
   preload: set('-r', '--require', '--import', '--loader', '--experimental-loader'),
 };

@@ -333,8 +333,9 @@ function guardTransport(transport: Transport, timeoutMs: number, serverErrors: S
     transport.onmessage = (message, extra) => {
       const error = (message as { error?: { code?: unknown; message?: unknown } }).error;
       if (error && typeof error === 'object' && serverErrors.size < 1_000) serverErrors.add(`MCP error ${String(error.code)}: ${String(error.message)}`);
-      // The response the SDK's client takes as the initialize result (the same guard, first one).
-      if (initializeId !== undefined && 'id' in message && message.id === initializeId && isJSONRPCResultResponse(message)) {
+      // The response the SDK's client takes as the initialize result: the same guard, and the id
+      // matched as it matches it (Number(id): "0" and "" answer request 0), the first one.
+      if (initializeId !== undefined && 'id' in message && Number(message.id) === Number(initializeId) && isJSONRPCResultResponse(message)) {
         initialize.result = message.result;
         initializeId = undefined;
       }

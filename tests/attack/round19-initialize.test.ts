@@ -6,7 +6,7 @@
  *
  * The fixture testdata/servers/round19-init-server.mjs writes the lines a test gives it, verbatim,
  * as its answer to initialize (see its header). Properties that hold are plain tests; findings
- * are `it.skip('OPEN: …')` with the exact reproduction, whose body asserts the expected behaviour.
+ * are `it('FIXED (was OPEN): …')` with the exact reproduction, whose body asserts the expected behaviour.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -238,12 +238,12 @@ describe('3. Streamable HTTP', () => {
 // 4. Findings
 // ————————————————————————————————————————————————————————————————————————————————
 
-describe('4. OPEN findings', () => {
+describe('4. FIXED (were OPEN) findings', () => {
   // The SDK's Protocol._onresponse matches a response by Number(response.id): the id "0" (or "",
   // " 0", "0.0") answers the initialize request 0. guardTransport compares with ===, so it skips
   // that response and keeps the next one with the numeric id, which the SDK drops as "a response
   // for an unknown message ID" and never validates.
-  it.skip('OPEN: the guard pins a response the SDK never took. Repro: fixture round19-init-server.mjs answering initialize with two lines, {"jsonrpc":"2.0","id":"0","result":{…"capabilities":{"tools":{}},"serverInfo":{"name":"honest","version":"1"}}} then {"jsonrpc":"2.0","id":0,"result":{…"capabilities":{"tools":"yes","evil":{}},"serverInfo":{}}}; `mcptrust lock --no-pin -- node round19-init-server.mjs --script=FILE`: exit 0, the lock names the server "server" and pins capabilities {"evil":{},"tools":"yes"} and serverInfo {} — a result the SDK schema refuses (no name, no version, tools a string), while the SDK negotiated with the first. The same with id "" for the first. Expected: the pinned identity is the response the SDK took (the first), or lock refuses (exit 3)', async () => {
+  it('FIXED (was OPEN): the guard pins a response the SDK never took. Repro: fixture round19-init-server.mjs answering initialize with two lines, {"jsonrpc":"2.0","id":"0","result":{…"capabilities":{"tools":{}},"serverInfo":{"name":"honest","version":"1"}}} then {"jsonrpc":"2.0","id":0,"result":{…"capabilities":{"tools":"yes","evil":{}},"serverInfo":{}}}; `mcptrust lock --no-pin -- node round19-init-server.mjs --script=FILE`: exit 0, the lock names the server "server" and pins capabilities {"evil":{},"tools":"yes"} and serverInfo {} — a result the SDK schema refuses (no name, no version, tools a string), while the SDK negotiated with the first. The same with id "" for the first. Expected: the pinned identity is the response the SDK took (the first), or lock refuses (exit 3)', async () => {
     for (const sid of ['$SID', '""']) {
       const r = await lock([init('{"tools":{}}', '{"name":"honest","version":"1"}', sid), init('{"tools":"yes","evil":{}}', '{}')]);
       if (r.code === 0) {
@@ -253,7 +253,7 @@ describe('4. OPEN findings', () => {
     }
   });
 
-  it.skip('OPEN: the same over Streamable HTTP (SSE). Repro: a POST /mcp server answering initialize with an event stream of two events, {"jsonrpc":"2.0","id":"0","result":{…valid, serverInfo "honest"…}} then {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":"yes"},"serverInfo":{}}}; `mcptrust lock --url http://127.0.0.1:PORT/mcp`: exit 0, server "server", capabilities {"tools":"yes"}, serverInfo {}. Expected: the SDK-validated first response pinned, or exit 3', async () => {
+  it('FIXED (was OPEN): the same over Streamable HTTP (SSE). Repro: a POST /mcp server answering initialize with an event stream of two events, {"jsonrpc":"2.0","id":"0","result":{…valid, serverInfo "honest"…}} then {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":"yes"},"serverInfo":{}}}; `mcptrust lock --url http://127.0.0.1:PORT/mcp`: exit 0, server "server", capabilities {"tools":"yes"}, serverInfo {}. Expected: the SDK-validated first response pinned, or exit 3', async () => {
     const server: Server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
@@ -279,7 +279,7 @@ describe('4. OPEN findings', () => {
     }
   });
 
-  it.skip('OPEN: through the same id mismatch, a serverInfo.name that is an object whose toString/valueOf are not functions crashes lock after the lockfile is written. Repro: initialize answered with {"jsonrpc":"2.0","id":"0","result":{…valid…}} then {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":{"toString":1,"valueOf":1},"version":"2"}}}; `mcptrust lock --no-pin --output L -- node round19-init-server.mjs --script=FILE`: exit 2 "internal error: Cannot convert object to primitive value … please report it", and L was written anyway (cmd/render/lock.ts String(info.name)). Expected: exit 3 with a protocol message, nothing written', async () => {
+  it('FIXED (was OPEN): through the same id mismatch, a serverInfo.name that is an object whose toString/valueOf are not functions crashes lock after the lockfile is written. Repro: initialize answered with {"jsonrpc":"2.0","id":"0","result":{…valid…}} then {"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":{"toString":1,"valueOf":1},"version":"2"}}}; `mcptrust lock --no-pin --output L -- node round19-init-server.mjs --script=FILE`: exit 2 "internal error: Cannot convert object to primitive value … please report it", and L was written anyway (cmd/render/lock.ts String(info.name)). Expected: exit 3 with a protocol message, nothing written', async () => {
     const r = await lock([init('{"tools":{}}', '{"name":"honest","version":"1"}', '$SID'), init('{"tools":{}}', '{"name":{"toString":1,"valueOf":1},"version":{"toString":1}}')]);
     expect(r.stderr).not.toMatch(/internal error/);
     if (r.code !== 0) expect(r.text).toBeUndefined();

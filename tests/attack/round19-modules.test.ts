@@ -3,8 +3,8 @@
  * 77cbd7c): lines that lock honestly must still verify; a locked line edited to load another
  * module, in any spelling the launch parser reads, must be refused by `run` before anything runs;
  * spellings that node reads differently from the parser, `${VAR}` module names, and names that
- * lock writes but the lockfile reader refuses are the findings (OPEN, skipped, with the exact
- * reproduction). Observed with node v20.20.2 (no tsx or bun on the machine: their lines show only
+ * lock writes but the lockfile reader refuses were the findings (now FIXED (was OPEN), each with
+ * its reproduction). Observed with node v20.20.2 (no tsx or bun on the machine: their lines show only
  * mcptrust's half, `run --dry-run`).
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -238,18 +238,18 @@ describe('3. hand-edited modules fields are refused by every command that reads 
 // 4. Findings
 // ————————————————————————————————————————————————————————————————————————————————
 
-describe('4. OPEN findings', () => {
+describe('4. FIXED (were OPEN) findings', () => {
   // node 20.20 reads --experimental-specifier-resolution as a no-op flag (a value only after
   // "="); src/launch/index.ts NODE.values says it takes the next word. So the parser skips the
   // word after it and takes the following one as the script, while node runs that word.
-  it.skip('OPEN: `node --experimental-specifier-resolution evil.cjs srv.mjs` — parser takes evil.cjs as the option\'s value and srv.mjs as the script; node 20 takes the option as a flag and runs evil.cjs. Repro: lock `node srv.mjs --mode=ok`, edit transport.args to ["--experimental-specifier-resolution","evil.cjs","srv.mjs","--mode=exit-now"] (pin unchanged, names ./srv.mjs only): `run --dry-run` exit 0 "verified", `run` runs evil.cjs (RAN written). Expected: refused (exit 1) like any option whose arity node and the parser disagree on', async () => {
+  it('FIXED (was OPEN): `node --experimental-specifier-resolution evil.cjs srv.mjs` — parser takes evil.cjs as the option\'s value and srv.mjs as the script; node 20 takes the option as a flag and runs evil.cjs. Repro: lock `node srv.mjs --mode=ok`, edit transport.args to ["--experimental-specifier-resolution","evil.cjs","srv.mjs","--mode=exit-now"] (pin unchanged, names ./srv.mjs only): `run --dry-run` exit 0 "verified", `run` runs evil.cjs (RAN written). Expected: refused (exit 1) like any option whose arity node and the parser disagree on', async () => {
     const dir = edited('node', ['--experimental-specifier-resolution', 'evil.cjs', 'srv.mjs', '--mode=exit-now'], { edit: (a) => delete a.modules });
     const r = await attempt(dir);
     expect(r.dry.code).toBe(1);
     expect(r.ran).toBe(false);
   });
 
-  it.skip('OPEN: honest `mcptrust lock -- node --experimental-specifier-resolution main.mjs srv.mjs --mode=ok` pins only ./srv.mjs while node runs main.mjs (which imports srv.mjs): main.mjs is never digested, so a later change to it passes `run --dry-run` (exit 0) and `diff` (exit 0). Expected: main.mjs pinned (or the line unpinned)', async () => {
+  it('FIXED (was OPEN): honest `mcptrust lock -- node --experimental-specifier-resolution main.mjs srv.mjs --mode=ok` pins only ./srv.mjs while node runs main.mjs (which imports srv.mjs): main.mjs is never digested, so a later change to it passes `run --dry-run` (exit 0) and `diff` (exit 0). Expected: main.mjs pinned (or the line unpinned)', async () => {
     const dir = join(scratch.dir, 'specres');
     mkdirSync(dir, { recursive: true });
     const line = ['node', '--experimental-specifier-resolution', 'main.mjs', 'srv.mjs', '--mode=ok'];
@@ -258,7 +258,7 @@ describe('4. OPEN findings', () => {
     expect(files).toContain('./main.mjs');
   });
 
-  it.skip('OPEN: a module named through a variable is pinned by its unexpanded text only: lock `.mcp.json` {"command":"node","args":["-r","${MOD_R19}","srv.mjs","--mode=ok"]} with MOD_R19=okpkg (modules: ["${MOD_R19}"]); then `MOD_R19=evilpkg mcptrust run` is verified (dry run exit 0) and starts node -r evilpkg (run exit 0, RAN written by evilpkg), and `diff --config .mcp.json` with MOD_R19=other (another module) is exit 0 (no drift). Expected: run refuses a module preload whose expanded name is not the one locked (or lock does not pin a module named by a variable)', async () => {
+  it('FIXED (was OPEN): a module named through a variable is pinned by its unexpanded text only: lock `.mcp.json` {"command":"node","args":["-r","${MOD_R19}","srv.mjs","--mode=ok"]} with MOD_R19=okpkg (modules: ["${MOD_R19}"]); then `MOD_R19=evilpkg mcptrust run` is verified (dry run exit 0) and starts node -r evilpkg (run exit 0, RAN written by evilpkg), and `diff --config .mcp.json` with MOD_R19=other (another module) is exit 0 (no drift). Expected: run refuses a module preload whose expanded name is not the one locked (or lock does not pin a module named by a variable)', async () => {
     const dir = join(scratch.dir, 'modvar');
     mkdirSync(dir, { recursive: true });
     modulesIn(dir);
@@ -266,15 +266,23 @@ describe('4. OPEN findings', () => {
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { s: { command: 'node', args: ['-r', '${MOD_R19}', 'srv.mjs', '--mode=ok'] } } }));
     const locked = await spawnCli(['lock', '--config', '.mcp.json'], { cwd: dir, env: { ...env, MOD_R19: 'okpkg' } });
     expect(locked.code, locked.stderr).toBe(0);
-    expect(lockOf(dir).servers.s.artifact.modules).toEqual(['${MOD_R19}']);
-    const diff = await spawnCli(['diff', '--config', '.mcp.json'], { cwd: dir, env: { ...env, MOD_R19: 'other' } });
-    expect(diff.code).toBe(1);
+    // Fixed: such a line is not pinned (the lockfile cannot fix which module runs), and run refuses it.
+    expect(lockOf(dir).servers.s.artifact).toEqual({ type: 'unpinned', note: 'a module preload is named through a variable (${…}), so which module runs is not fixed by the lockfile; not pinned' });
     const r = await attempt(dir, [], { ...env, MOD_R19: 'evilpkg' });
     expect(r.dry.code).toBe(1);
     expect(r.ran).toBe(false);
+    // A hand-made local pin for the same line is refused by name.
+    const lock = lockOf(dir);
+    const pinned = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8')).servers['hostile-ok'].artifact;
+    lock.servers.s.artifact = { ...pinned, modules: ['${MOD_R19}'] };
+    writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+    const refused = await attempt(dir, [], { ...env, MOD_R19: 'evilpkg' });
+    expect(refused.dry.code).toBe(1);
+    expect(refused.dry.stderr).toContain('its module preload ${MOD_R19} is named through a variable');
+    expect(refused.ran).toBe(false);
   });
 
-  it.skip('OPEN: lock writes module names its own reader refuses. Repro: node_modules/okpkg/index.js present; `mcptrust lock -- node -r "okpkg/./././…/index.js" srv.mjs --mode=ok` (a name of 4,214 characters, "/." 2,100 times; node resolves it) exits 0 and writes mcp-lock.json; then `run --dry-run` is exit 2 "artifact.modules[0] must be 1 to 4096 characters long". The same with `-r $\'okpkg\\x07\'` (a folder node_modules/okpkg<BEL>): lock exit 0, then every reader exit 2 "must not contain control characters". Expected: lock refuses such a line (exit 2, nothing written) or records it so that it reads back', async () => {
+  it('FIXED (was OPEN): lock writes module names its own reader refuses. Repro: node_modules/okpkg/index.js present; `mcptrust lock -- node -r "okpkg/./././…/index.js" srv.mjs --mode=ok` (a name of 4,214 characters, "/." 2,100 times; node resolves it) exits 0 and writes mcp-lock.json; then `run --dry-run` is exit 2 "artifact.modules[0] must be 1 to 4096 characters long". The same with `-r $\'okpkg\\x07\'` (a folder node_modules/okpkg<BEL>): lock exit 0, then every reader exit 2 "must not contain control characters". Expected: lock refuses such a line (exit 2, nothing written) or records it so that it reads back', async () => {
     for (const name of [`okpkg${'/.'.repeat(2100)}/index.js`, 'okpkg\u0007']) {
       const dir = join(scratch.dir, `unreadable-${++count}`);
       mkdirSync(join(dir, 'node_modules', 'okpkg\u0007'), { recursive: true });
