@@ -161,7 +161,14 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
   const declared = await declaredEnv(server.transport.env, options.env ?? [], io, name);
   const { serverEnvironment } = await import('../../src/mcp/target.js');
   const env = serverEnvironment(declared, io.env);
-  const { parseLaunch } = await import('../../src/launch/index.js');
+  // No program the server starts by name (its interpreter, `#!/usr/bin/env node`, a tool it runs)
+  // may be found in the lock's folder, where it starts: PATH's entries that lead there are left out.
+  const [{ parseLaunch }, { serverPath }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
+  const path = serverPath(env.PATH, lockDir);
+  if (path.dropped.length > 0) {
+    env.PATH = path.path ?? '';
+    io.stderr.write(`note: ${who}: left out of the server's PATH, as they lead into the lockfile's folder (or are relative to it): ${path.dropped.map((d) => (d === '' ? '(empty)' : printable(d, 120))).join(', ')}\n`);
+  }
   const launch = parseLaunch(command, args);
 
   let start: { command: string; args: string[] };

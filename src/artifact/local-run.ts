@@ -214,23 +214,78 @@ export function spawnedFile(command: string, path: string | undefined, cwd: stri
   return undefined;
 }
 
+/** Whether `path` lies inside the folder `root` (both as given: no link is followed here). */
+function inside(path: string, root: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
 /**
- * Whether `file` (symlinks resolved) is a file of the folder `dir` outside any node_modules: one
- * that whoever writes the folder controls, and that no pin names. (node_modules is not pinned
- * in any case: what the script imports comes from it.)
+ * Whether `path` (inside `root`) is in one of the folder's dependencies, which no pin names and
+ * which run as the server's own imports do: a node_modules folder, or a Python virtual
+ * environment (a folder with a pyvenv.cfg).
+ */
+function inDependencies(path: string, root: string): boolean {
+  const parts = relative(root, path).split(sep);
+  if (parts.includes('node_modules')) return true;
+  for (let i = parts.length - 1; i > 0; i--) {
+    if (statSync(join(root, ...parts.slice(0, i), 'pyvenv.cfg'), { throwIfNoEntry: false })?.isFile()) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `file` is a file of the folder `dir` that whoever writes the folder controls and no pin
+ * names, as a program to start. The file it resolves to must lie outside the folder, or in a
+ * node_modules (a package such as tsx); the path as found, when in the folder, must be in one of
+ * its dependencies (node_modules, a virtual environment's link to its python): a link elsewhere in
+ * the folder is a file of the folder wherever it points.
  */
 function fileOfFolder(file: string, dir: string): boolean {
   let real: string;
   let root: string;
   try {
-    real = realpathSync(file);
     root = realpathSync(dir);
+    real = realpathSync(file);
   } catch {
     return false;
   }
-  const rel = relative(root, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return false;
-  return !rel.split(sep).includes('node_modules');
+  if (inside(real, root) && !relative(root, real).split(sep).includes('node_modules')) return true;
+  const found = resolve(file);
+  for (const folder of [resolve(dir), root]) if (inside(found, folder) && !inDependencies(found, folder)) return true;
+  return false;
+}
+
+/**
+ * The server's PATH without the entries through which a program started by name (the interpreter,
+ * `#!/usr/bin/env node`, a shim, or anything the server itself starts) would be a file of the
+ * lock's folder: empty and relative entries (the working folder is the lock's folder), entries
+ * under /proc or /dev/fd (they name the process's own folders), and entries that are in the folder
+ * (links followed) outside its dependencies. `dropped`: the entries left out, in order.
+ */
+export function serverPath(path: string | undefined, lockDir: string): { path: string | undefined; dropped: string[] } {
+  if (path === undefined) return { path, dropped: [] };
+  let root: string;
+  try {
+    root = realpathSync(lockDir);
+  } catch {
+    root = resolve(lockDir);
+  }
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  for (const entry of path.split(delimiter)) {
+    let real: string | undefined;
+    if (entry !== '' && isAbsolute(entry) && !/^\/(?:proc|dev\/fd)(?:\/|$)/.test(entry)) {
+      try {
+        real = realpathSync(entry);
+      } catch {
+        real = resolve(entry);
+      }
+    }
+    if (real === undefined || ((real === root || inside(real, root)) && !inDependencies(real, root))) dropped.push(entry);
+    else kept.push(entry);
+  }
+  return { path: kept.join(delimiter), dropped };
 }
 
 /** The --env-file paths of a node line before its script (`script`: the script's index in `args`). */

@@ -46,14 +46,22 @@ export function runPassthrough(spec: PassthroughSpec): Promise<PassthroughExit> 
     // Its own group (unless a terminal is attached, where a background group could not read it),
     // so the tree can be ended as one.
     const own = !spec.interactive;
-    const child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      stdio: 'inherit',
-      shell: false,
-      detached: own && process.platform !== 'win32',
-      windowsHide: true,
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: 'inherit',
+        shell: false,
+        detached: own && process.platform !== 'win32',
+        windowsHide: true,
+      });
+    } catch (error) {
+      // Some failures are thrown at once rather than reported as 'error' (E2BIG: an environment
+      // or a line too large for the system).
+      reject(new ServerError('SPAWN_FAILED', `cannot start ${printable(spec.command, 200)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error }));
+      return;
+    }
     const forward = (signal: NodeJS.Signals) => {
       if (child.pid !== undefined) signalGroup(child.pid, own, signal);
     };

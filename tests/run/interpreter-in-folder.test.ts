@@ -1,10 +1,12 @@
 /**
  * `run` starts a local line's interpreter by the name the lock records, from the lock's folder.
  * A file of that folder (which no pin names) must not be what starts: not by a relative path
- * (`./node`, refused since round 16), nor by an absolute path into the folder, nor by a bare
- * name that PATH finds there. An empty PATH entry (`:/usr/bin`, `/usr/bin:`, `a::b`) or `.` is the
- * working folder to the C library's execvp, so `node` with PATH=":$PATH" starts ./node. Found in
- * session 18 against an honest, unedited lockfile: a `./node` committed next to it ran.
+ * (`./node`, refused since round 16), nor by an absolute path into the folder (or a link there),
+ * nor by a bare name that PATH finds there. An empty PATH entry (`:/usr/bin`, `/usr/bin:`, `a::b`)
+ * or `.` is the working folder to the C library's execvp, so `node` with PATH=":$PATH" started
+ * ./node: found in session 18 against an honest, unedited lockfile. The server's PATH now leaves
+ * out every entry that leads into the folder (round 19: the same held for `#!/usr/bin/env node`
+ * scripts and shims, which look their interpreter up on PATH too), and says which.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,6 +36,8 @@ function folder(files: Record<string, string>, command = 'node'): string {
   copyFileSync(join(base, 'srv.mjs'), join(dir, 'srv.mjs'));
   const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
   lock.servers['hostile-ok'].transport.command = command.replaceAll('<DIR>', dir);
+  // The honest server exits at once (64) with this argument of its own: `run` ends by itself.
+  lock.servers['hostile-ok'].transport.args = ['srv.mjs', '--mode=exit-now'];
   writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -56,26 +60,43 @@ async function refused(dir: string, path: string, message: RegExp): Promise<void
 
 const realNodeDir = dirname(process.execPath);
 
-describe('an interpreter found by name: PATH must not find it in the folder', () => {
+describe('an interpreter found by name: PATH entries that lead into the folder are left out', () => {
   it.each([
-    ['a leading empty entry', `:${realNodeDir}:${PATH}`],
-    ['a "." entry', `.:${realNodeDir}:${PATH}`],
-    ['an empty entry in the middle', `/nonexistent::${realNodeDir}`],
-  ])('%s: ./node would start; exit 1, named, nothing runs', async (_label, path) => {
-    const dir = folder({ node: FAKE });
-    await refused(dir, path, /its interpreter node starts .*[/\\]node, a file of the folder \(found through PATH: an empty or relative entry of PATH is the server's working folder\)/);
+    ['a leading empty entry', `:${realNodeDir}:${PATH}`, '(empty)'],
+    ['a "." entry', `.:${realNodeDir}:${PATH}`, '.'],
+    ['an empty entry in the middle', `/nonexistent::${realNodeDir}`, '(empty)'],
+    ['a relative entry (bin) that holds a node of the folder', `bin:${realNodeDir}:${PATH}`, 'bin'],
+    ['the folder by its absolute path', `<DIR>:${realNodeDir}:${PATH}`, '<DIR>'],
+    ['/proc/self/cwd (the server\'s own working folder)', `/proc/self/cwd:${realNodeDir}:${PATH}`, '/proc/self/cwd'],
+  ])('%s: left out, said on stderr; the real node starts and ./node never runs', async (_label, pathTemplate, shown) => {
+    const dir = folder({ node: FAKE, 'bin/node': FAKE });
+    const path = pathTemplate.replaceAll('<DIR>', dir);
+    const dry = await runCli(['run', '--dry-run'], { cwd: dir, env: { ...env, PATH: path } });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(`note: server "hostile-ok": left out of the server's PATH, as they lead into the lockfile's folder (or are relative to it): ${shown.replaceAll('<DIR>', dir)}`);
+    const started = await runCli(['run'], { cwd: dir, env: { ...env, PATH: path } });
+    expect(started.code, started.stderr).toBe(64);
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
   });
 
-  it('a relative entry (bin) that holds a node of the folder: exit 1', async () => {
-    const dir = folder({ 'bin/node': FAKE });
-    await refused(dir, `bin:${realNodeDir}:${PATH}`, /its interpreter node starts .*bin[/\\]node, a file of the folder/);
+  it('a script run by its #!/usr/bin/env node line (round 19): env looks node up on the PATH the server gets', async () => {
+    const dir = folder({ node: FAKE }, './srv.mjs');
+    chmodSync(join(dir, 'srv.mjs'), 0o755);
+    expect(readFileSync(join(dir, 'srv.mjs'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const lock = JSON.parse(readFileSync(join(dir, 'mcp-lock.json'), 'utf8'));
+    lock.servers['hostile-ok'].transport.args = ['--mode=exit-now'];
+    writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+    const r = await runCli(['run'], { cwd: dir, env: { ...env, PATH: `:${realNodeDir}:${PATH}` } });
+    // The real node ran the pinned script (its own exit code), not ./node.
+    expect(r.code, r.stderr).toBe(64);
+    expect(existsSync(join(dir, 'RAN'))).toBe(false);
   });
 
   it('a trailing empty entry after the real node: the real node starts (no false refusal)', async () => {
     const dir = folder({ node: FAKE });
     const r = await runCli(['run', '--dry-run', '--format', 'json'], { cwd: dir, env: { ...env, PATH: `${realNodeDir}:${PATH}:` } });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, command: ['node', 'srv.mjs', '--mode=ok'] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, command: ['node', 'srv.mjs', '--mode=exit-now'] });
   });
 
   it('an empty entry with no node in the folder: verified (exit 0)', async () => {
@@ -97,12 +118,13 @@ describe('an interpreter named by an absolute path', () => {
     await refused(dir, PATH, /its interpreter .*[/\\]node starts .*[/\\]node, a file of the folder;/);
   });
 
-  it('a symlink in the folder to the real node: the file that starts is outside the folder (exit 0)', async () => {
+  it('a link in the folder, even to the real node, is a file of the folder (whoever writes the folder can point it elsewhere): exit 1', async () => {
     const dir = folder({}, '<DIR>/node');
     const { symlinkSync } = await import('node:fs');
     symlinkSync(process.execPath, join(dir, 'node'));
     const r = await runCli(['run', '--dry-run'], { cwd: dir, env });
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/its interpreter .*[/\\]node starts .*, a file of the folder/);
   });
 
   it('outside the folder (the machine\'s node): verified (exit 0)', async () => {

@@ -79,16 +79,24 @@ describe('uv run from elsewhere, or with a python of the folder', () => {
     expect((await dryRun(uvLine(['-p', '3.11']))).code, 'version').toBe(0);
   });
 
-  it('a .venv whose bin/python is a file of the folder: exit 1; one whose python links out of the folder (a real venv): verified', async () => {
-    const fake = uvLine(['--no-project'], { '.venv/bin/python': '#!/bin/sh\ntouch RAN\n' });
-    chmodSync(join(fake, '.venv', 'bin', 'python'), 0o755);
-    const r = await dryRun(fake);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/uv runs the python .*\.venv[/\\]bin[/\\]python, a file of the folder/);
-    const real = uvLine(['--no-project']);
+  it('a .venv whose bin/python is a file of the folder (a pyvenv.cfg beside it or not): exit 1; one whose python links out of the folder (a real venv): verified', async () => {
+    for (const files of [{ '.venv/bin/python': '#!/bin/sh\ntouch RAN\n' } as Record<string, string>, { '.venv/bin/python': '#!/bin/sh\ntouch RAN\n', '.venv/pyvenv.cfg': 'home = /usr/bin\n' }]) {
+      const fake = uvLine(['--no-project'], files);
+      chmodSync(join(fake, '.venv', 'bin', 'python'), 0o755);
+      const r = await dryRun(fake);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/uv runs the python .*\.venv[/\\]bin[/\\]python, a file of the folder/);
+    }
+    const real = uvLine(['--no-project'], { '.venv/pyvenv.cfg': 'home = /usr/bin\n' });
     mkdirSync(join(real, '.venv', 'bin'), { recursive: true });
     symlinkSync(process.execPath, join(real, '.venv', 'bin', 'python'));
-    expect((await dryRun(real)).code).toBe(0);
+    const ok = await dryRun(real);
+    expect(ok.code, ok.stderr).toBe(0);
+    // The same link with no pyvenv.cfg is no virtual environment: a link of the folder.
+    const bare = uvLine(['--no-project']);
+    mkdirSync(join(bare, '.venv', 'bin'), { recursive: true });
+    symlinkSync(process.execPath, join(bare, '.venv', 'bin', 'python'));
+    expect((await dryRun(bare)).code).toBe(1);
   });
 
   it('a declared VIRTUAL_ENV that names a folder of the lock folder with its own python: exit 1', async () => {
