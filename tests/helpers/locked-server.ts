@@ -1,7 +1,7 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect } from 'vitest';
-import { repoRoot, runCli } from './cli.js';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { repoRoot, runCli, tempDir } from './cli.js';
 
 /** The launch line of the fixture server in a folder made by lockedServerFolder. */
 export const SERVER_LINE = ['node', 'srv.mjs', '--mode=ok'];
@@ -16,5 +16,47 @@ export async function lockedServerFolder(dir: string, env: NodeJS.ProcessEnv, li
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const r = await runCli(['lock', '--', ...line], { cwd: dir, env });
   expect(r.code, r.stderr).toBe(0);
+  return dir;
+}
+
+/**
+ * A scratch folder for one test file, removed after it, holding `base`: a folder locked once with
+ * SERVER_LINE (server "hostile-ok"). `env` is a minimal environment whose HOME is the scratch.
+ */
+export function lockedBase(prefix: string): { scratch: { dir: string }; env: NodeJS.ProcessEnv; base: () => string } {
+  const scratch = tempDir(prefix);
+  afterAll(() => scratch.cleanup());
+  const env = { PATH: process.env.PATH, HOME: scratch.dir };
+  let base = '';
+  beforeAll(async () => {
+    base = await lockedServerFolder(join(scratch.dir, 'base'), env);
+  }, 60_000);
+  return { scratch, env, base: () => base };
+}
+
+/** The transport of a locked server, as a test edits it. */
+export interface EditableTransport {
+  command: string;
+  args: string[];
+  env: string[];
+}
+
+/**
+ * A copy of the locked folder `base` in `dir`: its srv.mjs, and its mcp-lock.json with the server's
+ * transport changed by `edit`, then `files` written (and made executable when `executable`),
+ * their paths relative to `root` (default `dir`: a lock in a subfolder of a project).
+ */
+export function editedCopy(base: string, dir: string, edit: (transport: EditableTransport) => void, files: Record<string, string> = {}, options: { root?: string; executable?: boolean } = {}): string {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(base, 'srv.mjs'), join(dir, 'srv.mjs'));
+  const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
+  edit(lock.servers['hostile-ok'].transport);
+  writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  const root = options.root ?? dir;
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+    if (options.executable) chmodSync(join(root, name), 0o755);
+  }
   return dir;
 }

@@ -9,20 +9,13 @@
  * started); the end-to-end case runs only where bun is installed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { lockedServerFolder } from '../helpers/locked-server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { editedCopy, lockedBase } from '../helpers/locked-server.js';
 
-const scratch = tempDir('mcptrust-bun-');
-afterAll(() => scratch.cleanup());
-const env = { PATH: process.env.PATH, HOME: scratch.dir };
-
-let base: string;
-beforeAll(async () => {
-  base = await lockedServerFolder(join(scratch.dir, 'base'), env);
-}, 60_000);
+const { scratch, env, base } = lockedBase('mcptrust-bun-');
 
 let count = 0;
 /**
@@ -31,18 +24,7 @@ let count = 0;
  */
 function lineIn(command: string, args: string[], files: Record<string, string> = {}, sub = ''): string {
   const top = join(scratch.dir, `b${++count}`);
-  const dir = join(top, sub);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'srv.mjs'), readFileSync(join(base, 'srv.mjs')));
-  const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
-  lock.servers['hostile-ok'].transport.command = command;
-  lock.servers['hostile-ok'].transport.args = args;
-  writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(top, name, '..'), { recursive: true });
-    writeFileSync(join(top, name), text);
-  }
-  return dir;
+  return editedCopy(base(), join(top, sub), (t) => Object.assign(t, { command, args }), files, { root: top });
 }
 
 const dryRun = (dir: string) => runCli(['run', '--dry-run'], { cwd: dir, env });

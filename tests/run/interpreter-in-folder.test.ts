@@ -8,11 +8,11 @@
  * out every entry that leads into the folder (round 19: the same held for `#!/usr/bin/env node`
  * scripts and shims, which look their interpreter up on PATH too), and says which.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { lockedServerFolder } from '../helpers/locked-server.js';
+import { editedCopy, lockedServerFolder } from '../helpers/locked-server.js';
 
 const scratch = tempDir('mcptrust-interp-');
 afterAll(() => scratch.cleanup());
@@ -32,19 +32,8 @@ let count = 0;
 /** A copy of the locked folder with `files` (executable) beside the lock, and the lock's command set to `command`. */
 function folder(files: Record<string, string>, command = 'node'): string {
   const dir = join(scratch.dir, `f${++count}`);
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(join(base, 'srv.mjs'), join(dir, 'srv.mjs'));
-  const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
-  lock.servers['hostile-ok'].transport.command = command.replaceAll('<DIR>', dir);
   // The honest server exits at once (64) with this argument of its own: `run` ends by itself.
-  lock.servers['hostile-ok'].transport.args = ['srv.mjs', '--mode=exit-now'];
-  writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-    chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
+  return editedCopy(base, dir, (t) => Object.assign(t, { command: command.replaceAll('<DIR>', dir), args: ['srv.mjs', '--mode=exit-now'] }), files, { executable: true });
 }
 
 async function refused(dir: string, path: string, message: RegExp): Promise<void> {

@@ -7,32 +7,17 @@
  * `run --env "BUN_OPTIONS=--preload ./evil.mjs"`: run --dry-run exit 0, and evil.mjs ran.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { lockedServerFolder } from '../helpers/locked-server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { editedCopy, lockedBase } from '../helpers/locked-server.js';
 
-const scratch = tempDir('mcptrust-loadervars-');
-afterAll(() => scratch.cleanup());
-const env = { PATH: process.env.PATH, HOME: scratch.dir };
-
-let base: string;
-beforeAll(async () => {
-  base = await lockedServerFolder(join(scratch.dir, 'base'), env);
-}, 60_000);
+const { scratch, env, base } = lockedBase('mcptrust-loadervars-');
 
 let count = 0;
 /** A copy of the locked folder whose lock declares `name` for the server. */
-function declaring(name: string): string {
-  const dir = join(scratch.dir, `d${++count}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'srv.mjs'), readFileSync(join(base, 'srv.mjs')));
-  const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
-  lock.servers['hostile-ok'].transport.env = [name];
-  writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
-  return dir;
-}
+const declaring = (name: string) => editedCopy(base(), join(scratch.dir, `d${++count}`), (t) => void (t.env = [name]));
 
 describe('a declared variable that loads code is refused before anything starts', () => {
   it.each([

@@ -8,36 +8,19 @@
  * on this machine: these are the refusals, which come before uv would be started; the behaviour
  * itself is uv's documented one, not observed here.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { lockedServerFolder } from '../helpers/locked-server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { editedCopy, lockedBase } from '../helpers/locked-server.js';
 
-const scratch = tempDir('mcptrust-uv-');
-afterAll(() => scratch.cleanup());
-const env = { PATH: process.env.PATH, HOME: scratch.dir };
-
-let base: string;
-beforeAll(async () => {
-  base = await lockedServerFolder(join(scratch.dir, 'base'), env);
-}, 60_000);
+const { scratch, env, base } = lockedBase('mcptrust-uv-');
 
 let count = 0;
 /** The locked srv.mjs under a lock whose line is `uv run …args srv.mjs` (in `sub` of the folder when given), with `files` from the top. */
 function uvLine(args: string[], files: Record<string, string> = {}, sub = '', declared: string[] = []): string {
   const top = join(scratch.dir, `u${++count}`);
-  const dir = join(top, sub);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'srv.mjs'), readFileSync(join(base, 'srv.mjs')));
-  const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
-  Object.assign(lock.servers['hostile-ok'].transport, { command: 'uv', args: ['run', ...args, 'srv.mjs', '--mode=ok'], env: declared });
-  writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(top, name, '..'), { recursive: true });
-    writeFileSync(join(top, name), text);
-  }
-  return dir;
+  return editedCopy(base(), join(top, sub), (t) => Object.assign(t, { command: 'uv', args: ['run', ...args, 'srv.mjs', '--mode=ok'], env: declared }), files, { root: top });
 }
 
 const dryRun = (dir: string, flags: string[] = []) => runCli(['run', '--dry-run', ...flags], { cwd: dir, env });
