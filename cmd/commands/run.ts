@@ -163,11 +163,15 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
   const env = serverEnvironment(declared, io.env);
   // No program the server starts by name (its interpreter, `#!/usr/bin/env node`, a tool it runs)
   // may be found in the lock's folder, where it starts: PATH's entries that lead there are left out.
-  const [{ parseLaunch }, { serverPath }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
-  const path = serverPath(env.PATH, lockDir);
-  if (path.dropped.length > 0) {
-    env.PATH = path.path ?? '';
-    io.stderr.write(`note: ${who}: left out of the server's PATH, as they lead into the lockfile's folder (or are relative to it): ${path.dropped.map((d) => (d === '' ? '(empty)' : printable(d, 120))).join(', ')}\n`);
+  // The same for the dynamic loader's search paths, which a lock may declare.
+  const [{ parseLaunch }, { serverPath, droppedNote }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
+  for (const variable of ['PATH', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'DYLD_FALLBACK_LIBRARY_PATH']) {
+    const path = serverPath(env[variable], lockDir);
+    if (path.dropped.length === 0) continue;
+    // None left: unset (an empty value would itself be one empty entry, the working folder).
+    if (path.path === undefined || path.path === '') delete env[variable];
+    else env[variable] = path.path;
+    io.stderr.write(droppedNote(who, variable, path.dropped));
   }
   const launch = parseLaunch(command, args);
 

@@ -3,7 +3,7 @@
  * its local pin names (src/artifact/local.ts): `run` refuses such a line before it starts
  * anything. Loaded by `run` only.
  */
-import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LocalLaunch, PathLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
@@ -158,13 +158,15 @@ function nearest(dir: string, name: string): string | undefined {
   }
 }
 
-/** The value of the first of `names` in `words` (`--name value` or `--name=value`). */
+/** The value of the first of `names` in `words` (`--name value`, `--name=value`, or `-nvalue` for a short name). */
 function optionValue(words: readonly string[], names: readonly string[]): string | undefined {
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     if (names.includes(word)) return words[i + 1];
     const eq = word.indexOf('=');
     if (eq > 0 && names.includes(word.slice(0, eq))) return word.slice(eq + 1);
+    const short = names.find((name) => /^-[^-]$/.test(name) && word.startsWith(name) && word.length > 2);
+    if (short !== undefined) return word.slice(2).replace(/^=/, '');
   }
   return undefined;
 }
@@ -177,17 +179,46 @@ function optionValue(words: readonly string[], names: readonly string[]): string
  * VIRTUAL_ENV or of the nearest .venv, or `--python PATH`, which must not be a file of the folder.
  */
 function uvRunsOther(before: readonly string[], env: Record<string, string | undefined>, lockDir: string): string | undefined {
-  const moved = before.find((arg) => /^--(?:directory|project)(?:=|$)/.test(arg));
+  const moved = before.find((arg) => /^--(?:directory|project)(?:=|$)/.test(arg)) ?? ['UV_PROJECT', 'UV_WORKING_DIRECTORY'].find((name) => env[name]);
   if (moved !== undefined) return `uv's ${printable(moved, 100)} runs the script from, or syncs, another folder's project`;
   if (!before.includes('--no-project') && !before.includes('--no-sync')) {
     const project = nearest(lockDir, 'pyproject.toml');
     if (project !== undefined) return `uv run syncs the project of ${printable(project, 300)} before the script (it installs the project and its dependencies, running its build), code the lock's local pin does not name (add --no-project or --no-sync)`;
   }
-  const python = optionValue(before, ['--python', '-p']);
-  const venv = env.VIRTUAL_ENV ? resolve(lockDir, env.VIRTUAL_ENV) : nearest(lockDir, '.venv');
+  // The python: --python, else UV_PYTHON, else the nearest .python-version (its first line).
+  const versionFile = nearest(lockDir, '.python-version');
+  const versionText = versionFile === undefined ? 'absent' : smallFileText(versionFile);
+  const pinned = versionText === 'absent' || versionText === 'unread' ? undefined : versionText.split('\n')[0]!.trim();
+  const python = optionValue(before, ['--python', '-p']) ?? env.UV_PYTHON ?? (pinned !== undefined && versionFile !== undefined && /[/\\]/.test(pinned) ? resolve(dirname(versionFile), pinned) : undefined);
+  const venvFolder = env.VIRTUAL_ENV || env.UV_PROJECT_ENVIRONMENT;
+  const venv = venvFolder ? resolve(lockDir, venvFolder) : nearest(lockDir, '.venv');
   const pythons = [...(python !== undefined && /[/\\]/.test(python) ? [resolve(lockDir, python)] : []), ...(venv === undefined ? [] : ['bin/python', 'bin/python3', 'Scripts/python.exe'].map((p) => join(venv, p)))];
   const own = pythons.find((file) => statSync(file, { throwIfNoEntry: false }) !== undefined && fileOfFolder(file, lockDir));
   return own === undefined ? undefined : `uv runs the python ${printable(own, 300)}, a file of the folder`;
+}
+
+/**
+ * What a deno line (`before`: its words before the script) runs besides the script: an import map
+ * may map the main module itself to another file (deno 2.9: `"imports": {"./srv.mjs": "./evil.mjs"}`),
+ * so `--import-map`, `--config`/`-c`, or a deno.json / deno.jsonc found from the folder up that has
+ * `imports`, `scopes` or `importMap` (read as text: a mention in a comment counts too) is refused,
+ * unless `--no-config` keeps deno from reading one.
+ */
+function denoRunsOther(before: readonly string[], lockDir: string): string | undefined {
+  const option = before.find((arg) => /^(?:--import-map|--config|-c)(?:=|$)/.test(arg));
+  if (option !== undefined) return `deno's ${printable(option, 100)} reads an import map, which can map the script itself to another file`;
+  if (before.includes('--no-config')) return undefined;
+  for (let at = resolve(lockDir); ; at = dirname(at)) {
+    for (const name of ['deno.json', 'deno.jsonc']) {
+      const text = smallFileText(join(at, name));
+      if (text === 'absent') continue;
+      if (text === 'unread' || /"(?:imports|scopes|importMap)"\s*:/.test(text)) {
+        return `deno reads ${printable(join(at, name), 300)}, whose import map can map the script itself to another file (add --no-config, or move the map out)`;
+      }
+      return undefined;
+    }
+    if (dirname(at) === at) return undefined;
+  }
 }
 
 /** bun options before the script that make it read another config (its preloads) or run from another folder. */
@@ -221,71 +252,135 @@ function inside(path: string, root: string): boolean {
 }
 
 /**
+ * The virtual environment `dir` is, when it is one: a folder with a pyvenv.cfg whose `home` (the
+ * python it was made from) lies outside `root`. Anything else (an empty pyvenv.cfg, a home of the
+ * folder) is no virtual environment, but files of the folder.
+ */
+function isVirtualEnv(dir: string, root: string): boolean {
+  const text = smallFileText(join(dir, 'pyvenv.cfg'));
+  if (text === 'absent' || text === 'unread') return false;
+  const home = /^[ \t]*home[ \t]*=[ \t]*(.+?)[ \t\r]*$/m.exec(text)?.[1];
+  return home !== undefined && isAbsolute(home) && !inside(resolve(home), root) && resolve(home) !== root;
+}
+
+/**
  * Whether `path` (inside `root`) is in one of the folder's dependencies, which no pin names and
- * which run as the server's own imports do: a node_modules folder, or a Python virtual
- * environment (a folder with a pyvenv.cfg).
+ * which run as the server's own imports do: a node_modules folder, or a virtual environment.
  */
 function inDependencies(path: string, root: string): boolean {
   const parts = relative(root, path).split(sep);
   if (parts.includes('node_modules')) return true;
-  for (let i = parts.length - 1; i > 0; i--) {
-    if (statSync(join(root, ...parts.slice(0, i), 'pyvenv.cfg'), { throwIfNoEntry: false })?.isFile()) return true;
-  }
+  for (let i = parts.length - 1; i > 0; i--) if (isVirtualEnv(join(root, ...parts.slice(0, i)), root)) return true;
   return false;
 }
 
 /**
- * Whether `file` is a file of the folder `dir` that whoever writes the folder controls and no pin
- * names, as a program to start. The file it resolves to must lie outside the folder, or in a
- * node_modules (a package such as tsx); the path as found, when in the folder, must be in one of
- * its dependencies (node_modules, a virtual environment's link to its python): a link elsewhere in
- * the folder is a file of the folder wherever it points.
+ * Whether a PATH entry `real` (inside `root`) is a dependency's folder of programs, kept on the
+ * server's PATH: a node_modules/.bin (an npm script's PATH has one), or a virtual environment's bin
+ * (or Scripts) folder (an activated venv).
  */
-function fileOfFolder(file: string, dir: string): boolean {
+function dependencyBin(real: string, root: string): boolean {
+  const parts = relative(root, real).split(sep);
+  const last = parts.length - 1;
+  if (parts[last] === '.bin' && parts[last - 1] === 'node_modules') return true;
+  return (parts[last] === 'bin' || parts[last] === 'Scripts') && last > 0 && isVirtualEnv(join(root, ...parts.slice(0, last)), root);
+}
+
+/**
+ * Whether `file` is a file of the folder `dir` that whoever writes the folder controls and no pin
+ * names, as a program to start. The file it resolves to must lie outside the folder, or — for an
+ * interpreter that is an npm package (`packaged`: tsx, ts-node) — in a node_modules; the path as
+ * found, when in the folder, must be in one of its dependencies (a virtual environment's link to
+ * its python, a node_modules/.bin link): a link elsewhere in the folder is a file of the folder
+ * wherever it points.
+ */
+function fileOfFolder(file: string, dir: string, packaged = false): boolean {
   let real: string;
   let root: string;
   try {
-    root = realpathSync(dir);
-    real = realpathSync(file);
+    root = realpathSync.native(dir);
+    real = realpathSync.native(file);
   } catch {
     return false;
   }
-  if (inside(real, root) && !relative(root, real).split(sep).includes('node_modules')) return true;
+  if (inside(real, root) && !(packaged && relative(root, real).split(sep).includes('node_modules'))) return true;
   const found = resolve(file);
   for (const folder of [resolve(dir), root]) if (inside(found, folder) && !inDependencies(found, folder)) return true;
   return false;
 }
 
+/** Interpreters that are npm packages, legitimately found in a node_modules/.bin. */
+const PACKAGED_INTERPRETERS = new Set(['tsx', 'ts-node']);
+
 /**
- * The server's PATH without the entries through which a program started by name (the interpreter,
- * `#!/usr/bin/env node`, a shim, or anything the server itself starts) would be a file of the
- * lock's folder: empty and relative entries (the working folder is the lock's folder), entries
- * under /proc or /dev/fd (they name the process's own folders), and entries that are in the folder
- * (links followed) outside its dependencies. `dropped`: the entries left out, in order.
+ * Where a PATH entry leads, following links as the kernel does, one component at a time (a `..`
+ * after a link climbs from the link's target); `proc`: the way passes through /proc or /dev/fd,
+ * whose links name the looking process's own folders (/proc/self/cwd is the server's working
+ * folder, not mcptrust's). Undefined when the entry is empty or relative, or loops.
+ */
+function followEntry(entry: string): { real: string; proc: boolean } | undefined {
+  if (entry === '' || !isAbsolute(entry)) return undefined;
+  let parts = entry.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  let at: string = sep;
+  let proc = false;
+  for (let hops = 0; parts.length > 0; ) {
+    const part = parts.shift()!;
+    if (part === '..') {
+      at = dirname(at);
+      continue;
+    }
+    const next = join(at, part);
+    if (/^[\\/](?:proc|dev[\\/]fd)(?:[\\/]|$)/.test(next)) proc = true;
+    let link: string | undefined;
+    try {
+      link = lstatSync(next).isSymbolicLink() ? readlinkSync(next) : undefined;
+    } catch {
+      return { real: join(next, ...parts), proc };
+    }
+    if (link === undefined) {
+      at = next;
+      continue;
+    }
+    if (++hops > 40) return undefined;
+    parts = [...link.split(/[\\/]+/).filter((p) => p !== '' && p !== '.'), ...parts];
+    if (isAbsolute(link)) at = sep;
+  }
+  return { real: at, proc };
+}
+
+/** Most entries a note names one by one; the rest are counted. */
+const NAMED_ENTRIES = 5;
+
+/**
+ * A search path (PATH, LD_LIBRARY_PATH) without the entries through which a program or library
+ * found by name (the interpreter, `#!/usr/bin/env node`, a shim, ld.so's libraries, anything the
+ * server itself starts) would be a file of the lock's folder: empty and relative entries (the
+ * working folder is the lock's folder), entries through /proc or /dev/fd, and entries in the
+ * folder (links followed) other than a dependency's bin folder. `dropped`: the entries left out.
  */
 export function serverPath(path: string | undefined, lockDir: string): { path: string | undefined; dropped: string[] } {
   if (path === undefined) return { path, dropped: [] };
   let root: string;
   try {
-    root = realpathSync(lockDir);
+    root = realpathSync.native(lockDir);
   } catch {
     root = resolve(lockDir);
   }
   const kept: string[] = [];
   const dropped: string[] = [];
   for (const entry of path.split(delimiter)) {
-    let real: string | undefined;
-    if (entry !== '' && isAbsolute(entry) && !/^\/(?:proc|dev\/fd)(?:\/|$)/.test(entry)) {
-      try {
-        real = realpathSync(entry);
-      } catch {
-        real = resolve(entry);
-      }
-    }
-    if (real === undefined || ((real === root || inside(real, root)) && !inDependencies(real, root))) dropped.push(entry);
+    const led = followEntry(entry);
+    if (led === undefined || led.proc || ((led.real === root || inside(led.real, root)) && !dependencyBin(led.real, root))) dropped.push(entry);
     else kept.push(entry);
   }
   return { path: kept.join(delimiter), dropped };
+}
+
+/** The note `run` prints for the entries serverPath left out of `variable`: the first few named, the rest counted. */
+export function droppedNote(who: string, variable: string, dropped: readonly string[]): string {
+  const named = dropped.slice(0, NAMED_ENTRIES).map((d) => (d === '' ? '(empty)' : printable(d, 120)));
+  const more = dropped.length > NAMED_ENTRIES ? ` and ${dropped.length - NAMED_ENTRIES} more` : '';
+  return `note: ${who}: left out of the server's ${variable}, as they lead into the lockfile's folder (or are relative to it): ${named.join(', ')}${more}\n`;
 }
 
 /** The --env-file paths of a node line before its script (`script`: the script's index in `args`). */
@@ -321,8 +416,8 @@ export function otherCode(launch: LocalLaunch | PathLaunch, command: string, arg
   // "." entry is the folder itself, where the server starts).
   if (local?.interpreter !== undefined) {
     const file = spawnedFile(command, env.PATH, lockDir);
-    if (file !== undefined && fileOfFolder(file, lockDir)) {
-      return `its interpreter ${printable(command, 200)} starts ${printable(file, 300)}, a file of the folder${isAbsolute(command) ? '' : " (found through PATH: an empty or relative entry of PATH is the server's working folder)"}`;
+    if (file !== undefined && fileOfFolder(file, lockDir, PACKAGED_INTERPRETERS.has(local.interpreter))) {
+      return `its interpreter ${printable(command, 200)} starts ${printable(file, 300)}, a file of the folder${isAbsolute(command) ? '' : ' (found through PATH)'}`;
     }
   }
   if (local?.interpreter === 'bun') {
@@ -331,6 +426,10 @@ export function otherCode(launch: LocalLaunch | PathLaunch, command: string, arg
     if (elsewhere !== undefined) return `bun's ${printable(elsewhere, 100)} makes it read another config file (whose preloads run before the script) or run the script from another folder`;
     const script = bunRunsScript(local.file, lockDir);
     if (script !== undefined) return script;
+  }
+  if (local?.interpreter === 'deno') {
+    const other = denoRunsOther(args.slice(0, Math.max(0, local.fileArgIndex)), lockDir);
+    if (other !== undefined) return other;
   }
   if (local?.interpreter === 'uv run') {
     const other = uvRunsOther(args.slice(0, Math.max(0, local.fileArgIndex)), env, lockDir);

@@ -119,8 +119,8 @@ describe('uv (held, by uv\'s documented behaviour)', () => {
   });
 });
 
-describe('OPEN findings', () => {
-  // OPEN: deno reads deno.json / deno.jsonc (found from the working folder up) and applies its
+describe('FIXED (were OPEN) findings', () => {
+  // FIXED (was OPEN): deno reads deno.json / deno.jsonc (found from the working folder up) and applies its
   // "imports" map to the MAIN module too: {"imports":{"./srv.mjs":"./evil.mjs"}} makes
   // `deno run srv.mjs` run ./evil.mjs instead of the pinned srv.mjs. run checks no deno config.
   // Reproduction (deno 2.9.6): an honest lock of `deno run srv.mjs --mode=exit-now` (pin ./srv.mjs);
@@ -130,12 +130,12 @@ describe('OPEN findings', () => {
   // lock in mcp/), and with `--config=cfg.json` or `--import-map=map.json` in the line (a config or
   // map file no pin names). Expected: refused like bunfig.toml (or the config pinned); `--no-config`
   // (held above) is the honest way out.
-  it.skip.each([
+  it.each([
     ['deno.json beside the lock', ['run', 'srv.mjs', '--mode=exit-now'], { 'deno.json': '{"imports":{"./srv.mjs":"./evil.mjs"}}', 'evil.mjs': EVIL_DENO }, undefined],
     ['deno.jsonc in the parent folder', ['run', 'srv.mjs', '--mode=exit-now'], { 'deno.jsonc': '{"imports":{"./mcp/srv.mjs":"./mcp/evil.mjs"}}', 'mcp/evil.mjs': EVIL_DENO }, 'mcp'],
     ['--import-map=map.json', ['run', '--import-map=map.json', 'srv.mjs', '--mode=exit-now'], { 'map.json': '{"imports":{"./srv.mjs":"./evil.mjs"}}', 'evil.mjs': EVIL_DENO }, undefined],
     ['--config=cfg.json', ['run', '--config=cfg.json', 'srv.mjs', '--mode=exit-now'], { 'cfg.json': '{"imports":{"./srv.mjs":"./evil.mjs"}}', 'evil.mjs': EVIL_DENO }, undefined],
-  ] as const)('OPEN: deno import map from %s replaces the pinned main module', async (_label, args, files, sub) => {
+  ] as const)('FIXED (was OPEN): deno import map from %s replaces the pinned main module', async (_label, args, files, sub) => {
     const dir = line('deno', [...args], files, sub === undefined ? {} : { sub });
     const r = await dry(dir);
     expect(r.code, r.stdout).toBe(1);
@@ -143,19 +143,19 @@ describe('OPEN findings', () => {
     if (hasDeno) expect((await started(dir)).code).not.toBe(42);
   });
 
-  // OPEN: uv (clap) takes a short option's value attached: `-p./py` is `--python ./py`, but
+  // FIXED (was OPEN): uv (clap) takes a short option's value attached: `-p./py` is `--python ./py`, but
   // uvRunsOther's optionValue reads only `-p VALUE` and `-p=VALUE`.
   // Reproduction: lock line `uv run --no-project -p./py srv.mjs --mode=exit-now`, an executable ./py
   // in the folder; mcptrust run --dry-run → exit 0 "would start: uv run --no-project -p./py srv.mjs…"
   // (--python=./py, -p=./py and --python ./py are refused). Expected: exit 1, "a file of the folder".
-  it.skip('OPEN: uv -p./py (attached short value) starts a python of the folder', async () => {
+  it('FIXED (was OPEN): uv -p./py (attached short value) starts a python of the folder', async () => {
     const dir = line('uv', ['run', '--no-project', '-p./py', 'srv.mjs', '--mode=exit-now'], { py: '#!/bin/sh\ntouch RAN\n' });
     chmodSync(join(dir, 'py'), 0o755);
     const r = await dry(dir);
     expect(r.code).toBe(1);
   });
 
-  // OPEN: uv reads the python request from UV_PYTHON ("Equivalent to the --python command-line
+  // FIXED (was OPEN): uv reads the python request from UV_PYTHON ("Equivalent to the --python command-line
   // argument. If set to a path, uv will use this Python interpreter") and from a .python-version
   // file in the working folder or a parent ("any of the request formats", an executable path or an
   // install folder included; --no-config disables it). Neither is checked: VIRTUAL_ENV, .venv and
@@ -163,7 +163,7 @@ describe('OPEN findings', () => {
   // Reproduction: lock `uv run --no-project srv.mjs --mode=exit-now` declaring UV_PYTHON, ./py in the
   // folder; `mcptrust run --dry-run --env UV_PYTHON=./py` → exit 0. Likewise no variable and a
   // .python-version holding "./py" → exit 0. Expected: exit 1 (a python of the folder).
-  it.skip('OPEN: uv run with UV_PYTHON=./py, or a .python-version naming ./py, starts a python of the folder', async () => {
+  it('FIXED (was OPEN): uv run with UV_PYTHON=./py, or a .python-version naming ./py, starts a python of the folder', async () => {
     const viaEnv = line('uv', ['run', '--no-project', 'srv.mjs', '--mode=exit-now'], { py: '#!/bin/sh\ntouch RAN\n' }, { declare: ['UV_PYTHON'] });
     chmodSync(join(viaEnv, 'py'), 0o755);
     expect((await dry(viaEnv, ['--env', 'UV_PYTHON=./py'])).code).toBe(1);

@@ -48,6 +48,24 @@ describe('run and a deno line', () => {
     expect(r.stderr).toContain("its launch line runs ./evil.mjs, which the lock's local pin does not name");
   });
 
+  it('a deno.json without an import map, or any with --no-config, is no refusal; one with an import map is (round 20)', async () => {
+    const at = (name: string, text: string, args: string[] = ['run', 'srv.mjs', '--mode=ok']) => {
+      const dir = join(scratch.dir, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'srv.mjs'), readFileSync(join(base, 'srv.mjs')));
+      writeFileSync(join(dir, 'deno.json'), text);
+      const lock = JSON.parse(readFileSync(join(base, 'mcp-lock.json'), 'utf8'));
+      Object.assign(lock.servers['hostile-ok'].transport, { command: 'deno', args });
+      writeFileSync(join(dir, 'mcp-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+      return dir;
+    };
+    expect((await runCli(['run', '--dry-run'], { cwd: at('plain', '{"tasks":{"dev":"deno run srv.mjs"}}'), env })).code).toBe(0);
+    const mapped = await runCli(['run', '--dry-run'], { cwd: at('mapped', '{"imports":{"./srv.mjs":"./evil.mjs"}}'), env });
+    expect(mapped.code).toBe(1);
+    expect(mapped.stderr).toMatch(/deno reads .*deno\.json, whose import map can map the script itself to another file \(add --no-config/);
+    expect((await runCli(['run', '--dry-run'], { cwd: at('noconfig', '{"imports":{"./srv.mjs":"./evil.mjs"}}', ['run', '--no-config', 'srv.mjs', '--mode=ok']), env })).code).toBe(0);
+  });
+
   const hasDeno = spawnSync('deno', ['--version'], { stdio: 'ignore' }).status === 0;
   it.skipIf(!hasDeno)('with deno installed: lock pins the preload with the script, and a changed preload stops run', async () => {
     const dir = join(scratch.dir, 'real');

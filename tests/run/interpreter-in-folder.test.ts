@@ -8,7 +8,7 @@
  * out every entry that leads into the folder (round 19: the same held for `#!/usr/bin/env node`
  * scripts and shims, which look their interpreter up on PATH too), and says which.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -98,6 +98,29 @@ describe('an interpreter found by name: PATH entries that lead into the folder a
     const dir = folder({ 'node_modules/.bin/node': `#!/bin/sh\nexec "${process.execPath}" "$@"\n` });
     const r = await runCli(['run', '--dry-run'], { cwd: dir, env: { ...env, PATH: `node_modules/.bin:${realNodeDir}:${PATH}` } });
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe("the folder's dependencies on PATH", () => {
+  it("an activated virtual environment's bin (a pyvenv.cfg whose home is outside) stays on PATH; one whose pyvenv.cfg names no home outside is left out", async () => {
+    const venv = folder({ '.venv/pyvenv.cfg': `home = ${realNodeDir}\n` });
+    mkdirSync(join(venv, '.venv', 'bin'), { recursive: true });
+    const kept = await runCli(['run', '--dry-run'], { cwd: venv, env: { ...env, PATH: `${join(venv, '.venv', 'bin')}:${realNodeDir}:${PATH}` } });
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stderr).not.toContain('left out');
+    const fake = folder({ 'tools/pyvenv.cfg': '', 'tools/bin/node': FAKE });
+    const path = `${join(fake, 'tools', 'bin')}:${realNodeDir}:${PATH}`;
+    const dry = await runCli(['run', '--dry-run'], { cwd: fake, env: { ...env, PATH: path } });
+    expect(dry.stderr).toContain(`left out of the server's PATH, as they lead into the lockfile's folder (or are relative to it): ${join(fake, 'tools', 'bin')}`);
+    expect((await runCli(['run'], { cwd: fake, env: { ...env, PATH: path } })).code).toBe(64);
+    expect(existsSync(join(fake, 'RAN'))).toBe(false);
+  });
+
+  it("a node in the folder's node_modules/.bin is not node (an npm script's PATH): refused; the entry itself stays", async () => {
+    const dir = folder({ 'node_modules/.bin/node': FAKE });
+    const r = await runCli(['run', '--dry-run'], { cwd: dir, env: { ...env, PATH: `${join(dir, 'node_modules', '.bin')}:${realNodeDir}:${PATH}` } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/its interpreter node starts .*node_modules[/\\]\.bin[/\\]node, a file of the folder \(found through PATH\)/);
   });
 });
 
