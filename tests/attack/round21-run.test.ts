@@ -100,3 +100,108 @@ describe('PATH: an honest tool-running server, the folder plants `mcptool`', () 
     expect(ran(dir)).toBe(true);
   });
 });
+
+/** Deno code that shows it ran: exit 42 (no permission needed). */
+const EVIL_DENO = 'Deno.exit(42);\n';
+const denoEnv = { ...env, PATH: `${RUNTIMES}:${PATH}` };
+const DENO_LINE = ['run', 'srv.mjs', '--mode=exit-now'];
+
+describe('deno import maps', () => {
+  it('held: --config after the script is the server\'s own argument (not refused)', async () => {
+    const dir = line('deno', ['run', 'srv.mjs', '--mode=exit-now', '--config', 'x.json']);
+    const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('held: a nearer deno.json without a map stops the walk (a parent\'s map not in a workspace is not read by deno either)', async () => {
+    const dir = line('deno', DENO_LINE, { 'deno.json': '{"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}', 'sub/deno.json': '{}', 'sub/evil.mjs': EVIL_DENO }, { sub: 'sub' });
+    const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
+    expect(r.code, r.stderr).toBe(0);
+    if (hasDeno) expect((await runCli(['run'], { cwd: dir, env: denoEnv })).code).toBe(64);
+  });
+
+  // OPEN: denoRunsOther looks for the text `"imports":` (also scopes, importMap). deno parses
+  // deno.json as JSON, where a key may be written with escapes, and deno.jsonc as JSONC, whose
+  // keys may be unquoted or single-quoted: neither is seen.
+  // Reproduction (deno 2.9.6): lock `deno run srv.mjs --mode=exit-now` (its line edited in),
+  // evil.mjs = `Deno.exit(42);`, and deno.json = `{"\u0069mports":{"./srv.mjs":"./evil.mjs"}}`
+  // (the six characters backslash-u-0-0-6-9), or deno.jsonc = `{imports: {'./srv.mjs': './evil.mjs'}}`;
+  // `mcptrust run --dry-run` → exit 0; `mcptrust run` → exit 42 (evil.mjs ran instead of the
+  // pinned srv.mjs). Expected: exit 1 "Nothing was started". (A check on the parsed keys, or a
+  // refusal of any deno.json(c) the line does not --no-config, would hold.)
+  it.skip('OPEN: deno.json with an escaped key "\\u0069mports", or deno.jsonc with an unquoted imports key, maps srv.mjs to evil.mjs', async () => {
+    for (const files of [{ 'deno.json': '{"\\u0069mports":{"./srv.mjs":"./evil.mjs"}}' }, { 'deno.jsonc': "{imports: {'./srv.mjs': './evil.mjs'}}" }]) {
+      const dir = line('deno', DENO_LINE, { ...files, 'evil.mjs': EVIL_DENO });
+      const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
+      expect(r.code, r.stderr).toBe(1);
+    }
+  });
+
+  it('observed today (OPEN above): the escaped and unquoted keys are not refused', async () => {
+    for (const files of [{ 'deno.json': '{"\\u0069mports":{"./srv.mjs":"./evil.mjs"}}' }, { 'deno.jsonc': "{imports: {'./srv.mjs': './evil.mjs'}}" }]) {
+      const dir = line('deno', DENO_LINE, { ...files, 'evil.mjs': EVIL_DENO });
+      const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
+      expect(r.code, r.stderr).toBe(0);
+      if (hasDeno) expect((await runCli(['run'], { cwd: dir, env: denoEnv })).code).toBe(42);
+    }
+  });
+
+  // OPEN: deno workspaces. A lock in a member folder whose own deno.json has no map (`{}`) passes
+  // (the walk stops at the nearest file), but deno merges the workspace root's "imports" into
+  // the member's: the root's map replaces the main module.
+  // Reproduction (deno 2.9.6): TOP/deno.json = `{"workspace":["./sub"],"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}`,
+  // TOP/sub/deno.json = `{}`, the lock and srv.mjs in TOP/sub with line `deno run srv.mjs
+  // --mode=exit-now`, TOP/sub/evil.mjs = `Deno.exit(42);`; `mcptrust run` in TOP/sub → exit 42.
+  // Expected: exit 1 (refused: a workspace root's import map applies).
+  it.skip('OPEN: a workspace root\'s import map applies to a member whose deno.json has none', async () => {
+    const dir = line('deno', DENO_LINE, { 'deno.json': '{"workspace":["./sub"],"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}', 'sub/deno.json': '{}', 'sub/evil.mjs': EVIL_DENO }, { sub: 'sub' });
+    const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
+    expect(r.code, r.stderr).toBe(1);
+  });
+
+  it.skipIf(!hasDeno)('observed today (OPEN above): the workspace member line runs evil.mjs (exit 42)', async () => {
+    const dir = line('deno', DENO_LINE, { 'deno.json': '{"workspace":["./sub"],"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}', 'sub/deno.json': '{}', 'sub/evil.mjs': EVIL_DENO }, { sub: 'sub' });
+    expect((await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv })).code).toBe(0);
+    expect((await runCli(['run'], { cwd: dir, env: denoEnv })).code).toBe(42);
+  });
+});
+
+describe('uv run: the python', () => {
+  const PY = { 'pyproject.toml': '[project]\nname = "x"\nversion = "0"\n', '.venv/bin/python': FAKE, '.venv/pyvenv.cfg': 'home = /usr/bin\n' };
+
+  it('held (control): --no-sync under a pyproject with a fake .venv/bin/python of the folder is refused', async () => {
+    const dir = line('uv', ['run', '--no-sync', 'srv.mjs', '--mode=exit-now'], PY, { executable: true });
+    const r = await runCli(['run', '--dry-run'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('a file of the folder');
+  });
+
+  // OPEN: uvRunsOther checks VIRTUAL_ENV *instead of* the nearest .venv. In project mode (a
+  // pyproject.toml, `--no-sync`) uv runs in the project's environment (.venv, or
+  // UV_PROJECT_ENVIRONMENT) and ignores an active VIRTUAL_ENV that differs (uv's documentation:
+  // it warns "VIRTUAL_ENV=… does not match the project environment path .venv and will be
+  // ignored; use --active"). A user with any venv activated (very common) is then unprotected.
+  // Reproduction: lock line `uv run --no-sync srv.mjs --mode=exit-now` declaring VIRTUAL_ENV, a
+  // pyproject.toml and an executable .venv/bin/python (`echo ran > RAN`) in the folder;
+  // `mcptrust run --dry-run --env VIRTUAL_ENV=/some/outside/venv` → exit 0 (without the variable:
+  // exit 1, the .venv python is a file of the folder). Expected: exit 1 either way. Likewise
+  // VIRTUAL_ENV masks UV_PROJECT_ENVIRONMENT (`env.VIRTUAL_ENV || env.UV_PROJECT_ENVIRONMENT`).
+  it.skip('OPEN: an activated VIRTUAL_ENV outside hides the project .venv python uv actually runs', async () => {
+    const dir = line('uv', ['run', '--no-sync', 'srv.mjs', '--mode=exit-now'], PY, { executable: true, declare: ['VIRTUAL_ENV'] });
+    const r = await runCli(['run', '--dry-run', '--env', `VIRTUAL_ENV=${scratch.dir}/outside-venv`], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(1);
+  });
+
+  it('observed today (OPEN above): with VIRTUAL_ENV outside the dry run passes', async () => {
+    const dir = line('uv', ['run', '--no-sync', 'srv.mjs', '--mode=exit-now'], PY, { executable: true, declare: ['VIRTUAL_ENV', 'UV_PROJECT_ENVIRONMENT'] });
+    const r = await runCli(['run', '--dry-run', '--env', `VIRTUAL_ENV=${scratch.dir}/outside-venv`, '--env', 'UV_PROJECT_ENVIRONMENT=./.venv'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('held: `-p` as the last word before nothing, and -p with no python, does not crash (exit is 0 or 1, never 2)', async () => {
+    const dir = line('uv', ['run', '--no-project', '-p', 'srv.mjs', '--mode=exit-now']);
+    const r = await runCli(['run', '--dry-run'], { cwd: dir, env });
+    expect([0, 1]).toContain(r.code);
+    expect(r.stderr).not.toContain('internal error');
+  });
+});
