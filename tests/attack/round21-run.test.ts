@@ -205,3 +205,37 @@ describe('uv run: the python', () => {
     expect(r.stderr).not.toContain('internal error');
   });
 });
+
+describe('PATH: odd entries neither crash run nor let the folder in (held)', () => {
+  function honest(files: Record<string, string> = {}): string {
+    return line('node', ['srv.mjs', '--mode=exit-now'], { node: FAKE, ...files }, { executable: true });
+  }
+
+  it('a link chain of 45 hops into the folder, a two-link loop, a file as an entry, `/..` climbs, and an entry with control characters: left out, note printable, exit 64, ./node never runs', async () => {
+    const dir = honest({ 'plain.txt': '' });
+    const chain = join(scratch.dir, `chain${++count}`);
+    mkdirSync(chain);
+    symlinkSync(dir, join(chain, 'l0'));
+    for (let i = 1; i <= 45; i++) symlinkSync(`l${i - 1}`, join(chain, `l${i}`));
+    symlinkSync('loopB', join(dir, 'loopA'));
+    symlinkSync('loopA', join(dir, 'loopB'));
+    const ctl = `${dir}/\u001b[31mred\u0007`;
+    mkdirSync(ctl);
+    const entries = [`${chain}/l45`, `${dir}/loopA`, `${dir}/plain.txt`, `/../../..${dir}`, ctl, `${dir}/x/../../${dir.split('/').pop()}`];
+    const r = await runCli(['run'], { cwd: dir, env: { ...env, PATH: `${entries.join(':')}:${PATH}` } });
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toContain("left out of the server's PATH");
+    expect(r.stderr).toContain('and 1 more');
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(ran(dir)).toBe(false);
+  });
+
+  it('LD_LIBRARY_PATH declared with a link to the folder and an empty entry: unset for the server, noted', async () => {
+    const dir = line('node', ['srv.mjs', '--mode=exit-now'], {}, { declare: ['LD_LIBRARY_PATH'] });
+    symlinkSync(dir, join(dir, 'libs'));
+    const r = await runCli(['run', '--env', `LD_LIBRARY_PATH=${dir}/libs::`], { cwd: dir, env: { ...env, PATH } });
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toContain("left out of the server's LD_LIBRARY_PATH");
+    expect(r.stderr).not.toContain('internal error');
+  });
+});
