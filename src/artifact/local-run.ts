@@ -190,19 +190,50 @@ function uvRunsOther(before: readonly string[], env: Record<string, string | und
   const versionText = versionFile === undefined ? 'absent' : smallFileText(versionFile);
   const pinned = versionText === 'absent' || versionText === 'unread' ? undefined : versionText.split('\n')[0]!.trim();
   const python = optionValue(before, ['--python', '-p']) ?? env.UV_PYTHON ?? (pinned !== undefined && versionFile !== undefined && /[/\\]/.test(pinned) ? resolve(dirname(versionFile), pinned) : undefined);
-  const venvFolder = env.VIRTUAL_ENV || env.UV_PROJECT_ENVIRONMENT;
-  const venv = venvFolder ? resolve(lockDir, venvFolder) : nearest(lockDir, '.venv');
-  const pythons = [...(python !== undefined && /[/\\]/.test(python) ? [resolve(lockDir, python)] : []), ...(venv === undefined ? [] : ['bin/python', 'bin/python3', 'Scripts/python.exe'].map((p) => join(venv, p)))];
+  // Every environment uv may take (an active one, the project's, the nearest .venv): none may
+  // hold a python of the folder.
+  const venvs = [env.VIRTUAL_ENV, env.UV_PROJECT_ENVIRONMENT].filter((v): v is string => !!v).map((v) => resolve(lockDir, v));
+  const dotVenv = nearest(lockDir, '.venv');
+  if (dotVenv !== undefined) venvs.push(dotVenv);
+  const pythons = [...(python !== undefined && /[/\\]/.test(python) ? [resolve(lockDir, python)] : []), ...venvs.flatMap((venv) => ['bin/python', 'bin/python3', 'Scripts/python.exe'].map((p) => join(venv, p)))];
   const own = pythons.find((file) => statSync(file, { throwIfNoEntry: false }) !== undefined && fileOfFolder(file, lockDir));
   return own === undefined ? undefined : `uv runs the python ${printable(own, 300)}, a file of the folder`;
 }
 
 /**
+ * Why the deno config `text` (deno.json, deno.jsonc) could map the main module to another file, or
+ * undefined when it cannot: an import map (`imports`, or a `scopes` map) with a key that is a path
+ * or a file URL (`./srv.mjs`, `./`, `/abs/`, `file:`), or an `importMap` file. A text that is not
+ * strict JSON (comments, JSON5 keys, escapes in keys) is read only as text: any mention of a map,
+ * or any escape, counts (fail closed).
+ */
+function denoMapsMain(text: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return /imports|scopes|importmap|\\/i.test(text) ? 'an import map (a config that is not plain JSON is read as text)' : undefined;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  const config = doc as Record<string, unknown>;
+  if (Object.hasOwn(config, 'importMap')) return 'an importMap file';
+  const maps: unknown[] = [Object.hasOwn(config, 'imports') ? config.imports : undefined];
+  const scopes = Object.hasOwn(config, 'scopes') ? config.scopes : undefined;
+  if (typeof scopes === 'object' && scopes !== null) maps.push(...Object.values(scopes));
+  for (const map of maps) {
+    if (typeof map !== 'object' || map === null) continue;
+    const key = Object.keys(map).find((k) => /^(?:\.|\/|[a-z]:|file:)/i.test(k));
+    if (key !== undefined) return `an import map entry for ${printable(key, 100)}`;
+  }
+  return undefined;
+}
+
+/**
  * What a deno line (`before`: its words before the script) runs besides the script: an import map
  * may map the main module itself to another file (deno 2.9: `"imports": {"./srv.mjs": "./evil.mjs"}`),
- * so `--import-map`, `--config`/`-c`, or a deno.json / deno.jsonc found from the folder up that has
- * `imports`, `scopes` or `importMap` (read as text: a mention in a comment counts too) is refused,
- * unless `--no-config` keeps deno from reading one.
+ * so `--import-map`, `--config`/`-c`, or a deno.json / deno.jsonc from the folder up (every one:
+ * a workspace root's map applies to its members) whose map could (denoMapsMain) is refused,
+ * unless `--no-config` keeps deno from reading them.
  */
 function denoRunsOther(before: readonly string[], lockDir: string): string | undefined {
   const option = before.find((arg) => /^(?:--import-map|--config|-c)(?:=|$)/.test(arg));
@@ -212,10 +243,8 @@ function denoRunsOther(before: readonly string[], lockDir: string): string | und
     for (const name of ['deno.json', 'deno.jsonc']) {
       const text = smallFileText(join(at, name));
       if (text === 'absent') continue;
-      if (text === 'unread' || /"(?:imports|scopes|importMap)"\s*:/.test(text)) {
-        return `deno reads ${printable(join(at, name), 300)}, whose import map can map the script itself to another file (add --no-config, or move the map out)`;
-      }
-      return undefined;
+      const why = text === 'unread' ? 'a config that cannot be read to check it' : denoMapsMain(text);
+      if (why !== undefined) return `deno reads ${printable(join(at, name), 300)}, with ${why}, which can map the script itself to another file (add --no-config)`;
     }
     if (dirname(at) === at) return undefined;
   }
@@ -320,7 +349,9 @@ const PACKAGED_INTERPRETERS = new Set(['tsx', 'ts-node']);
  */
 function followEntry(entry: string): { real: string; proc: boolean } | undefined {
   if (entry === '' || !isAbsolute(entry)) return undefined;
-  let parts = entry.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  // On POSIX a backslash is a character of a name, not a separator.
+  const separators = process.platform === 'win32' ? /[\\/]+/ : /\/+/;
+  let parts = entry.split(separators).filter((p) => p !== '' && p !== '.');
   let at: string = sep;
   let proc = false;
   for (let hops = 0; parts.length > 0; ) {
@@ -342,7 +373,7 @@ function followEntry(entry: string): { real: string; proc: boolean } | undefined
       continue;
     }
     if (++hops > 40) return undefined;
-    parts = [...link.split(/[\\/]+/).filter((p) => p !== '' && p !== '.'), ...parts];
+    parts = [...link.split(separators).filter((p) => p !== '' && p !== '.'), ...parts];
     if (isAbsolute(link)) at = sep;
   }
   return { real: at, proc };

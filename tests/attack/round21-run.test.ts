@@ -66,7 +66,7 @@ describe('PATH: an honest tool-running server, the folder plants `mcptool`', () 
     expect(ran(dir)).toBe(false);
   });
 
-  // OPEN: followEntry splits an entry (and a link's target) on `\` as well as `/`. On Linux `\` is
+  // FIXED (was OPEN): followEntry splits an entry (and a link's target) on `\` as well as `/`. On Linux `\` is
   // an ordinary filename character, so a folder of the lock named `a\..\..\..\..\..\..\..\..\..\..\..\..`
   // is one real folder to the kernel but twelve `..` climbs (above `/`) to followEntry: when the
   // component `a` is not found it joins the rest lexically and judges the entry to lead to `/`,
@@ -77,7 +77,7 @@ describe('PATH: an honest tool-running server, the folder plants `mcptool`', () 
   // no "left out" note, exit 64, DIR/RAN written (the folder's mcptool ran through the server's
   // PATH). The same with the entry `DIR/a\..\..(…)` written directly, and for LD_LIBRARY_PATH.
   // Expected: the entry left out (it leads into the folder), RAN absent. (A `\` should split only on Windows.)
-  it.skip('OPEN: a PATH entry that is a link in the folder to a folder named with backslashes (`a\\..\\..…`) is kept; the folder\'s mcptool runs', async () => {
+  it('FIXED (was OPEN): a PATH entry that is a link in the folder to a folder named with backslashes (`a\\..\\..…`) is kept; the folder\'s mcptool runs', async () => {
     const dir = probe();
     mkdirSync(join(dir, DEEP));
     writeFileSync(join(dir, DEEP, 'mcptool'), FAKE, { mode: 0o755 });
@@ -89,16 +89,6 @@ describe('PATH: an honest tool-running server, the folder plants `mcptool`', () 
   });
 
   // The observed behaviour of the OPEN case above, kept as a passing test so a fix shows here.
-  it('observed today (OPEN above): the backslash-named folder is kept and mcptool runs', async () => {
-    const dir = probe();
-    mkdirSync(join(dir, DEEP));
-    writeFileSync(join(dir, DEEP, 'mcptool'), FAKE, { mode: 0o755 });
-    symlinkSync(DEEP, join(dir, 'bin'));
-    const r = await runCli(['run'], { cwd: dir, env: { ...env, PATH: `${dir}/bin:${PATH}` } });
-    expect(r.code, r.stderr).toBe(64);
-    expect(r.stderr).not.toContain('left out');
-    expect(ran(dir)).toBe(true);
-  });
 });
 
 /** Deno code that shows it ran: exit 42 (no permission needed). */
@@ -113,14 +103,19 @@ describe('deno import maps', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('held: a nearer deno.json without a map stops the walk (a parent\'s map not in a workspace is not read by deno either)', async () => {
+  it('a parent deno.json with a map, above a nearer one without: refused since round 21 (conservative: deno does not read it outside a workspace, but a workspace root\'s map applies to its members)', async () => {
     const dir = line('deno', DENO_LINE, { 'deno.json': '{"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}', 'sub/deno.json': '{}', 'sub/evil.mjs': EVIL_DENO }, { sub: 'sub' });
     const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
-    expect(r.code, r.stderr).toBe(0);
-    if (hasDeno) expect((await runCli(['run'], { cwd: dir, env: denoEnv })).code).toBe(64);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('with an import map entry for ./sub/srv.mjs');
+    if (hasDeno) {
+      // deno itself: the pinned srv.mjs runs (exit 64); the refusal is a false one, kept for the workspace case.
+      const { spawnSync } = await import('node:child_process');
+      expect(spawnSync('deno', DENO_LINE, { cwd: dir, env: denoEnv, stdio: 'ignore' }).status).toBe(64);
+    }
   });
 
-  // OPEN: denoRunsOther looks for the text `"imports":` (also scopes, importMap). deno parses
+  // FIXED (was OPEN): denoRunsOther looked for the text `"imports":` (also scopes, importMap). deno parses
   // deno.json as JSON, where a key may be written with escapes, and deno.jsonc as JSONC, whose
   // keys may be unquoted or single-quoted: neither is seen.
   // Reproduction (deno 2.9.6): lock `deno run srv.mjs --mode=exit-now` (its line edited in),
@@ -129,41 +124,28 @@ describe('deno import maps', () => {
   // `mcptrust run --dry-run` → exit 0; `mcptrust run` → exit 42 (evil.mjs ran instead of the
   // pinned srv.mjs). Expected: exit 1 "Nothing was started". (A check on the parsed keys, or a
   // refusal of any deno.json(c) the line does not --no-config, would hold.)
-  it.skip('OPEN: deno.json with an escaped key "\\u0069mports", or deno.jsonc with an unquoted imports key, maps srv.mjs to evil.mjs', async () => {
-    for (const files of [{ 'deno.json': '{"\\u0069mports":{"./srv.mjs":"./evil.mjs"}}' }, { 'deno.jsonc': "{imports: {'./srv.mjs': './evil.mjs'}}" }]) {
+  it('FIXED (was OPEN): deno.json with an escaped key "\\u0069mports", or deno.jsonc with an unquoted imports key, maps srv.mjs to evil.mjs', async () => {
+    for (const files of [{ 'deno.json': '{"\\u0069mports":{"./srv.mjs":"./evil.mjs"}}' } as Record<string, string>, { 'deno.jsonc': "{imports: {'./srv.mjs': './evil.mjs'}}" }]) {
       const dir = line('deno', DENO_LINE, { ...files, 'evil.mjs': EVIL_DENO });
       const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
       expect(r.code, r.stderr).toBe(1);
     }
   });
 
-  it('observed today (OPEN above): the escaped and unquoted keys are not refused', async () => {
-    for (const files of [{ 'deno.json': '{"\\u0069mports":{"./srv.mjs":"./evil.mjs"}}' }, { 'deno.jsonc': "{imports: {'./srv.mjs': './evil.mjs'}}" }]) {
-      const dir = line('deno', DENO_LINE, { ...files, 'evil.mjs': EVIL_DENO });
-      const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
-      expect(r.code, r.stderr).toBe(0);
-      if (hasDeno) expect((await runCli(['run'], { cwd: dir, env: denoEnv })).code).toBe(42);
-    }
-  });
 
-  // OPEN: deno workspaces. A lock in a member folder whose own deno.json has no map (`{}`) passes
+  // FIXED (was OPEN): deno workspaces. A lock in a member folder whose own deno.json has no map (`{}`) passes
   // (the walk stops at the nearest file), but deno merges the workspace root's "imports" into
   // the member's: the root's map replaces the main module.
   // Reproduction (deno 2.9.6): TOP/deno.json = `{"workspace":["./sub"],"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}`,
   // TOP/sub/deno.json = `{}`, the lock and srv.mjs in TOP/sub with line `deno run srv.mjs
   // --mode=exit-now`, TOP/sub/evil.mjs = `Deno.exit(42);`; `mcptrust run` in TOP/sub → exit 42.
   // Expected: exit 1 (refused: a workspace root's import map applies).
-  it.skip('OPEN: a workspace root\'s import map applies to a member whose deno.json has none', async () => {
+  it('FIXED (was OPEN): a workspace root\'s import map applies to a member whose deno.json has none', async () => {
     const dir = line('deno', DENO_LINE, { 'deno.json': '{"workspace":["./sub"],"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}', 'sub/deno.json': '{}', 'sub/evil.mjs': EVIL_DENO }, { sub: 'sub' });
     const r = await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv });
     expect(r.code, r.stderr).toBe(1);
   });
 
-  it.skipIf(!hasDeno)('observed today (OPEN above): the workspace member line runs evil.mjs (exit 42)', async () => {
-    const dir = line('deno', DENO_LINE, { 'deno.json': '{"workspace":["./sub"],"imports":{"./sub/srv.mjs":"./sub/evil.mjs"}}', 'sub/deno.json': '{}', 'sub/evil.mjs': EVIL_DENO }, { sub: 'sub' });
-    expect((await runCli(['run', '--dry-run'], { cwd: dir, env: denoEnv })).code).toBe(0);
-    expect((await runCli(['run'], { cwd: dir, env: denoEnv })).code).toBe(42);
-  });
 });
 
 describe('uv run: the python', () => {
@@ -176,7 +158,7 @@ describe('uv run: the python', () => {
     expect(r.stderr).toContain('a file of the folder');
   });
 
-  // OPEN: uvRunsOther checks VIRTUAL_ENV *instead of* the nearest .venv. In project mode (a
+  // FIXED (was OPEN): uvRunsOther checks VIRTUAL_ENV *instead of* the nearest .venv. In project mode (a
   // pyproject.toml, `--no-sync`) uv runs in the project's environment (.venv, or
   // UV_PROJECT_ENVIRONMENT) and ignores an active VIRTUAL_ENV that differs (uv's documentation:
   // it warns "VIRTUAL_ENV=… does not match the project environment path .venv and will be
@@ -186,17 +168,12 @@ describe('uv run: the python', () => {
   // `mcptrust run --dry-run --env VIRTUAL_ENV=/some/outside/venv` → exit 0 (without the variable:
   // exit 1, the .venv python is a file of the folder). Expected: exit 1 either way. Likewise
   // VIRTUAL_ENV masks UV_PROJECT_ENVIRONMENT (`env.VIRTUAL_ENV || env.UV_PROJECT_ENVIRONMENT`).
-  it.skip('OPEN: an activated VIRTUAL_ENV outside hides the project .venv python uv actually runs', async () => {
+  it('FIXED (was OPEN): an activated VIRTUAL_ENV outside hides the project .venv python uv actually runs', async () => {
     const dir = line('uv', ['run', '--no-sync', 'srv.mjs', '--mode=exit-now'], PY, { executable: true, declare: ['VIRTUAL_ENV'] });
     const r = await runCli(['run', '--dry-run', '--env', `VIRTUAL_ENV=${scratch.dir}/outside-venv`], { cwd: dir, env });
     expect(r.code, r.stderr).toBe(1);
   });
 
-  it('observed today (OPEN above): with VIRTUAL_ENV outside the dry run passes', async () => {
-    const dir = line('uv', ['run', '--no-sync', 'srv.mjs', '--mode=exit-now'], PY, { executable: true, declare: ['VIRTUAL_ENV', 'UV_PROJECT_ENVIRONMENT'] });
-    const r = await runCli(['run', '--dry-run', '--env', `VIRTUAL_ENV=${scratch.dir}/outside-venv`, '--env', 'UV_PROJECT_ENVIRONMENT=./.venv'], { cwd: dir, env });
-    expect(r.code, r.stderr).toBe(0);
-  });
 
   it('held: `-p` as the last word before nothing, and -p with no python, does not crash (exit is 0 or 1, never 2)', async () => {
     const dir = line('uv', ['run', '--no-project', '-p', 'srv.mjs', '--mode=exit-now']);

@@ -62,7 +62,7 @@ describe('run and a deno line', () => {
     expect((await runCli(['run', '--dry-run'], { cwd: at('plain', '{"tasks":{"dev":"deno run srv.mjs"}}'), env })).code).toBe(0);
     const mapped = await runCli(['run', '--dry-run'], { cwd: at('mapped', '{"imports":{"./srv.mjs":"./evil.mjs"}}'), env });
     expect(mapped.code).toBe(1);
-    expect(mapped.stderr).toMatch(/deno reads .*deno\.json, whose import map can map the script itself to another file \(add --no-config/);
+    expect(mapped.stderr).toMatch(/deno reads .*deno\.json, with an import map entry for \.\/srv\.mjs, which can map the script itself to another file \(add --no-config\)/);
     expect((await runCli(['run', '--dry-run'], { cwd: at('noconfig', '{"imports":{"./srv.mjs":"./evil.mjs"}}', ['run', '--no-config', 'srv.mjs', '--mode=ok']), env })).code).toBe(0);
   });
 
