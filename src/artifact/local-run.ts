@@ -173,10 +173,11 @@ function optionValue(words: readonly string[], names: readonly string[]): string
 
 /**
  * What a `uv run` line (`before`: its words before the script) runs besides the script, from uv's
- * documented behaviour: `--directory`/`--project` move it to another folder's project; without
- * `--no-project` or `--no-sync`, a pyproject.toml found from the folder up is synced first
- * (installed with its dependencies, its build backend run); and the python it runs is the one of
- * VIRTUAL_ENV or of the nearest .venv, or `--python PATH`, which must not be a file of the folder.
+ * documented behaviour: `--directory`/`--project` (UV_PROJECT, UV_WORKING_DIRECTORY) move it to
+ * another folder's project; without `--no-project` or `--no-sync`, a pyproject.toml found from the
+ * folder up is synced first (installed with its dependencies, its build backend run); and the python
+ * it runs (`--python`, UV_PYTHON, a .python-version path, or that of VIRTUAL_ENV,
+ * UV_PROJECT_ENVIRONMENT or the nearest .venv) must not be a file of the folder.
  */
 function uvRunsOther(before: readonly string[], env: Record<string, string | undefined>, lockDir: string): string | undefined {
   const moved = before.find((arg) => /^--(?:directory|project)(?:=|$)/.test(arg)) ?? ['UV_PROJECT', 'UV_WORKING_DIRECTORY'].find((name) => env[name]);
