@@ -9,24 +9,16 @@ import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { editedCopy, lockedBase } from '../helpers/locked-server.js';
+import { copyWithLine, lockedBase } from '../helpers/locked-server.js';
 
 const { scratch, env, base } = lockedBase('mcptrust-r20rt-');
 const has = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 const hasBun = has('bun');
 const hasDeno = has('deno');
 
-let count = 0;
-/** A copy of the locked folder whose line is `command args` (declaring `declare`), with `files` (under `root`, default the folder). */
-function line(command: string, args: string[], files: Record<string, string> = {}, options: { declare?: string[]; sub?: string } = {}): string {
-  const top = join(scratch.dir, `r${++count}`);
-  const dir = options.sub === undefined ? top : join(top, options.sub);
-  return editedCopy(base(), dir, (t) => {
-    t.command = command;
-    t.args = args;
-    t.env = options.declare ?? [];
-  }, files, { root: top });
-}
+/** A copy of the locked folder whose line is `command args` (tests/helpers/locked-server.ts). */
+const line = (command: string, args: string[], files: Record<string, string> = {}, options: { declare?: string[]; sub?: string; executable?: boolean } = {}) =>
+  copyWithLine(base(), scratch.dir, command, args, files, options);
 
 const dry = (dir: string, extra: string[] = []) => runCli(['run', '--dry-run', ...extra], { cwd: dir, env });
 const started = (dir: string) => runCli(['run'], { cwd: dir, env });

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { editedCopy, lockedBase, lockedServerFolder } from '../helpers/locked-server.js';
+import { copyWithLine, lockedBase, lockedServerFolder } from '../helpers/locked-server.js';
 
 const { scratch, env, base } = lockedBase('mcptrust-r21-');
 const realNodeDir = dirname(process.execPath);
@@ -21,16 +21,9 @@ const FAKE = '#!/bin/sh\necho ran > RAN\n';
 const ran = (dir: string) => existsSync(join(dir, 'RAN'));
 
 let count = 0;
-/** A copy of the locked folder whose line is `command args`, with `files` (relative to the top folder; the lock in `sub` when given). */
-function line(command: string, args: string[], files: Record<string, string> = {}, options: { declare?: string[]; sub?: string; executable?: boolean } = {}): string {
-  const top = join(scratch.dir, `r${++count}`);
-  const dir = options.sub === undefined ? top : join(top, options.sub);
-  return editedCopy(base(), dir, (t) => {
-    t.command = command;
-    t.args = args;
-    t.env = options.declare ?? [];
-  }, files, { root: top, executable: options.executable });
-}
+/** A copy of the locked folder whose line is `command args` (tests/helpers/locked-server.ts). */
+const line = (command: string, args: string[], files: Record<string, string> = {}, options: { declare?: string[]; sub?: string; executable?: boolean } = {}) =>
+  copyWithLine(base(), scratch.dir, command, args, files, options);
 
 /**
  * A server that starts a tool by name, as many do (git, a shell command): probe.mjs runs

@@ -60,3 +60,15 @@ export function editedCopy(base: string, dir: string, edit: (transport: Editable
   }
   return dir;
 }
+
+let copies = 0;
+/**
+ * A copy of the locked folder `base` in a new folder of `scratch` whose server's line is `command
+ * args` (declaring `declare`), with `files` written relative to that new folder; the lock itself
+ * is in its subfolder `sub` when given (a lock below a project's root).
+ */
+export function copyWithLine(base: string, scratch: string, command: string, args: string[], files: Record<string, string> = {}, options: { declare?: string[]; sub?: string; executable?: boolean } = {}): string {
+  const top = join(scratch, `line-${++copies}`);
+  const dir = options.sub === undefined ? top : join(top, options.sub);
+  return editedCopy(base, dir, (t) => Object.assign(t, { command, args, env: options.declare ?? [] }), files, { root: top, executable: options.executable });
+}
