@@ -293,9 +293,12 @@ describe('3. FIXED (were OPEN): a file of the folder ran as the interpreter', ()
     // Reproduction as above with PATH="<dir>/.venv/bin:$PATH": RAN is written by x.pth.
   });
 
-  it.skip('OPEN (documented limit): PATH="node_modules:$PATH" (or node_modules/.bin) and a fake node_modules/node, honest line `node srv.mjs` whose script imports nothing: the node_modules exemption lets it start. Observed: dry-run exit 0, run exit 0, RAN written. The exemption\'s reason ("the script imports from node_modules anyway") does not hold for a script without imports; the interpreter replaces all of it. Expected: exit 1, or the exemption limited to what an honest setup needs (the `node` npm package\'s node_modules/.bin/node) and documented as a limit', async () => {
-    const dir = folder({ 'node_modules/node': FAKE });
+  it('FIXED (was OPEN, narrowed in round 20): PATH="node_modules:$PATH" (or node_modules/.bin) and a fake node_modules/node, honest line `node srv.mjs` whose script imports nothing: the node_modules exemption lets it start. Observed: dry-run exit 0, run exit 0, RAN written. The exemption\'s reason ("the script imports from node_modules anyway") does not hold for a script without imports; the interpreter replaces all of it. Expected: exit 1, or the exemption limited to what an honest setup needs (the `node` npm package\'s node_modules/.bin/node) and documented as a limit', async () => {
+    const dir = folder({ 'node_modules/node': FAKE, 'node_modules/.bin/node': FAKE });
     expectRefused(await attempt(dir, `node_modules:${PATH}`));
+    // Absolute: a bare node_modules is left out; a node_modules/.bin stays, but the node found there is refused.
+    expectRefused(await attempt(dir, `<DIR>/node_modules:${PATH}`));
+    expectRefused(await attempt(dir, `<DIR>/node_modules/.bin:${PATH}`));
   });
 
   it('FIXED (was OPEN) (minor): a server environment too big for execve (PATH of 1.5 MB, over Linux\'s 128 KiB a string) with the real node first: `run` exits 2 with "internal error: spawn E2BIG … please report it" instead of exit 3 "cannot start" (spawn throws E2BIG synchronously; runPassthrough only handles the \'error\' event). Expected: exit 3, the cause named', async () => {
