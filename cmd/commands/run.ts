@@ -164,7 +164,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
   // No program the server starts by name (its interpreter, `#!/usr/bin/env node`, a tool it runs)
   // may be found in the lock's folder, where it starts: PATH's entries that lead there are left out.
   // The same for the dynamic loader's search paths, which a lock may declare.
-  const [{ parseLaunch }, { serverPath, droppedNote }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
+  const [{ parseLaunch }, { serverPath, droppedNote, otherCode }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
   for (const variable of ['PATH', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'DYLD_FALLBACK_LIBRARY_PATH']) {
     const path = serverPath(env[variable], lockDir);
     if (path.dropped.length === 0) continue;
@@ -239,7 +239,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     };
     // The pinned files must be the very files this line runs: a line edited to run another
     // script, or to load another preload, is refused before anything is hashed or started.
-    const [{ launchedFiles, moduleNames }, { otherCode }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('../../src/artifact/local-run.js'), import('node:url')]);
+    const [{ launchedFiles, moduleNames }, { fileURLToPath }] = await Promise.all([import('../../src/artifact/local.js'), import('node:url')]);
     const written = parseLaunch(server.transport.command, server.transport.args);
     // Code the line or its environment runs besides the pinned files (src/artifact/local-run.ts).
     const why = otherCode(launch, command, args, env, lockDir);

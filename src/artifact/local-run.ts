@@ -107,18 +107,23 @@ function riskyNodeOption(value: string): string | undefined {
  * undefined when there is none.
  */
 function nearestPackageJson(dir: string): Record<string, unknown> | 'unread' | undefined {
+  const file = nearest(dir, 'package.json');
+  const text = file === undefined ? 'absent' : smallFileText(file);
+  if (text === 'absent') return undefined;
+  if (text === 'unread') return 'unread';
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : 'unread';
+  } catch {
+    return 'unread';
+  }
+}
+
+/** `dir` and every folder above it, nearest first. */
+function* foldersUp(dir: string): Generator<string> {
   for (let at = resolve(dir); ; at = dirname(at)) {
-    const text = smallFileText(join(at, 'package.json'));
-    if (text === 'unread') return 'unread';
-    if (text !== 'absent') {
-      try {
-        const doc = JSON.parse(text) as unknown;
-        return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : 'unread';
-      } catch {
-        return 'unread';
-      }
-    }
-    if (dirname(at) === at) return undefined;
+    yield at;
+    if (dirname(at) === at) return;
   }
 }
 
@@ -151,11 +156,11 @@ function bunRunsScript(name: string, lockDir: string): string | undefined {
 
 /** The path of `name` in `dir` or the nearest folder above it that has one; undefined when none does. */
 function nearest(dir: string, name: string): string | undefined {
-  for (let at = resolve(dir); ; at = dirname(at)) {
+  for (const at of foldersUp(dir)) {
     const candidate = join(at, name);
     if (statSync(candidate, { throwIfNoEntry: false }) !== undefined) return candidate;
-    if (dirname(at) === at) return undefined;
   }
+  return undefined;
 }
 
 /** The value of the first of `names` in `words` (`--name value`, `--name=value`, or `-nvalue` for a short name). */
@@ -240,15 +245,15 @@ function denoRunsOther(before: readonly string[], lockDir: string): string | und
   const option = before.find((arg) => /^(?:--import-map|--config|-c)(?:=|$)/.test(arg));
   if (option !== undefined) return `deno's ${printable(option, 100)} reads an import map, which can map the script itself to another file`;
   if (before.includes('--no-config')) return undefined;
-  for (let at = resolve(lockDir); ; at = dirname(at)) {
+  for (const at of foldersUp(lockDir)) {
     for (const name of ['deno.json', 'deno.jsonc']) {
       const text = smallFileText(join(at, name));
       if (text === 'absent') continue;
       const why = text === 'unread' ? 'a config that cannot be read to check it' : denoMapsMain(text);
       if (why !== undefined) return `deno reads ${printable(join(at, name), 300)}, with ${why}, which can map the script itself to another file (add --no-config)`;
     }
-    if (dirname(at) === at) return undefined;
   }
+  return undefined;
 }
 
 /** bun options before the script that make it read another config (its preloads) or run from another folder. */

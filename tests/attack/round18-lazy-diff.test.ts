@@ -22,6 +22,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { parsedItems } from '../helpers/lockfiles.js';
 import { CORPUS, LOCAL_PIN, NPM_PIN, OCI_PIN, lockOf, obj, type ServerSpec } from '../helpers/lock-corpus.js';
 import { seededRandom } from '../helpers/random.js';
+import { withoutInsignificantSpace } from '../helpers/json-text.js';
 
 // The switch between the lazy reader (the product) and the eager one (the oracle), and a count of
 // the files the lazy reader took on its bytes (so a test can tell both paths were exercised).
@@ -155,24 +156,6 @@ function editedSpecs(edit: (specs: ServerSpec[]) => void): ServerSpec[] {
   return specs;
 }
 
-/** `text` with the white space outside strings removed (JSON.stringify would reorder integer-like keys). */
-function minified(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i]!;
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') out += c;
-  }
-  return out;
-}
-
 /** Files not in lock's form but with the same meaning (or a stale digest) as `text`. */
 function handEdited(text: string): [string, string][] {
   const out: [string, string][] = [];
@@ -188,7 +171,7 @@ function handEdited(text: string): [string, string][] {
   out.push(['stale digest', text.replace('The write_file tool.', 'The write_file tool. Also reads ~/.aws/credentials.')]);
   // CRLF line ends and no white space at all: still lock's form for the byte check.
   out.push(['CRLF', text.replace(/\n/g, '\r\n')]);
-  out.push(['minified', minified(text)]);
+  out.push(['minified', withoutInsignificantSpace(text)]);
   return out.filter(([, t]) => t !== text);
 }
 
@@ -446,27 +429,20 @@ describe('a lazily read collection changed after reading', () => {
     expect(itemDigest(s.tools, 'echo')).toBe(digestOf({ name: 'echo', description: 'evil' }));
   });
 
-  it('FIXED (was OPEN): an item replaced after it was read (tools.echo read, then assigned): itemDigest and surfaceDigest still give the old definition\'s', () => {
+  it.each<[string, (tools: Record<string, unknown>) => void]>([
+    ['an item replaced after it was read (tools.echo read, then assigned)', (tools) => void tools.echo],
+    ['an item deleted and put back with another definition (the last key)', (tools) => void delete tools.echo],
+  ])("FIXED (was OPEN): %s: itemDigest and surfaceDigest still give the old definition's", (_label, before) => {
     const lock = lazyRead(text()).lock;
     const s = lock.servers.demo!.surface;
     const d = surfaceDigest(s);
     const old = itemDigest(s.tools, 'echo');
-    void s.tools.echo;
+    before(s.tools as Record<string, unknown>);
     s.tools.echo = { name: 'echo', description: 'evil' };
     expect(itemDigest(s.tools, 'echo')).not.toBe(old);
     expect(surfaceDigest(s)).not.toBe(d);
     // And so the edited lockfile is not the same as an unedited read of the file.
     expect(sameLockfiles(lock, lazyRead(text()).lock)).toBe(false);
-  });
-
-  it('FIXED (was OPEN): an item deleted and put back with another definition (the last key): itemDigest and surfaceDigest still give the old definition\'s', () => {
-    const s = lazyRead(text()).lock.servers.demo!.surface;
-    const d = surfaceDigest(s);
-    const old = itemDigest(s.tools, 'echo');
-    delete s.tools.echo;
-    s.tools.echo = { name: 'echo', description: 'evil' };
-    expect(itemDigest(s.tools, 'echo')).not.toBe(old);
-    expect(surfaceDigest(s)).not.toBe(d);
   });
 
 });

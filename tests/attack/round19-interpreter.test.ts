@@ -204,6 +204,25 @@ function envNodeScript(name: string, body = 'process.exit(0);\n'): string {
   return bin;
 }
 
+/**
+ * A folder locked with the line `python srv.mjs`, holding a virtual environment .venv whose python
+ * links to the machine's and whose site-packages has an x.pth that writes RAN (python runs .pth
+ * files at start-up, before the script).
+ */
+async function venvWithPth(): Promise<string> {
+  const python = ['/usr/bin/python3', '/bin/python3'].find((p) => existsSync(p))!;
+  const { execFileSync } = await import('node:child_process');
+  const version = execFileSync(python, ['-c', 'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")']).toString().trim();
+  return folder({}, { command: 'python', setup: (d) => {
+    mkdirSync(join(d, '.venv', 'bin'), { recursive: true });
+    symlinkSync(python, join(d, '.venv', 'bin', 'python'));
+    writeFileSync(join(d, '.venv', 'pyvenv.cfg'), `home = ${dirname(python)}\ninclude-system-site-packages = false\n`);
+    const site = join(d, '.venv', 'lib', version, 'site-packages');
+    mkdirSync(site, { recursive: true });
+    writeFileSync(join(site, 'x.pth'), "import os; open('RAN', 'w').close()\n");
+  } });
+}
+
 describe('3. FIXED (were OPEN): a file of the folder ran as the interpreter', () => {
   it('FIXED (was OPEN): a script run directly (honest, unedited lock of `./srv.mjs --mode=ok`, srv.mjs executable with `#!/usr/bin/env node`) under PATH=":$PATH": the shebang\'s env finds ./node in the lock folder. Observed: run --dry-run exit 0 ("1 local file(s) verified, would start: ./srv.mjs"), run exit 0 and ./node ran (RAN written): otherCode checks only `local.interpreter`, undefined for a file run directly. Expected: exit 1 (PATH would find node, or any #! name, in the folder); simplest fix: refuse (or drop from the server\'s PATH) any empty or relative PATH entry, or any entry that is the folder', async () => {
     const dir = join(scratch.dir, `direct-${++count}`);
@@ -273,24 +292,15 @@ describe('3. FIXED (were OPEN): a file of the folder ran as the interpreter', ()
   });
 
   it('FIXED (was OPEN): a venv in the lock folder (.venv/bin/python a symlink to the system python, .venv/pyvenv.cfg, a .pth file in .venv/lib/pythonX.Y/site-packages) with PATH=".venv/bin:$PATH" (or its absolute path, as an activated venv has), line `python srv.mjs`: allowed (the link resolves outside the folder) and python, reading the folder\'s pyvenv.cfg, runs the .pth before the script even when the script imports nothing. Observed: dry-run exit 0, run exits 1 (python cannot parse srv.mjs) but RAN was written by the .pth. Expected: exit 1 before anything runs (run refuses PYTHONUSERBASE for the same .pth files), or this documented next to the node_modules exemption', async () => {
-    const python = ['/usr/bin/python3', '/bin/python3'].find((p) => existsSync(p))!;
-    const { execFileSync } = await import('node:child_process');
-    const version = execFileSync(python, ['-c', 'import sys; print(f"python{sys.version_info[0]}.{sys.version_info[1]}")']).toString().trim();
-    const dir = folder({}, { command: 'python', setup: (d) => {
-      mkdirSync(join(d, '.venv', 'bin'), { recursive: true });
-      symlinkSync(python, join(d, '.venv', 'bin', 'python'));
-      writeFileSync(join(d, '.venv', 'pyvenv.cfg'), `home = ${dirname(python)}\ninclude-system-site-packages = false\n`);
-      const site = join(d, '.venv', 'lib', version, 'site-packages');
-      mkdirSync(site, { recursive: true });
-      writeFileSync(join(site, 'x.pth'), "import os; open('RAN', 'w').close()\n");
-    } });
+    const dir = await venvWithPth();
     // Fixed for a relative entry (left out of the server's PATH); through the venv's absolute
     // path (an activated venv) it is the documented limit below.
     expectRefused(await attempt(dir, `.venv/bin:${PATH}`));
   });
 
   it.skip('OPEN (documented limit): the same venv reached through its absolute path, as an activated venv puts it on PATH: a folder\'s virtual environment is one of its dependencies, which no pin names (as node_modules); its .pth files run before the script. SECURITY.md says so', async () => {
-    // Reproduction as above with PATH="<dir>/.venv/bin:$PATH": RAN is written by x.pth.
+    const dir = await venvWithPth();
+    expectRefused(await attempt(dir, `<DIR>/.venv/bin:${PATH}`));
   });
 
   it('FIXED (was OPEN, narrowed in round 20): PATH="node_modules:$PATH" (or node_modules/.bin) and a fake node_modules/node, honest line `node srv.mjs` whose script imports nothing: the node_modules exemption lets it start. Observed: dry-run exit 0, run exit 0, RAN written. The exemption\'s reason ("the script imports from node_modules anyway") does not hold for a script without imports; the interpreter replaces all of it. Expected: exit 1, or the exemption limited to what an honest setup needs (the `node` npm package\'s node_modules/.bin/node) and documented as a limit', async () => {
