@@ -81,5 +81,6 @@ export async function run(ctx) {
     row(`policy check: ${FULL_RULES.length} rules incl. description signals + MTF`, full, false),
     row(`policy check --preset strict, ${TOOLS} tools`, strict, true),
     floorRow(`floor: read + JSON.parse, ${TOOLS} tools`, FLOORS.parse, join(dir, 'mcp-lock.json')),
+    floorRow(`floor: read + the strict lockfile reader, ${TOOLS} tools`, FLOORS.strictRead, join(dir, 'mcp-lock.json')),
   ];
 }

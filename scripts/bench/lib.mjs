@@ -83,6 +83,13 @@ export const FLOORS = {
    */
   signAsDesigned:
     "const c = require('crypto'); const b = require('fs').readFileSync(process.argv[1]); JSON.parse(b.toString('utf8')); const k = c.generateKeyPairSync('ed25519'); c.hash('sha256', b, 'hex'); c.verify(null, b, k.publicKey, c.sign(null, b, k.privateKey))",
+  /**
+   * What every policy check pays before its first rule, with no code of the policy engine: read
+   * the lockfile and run the strict reader on it (src/lockfile/parse.ts, built: duplicate keys,
+   * depth, finite numbers, the allow-listed fields and types; no digests, as `policy check` judges
+   * the definitions as written). The "read + JSON.parse" floor without the checks the issue keeps.
+   */
+  strictRead: `import(${JSON.stringify(pathToFileURL(join(root, 'dist', 'src', 'lockfile', 'parse.js')).href)}).then((m) => m.parseLockfile(require('fs').readFileSync(process.argv[1], 'utf8'), 'mcp-lock.json', { checkDigests: false }))`,
   signDigests:
     "const c = require('crypto'); const b = require('fs').readFileSync(process.argv[1]); const w = Math.floor(b.length / 10000); for (let i = 0; i < 10000; i++) c.hash('sha256', new Uint8Array(b.buffer, b.byteOffset + i * w, w), 'hex'); c.sign(null, b, c.generateKeyPairSync('ed25519').privateKey)",
 };
