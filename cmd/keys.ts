@@ -40,7 +40,8 @@ export async function loadTrustedKeys(cwd: string, keyFiles: readonly string[], 
       names = readdirSync(resolve(cwd, keyring)).filter((n) => n.endsWith('.pub')).sort();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError('FILE_UNREADABLE', `cannot read keyring ${keyring}: ${code === 'ENOENT' ? 'no such folder' : (code ?? String(error))}`);
+      const why = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder (--keyring takes a folder of *.pub files; give one key file with --key)' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
+      throw new UsageError('FILE_UNREADABLE', `cannot read keyring ${keyring}: ${why}`);
     }
     if (names.length === 0) throw new UsageError('FILE_UNREADABLE', `keyring ${keyring} holds no *.pub public key`);
     if (names.length > MAX_KEYRING_KEYS) throw new UsageError('FILE_UNREADABLE', `keyring ${keyring} holds ${names.length} keys, over the limit of ${MAX_KEYRING_KEYS}`);

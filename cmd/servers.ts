@@ -77,12 +77,15 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
     }
     // Variables are expanded for the selected servers only: a ${input:…} or an unset variable
     // in another server does not block them.
-    const servers = selectServers(entries, options.server, label).map(({ name, entry }) => ({ ...resolveEntry(entry, io.env), name }));
-    // VS Code's envFile: read here, at the edge, bounded; its values are secrets like env's.
-    return servers.map((server) => {
+    const selected = selectServers(entries, options.server, label);
+    // VS Code's envFile: read here, at the edge, bounded; its values are secrets like env's. Its
+    // path is shown as the config writes it: a ${VAR} in it may hold a secret.
+    return selected.map(({ name, entry }) => {
+      const server = { ...resolveEntry(entry, io.env), name };
       if (server.envFile === undefined) return server;
-      const where = `${label}: server "${printable(server.name, 60)}" envFile ${server.envFile}`;
-      const bytes = readFileBounded(server.envFile, 1024 * 1024, `envFile of server "${printable(server.name, 60)}" in ${label}:`);
+      const written = entry.spec.kind === 'stdio' && entry.spec.envFile !== undefined ? printable(entry.spec.envFile, 200) : 'envFile';
+      const where = `${label}: server "${printable(server.name, 60)}" envFile ${written}`;
+      const bytes = readFileBounded(server.envFile, 1024 * 1024, `envFile of server "${printable(server.name, 60)}" in ${label}:`, 0, written);
       return applyEnvFile(server, parseEnvFile(bytes.toString('utf8'), where));
     });
   }

@@ -372,6 +372,11 @@ export function normalizeEntry(value: JsonValue, dialect: Dialect, where: string
     env = command.env;
     command = command.path;
   }
+  // Both, and no type to choose: agents differ (Claude Code and Claude Desktop start the command,
+  // a reader that prefers the URL would show a remote server's surface while the command runs).
+  if (typeof url === 'string' && typeof command === 'string' && type === undefined) {
+    throw new ConfigError('MALFORMED_CONFIG', `${where} has both "command" and a URL and no "type": agents differ on which one they start; set "type" ("stdio" or "http") or remove one`);
+  }
   if (typeof url === 'string' && (type === undefined || HTTP_TYPES.includes(type))) {
     for (const k of Object.keys(headers)) {
       if (!HEADER_NAME.test(k)) throw new ConfigError('MALFORMED_CONFIG', `${where}: "${printable(k, 60)}" is not a valid HTTP header name`);
@@ -406,13 +411,20 @@ export interface EntryProblem {
  * Reads the servers of one config file: every enabled entry, checked and typed, with nothing
  * expanded. A file that does not parse throws; an entry that is malformed is returned in
  * `problems` (the caller decides: `--config` refuses the file, `discover` reports the entry).
- * `projects` is the project whose Claude Code local-scope servers count (`all` for discover).
+ * `projects` is the project whose Claude Code local-scope servers count (`all` for discover);
+ * `base` is the folder a relative `path` is taken from (the command's working folder).
  */
-export function readConfigEntries(text: string, path: string, reading: FileReading, projects: 'all' | string): { entries: ConfigEntry[]; problems: EntryProblem[]; section?: ServerSection } {
+export function readConfigEntries(
+  text: string,
+  path: string,
+  reading: FileReading,
+  projects: 'all' | string,
+  base?: string,
+): { entries: ConfigEntry[]; problems: EntryProblem[]; section?: ServerSection } {
   const root = parseConfigDocument(text, path, reading.format);
   const found = rawEntries(root, path, reading.section, projects);
   if (!found) return { entries: [], problems: [] };
-  const workspace = workspaceOf(path);
+  const workspace = workspaceOf(base === undefined ? path : resolve(base, path));
   const entries: ConfigEntry[] = [];
   const problems: EntryProblem[] = [];
   for (const raw of found.entries) {
@@ -489,7 +501,11 @@ export function resolveEntry(entry: ConfigEntry, env: NodeJS.ProcessEnv): Config
     env: envDecl,
   };
   if (t.command !== spec.command || t.args.some((a, i) => a !== spec.args[i])) t.written = { command: spec.command, args: [...spec.args] };
-  if (spec.cwd !== undefined) t.cwd = resolve(workspace, expand(spec.cwd, 'cwd'));
+  // The values a cwd's or envFile's variables expand to are secrets too (a message may name the
+  // folder). An agent that starts project servers in the project folder starts one without a
+  // cwd there, wherever mcptrust runs.
+  if (spec.cwd !== undefined) t.cwd = resolve(workspace, expand(spec.cwd, 'cwd', substituted));
+  else if (entry.relativeCommand) t.cwd = workspace;
   // Started from the folder the agent starts it from; recorded as written (portable).
   if (entry.relativeCommand && isRelativeCommand(t.command)) {
     const absolute = resolve(t.cwd ?? workspace, t.command);
@@ -497,8 +513,9 @@ export function resolveEntry(entry: ConfigEntry, env: NodeJS.ProcessEnv): Config
     t.command = absolute;
   }
   if (t.args.some((a) => a.includes('\0')) || t.command.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "command" and "args" must not contain NUL characters`);
+  const envFile = spec.envFile !== undefined ? resolve(workspace, expand(spec.envFile, 'envFile', substituted)) : undefined;
   if (substituted.length > 0) t.substituted = substituted;
-  if (spec.envFile !== undefined) return { name, target: t, envFile: resolve(workspace, expand(spec.envFile, 'envFile')) };
+  if (envFile !== undefined) return { name, target: t, envFile };
   return { name, target: t };
 }
 
@@ -517,7 +534,7 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
  */
 export function readAgentConfig(text: string, path: string, cwd: string): ConfigEntry[] {
   const reading = readingFor(path);
-  const { entries, problems, section } = readConfigEntries(text, path, reading, cwd);
+  const { entries, problems, section } = readConfigEntries(text, path, reading, cwd, cwd);
   if (problems.length > 0) throw problems[0]!.error;
   if (section === undefined) {
     throw new ConfigError('NO_SERVERS', `${path} has no "mcpServers" (Claude, Cursor) or "servers" (VS Code) object`);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes, printable } from '../util/text.js';
 import { ServerError } from './errors.js';
@@ -175,6 +176,20 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * tree ended on close. The first fatal problem is kept in `failure`, and the transport closes,
  * so pending requests end at once rather than at their timeout.
  */
+/**
+ * Why a server's working folder cannot be used ("does not exist", "is not a folder"), or
+ * undefined when it is a folder: spawn reports a missing cwd as ENOENT, which reads as a missing
+ * command.
+ */
+function folderProblem(cwd: string): string | undefined {
+  try {
+    return statSync(cwd).isDirectory() ? undefined : 'is not a folder';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : undefined;
+  }
+}
+
 export class BoundedStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -216,13 +231,22 @@ export class BoundedStdioTransport implements Transport {
           windowsHide: true,
         });
       } catch (error) {
-        reject(new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${(error as Error).message}`));
+        const folder = cwd === undefined ? undefined : folderProblem(cwd);
+        const why = folder ? `its working folder (cwd) ${printable(cwd!, 200)} ${folder}` : (error as Error).message;
+        reject(new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${why}`));
         return;
       }
       this.child = child;
       this.exited = new Promise((done) => child.once('close', () => done()));
       child.once('error', (error: NodeJS.ErrnoException) => {
-        const why = error.code === 'ENOENT' ? 'command not found (is it installed and on PATH?)' : error.code === 'EACCES' ? 'permission denied' : error.message;
+        const folder = cwd === undefined ? undefined : folderProblem(cwd);
+        const why = folder
+          ? `its working folder (cwd) ${printable(cwd!, 200)} ${folder}`
+          : error.code === 'ENOENT'
+            ? 'command not found (is it installed and on PATH?)'
+            : error.code === 'EACCES'
+              ? 'permission denied'
+              : error.message;
         const failure = new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${why}`);
         if (!child.pid) {
           reject(failure);

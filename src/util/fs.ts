@@ -120,9 +120,9 @@ function onHeldSignal(signal: NodeJS.Signals): void {
  * buffer has that many spare bytes in front of the returned view (verify and sign write a PAE
  * header there, so the signed message is one buffer without a copy of the file).
  */
-export function readFileBounded(path: string, maxBytes: number, what = 'file', room = 0): Buffer {
+export function readFileBounded(path: string, maxBytes: number, what = 'file', room = 0, shown = path): Buffer {
   const fail = (why: string, cause?: unknown): never => {
-    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${path}: ${why}`, { cause });
+    throw new UsageError('FILE_UNREADABLE', `cannot read ${what} ${shown}: ${why}`, { cause });
   };
   let fd: number | undefined;
   try {
@@ -134,7 +134,7 @@ export function readFileBounded(path: string, maxBytes: number, what = 'file', r
     }
     const st = fstatSync(fd);
     if (!st.isFile()) return fail('not a regular file', Object.assign(new Error('not a regular file'), { code: 'EISDIR' }));
-    if (st.size > maxBytes) throw new UsageError('FILE_UNREADABLE', `${what} ${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+    if (st.size > maxBytes) throw new UsageError('FILE_UNREADABLE', `${what} ${shown} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
     // One byte more than fstat gave: a file that grew while read shows it.
     const buffer = Buffer.allocUnsafe(room + st.size + 1);
     let end = room;

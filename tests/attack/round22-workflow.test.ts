@@ -189,7 +189,7 @@ describe('hostile server strings in every report (text, JUnit, SARIF, markdown, 
     const sarifText = readFileSync(join(dir, 'r.sarif'), 'utf8');
     expect(sarifText).not.toMatch(RAW_UNSAFE);
     const sarif = JSON.parse(sarifText) as { runs: { results: { message: { text: string } }[] }[] };
-    for (const result of sarif.runs[0].results) expect(result.message.text).not.toMatch(RAW_UNSAFE);
+    for (const result of sarif.runs[0]!.results) expect(result.message.text).not.toMatch(RAW_UNSAFE);
     const md = readFileSync(join(dir, 'r.md'), 'utf8');
     expect(md).not.toMatch(RAW_UNSAFE);
     // Every <details> the report opens is closed by it, and the server's "</details>" is inside a code span.
@@ -273,7 +273,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
     expect(r.code).toBe(0);
     const servers = (JSON.parse(r.stdout) as { servers: { name: string; transport: { args: string[] } }[] }).servers;
     expect(servers.map((s) => s.name)).toEqual(['a', 'c']);
-    expect(servers[1].transport.args).toEqual(['/* not a comment */', '// nor this']);
+    expect(servers[1]!.transport.args).toEqual(['/* not a comment */', '// nor this']);
   });
 
   it('a config that links to a secret or to /dev/zero: exit 2 naming the file, the secret never printed', async () => {
@@ -313,7 +313,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
   // {"mcpServers":{"e":{"command":"node","args":["-e","1"],"envFile":"${SEC_EF}.env"}}}, SEC_EF=/SECRETEF2222,
   // `mcptrust lock --config .mcp.json` → exit 2 "cannot read envFile of server "e" in .mcp.json: /SECRETEF2222.env:
   // no such file". Expected: the path as written ("${SEC_EF}.env"), as the command's expansion is shown [REDACTED].
-  it.skip('OPEN: an envFile "${SEC_EF}.env" that does not exist prints the expanded ${VAR} value in the error (lock --config .mcp.json, SEC_EF=/SECRETEF2222)', async () => {
+  it('fixed (was OPEN): an envFile "${SEC_EF}.env" that does not exist prints the expanded ${VAR} value in the error (lock --config .mcp.json, SEC_EF=/SECRETEF2222)', async () => {
     const dir = folder('envfile-var');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { e: { command: 'node', args: ['-e', '1'], envFile: '${SEC_EF}.env' } } }));
     const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env: { ...env, SEC_EF: '/SECRETEF2222' } });
@@ -349,7 +349,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
   // and the command is dropped without a word; a reviewer of `diff`/`lock` sees a remote server's
   // surface while the agent runs node one.js, and `wrap` leaves it alone as remote. Expected: refused
   // as ambiguous (exit 2 naming the server), or read as the agent reads it (stdio).
-  it.skip('OPEN: .mcp.json entry with "command" and "url" and no "type" is read as HTTP (discover shows the URL, drops the command) though Claude Code runs the command', async () => {
+  it('fixed (was OPEN): .mcp.json entry with "command" and "url" and no "type" is read as HTTP (discover shows the URL, drops the command) though Claude Code runs the command', async () => {
     const dir = folder('command-and-url');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { a: { command: 'node', args: ['one.js'], url: 'https://example.com/mcp' } } }));
     const r = await runCli(['discover', '--format', 'json'], { cwd: dir, env });
@@ -408,7 +408,7 @@ describe('messages that must be true and say what to do next', () => {
   // installed and on PATH?)" though node is on PATH; with "cwd": ".mcp.json" (a file) → "spawn
   // ENOTDIR". Expected: the working folder named ("its cwd no-such-dir does not exist" / "is not a
   // folder"), as the config's form (a ${VAR} in it not expanded).
-  it.skip('OPEN: "cwd": "no-such-dir" in .mcp.json → lock says "could not start node: command not found (is it installed and on PATH?)"', async () => {
+  it('fixed (was OPEN): "cwd": "no-such-dir" in .mcp.json → lock says "could not start node: command not found (is it installed and on PATH?)"', async () => {
     const dir = folder('cwd-missing');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { b: { command: process.execPath, args: ['-e', '1'], cwd: 'no-such-dir' } } }));
     const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env });
@@ -417,10 +417,25 @@ describe('messages that must be true and say what to do next', () => {
     expect(r.stderr).toContain('no-such-dir');
   });
 
+  it('a cwd that expands a ${VAR} and does not exist: the folder is named missing, its secret value is not printed', async () => {
+    const dir = folder('cwd-var');
+    writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { b: { command: process.execPath, args: ['-e', '1'], cwd: '${SEC_CWD}/x' } } }));
+    const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env: { ...env, SEC_CWD: '/SECRETCWD3333' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('does not exist');
+    expect(r.stdout + r.stderr).not.toContain('SECRETCWD3333');
+    const asFile = folder('cwd-file');
+    writeFileSync(join(asFile, 'plain'), 'x');
+    writeFileSync(join(asFile, '.mcp.json'), JSON.stringify({ mcpServers: { b: { command: process.execPath, args: ['-e', '1'], cwd: 'plain' } } }));
+    const f = await runCli(['lock', '--config', '.mcp.json'], { cwd: asFile, env });
+    expect(f.code).toBe(3);
+    expect(f.stderr).toContain('is not a folder');
+  });
+
   // OPEN (message): `verify --keyring keys/team.pub` (a file, not a folder) → "error: cannot read
   // keyring keys/team.pub: ENOTDIR": an errno code where every other message says "not a folder" /
   // "not a regular file" (policy test's folder says "not a folder").
-  it.skip('OPEN: verify --keyring FILE says "ENOTDIR" instead of "not a folder"', async () => {
+  it('fixed (was OPEN): verify --keyring FILE says "ENOTDIR" instead of "not a folder"', async () => {
     const dir = folder('keyring-file');
     writeFileSync(join(dir, 'team.pub'), 'x');
     const r = await runCli(['verify', '--keyring', 'team.pub'], { cwd: dir, env });
@@ -467,7 +482,7 @@ describe('messages that must be true and say what to do next', () => {
   // `mcptrust lock --config proj/.mcp.json -o l.json` → exit 3 "server exited with code 1 during
   // initialize … ENOENT … surface.json"; from inside proj → exit 0. Expected: the same lock from both
   // (a ./ command is already resolved from the project; docs/agents.md names no working folder).
-  it.skip('OPEN: lock --config proj/.mcp.json from proj\'s parent starts the server in the parent (exit 3), from proj it locks (exit 0)', async () => {
+  it('fixed (was OPEN): lock --config proj/.mcp.json from proj\'s parent starts the server in the parent (exit 3), from proj it locks (exit 0)', async () => {
     const parent = folder('cwd-parent');
     mkdirSync(join(parent, 'proj'));
     writeFileSync(join(parent, 'proj', 'surface.json'), JSON.stringify({ tools: [{ name: 'plain', description: 'a plain tool', inputSchema: { type: 'object' } }] }));
