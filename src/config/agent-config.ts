@@ -195,14 +195,16 @@ export interface FileReading {
   dialect: Dialect;
   /** The agent starts project servers in the project folder (see AgentFile.workspace). */
   workspace?: boolean;
+  /** The agent starts no switched-off entry (see Agent.honoursOffSwitch). */
+  offSwitch?: boolean;
 }
 
 /** How `--config FILE` reads a file: by the agent table when its path is known, else by its extension. */
 export function readingFor(path: string): FileReading {
   const known = recogniseConfigPath(path);
-  if (known) return { format: known.file.format, section: known.file.section, dialect: known.agent.dialect, workspace: known.file.workspace };
+  if (known) return { format: known.file.format, section: known.file.section, dialect: known.agent.dialect, workspace: known.file.workspace, offSwitch: known.agent.honoursOffSwitch === true };
   const lower = path.toLowerCase();
-  if (lower.endsWith('.toml')) return { format: 'toml', section: 'mcp_servers', dialect: 'codex' };
+  if (lower.endsWith('.toml')) return { format: 'toml', section: 'mcp_servers', dialect: 'codex', offSwitch: true };
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return { format: 'yaml', section: 'auto', dialect: 'standard' };
   if (lower.endsWith('.jsonc')) return { format: 'jsonc', section: 'auto', dialect: 'standard' };
   return { format: 'json', section: 'auto', dialect: 'standard' };
@@ -335,9 +337,9 @@ const HTTP_TYPES = ['http', 'streamable-http', 'streamableHttp', 'streamable_htt
  * is switched off or is not a server to reach (a Goose built-in, a Zed extension). The values
  * stay as written: `${VAR}` references are expanded later, for the selected servers only.
  */
-export function normalizeEntry(value: JsonValue, dialect: Dialect, where: string): EntrySpec | undefined {
+export function normalizeEntry(value: JsonValue, dialect: Dialect, where: string, offSwitch = false): EntrySpec | undefined {
   if (!isObject(value)) throw new ConfigError('MALFORMED_CONFIG', `${where} must be an object`);
-  if (value.disabled === true || value.enabled === false) return undefined;
+  if (offSwitch && (value.disabled === true || value.enabled === false)) return undefined;
   const typeField = value.type;
   if (typeField !== undefined && typeof typeField !== 'string') throw new ConfigError('MALFORMED_CONFIG', `${where}: "type" must be a string`);
   let type = typeField as string | undefined;
@@ -430,7 +432,7 @@ export function readConfigEntries(
   for (const raw of found.entries) {
     const where = `${path}: server "${printable(raw.name, 60)}"${raw.project !== undefined ? ` of project ${printable(raw.project, 120)}` : ''}`;
     try {
-      let spec = normalizeEntry(raw.value, reading.dialect, where);
+      let spec = normalizeEntry(raw.value, reading.dialect, where, reading.offSwitch === true);
       if (!spec) continue;
       const inner = unwrappedSpec(spec);
       if (inner) spec = inner;

@@ -86,6 +86,14 @@ export interface Agent {
   id: string;
   name: string;
   dialect: Dialect;
+  /**
+   * The agent documents an entry's off switch (`disabled: true`, `enabled: false`) and starts no
+   * such server, so mcptrust skips it too. For every other agent, and a `--config` file of no
+   * known agent, a switched-off entry is read as a server: Claude Code, for one, starts
+   * `disabled: true` servers of `.mcp.json`, and a gate that skipped them would pass a server
+   * it never looked at.
+   */
+  honoursOffSwitch?: true;
   files: AgentFile[];
 }
 
@@ -169,6 +177,7 @@ const AGENTS: readonly Agent[] = [
     id: 'codex',
     name: 'Codex',
     dialect: 'codex',
+    honoursOffSwitch: true,
     files: [
       { label: 'user', scope: 'user', format: 'toml', section: 'mcp_servers', paths: { '*': ['codexHome', 'config.toml'] }, suffixes: [] },
       { label: 'project', scope: 'project', format: 'toml', section: 'mcp_servers', paths: { '*': ['project', '.codex', 'config.toml'] }, workspace: true, suffixes: ['/.codex/config.toml'] },
@@ -194,6 +203,7 @@ const AGENTS: readonly Agent[] = [
     id: 'cline',
     name: 'Cline',
     dialect: 'standard',
+    honoursOffSwitch: true,
     files: [
       {
         label: 'user',
@@ -230,6 +240,7 @@ const AGENTS: readonly Agent[] = [
     id: 'goose',
     name: 'Goose',
     dialect: 'goose',
+    honoursOffSwitch: true,
     files: [
       {
         label: 'user',

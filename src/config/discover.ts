@@ -60,7 +60,7 @@ function readingOf(found: FoundFile): FileReading {
   const { agent, file } = found;
   let format = file.format;
   if (file.folder) format = found.path.toLowerCase().endsWith('.json') ? 'json' : 'yaml';
-  return { format, section: file.section, dialect: agent.dialect, workspace: file.workspace };
+  return { format, section: file.section, dialect: agent.dialect, workspace: file.workspace, offSwitch: agent.honoursOffSwitch === true };
 }
 
 /** The project folder as shown in an id: under the home folder as `~/…`, so ids travel with the user. */

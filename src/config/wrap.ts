@@ -234,7 +234,7 @@ function locateText(text: string, path: string, reading: FileReading): Node {
 /** The edits that wrap one entry, or why it is left as it is. */
 function wrapEdits(text: string, entry: Located, options: WrapOptions, where: string, reading: FileReading): { edits: Edit[]; launch: string[]; kept: number } | { status: WrapStatus; reason: string } {
   const obj = entry.value as JsonObject;
-  const spec = normalizeEntry(entry.value, reading.dialect, where);
+  const spec = normalizeEntry(entry.value, reading.dialect, where, reading.offSwitch === true);
   if (!spec) return { status: 'skipped', reason: 'disabled: left as it is' };
   if (spec.kind === 'http') {
     return {

@@ -14,7 +14,10 @@ beforeAll(() => {
   home = join(scratch.dir, 'home');
   mkdirSync(home, { recursive: true });
   const server = { command: process.execPath, args: [memoryBin], env: { MEMORY_FILE_PATH: join(scratch.dir, 'm.jsonl') } };
-  writeFileSync(join(home, '.claude.json'), JSON.stringify({ projects: { '/srv/a:b': { mcpServers: { c: server } }, '/srv/a': { mcpServers: { 'b:c': server } } } }));
+  // Existing folders: Claude Code starts a project's servers in the project folder, and so does lock.
+  const [ab, a] = [join(scratch.dir, 'srv', 'a:b'), join(scratch.dir, 'srv', 'a')];
+  for (const folder of [ab, a]) mkdirSync(folder, { recursive: true });
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({ projects: { [ab]: { mcpServers: { c: server } }, [a]: { mcpServers: { 'b:c': server } } } }));
 });
 afterAll(() => scratch.cleanup());
 

@@ -170,6 +170,8 @@ describe('--config: args and URLs are recorded as written, never expanded', () =
       env: {},
       written: { command: '${HOME}/bin/server', args: ['--root=${workspaceFolder}', '--token=${env:TOKEN}'] },
       substituted: ['/home/alice', 'secret-123456'],
+      // A workspace config's server without a cwd starts in the project folder, as the agent starts it.
+      cwd: '/proj',
     });
     expect(h!.target).toMatchObject({ url: 'https://example.com/mcp?key=secret-123456', written: { url: 'https://${HOST:-example.com}/mcp?key=${TOKEN}' } });
     // The expanded values are secrets to scrub from whatever the server prints.

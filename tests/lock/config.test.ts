@@ -28,7 +28,6 @@ describe('lock --config (agent configs)', () => {
       mcpServers: {
         notes: { command: node, args: [example] },
         shuffle: { command: node, args: [shuffle, '--tools=5', '--report-env'], env: { MCP_ECHO: '${SECRET_TOKEN}', OTHER: 'x' } },
-        off: { command: 'does-not-exist', disabled: true },
       },
     });
     const out = join(scratch.dir, 'claude.json');
@@ -46,6 +45,19 @@ describe('lock --config (agent configs)', () => {
     expect(instructions).not.toMatch(/PARENT_ONLY/);
     // ...and only that test fixture echoed the value: the lock's own records hold names only.
     expect(text.replace(instructions, '')).not.toContain('val-81c2');
+  });
+
+  it('a switched-off entry is skipped only for an agent that starts no such server (Cline); for Claude Desktop it is read like any other (exit 3 here: it cannot start)', async () => {
+    const entries = { mcpServers: { notes: { command: node, args: [example] }, off: { command: 'does-not-exist', disabled: true } } };
+    const cline = write('cline/cline_mcp_settings.json', entries);
+    const skipped = await runCli(['lock', '--config', cline, '-o', join(scratch.dir, 'cline-lock.json')], { cwd: scratch.dir, env });
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(Object.keys(parseLockfile(readFileSync(join(scratch.dir, 'cline-lock.json'), 'utf8')).servers)).toEqual(['notes']);
+    const desktop = write('desktop/claude_desktop_config.json', entries);
+    const read = await runCli(['lock', '--config', desktop, '-o', join(scratch.dir, 'desktop-lock.json')], { cwd: scratch.dir, env });
+    expect(read.code).toBe(3);
+    expect(read.stderr).toMatch(/server "off"/);
+    expect(existsSync(join(scratch.dir, 'desktop-lock.json'))).toBe(false);
   });
 
   it('reads VS Code "servers" with ${env:VAR} and ${workspaceFolder}, and --server picks some', async () => {

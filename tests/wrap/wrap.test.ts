@@ -27,7 +27,8 @@ const cli = (...argv: string[]) => runCli(argv, { cwd: dir, env: { PATH: process
 /** The files of the folder of `path`: no temporary file or backup left behind by a refusal. */
 const siblings = (path: string) => readdirSync(join(path, '..')).sort();
 
-// A Claude Code project config as people write it: env with ${VAR}, a disabled entry, an HTTP
+// A Claude Code project config as people write it: env with ${VAR}, a "disabled" entry (which
+// Claude Code starts all the same), an HTTP
 // entry with a secret header, an unknown field, unicode, an entry without args.
 const MCP_JSON = `{
   "mcpServers": {
@@ -68,13 +69,14 @@ describe('wrap and unwrap: Claude Code .mcp.json', () => {
     },
     "notes-ü": { "command": "mcptrust", "args": ["proxy", "--lock", ${L}, "--server", "notes-ü", "--", "/opt/notes/bin/notes-server"] },
     "remote": { "type": "http", "url": "https://mcp.example.com/mcp", "headers": { "Authorization": "Bearer \${TOKEN}" } },
-    "old": { "command": "node", "args": ["old.js"], "disabled": true }
+    "old": { "command": "mcptrust", "args": ["proxy", "--lock", ${L}, "--server", "old", "--", "node", "old.js"], "disabled": true }
   }
 }
 `);
     expect(r.stdout).toContain('"memory": wrapped');
     expect(r.stdout).toMatch(/"remote": skipped: a remote \(HTTP\/SSE\) server/);
-    expect(r.stdout).toContain('"old": skipped: disabled');
+    // Claude Code starts a "disabled": true server of .mcp.json: it is wrapped like the others.
+    expect(r.stdout).toContain('"old": wrapped');
     // The backup holds the original bytes, with the original mode.
     expect(readFileSync(`${path}.mcptrust-bak`, 'utf8')).toBe(MCP_JSON);
 
@@ -149,7 +151,7 @@ describe('wrap and unwrap: Claude Code .mcp.json', () => {
     const r = await cli('wrap', '--config', path, '--lock', lock, '--format', 'json');
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ action: 'wrap', changed: true, written: true });
-    expect(doc.servers.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(['memory:wrapped', 'notes-ü:wrapped', 'remote:skipped', 'old:skipped']);
+    expect(doc.servers.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual(['memory:wrapped', 'notes-ü:wrapped', 'remote:skipped', 'old:wrapped']);
   });
 
   it('--command "npx -y mcptrust" is split into command and args, and unwrap still restores the original', async () => {
