@@ -465,7 +465,7 @@ describe('messages that must be true and say what to do next', () => {
   // only ".mcp.json written": the agent then fails to start every wrapped server. Repro: PATH
   // without mcptrust, `mcptrust wrap --config .mcp.json` → exit 0, no warning. Expected: a warning
   // naming --command (e.g. --command "node /path/dist/bin/mcptrust.js").
-  it.skip('OPEN: wrap with the default --command "mcptrust" while mcptrust is not on PATH: exit 0 and no word that the agent will not find it', async () => {
+  it('fixed (was OPEN): wrap with the default --command "mcptrust" while mcptrust is not on PATH: exit 0 and no word that the agent will not find it', async () => {
     const dir = await lockedSurfaceProject('wrap-path');
     const r = await runCli(['wrap', '--config', '.mcp.json'], { cwd: dir, env: { ...env, PATH: '/usr/bin:/bin' } });
     expect(r.code).toBe(0);
