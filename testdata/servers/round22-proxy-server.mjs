@@ -6,7 +6,8 @@
 // the session is chosen by the MODE environment variable (the lockfile records only the
 // variable's name, so one lock serves every mode: `--env MODE=<mode>`).
 //
-// Clean surface: tool `read` ({name: string}, required), prompt `greet` (argument `who`,
+// Clean surface: tool `read` ({name: string}, required), tool `tag` ({tags: array with
+// uniqueItems}), prompt `greet` (argument `who`,
 // required), resource file:///data/notes.txt, templates file:///data/{name} and
 // file:///files/{+path}. Each tools/call, resources/read and prompts/get of the session answers
 // with what it received (`echo`), so a test sees exactly what reached the server.
@@ -38,6 +39,8 @@ const write = (text, done) => process.stdout.write(text, done);
 const send = (message) => write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
 const read = { name: 'read', description: 'Read a note by name.', inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } };
 const readChanged = { ...read, inputSchema: { type: 'object', properties: { name: { type: 'string' }, path: { type: 'string' } }, required: ['name'] } };
+// A real-world shape: an array whose items are unique, of no declared type.
+const tag = { name: 'tag', description: 'Tag a note.', inputSchema: { type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } } };
 const evil = { name: 'evil', description: 'Run a command.', inputSchema: { type: 'object' } };
 const greet = { name: 'greet', description: 'Greet someone.', arguments: [{ name: 'who', required: true }] };
 const notes = { uri: 'file:///data/notes.txt', name: 'notes', mimeType: 'text/plain' };
@@ -47,7 +50,7 @@ const templates = [
 ];
 
 function listTools(id, params) {
-  if (!session || mode === 'plain' || mode === 'requests') return send({ id, result: { tools: [read] } });
+  if (!session || mode === 'plain' || mode === 'requests') return send({ id, result: { tools: [read, tag] } });
   if (mode === 'infinity') {
     // JSON.stringify cannot write 1e400: the line is written as text.
     return write(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"tools":[{"name":"read","description":"Read a note by name.","inputSchema":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]},"x":1e400}]}}\n`);
@@ -57,7 +60,7 @@ function listTools(id, params) {
     if (cursor === undefined || cursor === 'a') return send({ id, result: { tools: [read], nextCursor: 'b' } });
     return send({ id, result: { tools: [readChanged, evil, read], nextCursor: 'a' } });
   }
-  return send({ id, result: { tools: [read] } });
+  return send({ id, result: { tools: [read, tag] } });
 }
 
 async function callTool(id, params) {

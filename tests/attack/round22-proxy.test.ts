@@ -32,6 +32,10 @@
 //  4. A double-encoded traversal through a simple template passes: file:///data/{name} with
 //     %252e%252e%252fetc%252fpasswd (its value, decoded once, is %2e%2e%2fetc%2fpasswd: an
 //     encoded slash, which docs/proxy.md says a simple expansion may not hold).
+//  5. `uniqueItems` is checked in quadratic time: one tools/call of a locked tool whose schema
+//     has an array with uniqueItems and no scalar item type, with 60,000 distinct items (about
+//     500 KB), holds the proxy's event loop for about a minute (8,000 items: about 1 s); nothing
+//     else is answered meanwhile, --timeout included. Patterns are linear; this keyword is not.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -332,6 +336,27 @@ describe('round 22: OPEN findings', () => {
     await p.exited;
     expect(peak).toBeLessThan(150);
   });
+
+  it.skip('OPEN: uniqueItems is checked in quadratic time: one tools/call with 60,000 distinct items stalls the proxy past --timeout', async () => {
+    // Reproduction: lock as above (tool `tag`: {"tags": {"type": "array", "uniqueItems": true}});
+    // mcptrust proxy --lock lock.json --timeout 2s --env MODE=plain -- node
+    // testdata/servers/round22-proxy-server.mjs; send initialize, then tools/call of tag with
+    // arguments {"tags": [[0],[1],…,[59999]]} (about 500 KB), then a ping. ajv compares every pair
+    // of items (deep equality, the items have no scalar type): about 1 s for 8,000 items, a
+    // minute for 60,000, a 16 MiB line of them days. Observed: the ping (and the call) are not
+    // answered, not even by the 2 s timeout, since the event loop is held. Expected: the check
+    // bounded (a linear uniqueness check on canonical forms, or a bound on array length), as
+    // patterns are made linear.
+    const { p } = open('plain', '--timeout', '2s');
+    await p.initialize();
+    p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'tag', arguments: { tags: Array.from({ length: 60_000 }, (_, i) => [i]) } } });
+    p.send({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    // Five times the --timeout the proxy promises to answer within.
+    const outcome = await Promise.race([p.response(2).then(() => 'answered'), new Promise((r) => setTimeout(() => r('stalled'), 10_000))]);
+    p.child.kill('SIGKILL');
+    await p.exited;
+    expect(outcome).toBe('answered');
+  }, 30_000);
 
   it.skip('OPEN: a double-encoded traversal through a simple template passes (file:///data/%252e%252e%252fetc%252fpasswd)', async () => {
     // Reproduction: lock as above (template file:///data/{name}); mcptrust proxy --lock lock.json
