@@ -1,4 +1,4 @@
-import { digestOf, type JsonObject } from '../canonical/index.js';
+import { digestOf, type JsonObject, type JsonValue } from '../canonical/index.js';
 import type { ItemKind, LockedServer } from '../lockfile/types.js';
 import { hasOwn } from '../util/record.js';
 import { compileSchema, type CompiledSchema } from './schema.js';
@@ -143,7 +143,7 @@ export class Enforcer {
         continue;
       }
       const digest = this.digest(list.kind, key, locked);
-      if (digestOf(item) !== digest) {
+      if (liveDigest(item) !== digest) {
         decisions.push({ method, kind: list.kind, item: key, digest, verdict: 'withheld', reason: 'its definition differs from the locked one' });
         continue;
       }
@@ -290,3 +290,16 @@ const LISTS_BY_KIND: Record<ItemKind, 'tools' | 'prompts' | 'resources' | 'resou
   resource: 'resources',
   resourceTemplate: 'resourceTemplates',
 };
+
+/**
+ * A live item's digest, or undefined when it has none: a number JSON reads as Infinity (1e400)
+ * has no canonical form, and an item holding one is not the locked item (which has none).
+ */
+function liveDigest(item: unknown): string | undefined {
+  try {
+    return digestOf(item as JsonValue);
+  } catch (error) {
+    if (error instanceof TypeError) return undefined;
+    throw error;
+  }
+}
