@@ -115,11 +115,10 @@ async function declaredEnv(names: readonly string[], given: readonly string[], i
 
 async function runRun(options: RunOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ dirname, join, resolve, isAbsolute, delimiter }, { tmpdir }, { statSync, accessSync, constants: fsConstants }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
+  const [{ dirname, join, resolve, isAbsolute }, { tmpdir }, { UsageError }, { RunError, installNpmArtifact, verifyLocalFiles }, { parseLockfileBytes }, { MAX_SIGNED_LOCKFILE_BYTES }, { readLockfileBytes }] =
     await Promise.all([
       import('node:path'),
       import('node:os'),
-      import('node:fs'),
       import('../../src/errors.js'),
       import('../../src/artifact/install.js'),
       import('../../src/lockfile/read.js'),
@@ -164,7 +163,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
   // No program the server starts by name (its interpreter, `#!/usr/bin/env node`, a tool it runs)
   // may be found in the lock's folder, where it starts: PATH's entries that lead there are left out.
   // The same for the dynamic loader's search paths, which a lock may declare.
-  const [{ parseLaunch }, { serverPath, droppedNote, otherCode }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
+  const [{ parseLaunch }, { serverPath, droppedNote, otherCode, spawnedFile }] = await Promise.all([import('../../src/launch/index.js'), import('../../src/artifact/local-run.js')]);
   for (const variable of ['PATH', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'DYLD_FALLBACK_LIBRARY_PATH']) {
     const path = serverPath(env[variable], lockDir);
     if (path.dropped.length === 0) continue;
@@ -208,21 +207,6 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     // local: each pinned file must still be the file that was locked, then the line runs as
     // written, from the lockfile's folder (where lock records relative paths from). A command
     // found on PATH is started by the very file that was verified.
-    const onPath = (name: string): string | undefined => {
-      for (const dir of (env.PATH ?? '').split(delimiter)) {
-        if (dir === '') continue;
-        const candidate = resolve(lockDir, dir, name);
-        try {
-          if (statSync(candidate).isFile()) {
-            if (process.platform !== 'win32') accessSync(candidate, fsConstants.X_OK);
-            return candidate;
-          }
-        } catch {
-          // not here: keep looking
-        }
-      }
-      return undefined;
-    };
     const lookup = (recorded: string) => {
       const expanded = expandVariables(recorded, io.env, `${who} pinned file`, undefined, substituted);
       // A `file:` URL preload is pinned as written (`file://${HOME}/hook.mjs`): its file.
@@ -235,7 +219,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
         }
       }
       if (isAbsolute(path) || path.includes('/') || path.includes('\\')) return resolve(lockDir, path);
-      return onPath(path) ?? resolve(lockDir, path);
+      return spawnedFile(path, env.PATH, lockDir, env.PATHEXT) ?? resolve(lockDir, path);
     };
     // The pinned files must be the very files this line runs: a line edited to run another
     // script, or to load another preload, is refused before anything is hashed or started.
@@ -262,7 +246,7 @@ async function runRun(options: RunOptions, ctx: CommandContext): Promise<number>
     const dropped = pinnedModules.filter((m) => !modules.includes(m));
     if (dropped.length > 0) throw new RunError('NOT_PINNED', `${who}: the lock's local pin names the module preload ${dropped.map((m) => printable(m, 200)).join(', ')}, which its launch line does not load; lock it again. Nothing was started`);
     const files = verifyLocalFiles(artifact, name, lookup);
-    start = { command: launch.kind === 'path' ? (onPath(command) ?? command) : command, args };
+    start = { command: launch.kind === 'path' ? (spawnedFile(command, env.PATH, lockDir, env.PATHEXT) ?? command) : command, args };
     Object.assign(report, { files: files.length });
   }
   report.command = [start.command, ...start.args];

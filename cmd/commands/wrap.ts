@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit.js';
 import { collect, formatOption } from '../options.js';
@@ -143,7 +141,7 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
   // The agent starts the launcher by name: one that is not on PATH here (mcptrust installed as a
   // shell alias, or run through npx) starts nothing there either.
   const launcher = action === 'wrap' && outcome.servers.some((s) => s.status === 'wrapped') ? (options.command ?? 'mcptrust').split(' ').find((w) => w !== '') : undefined;
-  if (launcher !== undefined && !/[\\/]/.test(launcher) && !onPath(launcher, io.env.PATH)) {
+  if (launcher !== undefined && !/[\\/]/.test(launcher) && (await import('../../src/artifact/local-run.js')).spawnedFile(launcher, io.env.PATH, io.cwd, io.env.PATHEXT) === undefined) {
     io.stderr.write(
       `warning: ${printable(launcher, 60)} is not on PATH here, and an agent starts wrapped servers through it by name: install mcptrust on PATH, or wrap again with --command naming it in full (e.g. --command "node /path/to/mcptrust/dist/bin/mcptrust.js")\n`,
     );
@@ -182,21 +180,4 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
   else if (options.dryRun) io.stdout.write(`dry run: ${shown} not written\n`);
   else io.stdout.write(`${shown} written${backup ? ` (backup: ${printable(backup, 200)})` : ''}\n`);
   return code;
-}
-
-/** Whether an executable file `name` is in one of the PATH folders (as an agent would find it). */
-function onPath(name: string, path: string | undefined): boolean {
-  const exts = process.platform === 'win32' ? ['', '.cmd', '.exe', '.bat'] : [''];
-  for (const folder of (path ?? '').split(delimiter)) {
-    if (folder === '') continue;
-    for (const ext of exts) {
-      try {
-        accessSync(join(folder, name + ext), fsConstants.X_OK);
-        return true;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return false;
 }

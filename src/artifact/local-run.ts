@@ -263,18 +263,23 @@ const BUN_ELSEWHERE = /^(?:--config|-c|--cwd)(?:=|$)/;
  * The file a command starts when spawned from `cwd` with `path` as PATH, found as the C library's
  * execvp finds it: a name with a slash as it is; else the first executable regular file in
  * PATH's folders, where an empty entry (a leading, trailing or doubled `:`) or a relative one is
- * taken from `cwd`. Undefined when there is none (the spawn then fails by itself).
+ * taken from `cwd` (on Windows, with each of `pathext`'s extensions). Undefined when there is
+ * none (the spawn then fails by itself). The one PATH lookup of lock's pin, run and wrap.
  */
-export function spawnedFile(command: string, path: string | undefined, cwd: string): string | undefined {
-  if (command.includes('/') || (process.platform === 'win32' && command.includes('\\'))) return resolve(cwd, command);
+export function spawnedFile(command: string, path: string | undefined, cwd: string, pathext?: string): string | undefined {
+  const windows = process.platform === 'win32';
+  if (command.includes('/') || (windows && command.includes('\\'))) return resolve(cwd, command);
+  const extensions = windows ? ['', ...(pathext ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean)] : [''];
   for (const dir of (path ?? '/bin:/usr/bin').split(delimiter)) {
-    const candidate = resolve(cwd, dir === '' ? '.' : dir, command);
-    try {
-      if (!statSync(candidate).isFile()) continue;
-      if (process.platform !== 'win32') accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here: keep looking
+    for (const ext of extensions) {
+      const candidate = resolve(cwd, dir === '' ? '.' : dir, command + ext);
+      try {
+        if (!statSync(candidate).isFile()) continue;
+        if (!windows) accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here: keep looking
+      }
     }
   }
   return undefined;

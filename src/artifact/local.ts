@@ -7,12 +7,13 @@
 import { createHash } from 'node:crypto';
 // node:fs's `promises`, read where used: node:fs/promises is loaded only by a command that pins a
 // local artifact (policy and check load this module for their live path, and most runs never take it).
-import { constants, createReadStream, promises as fsp } from 'node:fs';
-import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Launch, LocalLaunch, PathLaunch } from '../launch/types.js';
 import { printable } from '../util/text.js';
 import { ArtifactError } from './errors.js';
+import { spawnedFile } from './local-run.js';
 import type { ArtifactPin, FilePin } from './types.js';
 import { MAX_ARTIFACT_STRING } from '../lockfile/artifact.js';
 
@@ -35,7 +36,7 @@ export interface LocalPinOptions {
 /** Pins a local script or binary, or a command found on PATH. */
 export async function pinLocal(launch: LocalLaunch | PathLaunch, options: LocalPinOptions): Promise<ArtifactPin> {
   if (launch.kind === 'path') {
-    const absolute = await findOnPath(launch.command, options);
+    const absolute = findOnPath(launch.command, options);
     // The command's name is what the config wrote; where PATH finds it differs between machines.
     const recorded = options.written ?? launch.command;
     const integrity = await digestFile(absolute, recorded, options.signal);
@@ -152,23 +153,9 @@ export async function digestFile(path: string, shown: string, signal?: AbortSign
   return `sha256-${hash.digest('base64')}`;
 }
 
-/** The file a bare command name runs, found as the process spawner would: the first executable on PATH. */
-async function findOnPath(command: string, options: LocalPinOptions): Promise<string> {
-  const path = options.env.PATH ?? options.env.Path ?? '';
-  const extensions = process.platform === 'win32' ? ['', ...(options.env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean)] : [''];
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    for (const ext of extensions) {
-      const candidate = resolve(options.cwd, join(dir, command + ext));
-      try {
-        const info = await fsp.stat(candidate);
-        if (!info.isFile()) continue;
-        if (process.platform !== 'win32') await fsp.access(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here: keep looking
-      }
-    }
-  }
-  throw new ArtifactError('input', 'FILE_UNREADABLE', `${printable(command, 120)} is not found on PATH; it cannot be pinned`);
+/** The file a bare command name runs, found as the process spawner finds it (spawnedFile). */
+function findOnPath(command: string, options: LocalPinOptions): string {
+  const found = spawnedFile(command, options.env.PATH ?? options.env.Path, options.cwd, options.env.PATHEXT);
+  if (found === undefined) throw new ArtifactError('input', 'FILE_UNREADABLE', `${printable(command, 120)} is not found on PATH; it cannot be pinned`);
+  return found;
 }

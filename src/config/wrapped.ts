@@ -28,16 +28,7 @@ const FAIL_ON_DEFAULT = 'any';
  * program that is merely named so.
  */
 function isMcptrustWord(word: JsonValue | undefined): boolean {
-  if (typeof word !== 'string') return false;
-  const cut = Math.max(word.lastIndexOf('/'), word.lastIndexOf('\\'));
-  if (cut !== -1 && !isAbsolute(word)) return false;
-  let name = word.slice(cut + 1);
-  if (cut === -1) {
-    const at = name.indexOf('@', 1);
-    if (at !== -1) name = name.slice(0, at);
-  }
-  for (const ext of ['.js', '.mjs', '.cjs', '.cmd', '.exe']) if (name.toLowerCase().endsWith(ext)) name = name.slice(0, -ext.length);
-  return name.toLowerCase() === 'mcptrust';
+  return programName(word, ['.js', '.mjs', '.cjs', '.cmd', '.exe'], true) === 'mcptrust';
 }
 
 /**
@@ -50,12 +41,25 @@ const LAUNCHERS = new Set(['npx', 'node', 'bunx', 'pnpx', 'pnpm', 'yarn', 'bun']
 const LAUNCHER_WORDS = new Set(['-y', '--yes', '-q', '--quiet', '--silent', 'dlx', 'exec', 'x']);
 
 function isLauncher(command: JsonValue | undefined, between: readonly JsonValue[]): boolean {
-  if (typeof command !== 'string') return false;
-  const cut = Math.max(command.lastIndexOf('/'), command.lastIndexOf('\\'));
-  if (cut !== -1 && !isAbsolute(command)) return false;
-  let name = command.slice(cut + 1).toLowerCase();
-  for (const ext of ['.cmd', '.exe']) if (name.endsWith(ext)) name = name.slice(0, -ext.length);
-  return LAUNCHERS.has(name) && between.every((w) => typeof w === 'string' && LAUNCHER_WORDS.has(w));
+  const name = programName(command, ['.cmd', '.exe'], false);
+  return name !== undefined && LAUNCHERS.has(name) && between.every((w) => typeof w === 'string' && LAUNCHER_WORDS.has(w));
+}
+
+/**
+ * The name of the program a word starts, lower-cased, without one of `extensions` (and, for a bare
+ * name with `versioned`, without npx's `@VERSION`); undefined for a relative path, which names a
+ * file of whatever folder the agent runs in, not a program found on PATH or by an absolute path.
+ */
+function programName(word: JsonValue | undefined, extensions: readonly string[], versioned: boolean): string | undefined {
+  if (typeof word !== 'string') return undefined;
+  const cut = Math.max(word.lastIndexOf('/'), word.lastIndexOf('\\'));
+  if (cut !== -1 && !isAbsolute(word)) return undefined;
+  let name = word.slice(cut + 1);
+  const at = name.indexOf('@', 1);
+  if (cut === -1 && versioned && at !== -1) name = name.slice(0, at);
+  name = name.toLowerCase();
+  for (const ext of extensions) if (name.endsWith(ext)) name = name.slice(0, -ext.length);
+  return name;
 }
 
 /** An absolute path on POSIX (`/…`) or Windows (`C:\\…`, `C:/…`, `\\\\server\\…`). */

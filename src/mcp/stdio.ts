@@ -170,17 +170,23 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * MCP stdio client transport with the bounds the SDK's does not have: a cap on one message,
- * chunks joined once per line (not once per chunk), stdout that is not JSON-RPC treated as the
- * protocol violation it is, a bounded stderr tail for error messages, and the whole process
- * tree ended on close. The first fatal problem is kept in `failure`, and the transport closes,
- * so pending requests end at once rather than at their timeout.
+ * The error of a server that could not be started, for a spawn error thrown at once or emitted
+ * after: a working folder that does not exist or is not a folder is named as such (spawn reports
+ * a missing cwd as ENOENT, which would read as a missing command).
  */
-/**
- * Why a server's working folder cannot be used ("does not exist", "is not a folder"), or
- * undefined when it is a folder: spawn reports a missing cwd as ENOENT, which reads as a missing
- * command.
- */
+function spawnFailure(command: string, cwd: string | undefined, error: NodeJS.ErrnoException): ServerError {
+  const folder = cwd === undefined ? undefined : folderProblem(cwd);
+  const why = folder
+    ? `its working folder (cwd) ${printable(cwd!, 200)} ${folder}`
+    : error.code === 'ENOENT'
+      ? 'command not found (is it installed and on PATH?)'
+      : error.code === 'EACCES'
+        ? 'permission denied'
+        : error.message;
+  return new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${why}`);
+}
+
+/** Why `cwd` cannot be a working folder ("does not exist", "is not a folder"), or undefined. */
 function folderProblem(cwd: string): string | undefined {
   try {
     return statSync(cwd).isDirectory() ? undefined : 'is not a folder';
@@ -190,6 +196,13 @@ function folderProblem(cwd: string): string | undefined {
   }
 }
 
+/**
+ * MCP stdio client transport with the bounds the SDK's does not have: a cap on one message,
+ * chunks joined once per line (not once per chunk), stdout that is not JSON-RPC treated as the
+ * protocol violation it is, a bounded stderr tail for error messages, and the whole process
+ * tree ended on close. The first fatal problem is kept in `failure`, and the transport closes,
+ * so pending requests end at once rather than at their timeout.
+ */
 export class BoundedStdioTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -231,23 +244,13 @@ export class BoundedStdioTransport implements Transport {
           windowsHide: true,
         });
       } catch (error) {
-        const folder = cwd === undefined ? undefined : folderProblem(cwd);
-        const why = folder ? `its working folder (cwd) ${printable(cwd!, 200)} ${folder}` : (error as Error).message;
-        reject(new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${why}`));
+        reject(spawnFailure(command, cwd, error as NodeJS.ErrnoException));
         return;
       }
       this.child = child;
       this.exited = new Promise((done) => child.once('close', () => done()));
       child.once('error', (error: NodeJS.ErrnoException) => {
-        const folder = cwd === undefined ? undefined : folderProblem(cwd);
-        const why = folder
-          ? `its working folder (cwd) ${printable(cwd!, 200)} ${folder}`
-          : error.code === 'ENOENT'
-            ? 'command not found (is it installed and on PATH?)'
-            : error.code === 'EACCES'
-              ? 'permission denied'
-              : error.message;
-        const failure = new ServerError('SPAWN_FAILED', `could not start ${printable(command, 80)}: ${why}`);
+        const failure = spawnFailure(command, cwd, error);
         if (!child.pid) {
           reject(failure);
           return;
