@@ -104,3 +104,22 @@ describe('a local script is pinned by its content', () => {
     expect(bad.stderr).toMatch(/--expected-source is not a valid regular expression/);
   });
 });
+
+describe('a command found on PATH is pinned as the file the spawn runs', () => {
+  it('an empty PATH entry is the working folder, as execvp takes it: the pin is the digest of ./srv that ran, not of the later PATH folder\'s copy', async () => {
+    const { createHash } = await import('node:crypto');
+    const { chmodSync } = await import('node:fs');
+    const bin = join(root.dir, 'bin');
+    mkdirSync(bin);
+    const script = `#!${node}\n${serverSource.replace(/^#!.*\n/, '')}`;
+    writeFileSync(join(proj, 'srv'), `${script}\n// the copy in the working folder\n`);
+    writeFileSync(join(bin, 'srv'), `${script}\n// the copy further on PATH\n`);
+    for (const f of [join(proj, 'srv'), join(bin, 'srv')]) chmodSync(f, 0o755);
+    const r = await runCli(['lock', '--', 'srv'], { cwd: proj, env: { PATH: `:${bin}:${process.env.PATH}`, HOME: root.dir } });
+    expect(r.code, r.stderr).toBe(0);
+    const digest = (file: string) => `sha256-${createHash('sha256').update(readFileSync(file)).digest('base64')}`;
+    const artifact = lockJson().servers['npm-fixture'].artifact;
+    expect(artifact.integrity).toBe(digest(join(proj, 'srv')));
+    expect(artifact.integrity).not.toBe(digest(join(bin, 'srv')));
+  });
+});
