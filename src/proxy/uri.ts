@@ -216,8 +216,10 @@ function unsafeValue(op: string, value: Value): string | undefined {
       // A value starting with a slash is an absolute path: a server joining it to its root
       // (path.resolve, os.path.join) reads outside the template, as with `..`.
       if (RESERVED.has(op) && /^[\\/]/.test(v)) return 'a template value is an absolute path (starts with / or \\)';
-      if (op !== '/' && /%(?:2f|5c|2e)/i.test(v)) return 'a template value holds an encoded slash or dot';
     }
+    // Still encoded after the one decode a value gets (%252f read as %2f): a server that decodes
+    // it again reads a slash or a dot segment the checks here never saw.
+    if (op !== '/' && /%(?:2f|5c|2e)/i.test(v)) return 'a template value holds an encoded slash or dot';
     if (!RESERVED.has(op)) {
       if (v.includes('/') || v.includes('\\')) return 'a template value holds a slash (/ or \\, encoded or not)';
       if (v === '.' || v === '..') return 'a template value is a dot segment';

@@ -358,7 +358,7 @@ describe('round 22: OPEN findings', () => {
     expect(outcome).toBe('answered');
   }, 30_000);
 
-  it.skip('OPEN: a double-encoded traversal through a simple template passes (file:///data/%252e%252e%252fetc%252fpasswd)', async () => {
+  it('fixed (was OPEN): a double-encoded traversal through a simple template passed (file:///data/%252e%252e%252fetc%252fpasswd); it is refused', async () => {
     // Reproduction: lock as above (template file:///data/{name}); mcptrust proxy --lock lock.json
     // --env MODE=plain -- node testdata/servers/round22-proxy-server.mjs; send initialize, then
     // resources/read {"uri":"file:///data/%252e%252e%252fetc%252fpasswd"}. The value read back
