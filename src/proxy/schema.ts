@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { createRequire } from 'node:module';
-import { measureNesting } from '../canonical/index.js';
+import { canonicalize, measureNesting } from '../canonical/index.js';
 import { MAX_ITEM_DEPTH } from '../util/json.js';
 
 /** What validating a value against a locked JSON Schema says. */
@@ -15,6 +15,8 @@ export const MAX_VALUE_DEPTH = MAX_ITEM_DEPTH;
 type AjvLike = {
   compile(schema: object): ((value: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
   removeSchema(): unknown;
+  removeKeyword(keyword: string): unknown;
+  addKeyword(definition: object): unknown;
 };
 const require = createRequire(import.meta.url);
 let engines: { draft7: AjvLike; draft2020: AjvLike } | undefined;
@@ -44,8 +46,39 @@ function loadEngines(): { draft7: AjvLike; draft2020: AjvLike } {
   const Ajv7 = (require('ajv') as { default: new (o: object) => AjvLike }).default;
   const Ajv2020 = (require('ajv/dist/2020') as { default: new (o: object) => AjvLike }).default;
   engines = { draft7: new Ajv7(options), draft2020: new Ajv2020(options) };
+  for (const engine of [engines.draft7, engines.draft2020]) {
+    engine.removeKeyword('uniqueItems');
+    engine.addKeyword({ keyword: 'uniqueItems', type: 'array', schemaType: 'boolean', errors: true, validate: uniqueItems });
+  }
   return engines;
 }
+
+/**
+ * `uniqueItems` in time linear in the array (ajv's own compares every pair of items that are not
+ * all scalars: 60,000 one-element arrays held the proxy for a minute). Two items are equal when
+ * their RFC 8785 forms are, which is JSON Schema's equality (key order aside, 1 and 1.0 alike).
+ * An item with a number JSON reads as Infinity has no such form: refused, as no JSON value.
+ */
+function uniqueItems(this: unknown, unique: boolean, items: unknown[]): boolean {
+  const fail = (message: string) => {
+    uniqueItems.errors = [{ keyword: 'uniqueItems', message, params: {} }];
+    return false;
+  };
+  if (!unique) return true;
+  const seen = new Set<string>();
+  for (const item of items) {
+    let form: string;
+    try {
+      form = canonicalize(item);
+    } catch {
+      return fail('must hold only JSON values (a number out of range)');
+    }
+    if (seen.has(form)) return fail('must NOT have duplicate items');
+    seen.add(form);
+  }
+  return true;
+}
+uniqueItems.errors = undefined as { keyword: string; message: string; params: object }[] | undefined;
 
 /**
  * Loads the schema engine and compiles JSON Schema 2020-12's meta-schema (ajv compiles it the

@@ -337,7 +337,7 @@ describe('round 22: OPEN findings', () => {
     expect(peak).toBeLessThan(150);
   });
 
-  it.skip('OPEN: uniqueItems is checked in quadratic time: one tools/call with 60,000 distinct items stalls the proxy past --timeout', async () => {
+  it('fixed (was OPEN): uniqueItems was checked in quadratic time (one tools/call with 60,000 distinct items stalled the proxy past --timeout); it is linear', async () => {
     // Reproduction: lock as above (tool `tag`: {"tags": {"type": "array", "uniqueItems": true}});
     // mcptrust proxy --lock lock.json --timeout 2s --env MODE=plain -- node
     // testdata/servers/round22-proxy-server.mjs; send initialize, then tools/call of tag with
