@@ -151,7 +151,7 @@ async function serve(argv: string[], options: ProxyOptions, ctx: CommandContext,
     downstream: new LineChannel(process.stdin, process.stdout, limits.maxMessageBytes),
     auditOnly,
     timeoutMs: options.timeout,
-    instructions: locked.surface.identity.instructions,
+    identity: locked.surface.identity,
     onDecision: (decision) => {
       if (auditFd !== undefined) writeSync(auditFd, renderAuditLine(decision, { server, time: new Date(), auditOnly }));
       if (decision.verdict !== 'allowed') {

@@ -3,6 +3,8 @@ import type { JSONRPCMessage } from '../mcp/upstream.js';
 import type { LineChannel, Incoming } from './downstream.js';
 import { BLOCKED_CODE, BLOCKED_PREFIX, Enforcer, type Decision } from './enforce.js';
 import { IdTable } from './id-table.js';
+import { canonicalize } from '../canonical/index.js';
+import type { ServerIdentity } from '../lockfile/types.js';
 
 type Id = string | number;
 type Message = Record<string, unknown> & { jsonrpc: '2.0' };
@@ -20,8 +22,12 @@ export interface SessionOptions {
   /** How long a request may wait for the server's answer before the agent gets an error. */
   timeoutMs: number;
   onDecision: (decision: Decision) => void;
-  /** The locked `instructions`, served instead of the live ones (undefined: none). */
-  instructions: string | undefined;
+  /**
+   * The locked identity: its `serverInfo`, `capabilities` and `instructions` (none: left out) are
+   * what the agent's `initialize` is answered with, never the live ones (only the negotiated
+   * `protocolVersion` is the server's).
+   */
+  identity: Pick<ServerIdentity, 'serverInfo' | 'capabilities' | 'instructions'>;
   /** Requests in flight from the agent at once; more are refused. */
   maxInFlight?: number;
   /** Notifications from the server passed per second; more are dropped (and counted). */
@@ -309,10 +315,10 @@ export class ProxySession {
           return;
         }
       }
-    } else if (entry.method === 'initialize' && isObject(result) && !auditOnly) {
-      // The instructions reach the model as they are: the locked ones, never the live ones.
-      const { instructions: _, ...rest } = result;
-      result = this.options.instructions === undefined ? rest : { ...rest, instructions: this.options.instructions };
+    } else if (entry.method === 'initialize' && isObject(result)) {
+      const served = lockedInitialize(result, this.options.identity);
+      if (served.differs.length > 0) this.decide({ method: 'initialize', verdict: 'withheld', reason: `the live ${served.differs.join(', ')} differ from the locked ones; the locked ones are served` });
+      if (!auditOnly) result = served.result;
     }
     this.toAgent({ id: entry.clientId, result });
   }
@@ -439,4 +445,25 @@ export class ProxySession {
     this.end('agent');
     await this.options.upstream.close().catch(() => {});
   }
+}
+
+/**
+ * The agent's initialize answer with the locked identity: serverInfo (which the agent may show
+ * and the model may read: a title is text like a description), capabilities (what the agent will
+ * ask for) and instructions, as locked; the rest (protocolVersion, _meta) as the server sent it.
+ * `differs` names the parts whose live form was not the locked one.
+ */
+function lockedInitialize(live: Record<string, unknown>, identity: SessionOptions['identity']): { result: Record<string, unknown>; differs: string[] } {
+  const form = (value: unknown) => {
+    try {
+      return canonicalize(value);
+    } catch {
+      return undefined; // a number out of range: no JSON value, so not the locked one
+    }
+  };
+  const differs = (['serverInfo', 'capabilities', 'instructions'] as const).filter((key) => form(live[key]) !== form(identity[key]));
+  const { serverInfo: _s, capabilities: _c, instructions: _i, ...rest } = live;
+  const result: Record<string, unknown> = { ...rest, serverInfo: identity.serverInfo, capabilities: identity.capabilities };
+  if (identity.instructions !== undefined) result.instructions = identity.instructions;
+  return { result, differs };
 }

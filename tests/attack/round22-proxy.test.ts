@@ -294,7 +294,7 @@ describe('round 22: OPEN findings', () => {
     expect((await p.exited).code).toBe(0);
   });
 
-  it.skip('OPEN: the session initialize answer carries the live serverInfo and capabilities, not the locked ones', async () => {
+  it('fixed (was OPEN): the session initialize answer carried the live serverInfo and capabilities; the locked ones are served, and the difference is logged', async () => {
     // Reproduction: lock as above; mcptrust proxy --lock lock.json --env MODE=identity -- node
     // testdata/servers/round22-proxy-server.mjs; send initialize with clientInfo.name "test-agent".
     // The server answers the locking client (preflight) with the locked identity, and the
@@ -307,6 +307,7 @@ describe('round 22: OPEN findings', () => {
     const result = answer.result as { serverInfo: Record<string, unknown>; capabilities: Record<string, unknown> };
     expect(result.serverInfo).toEqual({ name: 'round22-proxy', version: '1.0.0' });
     expect(result.capabilities).toEqual({ prompts: {}, resources: { subscribe: true }, tools: { listChanged: true } });
+    expect(p.stderr).toContain('mcptrust proxy: withheld: initialize: the live serverInfo, capabilities differ from the locked ones; the locked ones are served');
     p.child.stdin.end();
     await p.exited;
   });

@@ -24,14 +24,15 @@ export function inProcessSession(upstream: Transport, timeoutMs = 30_000) {
     }
   });
   const decisions: Decision[] = [];
+  const locked = lockedServer({ tools: [read] });
   const session = new ProxySession({
-    enforcer: new Enforcer(lockedServer({ tools: [read] })),
+    enforcer: new Enforcer(locked),
     upstream,
     downstream: new LineChannel(agentIn, agentOut, 1 << 20),
     auditOnly: false,
     timeoutMs,
     onDecision: (d) => decisions.push(d),
-    instructions: undefined,
+    identity: locked.surface.identity,
   });
   /** Sends the agent's tools/call of `read` with arguments.name `name` (and `_meta`, if given). */
   const call = (id: number | string, name: string, meta?: object) =>
