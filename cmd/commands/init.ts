@@ -41,7 +41,7 @@ Examples:
 
 async function runInit(options: InitOptions, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const [{ existsSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
+  const [{ existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync }, { dirname, join, resolve }, { UsageError }, starter, { presetsDir }, { readFileBounded, writeFileAtomic }, { printable, safeJson }] =
     await Promise.all([
       import('node:fs'),
       import('node:path'),
@@ -131,12 +131,18 @@ async function runInit(options: InitOptions, ctx: CommandContext): Promise<numbe
     io.stdout.write(`${safeJson({ written: written.map((path) => ({ path, kind: path === starter.WORKFLOW_PATH ? 'workflow' : 'policy' })), overwritten: options.force ? existing : [] })}\n`);
   } else {
     const lines = written.map((path) => `wrote ${path}${existing.includes(path) ? ' (replaced)' : ''}`);
+    // The steps not done yet: a lockfile, a key (keygen never overwrites one), a public key kept
+    // in keys/, a signature; then what to commit.
+    const done = (path: string) => existsSync(resolve(io.cwd, path));
+    const keyKept = done('keys') && statSync(resolve(io.cwd, 'keys')).isDirectory() && readdirSync(resolve(io.cwd, 'keys')).some((n) => n.endsWith('.pub'));
+    const keyMade = io.env.HOME !== undefined && existsSync(join(io.env.HOME, '.mcptrust', 'mcptrust.key'));
+    const keyStep = keyMade ? '  mkdir -p keys && cp ~/.mcptrust/mcptrust.pub keys/team.pub' : '  mcptrust keygen --out-dir ~/.mcptrust && mkdir -p keys && cp ~/.mcptrust/mcptrust.pub keys/team.pub';
     lines.push(
       '',
       'Next:',
-      `  mcptrust lock --config ${options.config}`,
-      '  mcptrust keygen --out-dir ~/.mcptrust && mkdir -p keys && cp ~/.mcptrust/mcptrust.pub keys/team.pub',
-      '  mcptrust sign --key ~/.mcptrust/mcptrust.key',
+      ...(done('mcp-lock.json') ? [] : [`  mcptrust lock --config ${options.config}`]),
+      ...(keyKept ? [] : [keyStep]),
+      ...(done('mcp-lock.json.sig') ? [] : ['  mcptrust sign --key ~/.mcptrust/mcptrust.key']),
       `  git add mcp-lock.json mcp-lock.json.sig keys/team.pub ${starter.POLICY_PATH} ${starter.WORKFLOW_PATH}`,
     );
     if (options.action === DEFAULT_ACTION) lines.push('', `Edit "uses: ${DEFAULT_ACTION}" in ${starter.WORKFLOW_PATH} to where the action is published (or run init --action REF).`);

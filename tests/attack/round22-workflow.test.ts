@@ -448,7 +448,7 @@ describe('messages that must be true and say what to do next', () => {
   // order; `mcptrust init` prints "Next:\n  mcptrust lock --config .mcp.json\n  mcptrust keygen
   // --out-dir ~/.mcptrust && …". Expected: steps already done (mcp-lock.json, its .sig, keys/*.pub
   // exist) left out, or worded "if not done yet".
-  it.skip('OPEN: init after lock+sign still tells the user to run keygen --out-dir ~/.mcptrust, which then fails (exit 2)', async () => {
+  it('init after lock, keygen and sign lists only the steps not done (was OPEN: it told the user to run keygen --out-dir ~/.mcptrust, which then fails)', async () => {
     const dir = await lockedSurfaceProject('init-next');
     const keys = join(dir, 'k');
     expect((await runCli(['keygen', '--out-dir', keys], { cwd: dir, env })).code).toBe(0);
@@ -458,6 +458,13 @@ describe('messages that must be true and say what to do next', () => {
     const init = await runCli(['init'], { cwd: dir, env });
     expect(init.code).toBe(0);
     expect(init.stdout).not.toMatch(/^ {2}mcptrust keygen/m);
+    expect(init.stdout).not.toMatch(/^ {2}mcptrust (lock|sign)/m);
+    expect(init.stdout).toMatch(/^ {2}git add mcp-lock\.json mcp-lock\.json\.sig keys\/team\.pub /m);
+    // In a fresh folder every step is listed.
+    const fresh = folder('init-fresh');
+    const first = await runCli(['init'], { cwd: fresh, env });
+    expect(first.code).toBe(0);
+    for (const step of [/^ {2}mcptrust lock --config /m, /^ {2}mcptrust keygen --out-dir ~\/\.mcptrust && /m, /^ {2}mcptrust sign --key /m]) expect(first.stdout).toMatch(step);
   });
 
   // OPEN (next step): `wrap` writes "command": "mcptrust" (the default --command) while no
