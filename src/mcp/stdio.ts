@@ -284,6 +284,15 @@ export class BoundedStdioTransport implements Transport {
     });
   }
 
+  /** Stops reading the server's stdout until resume(): the server then waits on a full pipe. */
+  pause(): void {
+    this.child?.stdout.pause();
+  }
+
+  resume(): void {
+    this.child?.stdout.resume();
+  }
+
   private onStdout(chunk: Buffer): void {
     if (this.closed) return;
     let start = 0;

@@ -6,6 +6,9 @@ export type Incoming = { message: unknown } | { problem: 'parse' | 'too-large' |
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Bytes queued for the agent past which the server is no longer read (LineChannel.backlogged). */
+export const BACKLOG_BYTES = 4 * 1024 * 1024;
+
 /**
  * The agent's side of the proxy: newline-delimited JSON-RPC on the proxy's own stdin and
  * stdout (MCP stdio transport). A line longer than `maxLineBytes` is skipped up to its end and
@@ -15,6 +18,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export class LineChannel {
   onmessage?: (incoming: Incoming) => void;
   onclose?: () => void;
+  /** Called when what was queued for the agent has been written out (see `backlogged`). */
+  ondrain?: () => void;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private skipping = false;
@@ -34,6 +39,16 @@ export class LineChannel {
     this.input.once('error', end);
     // The agent went away: nothing more can be written (EPIPE), the session ends.
     this.output.on('error', end);
+    this.output.on('drain', () => this.ondrain?.());
+  }
+
+  /**
+   * More than BACKLOG_BYTES wait to be written to an agent that is not reading: the session then
+   * stops reading the server until they drain, as a direct pipe would hold the server, so a
+   * server's flood is never queued in the proxy's memory.
+   */
+  get backlogged(): boolean {
+    return this.output.writableLength >= BACKLOG_BYTES;
   }
 
   private onData(chunk: Buffer): void {

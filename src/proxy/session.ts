@@ -112,6 +112,8 @@ export class ProxySession {
    * It fires at the earliest deadline it was armed for, times out what is due, and re-arms.
    */
   private sweep: NodeJS.Timeout | undefined;
+  /** The server is not read while the agent is not reading (see LineChannel.backlogged). */
+  private held = false;
 
   constructor(private readonly options: SessionOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -125,6 +127,11 @@ export class ProxySession {
     await upstream.start();
     downstream.onmessage = (incoming) => this.fromAgent(incoming);
     downstream.onclose = () => this.end('agent');
+    downstream.ondrain = () => {
+      if (!this.held) return;
+      this.held = false;
+      pausable(upstream)?.resume();
+    };
     downstream.start();
   }
 
@@ -133,7 +140,14 @@ export class ProxySession {
   }
 
   private toAgent(message: Record<string, unknown>): void {
-    this.options.downstream.send({ jsonrpc: '2.0', ...message });
+    const { downstream, upstream } = this.options;
+    downstream.send({ jsonrpc: '2.0', ...message });
+    if (!this.held && downstream.backlogged) {
+      const source = pausable(upstream);
+      if (source === undefined) return;
+      this.held = true;
+      source.pause();
+    }
   }
 
   private toServer(message: Record<string, unknown>): void {
@@ -466,4 +480,10 @@ function lockedInitialize(live: Record<string, unknown>, identity: SessionOption
   const result: Record<string, unknown> = { ...rest, serverInfo: identity.serverInfo, capabilities: identity.capabilities };
   if (identity.instructions !== undefined) result.instructions = identity.instructions;
   return { result, differs };
+}
+
+/** An upstream whose reading can be held (the stdio transport); an HTTP one cannot. */
+function pausable(upstream: Transport): { pause(): void; resume(): void } | undefined {
+  const t = upstream as Partial<{ pause: unknown; resume: unknown }>;
+  return typeof t.pause === 'function' && typeof t.resume === 'function' ? (upstream as unknown as { pause(): void; resume(): void }) : undefined;
 }
