@@ -18,7 +18,8 @@
 // line that is not UTF-8 or is longer than 16 MiB: each is refused or answered as documented,
 // and what reaches the server is exactly what was checked.
 //
-// OPEN findings (it.skip, each with a body that fails today):
+// Findings, all fixed in session 19 (each test failed before its fix; the comment in each test
+// keeps the reproduction):
 //  1. A locked tool listed in the session with a number outside the double range (1e400)
 //     crashes the proxy with a stack trace (digestOf throws "non-finite number in JSON" in
 //     filterList, uncaught in the transport's data handler): exit 1, which the proxy documents as
@@ -273,8 +274,8 @@ describe('round 22: a hostile agent', () => {
   });
 });
 
-describe('round 22: OPEN findings', () => {
-  it('fixed (was OPEN): a locked tool listed with a number outside the double range (1e400) crashed the proxy with a stack trace and exit 1 ("drifted"); it is withheld', async () => {
+describe('round 22: findings, fixed', () => {
+  it('a locked tool listed with a number outside the double range (1e400) is withheld, with no stack trace (was OPEN: the proxy crashed, exit 1, "drifted")', async () => {
     // Reproduction: mcptrust lock -o lock.json --env MODE=clean -- node testdata/servers/round22-proxy-server.mjs;
     // then mcptrust proxy --lock lock.json --env MODE=infinity -- node testdata/servers/round22-proxy-server.mjs,
     // send initialize, then {"jsonrpc":"2.0","id":1,"method":"tools/list"}. The server lists `read`
@@ -294,7 +295,7 @@ describe('round 22: OPEN findings', () => {
     expect((await p.exited).code).toBe(0);
   });
 
-  it('fixed (was OPEN): the session initialize answer carried the live serverInfo and capabilities; the locked ones are served, and the difference is logged', async () => {
+  it('the agent's initialize is answered with the locked serverInfo and capabilities, and the live ones are logged as withheld (was OPEN: the live ones reached the agent)', async () => {
     // Reproduction: lock as above; mcptrust proxy --lock lock.json --env MODE=identity -- node
     // testdata/servers/round22-proxy-server.mjs; send initialize with clientInfo.name "test-agent".
     // The server answers the locking client (preflight) with the locked identity, and the
@@ -338,7 +339,7 @@ describe('round 22: OPEN findings', () => {
     expect(peak).toBeLessThan(150);
   });
 
-  it('fixed (was OPEN): uniqueItems was checked in quadratic time (one tools/call with 60,000 distinct items stalled the proxy past --timeout); it is linear', async () => {
+  it('one tools/call with 60,000 distinct items under uniqueItems does not stall the proxy: a ping is answered (was OPEN: quadratic, past --timeout)', async () => {
     // Reproduction: lock as above (tool `tag`: {"tags": {"type": "array", "uniqueItems": true}});
     // mcptrust proxy --lock lock.json --timeout 2s --env MODE=plain -- node
     // testdata/servers/round22-proxy-server.mjs; send initialize, then tools/call of tag with
@@ -359,7 +360,7 @@ describe('round 22: OPEN findings', () => {
     expect(outcome).toBe('answered');
   }, 30_000);
 
-  it('fixed (was OPEN): a double-encoded traversal through a simple template passed (file:///data/%252e%252e%252fetc%252fpasswd); it is refused', async () => {
+  it('a double-encoded traversal through a simple template (file:///data/%252e%252e%252fetc%252fpasswd) is blocked (was OPEN: it reached the server)', async () => {
     // Reproduction: lock as above (template file:///data/{name}); mcptrust proxy --lock lock.json
     // --env MODE=plain -- node testdata/servers/round22-proxy-server.mjs; send initialize, then
     // resources/read {"uri":"file:///data/%252e%252e%252fetc%252fpasswd"}. The value read back

@@ -3,8 +3,8 @@
  * server-memory, and an attacker against what the team commits — agent configs read by
  * discover/check/wrap, policy files, and the text, JUnit, SARIF and markdown reports that carry a
  * hostile server's names. In-process (runCli) except where a process is the point. Properties
- * that hold are plain tests; findings are `it.skip('OPEN: …')` whose body fails today, with the
- * reproduction in the name and the comment above it.
+ * that hold are plain tests; the round's findings were `it.skip('OPEN: …')` with a body that
+ * failed, and are now plain tests (all fixed in session 19), the reproduction in the comment above.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -309,11 +309,11 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
     expect(existsSync(join(dir, 'mcp-lock.json'))).toBe(false);
   });
 
-  // OPEN (secret): an envFile path with ${VAR} is printed expanded. Repro: .mcp.json
+  // Was OPEN, fixed in session 19 (secret): an envFile path with ${VAR} is printed expanded. Repro: .mcp.json
   // {"mcpServers":{"e":{"command":"node","args":["-e","1"],"envFile":"${SEC_EF}.env"}}}, SEC_EF=/SECRETEF2222,
   // `mcptrust lock --config .mcp.json` → exit 2 "cannot read envFile of server "e" in .mcp.json: /SECRETEF2222.env:
   // no such file". Expected: the path as written ("${SEC_EF}.env"), as the command's expansion is shown [REDACTED].
-  it('fixed (was OPEN): an envFile "${SEC_EF}.env" that does not exist prints the expanded ${VAR} value in the error (lock --config .mcp.json, SEC_EF=/SECRETEF2222)', async () => {
+  it('an envFile "${SEC_EF}.env" that does not exist is named as written, never with the ${VAR}'s value (was OPEN: lock --config printed /SECRETEF2222)', async () => {
     const dir = folder('envfile-var');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { e: { command: 'node', args: ['-e', '1'], envFile: '${SEC_EF}.env' } } }));
     const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env: { ...env, SEC_EF: '/SECRETEF2222' } });
@@ -321,7 +321,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
     expect(r.stderr).not.toContain('SECRETEF2222');
   });
 
-  // OPEN (gate bypass): `disabled: true` hides a server from discover, diff, check --config and wrap,
+  // Was OPEN, fixed in session 19 (gate bypass): `disabled: true` hides a server from discover, diff, check --config and wrap,
   // but Claude Code does not document that field for .mcp.json or ~/.claude.json and starts such
   // servers (anthropics/claude-code issues 17756, 33958, 43865: "disabled: true … still loaded at
   // session start"). Repro: lock and sign a .mcp.json with one server, then add
@@ -330,7 +330,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
   // it; `mcptrust wrap` leaves it unwrapped ("skipped: disabled"). Expected: for agents that do not
   // honour the field (Claude Code, Claude Desktop), the server is read like any other (added server:
   // drift, exit 1), or check at least fails/notes the servers it did not check.
-  it('fixed (was OPEN): a "disabled": true server added to a locked Claude Code .mcp.json passes check --config (exit 0, never named) though Claude Code starts it', async () => {
+  it('a "disabled": true server added to a locked Claude Code .mcp.json is listed by discover and fails check --config, naming it (was OPEN: exit 0, never named, though Claude Code starts it)', async () => {
     const dir = await lockedSurfaceProject('disabled');
     const config = JSON.parse(readFileSync(join(dir, '.mcp.json'), 'utf8')) as { mcpServers: Record<string, unknown> };
     config.mcpServers.helper = { command: 'node', args: ['evil.js'], disabled: true };
@@ -342,14 +342,14 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
     expect(r.stdout + r.stderr).toContain('helper');
   });
 
-  // OPEN (parser differential): an entry with both "command" and "url" and no "type" is read as a
+  // Was OPEN, fixed in session 19 (parser differential): an entry with both "command" and "url" and no "type" is read as a
   // remote server; Claude Code's .mcp.json (no type: stdio) and Claude Desktop (stdio only) start
   // the command. Repro: .mcp.json {"mcpServers":{"a":{"command":"node","args":["one.js"],"url":
   // "https://example.com/mcp"}}}; `mcptrust discover --format json` → transport {type: "http", url}
   // and the command is dropped without a word; a reviewer of `diff`/`lock` sees a remote server's
   // surface while the agent runs node one.js, and `wrap` leaves it alone as remote. Expected: refused
   // as ambiguous (exit 2 naming the server), or read as the agent reads it (stdio).
-  it('fixed (was OPEN): .mcp.json entry with "command" and "url" and no "type" is read as HTTP (discover shows the URL, drops the command) though Claude Code runs the command', async () => {
+  it('a .mcp.json entry with "command" and "url" and no "type" is refused as ambiguous (was OPEN: read as HTTP, the command dropped, though Claude Code runs it)', async () => {
     const dir = folder('command-and-url');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { a: { command: 'node', args: ['one.js'], url: 'https://example.com/mcp' } } }));
     const r = await runCli(['discover', '--format', 'json'], { cwd: dir, env });
@@ -358,7 +358,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
     expect(refused || asStdio).toBe(true);
   });
 
-  // OPEN (gate bypass): an entry that looks wrapped is read as the server after its "--", and
+  // Was OPEN, fixed in session 19 (gate bypass): an entry that looks wrapped is read as the server after its "--", and
   // nothing before the "--" is checked: the launcher (any file or package whose last path part is
   // "mcptrust": ./tools/mcptrust, @evil/mcptrust), --lock (any file), --audit-only (forwards
   // everything) and --fail-on none. Repro: lock and sign a .mcp.json running `node server.mjs`, then
@@ -371,7 +371,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
   // that differ from what the lockfile's server was locked with is drift or refused), or at least
   // a wrapped entry whose launcher is not the mcptrust running the check, or that weakens the proxy
   // (--audit-only, --fail-on other than any, a --lock other than the checked lockfile), is refused.
-  it('fixed (was OPEN): a .mcp.json entry rewritten to "./tools/mcptrust proxy --lock /dev/null --audit-only --fail-on none -- <locked server>" passes check --config (exit 0) though the agent runs the repository\'s script', async () => {
+  it('a .mcp.json entry rewritten to "./tools/mcptrust proxy --lock /dev/null --audit-only --fail-on none -- <locked server>" fails check --config (was OPEN: exit 0, though the agent runs the repository\'s script)', async () => {
     const dir = await lockedSurfaceProject('fake-wrap');
     mkdirSync(join(dir, 'tools'));
     writeFileSync(join(dir, 'tools', 'mcptrust'), '#!/bin/sh\necho ran > "$(dirname "$0")/../RAN"\n');
@@ -400,13 +400,13 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
 });
 
 describe('messages that must be true and say what to do next', () => {
-  // OPEN (wrong message): a config server whose cwd does not exist is reported as a missing command.
+  // Was OPEN, fixed in session 19 (wrong message): a config server whose cwd does not exist is reported as a missing command.
   // Repro: .mcp.json {"mcpServers":{"b":{"command":"node","args":["-e","1"],"cwd":"no-such-dir"}}};
   // `mcptrust lock --config .mcp.json` → exit 3 "could not start node: command not found (is it
   // installed and on PATH?)" though node is on PATH; with "cwd": ".mcp.json" (a file) → "spawn
   // ENOTDIR". Expected: the working folder named ("its cwd no-such-dir does not exist" / "is not a
   // folder"), as the config's form (a ${VAR} in it not expanded).
-  it('fixed (was OPEN): "cwd": "no-such-dir" in .mcp.json → lock says "could not start node: command not found (is it installed and on PATH?)"', async () => {
+  it('"cwd": "no-such-dir" in .mcp.json: lock names the missing folder (was OPEN: "command not found (is it installed and on PATH?)")', async () => {
     const dir = folder('cwd-missing');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { b: { command: process.execPath, args: ['-e', '1'], cwd: 'no-such-dir' } } }));
     const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env });
@@ -430,10 +430,10 @@ describe('messages that must be true and say what to do next', () => {
     expect(f.stderr).toContain('is not a folder');
   });
 
-  // OPEN (message): `verify --keyring keys/team.pub` (a file, not a folder) → "error: cannot read
+  // Was OPEN, fixed in session 19 (message): `verify --keyring keys/team.pub` (a file, not a folder) → "error: cannot read
   // keyring keys/team.pub: ENOTDIR": an errno code where every other message says "not a folder" /
   // "not a regular file" (policy test's folder says "not a folder").
-  it('fixed (was OPEN): verify --keyring FILE says "ENOTDIR" instead of "not a folder"', async () => {
+  it('verify --keyring FILE says "not a folder" (was OPEN: "ENOTDIR")', async () => {
     const dir = folder('keyring-file');
     writeFileSync(join(dir, 'team.pub'), 'x');
     const r = await runCli(['verify', '--keyring', 'team.pub'], { cwd: dir, env });
@@ -442,7 +442,7 @@ describe('messages that must be true and say what to do next', () => {
     expect(r.stderr).toContain('not a folder');
   });
 
-  // OPEN (next step): after the README's own order (lock, keygen, sign, then init), init's "Next:"
+  // Was OPEN, fixed in session 19 (next step): after the README's own order (lock, keygen, sign, then init), init's "Next:"
   // still lists `mcptrust lock`, `mcptrust keygen --out-dir ~/.mcptrust && …` and `mcptrust sign`;
   // the keygen line then fails (exit 2: keygen never overwrites). Repro: the README quick start in
   // order; `mcptrust init` prints "Next:\n  mcptrust lock --config .mcp.json\n  mcptrust keygen
@@ -467,19 +467,19 @@ describe('messages that must be true and say what to do next', () => {
     for (const step of [/^ {2}mcptrust lock --config /m, /^ {2}mcptrust keygen --out-dir ~\/\.mcptrust && /m, /^ {2}mcptrust sign --key /m]) expect(first.stdout).toMatch(step);
   });
 
-  // OPEN (next step): `wrap` writes "command": "mcptrust" (the default --command) while no
+  // Was OPEN, fixed in session 19 (next step): `wrap` writes "command": "mcptrust" (the default --command) while no
   // mcptrust is on PATH — the README's install is an alias, which an agent cannot see — and says
   // only ".mcp.json written": the agent then fails to start every wrapped server. Repro: PATH
   // without mcptrust, `mcptrust wrap --config .mcp.json` → exit 0, no warning. Expected: a warning
   // naming --command (e.g. --command "node /path/dist/bin/mcptrust.js").
-  it('fixed (was OPEN): wrap with the default --command "mcptrust" while mcptrust is not on PATH: exit 0 and no word that the agent will not find it', async () => {
+  it('wrap with the default --command "mcptrust" while mcptrust is not on PATH warns, naming --command (was OPEN: exit 0 and no word)', async () => {
     const dir = await lockedSurfaceProject('wrap-path');
     const r = await runCli(['wrap', '--config', '.mcp.json'], { cwd: dir, env: { ...env, PATH: '/usr/bin:/bin' } });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/--command/);
   });
 
-  // OPEN (working folder): a project config's stdio server without "cwd" is started in the folder
+  // Was OPEN, fixed in session 19 (working folder): a project config's stdio server without "cwd" is started in the folder
   // mcptrust runs in, not the project folder the config belongs to (where Claude Code starts it), so
   // `--config proj/.mcp.json` from outside the project starts `node server.mjs --surface=surface.json`
   // where neither resolves. Repro: proj/.mcp.json {"mcpServers":{"d":{"command":"node","args":
@@ -487,7 +487,7 @@ describe('messages that must be true and say what to do next', () => {
   // `mcptrust lock --config proj/.mcp.json -o l.json` → exit 3 "server exited with code 1 during
   // initialize … ENOENT … surface.json"; from inside proj → exit 0. Expected: the same lock from both
   // (a ./ command is already resolved from the project; docs/agents.md names no working folder).
-  it('fixed (was OPEN): lock --config proj/.mcp.json from proj\'s parent starts the server in the parent (exit 3), from proj it locks (exit 0)', async () => {
+  it('lock --config proj/.mcp.json locks from proj\'s parent as from proj: the server starts in the project folder (was OPEN: exit 3 from the parent)', async () => {
     const parent = folder('cwd-parent');
     mkdirSync(join(parent, 'proj'));
     writeFileSync(join(parent, 'proj', 'surface.json'), JSON.stringify({ tools: [{ name: 'plain', description: 'a plain tool', inputSchema: { type: 'object' } }] }));
