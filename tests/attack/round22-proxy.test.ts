@@ -295,7 +295,7 @@ describe('round 22: findings, fixed', () => {
     expect((await p.exited).code).toBe(0);
   });
 
-  it('the agent's initialize is answered with the locked serverInfo and capabilities, and the live ones are logged as withheld (was OPEN: the live ones reached the agent)', async () => {
+  it('the initialize answer to the agent holds the locked serverInfo and capabilities, and the live ones are logged as withheld (was OPEN: the live ones reached the agent)', async () => {
     // Reproduction: lock as above; mcptrust proxy --lock lock.json --env MODE=identity -- node
     // testdata/servers/round22-proxy-server.mjs; send initialize with clientInfo.name "test-agent".
     // The server answers the locking client (preflight) with the locked identity, and the

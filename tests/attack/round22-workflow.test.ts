@@ -313,7 +313,7 @@ describe('hostile agent configs: what the gate sees is what the agent starts', (
   // {"mcpServers":{"e":{"command":"node","args":["-e","1"],"envFile":"${SEC_EF}.env"}}}, SEC_EF=/SECRETEF2222,
   // `mcptrust lock --config .mcp.json` → exit 2 "cannot read envFile of server "e" in .mcp.json: /SECRETEF2222.env:
   // no such file". Expected: the path as written ("${SEC_EF}.env"), as the command's expansion is shown [REDACTED].
-  it('an envFile "${SEC_EF}.env" that does not exist is named as written, never with the ${VAR}'s value (was OPEN: lock --config printed /SECRETEF2222)', async () => {
+  it('an envFile "${SEC_EF}.env" that does not exist is named as written, never with the value of its ${VAR} (was OPEN: lock --config printed /SECRETEF2222)', async () => {
     const dir = folder('envfile-var');
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { e: { command: 'node', args: ['-e', '1'], envFile: '${SEC_EF}.env' } } }));
     const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env: { ...env, SEC_EF: '/SECRETEF2222' } });
@@ -460,9 +460,9 @@ describe('messages that must be true and say what to do next', () => {
     expect(init.stdout).not.toMatch(/^ {2}mcptrust keygen/m);
     expect(init.stdout).not.toMatch(/^ {2}mcptrust (lock|sign)/m);
     expect(init.stdout).toMatch(/^ {2}git add mcp-lock\.json mcp-lock\.json\.sig keys\/team\.pub /m);
-    // In a fresh folder every step is listed.
+    // In a fresh folder, with no key made yet (a HOME of its own), every step is listed.
     const fresh = folder('init-fresh');
-    const first = await runCli(['init'], { cwd: fresh, env });
+    const first = await runCli(['init'], { cwd: fresh, env: { ...env, HOME: fresh } });
     expect(first.code).toBe(0);
     for (const step of [/^ {2}mcptrust lock --config /m, /^ {2}mcptrust keygen --out-dir ~\/\.mcptrust && /m, /^ {2}mcptrust sign --key /m]) expect(first.stdout).toMatch(step);
   });
