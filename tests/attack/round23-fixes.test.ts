@@ -410,3 +410,132 @@ describe('round 23: template values still encoded after one decode', () => {
     expect(refused('file:///files/{+path}', 'file:///files/a/%25252e%25252e/etc')).toBe(true);
   });
 });
+
+describe('round 23: which entries count as wrapped', () => {
+  /** A project whose .mcp.json entry "docs" runs the fixture, locked; then the entry is replaced by `entry`. */
+  async function project(name: string): Promise<string> {
+    const dir = folder(name);
+    writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { docs: { command: 'node', args: [fixture], env: { MODE: 'clean' } } } }));
+    const r = await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env: { ...env, HOME: dir } });
+    expect(r.code, r.stderr).toBe(0);
+    return dir;
+  }
+  const inner = ['--', 'node', fixture];
+  const setEntry = (dir: string, command: string, args: string[]) =>
+    writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { docs: { command, args: [...args, ...inner], env: { MODE: 'clean' } } } }));
+  const discovered = async (dir: string) => {
+    const r = await runCli(['discover', '--format', 'json'], { cwd: dir, env: { ...env, HOME: dir } });
+    const servers = (JSON.parse(r.stdout) as { servers: { file: string; wrapped?: boolean }[] }).servers;
+    return servers.find((s) => s.file.startsWith(dir))!;
+  };
+
+  it('a look-alike of mcptrust (Cyrillic "с") in front of proxy is read as written: discover does not call it wrapped, diff sees the launch', async () => {
+    const dir = await project('lookalike');
+    setEntry(dir, 'npx', ['-y', 'm\u0441ptrust', 'proxy', '--lock', 'mcp-lock.json']);
+    expect((await discovered(dir)).wrapped).toBeUndefined();
+    expect((await runCli(['diff', '--config', '.mcp.json', '--no-pin'], { cwd: dir, env: { ...env, HOME: dir } })).code).not.toBe(0);
+  });
+
+  it('"--" as the value of a proxy option is read as the proxy reads it: the reader and the real proxy both take it as the value', async () => {
+    const dir = await project('dashdash-value');
+    setEntry(dir, 'mcptrust', ['proxy', '--lock', 'mcp-lock.json', '--server', '--', '--env', 'NOT_SET_R23']);
+    // The reader: wrapped, the server after the second "--".
+    expect((await discovered(dir)).wrapped).toBe(true);
+    // The proxy: --server takes "--", --env NOT_SET_R23 is then an option (refused: not set), so
+    // it does not start a command made of the words after the first "--".
+    const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'bin', 'mcptrust.js'), 'proxy', '--lock', 'mcp-lock.json', '--server', '--', '--env', 'NOT_SET_R23', ...inner], { cwd: dir, input: '', env: { PATH: process.env.PATH, HOME: dir } });
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toContain('--env NOT_SET_R23: NOT_SET_R23 is not set');
+  });
+
+  // OPEN (gate bypass): the launcher rule takes a word whose name is mcptrust as mcptrust, but
+  // several such words start something else:
+  //  - `node mcptrust.js proxy …` / `node mcptrust proxy …` / `bun mcptrust.js proxy …`: node and
+  //    bun take a bare name as a file of the working folder, which for a project config is the
+  //    repository (its own ./mcptrust.js);
+  //  - `/proc/self/cwd/tools/mcptrust proxy …` or `node /proc/self/cwd/mcptrust.js proxy …`: an
+  //    absolute path that is the repository's own file (the agent starts it in the project);
+  //  - `npx -y mcptrust.js proxy …` (also mcptrust.mjs, .cjs, .cmd, .exe) is another npm package
+  //    ("mcptrust.js" is a valid package name), and `npx -y mcptrust@npm:evil proxy …` is an alias
+  //    that installs the package "evil";
+  //  - `pnpm mcptrust proxy …` and `yarn mcptrust proxy …` run the project's package.json script
+  //    "mcptrust" (or its node_modules/.bin) before any package.
+  // Reproduction: a project whose .mcp.json runs `node <server>`, locked with mcptrust lock
+  // --config .mcp.json; change the entry to {"command": "node", "args": ["mcptrust.js", "proxy",
+  // "--lock", "mcp-lock.json", "--", "node", "<server>"]} and commit a mcptrust.js of any content.
+  // Observed: discover marks it "wrapped", diff --config .mcp.json exits 0 (check too), while the
+  // agent, starting the entry in the project folder, runs ./mcptrust.js (the test starts it so and
+  // it runs). Expected: only words that start mcptrust itself count (a bare name only as the
+  // command or after npx/bunx/dlx, without an extension or an alias spec; no path under /proc),
+  // anything else read as written.
+  it.skip('OPEN: launch words that start something other than mcptrust (node mcptrust.js, /proc/self/cwd/…, npx mcptrust.js, mcptrust@npm:evil, pnpm/yarn mcptrust) are not read as wrapped', async () => {
+    const dir = await project('not-mcptrust');
+    writeFileSync(join(dir, 'mcptrust.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'RAN'))}, 'ran');\n`);
+    setEntry(dir, 'node', ['mcptrust.js', 'proxy', '--lock', 'mcp-lock.json']);
+    // What the agent starts: the entry's own command, in the project folder.
+    spawnSync('node', ['mcptrust.js', 'proxy', '--lock', 'mcp-lock.json', ...inner], { cwd: dir, input: '' });
+    expect(existsSync(join(dir, 'RAN'))).toBe(true);
+    const diff = await runCli(['diff', '--config', '.mcp.json'], { cwd: dir, env: { ...env, HOME: dir } });
+    const seen: Record<string, boolean | undefined> = {};
+    for (const [command, args] of [
+      ['node', ['mcptrust.js', 'proxy', '--lock', 'mcp-lock.json']],
+      ['bun', ['mcptrust.js', 'proxy', '--lock', 'mcp-lock.json']],
+      ['/proc/self/cwd/tools/mcptrust', ['proxy', '--lock', 'mcp-lock.json']],
+      ['node', ['/proc/self/cwd/mcptrust.js', 'proxy', '--lock', 'mcp-lock.json']],
+      ['npx', ['-y', 'mcptrust.js', 'proxy', '--lock', 'mcp-lock.json']],
+      ['npx', ['-y', 'mcptrust@npm:evil', 'proxy', '--lock', 'mcp-lock.json']],
+      ['pnpm', ['mcptrust', 'proxy', '--lock', 'mcp-lock.json']],
+      ['yarn', ['mcptrust', 'proxy', '--lock', 'mcp-lock.json']],
+    ] as const) {
+      setEntry(dir, command, [...args]);
+      seen[`${command} ${args[0]}`] = (await discovered(dir)).wrapped;
+    }
+    expect({ diff: diff.code !== 0, ...seen }).toEqual({ diff: true, ...Object.fromEntries(Object.keys(seen).map((k) => [k, undefined])) });
+  });
+
+  // OPEN (honest users): wrap with a launcher the new rule does not count as mcptrust, such as the
+  // Windows form `--command "cmd /c mcptrust"` (Claude Desktop on Windows starts .cmd shims only
+  // through cmd) or a project-local `--command ./node_modules/.bin/mcptrust`, wraps nothing: every
+  // server is "skipped: its text could not be unwrapped back exactly", "nothing to wrap", exit 0.
+  // Before 6127aef both wrapped (the word before proxy was named mcptrust). Reproduction: a
+  // .mcp.json with one locked stdio server; mcptrust wrap --config .mcp.json --command "cmd /c
+  // mcptrust". Expected: either the server wrapped, or wrap refusing the launcher (exit 2) with
+  // the reason (a launcher that check would not read as mcptrust), never exit 0 with a reason
+  // about the round trip.
+  it.skip('OPEN: wrap --command "cmd /c mcptrust" and "./node_modules/.bin/mcptrust" either wrap or are refused with the reason (not exit 0, "nothing to wrap")', async () => {
+    const outcomes: string[] = [];
+    for (const launcher of ['cmd /c mcptrust', './node_modules/.bin/mcptrust']) {
+      const dir = await project('wrap-launcher');
+      const r = await runCli(['wrap', '--config', '.mcp.json', '--lock', 'mcp-lock.json', '--command', launcher], { cwd: dir, env: { ...env, HOME: dir } });
+      outcomes.push(r.stdout.includes('"docs": wrapped') || r.code === 2 ? 'ok' : `${r.code}: ${r.stdout.trim()}`);
+    }
+    expect(outcomes).toEqual(['ok', 'ok']);
+  });
+});
+
+describe('round 23: one PATH lookup for the pin and run', () => {
+  it('lock pins the file PATH finds; run starts it, and refuses when PATH now finds another file first', async () => {
+    const dir = folder('path');
+    for (const [bin, extra] of [['bin1', ''], ['bin2', '// another file\n']] as const) {
+      mkdirSync(join(dir, bin));
+      writeFileSync(join(dir, bin, 'r23srv'), readFileSync(fixture, 'utf8') + extra);
+      chmodSync(join(dir, bin, 'r23srv'), 0o755);
+    }
+    mkdirSync(join(dir, 'proj'));
+    const proj = join(dir, 'proj');
+    const path = (...bins: string[]) => [...bins.map((b) => join(dir, b)), process.env.PATH].join(':');
+    const lock = await runCli(['lock', '-o', 'lock.json', '--env', 'MODE=clean', '--', 'r23srv'], { cwd: proj, env: { PATH: path('bin1'), HOME: dir } });
+    expect(lock.code, lock.stderr).toBe(0);
+    const run = (p: string) => spawnSync(process.execPath, [join(repoRoot, 'dist', 'bin', 'mcptrust.js'), 'run', '--lock', 'lock.json', '--env', 'MODE=clean'], { cwd: proj, input: '', env: { PATH: p, HOME: dir } });
+    expect(run(path('bin1')).status).toBe(0);
+    const other = run(path('bin2', 'bin1'));
+    expect(other.status).toBe(1);
+    expect(other.stderr.toString()).toContain('the file r23srv changed since it was locked');
+    // A PATH entry leading into the lock's folder (empty, or relative) is left out: the pinned file runs.
+    writeFileSync(join(proj, 'r23srv'), readFileSync(join(dir, 'bin2', 'r23srv')));
+    chmodSync(join(proj, 'r23srv'), 0o755);
+    const dropped = run(`:${path('bin1')}`);
+    expect(dropped.status).toBe(0);
+    expect(dropped.stderr.toString()).toContain('left out of the server');
+  }, 30_000);
+});
