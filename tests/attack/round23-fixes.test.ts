@@ -5,6 +5,19 @@
 // The server is testdata/servers/round23-server.mjs: clean for the locking client, hostile in the
 // agent's session as MODE says (`--env MODE=<mode>`: one lock serves every mode).
 //
+// Held: a live identity differing only in key order or 1.0/1, a second initialize, an error
+// answer, --audit-only; the real server-everything, server-memory and server-filesystem (npx, three
+// protocol versions) draw no "withheld: initialize"; held answers keep their order and arrive once
+// (or time out once), a 15 MiB answer passes whole, closing stdin while held exits 0; uniqueItems
+// agrees with ajv's on -0, 1.0, big ints, NFC/NFD, lone surrogates, __proto__, key order; every
+// operator but {/x} refuses %252f/%252e/%255c; "--" as an option value is read alike by reader and
+// proxy; a Cyrillic look-alike is not wrapped; run refuses a PATH that finds another file.
+// OPEN (8): live initialize members besides protocolVersion pass; no back-pressure toward the
+// server (720 MB) nor toward an agent's own refused lines (420 MB); recursive uniqueItems costs
+// depth x size; {/x} and triple encoding bypass the encoded-value check; node mcptrust.js,
+// /proc/self/cwd/..., npx mcptrust.js, mcptrust@npm:evil, pnpm/yarn mcptrust count as wrapped;
+// wrap --command "cmd /c mcptrust" wraps nothing with exit 0.
+//
 // Properties that hold are plain tests. Findings that are not fixed are `it.skip('OPEN: …')`,
 // each with a body that fails today and its reproduction in the comment above it.
 import { spawnSync } from 'node:child_process';
