@@ -88,6 +88,15 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
   if (action === 'wrap') {
     const words = (options.command ?? 'mcptrust').split(' ').filter((w) => w !== '');
     if (words.length === 0 || words.length > 4) throw new UsageError('USAGE', '--command must be one to four words (the program, then its arguments), e.g. "npx -y mcptrust"');
+    // An entry launched so must read back as wrapped, or check and discover would read it as
+    // some other program (and wrap would skip every server as not undoable).
+    const [{ wrappedShape }, { workspaceOf }] = await Promise.all([import('../../src/config/wrapped.js'), import('../../src/config/agent-config.js')]);
+    if (wrappedShape(words[0], [...words.slice(1), 'proxy', '--lock', 'mcp-lock.json', '--', 'server'], workspaceOf(configPath)) === undefined) {
+      throw new UsageError(
+        'USAGE',
+        `--command "${printable(options.command ?? '', 120)}" does not start mcptrust as check and discover recognise it: give mcptrust on PATH ("mcptrust"), an absolute path outside the project, "npx -y mcptrust[@VERSION]", "node /abs/path/mcptrust.js" or "cmd /c mcptrust"`,
+      );
+    }
     const lockPath = resolve(io.cwd, options.lock);
     const [{ readLockfileBytes }, { parseLockfile, lockfileText }, { MAX_LOCKFILE_BYTES }] = await Promise.all([
       import('../lockfile-read.js'),

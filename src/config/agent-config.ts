@@ -147,7 +147,7 @@ const PROJECT_FOLDERS = ['.vscode', '.cursor', '.claude', '.gemini', '.zed', '.c
  * The folder `${workspaceFolder}` means: the project above `.vscode/`, `.cursor/`, `.gemini/`,
  * `.zed/`, `.codex/` or `.continue/mcpServers/`, else the file's folder.
  */
-function workspaceOf(path: string): string {
+export function workspaceOf(path: string): string {
   const dir = dirname(resolve(path));
   if (PROJECT_FOLDERS.includes(basename(dir))) return dirname(dir);
   if (basename(dir) === 'mcpServers' && basename(dirname(dir)) === '.continue') return dirname(dirname(dir));
@@ -181,9 +181,9 @@ export interface ConfigEntry {
  * an unwrapped config lock alike. The same strict rule as wrap's: an entry that only looks
  * wrapped (`node proxy --lock x -- server.js`) is read as written.
  */
-function unwrappedSpec(spec: EntrySpec): EntrySpec | undefined {
+function unwrappedSpec(spec: EntrySpec, workspace: string): EntrySpec | undefined {
   if (spec.kind !== 'stdio') return undefined;
-  const shape = wrappedShape(spec.command, spec.args);
+  const shape = wrappedShape(spec.command, spec.args, workspace);
   if (!shape) return undefined;
   return { ...spec, command: spec.args[shape.dashDash + 1]!, args: spec.args.slice(shape.dashDash + 2) };
 }
@@ -434,7 +434,7 @@ export function readConfigEntries(
     try {
       let spec = normalizeEntry(raw.value, reading.dialect, where, reading.offSwitch === true);
       if (!spec) continue;
-      const inner = unwrappedSpec(spec);
+      const inner = unwrappedSpec(spec, raw.project !== undefined ? raw.project : workspace);
       if (inner) spec = inner;
       const entry: ConfigEntry = {
         name: raw.name,

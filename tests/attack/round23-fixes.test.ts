@@ -481,7 +481,7 @@ describe('round 23: which entries count as wrapped', () => {
   // it runs). Expected: only words that start mcptrust itself count (a bare name only as the
   // command or after npx/bunx/dlx, without an extension or an alias spec; no path under /proc),
   // anything else read as written.
-  it.skip('OPEN: launch words that start something other than mcptrust (node mcptrust.js, /proc/self/cwd/…, npx mcptrust.js, mcptrust@npm:evil, pnpm/yarn mcptrust) are not read as wrapped', async () => {
+  it('launch words that start something other than mcptrust (node mcptrust.js, /proc/self/cwd/…, npx mcptrust.js, mcptrust@npm:evil, pnpm/yarn mcptrust) are not read as wrapped (was OPEN)', async () => {
     const dir = await project('not-mcptrust');
     writeFileSync(join(dir, 'mcptrust.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'RAN'))}, 'ran');\n`);
     setEntry(dir, 'node', ['mcptrust.js', 'proxy', '--lock', 'mcp-lock.json']);
@@ -515,7 +515,7 @@ describe('round 23: which entries count as wrapped', () => {
   // mcptrust". Expected: either the server wrapped, or wrap refusing the launcher (exit 2) with
   // the reason (a launcher that check would not read as mcptrust), never exit 0 with a reason
   // about the round trip.
-  it.skip('OPEN: wrap --command "cmd /c mcptrust" and "./node_modules/.bin/mcptrust" either wrap or are refused with the reason (not exit 0, "nothing to wrap")', async () => {
+  it('wrap --command "cmd /c mcptrust" and "./node_modules/.bin/mcptrust" either wrap or are refused with the reason (was OPEN: exit 0, "nothing to wrap")', async () => {
     const outcomes: string[] = [];
     for (const launcher of ['cmd /c mcptrust', './node_modules/.bin/mcptrust']) {
       const dir = await project('wrap-launcher');
