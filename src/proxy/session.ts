@@ -4,6 +4,7 @@ import type { LineChannel, Incoming } from './downstream.js';
 import { BLOCKED_CODE, BLOCKED_PREFIX, Enforcer, type Decision } from './enforce.js';
 import { IdTable } from './id-table.js';
 import { canonicalize } from '../canonical/index.js';
+import { printable } from '../util/text.js';
 import type { ServerIdentity } from '../lockfile/types.js';
 
 type Id = string | number;
@@ -331,7 +332,11 @@ export class ProxySession {
       }
     } else if (entry.method === 'initialize' && isObject(result)) {
       const served = lockedInitialize(result, this.options.identity);
-      if (served.differs.length > 0) this.decide({ method: 'initialize', verdict: 'withheld', reason: `the live ${served.differs.join(', ')} differ from the locked ones; the locked ones are served` });
+      const { differs } = served;
+      if (differs.length > 0) {
+        const named = `${differs.slice(0, 5).join(', ')}${differs.length > 5 ? ` and ${differs.length - 5} more` : ''}`;
+        this.decide({ method: 'initialize', verdict: 'withheld', reason: `the live ${named} differ from the locked identity; the agent gets the locked one` });
+      }
       if (!auditOnly) result = served.result;
     }
     this.toAgent({ id: entry.clientId, result });
@@ -461,11 +466,15 @@ export class ProxySession {
   }
 }
 
+/** What the agent's initialize answer holds (see lockedInitialize). */
+const INITIALIZE_MEMBERS: ReadonlySet<string> = new Set(['protocolVersion', 'serverInfo', 'capabilities', 'instructions']);
+
 /**
- * The agent's initialize answer with the locked identity: serverInfo (which the agent may show
- * and the model may read: a title is text like a description), capabilities (what the agent will
- * ask for) and instructions, as locked; the rest (protocolVersion, _meta) as the server sent it.
- * `differs` names the parts whose live form was not the locked one.
+ * The agent's initialize answer: the locked serverInfo (which the agent may show and the model
+ * may read: a title is text like a description), capabilities (what the agent will ask for) and
+ * instructions, and the server's negotiated protocolVersion; nothing else the server sent
+ * (`_meta`, members of its own). `differs` names what the live answer held besides or other
+ * than that.
  */
 function lockedInitialize(live: Record<string, unknown>, identity: SessionOptions['identity']): { result: Record<string, unknown>; differs: string[] } {
   const form = (value: unknown) => {
@@ -475,9 +484,9 @@ function lockedInitialize(live: Record<string, unknown>, identity: SessionOption
       return undefined; // a number out of range: no JSON value, so not the locked one
     }
   };
-  const differs = (['serverInfo', 'capabilities', 'instructions'] as const).filter((key) => form(live[key]) !== form(identity[key]));
-  const { serverInfo: _s, capabilities: _c, instructions: _i, ...rest } = live;
-  const result: Record<string, unknown> = { ...rest, serverInfo: identity.serverInfo, capabilities: identity.capabilities };
+  const differs: string[] = (['serverInfo', 'capabilities', 'instructions'] as const).filter((key) => form(live[key]) !== form(identity[key]));
+  for (const key of Object.keys(live)) if (!INITIALIZE_MEMBERS.has(key)) differs.push(printable(key, 40));
+  const result: Record<string, unknown> = { protocolVersion: live.protocolVersion, serverInfo: identity.serverInfo, capabilities: identity.capabilities };
   if (identity.instructions !== undefined) result.instructions = identity.instructions;
   return { result, differs };
 }

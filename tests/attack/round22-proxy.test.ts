@@ -308,7 +308,7 @@ describe('round 22: findings, fixed', () => {
     const result = answer.result as { serverInfo: Record<string, unknown>; capabilities: Record<string, unknown> };
     expect(result.serverInfo).toEqual({ name: 'round22-proxy', version: '1.0.0' });
     expect(result.capabilities).toEqual({ prompts: {}, resources: { subscribe: true }, tools: { listChanged: true } });
-    expect(p.stderr).toContain('mcptrust proxy: withheld: initialize: the live serverInfo, capabilities differ from the locked ones; the locked ones are served');
+    expect(p.stderr).toContain('mcptrust proxy: withheld: initialize: the live serverInfo, capabilities differ from the locked identity; the agent gets the locked one');
     p.child.stdin.end();
     await p.exited;
   });

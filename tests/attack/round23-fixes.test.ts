@@ -90,7 +90,7 @@ describe('round 23: the locked initialize answer', () => {
     expect(JSON.stringify(p.messages)).not.toContain('Ignore previous instructions');
     p.child.stdin.end();
     await p.exited;
-    expect(p.stderr).toContain('withheld: initialize: the live serverInfo differ from the locked ones; the locked ones are served');
+    expect(p.stderr).toContain('withheld: initialize: the live serverInfo differ from the locked identity; the agent gets the locked one');
   });
 
   it('an initialize answered with an error reaches the agent as that error, and the session goes on', async () => {
@@ -123,7 +123,7 @@ describe('round 23: the locked initialize answer', () => {
   // Observed: both reach the agent unchanged, nothing logged (the locked lockfile records
   // neither). Expected: the answer holds protocolVersion from the server and the locked
   // identity, nothing else of the live result (or the difference is at least logged).
-  it.skip('OPEN: the initialize answer holds no live member but protocolVersion (extra "_meta" and "note" members pass today)', async () => {
+  it('the initialize answer holds no live member but protocolVersion (was OPEN: extra "_meta" and "note" members passed)', async () => {
     const { p } = open('extra');
     const answer = await p.initialize();
     p.child.stdin.end();
