@@ -217,15 +217,40 @@ function unsafeValue(op: string, value: Value): string | undefined {
       // (path.resolve, os.path.join) reads outside the template, as with `..`.
       if (RESERVED.has(op) && /^[\\/]/.test(v)) return 'a template value is an absolute path (starts with / or \\)';
     }
-    // Still encoded after the one decode a value gets (%252f read as %2f): a server that decodes
-    // it again reads a slash or a dot segment the checks here never saw.
-    if (op !== '/' && /%(?:2f|5c|2e)/i.test(v)) return 'a template value holds an encoded slash or dot';
+    // Still encoded after the one decode a value gets (%252f read as %2f, %25252f as %252f): a
+    // server that decodes it again, or until nothing changes, reads a slash or a dot segment the
+    // checks here never saw.
+    if (encodesSlashOrDot(v)) return 'a template value holds an encoded slash or dot';
     if (!RESERVED.has(op)) {
       if (v.includes('/') || v.includes('\\')) return 'a template value holds a slash (/ or \\, encoded or not)';
       if (v === '.' || v === '..') return 'a template value is a dot segment';
     }
   }
   return undefined;
+}
+
+/** Most decodings encodesSlashOrDot follows; a value encoded deeper is refused as such. */
+const MAX_DECODINGS = 4;
+
+/**
+ * Whether `value`, or what decoding it again (up to MAX_DECODINGS times) gives, holds an escaped
+ * slash, backslash or dot (%2f, %5c, %2e). Each decoding is linear and at most as long as the
+ * last, so the check is linear in the value.
+ */
+function encodesSlashOrDot(value: string): boolean {
+  let text = value;
+  for (let i = 0; i <= MAX_DECODINGS; i++) {
+    if (/%(?:2f|5c|2e)/i.test(text)) return true;
+    let next: string;
+    try {
+      next = decodeURIComponent(text);
+    } catch {
+      return false; // not an escape any decoder reads (100%): nothing more hides in it
+    }
+    if (next === text) return false;
+    text = next;
+  }
+  return true;
 }
 
 /**

@@ -403,7 +403,7 @@ describe('round 23: template values still encoded after one decode', () => {
   // then resources/read {"uri": "file:///p/%252e%252e%252fetc%252fpasswd"}. Its value decoded once
   // is "%2e%2e%2fetc%2fpasswd"; a server that decodes again reads ../etc/passwd. Observed: the read
   // reaches the server (its echo comes back). Expected: blocked, as for {name}.
-  it.skip('OPEN: a double-encoded traversal through a path-segment template (file:///p/%252e%252e%252fetc%252fpasswd for file:///p{/x}) is blocked', async () => {
+  it('a double-encoded traversal through a path-segment template (file:///p/%252e%252e%252fetc%252fpasswd for file:///p{/x}) is blocked (was OPEN)', async () => {
     const { p } = open('plain');
     await p.initialize();
     const r = await p.call(1, 'resources/read', { uri: 'file:///p/%252e%252e%252fetc%252fpasswd' });
@@ -418,7 +418,7 @@ describe('round 23: template values still encoded after one decode', () => {
   // file:///data/{name} with file:///data/%25252e%25252e%25252fetc%25252fpasswd, and
   // file:///files/{+path} with file:///files/a/%25252e%25252e/etc, both match. Expected: a value
   // still holding an escape after its decode is refused whatever it encodes (%25 included).
-  it.skip('OPEN: a value encoded three times (%25252e%25252e%25252f) is refused in a simple and a reserved expansion', () => {
+  it('a value encoded three times (%25252e%25252e%25252f) is refused in a simple and a reserved expansion (was OPEN)', () => {
     expect(refused('file:///data/{name}', 'file:///data/%25252e%25252e%25252fetc%25252fpasswd')).toBe(true);
     expect(refused('file:///files/{+path}', 'file:///files/a/%25252e%25252e/etc')).toBe(true);
   });
