@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { createRequire } from 'node:module';
 import { canonicalize, measureNesting } from '../canonical/index.js';
@@ -56,7 +57,8 @@ function loadEngines(): { draft7: AjvLike; draft2020: AjvLike } {
 /**
  * `uniqueItems` in time linear in the array (ajv's own compares every pair of items that are not
  * all scalars: 60,000 one-element arrays held the proxy for a minute). Two items are equal when
- * their RFC 8785 forms are, which is JSON Schema's equality (key order aside, 1 and 1.0 alike).
+ * their RFC 8785 forms are, which is JSON Schema's equality (key order aside, 1 and 1.0 alike),
+ * told by formKey, so a value nested under many uniqueItems is read once, not once per level.
  * An item with a number JSON reads as Infinity has no such form: refused, as no JSON value.
  */
 function uniqueItems(this: unknown, unique: boolean, items: unknown[]): boolean {
@@ -69,7 +71,7 @@ function uniqueItems(this: unknown, unique: boolean, items: unknown[]): boolean 
   for (const item of items) {
     let form: string;
     try {
-      form = canonicalize(item);
+      form = formKey(item);
     } catch {
       return fail('must hold only JSON values (a number out of range)');
     }
@@ -126,4 +128,34 @@ export function compileSchema(schema: unknown): CompiledSchema {
     const message = error instanceof Error ? error.message : String(error);
     return { error: `the locked schema cannot be compiled (${message.includes('linear time') ? 'a pattern cannot be run in linear time' : message.split('\n')[0]!.slice(0, 160)})` };
   }
+}
+
+/** formKey of each list and object met, so nested uniqueItems keywords reuse their items' keys. */
+const FORM_KEYS = new WeakMap<object, string>();
+/** A list's or object's form longer than this is kept as its SHA-256. */
+const FORM_KEY_TEXT = 64;
+
+/**
+ * A key that two JSON values share exactly when their RFC 8785 forms are equal (up to SHA-256
+ * collisions): a scalar's own form; a list's or object's form over its members' keys (object
+ * keys in RFC 8785 order), kept as `=` and that text when short, else `#` and its SHA-256, so a
+ * value's key is computed once, in time linear in its size, however deep it nests. Throws the
+ * TypeError canonicalize throws for a number out of range.
+ */
+function formKey(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return canonicalize(value);
+  const known = FORM_KEYS.get(value);
+  if (known !== undefined) return known;
+  let text: string;
+  if (Array.isArray(value)) text = `[${value.map(formKey).join(',')}]`;
+  else {
+    const record = value as Record<string, unknown>;
+    text = `{${Object.keys(record)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${formKey(record[k])}`)
+      .join(',')}}`;
+  }
+  const key = text.length <= FORM_KEY_TEXT ? `=${text}` : `#${hash('sha256', text, 'base64')}`;
+  FORM_KEYS.set(value, key);
+  return key;
 }

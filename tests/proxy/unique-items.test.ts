@@ -33,6 +33,19 @@ describe.each([undefined, 'http://json-schema.org/draft-07/schema#'])('uniqueIte
     expect(check(tags(dialect), { tags: items })).toEqual({ ok: false, reason: '/tags must NOT have duplicate items' });
   });
 
+  it('under a recursive schema, items equal or not at every depth are told apart by their keys (each subtree read once)', () => {
+    const recursive = { ...(dialect ? { $schema: dialect } : {}), $defs: { t: { type: 'array', uniqueItems: true, items: { anyOf: [{ type: 'string' }, { $ref: '#/$defs/t' }] } } }, $ref: '#/$defs/t' };
+    let deep: unknown = ['a', 'b'];
+    for (let i = 0; i < 200; i++) deep = [deep, 'x'];
+    expect(check(recursive, deep).ok).toBe(true);
+    // The same long subtree twice, one level down: a repeat.
+    const long = Array.from({ length: 100 }, (_, i) => `item ${i}`);
+    // (ajv names the first branch of anyOf that failed; the verdict is the point.)
+    expect(check(recursive, [[long, [...long]]]).ok).toBe(false);
+    // Equal but for one item deep inside: distinct.
+    expect(check(recursive, [[long, [...long.slice(0, 99), 'other']]]).ok).toBe(true);
+  });
+
   it('an item holding a number JSON reads as Infinity is refused, named', () => {
     expect(check(tags(dialect), JSON.parse('{"tags":[[1e400],[1]]}'))).toEqual({ ok: false, reason: '/tags must hold only JSON values (a number out of range)' });
   });
