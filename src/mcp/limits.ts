@@ -50,3 +50,9 @@ export class SurfaceBudget {
     readonly servers = 1,
   ) {}
 }
+
+/**
+ * Bytes queued for a peer that is not reading (the proxy's agent on its stdout, a stdio server on
+ * its stdin) past which the proxy stops reading both sides until the queue drains.
+ */
+export const BACKLOG_BYTES = 4 * 1024 * 1024;

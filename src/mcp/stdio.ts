@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { formatBytes, printable } from '../util/text.js';
 import { ServerError } from './errors.js';
+import { BACKLOG_BYTES } from './limits.js';
 import { duplicateKeyError, messageTooDeepError, notUtf8Error } from './duplicates.js';
 import { MIN_SECRET_LENGTH, redactSecrets } from './target.js';
 
@@ -266,6 +267,7 @@ export class BoundedStdioTransport implements Transport {
       child.stdin.on('error', () => {
         // EPIPE when the server has gone: reported through 'close' with the exit status.
       });
+      child.stdin.on('drain', () => this.ondrain?.());
       // 'close' waits for the pipes as well as the process, and a descendant that left the group
       // (setsid) may hold them open for ever: soon after the server itself exits, let go of them.
       child.once('exit', (code, signal) => {
@@ -291,6 +293,14 @@ export class BoundedStdioTransport implements Transport {
 
   resume(): void {
     this.child?.stdout.resume();
+  }
+
+  /** Called when what was queued for the server's stdin has been written (see `backlogged`). */
+  ondrain?: () => void;
+
+  /** More than BACKLOG_BYTES wait to be written to a server that is not reading its stdin. */
+  get backlogged(): boolean {
+    return (this.child?.stdin.writableLength ?? 0) >= BACKLOG_BYTES;
   }
 
   private onStdout(chunk: Buffer): void {

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { BACKLOG_BYTES } from '../mcp/limits.js';
 import { MAX_JSON_DEPTH, nestingExceeds } from '../util/json.js';
 
 /** What one line from the agent turned out to be. */
@@ -6,8 +7,7 @@ export type Incoming = { message: unknown } | { problem: 'parse' | 'too-large' |
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Bytes queued for the agent past which the server is no longer read (LineChannel.backlogged). */
-export const BACKLOG_BYTES = 4 * 1024 * 1024;
+
 
 /**
  * The agent's side of the proxy: newline-delimited JSON-RPC on the proxy's own stdin and
@@ -43,12 +43,21 @@ export class LineChannel {
   }
 
   /**
-   * More than BACKLOG_BYTES wait to be written to an agent that is not reading: the session then
-   * stops reading the server until they drain, as a direct pipe would hold the server, so a
-   * server's flood is never queued in the proxy's memory.
+   * More than BACKLOG_BYTES (the server's stdin's bound too) wait to be written to an agent that
+   * is not reading: the session then
+   * stops reading both sides until they drain (see ProxySession.hold).
    */
   get backlogged(): boolean {
     return this.output.writableLength >= BACKLOG_BYTES;
+  }
+
+  /** Stops reading the agent's stdin until resume(): the agent then waits on a full pipe. */
+  pause(): void {
+    this.input.pause();
+  }
+
+  resume(): void {
+    this.input.resume();
   }
 
   private onData(chunk: Buffer): void {

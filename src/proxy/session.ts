@@ -113,8 +113,12 @@ export class ProxySession {
    * It fires at the earliest deadline it was armed for, times out what is due, and re-arms.
    */
   private sweep: NodeJS.Timeout | undefined;
-  /** The server is not read while the agent is not reading (see LineChannel.backlogged). */
-  private held = false;
+  /**
+   * The sides whose queue is past its bound: the agent's stdout (an agent not reading) or the
+   * server's stdin (a server not reading). While any is, neither the server nor the agent is read,
+   * as direct pipes would hold them, so nothing either sends is queued in the proxy without bound.
+   */
+  private readonly holds = new Set<'agent' | 'server'>();
 
   constructor(private readonly options: SessionOptions) {
     this.finished = new Promise((resolve) => (this.finish = resolve));
@@ -128,11 +132,9 @@ export class ProxySession {
     await upstream.start();
     downstream.onmessage = (incoming) => this.fromAgent(incoming);
     downstream.onclose = () => this.end('agent');
-    downstream.ondrain = () => {
-      if (!this.held) return;
-      this.held = false;
-      pausable(upstream)?.resume();
-    };
+    downstream.ondrain = () => this.release('agent');
+    const source = holdable(upstream);
+    if (source) source.ondrain = () => this.release('server');
     downstream.start();
   }
 
@@ -141,14 +143,26 @@ export class ProxySession {
   }
 
   private toAgent(message: Record<string, unknown>): void {
-    const { downstream, upstream } = this.options;
+    const { downstream } = this.options;
     downstream.send({ jsonrpc: '2.0', ...message });
-    if (!this.held && downstream.backlogged) {
-      const source = pausable(upstream);
-      if (source === undefined) return;
-      this.held = true;
-      source.pause();
+    if (downstream.backlogged) this.hold('agent');
+  }
+
+  /** Stops reading both sides while `side`'s queue is past its bound (see `holds`). */
+  private hold(side: 'agent' | 'server'): void {
+    if (this.holds.has(side)) return;
+    if (this.holds.size === 0) {
+      // An HTTP server's stream is not held; the agent still is.
+      holdable(this.options.upstream)?.pause();
+      this.options.downstream.pause();
     }
+    this.holds.add(side);
+  }
+
+  private release(side: 'agent' | 'server'): void {
+    if (!this.holds.delete(side) || this.holds.size > 0) return;
+    holdable(this.options.upstream)?.resume();
+    this.options.downstream.resume();
   }
 
   private toServer(message: Record<string, unknown>): void {
@@ -164,6 +178,7 @@ export class ProxySession {
       this.decide({ method: entry.method, verdict: 'dropped', reason: `could not be delivered to the server${http}` });
       this.toAgent({ id: entry.clientId, error: { code: -32000, message: `mcptrust proxy: could not deliver ${entry.method} to the server${http}` } });
     });
+    if (holdable(this.options.upstream)?.backlogged === true) this.hold('server');
   }
 
   private fromAgent(incoming: Incoming): void {
@@ -491,8 +506,15 @@ function lockedInitialize(live: Record<string, unknown>, identity: SessionOption
   return { result, differs };
 }
 
-/** An upstream whose reading can be held (the stdio transport); an HTTP one cannot. */
-function pausable(upstream: Transport): { pause(): void; resume(): void } | undefined {
-  const t = upstream as Partial<{ pause: unknown; resume: unknown }>;
-  return typeof t.pause === 'function' && typeof t.resume === 'function' ? (upstream as unknown as { pause(): void; resume(): void }) : undefined;
+/** What the session needs of an upstream to hold it (the stdio transport has it; HTTP does not). */
+interface Holdable {
+  pause(): void;
+  resume(): void;
+  readonly backlogged: boolean;
+  ondrain?: () => void;
+}
+
+function holdable(upstream: Transport): Holdable | undefined {
+  const t = upstream as Partial<Record<keyof Holdable, unknown>>;
+  return typeof t.pause === 'function' && typeof t.resume === 'function' && 'backlogged' in t ? (upstream as unknown as Holdable) : undefined;
 }
