@@ -99,6 +99,8 @@ export async function readLockfile(file: string, io: IO): Promise<{ lock: Lockfi
 }
 
 export interface LiveOptions extends ServerOptions {
+  /** The lockfile (from the current folder) a wrapped config entry's proxy must enforce. */
+  lock?: string;
   timeout: number;
   maxItems: number;
 }
@@ -133,8 +135,12 @@ export async function readLiveAndDiff(
   io: IO,
 ): Promise<{ live: Lockfile; before: Lockfile; report: DiffReport }> {
   const [{ diffLockfiles, REVIEW_DIFF }, { readLiveAligned }] = await Promise.all([import('../src/diff/index.js'), import('./servers.js')]);
-  const aligned = await readLiveAligned(command, options, lock, 'the lockfile', io);
+  const aligned = await readLiveAligned(command, options, lock, 'the lockfile', io, options.lock);
   for (const note of aligned.notes) io.stderr.write(`note: ${note}\n`);
-  // Surface and transport, as `mcptrust diff` and `lock` compare: one change, one grade, one count.
-  return { live: aligned.after, before: aligned.before, report: diffLockfiles(aligned.before, aligned.after, REVIEW_DIFF) };
+  // Surface and transport, as `mcptrust diff` and `lock` compare: one change, one grade, one
+  // count; and what a wrapped entry's proxy enforces.
+  const report = diffLockfiles(aligned.before, aligned.after, REVIEW_DIFF);
+  if (aligned.findings.length === 0) return { live: aligned.after, before: aligned.before, report };
+  const { withServerFindings } = await import('../src/diff/artifact.js');
+  return { live: aligned.after, before: aligned.before, report: withServerFindings(report, aligned.findings) };
 }

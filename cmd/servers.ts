@@ -4,6 +4,7 @@ import { UsageError } from '../src/errors.js';
 import type { NamedTarget } from '../src/mcp/target.js';
 import type { IO } from './io.js';
 import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import { envValue, RESERVED_NAME } from '../src/util/record.js';
 
 export interface ServerOptions {
@@ -209,7 +210,9 @@ export async function readLiveAligned(
   lock: import('../src/lockfile/types.js').Lockfile,
   lockName: string,
   io: IO,
-): Promise<{ before: import('../src/lockfile/types.js').Lockfile; after: import('../src/lockfile/types.js').Lockfile; notes: string[]; servers: number }> {
+  /** The lockfile's path (from io.cwd): each wrapped entry's proxy must enforce it (see proxyFindings). */
+  lockPath?: string,
+): Promise<{ before: import('../src/lockfile/types.js').Lockfile; after: import('../src/lockfile/types.js').Lockfile; notes: string[]; servers: number; findings: ServerFinding[] }> {
   const targets = await resolveTargets(command, options, io);
   const { alignLive } = await import('../src/diff/align.js');
   const read = await readLive(targets, options, io);
@@ -224,7 +227,50 @@ export async function readLiveAligned(
     after: aligned.after,
     notes: [...aligned.notes, ...read.notes.map(({ server, note }) => `${server}: ${note}`)],
     servers: targets.length,
+    findings: lockPath === undefined ? [] : proxyFindings(targets, resolve(io.cwd, lockPath), lockPath),
   };
+}
+
+export type ServerFinding = import('../src/diff/artifact.js').ServerFinding;
+
+/**
+ * A config entry wrapped by `mcptrust proxy` is compared with the lockfile as the server after
+ * its `--`; at run time its proxy enforces the lockfile and server its own `--lock` and
+ * `--server` name. Each entry whose proxy would enforce another lockfile (or one that cannot be
+ * told from here), or another server's surface, is a finding: the gate the check passed is not
+ * the one the agent runs.
+ */
+function proxyFindings(targets: readonly NamedTarget[], lockPath: string, shown: string): ServerFinding[] {
+  const findings: ServerFinding[] = [];
+  let checked: { dev: number; ino: number } | undefined;
+  try {
+    checked = statSync(lockPath);
+  } catch {
+    // read already (or the command failed before here); left undefined: no file matches it
+  }
+  for (const target of targets) {
+    const proxy = (target as { proxy?: import('../src/config/agent-config.js').ConfigServer['proxy'] }).proxy;
+    if (proxy === undefined || target.name === undefined) continue;
+    const named = `its mcptrust proxy enforces the lockfile ${printable(proxy.lock, 200)}`;
+    const problems: string[] = [];
+    if (proxy.lockPath === undefined) {
+      problems.push(`${named}, which cannot be told from here (a relative path the agent takes from its own folder, or a variable that is not set): write it as an absolute path, as mcptrust wrap does`);
+    } else {
+      let enforced: { dev: number; ino: number } | undefined;
+      try {
+        enforced = statSync(proxy.lockPath);
+      } catch {
+        problems.push(`${named}, which does not exist: the proxy would refuse to start`);
+      }
+      if (enforced && !(checked && enforced.dev === checked.dev && enforced.ino === checked.ino)) problems.push(`${named}, not the checked ${printable(shown, 200)}`);
+    }
+    if (!(proxy.servers.length === 1 && proxy.servers[0] === target.name)) {
+      const which = proxy.servers.length === 0 ? 'no lockfile server (no --server)' : `the lockfile server ${proxy.servers.map((s) => `"${printable(s, 60)}"`).join(', ')}`;
+      problems.push(`its mcptrust proxy enforces ${which}, not "${printable(target.name, 60)}", the server it was checked as`);
+    }
+    for (const reason of problems) findings.push({ server: target.name, severity: 'high', field: 'transport.proxy', reason });
+  }
+  return findings;
 }
 
 /**

@@ -38,7 +38,9 @@ export function registerCheck(program: Command, ctx: CommandContext): void {
     .description(
       'One command, one summary, one exit code: verify the lockfile signature (when\n' +
         'keys are given; an unsigned lockfile then fails), compare the live server with\n' +
-        'the lockfile, and evaluate a policy (when one is given) over both.\n' +
+        'the lockfile, and evaluate a policy (when one is given) over both. With --config,\n' +
+        'a wrapped entry (mcptrust proxy in front) must enforce this lockfile and its own\n' +
+        'server, else it is high drift.\n' +
         'Exit 1 when any part fails; 2 for bad flags or files (including a policy that\n' +
         'does not compile); 3 when the server cannot be used.',
     )

@@ -116,6 +116,8 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
   }
   let afterLabel: string;
   const notes: string[] = [];
+  // What a wrapped config entry's proxy enforces, when it is not this lockfile's server.
+  let findings: import('../servers.js').ServerFinding[] = [];
   if (options.against !== undefined) {
     afterLabel = options.against;
   } else {
@@ -123,10 +125,11 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     // The live launch is pinned relative to the lockfile's folder, as lock pinned it.
     const pinning = { enabled: options.pin, lockDir: dirname(resolve(io.cwd, options.lock)) };
     // (Parsed above: only two identical files are left unparsed.)
-    const aligned = await readLiveAligned(argv, { ...options, pinning }, before!, options.lock, io);
+    const aligned = await readLiveAligned(argv, { ...options, pinning }, before!, options.lock, io, options.lock);
     before = aligned.before;
     after = aligned.after;
     notes.push(...aligned.notes);
+    findings = aligned.findings;
     afterLabel = aligned.servers === 1 ? 'the live server' : `${aligned.servers} live servers`;
   }
 
@@ -144,6 +147,11 @@ async function runDiff(argv: string[], options: DiffOptions, ctx: CommandContext
     // The digests each changed server is approved by (lock --approve), its new side's included.
     const { changedServerDigests } = await import('../../src/report/diff-servers.js');
     servers = changedServerDigests(before, after, report.changes);
+  }
+  if (findings.length > 0) {
+    const [{ withServerFindings }, { failsOn }] = await Promise.all([import('../../src/diff/artifact.js'), import('../../src/diff/index.js')]);
+    report = withServerFindings(report, findings);
+    failed = report.changes.some((c) => failsOn(c, options.failOn));
   }
   if (live) {
     // A live server may echo a secret it was given into its surface: the change is reported,

@@ -1,4 +1,4 @@
-import { dirname, basename, resolve } from 'node:path';
+import { dirname, basename, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument as parseYamlDocument } from 'yaml';
 import type { JsonObject, JsonValue } from '../canonical/index.js';
@@ -10,7 +10,7 @@ import { envValue, RESERVED_NAME } from '../util/record.js';
 import { yamlNestingExceeds } from '../util/yaml-nesting.js';
 import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
 import { parseJsonOrJsonc } from './jsonc.js';
-import { wrappedShape } from './wrapped.js';
+import { proxyEnforces, wrappedShape } from './wrapped.js';
 
 export type ConfigErrorCode = 'MALFORMED_CONFIG' | 'NO_SERVERS' | 'UNKNOWN_SERVER' | 'UNSET_VARIABLE' | 'UNSUPPORTED';
 
@@ -25,6 +25,12 @@ const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === 'ob
 
 export interface ConfigServer extends NamedTarget {
   name: string;
+  /**
+   * For a wrapped entry: what its proxy enforces. `lock` as written; `lockPath` where it points,
+   * expanded and taken from the folder the agent starts the entry in, or undefined when that
+   * cannot be known (a relative path and no known folder, a variable that is not set).
+   */
+  proxy?: { lock: string; lockPath?: string; servers: string[] };
   /**
    * VS Code's `envFile`: a dotenv file whose variables the server gets (under those of `env`).
    * Resolved against the workspace; the caller reads it and merges it with `applyEnvFile`.
@@ -173,6 +179,8 @@ export interface ConfigEntry {
   relativeCommand: boolean;
   /** Launched through `mcptrust proxy` (wrap): `spec` is the server after its `--`. */
   wrapped?: boolean;
+  /** For a wrapped entry: the lockfile and lockfile server its proxy enforces, as written (see proxyEnforces). */
+  enforces?: { lock: string; servers: string[] };
 }
 
 /**
@@ -181,11 +189,11 @@ export interface ConfigEntry {
  * an unwrapped config lock alike. The same strict rule as wrap's: an entry that only looks
  * wrapped (`node proxy --lock x -- server.js`) is read as written.
  */
-function unwrappedSpec(spec: EntrySpec, workspace: string): EntrySpec | undefined {
+function unwrappedSpec(spec: EntrySpec, workspace: string): { spec: EntrySpec; enforces: { lock: string; servers: string[] } } | undefined {
   if (spec.kind !== 'stdio') return undefined;
   const shape = wrappedShape(spec.command, spec.args, workspace);
   if (!shape) return undefined;
-  return { ...spec, command: spec.args[shape.dashDash + 1]!, args: spec.args.slice(shape.dashDash + 2) };
+  return { spec: { ...spec, command: spec.args[shape.dashDash + 1]!, args: spec.args.slice(shape.dashDash + 2) }, enforces: proxyEnforces(spec.args, shape) };
 }
 
 /** How to read a file: its format, where its servers sit, the dialect of its entries. */
@@ -435,7 +443,7 @@ export function readConfigEntries(
       let spec = normalizeEntry(raw.value, reading.dialect, where, reading.offSwitch === true);
       if (!spec) continue;
       const inner = unwrappedSpec(spec, raw.project !== undefined ? raw.project : workspace);
-      if (inner) spec = inner;
+      if (inner) spec = inner.spec;
       const entry: ConfigEntry = {
         name: raw.name,
         where,
@@ -444,7 +452,10 @@ export function readConfigEntries(
         relativeCommand: reading.workspace === true || raw.project !== undefined,
       };
       if (raw.project !== undefined) entry.project = raw.project;
-      if (inner) entry.wrapped = true;
+      if (inner) {
+        entry.wrapped = true;
+        entry.enforces = inner.enforces;
+      }
       entries.push(entry);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -516,9 +527,27 @@ export function resolveEntry(entry: ConfigEntry, env: NodeJS.ProcessEnv): Config
   }
   if (t.args.some((a) => a.includes('\0')) || t.command.includes('\0')) throw new ConfigError('MALFORMED_CONFIG', `${where}: "command" and "args" must not contain NUL characters`);
   const envFile = spec.envFile !== undefined ? resolve(workspace, expand(spec.envFile, 'envFile', substituted)) : undefined;
+  const proxy = entry.enforces && enforcedLock(entry.enforces, t.cwd, (s) => expand(s, 'args', substituted));
   if (substituted.length > 0) t.substituted = substituted;
-  if (envFile !== undefined) return { name, target: t, envFile };
-  return { name, target: t };
+  const server: ConfigServer = { name, target: t };
+  if (envFile !== undefined) server.envFile = envFile;
+  if (proxy) server.proxy = proxy;
+  return server;
+}
+
+/** A wrapped entry's proxy lockfile, expanded as the agent expands args and taken from the folder it starts in. */
+function enforcedLock(enforces: { lock: string; servers: string[] }, start: string | undefined, expand: (s: string) => string): NonNullable<ConfigServer['proxy']> {
+  const proxy: NonNullable<ConfigServer['proxy']> = { lock: enforces.lock, servers: [...enforces.servers] };
+  let lock: string;
+  try {
+    lock = expand(enforces.lock);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return proxy;
+  }
+  if (isAbsolute(lock)) proxy.lockPath = resolve(lock);
+  else if (start !== undefined) proxy.lockPath = resolve(start, lock);
+  return proxy;
 }
 
 /**

@@ -129,3 +129,23 @@ export function wrappedShape(command: JsonValue | undefined, args: JsonValue | u
   return { proxyAt, dashDash: i };
 }
 
+
+/**
+ * What the proxy of a wrapped entry enforces: the lockfile its last `--lock` names (commander
+ * keeps the last of a repeated option) and the lockfile server each `--server` names, as
+ * written. `check --config` holds them to the lockfile it checked and the entry's own name: a
+ * proxy that enforces another lockfile, or another server's surface, is not the gate it passed.
+ */
+export function proxyEnforces(args: readonly string[], shape: { proxyAt: number; dashDash: number }): { lock: string; servers: string[] } {
+  let lock = '';
+  const servers: string[] = [];
+  for (let i = shape.proxyAt + 1; i < shape.dashDash; i++) {
+    const word = args[i]!;
+    const eq = word.indexOf('=');
+    const flag = word.startsWith('--') && eq !== -1 ? word.slice(0, eq) : word;
+    const value = flag === word ? args[++i]! : word.slice(eq + 1);
+    if (flag === '--lock') lock = value;
+    else if (flag === '--server') servers.push(value);
+  }
+  return { lock, servers };
+}

@@ -210,24 +210,50 @@ export function expectedSourceProblems(servers: Iterable<{ name: string; artifac
  * fails on it at its default threshold and under `--fail-on security`, and every format shows it.
  */
 export function withExpectedSource(report: DiffReport, servers: Iterable<{ name: string; artifact?: ArtifactPin; transport: { type: string } }>, expected: RegExp): DiffReport {
-  const changes = [...report.changes];
+  const findings: ServerFinding[] = [];
   for (const server of servers) {
     const [problem] = expectedSourceProblems([server], expected);
-    if (problem === undefined) continue;
-    const at = changes.findIndex((c) => c.server === server.name && c.kind === 'server' && c.change === 'modified');
+    if (problem !== undefined) findings.push({ server: server.name, severity: 'high', field: 'artifact.provenance', reason: problem });
+  }
+  return withServerFindings(report, findings);
+}
+
+/** A finding about one server that no lockfile field holds (its provenance, the proxy in front of it). */
+export interface ServerFinding {
+  server: string;
+  severity: Severity;
+  /** The detail field it is reported under (`artifact.provenance`, `transport.proxy`). */
+  field: string;
+  reason: string;
+}
+
+/**
+ * The report with each finding added to its server's change (its severity raised to the
+ * finding's), or as a change of its own when the server had none; the summary recounted.
+ */
+export function withServerFindings(report: DiffReport, findings: readonly ServerFinding[]): DiffReport {
+  if (findings.length === 0) return report;
+  const changes = [...report.changes];
+  for (const finding of findings) {
+    const at = changes.findIndex((c) => c.server === finding.server && c.kind === 'server' && c.change === 'modified');
     if (at !== -1) {
       const c = changes[at]!;
-      changes[at] = { ...c, severity: compareSeverity(c.severity, 'high') >= 0 ? c.severity : 'high', reasons: [...c.reasons, problem] };
+      changes[at] = {
+        ...c,
+        severity: compareSeverity(c.severity, finding.severity) >= 0 ? c.severity : finding.severity,
+        reasons: [...c.reasons, finding.reason],
+        detail: c.detail.fields.includes(finding.field) ? c.detail : { ...c.detail, fields: [...c.detail.fields, finding.field] },
+      };
     } else {
       changes.push({
-        server: server.name,
+        server: finding.server,
         kind: 'server',
-        name: server.name,
+        name: finding.server,
         change: 'modified',
-        severity: 'high',
+        severity: finding.severity,
         breaking: false,
-        reasons: [problem],
-        detail: { fields: ['artifact.provenance'], paths: ['/artifact/provenance'], texts: [], schema: [] },
+        reasons: [finding.reason],
+        detail: { fields: [finding.field], paths: [`/${finding.field.split('.').join('/')}`], texts: [], schema: [] },
       });
     }
   }
