@@ -210,21 +210,49 @@ function readBack(op: string, body: string, segment: string): Record<string, Val
 function unsafeValue(op: string, value: Value): string | undefined {
   const strings = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [...Object.keys(value), ...Object.values(value)];
   for (const v of strings) {
-    if (v.includes('\0')) return 'a template value contains NUL';
-    if (RESERVED.has(op) || op === '/') {
-      if (v.split(/[\\/]/).some((s) => s === '.' || s === '..')) return 'a template value holds a dot segment (. or ..)';
-      // A value starting with a slash is an absolute path: a server joining it to its root
-      // (path.resolve, os.path.join) reads outside the template, as with `..`.
-      if (RESERVED.has(op) && /^[\\/]/.test(v)) return 'a template value is an absolute path (starts with / or \\)';
+    const problem = unsafeString(op, v);
+    if (problem !== undefined) return problem;
+    // The same value with each look-alike read as the ASCII it stands for: a server that
+    // normalises (NFKC) or reaches the file system through a best-fit code page reads `／`, `∕`
+    // or `‥` as `/` or `..`.
+    if (LOOKALIKE.test(v)) {
+      const folded = unsafeString(op, foldLookalikes(v));
+      if (folded !== undefined) return `${folded}, once its look-alike characters are read as the ASCII they stand for`;
     }
-    // Still encoded after the one decode a value gets (%252f read as %2f, %25252f as %252f): a
-    // server that decodes it again, or until nothing changes, reads a slash or a dot segment the
-    // checks here never saw.
-    if (encodesSlashOrDot(v)) return 'a template value holds an encoded slash or dot';
-    if (!RESERVED.has(op)) {
-      if (v.includes('/') || v.includes('\\')) return 'a template value holds a slash (/ or \\, encoded or not)';
-      if (v === '.' || v === '..') return 'a template value is a dot segment';
-    }
+  }
+  return undefined;
+}
+
+/**
+ * Characters a server may read as a slash, backslash or dot: every one whose NFKC form holds one
+ * (U+FF0F `／`, U+FF3C `＼`, U+FF0E `．`, U+2025 `‥`, U+2488 `⒈`…; tests/proxy/uri-lookalike.test.ts
+ * scans every code point for them), and slashes NFKC leaves alone that look so and that best-fit
+ * code pages map to `/` or `\` (U+2215 `∕`, U+2044 `⁄`, U+29F8 `⧸`, U+29F9 `⧹`, U+2216 `∖`).
+ */
+export const LOOKALIKE = /[\u2024-\u2026\u2100\u2101\u2105\u2106\u2488-\u249b\u33c2\u33c7\u33d8\ufe19\ufe30\ufe52\ufe68\uff0e\uff0f\uff3c\u2044\u2215\u2216\u29f8\u29f9]|\u{1f100}/u;
+const LOOKALIKES = new RegExp(LOOKALIKE.source, 'gu');
+const SLASH_LIKE: Readonly<Record<string, string>> = { '\u2044': '/', '\u2215': '/', '\u29f8': '/', '\u2216': '\\', '\u29f9': '\\' };
+
+/** `text` with each look-alike (LOOKALIKE) replaced by the ASCII it stands for. */
+export function foldLookalikes(text: string): string {
+  return text.replace(LOOKALIKES, (c) => SLASH_LIKE[c] ?? c.normalize('NFKC'));
+}
+
+function unsafeString(op: string, v: string): string | undefined {
+  if (v.includes('\0')) return 'a template value contains NUL';
+  if (RESERVED.has(op) || op === '/') {
+    if (v.split(/[\\/]/).some((s) => s === '.' || s === '..')) return 'a template value holds a dot segment (. or ..)';
+    // A value starting with a slash is an absolute path: a server joining it to its root
+    // (path.resolve, os.path.join) reads outside the template, as with `..`.
+    if (RESERVED.has(op) && /^[\\/]/.test(v)) return 'a template value is an absolute path (starts with / or \\)';
+  }
+  // Still encoded after the one decode a value gets (%252f read as %2f, %25252f as %252f): a
+  // server that decodes it again, or until nothing changes, reads a slash or a dot segment the
+  // checks here never saw.
+  if (encodesSlashOrDot(v)) return 'a template value holds an encoded slash or dot';
+  if (!RESERVED.has(op)) {
+    if (v.includes('/') || v.includes('\\')) return 'a template value holds a slash (/ or \\, encoded or not)';
+    if (v === '.' || v === '..') return 'a template value is a dot segment';
   }
   return undefined;
 }
@@ -241,6 +269,8 @@ function encodesSlashOrDot(value: string): boolean {
   let text = value;
   for (let i = 0; i <= MAX_DECODINGS; i++) {
     if (/%(?:2f|5c|2e)/i.test(text)) return true;
+    // A look-alike that only a further decoding shows (%25EF%25BC%258F): encoded, and refused as such.
+    if (i > 0 && LOOKALIKE.test(text)) return true;
     let next: string;
     try {
       next = decodeURIComponent(text);
