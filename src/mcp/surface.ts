@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
   isJSONRPCResultResponse,
+  ListRootsRequestSchema,
   McpError,
   PromptSchema,
   ResourceSchema,
@@ -75,6 +76,22 @@ function spend(budget: SurfaceBudget, bytes: number, what: () => string, session
 }
 
 const CLIENT_INFO = { name: 'mcptrust', version: '0.1.0' };
+
+/**
+ * What the reading client says it can do: every client capability of the MCP specification
+ * (roots, sampling, elicitation in both modes, and tasks for both), so a server that lists some
+ * tools only to an agent that can serve them (server-everything's `get-roots-list`,
+ * `trigger-sampling-request`…) shows them to `lock` too. The lock pins the most any agent may be
+ * shown; the proxy lets an agent that declares less see the part its server lists to it. Roots
+ * are answered with none; sampling, elicitation and task requests are not served (the SDK answers
+ * "method not found"): nothing the server asks of the reader reaches anyone.
+ */
+export const CLIENT_CAPABILITIES = {
+  roots: { listChanged: true },
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  tasks: { list: {}, cancel: {}, requests: { sampling: { createMessage: {} }, elicitation: { create: {} } } },
+};
 
 interface ListSpec {
   kind: ItemKind;
@@ -351,7 +368,8 @@ function guardTransport(transport: Transport, timeoutMs: number, serverErrors: S
 }
 
 async function connectClient(session: Session, phase: string): Promise<Client> {
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, { capabilities: CLIENT_CAPABILITIES });
+  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
   // Errors reported out of band by the transport are folded into the failure path.
   client.onerror = () => {};
   try {

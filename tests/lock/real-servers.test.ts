@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLockfile } from '../../src/lockfile/parse.js';
 import { repoRoot, runCli, tempDir } from '../helpers/cli.js';
@@ -14,9 +15,15 @@ const filesystemBin = join(repoRoot, 'node_modules', '@modelcontextprotocol', 's
 const memoryBin = join(repoRoot, 'node_modules', '@modelcontextprotocol', 'server-memory', 'dist', 'index.js');
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
 
-/** What a bare SDK client sees, as independent ground truth for the lockfile. */
+/**
+ * What a bare SDK client sees, as independent ground truth for the lockfile: one that declares
+ * every client capability, as lock does, so a server shows it the tools it lists only to an agent
+ * that can serve them.
+ */
 async function listWithSdk(args: string[]) {
-  const client = new Client({ name: 'ground-truth', version: '1' });
+  const capabilities = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {}, url: {} }, tasks: { list: {}, cancel: {}, requests: { sampling: { createMessage: {} }, elicitation: { create: {} } } } };
+  const client = new Client({ name: 'ground-truth', version: '1' }, { capabilities });
+  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
   await client.connect(new StdioClientTransport({ command: process.execPath, args, stderr: 'ignore' }));
   try {
     const tools = (await client.listTools()).tools;
@@ -57,6 +64,8 @@ describe('lock against real servers from npm', () => {
     const truth = await listWithSdk([everythingBin]);
     expect(server.surface.identity.serverInfo).toEqual(truth.info);
     expect(Object.keys(server.surface.tools).sort()).toEqual(truth.tools.map((t) => t.name).sort());
+    // The tools server-everything lists only to an agent with roots, sampling or elicitation are pinned too.
+    expect(Object.keys(server.surface.tools)).toEqual(expect.arrayContaining(['get-roots-list', 'trigger-sampling-request', 'trigger-elicitation-request', 'trigger-url-elicitation']));
     for (const tool of truth.tools) expect(server.surface.tools[tool.name]).toEqual(tool);
     expect(Object.keys(server.surface.prompts).sort()).toEqual(truth.prompts.map((p) => p.name).sort());
     expect(Object.keys(server.surface.resources).sort()).toEqual(truth.resources.map((r) => r.uri).sort());
