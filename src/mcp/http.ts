@@ -102,7 +102,37 @@ function check(text: string): ServerError | undefined {
  * problem is recorded in `state.failure` so the caller can report it by name, and
  * `state.onFailure` is called once (the caller closes the transport, ending pending requests).
  */
-export function createBoundedFetch(maxBytes: number, state: { failure?: ServerError; onFailure?: () => void }): FetchLike {
+/**
+ * Holds every response body of a bounded fetch while closed: a chunk waits in the stream until
+ * the gate opens, so the body is not read further, the socket's buffers fill, and the server is
+ * held as a full pipe holds a stdio server (the proxy closes it while its agent is not reading).
+ */
+export class ReadGate {
+  private waiting: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  get closed(): boolean {
+    return this.waiting !== undefined;
+  }
+
+  close(): void {
+    this.waiting ??= new Promise<void>((resolve) => (this.release = resolve));
+  }
+
+  open(): void {
+    const release = this.release;
+    this.waiting = undefined;
+    this.release = undefined;
+    release?.();
+  }
+
+  /** Resolves when the gate is open (at once when it is). */
+  passed(): Promise<void> | undefined {
+    return this.waiting;
+  }
+}
+
+export function createBoundedFetch(maxBytes: number, state: { failure?: ServerError; onFailure?: () => void }, gate?: ReadGate): FetchLike {
   const fail = (failure: ServerError) => {
     const first = state.failure === undefined;
     state.failure ??= failure;
@@ -116,7 +146,9 @@ export function createBoundedFetch(maxBytes: number, state: { failure?: ServerEr
     const checker = type.includes('text/event-stream') ? new MessageChecker(true) : type.includes('json') ? new MessageChecker(false) : undefined;
     let seen = 0;
     const limiter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
+      async transform(chunk, controller) {
+        // While the gate is closed this chunk waits, and with it the pipe from the body.
+        await gate?.passed();
         seen += chunk.byteLength;
         if (seen > maxBytes) {
           const failure = new ServerError('MESSAGE_TOO_LARGE', `server sent a response of more than ${formatBytes(maxBytes)}, the limit per response`);

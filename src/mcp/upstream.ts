@@ -1,7 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerError } from './errors.js';
-import { createBoundedFetch } from './http.js';
+import { createBoundedFetch, ReadGate } from './http.js';
 import type { Limits } from './limits.js';
 import { BoundedStdioTransport } from './stdio.js';
 import { redactSecrets, serverEnvironment, splitUserinfo, targetSecrets, type ServerTarget } from './target.js';
@@ -43,7 +43,8 @@ export async function openUpstream(target: ServerTarget, limits: Limits, parentE
   const { url, headers } = splitUserinfo(target.url, target.headers);
   const state: { failure?: ServerError; onFailure?: () => void } = {};
   const sse = target.transport === 'sse';
-  const fetch = createBoundedFetch(sse ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, state);
+  const gate = new ReadGate();
+  const fetch = createBoundedFetch(sse ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, state, gate);
   let transport: Transport;
   if (!sse) {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
@@ -57,5 +58,9 @@ export async function openUpstream(target: ServerTarget, limits: Limits, parentE
     });
   }
   state.onFailure = () => void transport.close().catch(() => {});
+  // Held as the stdio transport is (the session's back-pressure): while paused no response body
+  // or event stream is read. Sends are POSTs, each awaited by the SDK: nothing queues toward
+  // the server, so it is never backlogged.
+  Object.assign(transport, { pause: () => gate.close(), resume: () => gate.open(), backlogged: false });
   return { transport, failure: () => state.failure, exit: () => undefined, stderrText: () => '' };
 }

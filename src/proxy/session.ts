@@ -152,7 +152,7 @@ export class ProxySession {
   private hold(side: 'agent' | 'server'): void {
     if (this.holds.has(side)) return;
     if (this.holds.size === 0) {
-      // An HTTP server's stream is not held; the agent still is.
+      // A stdio server's output, or every response body of an HTTP server (src/mcp/upstream.ts).
       holdable(this.options.upstream)?.pause();
       this.options.downstream.pause();
     }

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { ProxyProcess } from '../proxy/harness.js';
+
+// Back-pressure toward the agent over HTTP. A Streamable HTTP server answers each tools/call with
+// an event stream of 15 log notifications of 1 MiB, then the result, writing each event only
+// when the socket drains. The agent sends 20 calls and stops reading. A stdio server was already
+// held (the proxy stops reading it past 4 MiB queued for the agent); an HTTP server's streams
+// were read whole: about 300 MiB queued in the proxy. Now the proxy stops reading every response
+// body while its agent is not reading, so the server is held by the socket as a pipe holds it.
+const scratch = tempDir('mcptrust-proxy-http-bp-');
+const env = { PATH: process.env.PATH, HOME: scratch.dir };
+const MiB = 1024 * 1024;
+let server: Server;
+let url = '';
+/** Bytes of log notifications the server has written so far. */
+let written = 0;
+const read = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
+
+async function stream(res: ServerResponse, id: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
+  const event = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+  for (let i = 0; i < 15; i++) {
+    const text = event({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x'.repeat(MiB - 200) } });
+    written += text.length;
+    if (!res.write(text)) await new Promise((r) => res.once('drain', r));
+    if (res.destroyed) return;
+  }
+  res.end(event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'done' }] } }));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.method !== 'POST') return void res.writeHead(405).end();
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const m = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } };
+      if (m.id === undefined) return void res.writeHead(202).end();
+      if (m.method === 'tools/call') return void stream(res, m.id);
+      const result =
+        m.method === 'initialize'
+          ? { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {}, logging: {} }, serverInfo: { name: 'http-flood', version: '1.0.0' } }
+          : m.method === 'tools/list'
+            ? { tools: [read] }
+            : {};
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  scratch.cleanup();
+});
+
+describe('proxy over HTTP: an agent that does not read', () => {
+  it('holds the server: the proxy stops reading its event streams, and every call still completes once the agent reads', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    await p.initialize();
+    p.child.stdout.pause();
+    for (let id = 1; id <= 20; id++) p.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read', arguments: { name: 'x' } } });
+    const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))![1]) / 1024;
+    let peak = 0;
+    for (let i = 0; i < 25; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      peak = Math.max(peak, rssMb());
+    }
+    const heldAt = written;
+    p.child.stdout.resume();
+    for (let id = 1; id <= 20; id++) expect((await p.response(id)).result).toEqual({ content: [{ type: 'text', text: 'done' }] });
+    p.child.stdin.end();
+    expect((await p.exited).code).toBe(0);
+    // 300 MiB to send. Unheld, the proxy read all of it and grew past 1 GB; held, the server got
+    // out about 106 MiB (20 sockets' buffers, and the 4 MiB bound) and the proxy stayed near 110 MB.
+    expect(heldAt).toBeLessThan(200 * MiB);
+    expect(peak).toBeLessThan(300);
+    expect(written).toBeGreaterThanOrEqual(300 * (MiB - 200));
+  }, 180_000);
+});
