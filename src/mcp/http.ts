@@ -15,8 +15,16 @@ class MessageChecker {
   private readonly pieces: string[] = [];
   private dataLines: string[] | undefined;
   private skipLineFeed = false;
+  /** UTF-16 units of the line being read (pieces) and of the data lines of the event not yet dispatched. */
+  private lineUnits = 0;
+  private dataUnits = 0;
 
-  constructor(private readonly stream: boolean) {}
+  constructor(readonly stream: boolean) {}
+
+  /** How much of an event stream is held for the event not yet complete (see createBoundedFetch). */
+  get pending(): number {
+    return this.lineUnits + this.dataUnits;
+  }
 
   /** Takes the next chunk; returns the first problem of an event it completes. */
   push(chunk: Uint8Array): ServerError | undefined {
@@ -59,6 +67,7 @@ class MessageChecker {
       this.pieces.push(text.slice(start, i));
       const line = this.pieces.join('');
       this.pieces.length = 0;
+      this.lineUnits = 0;
       const problem = this.onLine(line);
       if (problem) return problem;
       if (c === 0x0d) {
@@ -67,7 +76,10 @@ class MessageChecker {
       }
       start = i + 1;
     }
-    if (start < text.length) this.pieces.push(text.slice(start));
+    if (start < text.length) {
+      this.pieces.push(text.slice(start));
+      this.lineUnits += text.length - start;
+    }
     return undefined;
   }
 
@@ -75,12 +87,19 @@ class MessageChecker {
     if (line === '') {
       const data = this.dataLines;
       this.dataLines = undefined;
+      this.dataUnits = 0;
       return data ? check(data.join('\n')) : undefined;
     }
-    if (line.startsWith('data:')) (this.dataLines ??= []).push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
+    if (line.startsWith('data:')) {
+      const value = line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5);
+      (this.dataLines ??= []).push(value);
+      this.dataUnits += value.length + 1;
+    }
     return undefined;
   }
 }
+
+const eventTooLarge = (maxBytes: number) => new ServerError('MESSAGE_TOO_LARGE', `server sent an event of more than ${formatBytes(maxBytes)}, the limit per message`);
 
 function check(text: string): ServerError | undefined {
   const tooDeep = messageTooDeepError(text);
@@ -149,14 +168,16 @@ export function createBoundedFetch(maxBytes: number, state: { failure?: ServerEr
       async transform(chunk, controller) {
         // While the gate is closed this chunk waits, and with it the pipe from the body.
         await gate?.passed();
+        // A body is bounded whole; an event stream event by event (a proxied session's stream
+        // may carry any number of messages over hours, each within the bound).
         seen += chunk.byteLength;
-        if (seen > maxBytes) {
+        if (seen > maxBytes && !checker?.stream) {
           const failure = new ServerError('MESSAGE_TOO_LARGE', `server sent a response of more than ${formatBytes(maxBytes)}, the limit per response`);
           controller.error(failure);
           fail(failure);
           return;
         }
-        const problem = checker?.push(chunk);
+        const problem = checker?.push(chunk) ?? (checker !== undefined && checker.pending > maxBytes ? eventTooLarge(maxBytes) : undefined);
         if (problem) {
           controller.error(problem);
           fail(problem);

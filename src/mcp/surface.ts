@@ -279,7 +279,7 @@ async function openSession(
   const headerNames = Object.keys(headers);
   const tryKind = async (kind: 'streamable-http' | 'sse') => {
     const httpState: { failure?: ServerError; onFailure?: () => void } = {};
-    const fetch = createBoundedFetch(kind === 'sse' ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, httpState);
+    const fetch = createBoundedFetch(limits.maxMessageBytes, httpState);
     const requestInit = { headers };
     let transport: Transport;
     if (kind === 'streamable-http') {

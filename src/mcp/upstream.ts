@@ -44,7 +44,7 @@ export async function openUpstream(target: ServerTarget, limits: Limits, parentE
   const state: { failure?: ServerError; onFailure?: () => void } = {};
   const sse = target.transport === 'sse';
   const gate = new ReadGate();
-  const fetch = createBoundedFetch(sse ? limits.maxMessageBytes * 4 : limits.maxMessageBytes, state, gate);
+  const fetch = createBoundedFetch(limits.maxMessageBytes, state, gate);
   let transport: Transport;
   if (!sse) {
     const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');

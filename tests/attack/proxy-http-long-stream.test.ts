@@ -1,0 +1,89 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { ProxyProcess } from '../proxy/harness.js';
+
+// An HTTP server's event stream was bounded whole, at the 16 MiB limit of one message (64 MiB
+// for legacy SSE): a proxied session whose server sent more than that in one stream (a long
+// operation's progress, a chatty log, the standalone stream over hours) was cut, and the
+// transport closed with it, ending the agent's session. The bound is per event now; an event
+// over it is still refused by name.
+const scratch = tempDir('mcptrust-proxy-http-stream-');
+const env = { PATH: process.env.PATH, HOME: scratch.dir };
+const MiB = 1024 * 1024;
+let server: Server;
+let url = '';
+const tools = [
+  { name: 'long', inputSchema: { type: 'object' } },
+  { name: 'huge', inputSchema: { type: 'object' } },
+];
+const event = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+
+async function stream(res: ServerResponse, id: number, name: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
+  const write = async (text: string) => {
+    if (!res.write(text)) await new Promise((r) => res.once('drain', r));
+  };
+  if (name === 'huge') {
+    // One event of 17 MiB, its data split over many lines.
+    await write('event: message\n');
+    for (let i = 0; i < 17; i++) await write(`data: ${'x'.repeat(MiB)}\n`);
+    return void res.end('\n');
+  }
+  for (let i = 0; i < 40; i++) await write(event({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x'.repeat(MiB - 200) } }));
+  res.end(event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'done' }] } }));
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.method !== 'POST') return void res.writeHead(405).end();
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const m = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string; name?: string } };
+      if (m.id === undefined) return void res.writeHead(202).end();
+      if (m.method === 'tools/call') return void stream(res, m.id, m.params?.name ?? '');
+      const result =
+        m.method === 'initialize'
+          ? { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {}, logging: {} }, serverInfo: { name: 'http-stream', version: '1.0.0' } }
+          : m.method === 'tools/list'
+            ? { tools }
+            : {};
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  scratch.cleanup();
+});
+
+describe('proxy over HTTP: an event stream longer than one message', () => {
+  it('40 MiB of notifications in one stream reach the agent, then the result; the session goes on', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    await p.initialize();
+    const answer = await p.call(1, 'tools/call', { name: 'long', arguments: {} });
+    expect(answer.result).toEqual({ content: [{ type: 'text', text: 'done' }] });
+    // The proxy passes at most 1,000 notifications a second: all 40 arrive.
+    expect(p.messages.filter((m) => m.method === 'notifications/message')).toHaveLength(40);
+    expect((await p.call(2, 'ping', {})).result).toEqual({});
+    p.child.stdin.end();
+    expect((await p.exited).code).toBe(0);
+  }, 120_000);
+
+  it('one event of 17 MiB is refused by name, and never reaches the agent whole', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    await p.initialize();
+    p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'huge', arguments: {} } });
+    const { code } = await p.exited;
+    expect(code).toBe(3);
+    expect(p.stderr).toContain('server sent an event of more than 16 MiB, the limit per message');
+    expect(p.messages.some((m) => JSON.stringify(m).length > 16 * MiB)).toBe(false);
+  }, 120_000);
+});
