@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { sseEvent as event, startHttpServer } from '../helpers/http-server.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // Back-pressure toward the agent over HTTP. A Streamable HTTP server answers each tools/call with
@@ -14,7 +14,7 @@ import { ProxyProcess } from '../proxy/harness.js';
 const scratch = tempDir('mcptrust-proxy-http-bp-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 const MiB = 1024 * 1024;
-let server: Server;
+let close: () => Promise<void>;
 let url = '';
 /** Bytes of log notifications the server has written so far. */
 let written = 0;
@@ -22,7 +22,6 @@ const read = { name: 'read', inputSchema: { type: 'object', properties: { name: 
 
 async function stream(res: ServerResponse, id: number): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
-  const event = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
   for (let i = 0; i < 15; i++) {
     const text = event({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x'.repeat(MiB - 200) } });
     written += text.length;
@@ -33,31 +32,14 @@ async function stream(res: ServerResponse, id: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const m = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } };
-      if (m.id === undefined) return void res.writeHead(202).end();
-      if (m.method === 'tools/call') return void stream(res, m.id);
-      const result =
-        m.method === 'initialize'
-          ? { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {}, logging: {} }, serverInfo: { name: 'http-flood', version: '1.0.0' } }
-          : m.method === 'tools/list'
-            ? { tools: [read] }
-            : {};
-      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const started = await startHttpServer({ name: 'http-flood', tools: [read], capabilities: { tools: {}, logging: {} }, onCall: (m, res) => void stream(res, m.id) });
+  url = started.url;
+  close = started.close;
   const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await close();
   scratch.cleanup();
 });
 

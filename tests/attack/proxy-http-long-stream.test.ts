@@ -1,7 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { sseEvent as event, startHttpServer } from '../helpers/http-server.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // An HTTP server's event stream was bounded whole, at the 16 MiB limit of one message (64 MiB
@@ -12,13 +12,12 @@ import { ProxyProcess } from '../proxy/harness.js';
 const scratch = tempDir('mcptrust-proxy-http-stream-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 const MiB = 1024 * 1024;
-let server: Server;
+let close: () => Promise<void>;
 let url = '';
 const tools = [
   { name: 'long', inputSchema: { type: 'object' } },
   { name: 'huge', inputSchema: { type: 'object' } },
 ];
-const event = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 
 async function stream(res: ServerResponse, id: number, name: string): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
@@ -36,31 +35,14 @@ async function stream(res: ServerResponse, id: number, name: string): Promise<vo
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const m = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string; name?: string } };
-      if (m.id === undefined) return void res.writeHead(202).end();
-      if (m.method === 'tools/call') return void stream(res, m.id, m.params?.name ?? '');
-      const result =
-        m.method === 'initialize'
-          ? { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {}, logging: {} }, serverInfo: { name: 'http-stream', version: '1.0.0' } }
-          : m.method === 'tools/list'
-            ? { tools }
-            : {};
-      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const started = await startHttpServer({ name: 'http-stream', tools, capabilities: { tools: {}, logging: {} }, onCall: (m, res) => void stream(res, m.id, m.params?.name ?? '') });
+  url = started.url;
+  close = started.close;
   const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await close();
   scratch.cleanup();
 });
 

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { startHttpServer } from '../helpers/http-server.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // A Streamable HTTP server that answers initialize and tools/list, but refuses every tools/call
@@ -10,35 +9,23 @@ import { ProxyProcess } from '../proxy/harness.js';
 // at once that the request could not be delivered.
 const scratch = tempDir('mcptrust-proxy-http-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
-let server: Server;
+let close: () => Promise<void>;
 let url = '';
 const read = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    if (req.method !== 'POST') return void res.writeHead(405).end();
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const m = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } };
-      if (m.id === undefined) return void res.writeHead(202).end();
-      if (m.method === 'tools/call') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
-      const result =
-        m.method === 'initialize'
-          ? { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'http-500', version: '1.0.0' } }
-          : m.method === 'tools/list'
-            ? { tools: [read] }
-            : {};
-      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }));
-    });
+  const started = await startHttpServer({
+    name: 'http-500',
+    tools: [read],
+    onCall: (_, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error'),
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  url = started.url;
+  close = started.close;
   const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await close();
   scratch.cleanup();
 });
 
