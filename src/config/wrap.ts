@@ -1,7 +1,7 @@
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { printable } from '../util/text.js';
-import { ConfigError, normalizeEntry, parseConfigDocument, readingFor, type FileReading } from './agent-config.js';
+import { ConfigError, normalizeEntry, parseConfigDocument, readingFor, workspaceOf, type FileReading } from './agent-config.js';
 import { parseJsonOrJsonc, stripJsonc } from './jsonc.js';
 import { PROXY_WORD, wrappedShape } from './wrapped.js';
 
@@ -410,17 +410,27 @@ function sameJson(a: JsonValue, b: JsonValue): boolean {
 }
 
 /**
- * The lock path as it goes into the agent config: `${workspaceFolder}/…` for a VS Code or
- * Cursor project config whose lock sits inside the project (both expand it; the project may
- * move), else absolute (the agent's working folder is not the user's shell's).
+ * The lock path as it goes into the agent config, so that the config can be committed and work
+ * in every checkout: `${workspaceFolder}/…` for a VS Code or Cursor project config whose lock
+ * sits inside the project (both expand it); `./…` for another project config (Claude Code's
+ * `.mcp.json`, Gemini, Codex, Zed) whose lock sits inside the project, since that agent starts
+ * the project's servers in the project folder; else absolute (a user config's servers start in
+ * a folder of the agent's own, not the user's shell's).
  */
 export function lockArgFor(configPath: string, lockPath: string): string {
   const absolute = resolve(lockPath);
   const dir = dirname(resolve(configPath));
-  const expands = ['.vscode', '.cursor'].includes(basename(dir));
-  if (expands) {
-    const rel = relative(dirname(dir), absolute);
-    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return `\${workspaceFolder}/${rel.split(sep).join('/')}`;
+  const inside = (folder: string): string | undefined => {
+    const rel = relative(folder, absolute);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
+  };
+  if (['.vscode', '.cursor'].includes(basename(dir))) {
+    const rel = inside(dirname(dir));
+    if (rel !== undefined) return `\${workspaceFolder}/${rel}`;
+  }
+  if (readingFor(configPath).workspace === true) {
+    const rel = inside(workspaceOf(configPath));
+    if (rel !== undefined) return `./${rel}`;
   }
   return absolute;
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, repoRoot, runCli, tempDir } from '../helpers/cli.js';
@@ -41,7 +41,8 @@ beforeAll(async () => {
   const done = await runCli(['wrap', '--config', config, '--command', `${process.execPath} ${builtCli}`], { cwd: project, env });
   expect(done.code, done.stderr).toBe(0);
   wrapped = JSON.parse(readFileSync(config, 'utf8')) as typeof wrapped;
-  expect(wrapped.mcpServers.memory!.args.slice(1, 6)).toEqual(['proxy', '--lock', lock, '--server', 'memory']);
+  // Relative to the project, where Claude Code starts its servers: the config works in every checkout.
+  expect(wrapped.mcpServers.memory!.args.slice(1, 6)).toEqual(['proxy', '--lock', './mcp-lock.json', '--server', 'memory']);
 }, 120_000);
 
 afterAll(() => scratch.cleanup());
@@ -51,6 +52,18 @@ describe('check --config holds a wrapped entry to the lockfile it checked', () =
     write(() => {});
     const result = await check();
     expect(result.code, result.stderr).toBe(0);
+  }, 60_000);
+
+  it('the wrapped project, committed and checked out elsewhere (a teammate, CI): still passes (exit 0)', async () => {
+    write(() => {});
+    const elsewhere = join(scratch.dir, 'ci-checkout');
+    cpSync(project, elsewhere, { recursive: true });
+    const result = await runCli(['check', '--config', join(elsewhere, '.mcp.json'), '--lock', join(elsewhere, 'mcp-lock.json'), '--format', 'json'], { cwd: elsewhere, env });
+    expect(result.code, result.stdout).toBe(0);
+    // The same config checked against the first project's lockfile: the proxy would enforce the checkout's own.
+    const other = await runCli(['check', '--config', join(elsewhere, '.mcp.json'), '--lock', lock, '--format', 'json'], { cwd: elsewhere, env });
+    expect(other.code).toBe(1);
+    expect(reasons(other.stdout, 'memory')).toEqual([`its mcptrust proxy enforces the lockfile ./mcp-lock.json, not the checked ${lock}`]);
   }, 60_000);
 
   it('a proxy that enforces a copy of the lockfile: exit 1, high, naming the file as written', async () => {

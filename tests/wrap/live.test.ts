@@ -34,7 +34,7 @@ it('a wrapped .mcp.json entry, launched as the agent would, starts the proxy and
   expect(wrapped.code, wrapped.stderr).toBe(0);
   const entry = JSON.parse(readFileSync(config, 'utf8')).mcpServers.memory as { command: string; args: string[]; env: Record<string, string> };
   expect(entry.command).toBe(process.execPath);
-  expect(entry.args.slice(0, 6)).toEqual([builtCli, 'proxy', '--lock', join(project, 'mcp-lock.json'), '--server', 'memory']);
+  expect(entry.args.slice(0, 6)).toEqual([builtCli, 'proxy', '--lock', './mcp-lock.json', '--server', 'memory']);
 
   const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...env, ...entry.env }, cwd: project, stderr: 'pipe' });
   let stderr = '';

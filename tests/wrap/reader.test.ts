@@ -35,7 +35,8 @@ describe('reading a wrapped config', () => {
     expect(wrapped.code, wrapped.stderr).toBe(0);
     const entry = JSON.parse(readFileSync(config, 'utf8')).mcpServers.notes as { command: string; args: string[] };
     expect(entry.command).toBe('mcptrust');
-    expect(entry.args).toEqual(['proxy', '--lock', lockPath, '--server', 'notes', '--env', 'NOTES_TOKEN', '--', node, server]);
+    // A project config: the lock path relative to the project, where the agent starts the server.
+    expect(entry.args).toEqual(['proxy', '--lock', './mcp-lock.json', '--server', 'notes', '--env', 'NOTES_TOKEN', '--', node, server]);
 
     const again = await runCli(['lock', '--no-pin', '--force', '--config', config], { cwd, env });
     expect(again.code, again.stderr).toBe(0);
