@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtCli, runCli, tempDir } from '../helpers/cli.js';
+import { ProxyProcess } from '../proxy/harness.js';
+
+// Round 24b: the HTTP read gate (8cb05e8) and the per-event bound of event streams (f62bdce),
+// attacked with a loopback Streamable HTTP server of this file's own.
+const scratch = tempDir('mcptrust-r24b-http-');
+const env = { PATH: process.env.PATH, HOME: scratch.dir };
+const MiB = 1024 * 1024;
+const tools = ['json-partial', 'nocolon', 'small', 'flood'].map((name) => ({ name, inputSchema: { type: 'object' } }));
+/** How the server answers initialize and tools/list: plainly, or with a hostile event stream. */
+let initMode: 'plain' | 'nocolon' | 'bom-dup' = 'plain';
+let listMode: 'plain' | 'bom-dup' | 'dup' = 'plain';
+let holdNotifications = false;
+const held: ServerResponse[] = [];
+let url = '';
+const server = createServer((req, res) => {
+  if (req.method !== 'POST') return void res.writeHead(405).end();
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    const m = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string; name?: string } };
+    if (m.id === undefined) {
+      if (holdNotifications) return void held.push(res);
+      return void res.writeHead(202).end();
+    }
+    if (m.method === 'initialize' && initMode === 'nocolon') return endless(res, 'data\n');
+    if (m.method === 'tools/call') return call(res, m.id, m.params?.name ?? '');
+    const result =
+      m.method === 'initialize'
+        ? { protocolVersion: m.params?.protocolVersion, capabilities: { tools: {}, logging: {} }, serverInfo: { name: 'r24b', version: '1.0.0' } }
+        : m.method === 'tools/list'
+          ? { tools }
+          : {};
+    let text = JSON.stringify({ jsonrpc: '2.0', id: m.id, result });
+    if (m.method === 'tools/list' && listMode !== 'plain') {
+      text = text.replace('"name":"small"', '"name":"small","name":"smuggled"');
+      const prefix = listMode === 'bom-dup' ? '\u00ef\u00bb\u00bf' : '';
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
+      return void res.end(`${prefix}data: ${text}\n\n`);
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(text);
+  });
+});
+
+/** An event stream that writes `piece` for ever, as fast as the socket takes it. */
+function endless(res: ServerResponse, piece: string): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's1' });
+  const chunk = piece.repeat(Math.ceil(1_000_000 / piece.length));
+  const pump = () => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump);
+  };
+  pump();
+}
+
+function call(res: ServerResponse, id: number, name: string): void {
+  if (name === 'json-partial') {
+    // A JSON body of 15 MiB, within the bound, whose last bytes never come.
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' });
+    res.write(`{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"${'x'.repeat(15 * MiB)}`);
+    return;
+  }
+  if (name === 'nocolon') return endless(res, 'data\n');
+  res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ok' }] } }));
+}
+
+const rssMb = (pid: number) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  } catch {
+    return 0;
+  }
+};
+/** The peak RSS of `pid` over `ms`, sampled every 100 ms. */
+async function peakRss(pid: number, ms: number): Promise<number> {
+  let peak = 0;
+  for (let t = 0; t < ms; t += 100) {
+    peak = Math.max(peak, rssMb(pid));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return peak;
+}
+
+beforeAll(async () => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  scratch.cleanup();
+});
+
+/** `lock --url` as a process, with its peak RSS. */
+async function lockProcess(out: string, timeout: string): Promise<{ code: number | null; stderr: string; peak: number }> {
+  const child = spawn(process.execPath, [builtCli, 'lock', '-o', out, '--url', url, '--timeout', timeout], { cwd: scratch.dir, env });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let peak = 0;
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done) {
+    peak = Math.max(peak, rssMb(child.pid!));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { code: await exited, stderr, peak };
+}
+
+describe('round 24b: event streams the per-event bound does not see', () => {
+  it('a plain duplicate member name in an event-stream tools/list is refused by lock --url (exit 3)', async () => {
+    listMode = 'dup';
+    try {
+      const r = await runCli(['lock', '-o', 'dup.json', '--url', url], { cwd: scratch.dir, env });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('with the key "name" twice');
+      expect(existsSync(join(scratch.dir, 'dup.json'))).toBe(false);
+    } finally {
+      listMode = 'plain';
+    }
+  });
+
+  // OPEN: eventsource-parser (the SDK's) drops "ï»¿" (U+00EF U+00BB U+00BF, a BOM read as
+  // Latin-1) at the start of the first chunk of every stream; MessageChecker does not, so the
+  // stream's first line "ï»¿data: {…}" is no data line to the checker and its message is never
+  // checked. Reproduction: a Streamable HTTP server answering tools/list with the event stream
+  // body "\u00ef\u00bb\u00bfdata: {…"tools":[…{"name":"small","name":"smuggled",…}]}\n\n";
+  // `mcptrust lock -o dup.json --url URL` exits 0 and pins tool "smuggled" (JSON.parse keeps the
+  // last name; a first-wins agent reads "small"). Without the prefix: exit 3, "with the key
+  // "name" twice". Expected: the same refusal (strip the prefix as the parser does, or refuse it).
+  it.skip('OPEN: a stream starting with "ï»¿" hides its first event from the duplicate-key check (lock --url pins a duplicate name)', async () => {
+    listMode = 'bom-dup';
+    try {
+      const r = await runCli(['lock', '-o', 'bomdup.json', '--url', url], { cwd: scratch.dir, env });
+      expect(r.code).toBe(3);
+      expect(existsSync(join(scratch.dir, 'bomdup.json'))).toBe(false);
+    } finally {
+      listMode = 'plain';
+    }
+  });
+
+  // OPEN: a line "data" with no colon is a data field with an empty value (HTML §9.2.6; the
+  // SDK's eventsource-parser appends "\n" to the event's data for each one), but MessageChecker
+  // counts only lines starting "data:", so the event is never over its bound while the SDK's
+  // parser grows a string for ever (and a cons-string node per 5-byte line). Reproduction: a
+  // server answering initialize with an event stream of "data\n" repeated without end;
+  // `mcptrust lock -o out.json --url URL --timeout 30s` ends by the timeout (exit 3, nothing
+  // written) but peaked at 2.4 GB RSS here (700 MB with --timeout 5s); the same stream with
+  // "data:\n" lines is refused at 16 MiB. Expected: refused as "an event of more than 16 MiB".
+  it.skip('OPEN: an event of "data" lines without a colon grows lock --url without bound until --timeout', async () => {
+    initMode = 'nocolon';
+    try {
+      const r = await lockProcess('nocolon.json', '10s');
+      expect(r.code).toBe(3);
+      expect(existsSync(join(scratch.dir, 'nocolon.json'))).toBe(false);
+      expect(r.peak).toBeLessThan(400);
+    } finally {
+      initMode = 'plain';
+    }
+  }, 60_000);
+});
