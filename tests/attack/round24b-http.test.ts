@@ -12,7 +12,7 @@ import { ProxyProcess } from '../proxy/harness.js';
 const scratch = tempDir('mcptrust-r24b-http-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 const MiB = 1024 * 1024;
-const tools = ['json-partial', 'nocolon', 'small', 'flood'].map((name) => ({ name, inputSchema: { type: 'object' } }));
+const tools = ['json-partial', 'nocolon', 'small', 'big'].map((name) => ({ name, inputSchema: { type: 'object' } }));
 /** How the server answers initialize and tools/list: plainly, or with a hostile event stream. */
 let initMode: 'plain' | 'nocolon' | 'bom-dup' = 'plain';
 let listMode: 'plain' | 'bom-dup' | 'dup' = 'plain';
@@ -67,6 +67,7 @@ function call(res: ServerResponse, id: number, name: string): void {
     return;
   }
   if (name === 'nocolon') return endless(res, 'data\n');
+  if (name === 'big') return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'y'.repeat(MiB) }] } }));
   res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ok' }] } }));
 }
 
@@ -164,6 +165,82 @@ describe('round 24b: event streams the per-event bound does not see', () => {
       expect(r.peak).toBeLessThan(400);
     } finally {
       initMode = 'plain';
+    }
+  }, 60_000);
+});
+
+describe('round 24b: the proxy over HTTP, what the read gate holds and what it does not', () => {
+  it('JSON bodies to an agent that stops reading: held, and every call completes once it reads again (no deadlock)', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    await p.initialize();
+    p.child.stdout.pause();
+    for (let id = 1; id <= 60; id++) p.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'big', arguments: {} } });
+    const peak = await peakRss(p.child.pid!, 3000);
+    p.child.stdout.resume();
+    for (let id = 1; id <= 60; id++) expect(((await p.response(id)).result as { content: { text: string }[] }).content[0]!.text).toHaveLength(MiB);
+    expect((await p.call(99, 'ping', {})).result).toEqual({});
+    p.child.stdin.end();
+    expect((await p.exited).code).toBe(0);
+    expect(peak).toBeLessThan(400);
+  }, 120_000);
+
+  // OPEN: the gate closes only once 4 MiB wait for the agent, but a JSON body (or an event not
+  // yet complete) reaches the agent only when whole: N requests in flight let an HTTP server make
+  // the proxy hold N messages of up to 16 MiB each (1,000 in flight: 16 GB), with an agent that
+  // reads everything. A stdio server can hold at most one. Reproduction: a Streamable HTTP server
+  // answering each tools/call with a JSON body of 15 MiB whose closing bytes never come; the agent
+  // sends 20 tools/call (parallel tool calls) and reads: the proxy's RSS reached 720 MB here
+  // (the calls time out after --timeout). Expected: what the proxy holds for messages not yet
+  // complete is bounded across responses (for example counted into the same 4 MiB/16 MiB hold).
+  it.skip('OPEN: 20 concurrent JSON bodies of 15 MiB that never end grow the proxy to ~720 MB while the agent reads', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '8s', '--url', url], scratch.dir);
+    await p.initialize();
+    for (let id = 1; id <= 20; id++) p.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'json-partial', arguments: {} } });
+    const peak = await peakRss(p.child.pid!, 6000);
+    p.child.kill('SIGKILL');
+    expect(peak).toBeLessThan(300);
+  }, 60_000);
+
+  // OPEN: the same "data" lines without a colon as above, through the proxy: the request times
+  // out (-32001 after --timeout 3s) but the stream goes on being read, so the proxy grows for as
+  // long as the server writes. Reproduction: tools/call of a tool whose answer is an event stream
+  // of "data\n" for ever; proxy RSS 1 GB after 8 s here. Expected: the stream refused at 16 MiB
+  // (and a stream whose request timed out no longer read).
+  it.skip('OPEN: an event of "data" lines without a colon grows the proxy without bound, past the request timeout', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '3s', '--url', url], scratch.dir);
+    await p.initialize();
+    p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'nocolon', arguments: {} } });
+    const peak = await peakRss(p.child.pid!, 8000);
+    p.child.kill('SIGKILL');
+    expect(peak).toBeLessThan(300);
+  }, 60_000);
+
+  // OPEN: notifications (and the agent's responses) toward an HTTP server are POSTs nobody bounds:
+  // docs/proxy.md says "Toward an HTTP server nothing queues ... at most 1,000 requests are in
+  // flight", but a server that does not answer a notification's POST (a stdio server that does
+  // not read its stdin holds the agent) leaves each one in flight. Reproduction: a server that
+  // never answers POSTs without an id; the agent writes 40,000 lines of
+  // {"jsonrpc":"2.0","method":"notifications/roots/list_changed"}: after 6 s the server held
+  // 3,212 open POSTs (and rising), the proxy's RSS was 414 MB, Node warned "MaxListenersExceeded
+  // … AbortSignal", and a tools/call sent next got no answer at all within 12 s (not even the
+  // --timeout 10s error). Expected: at most a bounded number of POSTs in flight, the agent held
+  // (not read) past it, as a stdio server's full stdin holds it.
+  it.skip('OPEN: notifications to an HTTP server that does not answer them pile up as POSTs in flight without bound', async () => {
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '10s', '--url', url], scratch.dir);
+    await p.initialize();
+    holdNotifications = true;
+    try {
+      const line = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' })}\n`;
+      for (let i = 0; i < 20; i++) p.child.stdin.write(line.repeat(2000));
+      const peak = await peakRss(p.child.pid!, 6000);
+      expect(held.length).toBeLessThanOrEqual(1000);
+      expect(peak).toBeLessThan(300);
+      const answer = await Promise.race([p.call(99, 'tools/call', { name: 'small', arguments: {} }), new Promise((r) => setTimeout(() => r('no answer'), 12_000))]);
+      expect(answer).not.toBe('no answer');
+    } finally {
+      holdNotifications = false;
+      for (const res of held.splice(0)) res.writeHead(202).end();
+      p.child.kill('SIGKILL');
     }
   }, 60_000);
 });
