@@ -107,6 +107,8 @@ async function runWrap(action: 'wrap' | 'unwrap', options: WrapCliOptions, ctx: 
     outcome = wrap.wrapConfigText(text, options.config!, {
       launcher: words,
       lockArg: wrap.lockArgFor(configPath, lockPath),
+      lockPath,
+      workspace: (await import('../../src/config/agent-config.js')).workspaceOf(configPath),
       lockedNames: new Set(Object.keys(lock.servers)),
       only: options.server,
     });

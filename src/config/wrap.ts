@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { JsonObject, JsonValue } from '../canonical/index.js';
 import { printable } from '../util/text.js';
@@ -49,8 +50,15 @@ export interface WrapOutcome {
 export interface WrapOptions {
   /** The words that start mcptrust in the agent's environment: ["mcptrust"] by default. */
   launcher: string[];
-  /** The lock path as it goes into args (absolute, or `${workspaceFolder}/…`). */
+  /** The lock path as it goes into args (lockArgFor: absolute, `./…` or `${workspaceFolder}/…`). */
   lockArg: string;
+  /**
+   * The lockfile's absolute path and the project folder: an entry with its own `cwd` starts its
+   * proxy there, so a `./…` lockArg is made relative to that folder instead (absolute when the
+   * cwd is absolute or holds a variable).
+   */
+  lockPath?: string;
+  workspace?: string;
   /** Server names in the lock: an entry whose name is not in it is not wrapped (exit 1). */
   lockedNames: ReadonlySet<string>;
   /** --server: only these (an unknown name is an error). Empty: every stdio server. */
@@ -254,7 +262,7 @@ function wrapEdits(text: string, entry: Located, options: WrapOptions, where: st
   const argsNode = member(entry.node, 'args');
   // A name that starts with "-" goes as --server=NAME, so the proxy cannot take it for an option.
   const server = entry.name.startsWith('-') ? [`--server=${entry.name}`] : ['--server', entry.name];
-  const proxyWords = [...options.launcher.slice(1), PROXY_WORD, '--lock', options.lockArg, ...server];
+  const proxyWords = [...options.launcher.slice(1), PROXY_WORD, '--lock', entryLockArg(options, spec.cwd), ...server];
   // The server gets the variables its entry declares only if the proxy passes them on by name.
   for (const name of Object.keys(spec.env)) proxyWords.push('--env', name);
   proxyWords.push('--');
@@ -409,6 +417,15 @@ function sameJson(a: JsonValue, b: JsonValue): boolean {
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameJson(a[k]!, b[k]!));
 }
 
+/** The lock path for one entry: lockArgFor's, taken from the entry's own `cwd` when it has one. */
+function entryLockArg(options: WrapOptions, cwd: string | undefined): string {
+  const { lockArg, lockPath, workspace } = options;
+  if (cwd === undefined || !lockArg.startsWith('./') || lockPath === undefined || workspace === undefined) return lockArg;
+  if (isAbsolute(cwd) || cwd.includes('${')) return lockPath;
+  const rel = relative(resolve(workspace, cwd), lockPath).split(sep).join('/');
+  return rel === '..' || rel.startsWith('../') ? rel : `./${rel}`;
+}
+
 /**
  * The lock path as it goes into the agent config, so that the config can be committed and work
  * in every checkout: `${workspaceFolder}/…` for a VS Code or Cursor project config whose lock
@@ -422,13 +439,18 @@ export function lockArgFor(configPath: string, lockPath: string): string {
   const dir = dirname(resolve(configPath));
   const inside = (folder: string): string | undefined => {
     const rel = relative(folder, absolute);
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
+    // `..lock.json` lies inside; `..` and `../x` do not.
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
   };
-  if (['.vscode', '.cursor'].includes(basename(dir))) {
+  // ~/.cursor/mcp.json and ~/.gemini/settings.json share their project files' names: the home
+  // folder is no project.
+  const project = readingFor(configPath).workspace === true && workspaceOf(configPath) !== homedir();
+  // Only a project's .vscode or .cursor: ~/.cursor/mcp.json is a user config, which no workspace folder expands in.
+  if (project && ['.vscode', '.cursor'].includes(basename(dir))) {
     const rel = inside(dirname(dir));
     if (rel !== undefined) return `\${workspaceFolder}/${rel}`;
   }
-  if (readingFor(configPath).workspace === true) {
+  if (project) {
     const rel = inside(workspaceOf(configPath));
     if (rel !== undefined) return `./${rel}`;
   }

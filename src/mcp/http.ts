@@ -18,6 +18,8 @@ class MessageChecker {
   /** UTF-16 units of the line being read (pieces) and of the data lines of the event not yet dispatched. */
   private lineUnits = 0;
   private dataUnits = 0;
+  /** No text of the stream read yet: the SDK's parser drops "ï»¿" at its start (see feed). */
+  private first = true;
 
   constructor(readonly stream: boolean) {}
 
@@ -57,6 +59,13 @@ class MessageChecker {
   // Server-sent events (HTML Living Standard §9.2.6): lines end with CR, LF or CRLF; an empty
   // line dispatches the event, whose data is its "data:" lines joined with LF.
   private feed(text: string): ServerError | undefined {
+    // The SDK's parser (eventsource-parser) drops U+00EF U+00BB U+00BF, a byte-order mark read
+    // as Latin-1, from the start of its first chunk (the decoder has already dropped a real
+    // one): read the stream as it does, or the first line it takes as data is not checked.
+    if (this.first && text.length > 0) {
+      this.first = false;
+      if (text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3);
+    }
     let i = 0;
     if (this.skipLineFeed && text.charCodeAt(0) === 0x0a) i = 1;
     this.skipLineFeed = false;
@@ -90,10 +99,14 @@ class MessageChecker {
       this.dataUnits = 0;
       return data ? check(data.join('\n')) : undefined;
     }
-    if (line.startsWith('data:')) {
+    // A line "data" with no colon is a data field with an empty value (HTML §9.2.6): each one
+    // grows the event by a line feed, and counts against its bound.
+    if (line.startsWith('data:') || line === 'data') {
       const value = line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5);
       (this.dataLines ??= []).push(value);
-      this.dataUnits += value.length + 1;
+      // The whole line, field name and end included: millions of empty data lines cost the
+      // SDK's parser a string node each, so they count as what they take on the wire.
+      this.dataUnits += line.length + 1;
     }
     return undefined;
   }

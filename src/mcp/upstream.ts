@@ -19,6 +19,9 @@ export interface Upstream {
   stderrText(): string;
 }
 
+/** Most notifications and responses to an HTTP server waiting for its answer before the proxy stops reading the agent. */
+export const MAX_WAITING_POSTS = 256;
+
 /**
  * Opens (but does not start) a transport to `target` with the bounds `lock` reads servers with:
  * the bounded stdio transport (message size, whole process tree ended on close) or the SDK's
@@ -61,6 +64,27 @@ export async function openUpstream(target: ServerTarget, limits: Limits, parentE
   // Held as the stdio transport is (the session's back-pressure): while paused no response body
   // or event stream is read. Sends are POSTs, each awaited by the SDK: nothing queues toward
   // the server, so it is never backlogged.
-  Object.assign(transport, { pause: () => gate.close(), resume: () => gate.open(), backlogged: false });
+  // Notifications and responses waiting for the server's answer (its 202: the gate holds only
+  // bodies). A server that leaves them waiting is not reading what it is sent, as a stdio server
+  // whose stdin is full: past MAX_WAITING_POSTS the session stops reading the agent until it
+  // answers. Counted from the moment they are handed over (the SDK's fetch starts a few turns
+  // later, after a whole chunk of the agent's lines). Requests are bounded by the session's
+  // in-flight limit, and the answer of one may be a body the gate holds.
+  let waiting = 0;
+  const held: { ondrain?: () => void } = {};
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    if ('method' in message && 'id' in message) return send(message, options);
+    waiting++;
+    try {
+      return await send(message, options);
+    } finally {
+      waiting--;
+      if (waiting === MAX_WAITING_POSTS / 2) held.ondrain?.();
+    }
+  };
+  Object.assign(transport, { pause: () => gate.close(), resume: () => gate.open() });
+  Object.defineProperty(transport, 'backlogged', { get: () => waiting > MAX_WAITING_POSTS });
+  Object.defineProperty(transport, 'ondrain', { get: () => held.ondrain, set: (f: () => void) => (held.ondrain = f) });
   return { transport, failure: () => state.failure, exit: () => undefined, stderrText: () => '' };
 }

@@ -24,6 +24,9 @@ export class LineChannel {
   private pendingBytes = 0;
   private skipping = false;
   private closed = false;
+  /** Paused: no further line of the agent is handed on, not even the rest of the chunk being read. */
+  private paused = false;
+  private stashed: Buffer | undefined;
 
   constructor(
     private readonly input: Readable,
@@ -53,16 +56,31 @@ export class LineChannel {
 
   /** Stops reading the agent's stdin until resume(): the agent then waits on a full pipe. */
   pause(): void {
+    this.paused = true;
     this.input.pause();
   }
 
   resume(): void {
-    this.input.resume();
+    this.paused = false;
+    const rest = this.stashed;
+    this.stashed = undefined;
+    if (rest !== undefined) this.onData(rest);
+    if (!this.paused) this.input.resume();
   }
 
   private onData(chunk: Buffer): void {
+    if (this.paused) {
+      this.stashed = this.stashed === undefined ? chunk : Buffer.concat([this.stashed, chunk]);
+      return;
+    }
     let start = 0;
     for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      // A line handed on may pause the channel (the session holds both sides): the rest of the
+      // chunk waits for resume(), as the rest of the pipe does.
+      if (this.paused) {
+        this.stashed = chunk.subarray(start);
+        return;
+      }
       const piece = chunk.subarray(start, newline);
       start = newline + 1;
       if (this.skipping || this.pendingBytes + piece.length > this.maxLineBytes) {

@@ -129,7 +129,7 @@ describe('round 24b: event streams the per-event bound does not see', () => {
     }
   });
 
-  // OPEN: eventsource-parser (the SDK's) drops "ï»¿" (U+00EF U+00BB U+00BF, a BOM read as
+  // Was OPEN: eventsource-parser (the SDK's) drops "ï»¿" (U+00EF U+00BB U+00BF, a BOM read as
   // Latin-1) at the start of the first chunk of every stream; MessageChecker does not, so the
   // stream's first line "ï»¿data: {…}" is no data line to the checker and its message is never
   // checked. Reproduction: a Streamable HTTP server answering tools/list with the event stream
@@ -137,7 +137,7 @@ describe('round 24b: event streams the per-event bound does not see', () => {
   // `mcptrust lock -o dup.json --url URL` exits 0 and pins tool "smuggled" (JSON.parse keeps the
   // last name; a first-wins agent reads "small"). Without the prefix: exit 3, "with the key
   // "name" twice". Expected: the same refusal (strip the prefix as the parser does, or refuse it).
-  it.skip('OPEN: a stream starting with "ï»¿" hides its first event from the duplicate-key check (lock --url pins a duplicate name)', async () => {
+  it('a stream starting with "ï»¿" is read as the SDK reads it: its duplicate name refused, exit 3 (was OPEN: lock pinned "smuggled")', async () => {
     listMode = 'bom-dup';
     try {
       const r = await runCli(['lock', '-o', 'bomdup.json', '--url', url], { cwd: scratch.dir, env });
@@ -148,7 +148,7 @@ describe('round 24b: event streams the per-event bound does not see', () => {
     }
   });
 
-  // OPEN: a line "data" with no colon is a data field with an empty value (HTML §9.2.6; the
+  // Was OPEN: a line "data" with no colon is a data field with an empty value (HTML §9.2.6; the
   // SDK's eventsource-parser appends "\n" to the event's data for each one), but MessageChecker
   // counts only lines starting "data:", so the event is never over its bound while the SDK's
   // parser grows a string for ever (and a cons-string node per 5-byte line). Reproduction: a
@@ -156,7 +156,7 @@ describe('round 24b: event streams the per-event bound does not see', () => {
   // `mcptrust lock -o out.json --url URL --timeout 30s` ends by the timeout (exit 3, nothing
   // written) but peaked at 2.4 GB RSS here (700 MB with --timeout 5s); the same stream with
   // "data:\n" lines is refused at 16 MiB. Expected: refused as "an event of more than 16 MiB".
-  it.skip('OPEN: an event of "data" lines without a colon grows lock --url without bound until --timeout', async () => {
+  it('an event of "data" lines without a colon counts against the 16 MiB bound: exit 3, nothing written, bounded memory (was OPEN: 2.4 GB until --timeout)', async () => {
     initMode = 'nocolon';
     try {
       const r = await lockProcess('nocolon.json', '10s');
@@ -201,12 +201,12 @@ describe('round 24b: the proxy over HTTP, what the read gate holds and what it d
     expect(peak).toBeLessThan(300);
   }, 60_000);
 
-  // OPEN: the same "data" lines without a colon as above, through the proxy: the request times
+  // Was OPEN: the same "data" lines without a colon as above, through the proxy: the request times
   // out (-32001 after --timeout 3s) but the stream goes on being read, so the proxy grows for as
   // long as the server writes. Reproduction: tools/call of a tool whose answer is an event stream
   // of "data\n" for ever; proxy RSS 1 GB after 8 s here. Expected: the stream refused at 16 MiB
   // (and a stream whose request timed out no longer read).
-  it.skip('OPEN: an event of "data" lines without a colon grows the proxy without bound, past the request timeout', async () => {
+  it('an event of "data" lines without a colon is refused at 16 MiB by the proxy too: bounded memory (was OPEN: 1 GB after 8 s)', async () => {
     const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '3s', '--url', url], scratch.dir);
     await p.initialize();
     p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'nocolon', arguments: {} } });
@@ -215,28 +215,32 @@ describe('round 24b: the proxy over HTTP, what the read gate holds and what it d
     expect(peak).toBeLessThan(300);
   }, 60_000);
 
-  // OPEN: notifications (and the agent's responses) toward an HTTP server are POSTs nobody bounds:
-  // docs/proxy.md says "Toward an HTTP server nothing queues ... at most 1,000 requests are in
-  // flight", but a server that does not answer a notification's POST (a stdio server that does
-  // not read its stdin holds the agent) leaves each one in flight. Reproduction: a server that
-  // never answers POSTs without an id; the agent writes 40,000 lines of
-  // {"jsonrpc":"2.0","method":"notifications/roots/list_changed"}: after 6 s the server held
-  // 3,212 open POSTs (and rising), the proxy's RSS was 414 MB, Node warned "MaxListenersExceeded
-  // … AbortSignal", and a tools/call sent next got no answer at all within 12 s (not even the
-  // --timeout 10s error). Expected: at most a bounded number of POSTs in flight, the agent held
-  // (not read) past it, as a stdio server's full stdin holds it.
-  it.skip('OPEN: notifications to an HTTP server that does not answer them pile up as POSTs in flight without bound', async () => {
+  // Was OPEN: notifications (and the agent's responses) toward an HTTP server were POSTs nobody
+  // bounded: a server that does not answer a notification's POST left each one in flight.
+  // Reproduction: a server that never answers POSTs without an id; the agent writes 40,000 lines
+  // of {"jsonrpc":"2.0","method":"notifications/roots/list_changed"}: after 6 s the server held
+  // 3,212 open POSTs (and rising) and the proxy's RSS was 414 MB. Now past 256 POSTs waiting for
+  // their answer the proxy stops reading the agent, as a stdio server's full stdin holds it: a
+  // tools/call written after the flood is read once the server answers them, and answered.
+  it('notifications to an HTTP server that does not answer them: at most 256 POSTs in flight, the agent held until it answers (was OPEN: without bound)', async () => {
     const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '10s', '--url', url], scratch.dir);
     await p.initialize();
     holdNotifications = true;
     try {
       const line = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' })}\n`;
       for (let i = 0; i < 20; i++) p.child.stdin.write(line.repeat(2000));
+      p.send({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'small', arguments: {} } });
       const peak = await peakRss(p.child.pid!, 6000);
-      expect(held.length).toBeLessThanOrEqual(1000);
+      expect(held.length).toBeGreaterThan(200);
+      expect(held.length).toBeLessThanOrEqual(260);
       expect(peak).toBeLessThan(300);
-      const answer = await Promise.race([p.call(99, 'tools/call', { name: 'small', arguments: {} }), new Promise((r) => setTimeout(() => r('no answer'), 12_000))]);
-      expect(answer).not.toBe('no answer');
+      expect(p.messages.some((m) => m.id === 99)).toBe(false);
+      // The server answers what it holds (and every later one at once): the agent is read again.
+      holdNotifications = false;
+      for (const res of held.splice(0)) res.writeHead(202).end();
+      const answer = await p.response(99);
+      expect(answer.result ?? answer.error).toBeDefined();
+      expect(answer.error).toBeUndefined();
     } finally {
       holdNotifications = false;
       for (const res of held.splice(0)) res.writeHead(202).end();

@@ -65,7 +65,7 @@ describe('round 24b: a wrapped project config, committed and checked elsewhere',
     expect(c.stdout).toContain(`its mcptrust proxy enforces the lockfile ${join(scratch.dir, 'shared', 'mcp-lock.json')}, not the checked mcp-lock.json`);
   }, 120_000);
 
-  // OPEN: lockArgFor (src/config/wrap.ts) makes the lock path relative to the project, but an
+  // Was OPEN: lockArgFor (src/config/wrap.ts) made the lock path relative to the project, but an
   // entry with its own "cwd" starts its proxy there. Reproduction: .mcp.json with
   // {"mcpServers":{"b":{"command":"node","args":["fixture-server.mjs","basic"],"cwd":"sub"}}},
   // `mcptrust lock --config .mcp.json`, `mcptrust wrap --config .mcp.json` (exit 0, "wrapped"):
@@ -74,7 +74,7 @@ describe('round 24b: a wrapped project config, committed and checked elsewhere',
   // proxy enforces the lockfile ./mcp-lock.json, which does not exist: the proxy would refuse to
   // start". Expected: wrap writes a path that works from the entry's cwd ("../mcp-lock.json", or
   // the absolute one), and check passes right after wrap.
-  it.skip('OPEN: wrap of an entry with its own cwd writes ./mcp-lock.json, which its proxy cannot find (check fails right after wrap)', async () => {
+  it('wrap of an entry with its own cwd writes the lock path from that folder (../mcp-lock.json), and check passes right after wrap (was OPEN: ./mcp-lock.json, not found)', async () => {
     const dir = project('proj3', { b: { cwd: 'sub' } });
     expect((await runCli(['lock', '--config', '.mcp.json'], { cwd: dir, env })).code).toBe(0);
     expect((await runCli(['wrap', '--config', '.mcp.json'], { cwd: dir, env })).code).toBe(0);
@@ -82,12 +82,12 @@ describe('round 24b: a wrapped project config, committed and checked elsewhere',
     expect(c.code, c.stdout).toBe(0);
   }, 120_000);
 
-  // OPEN (minor): lockArgFor takes any relative path starting with ".." as outside the project,
+  // Was OPEN (minor): lockArgFor took any relative path starting with ".." as outside the project,
   // so a lockfile inside it named "..lock.json" (or under a folder "..locks/") is written
   // absolute: `mcptrust wrap --config .mcp.json --lock ..lock.json` writes
   // "--lock", "/abs/proj/..lock.json", which breaks every other checkout. Expected "./..lock.json"
   // (test `rel === '..' || rel.startsWith('..' + sep)`).
-  it.skip('OPEN: a lockfile inside the project named "..lock.json" is written as an absolute path', async () => {
+  it('a lockfile inside the project named "..lock.json" is written ./..lock.json (was OPEN: absolute)', async () => {
     const dir = project('proj4', { a: {} });
     expect((await runCli(['lock', '--config', '.mcp.json', '-o', '..lock.json'], { cwd: dir, env })).code).toBe(0);
     expect((await runCli(['wrap', '--config', '.mcp.json', '--lock', '..lock.json'], { cwd: dir, env })).code).toBe(0);
