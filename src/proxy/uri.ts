@@ -219,8 +219,33 @@ function unsafeValue(op: string, value: Value): string | undefined {
       const folded = unsafeString(op, foldLookalikes(v));
       if (folded !== undefined) return `${folded}, once its look-alike characters are read as the ASCII they stand for`;
     }
+    // `¥` and `₩` are the backslash of Japanese and Korean Windows code pages: a server there
+    // reaches the file system with `..¥..¥windows` as `..\..\windows`. A name that holds one
+    // (`price¥100`) stays a name; only a dot segment or a leading one, so read, is refused.
+    if (YEN_WON.test(v)) {
+      const backslashed = foldLookalikes(v).replace(YEN_WONS, '\\');
+      if (dotSegmentIn(backslashed) || (RESERVED.has(op) && backslashed.startsWith('\\'))) {
+        return 'a template value holds a dot segment or an absolute path once ¥ or ₩ is read as the backslash Japanese and Korean Windows code pages make of it';
+      }
+    }
   }
   return undefined;
+}
+
+const YEN_WON = /[\u00a5\u20a9\uffe5\uffe6]/;
+const YEN_WONS = new RegExp(YEN_WON.source, 'g');
+
+/**
+ * A dot segment as a server may read one: `.` or `..`, and also those with spaces around them
+ * (`.. `, `. .`), which Windows trims off a path's last name. A run of three or more dots
+ * (`...`) is a name everywhere and stays one.
+ */
+function isDotSegment(segment: string): boolean {
+  return /^[. ]+$/.test(segment) && segment.includes('.') && !/^\.{3,}$/.test(segment);
+}
+
+function dotSegmentIn(text: string): boolean {
+  return text.split(/[\\/]/).some(isDotSegment);
 }
 
 /**
@@ -241,7 +266,7 @@ export function foldLookalikes(text: string): string {
 function unsafeString(op: string, v: string): string | undefined {
   if (v.includes('\0')) return 'a template value contains NUL';
   if (RESERVED.has(op) || op === '/') {
-    if (v.split(/[\\/]/).some((s) => s === '.' || s === '..')) return 'a template value holds a dot segment (. or ..)';
+    if (dotSegmentIn(v)) return 'a template value holds a dot segment (. or ..)';
     // A value starting with a slash is an absolute path: a server joining it to its root
     // (path.resolve, os.path.join) reads outside the template, as with `..`.
     if (RESERVED.has(op) && /^[\\/]/.test(v)) return 'a template value is an absolute path (starts with / or \\)';
@@ -252,7 +277,7 @@ function unsafeString(op: string, v: string): string | undefined {
   if (encodesSlashOrDot(v)) return 'a template value holds an encoded slash or dot';
   if (!RESERVED.has(op)) {
     if (v.includes('/') || v.includes('\\')) return 'a template value holds a slash (/ or \\, encoded or not)';
-    if (v === '.' || v === '..') return 'a template value is a dot segment';
+    if (isDotSegment(v)) return 'a template value is a dot segment';
   }
   return undefined;
 }
@@ -270,7 +295,7 @@ function encodesSlashOrDot(value: string): boolean {
   for (let i = 0; i <= MAX_DECODINGS; i++) {
     if (/%(?:2f|5c|2e)/i.test(text)) return true;
     // A look-alike that only a further decoding shows (%25EF%25BC%258F): encoded, and refused as such.
-    if (i > 0 && LOOKALIKE.test(text)) return true;
+    if (i > 0 && (LOOKALIKE.test(text) || YEN_WON.test(text))) return true;
     let next: string;
     try {
       next = decodeURIComponent(text);
@@ -297,6 +322,6 @@ export function hasDotSegment(uri: string): boolean {
     } catch {
       return true;
     }
-    return decoded === '.' || decoded === '..';
+    return isDotSegment(decoded);
   });
 }

@@ -5,7 +5,7 @@
  * through a best-fit code page (Windows maps `／` and `∕` to `/`) then reads another folder.
  */
 import { describe, expect, it } from 'vitest';
-import { foldLookalikes, LOOKALIKE, matchTemplate, parseTemplate } from '../../src/proxy/uri.js';
+import { foldLookalikes, hasDotSegment, LOOKALIKE, matchTemplate, parseTemplate } from '../../src/proxy/uri.js';
 
 const verdict = (template: string, uri: string) => {
   const parts = parseTemplate(template);
@@ -70,5 +70,63 @@ describe('look-alike slashes and dots in template values', () => {
     for (const name of ['caf\u00e9', '\u65e5\u672c\u8a9e', '\u00bd cup', 'a\u2013b', '\ud83d\ude00']) {
       expect(verdict('notes:///n/{name}', `notes:///n/${enc(name)}`), name).toEqual({ ok: true });
     }
+  });
+});
+
+/**
+ * Round 25 probe: `¥` (U+00A5) and `₩` (U+20A9) are what best-fit maps to `\` in the Japanese and
+ * Korean Windows code pages, so `..¥..¥windows` passed `{name}`; and `.. ` (a dot segment with a
+ * trailing space, which Windows trims) passed `{+path}` and a URI's own path.
+ */
+describe('yen and won signs, and dot segments with spaces', () => {
+  const YEN_REASON = 'a template value holds a dot segment or an absolute path once ¥ or ₩ is read as the backslash Japanese and Korean Windows code pages make of it';
+
+  it.each([
+    ['yen sign', '\u00a5'],
+    ['won sign', '\u20a9'],
+    ['fullwidth yen sign', '\uffe5'],
+    ['fullwidth won sign', '\uffe6'],
+  ])('%s between dot segments: refused in {name} and {+path}', (_, sign) => {
+    for (const value of [`..${sign}..${sign}windows`, `a${sign}..${sign}b`, `..${sign}`]) {
+      expect(verdict('file:///data/{name}', `file:///data/${enc(value)}`), value).toEqual({ ok: false, reason: YEN_REASON });
+      expect(verdict('file:///data/{+path}', `file:///data/${enc(value)}`), value).toEqual({ ok: false, reason: YEN_REASON });
+    }
+    // Leading, in a {+path}: an absolute path (`\windows`) on such a server.
+    expect(verdict('file:///data/{+path}', `file:///data/${enc(`${sign}windows`)}`)).toEqual({ ok: false, reason: YEN_REASON });
+  });
+
+  it('names that merely hold a yen or won sign still match', () => {
+    for (const name of ['price\u00a5100', '\u00a5100.txt', '\u20a95000 receipt', 'a\u00a5b\u00a5c']) {
+      expect(verdict('file:///data/{name}', `file:///data/${enc(name)}`), name).toEqual({ ok: true });
+    }
+    expect(verdict('file:///data/{+path}', `file:///data/reports/${enc('price\u00a5100')}`)).toEqual({ ok: true });
+  });
+
+  it('a yen sign only a further decoding shows: refused as encoded', () => {
+    expect(verdict('file:///data/{name}', `file:///data/${enc(enc('..\u00a5..\u00a5x'))}`)).toEqual({ ok: false, reason: 'a template value holds an encoded slash or dot' });
+  });
+
+  it('dot segments with spaces around them: refused; runs of three or more dots: names', () => {
+    for (const segment of ['.. ', '. .', ' ..', '. ', '..  ']) {
+      expect(verdict('file:///data/{+path}', `file:///data/a/${enc(segment)}/etc`), JSON.stringify(segment)).toEqual({ ok: false, reason: 'a template value holds a dot segment (. or ..)' });
+      expect(verdict('file:///data/{name}', `file:///data/${enc(segment)}`), JSON.stringify(segment)).toEqual({ ok: false, reason: 'a template value is a dot segment' });
+    }
+    for (const name of ['...', '....', 'a. b', '. hidden', 'v1.. final']) {
+      expect(verdict('file:///data/{name}', `file:///data/${enc(name)}`), name).toEqual({ ok: true });
+    }
+    expect(verdict('file:///data/{+path}', 'file:///data/a/.../b')).toEqual({ ok: true });
+  });
+
+  it("a URI's own path with a dot segment and a trailing space is refused before any comparison", () => {
+    expect(hasDotSegment('file:///data/..%20/etc/passwd')).toBe(true);
+    expect(hasDotSegment('file:///data/. ./x')).toBe(true);
+    expect(hasDotSegment('file:///data/.../x')).toBe(false);
+    expect(hasDotSegment('file:///data/a.b/x?q=..%20')).toBe(false);
+  });
+
+  it('stays linear on a megabyte of yen signs and dots', () => {
+    const value = '.\u00a5'.repeat(1 << 19);
+    const result = verdict('file:///data/{name}', `file:///data/${enc(value)}`);
+    expect(result.ok).toBe(false);
   });
 });
