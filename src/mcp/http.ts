@@ -164,6 +164,46 @@ export class ReadGate {
   }
 }
 
+/**
+ * What the bodies of one transport hold for messages not yet complete (a JSON body whole, an
+ * event stream's event not yet dispatched), counted together: N requests in flight would
+ * otherwise let an HTTP server make its client hold N unfinished messages of `maxBytes` each
+ * (a stdio server can hold one). Past `limit` a body reads on only if it is the oldest holder,
+ * so the message begun first always completes, and the others wait in their sockets until it
+ * has: the server is held, as a stdio server behind a full pipe.
+ */
+class HoldBudget {
+  /** Bodies that hold something, oldest first, with what each holds. */
+  private readonly holders = new Map<object, number>();
+  private total = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves when `body` may read on (at once, `undefined`, when it may now). */
+  admit(body: object): Promise<void> | undefined {
+    if (this.total < this.limit || this.holders.keys().next().value === body) return undefined;
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Records that `body` now holds `bytes` (0: nothing, or it has ended). */
+  hold(body: object, bytes: number): void {
+    const before = this.holders.get(body) ?? 0;
+    if (bytes === before) return;
+    this.total += bytes - before;
+    if (bytes === 0) this.holders.delete(body);
+    else this.holders.set(body, bytes);
+    if (bytes < before) this.wake();
+  }
+
+  /** Every waiting body checks again (admit); a few requests are in flight, not thousands. */
+  wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
 export function createBoundedFetch(maxBytes: number, state: { failure?: ServerError; onFailure?: () => void }, gate?: ReadGate): FetchLike {
   const fail = (failure: ServerError) => {
     const first = state.failure === undefined;
@@ -171,42 +211,67 @@ export function createBoundedFetch(maxBytes: number, state: { failure?: ServerEr
     // The SDK may only log a broken event stream and wait for the request's timeout: end now.
     if (first) state.onFailure?.();
   };
+  const budget = new HoldBudget(maxBytes);
   return async (url, init) => {
     const response = await fetch(url, init);
     if (!response.body) return response;
     const type = response.headers.get('content-type') ?? '';
     const checker = type.includes('text/event-stream') ? new MessageChecker(true) : type.includes('json') ? new MessageChecker(false) : undefined;
+    const reader = response.body.getReader();
+    const self = {};
     let seen = 0;
-    const limiter = new TransformStream<Uint8Array, Uint8Array>({
-      async transform(chunk, controller) {
-        // While the gate is closed this chunk waits, and with it the pipe from the body.
+    let cancelled = false;
+    const stop = (controller: ReadableStreamDefaultController<Uint8Array>, problem: ServerError) => {
+      budget.hold(self, 0);
+      controller.error(problem);
+      fail(problem);
+      void reader.cancel(problem).catch(() => {});
+    };
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        // While the gate is closed, or others hold the budget, the body is not read further.
         await gate?.passed();
+        for (let wait = budget.admit(self); wait !== undefined && !cancelled; wait = budget.admit(self)) await wait;
+        if (cancelled) return;
+        let next: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          budget.hold(self, 0);
+          controller.error(error);
+          return;
+        }
+        if (next.done) {
+          budget.hold(self, 0);
+          const problem = checker?.end();
+          if (problem) stop(controller, problem);
+          else controller.close();
+          return;
+        }
+        const chunk = next.value;
         // A body is bounded whole; an event stream event by event (a proxied session's stream
         // may carry any number of messages over hours, each within the bound).
         seen += chunk.byteLength;
         if (seen > maxBytes && !checker?.stream) {
-          const failure = new ServerError('MESSAGE_TOO_LARGE', `server sent a response of more than ${formatBytes(maxBytes)}, the limit per response`);
-          controller.error(failure);
-          fail(failure);
+          stop(controller, new ServerError('MESSAGE_TOO_LARGE', `server sent a response of more than ${formatBytes(maxBytes)}, the limit per response`));
           return;
         }
         const problem = checker?.push(chunk) ?? (checker !== undefined && checker.pending > maxBytes ? eventTooLarge(maxBytes) : undefined);
         if (problem) {
-          controller.error(problem);
-          fail(problem);
+          stop(controller, problem);
           return;
         }
+        budget.hold(self, checker?.stream ? checker.pending : seen);
         controller.enqueue(chunk);
       },
-      flush(controller) {
-        const problem = checker?.end();
-        if (problem) {
-          controller.error(problem);
-          fail(problem);
-        }
+      cancel(reason) {
+        cancelled = true;
+        budget.hold(self, 0);
+        budget.wake();
+        return reader.cancel(reason);
       },
     });
-    return new Response(response.body.pipeThrough(limiter), {
+    return new Response(body, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,

@@ -184,22 +184,8 @@ describe('round 24b: the proxy over HTTP, what the read gate holds and what it d
     expect(peak).toBeLessThan(400);
   }, 120_000);
 
-  // OPEN: the gate closes only once 4 MiB wait for the agent, but a JSON body (or an event not
-  // yet complete) reaches the agent only when whole: N requests in flight let an HTTP server make
-  // the proxy hold N messages of up to 16 MiB each (1,000 in flight: 16 GB), with an agent that
-  // reads everything. A stdio server can hold at most one. Reproduction: a Streamable HTTP server
-  // answering each tools/call with a JSON body of 15 MiB whose closing bytes never come; the agent
-  // sends 20 tools/call (parallel tool calls) and reads: the proxy's RSS reached 720 MB here
-  // (the calls time out after --timeout). Expected: what the proxy holds for messages not yet
-  // complete is bounded across responses (for example counted into the same 4 MiB/16 MiB hold).
-  it.skip('OPEN: 20 concurrent JSON bodies of 15 MiB that never end grow the proxy to ~720 MB while the agent reads', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '8s', '--url', url], scratch.dir);
-    await p.initialize();
-    for (let id = 1; id <= 20; id++) p.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'json-partial', arguments: {} } });
-    const peak = await peakRss(p.child.pid!, 6000);
-    p.child.kill('SIGKILL');
-    expect(peak).toBeLessThan(300);
-  }, 60_000);
+  // Was OPEN (20 concurrent JSON bodies of 15 MiB whose last bytes never come grew the proxy to
+  // about 720 MB while its agent read): now tests/attack/proxy-http-hold-budget.test.ts.
 
   // Was OPEN: the same "data" lines without a colon as above, through the proxy: the request times
   // out (-32001 after --timeout 3s) but the stream goes on being read, so the proxy grows for as
