@@ -3,7 +3,7 @@ import { printable } from '../src/util/text.js';
 import { UsageError } from '../src/errors.js';
 import type { NamedTarget } from '../src/mcp/target.js';
 import type { IO } from './io.js';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { envValue, RESERVED_NAME } from '../src/util/record.js';
 
@@ -71,7 +71,10 @@ export async function resolveTargets(command: string[], given: Partial<ServerOpt
       const path = resolve(io.cwd, options.config);
       const text = readFileBounded(path, MAX_CONFIG_BYTES, 'config').toString('utf8');
       label = options.config;
-      entries = readAgentConfig(text, options.config, io.cwd).map((entry) => ({ name: entry.name, entry }));
+      // The home folder's own files (~/.cursor/mcp.json) are read as the user configs they are.
+      const platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+      const ctx = { platform, env: io.env, cwd: io.cwd, join } as const;
+      entries = readAgentConfig(text, options.config, io.cwd, ctx).map((entry) => ({ name: entry.name, entry }));
     } else {
       entries = await discoveredEntries(io);
       label = 'the discovered configs';

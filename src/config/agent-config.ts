@@ -8,7 +8,7 @@ import { lineColumnAt } from '../util/json.js';
 import { printable } from '../util/text.js';
 import { envValue, RESERVED_NAME } from '../util/record.js';
 import { yamlNestingExceeds } from '../util/yaml-nesting.js';
-import { recogniseConfigPath, type ConfigFormat, type Dialect, type ServerSection } from './agents.js';
+import { recogniseConfigPath, userFileAt, type ConfigFormat, type Dialect, type PathContext, type ServerSection } from './agents.js';
 import { parseJsonOrJsonc } from './jsonc.js';
 import { proxyEnforces, wrappedShape } from './wrapped.js';
 
@@ -208,8 +208,8 @@ export interface FileReading {
 }
 
 /** How `--config FILE` reads a file: by the agent table when its path is known, else by its extension. */
-export function readingFor(path: string): FileReading {
-  const known = recogniseConfigPath(path);
+export function readingFor(path: string, ctx?: PathContext): FileReading {
+  const known = (ctx && userFileAt(path, ctx)) ?? recogniseConfigPath(path);
   if (known) return { format: known.file.format, section: known.file.section, dialect: known.agent.dialect, workspace: known.file.workspace, offSwitch: known.agent.honoursOffSwitch === true };
   const lower = path.toLowerCase();
   if (lower.endsWith('.toml')) return { format: 'toml', section: 'mcp_servers', dialect: 'codex', offSwitch: true };
@@ -563,8 +563,8 @@ export function parseAgentConfig(text: string, path: string, env: NodeJS.Process
  * The entries of a `--config FILE`, unexpanded: a malformed entry or a file with no enabled
  * server is an error (exit 2), as the lock would otherwise silently pin less than the file says.
  */
-export function readAgentConfig(text: string, path: string, cwd: string): ConfigEntry[] {
-  const reading = readingFor(path);
+export function readAgentConfig(text: string, path: string, cwd: string, ctx?: PathContext): ConfigEntry[] {
+  const reading = readingFor(path, ctx);
   const { entries, problems, section } = readConfigEntries(text, path, reading, cwd, cwd);
   if (problems.length > 0) throw problems[0]!.error;
   if (section === undefined) {

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 /**
  * The one table of agents whose MCP configs mcptrust reads: where each keeps its config files on
  * Linux, macOS and Windows, in which format, where the servers sit in the file, and which
@@ -332,3 +333,15 @@ export function recogniseConfigPath(path: string): { agent: Agent; file: AgentFi
   }
   return undefined;
 }
+
+/**
+ * The user config `path` is, when it is one in this environment: `~/.cursor/mcp.json`,
+ * `~/.gemini/settings.json` and `~/.codex/config.toml` end as their project files do, but the
+ * home folder is no project (the agent does not start their servers there).
+ */
+export function userFileAt(path: string, ctx: PathContext): { agent: Agent; file: AgentFile } | undefined {
+  const target = resolvePath(ctx.cwd, path);
+  const found = candidateFiles(ctx).find((c) => c.file.scope === 'user' && !c.file.folder && resolvePath(ctx.cwd, c.path) === target);
+  return found && { agent: found.agent, file: found.file };
+}
+
