@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { sseEvent as event, startHttpServer } from '../helpers/http-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { lockedHttpServer, sseEvent as event } from '../helpers/http-server.js';
+import { peakRss } from '../helpers/rss.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // Back-pressure toward the agent over HTTP. A Streamable HTTP server answers each tools/call with
@@ -14,8 +14,6 @@ import { ProxyProcess } from '../proxy/harness.js';
 const scratch = tempDir('mcptrust-proxy-http-bp-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 const MiB = 1024 * 1024;
-let close: () => Promise<void>;
-let url = '';
 /** Bytes of log notifications the server has written so far. */
 let written = 0;
 const read = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
@@ -31,30 +29,16 @@ async function stream(res: ServerResponse, id: number): Promise<void> {
   res.end(event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'done' }] } }));
 }
 
-beforeAll(async () => {
-  const started = await startHttpServer({ name: 'http-flood', tools: [read], capabilities: { tools: {}, logging: {} }, onCall: (m, res) => void stream(res, m.id) });
-  url = started.url;
-  close = started.close;
-  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
-afterAll(async () => {
-  await close();
-  scratch.cleanup();
-});
+const server = lockedHttpServer(scratch.dir, env, { name: 'http-flood', tools: [read], capabilities: { tools: {}, logging: {} }, onCall: (m, res) => void stream(res, m.id) });
+afterAll(() => scratch.cleanup());
 
 describe('proxy over HTTP: an agent that does not read', () => {
   it('holds the server: the proxy stops reading its event streams, and every call still completes once the agent reads', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', server.url], scratch.dir);
     await p.initialize();
     p.child.stdout.pause();
     for (let id = 1; id <= 20; id++) p.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read', arguments: { name: 'x' } } });
-    const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))![1]) / 1024;
-    let peak = 0;
-    for (let i = 0; i < 25; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      peak = Math.max(peak, rssMb());
-    }
+    const peak = await peakRss(p.child.pid!, 5000);
     const heldAt = written;
     p.child.stdout.resume();
     for (let id = 1; id <= 20; id++) expect((await p.response(id)).result).toEqual({ content: [{ type: 'text', text: 'done' }] });

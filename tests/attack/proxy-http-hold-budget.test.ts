@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { sseEvent, startHttpServer } from '../helpers/http-server.js';
+import { lockedHttpServer, sseEvent } from '../helpers/http-server.js';
+import { peakRss } from '../helpers/rss.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // What the proxy holds for messages an HTTP server has begun and not finished, counted across
@@ -14,8 +15,6 @@ import { ProxyProcess } from '../proxy/harness.js';
 const scratch = tempDir('mcptrust-proxy-hold-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 const MiB = 1024 * 1024;
-let close: () => Promise<void>;
-let url = '';
 const tools = ['partial', 'slow-json', 'slow-event', 'small'].map((name) => ({ name, inputSchema: { type: 'object' } }));
 
 /** Writes `text` in 64 KiB pieces, waiting a turn between them and for the socket to drain. */
@@ -54,37 +53,12 @@ function onCall(m: { id: number; params?: { name?: string; arguments?: { digit?:
   res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(answer(m.id, 'ok'));
 }
 
-const rssMb = (pid: number) => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-  } catch {
-    return 0;
-  }
-};
-async function peakRss(pid: number, ms: number): Promise<number> {
-  let peak = 0;
-  for (let t = 0; t < ms; t += 100) {
-    peak = Math.max(peak, rssMb(pid));
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return peak;
-}
-
-beforeAll(async () => {
-  const started = await startHttpServer({ name: 'hold-budget', tools, capabilities: { tools: {}, logging: {} }, onCall });
-  url = started.url;
-  close = started.close;
-  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
-afterAll(async () => {
-  await close();
-  scratch.cleanup();
-});
+const server = lockedHttpServer(scratch.dir, env, { name: 'hold-budget', tools, capabilities: { tools: {}, logging: {} }, onCall });
+afterAll(() => scratch.cleanup());
 
 describe('proxy over HTTP: unfinished messages are held within one budget across responses', () => {
   it('20 JSON bodies of 15 MiB that never end: the proxy stays bounded while its agent reads (was OPEN: about 720 MB)', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '5s', '--url', url], scratch.dir);
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '5s', '--url', server.url], scratch.dir);
     await p.initialize();
     for (let id = 1; id <= 20; id++) p.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'partial', arguments: {} } });
     const peak = await peakRss(p.child.pid!, 4000);
@@ -95,7 +69,7 @@ describe('proxy over HTTP: unfinished messages are held within one budget across
   }, 90_000);
 
   it('honest large answers in parallel, JSON bodies and events, more than the budget together: every one arrives whole and in order of its own bytes', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', server.url], scratch.dir);
     await p.initialize();
     // 6 answers of 10 MiB written a piece at a time, interleaved on 6 sockets: 60 MiB begun at
     // once against a budget of 16 MiB. None may wait for ever on another.
@@ -114,7 +88,7 @@ describe('proxy over HTTP: unfinished messages are held within one budget across
   }, 180_000);
 
   it('lock --url reads through the same bounded fetch: the honest listing is pinned whole', async () => {
-    const r = await runCli(['lock', '-o', 'ok.json', '--url', url], { cwd: scratch.dir, env });
+    const r = await runCli(['lock', '-o', 'ok.json', '--url', server.url], { cwd: scratch.dir, env });
     expect(r.code, r.stderr).toBe(0);
     expect(Object.keys(JSON.parse(readFileSync(`${scratch.dir}/ok.json`, 'utf8')).servers['hold-budget'].tools)).toEqual(['partial', 'slow-event', 'slow-json', 'small']);
   }, 60_000);

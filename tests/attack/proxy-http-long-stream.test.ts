@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { sseEvent as event, startHttpServer } from '../helpers/http-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { lockedHttpServer, sseEvent as event } from '../helpers/http-server.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // An HTTP server's event stream was bounded whole, at the 16 MiB limit of one message (64 MiB
@@ -12,8 +12,6 @@ import { ProxyProcess } from '../proxy/harness.js';
 const scratch = tempDir('mcptrust-proxy-http-stream-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
 const MiB = 1024 * 1024;
-let close: () => Promise<void>;
-let url = '';
 const tools = [
   { name: 'long', inputSchema: { type: 'object' } },
   { name: 'huge', inputSchema: { type: 'object' } },
@@ -34,21 +32,12 @@ async function stream(res: ServerResponse, id: number, name: string): Promise<vo
   res.end(event({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'done' }] } }));
 }
 
-beforeAll(async () => {
-  const started = await startHttpServer({ name: 'http-stream', tools, capabilities: { tools: {}, logging: {} }, onCall: (m, res) => void stream(res, m.id, m.params?.name ?? '') });
-  url = started.url;
-  close = started.close;
-  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
-afterAll(async () => {
-  await close();
-  scratch.cleanup();
-});
+const server = lockedHttpServer(scratch.dir, env, { name: 'http-stream', tools, capabilities: { tools: {}, logging: {} }, onCall: (m, res) => void stream(res, m.id, m.params?.name ?? '') });
+afterAll(() => scratch.cleanup());
 
 describe('proxy over HTTP: an event stream longer than one message', () => {
   it('40 MiB of notifications in one stream reach the agent, then the result; the session goes on', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', server.url], scratch.dir);
     await p.initialize();
     const answer = await p.call(1, 'tools/call', { name: 'long', arguments: {} });
     expect(answer.result).toEqual({ content: [{ type: 'text', text: 'done' }] });
@@ -60,7 +49,7 @@ describe('proxy over HTTP: an event stream longer than one message', () => {
   }, 120_000);
 
   it('one event of 17 MiB is refused by name, and never reaches the agent whole', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', url], scratch.dir);
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '120s', '--url', server.url], scratch.dir);
     await p.initialize();
     p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'huge', arguments: {} } });
     const { code } = await p.exited;

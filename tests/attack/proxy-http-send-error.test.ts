@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { startHttpServer } from '../helpers/http-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { lockedHttpServer } from '../helpers/http-server.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // A Streamable HTTP server that answers initialize and tools/list, but refuses every tools/call
@@ -9,29 +9,18 @@ import { ProxyProcess } from '../proxy/harness.js';
 // at once that the request could not be delivered.
 const scratch = tempDir('mcptrust-proxy-http-');
 const env = { PATH: process.env.PATH, HOME: scratch.dir };
-let close: () => Promise<void>;
-let url = '';
 const read = { name: 'read', inputSchema: { type: 'object', properties: { name: { type: 'string' } } } };
 
-beforeAll(async () => {
-  const started = await startHttpServer({
+const server = lockedHttpServer(scratch.dir, env, {
     name: 'http-500',
     tools: [read],
     onCall: (_, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error'),
   });
-  url = started.url;
-  close = started.close;
-  const r = await runCli(['lock', '-o', 'http.json', '--url', url], { cwd: scratch.dir, env });
-  expect(r.code, r.stderr).toBe(0);
-}, 60_000);
-afterAll(async () => {
-  await close();
-  scratch.cleanup();
-});
+afterAll(() => scratch.cleanup());
 
 describe('proxy over HTTP: a request the server refuses', () => {
   it('is answered with an error at once, not left to time out', async () => {
-    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '20s', '--url', url], scratch.dir);
+    const p = new ProxyProcess(['--lock', 'http.json', '--timeout', '20s', '--url', server.url], scratch.dir);
     await p.initialize();
     const answer = await p.call(1, 'tools/call', { name: 'read', arguments: { name: 'x' } });
     const error = answer.error as { code: number; message: string };

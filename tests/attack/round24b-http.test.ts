@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, runCli, tempDir } from '../helpers/cli.js';
+import { peakRss, rssMb } from '../helpers/rss.js';
 import { ProxyProcess } from '../proxy/harness.js';
 
 // Round 24b: the HTTP read gate (8cb05e8) and the per-event bound of event streams (f62bdce),
@@ -69,23 +70,6 @@ function call(res: ServerResponse, id: number, name: string): void {
   if (name === 'nocolon') return endless(res, 'data\n');
   if (name === 'big') return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'y'.repeat(MiB) }] } }));
   res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's1' }).end(JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'ok' }] } }));
-}
-
-const rssMb = (pid: number) => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-  } catch {
-    return 0;
-  }
-};
-/** The peak RSS of `pid` over `ms`, sampled every 100 ms. */
-async function peakRss(pid: number, ms: number): Promise<number> {
-  let peak = 0;
-  for (let t = 0; t < ms; t += 100) {
-    peak = Math.max(peak, rssMb(pid));
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return peak;
 }
 
 beforeAll(async () => {

@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { runCli } from './cli.js';
 import type { AddressInfo } from 'node:net';
 
 /** One JSON-RPC request as the fixture sees it. */
@@ -48,3 +50,23 @@ export async function startHttpServer(options: {
 
 /** One server-sent event carrying a JSON-RPC message. */
 export const sseEvent = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+
+/**
+ * A startHttpServer for a whole test file: started and locked into `http.json` in `dir` before
+ * its tests (`mcptrust lock --url`, which must pass), closed after them. `url` is set once started.
+ */
+export function lockedHttpServer(dir: string, env: NodeJS.ProcessEnv, options: Parameters<typeof startHttpServer>[0]): { url: string } {
+  const state = { url: '' };
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const started = await startHttpServer(options);
+    state.url = started.url;
+    close = started.close;
+    const r = await runCli(['lock', '-o', 'http.json', '--url', started.url], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+  }, 60_000);
+  afterAll(async () => {
+    await close?.();
+  });
+  return state;
+}
