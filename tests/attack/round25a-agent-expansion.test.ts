@@ -144,6 +144,29 @@ describe('expansions mcptrust makes and the agent does not, or the other way', (
     }
   }, 120_000);
 
+  // OPEN: Claude Code does not read a `cwd` field of .mcp.json (anthropics/claude-code #17565,
+  // #42883: the server starts in the folder Claude Code runs in, the project), nor does Cursor;
+  // mcptrust takes the proxy's relative --lock from `cwd`. .mcp.json wrapped entry with
+  //   "cwd": "sub", "args": [CLI, "proxy", "--lock", "decoy.json", "--server", "memory", …]
+  // and the PR adds sub/decoy.json, a symlink to ../mcp-lock.json: check follows it to the
+  // checked lockfile, observed exit 0; Claude Code starts the proxy in the project, which opens
+  // <project>/decoy.json (exit 2 here, "not valid JSON": any lockfile the PR adds). Expected:
+  // for an agent that ignores `cwd`, the lock path is taken from where that agent starts the
+  // entry (the project), or a relative --lock beside a `cwd` is reported: exit 1.
+  it.skip('OPEN: .mcp.json with "cwd": "sub" and --lock decoy.json (sub/decoy.json a link to the lockfile) passes check (exit 0); Claude Code ignores cwd and the proxy opens <project>/decoy.json', async () => {
+    mkdirSync(join(project, 'sub'), { recursive: true });
+    symlinkSync('../mcp-lock.json', join(project, 'sub', 'decoy.json'));
+    const entry = structuredClone(wrapped);
+    entry.args[3] = 'decoy.json';
+    entry.cwd = 'sub';
+    writeFileSync(join(project, '.mcp.json'), JSON.stringify({ mcpServers: { memory: entry } }));
+    const result = await check('.mcp.json');
+    const run = await startAsAgent(entry, 'decoy.json');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('decoy.json is not valid JSON');
+    expect(result.code, result.stdout).toBe(1);
+  }, 90_000);
+
   // OPEN (false alarm): ~/.cursor/mcp.json-style user config, or a VS Code config, whose proxy
   // --lock is "${userHome}/mcp-lock.json" (a variable both agents expand to the home folder).
   // mcptrust reads ${userHome} as an environment variable, finds it unset and reports "which

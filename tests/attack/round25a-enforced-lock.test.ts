@@ -155,6 +155,43 @@ describe('option spellings: check reads --lock and --server as the proxy\'s comm
   }, 240_000);
 });
 
+describe('launchers: only a launch that starts mcptrust itself counts as wrapped', () => {
+  it('the bin by absolute path as the command: wrapped, held to the lockfile (exit 0; a decoy --lock: exit 1)', async () => {
+    write((e) => {
+      e.command = builtCli;
+      e.args.shift();
+    });
+    let result = await check();
+    expect(result.code, result.stdout).toBe(0);
+    write((e) => {
+      e.command = builtCli;
+      e.args.shift();
+      e.args[2] = 'decoy.json';
+    });
+    result = await check();
+    expect(result.code).toBe(1);
+    expect(reasons(result.stdout)).toEqual([`its mcptrust proxy enforces the lockfile decoy.json, not the checked ${lock}`]);
+  }, 90_000);
+
+  it('sh -c "mcptrust proxy --lock decoy.json …" (or the checked lock): read as written, so the launch is drift (never exit 0)', async () => {
+    const inner = `${process.execPath} ${builtCli} proxy --lock decoy.json --server memory --env MEMORY_FILE_PATH -- ${process.execPath} ${memoryBin}`;
+    for (const edit of [
+      (e: Entry) => {
+        e.command = '/bin/sh';
+        e.args = ['-c', inner];
+      },
+      (e: Entry) => {
+        e.command = '/bin/sh';
+        e.args = ['-c', inner.replace('decoy.json', './mcp-lock.json')];
+      },
+    ]) {
+      write(edit);
+      const result = await check();
+      expect(result.code, result.stdout + result.stderr).not.toBe(0);
+    }
+  }, 120_000);
+});
+
 describe('paths: the file check compares is the file the proxy opens', () => {
   it('relative to the entry\'s own cwd: ../mcp-lock.json from cwd "sub" is the checked file (exit 0, the proxy runs there)', async () => {
     mkdirSync(join(project, 'sub'), { recursive: true });
