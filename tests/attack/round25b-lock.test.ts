@@ -157,7 +157,8 @@ describe('round 25b: lock against a server that asks the reader things', () => {
     const dir = freshDir();
     const r = await runBuilt(lockArgs('stall', 1), dir);
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/^error: server did not answer [a-z/]+ within 1s \(raise --timeout if it is just slow\)\n$/);
+    // Which comes first under load varies: the 1 s timeout, or the SDK giving up on the flood of 64 KiB ids.
+    expect(r.stderr).toMatch(/^error: server (did not answer [a-z/]+ within 1s \(raise --timeout if it is just slow\)|broke the protocol[^\n]*)\n$/);
     expectClean(r, dir, []);
   });
 
